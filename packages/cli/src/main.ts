@@ -1,0 +1,119 @@
+import { readdirSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Command, OptionSpec } from './command.ts';
+import { UsageError } from './command.ts';
+import { ConfigError } from './config.ts';
+
+const commandsDir = fileURLToPath(new URL('./commands/', import.meta.url));
+
+/** Every module in commands/ exports `command` (or `commands`); adding a file adds a command. */
+export async function loadCommands(): Promise<Command[]> {
+  const files = readdirSync(commandsDir).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')).sort();
+  const all: Command[] = [];
+  for (const file of files) {
+    const mod = (await import(pathToFileURL(join(commandsDir, file)).href)) as { command?: Command; commands?: Command[] };
+    if (mod.command) all.push(mod.command);
+    if (mod.commands) all.push(...mod.commands);
+  }
+  return all.sort((a, b) => a.path.join(' ').localeCompare(b.path.join(' ')));
+}
+
+function optionLines(options: Record<string, OptionSpec>): string[] {
+  const rows = Object.entries(options).map(([name, spec]) => {
+    const flag = `${spec.short ? `-${spec.short}, ` : '    '}--${name}${spec.type === 'string' ? ` ${spec.arg ?? 'VALUE'}` : ''}`;
+    const extra = [
+      spec.multiple ? 'repeatable' : '',
+      spec.defaultText ? `default ${spec.defaultText}` : '',
+      spec.configKey ? `config: ${spec.configKey}` : '',
+    ].filter(Boolean);
+    return [flag, spec.description + (extra.length ? ` (${extra.join('; ')})` : '')] as const;
+  });
+  rows.push(['-h, --help', 'show this help'] as const);
+  const width = Math.max(...rows.map(([f]) => f.length));
+  return rows.map(([f, d]) => `  ${f.padEnd(width)}  ${d}`);
+}
+
+export function commandHelp(cmd: Command): string {
+  const lines = [`Usage: peergroup ${cmd.path.join(' ')}${cmd.usage ? ` ${cmd.usage}` : ''} [options]`, '', cmd.summary];
+  if (cmd.details) lines.push('', cmd.details.trimEnd());
+  lines.push('', 'Options:', ...optionLines(cmd.options));
+  return lines.join('\n') + '\n';
+}
+
+export function groupHelp(commands: Command[], prefix: string[]): string {
+  const under = commands.filter((c) => prefix.every((w, i) => c.path[i] === w));
+  const width = Math.max(...under.map((c) => c.path.join(' ').length));
+  const title = prefix.length ? `peergroup ${prefix.join(' ')}` : 'peergroup';
+  return [
+    `Usage: ${title} <command> [options]`,
+    '',
+    prefix.length ? `Commands under "${prefix.join(' ')}":` : 'peergroup: SMTP over Tor onion services and invite-based accounts for community mail providers.\n\nCommands:',
+    ...under.map((c) => `  ${c.path.join(' ').padEnd(width)}  ${c.summary}`),
+    '',
+    `Run "peergroup <command> --help" for the options of one command.`,
+    '',
+  ].join('\n');
+}
+
+export async function main(argv: string[], io = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  const commands = await loadCommands();
+  const words = argv.filter((a) => !a.startsWith('-'));
+  // Longest command path that is a prefix of the leading words.
+  let best: Command | undefined;
+  for (const cmd of commands) {
+    if (cmd.path.every((w, i) => argv[i] === w) && (!best || cmd.path.length > best.path.length)) best = cmd;
+  }
+  const wantsHelp = argv.includes('--help') || argv.includes('-h');
+  if (!best) {
+    const leading: string[] = [];
+    for (const a of argv) {
+      if (a.startsWith('-')) break;
+      leading.push(a);
+    }
+    const known = commands.some((c) => leading.length > 0 && leading.every((w, i) => c.path[i] === w));
+    if (known || argv.length === 0 || (wantsHelp && leading.length === 0)) {
+      io.stdout.write(groupHelp(commands, leading));
+      return argv.length === 0 || wantsHelp ? 0 : 64;
+    }
+    io.stderr.write(`peergroup: unknown command "${words.join(' ')}"\n\n${groupHelp(commands, [])}`);
+    return 64;
+  }
+  const cmd = best;
+  if (wantsHelp) {
+    io.stdout.write(commandHelp(cmd));
+    return 0;
+  }
+  const parseOptions: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> = {};
+  for (const [name, spec] of Object.entries(cmd.options)) {
+    parseOptions[name] = { type: spec.type, ...(spec.multiple ? { multiple: true } : {}), ...(spec.short ? { short: spec.short } : {}) };
+  }
+  const controller = new AbortController();
+  const onSignal = () => controller.abort();
+  try {
+    const { values, positionals } = parseArgs({
+      args: argv.slice(cmd.path.length),
+      options: parseOptions,
+      allowPositionals: true,
+      strict: true,
+    });
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    return await cmd.run({ values, positionals, stdout: io.stdout, stderr: io.stderr, stopSignal: controller.signal });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      io.stderr.write(`peergroup ${cmd.path.join(' ')}: ${err.message}\n`);
+      return 78;
+    }
+    const code = (err as { code?: string }).code;
+    if (err instanceof UsageError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))) {
+      io.stderr.write(`peergroup ${cmd.path.join(' ')}: ${(err as Error).message}\n\n${commandHelp(cmd)}`);
+      return 64;
+    }
+    throw err;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

@@ -1,0 +1,32 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { loadCommands } from '../src/main.ts';
+
+const run = promisify(execFile);
+const bin = fileURLToPath(new URL('../bin/peergroup.js', import.meta.url));
+
+test('peergroup --help lists every command', async () => {
+  const { stdout } = await run(process.execPath, [bin, '--help']);
+  const commands = await loadCommands();
+  assert.ok(commands.length > 0);
+  for (const c of commands) assert.match(stdout, new RegExp(`^  ${c.path.join(' ')}\\s`, 'm'), c.path.join(' '));
+});
+
+test('peergroup <command> --help lists every option of that command', async () => {
+  for (const c of await loadCommands()) {
+    const { stdout } = await run(process.execPath, [bin, ...c.path, '--help']);
+    assert.match(stdout, new RegExp(`^Usage: peergroup ${c.path.join(' ')}`, 'm'));
+    for (const name of Object.keys(c.options)) assert.match(stdout, new RegExp(`--${name}\\b`), `${c.path.join(' ')} --${name}`);
+  }
+});
+
+test('an unknown command exits 64 with the command list', async () => {
+  await assert.rejects(run(process.execPath, [bin, 'no-such-command']), (err: { code: number; stderr: string }) => {
+    assert.equal(err.code, 64);
+    assert.match(err.stderr, /unknown command/);
+    return true;
+  });
+});

@@ -1,0 +1,48 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
+import type { HostPort } from './host-port.ts';
+import type { RunningService } from './service.ts';
+
+/** Prometheus `/metrics` and `/healthz` on a (loopback) HTTP port. `health` returns problems; none means healthy. */
+export async function startMetricsServer(
+  listen: HostPort,
+  registries: Registry[],
+  health: () => Promise<string[]> | string[] = () => [],
+): Promise<RunningService> {
+  const server = createServer((req, res) => {
+    void (async () => {
+      try {
+        if (req.method === 'GET' && req.url === '/metrics') {
+          const bodies = await Promise.all(registries.map((r) => r.metrics()));
+          res.writeHead(200, { 'content-type': registries[0]?.contentType ?? 'text/plain; version=0.0.4' });
+          res.end(bodies.join('\n'));
+        } else if (req.method === 'GET' && req.url === '/healthz') {
+          const problems = await health();
+          res.writeHead(problems.length ? 503 : 200, { 'content-type': 'text/plain' });
+          res.end(problems.length ? problems.join('\n') + '\n' : 'ok\n');
+        } else {
+          res.writeHead(404, { 'content-type': 'text/plain' });
+          res.end('not found\n');
+        }
+      } catch (err) {
+        res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end(`error: ${(err as Error).message}\n`);
+      }
+    })();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(listen.port, listen.host, () => resolve());
+  });
+  const addr = server.address() as AddressInfo;
+  return {
+    name: 'metrics',
+    addresses: { http: { host: addr.address, port: addr.port } },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

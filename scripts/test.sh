@@ -1,0 +1,9 @@
+#!/bin/sh
+# `npm test`: installs what is missing (npm packages from the lockfile, Debian packages as root),
+# type-checks, then runs every test. Extra arguments filter test files by path.
+set -eu
+cd "$(dirname "$0")/.."
+[ -d node_modules ] || npm ci
+sh scripts/system-deps.sh
+npx tsc -p tsconfig.json --noEmit
+exec node scripts/run-tests.mjs "$@"
