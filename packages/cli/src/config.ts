@@ -46,9 +46,11 @@ export function setDotted(target: Record<string, unknown>, dotted: string, value
 export function validateConfig<S extends z.ZodType>(schema: S, raw: unknown, source: string, prefix = ''): z.output<S> {
   const result = schema.safeParse(raw);
   if (result.success) return result.data;
-  const lines = result.error.issues.map((issue) => {
-    const path = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
-    return `  ${path || '(top level)'}: ${issue.message}`;
+  const lines = result.error.issues.flatMap((issue) => {
+    const at = (extra: string[]) => [prefix, ...issue.path.map(String), ...extra].filter(Boolean).join('.') || '(top level)';
+    // Name each unknown key itself, so a typo is found by searching the file for the printed key.
+    if (issue.code === 'unrecognized_keys') return issue.keys.map((k) => `  ${at([k])}: unknown key`);
+    return [`  ${at([])}: ${issue.message}`];
   });
   throw new ConfigError(`${source}: invalid configuration\n${lines.join('\n')}`);
 }

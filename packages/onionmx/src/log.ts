@@ -4,7 +4,7 @@ export type Logger = pino.Logger;
 
 /** JSON lines on stderr, so command output on stdout stays machine-readable. */
 export function createLogger(name: string, level: string = process.env.PEERGROUP_LOG_LEVEL ?? 'info'): Logger {
-  return pino({ name, level, base: { svc: name } }, pino.destination(2));
+  return pino({ name, level, base: {} }, pino.destination(2));
 }
 
 /** A logger that drops everything (tests and library use without logs). */

@@ -1,0 +1,89 @@
+import type { CommandContext, OptionSpec } from './command.ts';
+import { UsageError, flagOption, listOption, stringOption } from './command.ts';
+
+/**
+ * Routing flags shared by every command that makes routing decisions (route, router, relay). Keys are
+ * relative to the routing config section; pass `prefix` to routingOverrides when it is nested deeper.
+ */
+export const routingOptions: Record<string, OptionSpec> = {
+  map: { type: 'string', multiple: true, arg: 'FILE', description: 'curated onion map file', configKey: 'maps[].path' },
+  'map-format': {
+    type: 'string',
+    arg: 'native|yaml|postfix',
+    description: 'format of the --map files',
+    defaultText: 'native',
+    configKey: 'maps[].format',
+  },
+  'strict-maps': { type: 'boolean', description: 'refuse to start or reload when a map has an invalid entry', configKey: 'strictMaps' },
+  'no-watch-maps': { type: 'boolean', description: 'do not reload maps when the files change (SIGHUP still reloads)', configKey: 'watchMaps' },
+  'no-srv': { type: 'boolean', description: 'do not look up _onion-mx._tcp SRV records; maps only', configKey: 'srv' },
+  resolver: {
+    type: 'string',
+    multiple: true,
+    arg: 'IP:PORT',
+    description: 'DNS resolver for SRV lookups (validating, for --dnssec require)',
+    defaultText: 'first nameserver in /etc/resolv.conf',
+    configKey: 'resolver.servers',
+  },
+  'dns-timeout': { type: 'string', arg: 'MS', description: 'per-try DNS timeout in milliseconds', defaultText: '2000', configKey: 'resolver.timeoutMs' },
+  'dns-retries': { type: 'string', arg: 'N', description: 'extra rounds over the resolver list', defaultText: '1', configKey: 'resolver.retries' },
+  'no-tcp-fallback': { type: 'boolean', description: 'do not retry truncated DNS answers over TCP', configKey: 'resolver.tcpFallback' },
+  dnssec: {
+    type: 'string',
+    arg: 'off|prefer|require',
+    description: 'require: use SRV answers only when the resolver validated them (AD bit)',
+    defaultText: 'prefer',
+    configKey: 'dnssec',
+  },
+  'cache-min-ttl': { type: 'string', arg: 'SECONDS', description: 'lower bound for cached DNS answers', defaultText: '60', configKey: 'cache.minTtl' },
+  'cache-max-ttl': { type: 'string', arg: 'SECONDS', description: 'upper bound for cached DNS answers', defaultText: '86400', configKey: 'cache.maxTtl' },
+  'negative-ttl': {
+    type: 'string',
+    arg: 'SECONDS',
+    description: 'cache time for negative answers without an SOA',
+    defaultText: '300',
+    configKey: 'cache.negativeTtl',
+  },
+  'cache-size': { type: 'string', arg: 'N', description: 'maximum number of cached domains', defaultText: '10000', configKey: 'cache.maxEntries' },
+  'own-domain': { type: 'string', multiple: true, arg: 'DOMAIN', description: 'our own mail domain (never routed over onion)', configKey: 'ownDomains' },
+  ignore: { type: 'string', multiple: true, arg: 'DOMAIN', description: 'domain never routed over onion (*.domain for subdomains)', configKey: 'ignore' },
+  'srv-check': { type: 'boolean', description: 'warn when a map entry differs from the published SRV record', configKey: 'srvCheck' },
+};
+
+function intOption(ctx: CommandContext, name: string): number | undefined {
+  const v = stringOption(ctx, name);
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v)) throw new UsageError(`--${name} must be a whole number, got "${v}"`);
+  return Number(v);
+}
+
+/**
+ * Flags given on the command line → dotted config keys (under `prefix`, e.g. 'routing.'). Absent flags map to
+ * nothing, so the config file's values stay. Values are left for the zod schema to validate and to name the key.
+ */
+export function routingOverrides(ctx: CommandContext, prefix = ''): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const set = (key: string, value: unknown) => {
+    if (value !== undefined) out[prefix + key] = value;
+  };
+  const maps = listOption(ctx, 'map');
+  const format = stringOption(ctx, 'map-format');
+  if (format !== undefined && !maps) throw new UsageError('--map-format applies to --map files; give at least one --map');
+  set('maps', maps?.map((path) => ({ path, format: format ?? 'native' })));
+  if (flagOption(ctx, 'strict-maps')) set('strictMaps', true);
+  if (flagOption(ctx, 'no-watch-maps')) set('watchMaps', false);
+  if (flagOption(ctx, 'no-srv')) set('srv', false);
+  set('resolver.servers', listOption(ctx, 'resolver'));
+  set('resolver.timeoutMs', intOption(ctx, 'dns-timeout'));
+  set('resolver.retries', intOption(ctx, 'dns-retries'));
+  if (flagOption(ctx, 'no-tcp-fallback')) set('resolver.tcpFallback', false);
+  set('dnssec', stringOption(ctx, 'dnssec'));
+  set('cache.minTtl', intOption(ctx, 'cache-min-ttl'));
+  set('cache.maxTtl', intOption(ctx, 'cache-max-ttl'));
+  set('cache.negativeTtl', intOption(ctx, 'negative-ttl'));
+  set('cache.maxEntries', intOption(ctx, 'cache-size'));
+  set('ownDomains', listOption(ctx, 'own-domain'));
+  set('ignore', listOption(ctx, 'ignore'));
+  if (flagOption(ctx, 'srv-check')) set('srvCheck', true);
+  return out;
+}

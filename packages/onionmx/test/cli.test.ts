@@ -1,0 +1,165 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import {
+  startAuthoritative,
+  startSilentServer,
+  startValidatingResolver,
+  type AuthoritativeServer,
+  type DnsServer,
+  type ResolverServer,
+} from '../../../test/support/dns.ts';
+import { newOnion } from './support/onions.ts';
+
+const bin = fileURLToPath(new URL('../../cli/bin/peergroup.js', import.meta.url));
+
+function peergroup(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PEERGROUP_LOG_LEVEL: 'error' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+const A = newOnion();
+const B = newOnion();
+
+describe('peergroup onionmx route (real command, real nsd/unbound)', () => {
+  let nsd: AuthoritativeServer;
+  let unbound: ResolverServer;
+  let silent: DnsServer;
+  const dir = mkdtempSync(join(tmpdir(), 'pg-cli-route-'));
+  before(async () => {
+    const records = `_onion-mx._tcp.peer 300 IN SRV 0 0 2525 ${A}.\n`;
+    nsd = await startAuthoritative({ zones: [{ origin: 'cli.test', records }, { origin: 'secure.test', sign: true, records }] });
+    unbound = await startValidatingResolver({
+      stubs: [
+        { zone: 'cli.test', server: nsd },
+        { zone: 'secure.test', server: nsd },
+      ],
+      trustAnchors: nsd.trustAnchors,
+    });
+    silent = await startSilentServer();
+  });
+  after(async () => {
+    await Promise.all([nsd?.stop(), unbound?.stop(), silent?.stop()]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('exit 0 and the decision as JSON for an SRV onion route', async () => {
+    const r = await peergroup('onionmx', 'route', 'bob@peer.cli.test', '--resolver', nsd.address, '--json');
+    assert.equal(r.code, 0, r.stderr);
+    const d = JSON.parse(r.stdout) as Record<string, unknown>;
+    assert.deepEqual([d.kind, d.domain, d.host, d.port, d.source, d.dnssec, d.ttl], ['onion', 'peer.cli.test', A, 2525, 'srv', false, 300]);
+  });
+
+  it('explains the decision in text: source, TTL and DNSSEC', async () => {
+    const r = await peergroup('onionmx', 'route', 'peer.secure.test', '--resolver', unbound.address, '--dnssec', 'require');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`^peer\\.secure\\.test: onion ${A}:2525`));
+    assert.match(r.stdout, /source\s+SRV record/);
+    assert.match(r.stdout, /dnssec\s+validated/);
+    assert.match(r.stdout, /ttl\s+300 s/);
+  });
+
+  it('exit 1 for none (unsigned zone under require, NXDOMAIN), 75 for tempfail', async () => {
+    const [unsigned, nx, down] = await Promise.all([
+      peergroup('onionmx', 'route', 'peer.cli.test', '--resolver', unbound.address, '--dnssec', 'require', '--json'),
+      peergroup('onionmx', 'route', 'nobody.cli.test', '--resolver', nsd.address),
+      peergroup('onionmx', 'route', 'peer.cli.test', '--resolver', silent.address, '--dns-timeout', '200', '--dns-retries', '0', '--json'),
+    ]);
+    assert.equal(unsigned.code, 1, unsigned.stderr);
+    assert.match((JSON.parse(unsigned.stdout) as { reason: string }).reason, /not DNSSEC-validated/);
+    assert.equal(nx.code, 1);
+    assert.match(nx.stdout, /none .*\n.*\n\s+why\s+.*NXDOMAIN/);
+    assert.equal(down.code, 75);
+    assert.equal((JSON.parse(down.stdout) as { kind: string }).kind, 'tempfail');
+  });
+
+  it('reads maps and settings from a config file section, flags override it; bad settings exit 78 naming the key', async () => {
+    const map = join(dir, 'peers.yml');
+    writeFileSync(map, `${B}:\n  - mapped.example\n`);
+    const config = join(dir, 'peergroup.yml');
+    writeFileSync(config, `router:\n  routing:\n    maps:\n      - { path: ${map}, format: yaml }\n    ownDomains: [ours.example]\n    resolver: { servers: ["${silent.address}"], timeoutMs: 200, retries: 0 }\n`);
+    const [mapped, own, flagged, bad, usage] = await Promise.all([
+      peergroup('onionmx', 'route', 'x@mapped.example', '--config', config, '--section', 'router.routing', '--json'),
+      peergroup('onionmx', 'route', 'ours.example', '--config', config, '--section', 'router.routing'),
+      peergroup('onionmx', 'route', 'peer.cli.test', '--config', config, '--section', 'router.routing', '--resolver', nsd.address),
+      peergroup('onionmx', 'route', 'x.example', '--config', config, '--section', 'router.routing', '--dns-timeout', '5'),
+      peergroup('onionmx', 'route'),
+    ]);
+    assert.equal(mapped.code, 0, mapped.stderr);
+    assert.deepEqual([(JSON.parse(mapped.stdout) as { source: string }).source, (JSON.parse(mapped.stdout) as { host: string }).host], ['map', B]);
+    assert.equal(own.code, 1);
+    assert.match(own.stdout, /own domains/);
+    assert.equal(flagged.code, 0, flagged.stderr);
+    assert.equal(bad.code, 78);
+    assert.match(bad.stderr, /router\.routing\.resolver\.timeoutMs/);
+    assert.equal(usage.code, 64);
+  });
+});
+
+describe('peergroup onionmx map check (real command)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pg-cli-map-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('lists accepted and refused entries as JSON and exits 1 when anything was refused', async () => {
+    const file = join(dir, 'mixed.map');
+    writeFileSync(file, `good.example ${A}\nold.example expyuzz4wqqyqhjn.onion\nport.example ${B}:2525\n`);
+    const r = await peergroup('onionmx', 'map', 'check', file, '--json');
+    assert.equal(r.code, 1);
+    const out = JSON.parse(r.stdout) as { accepted: Record<string, unknown>[]; refused: Record<string, unknown>[] };
+    assert.deepEqual(
+      out.accepted.map((a) => [a.domain, a.onion, a.port, a.line]),
+      [
+        ['good.example', A, 25, 1],
+        ['port.example', B, 2525, 3],
+      ],
+    );
+    assert.equal(out.refused.length, 1);
+    assert.deepEqual([out.refused[0]!.domain, out.refused[0]!.line, out.refused[0]!.file], ['old.example', 2, file]);
+    assert.match(String(out.refused[0]!.reason), /v2 onion services no longer exist/);
+  });
+
+  it('exits 0 for a clean file in each format and prints a summary', async () => {
+    const yaml = join(dir, 'peers.yaml');
+    writeFileSync(yaml, `${A}:\n  - a.example\n  - b.example\n`);
+    const postfix = join(dir, 'transport');
+    writeFileSync(postfix, `a.example smtptor:[${A}]\nb.example smtptor:[${B}]:2525\n`);
+    const [y, p, wrong] = await Promise.all([
+      peergroup('onionmx', 'map', 'check', yaml),
+      peergroup('onionmx', 'map', 'check', postfix, '--format', 'postfix'),
+      peergroup('onionmx', 'map', 'check', postfix, '--format', 'native', '--json'),
+    ]);
+    assert.equal(y.code, 0, y.stdout + y.stderr);
+    assert.match(y.stdout, /accepted\s+a\.example\s+\S+:25/);
+    assert.match(y.stdout, /\(yaml\): 2 accepted, 0 refused/);
+    assert.equal(p.code, 0, p.stdout);
+    assert.match(p.stdout, /\(postfix\): 2 accepted, 0 refused/);
+    // Read as native, the smtptor: prefix is not an onion: every line is refused, with its line.
+    assert.equal(wrong.code, 1);
+    assert.deepEqual((JSON.parse(wrong.stdout) as { refused: { line: number }[] }).refused.map((x) => x.line), [1, 2]);
+  });
+
+  it('a missing file exits 1 with the reason; a bad --format is a usage error', async () => {
+    const [missing, badFormat] = await Promise.all([peergroup('onionmx', 'map', 'check', join(dir, 'nope.map')), peergroup('onionmx', 'map', 'check', 'x', '--format', 'csv')]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /ENOENT/);
+    assert.equal(badFormat.code, 64);
+  });
+
+  it('both commands are listed in help', async () => {
+    const r = await peergroup('onionmx', '--help');
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /onionmx map check/);
+    assert.match(r.stdout, /onionmx route/);
+  });
+});
