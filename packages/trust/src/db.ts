@@ -1,0 +1,213 @@
+// Storage: one kysely schema and one migration set for SQLite (better-sqlite3) and PostgreSQL (pg).
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import {
+  Kysely, Migrator, PostgresAdapter, PostgresDialect, SqliteDialect,
+  type Migration, type MigrationProvider, type MigrationResultSet,
+} from 'kysely';
+
+/** Timestamps are integer milliseconds since the epoch (bigint in PostgreSQL, parsed back to number). */
+export interface TrustUserTable {
+  id: string;
+  username: string;
+  is_admin: number;
+  disabled: number;
+  epoch: number;
+  slot_gen: number;
+  public_key: Buffer;
+  pk_tag: Buffer;
+  wrapped_sk: Buffer;
+  pw_salt: Buffer;
+  pw_opslimit: number;
+  pw_memlimit: number;
+  pw_alg: number;
+  threshold: number;
+  wait_seconds: number;
+}
+
+export interface TrustSlotTable {
+  user_id: string;
+  slot: number;
+  owner_box: Buffer;
+  token_box: Buffer;
+  tag: Buffer;
+}
+
+export interface TrustResetTable {
+  user_id: string;
+  state: 'collecting' | 'armed' | 'vetoed';
+  created_at: number;
+  armed_at: number | null;
+  effective_at: number | null;
+  vetoed_at: number | null;
+}
+
+export interface TrustResetConfirmationTable {
+  user_id: string;
+  slot: number;
+}
+
+export interface TrustResetCodeTable {
+  user_id: string;
+  code_hash: Buffer;
+  expires_at: number;
+}
+
+export interface TrustInviteTable {
+  id: string;
+  inviter_id: string;
+  code_hash: Buffer;
+  created_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+}
+
+export interface TrustTables {
+  trust_user: TrustUserTable;
+  trust_slot: TrustSlotTable;
+  trust_reset: TrustResetTable;
+  trust_reset_confirmation: TrustResetConfirmationTable;
+  trust_reset_code: TrustResetCodeTable;
+  trust_invite: TrustInviteTable;
+}
+
+export type TrustDialect = 'sqlite' | 'postgres';
+
+export interface TrustDb {
+  db: Kysely<TrustTables>;
+  dialect: TrustDialect;
+  close(): Promise<void>;
+}
+
+export type OpenTrustDbOptions =
+  | { sqlitePath: string; postgresUrl?: never }
+  | { postgresUrl: string; sqlitePath?: never; poolSize?: number };
+
+/** Parses int8 as a JS number: every bigint we store (ms timestamps, counters) is far below 2^53. */
+function int8Types(): pg.CustomTypesConfig {
+  return {
+    getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+      if (oid === 20) return (v: string) => Number(v);
+      return pg.types.getTypeParser(oid, format as 'text');
+    }) as pg.CustomTypesConfig['getTypeParser'],
+  };
+}
+
+export function openTrustDb(opts: OpenTrustDbOptions): TrustDb {
+  if ('postgresUrl' in opts && opts.postgresUrl) {
+    const pool = new pg.Pool({ connectionString: opts.postgresUrl, max: opts.poolSize ?? 10, types: int8Types() });
+    // An idle pooled connection that the server drops (restart, admin shutdown) emits 'error' on the pool; without a
+    // listener that crashes the process. The pool discards the client and the next query reconnects.
+    pool.on('error', () => {});
+    const db = new Kysely<TrustTables>({ dialect: new PostgresDialect({ pool }) });
+    return { db, dialect: 'postgres', close: () => db.destroy() };
+  }
+  if ('sqlitePath' in opts && opts.sqlitePath) {
+    const sqlite = new Database(opts.sqlitePath);
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('foreign_keys = ON');
+    // Other connections (e.g. the accounts service's own) wait instead of failing with SQLITE_BUSY.
+    sqlite.pragma('busy_timeout = 5000');
+    const db = new Kysely<TrustTables>({ dialect: new SqliteDialect({ database: sqlite }) });
+    return { db, dialect: 'sqlite', close: () => db.destroy() };
+  }
+  throw new TypeError('openTrustDb: give either sqlitePath or postgresUrl');
+}
+
+/** Detects the dialect of any Kysely instance (so a store can share the accounts service's instance). */
+export function dialectOf(db: Kysely<any>): TrustDialect {
+  return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
+}
+
+export const TRUST_MIGRATION_TABLE = 'trust_migration';
+export const TRUST_MIGRATION_LOCK_TABLE = 'trust_migration_lock';
+
+function blobType(db: Kysely<any>) {
+  return dialectOf(db) === 'postgres' ? 'bytea' : 'blob';
+}
+
+const migrations: Record<string, Migration> = {
+  '0001_trust_initial': {
+    async up(db: Kysely<any>) {
+      const blob = blobType(db);
+      await db.schema
+        .createTable('trust_user')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('username', 'text', (c) => c.notNull().unique())
+        .addColumn('is_admin', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('disabled', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('epoch', 'integer', (c) => c.notNull())
+        .addColumn('slot_gen', 'bigint', (c) => c.notNull())
+        .addColumn('public_key', blob, (c) => c.notNull())
+        .addColumn('pk_tag', blob, (c) => c.notNull())
+        .addColumn('wrapped_sk', blob, (c) => c.notNull())
+        .addColumn('pw_salt', blob, (c) => c.notNull())
+        .addColumn('pw_opslimit', 'integer', (c) => c.notNull())
+        .addColumn('pw_memlimit', 'bigint', (c) => c.notNull())
+        .addColumn('pw_alg', 'integer', (c) => c.notNull())
+        .addColumn('threshold', 'integer', (c) => c.notNull())
+        .addColumn('wait_seconds', 'integer', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('trust_slot')
+        .addColumn('user_id', 'text', (c) => c.notNull().references('trust_user.id').onDelete('cascade'))
+        .addColumn('slot', 'integer', (c) => c.notNull())
+        .addColumn('owner_box', blob, (c) => c.notNull())
+        .addColumn('token_box', blob, (c) => c.notNull())
+        .addColumn('tag', blob, (c) => c.notNull())
+        .addPrimaryKeyConstraint('trust_slot_pk', ['user_id', 'slot'])
+        .execute();
+      await db.schema
+        .createTable('trust_reset')
+        .addColumn('user_id', 'text', (c) => c.primaryKey().references('trust_user.id').onDelete('cascade'))
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('armed_at', 'bigint')
+        .addColumn('effective_at', 'bigint')
+        .addColumn('vetoed_at', 'bigint')
+        .execute();
+      await db.schema
+        .createTable('trust_reset_confirmation')
+        .addColumn('user_id', 'text', (c) => c.notNull().references('trust_reset.user_id').onDelete('cascade'))
+        .addColumn('slot', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('trust_reset_confirmation_pk', ['user_id', 'slot'])
+        .execute();
+      await db.schema
+        .createTable('trust_reset_code')
+        .addColumn('user_id', 'text', (c) => c.primaryKey().references('trust_user.id').onDelete('cascade'))
+        .addColumn('code_hash', blob, (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('trust_invite')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('inviter_id', 'text', (c) => c.notNull().references('trust_user.id').onDelete('cascade'))
+        .addColumn('code_hash', blob, (c) => c.notNull().unique())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .addColumn('revoked_at', 'bigint')
+        .execute();
+      await db.schema.createIndex('trust_invite_inviter').on('trust_invite').column('inviter_id').execute();
+    },
+    async down(db: Kysely<any>) {
+      for (const t of ['trust_invite', 'trust_reset_code', 'trust_reset_confirmation', 'trust_reset', 'trust_slot', 'trust_user']) {
+        await db.schema.dropTable(t).ifExists().execute();
+      }
+    },
+  },
+};
+
+const provider: MigrationProvider = { getMigrations: async () => migrations };
+
+/** Brings the trust tables up to date. Uses its own migration tables, so other packages can migrate the same database. */
+export async function migrateTrust(db: Kysely<any>): Promise<MigrationResultSet> {
+  const migrator = new Migrator({
+    db,
+    provider,
+    migrationTableName: TRUST_MIGRATION_TABLE,
+    migrationLockTableName: TRUST_MIGRATION_LOCK_TABLE,
+  });
+  const result = await migrator.migrateToLatest();
+  if (result.error) throw result.error instanceof Error ? result.error : new Error(String(result.error));
+  return result;
+}

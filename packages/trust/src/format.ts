@@ -1,0 +1,180 @@
+// Byte layouts of everything the trust store seals, tags or wraps (docs/trust-format.md is the normative text).
+// Pure functions over bytes: no I/O, no keys, no randomness.
+
+export const FORMAT_VERSION = 1;
+
+export const USER_ID_BYTES = 16;
+export const R_BYTES = 32;
+export const TAG_BYTES = 32;
+export const KEY_BYTES = 32;
+export const NONCE_BYTES = 24; // XChaCha20-Poly1305
+export const AEAD_ABYTES = 16;
+export const SEAL_BYTES = 48; // crypto_box_SEALBYTES: ephemeral pk (32) + MAC (16)
+
+/** [version u8][owner id 16][owner epoch u32be][slot generation u32be][slot u8][R 32] */
+export const TOKEN_PLAINTEXT_BYTES = 1 + USER_ID_BYTES + 4 + 4 + 1 + R_BYTES; // 58
+export const TOKEN_BOX_BYTES = TOKEN_PLAINTEXT_BYTES + SEAL_BYTES; // 106
+/** [version u8][trustee id 16] */
+export const OWNER_PLAINTEXT_BYTES = 1 + USER_ID_BYTES; // 17
+export const OWNER_BOX_BYTES = NONCE_BYTES + OWNER_PLAINTEXT_BYTES + AEAD_ABYTES; // 57
+export const WRAPPED_SK_BYTES = NONCE_BYTES + KEY_BYTES + AEAD_ABYTES; // 72
+export const SESSION_BLOB_BYTES = 1 + NONCE_BYTES + KEY_BYTES + AEAD_ABYTES; // 73
+
+// Domain-separation labels. Each is followed by a 0x00 byte wherever it prefixes a message.
+export const LABEL = {
+  subkey: 'peergroup-trust-subkey-v1',
+  token: 'peergroup-trust-token-v1',
+  owner: 'peergroup-trust-owner-v1',
+  ownerKey: 'peergroup-trust-owner-key-v1',
+  pk: 'peergroup-trust-pk-v1',
+  sk: 'peergroup-trust-sk-v1',
+  session: 'peergroup-trust-session-v1',
+  invite: 'peergroup-trust-invite-v1',
+  resetCode: 'peergroup-trust-reset-code-v1',
+} as const;
+
+export type SubkeyPurpose = 'token-tag' | 'pk-tag' | 'invite-code' | 'reset-code';
+
+const USER_ID_RE = /^[0-9a-f]{32}$/;
+
+export function isUserId(s: string): boolean {
+  return USER_ID_RE.test(s);
+}
+
+/** User ids are 16 random bytes, stored and shown as 32 lowercase hex characters. */
+export function userIdBytes(id: string): Buffer {
+  if (!USER_ID_RE.test(id)) throw new TypeError('malformed user id');
+  return Buffer.from(id, 'hex');
+}
+
+function u32(n: number): Buffer {
+  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new RangeError(`u32 out of range: ${n}`);
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(n);
+  return b;
+}
+
+function u8(n: number): Buffer {
+  if (!Number.isInteger(n) || n < 0 || n > 0xff) throw new RangeError(`u8 out of range: ${n}`);
+  return Buffer.from([n]);
+}
+
+export function labelled(label: string, ...parts: Buffer[]): Buffer {
+  return Buffer.concat([Buffer.from(label, 'ascii'), Buffer.from([0]), ...parts]);
+}
+
+export interface TokenContext {
+  ownerId: string;
+  ownerEpoch: number;
+  slotGen: number;
+  slot: number;
+}
+
+export function encodeToken(ctx: TokenContext, r: Uint8Array): Buffer {
+  if (r.length !== R_BYTES) throw new RangeError('R must be 32 bytes');
+  return Buffer.concat([u8(FORMAT_VERSION), userIdBytes(ctx.ownerId), u32(ctx.ownerEpoch), u32(ctx.slotGen), u8(ctx.slot), Buffer.from(r)]);
+}
+
+export interface DecodedToken extends TokenContext {
+  version: number;
+  r: Buffer;
+}
+
+/** Returns null for anything that is not exactly a v1 token plaintext. */
+export function decodeToken(b: Uint8Array): DecodedToken | null {
+  if (b.length !== TOKEN_PLAINTEXT_BYTES) return null;
+  const buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+  const version = buf.readUInt8(0);
+  if (version !== FORMAT_VERSION) return null;
+  return {
+    version,
+    ownerId: buf.subarray(1, 17).toString('hex'),
+    ownerEpoch: buf.readUInt32BE(17),
+    slotGen: buf.readUInt32BE(21),
+    slot: buf.readUInt8(25),
+    r: Buffer.from(buf.subarray(26, 58)),
+  };
+}
+
+/** The keyed-hash input for a token's tag: the label, then exactly the token plaintext. */
+export function tokenTagInput(ctx: TokenContext, r: Uint8Array): Buffer {
+  return labelled(LABEL.token, encodeToken(ctx, r));
+}
+
+export function ownerPlaintext(trusteeId: string): Buffer {
+  return Buffer.concat([u8(FORMAT_VERSION), userIdBytes(trusteeId)]);
+}
+
+export function decodeOwnerPlaintext(b: Uint8Array): string | null {
+  if (b.length !== OWNER_PLAINTEXT_BYTES || b[0] !== FORMAT_VERSION) return null;
+  return Buffer.from(b.subarray(1)).toString('hex');
+}
+
+export function ownerAd(ownerId: string, epoch: number, slotGen: number, slot: number): Buffer {
+  return labelled(LABEL.owner, userIdBytes(ownerId), u32(epoch), u32(slotGen), u8(slot));
+}
+
+export function pkTagInput(userId: string, epoch: number, publicKey: Uint8Array): Buffer {
+  if (publicKey.length !== KEY_BYTES) throw new RangeError('public key must be 32 bytes');
+  return labelled(LABEL.pk, userIdBytes(userId), u32(epoch), Buffer.from(publicKey));
+}
+
+export function skAd(userId: string, epoch: number): Buffer {
+  return labelled(LABEL.sk, userIdBytes(userId), u32(epoch));
+}
+
+export function sessionAd(userId: string, epoch: number, sessionId: string): Buffer {
+  return labelled(LABEL.session, userIdBytes(userId), u32(epoch), Buffer.from(sessionId, 'utf8'));
+}
+
+export function subkeyInput(purpose: SubkeyPurpose): Buffer {
+  return labelled(LABEL.subkey, Buffer.from(purpose, 'ascii'));
+}
+
+export function inviteHashInput(code: string): Buffer {
+  return labelled(LABEL.invite, Buffer.from(code, 'ascii'));
+}
+
+export function resetCodeHashInput(userId: string, epoch: number, code: string): Buffer {
+  return labelled(LABEL.resetCode, userIdBytes(userId), u32(epoch), Buffer.from(code, 'ascii'));
+}
+
+// Reset codes are read aloud or copied by hand: Crockford base32, 16 symbols (80 bits), grouped by 4.
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+export function formatResetCode(random10: Uint8Array): string {
+  if (random10.length !== 10) throw new RangeError('reset code needs 10 random bytes');
+  let bits = 0n;
+  for (const byte of random10) bits = (bits << 8n) | BigInt(byte);
+  let out = '';
+  for (let i = 15; i >= 0; i--) out += CROCKFORD[Number((bits >> BigInt(i * 5)) & 31n)];
+  return `${out.slice(0, 4)}-${out.slice(4, 8)}-${out.slice(8, 12)}-${out.slice(12, 16)}`;
+}
+
+/** Canonical form for hashing: upper case, no separators/spaces, I/L→1 and O→0 as Crockford prescribes. */
+export function normalizeResetCode(input: string): string | null {
+  const s = input.toUpperCase().replace(/[\s-]/g, '').replace(/[IL]/g, '1').replace(/O/g, '0');
+  if (s.length !== 16) return null;
+  for (const ch of s) if (!CROCKFORD.includes(ch)) return null;
+  return s;
+}
+
+const INVITE_RE = /^pgi_[A-Za-z0-9_-]{32}$/;
+
+/** Invite codes: "pgi_" + base64url of 24 random bytes. */
+export function formatInviteCode(random24: Uint8Array): string {
+  if (random24.length !== 24) throw new RangeError('invite code needs 24 random bytes');
+  return `pgi_${Buffer.from(random24).toString('base64url')}`;
+}
+
+export function isInviteCode(s: string): boolean {
+  return INVITE_RE.test(s);
+}
+
+const USERNAME_RE = /^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$/;
+
+/** Usernames are mail local parts: lower-cased, 1–64 of [a-z0-9._-], starting and ending alphanumeric. */
+export function normalizeUsername(input: string): string | null {
+  const s = input.trim().toLowerCase();
+  return USERNAME_RE.test(s) ? s : null;
+}

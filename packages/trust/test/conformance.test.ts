@@ -1,0 +1,108 @@
+// docs/trust-format.md is normative: this test re-derives every stored value of a real store from the document
+// alone, with raw sodium-native calls and none of the package's own crypto/format helpers.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import sodium from 'sodium-native';
+import { PW, makeEnv, sqliteFactory, type DbFactory, type Env } from './harness.ts';
+import { wrapUnlockedUser } from '../src/index.ts';
+
+const L = (label: string) => Buffer.concat([Buffer.from(label, 'ascii'), Buffer.from([0])]);
+const u32 = (n: number) => { const b = Buffer.alloc(4); b.writeUInt32BE(n); return b; };
+const u8 = (n: number) => Buffer.from([n]);
+const id16 = (id: string) => Buffer.from(id, 'hex');
+function H(key: Buffer, msg: Buffer, len = 32): Buffer {
+  const out = Buffer.alloc(len);
+  sodium.crypto_generichash(out, msg, key);
+  return out;
+}
+function aeadOpen(key: Buffer, blob: Buffer, ad: Buffer): Buffer | null {
+  const out = Buffer.alloc(blob.length - 40);
+  try {
+    sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(out, null, blob.subarray(24), ad, blob.subarray(0, 24), key);
+    return out;
+  } catch {
+    return null;
+  }
+}
+
+describe('format conformance (docs/trust-format.md)', () => {
+  let factory: DbFactory;
+  let env: Env;
+  before(async () => {
+    factory = sqliteFactory();
+    env = await makeEnv(factory);
+  });
+  after(async () => {
+    await env.close();
+    await factory.shutdown();
+  });
+
+  it('every stored value of a real store matches the document', async () => {
+    const a = await env.store.createUser('spec-a', PW('spec-a'));
+    const b = await env.store.createUser('spec-b', PW('spec-b'));
+    await env.store.addTrustee(a, 'spec-b');
+    const S = env.serverSecret;
+    const K = (p: string) => H(S, Buffer.concat([L('peergroup-trust-subkey-v1'), Buffer.from(p, 'ascii')]));
+
+    const ua = await env.db.selectFrom('trust_user').selectAll().where('id', '=', a.userId).executeTakeFirstOrThrow();
+    const E = Number(ua.epoch);
+    const G = Number(ua.slot_gen);
+    // §3 pk_tag and wrapped_sk.
+    assert.ok(H(K('pk-tag'), Buffer.concat([L('peergroup-trust-pk-v1'), id16(ua.id), u32(E), ua.public_key])).equals(ua.pk_tag));
+    const kpw = Buffer.alloc(32);
+    sodium.crypto_pwhash(kpw, Buffer.from(PW('spec-a'), 'utf8'), ua.pw_salt, Number(ua.pw_opslimit), Number(ua.pw_memlimit), sodium.crypto_pwhash_ALG_ARGON2ID13);
+    assert.equal(ua.wrapped_sk.length, 72);
+    const sk = aeadOpen(kpw, ua.wrapped_sk, Buffer.concat([L('peergroup-trust-sk-v1'), id16(ua.id), u32(E)]));
+    assert.ok(sk && sk.equals(a.secretKey));
+    const pk = Buffer.alloc(32);
+    sodium.crypto_scalarmult_base(pk, sk);
+    assert.ok(pk.equals(ua.public_key));
+
+    // §4 slots: exactly one real slot, owner box names B, token opens for B with the documented plaintext and tag.
+    const kOwn = H(sk, L('peergroup-trust-owner-key-v1'));
+    const slots = await env.db.selectFrom('trust_slot').selectAll().where('user_id', '=', a.userId).orderBy('slot').execute();
+    assert.equal(slots.length, 8);
+    let real = 0;
+    for (const s of slots) {
+      assert.equal(s.owner_box.length, 57);
+      assert.equal(s.token_box.length, 106);
+      assert.equal(s.tag.length, 32);
+      const slot = Number(s.slot);
+      const owner = aeadOpen(kOwn, s.owner_box, Buffer.concat([L('peergroup-trust-owner-v1'), id16(ua.id), u32(E), u32(G), u8(slot)]));
+      const P = Buffer.alloc(58);
+      const opened = sodium.crypto_box_seal_open(P, s.token_box, b.publicKey, b.secretKey);
+      if (!owner) {
+        assert.equal(opened, false);
+        continue;
+      }
+      real++;
+      assert.ok(owner.equals(Buffer.concat([u8(1), id16(b.userId)])));
+      assert.ok(opened);
+      assert.ok(P.subarray(0, 26).equals(Buffer.concat([u8(1), id16(ua.id), u32(E), u32(G), u8(slot)])));
+      assert.ok(H(K('token-tag'), Buffer.concat([L('peergroup-trust-token-v1'), P])).equals(s.tag));
+    }
+    assert.equal(real, 1);
+
+    // §5 reset code hash.
+    await env.store.requestReset(b, 'spec-a');
+    env.clock.advance(3600);
+    const { code } = await env.store.obtainResetCode(b, 'spec-a');
+    assert.match(code, /^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$/);
+    const row = await env.db.selectFrom('trust_reset_code').selectAll().where('user_id', '=', a.userId).executeTakeFirstOrThrow();
+    const canon = code.replace(/-/g, '');
+    assert.ok(H(K('reset-code'), Buffer.concat([L('peergroup-trust-reset-code-v1'), id16(ua.id), u32(E), Buffer.from(canon, 'ascii')])).equals(row.code_hash));
+
+    // §6 invite code hash.
+    const inv = await env.store.createInvite(a.userId);
+    assert.match(inv.code, /^pgi_[A-Za-z0-9_-]{32}$/);
+    const irow = await env.db.selectFrom('trust_invite').selectAll().where('id', '=', inv.id).executeTakeFirstOrThrow();
+    assert.ok(H(K('invite-code'), Buffer.concat([L('peergroup-trust-invite-v1'), Buffer.from(inv.code, 'ascii')])).equals(irow.code_hash));
+
+    // §7 session blob.
+    const key = Buffer.alloc(32, 9);
+    const blob = wrapUnlockedUser(a, key, 'sid-1');
+    assert.equal(blob[0], 1);
+    const skBack = aeadOpen(key, blob.subarray(1), Buffer.concat([L('peergroup-trust-session-v1'), id16(a.userId), u32(a.epoch), Buffer.from('sid-1', 'utf8')]));
+    assert.ok(skBack && skBack.equals(a.secretKey));
+  });
+});
