@@ -1,0 +1,148 @@
+/**
+ * A small, strict SMTP submission client for tests: one transaction, no pipelining, always ends with QUIT and
+ * waits for the 221, so the server logs a clean session ("disconnect … quit=1") rather than a lost connection
+ * that a test grepping the MTA's log could mistake for its own fault.
+ */
+import { connect, type Socket } from 'node:net';
+
+export interface SmtpSubmitOptions {
+  host?: string;
+  port: number;
+  from: string;
+  to: string[];
+  /** The message; bare LF line ends are sent as CRLF, lines starting with '.' are dot-stuffed. */
+  message: string | Buffer;
+  /** EHLO name, default 'submitter.test'. */
+  helo?: string;
+  /** Per-reply timeout, default 30 s. */
+  timeoutMs?: number;
+}
+
+/** An SMTP refusal: `responseCode` and `response` as nodemailer reports them, plus the command it answered. */
+export class SmtpReplyError extends Error {
+  constructor(
+    readonly responseCode: number,
+    readonly response: string,
+    readonly command: string,
+  ) {
+    super(`${command} refused: ${response}`);
+    this.name = 'SmtpReplyError';
+  }
+}
+
+/** Splits a byte stream into complete SMTP replies (multi-line replies joined with '\n'). */
+class ReplyReader {
+  private buf = '';
+  private lines: string[] = [];
+  private waiters: Array<{ resolve: (r: string) => void; reject: (e: Error) => void }> = [];
+  private replies: string[] = [];
+  private failure: Error | undefined;
+
+  constructor(sock: Socket) {
+    sock.on('data', (b: Buffer) => {
+      this.buf += b.toString('utf8');
+      let i: number;
+      while ((i = this.buf.indexOf('\n')) >= 0) {
+        const line = this.buf.slice(0, i).replace(/\r$/, '');
+        this.buf = this.buf.slice(i + 1);
+        this.lines.push(line);
+        if (/^\d{3}(?: |$)/.test(line)) {
+          this.replies.push(this.lines.join('\n'));
+          this.lines = [];
+        }
+      }
+      this.pump();
+    });
+    const fail = (e: Error): void => {
+      this.failure ??= e;
+      this.pump();
+    };
+    sock.on('error', fail);
+    sock.on('close', () => fail(new Error('connection closed by server')));
+  }
+
+  private pump(): void {
+    while (this.waiters.length > 0 && this.replies.length > 0) this.waiters.shift()!.resolve(this.replies.shift()!);
+    if (this.failure) while (this.waiters.length > 0) this.waiters.shift()!.reject(this.failure);
+  }
+
+  next(timeoutMs: number): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no SMTP reply within ${timeoutMs} ms`)), timeoutMs);
+      this.waiters.push({
+        resolve: (r) => {
+          clearTimeout(timer);
+          resolve(r);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      });
+      this.pump();
+    });
+  }
+}
+
+/** Wire form of a message body for DATA: CRLF line ends, dot-stuffed, ending with CRLF.CRLF. */
+export function dataBlock(message: string | Buffer): Buffer {
+  let text = Buffer.isBuffer(message) ? message.toString('latin1') : Buffer.from(message, 'utf8').toString('latin1');
+  text = text.replace(/\r?\n/g, '\r\n');
+  if (!text.endsWith('\r\n')) text += '\r\n';
+  text = text.replace(/^\./gm, '..');
+  return Buffer.from(text + '.\r\n', 'latin1');
+}
+
+/**
+ * Sends one message and resolves with the server's reply to the end of DATA (e.g. `250 2.0.0 Ok: queued as X`).
+ * Rejects with SmtpReplyError on a refused greeting, MAIL, DATA or when every RCPT is refused (recipients refused
+ * individually are skipped, as nodemailer does).
+ */
+export async function smtpSubmit(opts: SmtpSubmitOptions): Promise<string> {
+  const timeout = opts.timeoutMs ?? 30_000;
+  const sock = connect({ host: opts.host ?? '127.0.0.1', port: opts.port });
+  const reader = new ReplyReader(sock);
+  const code = (r: string): number => Number(r.slice(0, 3));
+  const last = (r: string): string => r.split('\n').at(-1) ?? r;
+  const command = async (line: string, ok: (c: number) => boolean): Promise<string> => {
+    sock.write(line + '\r\n');
+    const r = await reader.next(timeout);
+    if (!ok(code(r))) throw new SmtpReplyError(code(r), last(r), line.split(' ')[0] ?? line);
+    return r;
+  };
+  const quit = async (): Promise<void> => {
+    try {
+      sock.write('QUIT\r\n');
+      await reader.next(timeout);
+    } catch {
+      // the server may already have closed
+    }
+    sock.end();
+  };
+  try {
+    const greeting = await reader.next(timeout);
+    if (code(greeting) !== 220) throw new SmtpReplyError(code(greeting), last(greeting), 'greeting');
+    await command(`EHLO ${opts.helo ?? 'submitter.test'}`, (c) => c === 250);
+    await command(`MAIL FROM:<${opts.from}>`, (c) => c === 250);
+    let accepted = 0;
+    let lastRefusal: SmtpReplyError | undefined;
+    for (const rcpt of opts.to) {
+      try {
+        await command(`RCPT TO:<${rcpt}>`, (c) => c === 250 || c === 251);
+        accepted++;
+      } catch (e) {
+        if (!(e instanceof SmtpReplyError)) throw e;
+        lastRefusal = e;
+      }
+    }
+    if (accepted === 0) throw lastRefusal ?? new Error('no recipients');
+    await command('DATA', (c) => c === 354);
+    sock.write(dataBlock(opts.message));
+    const final = await reader.next(timeout);
+    if (code(final) !== 250) throw new SmtpReplyError(code(final), last(final), 'DATA');
+    return last(final);
+  } finally {
+    await quit();
+    sock.destroy();
+  }
+}
