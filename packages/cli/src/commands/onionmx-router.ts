@@ -1,0 +1,133 @@
+import { Registry } from 'prom-client';
+import { UsageError, flagOption, stringOption, type Command, type CommandContext, type OptionSpec } from '../command.ts';
+import { ConfigError, loadConfig, readConfigFile } from '../config.ts';
+import { routingOptions, routingOverrides } from '../routing-flags.ts';
+import { routerConfigSchema, type RouterConfig } from '../../../onionmx/src/router-config.ts';
+import { startRouter } from '../../../onionmx/src/router.ts';
+import { createRouteResolver } from '../../../onionmx/src/routing.ts';
+import { MapLoadError } from '../../../onionmx/src/map-store.ts';
+import { createLogger } from '../../../onionmx/src/log.ts';
+import { formatHostPort } from '../../../onionmx/src/host-port.ts';
+
+/** Router flag → [config key, kind, help]. Numbers reach the schema as numbers so its messages name the key. */
+const routerFlags: Record<string, [key: string, kind: 'string' | 'number', spec: Omit<OptionSpec, 'type' | 'configKey'>]> = {
+  'tcp-table': ['tcpTable.listen', 'string', { arg: 'IP:PORT', description: 'Postfix tcp_table listener (loopback)', defaultText: 'off' }],
+  'tcp-table-reply': ['tcpTable.reply', 'string', { arg: 'FORM', description: 'reply form on the tcp_table listener', defaultText: 'direct' }],
+  socketmap: ['socketmap.listen', 'string', { arg: 'IP:PORT', description: 'Postfix socketmap listener (loopback)', defaultText: 'off' }],
+  'socketmap-reply': ['socketmap.reply', 'string', { arg: 'FORM', description: 'reply form on the socketmap listener', defaultText: 'direct' }],
+  'socketmap-name': ['socketmap.name', 'string', { arg: 'NAME', description: 'socketmap name Postfix sends (socketmap:inet:IP:PORT:NAME)', defaultText: 'onionmx' }],
+  exim: ['exim.listen', 'string', { arg: 'IP:PORT', description: 'Exim readsocket listener (loopback)', defaultText: 'off' }],
+  'exim-reply': ['exim.reply', 'string', { arg: 'FORM', description: 'reply form on the Exim listener', defaultText: 'exim-route' }],
+  transport: ['transport', 'string', { arg: 'NAME', description: 'Postfix transport in the direct form (smtptor:[onion]:port)', defaultText: 'smtptor' }],
+  relay: ['relay.address', 'string', { arg: 'IP:PORT', description: "peergroup relay's address for the relay form", defaultText: '127.0.0.1:10024' }],
+  'relay-protocol': ['relay.protocol', 'string', { arg: 'lmtp|smtp', description: 'protocol the relay form names for Postfix', defaultText: 'lmtp' }],
+  'tor-dns': ['automap.dns', 'string', { arg: 'IP:PORT', description: "Tor's DNSPort (AutomapHostsOnResolve) for the exim-automap form", defaultText: 'none' }],
+  'virtual-network': ['automap.network', 'string', { arg: 'CIDR', description: "Tor's VirtualAddrNetworkIPv4; other answers are refused", defaultText: '127.192.0.0/10' }],
+  'automap-timeout': ['automap.timeoutMs', 'number', { arg: 'MS', description: "per-try timeout of DNSPort queries", defaultText: '2000' }],
+  'automap-retries': ['automap.retries', 'number', { arg: 'N', description: 'extra DNSPort query rounds', defaultText: '1' }],
+  'automap-min-ttl': ['automap.minTtl', 'number', { arg: 'SECONDS', description: 'lower bound for reusing a mapping', defaultText: '60' }],
+  'automap-max-ttl': ['automap.maxTtl', 'number', { arg: 'SECONDS', description: 'upper bound for reusing a mapping', defaultText: '600' }],
+  'max-connections': ['limits.maxConnections', 'number', { arg: 'N', description: 'open client connections, all listeners', defaultText: '512' }],
+  'idle-timeout': ['limits.idleTimeoutMs', 'number', { arg: 'MS', description: 'close idle Postfix connections after', defaultText: '300000' }],
+  'request-timeout': ['limits.requestTimeoutMs', 'number', { arg: 'MS', description: 'an Exim request must be complete within', defaultText: '10000' }],
+  'lookup-timeout': ['limits.lookupTimeoutMs', 'number', { arg: 'MS', description: 'a routing decision taking longer is a tempfail', defaultText: '20000' }],
+  'log-summary-interval': ['logSummaryIntervalMs', 'number', { arg: 'MS', description: 'info-level lookup summary interval (0: off)', defaultText: '60000' }],
+  metrics: ['metrics.listen', 'string', { arg: 'IP:PORT', description: 'Prometheus /metrics and /healthz (loopback HTTP)', defaultText: 'off' }],
+};
+
+const options: Record<string, OptionSpec> = {
+  config: { type: 'string', arg: 'FILE', description: 'YAML config file; router settings are read from its --section' },
+  section: { type: 'string', arg: 'KEY', description: 'key of the router settings in --config', defaultText: 'router' },
+  'check-config': { type: 'boolean', description: 'validate the configuration and load the maps, print the result, exit' },
+  reply: {
+    type: 'string',
+    arg: 'FORM',
+    description: 'reply form for every listener it fits: direct (Postfix listeners), exim-route/exim-automap (Exim listener), relay (all)',
+    configKey: 'tcpTable.reply, socketmap.reply, exim.reply',
+  },
+  ...Object.fromEntries(Object.entries(routerFlags).map(([flag, [key, , spec]]) => [flag, { type: 'string', configKey: key, ...spec } satisfies OptionSpec])),
+  ...Object.fromEntries(
+    Object.entries(routingOptions).map(([flag, spec]) => [flag, { ...spec, ...(spec.configKey ? { configKey: `routing.${spec.configKey}` } : {}) }]),
+  ),
+};
+
+const postfixForms = new Set(['direct', 'relay']);
+const eximForms = new Set(['exim-route', 'exim-automap', 'relay']);
+
+export function loadRouterConfig(ctx: CommandContext): RouterConfig {
+  const overrides: Record<string, unknown> = routingOverrides(ctx, 'routing.');
+  for (const [flag, [key, kind]] of Object.entries(routerFlags)) {
+    const v = stringOption(ctx, flag);
+    if (v === undefined) continue;
+    if (kind === 'number' && !/^\d+$/.test(v)) throw new UsageError(`--${flag} must be a whole number, got "${v}"`);
+    overrides[key] = kind === 'number' ? Number(v) : v;
+  }
+  const file = stringOption(ctx, 'config');
+  const section = stringOption(ctx, 'section') ?? 'router';
+  const reply = stringOption(ctx, 'reply');
+  if (reply !== undefined) {
+    if (!postfixForms.has(reply) && !eximForms.has(reply)) throw new UsageError(`--reply must be direct, relay, exim-route or exim-automap, got "${reply}"`);
+    const fromFile = file ? readConfigFile(file)[section] : undefined;
+    const inFile = (k: string) => typeof fromFile === 'object' && fromFile !== null && k in fromFile;
+    // Only listeners that exist (by flag or in the file) get the shorthand; per-listener flags win over it.
+    const apply = (listener: string, fits: Set<string>) => {
+      if (fits.has(reply) && (overrides[`${listener}.listen`] !== undefined || inFile(listener))) overrides[`${listener}.reply`] ??= reply;
+    };
+    apply('tcpTable', postfixForms);
+    apply('socketmap', postfixForms);
+    apply('exim', eximForms);
+  }
+  // Without a file the flags are the whole configuration: routing runs on its defaults plus the routing flags.
+  if (!file && !Object.keys(overrides).some((k) => k.startsWith('routing.'))) overrides['routing'] = {};
+  return loadConfig(routerConfigSchema, { file, section, overrides });
+}
+
+export const command: Command = {
+  path: ['onionmx', 'router'],
+  summary: 'Answer Postfix (tcp_table, socketmap) and Exim (readsocket) lookups: where mail for a domain goes',
+  details: [
+    'One daemon, each protocol on its own loopback listener. Reply forms: direct (smtptor:[onion]:port), relay',
+    '(the peergroup relay for every onion-routed domain), exim-route (onion::port for a manualroute route_data),',
+    "exim-automap (the virtual IPv4 Tor's DNSPort maps the onion to, for Exim's SOCKS client). A DNS outage is",
+    'always a temporary failure (400 / TEMP / DEFER): the MTA retries, mail never falls back to cleartext.',
+    'Example: peergroup onionmx router --map /etc/peergroup/onion.map --resolver 127.0.0.1:53 \\',
+    '           --tcp-table 127.0.0.1:23000 --socketmap 127.0.0.1:23001 --exim 127.0.0.1:23002 --reply direct',
+  ].join('\n'),
+  options,
+  async run(ctx) {
+    const config = loadRouterConfig(ctx);
+    const logger = createLogger('onionmx-router');
+    if (flagOption(ctx, 'check-config')) {
+      try {
+        const resolver = await createRouteResolver({ ...config.routing, watchMaps: false }, { logger, sighup: false });
+        await resolver.close();
+      } catch (err) {
+        if (err instanceof MapLoadError) throw new ConfigError(err.message);
+        throw err;
+      }
+      const listeners = (['tcpTable', 'socketmap', 'exim'] as const)
+        .filter((k) => config[k])
+        .map((k) => `${k} ${formatHostPort(config[k]!.listen)} (${config[k]!.reply})`);
+      ctx.stdout.write(`configuration OK\n${listeners.map((l) => `  ${l}\n`).join('')}`);
+      return 0;
+    }
+    const registry = new Registry();
+    let router;
+    try {
+      router = await startRouter(config, { logger, registry });
+    } catch (err) {
+      if (err instanceof MapLoadError) throw new ConfigError(err.message);
+      // A listener that cannot bind is an operator-fixable setting; the message names its key.
+      if (['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL'].includes((err as NodeJS.ErrnoException).code ?? '')) throw new ConfigError((err as Error).message);
+      throw err;
+    }
+    for (const [name, hp] of Object.entries(router.addresses)) ctx.stdout.write(`${name} ${formatHostPort(hp)}\n`);
+    await new Promise<void>((resolve) => {
+      if (ctx.stopSignal.aborted) resolve();
+      else ctx.stopSignal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    logger.info('stopping');
+    await router.close();
+    return 0;
+  },
+};

@@ -1,0 +1,221 @@
+/**
+ * The router answering a real Postfix (private instance): tcp_table and socketmap lookups through `postmap`, mail
+ * submitted over SMTP routed by the router's answer to a real SMTP sink, and a DNS outage (the real nsd the router
+ * asks is stopped) leaving the message deferred in the queue — never delivered over the cleartext default route —
+ * and delivered over the onion route once DNS is back. Finally the direct form end to end: Postfix's smtptor with
+ * torsocks preloaded delivers through a real Tor network to an onion service in front of a sink.
+ * The main.cf/master.cf lines used here are read from docs/onionmx-router.md, what operators copy.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Registry } from 'prom-client';
+import { startRouter } from '../../packages/onionmx/src/router.ts';
+import { routerConfigSchema } from '../../packages/onionmx/src/router-config.ts';
+import { silentLogger } from '../../packages/onionmx/src/log.ts';
+import type { RunningService } from '../../packages/onionmx/src/service.ts';
+import { randomOnion } from '../../packages/onionmx/test/router-helpers.ts';
+import { startPostfix, type Postfix } from '../support/postfix.ts';
+import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.ts';
+import { startAuthoritative, type AuthoritativeServer } from '../support/dns.ts';
+
+const mappedOnion = randomOnion();
+const srvOnion = randomOnion();
+let dir: string;
+let nsd: AuthoritativeServer;
+let nsdBack: AuthoritativeServer | undefined;
+let relaySink: SmtpSink; // stands in for peergroup's relay (the relay reply form points Postfix at it)
+let cleartextSink: SmtpSink; // Postfix's default route: what must never see onion-routed mail
+let router: RunningService;
+let postfix: Postfix;
+
+// The main.cf/master.cf lines operators copy from docs/onionmx-router.md, with the test's ports.
+const docs = readFileSync(fileURLToPath(new URL('../../docs/onionmx-router.md', import.meta.url)), 'utf8');
+function documented(line: string): string {
+  assert.ok(docs.includes(line), `docs/onionmx-router.md shows "${line}"`);
+  return line;
+}
+const tcpTableMap = (port: number) => documented('tcp:127.0.0.1:23000').replace('23000', String(port));
+const socketmapMap = (port: number) => documented('socketmap:inet:127.0.0.1:23001:onionmx').replace('23001', String(port));
+const smtptorService = documented('smtptor    unix  -       -       n       -       -       smtp\n  -o syslog_name=postfix/smtptor').split('\n');
+
+const message = (to: string, subject: string) => `From: a@sender.test\r\nTo: ${to}\r\nSubject: ${subject}\r\n\r\nbody of ${subject}\r\n`;
+
+const zones = () => [
+  { origin: 'srv.test', records: `_onion-mx._tcp 300 IN SRV 0 0 25 ${srvOnion}.\n` },
+  { origin: 'outage.test', records: `_onion-mx._tcp 300 IN SRV 0 0 25 ${srvOnion}.\n` },
+  { origin: 'plain.test', records: 'www IN A 192.0.2.1\n' },
+  // Bounces go back to the sender's domain, which is routed too: it must have an answer (no SRV).
+  { origin: 'sender.test', records: 'www IN A 192.0.2.2\n' },
+];
+
+function startTestRouter(dns: string, tcpPort: number, socketmapPort: number): Promise<RunningService> {
+  return startRouter(
+    routerConfigSchema.parse({
+      routing: { maps: [{ path: join(dir, 'onion.map') }], watchMaps: false, resolver: { servers: [dns], timeoutMs: 300, retries: 0 }, dnssec: 'off' },
+      tcpTable: { listen: `127.0.0.1:${tcpPort}`, reply: 'relay' },
+      socketmap: { listen: `127.0.0.1:${socketmapPort}`, reply: 'direct' },
+      relay: { address: `127.0.0.1:${relaySink.port}`, protocol: 'smtp' },
+      logSummaryIntervalMs: 0,
+    }),
+    { logger: silentLogger(), registry: new Registry() },
+  );
+}
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'pg-router-pf-'));
+  writeFileSync(join(dir, 'onion.map'), `mapped.test ${mappedOnion}\n`);
+  nsd = await startAuthoritative({ zones: zones() });
+  relaySink = await startSmtpSink({ name: 'relay-sink.test' });
+  cleartextSink = await startSmtpSink({ name: 'cleartext-sink.test' });
+  router = await startTestRouter(nsd.address, 0, 0);
+  postfix = await startPostfix({
+    name: 'pf-router.test',
+    mainCf: {
+      transport_maps: tcpTableMap(router.addresses.tcp_table!.port),
+      // The cleartext route for everything the router does not claim (500).
+      default_transport: `smtp:[127.0.0.1]:${cleartextSink.port}`,
+    },
+    masterCf: smtptorService,
+  });
+});
+
+after(async () => {
+  await postfix?.stop();
+  await router?.close();
+  await relaySink?.close();
+  await cleartextSink?.close();
+  await nsd?.stop();
+  await nsdBack?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('router with real Postfix', () => {
+  test('postmap -q through tcp_table and socketmap', async () => {
+    const tcp = tcpTableMap(router.addresses.tcp_table!.port);
+    const sm = socketmapMap(router.addresses.socketmap!.port);
+    let r = await postfix.postmap(['-q', 'User@Mapped.Test', tcp]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.trim(), `smtp:[127.0.0.1]:${relaySink.port}`);
+    r = await postfix.postmap(['-q', 'user@mapped.test', sm]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.trim(), `smtptor:[${mappedOnion}]:25`);
+    r = await postfix.postmap(['-q', 'user@srv.test', sm]);
+    assert.equal(r.stdout.trim(), `smtptor:[${srvOnion}]:25`);
+    r = await postfix.postmap(['-q', 'user@plain.test', tcp]);
+    assert.equal(r.code, 1, 'not found: postmap exits 1 with no output');
+    assert.equal(r.stdout, '');
+    r = await postfix.postmap(['-q', 'user@plain.test', sm]);
+    assert.equal(r.code, 1);
+  });
+
+  test('a message to an onion-routed domain goes where the router says; others take the default route', async () => {
+    const reply = await postfix.submit('a@sender.test', ['bob@mapped.test'], message('bob@mapped.test', 'onion-routed'));
+    assert.match(reply, /^250 /);
+    const [got] = await relaySink.waitFor(1, 30_000);
+    assert.deepEqual(got!.to, ['bob@mapped.test']);
+    assert.match(got!.data.toString(), /Subject: onion-routed/);
+
+    await postfix.submit('a@sender.test', ['carol@plain.test'], message('carol@plain.test', 'cleartext'));
+    const [clear] = await cleartextSink.waitFor(1, 30_000);
+    assert.deepEqual(clear!.to, ['carol@plain.test']);
+    assert.equal(relaySink.messages.length, 1, 'the not-onion domain did not reach the relay');
+  });
+
+  test('socketmap with the direct form: Postfix hands the mail to the smtptor transport for [onion]:25', async () => {
+    const offset = (await postfix.log()).length;
+    await postfix.setMainCf({ transport_maps: socketmapMap(router.addresses.socketmap!.port) });
+    await postfix.sendmail('a@sender.test', ['dave@srv.test'], message('dave@srv.test', 'direct'));
+    // This test's smtptor is plain smtp(8), not run through torsocks: the onion name cannot resolve, so it fails
+    // there — which shows that Postfix used the router's transport and nexthop, and that nothing left in cleartext.
+    const line = await postfix.waitForLog(new RegExp(`postfix/smtptor/smtp\\[\\d+\\]: .*to=<dave@srv.test>.*status=(deferred|bounced).*${srvOnion}`), 30_000, offset);
+    assert.match(line, /relay=none/);
+    assert.ok(!cleartextSink.messages.some((m) => m.to.includes('dave@srv.test')), 'nothing for the onion domain on the cleartext route');
+    await postfix.setMainCf({ transport_maps: tcpTableMap(router.addresses.tcp_table!.port) });
+  });
+
+  test('DNS outage: the router answers 400, Postfix keeps the message deferred, sends nothing in cleartext, and delivers over the onion route once DNS is back', async () => {
+    await nsd.stop();
+    // Over SMTP, smtpd's recipient check already hits the transport lookup failure: a 4xx the client retries.
+    await assert.rejects(postfix.submit('a@sender.test', ['erin@outage.test'], message('erin@outage.test', 'outage')), (err: Error & { responseCode?: number }) => {
+      assert.ok(err.responseCode !== undefined && err.responseCode >= 400 && err.responseCode < 500, `expected 4xx, got ${err.responseCode}: ${err.message}`);
+      return true;
+    });
+    // Through the pickup path the message is in the queue before routing: it must stay deferred there.
+    await postfix.sendmail('a@sender.test', ['erin@outage.test'], message('erin@outage.test', 'outage'));
+    const queue = await postfix.waitForQueue((q) => q.some((m) => m.queue_name === 'deferred' && m.recipients.some((r) => r.address === 'erin@outage.test' && r.delay_reason)), 30_000);
+    const entry = queue.find((m) => m.recipients.some((r) => r.address === 'erin@outage.test'))!;
+    const reason = entry.recipients[0]!.delay_reason!;
+    assert.match(reason, /address resolver failure|lookup/i, reason);
+    await postfix.flush();
+    await new Promise((r) => setTimeout(r, 2000));
+    assert.ok((await postfix.queue()).some((m) => m.recipients.some((r) => r.address === 'erin@outage.test')), 'still queued after a flush');
+    assert.ok(!cleartextSink.messages.some((m) => m.to.includes('erin@outage.test')), 'never delivered over the cleartext default route');
+    assert.ok(!relaySink.messages.some((m) => m.to.includes('erin@outage.test')));
+
+    // DNS comes back (a new nsd; the router restarted with it on the same ports, Postfix reconnects): the
+    // deferred message is retried and now goes the onion route.
+    nsdBack = await startAuthoritative({ zones: zones() });
+    const ports = [router.addresses.tcp_table!.port, router.addresses.socketmap!.port] as const;
+    await router.close();
+    router = await startTestRouter(nsdBack.address, ...ports);
+    // qmgr's resolve client keeps its last answer (this recipient's failure) for 30 s; a reload starts a fresh qmgr
+    // instead of waiting that out. Nothing else is reset: the message is still in the deferred queue.
+    await postfix.reload();
+    await postfix.flush();
+    const delivered = await relaySink.waitFor(2, 30_000);
+    assert.deepEqual(delivered[1]!.to, ['erin@outage.test']);
+    assert.ok(!cleartextSink.messages.some((m) => m.to.includes('erin@outage.test')));
+  });
+});
+
+describe('direct form end to end over a real Tor network', () => {
+  test('Postfix smtptor through torsocks delivers to the onion the router names', async (t) => {
+    const { sharedTornet } = await import('../support/tornet.ts');
+    const tor = await sharedTornet();
+    const onionSink = await startSmtpSink({ name: 'onion-sink.test' });
+    t.after(() => onionSink.close());
+    const onion = await tor.addOnion({ host: '127.0.0.1', port: onionSink.port });
+    const torDir = mkdtempSync(join(tmpdir(), 'pg-router-torsocks-'));
+    t.after(() => rmSync(torDir, { recursive: true, force: true }));
+    writeFileSync(join(torDir, 'onion.map'), `tor.test ${onion.hostname}\n`);
+    writeFileSync(join(torDir, 'torsocks.conf'), `TorAddress ${tor.socks.host}\nTorPort ${tor.socks.port}\n${documented('OnionAddrRange 127.42.42.0/24\nAllowOutboundLocalhost 1')}\n`);
+    const svc = await startRouter(
+      routerConfigSchema.parse({
+        routing: { maps: [{ path: join(torDir, 'onion.map') }], watchMaps: false, srv: false },
+        socketmap: { listen: '127.0.0.1:0', reply: 'direct' },
+        logSummaryIntervalMs: 0,
+      }),
+      { logger: silentLogger(), registry: new Registry() },
+    );
+    t.after(() => svc.close());
+    // The howtos' setup: Postfix's processes run with torsocks preloaded, so smtp(8) resolves the onion through Tor
+    // and connects through Tor's SOCKS port. The master passes import_environment overrides to every child it execs.
+    const pf = await startPostfix({
+      name: 'pf-torsocks.test',
+      smtpd: false,
+      mainCf: {
+        transport_maps: socketmapMap(svc.addresses.socketmap!.port),
+        default_transport: 'error:no cleartext route in this test',
+        smtp_host_lookup: documented('smtp_host_lookup = native').split(' = ')[1]!,
+        import_environment: documented(
+          'import_environment = MAIL_CONFIG MAIL_DEBUG MAIL_LOGTAG TZ LANG=C LD_PRELOAD=/usr/lib/x86_64-linux-gnu/torsocks/libtorsocks.so TORSOCKS_CONF_FILE=/etc/peergroup/torsocks.conf',
+        )
+          .split(' = ')[1]!
+          .replace('/etc/peergroup/torsocks.conf', join(torDir, 'torsocks.conf')),
+      },
+      masterCf: smtptorService,
+    });
+    t.after(() => pf.stop());
+    await pf.sendmail('a@sender.test', ['grace@tor.test'], message('grace@tor.test', 'direct over tor'));
+    const [got] = await onionSink.waitFor(1, 40_000).catch(async (err: Error) => {
+      throw new Error(`${err.message}\nmaillog:\n${(await pf.log()).split('\n').slice(-15).join('\n')}`);
+    });
+    assert.deepEqual(got!.to, ['grace@tor.test']);
+    assert.match(got!.data.toString(), /Subject: direct over tor/);
+    assert.match(await pf.waitForLog(/postfix\/smtptor\/smtp\[\d+\]: .*to=<grace@tor.test>.*status=sent/, 30_000), new RegExp(onion.hostname.slice(0, 16)));
+  });
+});
