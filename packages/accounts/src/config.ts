@@ -1,0 +1,112 @@
+import { z } from 'zod';
+import { hostPortSchema, loopbackHostPortSchema } from '@peergroup/onionmx';
+
+const positiveInt = z.number().int().positive();
+
+const windowLimit = (perAccount: number, perClient: number, windowSeconds: number) =>
+  z
+    .object({
+      /** Attempts per account name (existing or not: the limit must not reveal which names exist). */
+      perAccount: positiveInt.default(perAccount),
+      /** Attempts per client address (behind Tor every client is 127.0.0.1, so this is then a global cap). */
+      perClient: positiveInt.default(perClient),
+      windowSeconds: positiveInt.default(windowSeconds),
+    })
+    .strict()
+    .prefault({});
+
+/** Everything the accounts service reads; strict so a misspelt key fails at start-up naming the key. */
+export const accountsConfigSchema = z
+  .object({
+    listen: hostPortSchema.prefault('127.0.0.1:8080'),
+    /** Holds the SQLite file, the generated server secret and the mail outbox unless configured elsewhere. */
+    dataDir: z.string().min(1).default('./data'),
+    /** postgres://… switches from the embedded SQLite file to PostgreSQL (same migrations). */
+    databaseUrl: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+      .optional(),
+    /** The trust library's server secret (keyed tags, public-key bindings). Generated with mode 600 on first start. Default <dataDir>/server-secret. */
+    secretFile: z.string().min(1).optional(),
+    /** 'auto': Secure cookies when the request arrived over TLS or for a .onion host; 'always'/'never' force it. */
+    secureCookies: z.enum(['auto', 'always', 'never']).default('auto'),
+    /** Believe X-Forwarded-For / X-Forwarded-Proto (only behind a reverse proxy you run). */
+    trustProxy: z.boolean().default(false),
+    sessionTtlSeconds: positiveInt.default(12 * 3600),
+    /** Shown in page titles and mail. */
+    siteName: z.string().min(1).default('peergroup accounts'),
+    mail: z
+      .object({
+        /** 'outbox' writes .eml files (no MTA needed); 'smtp' submits to a mail server. */
+        mode: z.enum(['outbox', 'smtp']).default('outbox'),
+        /** Default <dataDir>/outbox. In smtp mode its spool/ holds messages whose submission failed. */
+        outboxDir: z.string().min(1).optional(),
+        /** smtp mode: how often failed submissions are retried (they are never dropped). */
+        retrySeconds: positiveInt.default(60),
+        from: z.string().min(3).default('accounts@localhost'),
+        /** Notifications go to <username>@<domain>. */
+        domain: z.string().min(1).default('localhost'),
+        smtp: z
+          .object({
+            host: z.string().min(1).default('127.0.0.1'),
+            port: z.number().int().min(1).max(65535).default(587),
+            /** Implicit TLS (port 465). Otherwise STARTTLS is required unless requireTls is false. */
+            secure: z.boolean().default(false),
+            requireTls: z.boolean().default(true),
+            user: z.string().optional(),
+            /** File holding the SMTP password (kept out of the config file). */
+            passwordFile: z.string().optional(),
+          })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
+    rateLimits: z
+      .object({
+        login: windowLimit(10, 50, 900),
+        signup: windowLimit(5, 20, 3600),
+        /** "Help someone reset" and "I forgot my password" attempts. */
+        reset: windowLimit(5, 20, 3600),
+      })
+      .strict()
+      .prefault({}),
+    trust: z
+      .object({
+        /** Padded trust slots per user (N). */
+        slots: z.number().int().min(1).max(64).default(8),
+        /** Operator minimum for the waiting period between the k-th confirmation and the reset code. */
+        minWaitSeconds: z.number().int().min(0).default(24 * 3600),
+        /** Waiting period for new accounts (raised to minWaitSeconds if lower). */
+        defaultWaitSeconds: z.number().int().min(0).default(72 * 3600),
+        inviteQuota: z.number().int().min(0).default(5),
+        inviteTtlSeconds: positiveInt.default(14 * 24 * 3600),
+        resetCodeTtlSeconds: positiveInt.default(24 * 3600),
+        /** After the owner vetoes a reset, new requests for that account are ignored this long. */
+        vetoHoldSeconds: z.number().int().min(0).default(7 * 24 * 3600),
+        pwhash: z
+          .object({
+            /** Argon2id passes; libsodium INTERACTIVE is 2. */
+            opslimit: z.number().int().min(1).default(2),
+            /** Argon2id memory in bytes; libsodium INTERACTIVE is 64 MiB. */
+            memlimit: z.number().int().min(8192).default(64 * 1024 * 1024),
+          })
+          .strict()
+          .prefault({}),
+        /** Argon2id computations at once (logins, password checks); default: CPU cores − 1, at least 1. */
+        pwhashConcurrency: z.number().int().min(1).max(256).optional(),
+      })
+      .strict()
+      .prefault({}),
+    metrics: z
+      .object({
+        /** Separate loopback listener for /metrics and /healthz; unset when `peergroup serve` runs one for all services. */
+        listen: loopbackHostPortSchema.optional(),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export type AccountsConfig = z.output<typeof accountsConfigSchema>;
+export type AccountsConfigInput = z.input<typeof accountsConfigSchema>;

@@ -1,0 +1,177 @@
+// Opening the database, the server secret and the trust store exactly the same way for the service and the admin CLI.
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import { migrateTrust, openTrustDb, TrustStore, type TrustEvent } from '@peergroup/trust';
+import type { AccountsConfig } from './config.ts';
+import { migrateAccounts, type AllTables } from './db.ts';
+import { AuditLog } from './audit.ts';
+import { SessionStore } from './sessions.ts';
+import { loadOrCreateServerSecret } from './server-secret.ts';
+import { subkey } from './tokens.ts';
+import { MIN_PASSWORD_LENGTH } from './password-strength.ts';
+import type { Mailer } from './mailer.ts';
+import { formatTime } from './views/pages.tsx';
+
+/** The trust store's own per-user cap is set this high; the accounts service enforces the per-user quota. */
+const STORE_INVITE_CAP = 10_000;
+
+export interface AccountsContext {
+  config: AccountsConfig;
+  db: Kysely<AllTables>;
+  dialect: 'sqlite' | 'postgres';
+  store: TrustStore;
+  sessions: SessionStore;
+  audit: AuditLog;
+  csrfKey: Buffer;
+  secretFile: string;
+  secretCreated: boolean;
+  /** Resolves when every notification/audit task started so far has finished (tests, shutdown). */
+  settled(): Promise<void>;
+  inviteQuota(userId: string): Promise<number>;
+  setInviteQuota(userId: string, quota: number | null): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function sqlitePathFor(config: AccountsConfig): string {
+  return join(resolve(config.dataDir), 'accounts.sqlite');
+}
+
+export async function openAccountsContext(
+  config: AccountsConfig,
+  opts: { logger: Logger; mailer?: Mailer | undefined; now?: () => Date },
+): Promise<AccountsContext> {
+  const { logger, mailer } = opts;
+  const dataDir = resolve(config.dataDir);
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const secretFile = resolve(config.secretFile ?? join(dataDir, 'server-secret'));
+  const { secret, created } = await loadOrCreateServerSecret(secretFile);
+  if (created) logger.warn({ secretFile }, 'generated a new server secret; back it up together with the database');
+  const trustDb = config.databaseUrl ? openTrustDb({ postgresUrl: config.databaseUrl }) : openTrustDb({ sqlitePath: sqlitePathFor(config) });
+  const db = trustDb.db as unknown as Kysely<AllTables>;
+  try {
+    await migrateTrust(db);
+    await migrateAccounts(db);
+  } catch (err) {
+    await trustDb.close();
+    throw err;
+  }
+  const audit = new AuditLog(db);
+  const sessions = new SessionStore(db, subkey(secret, 'session-id'), config.sessionTtlSeconds, opts.now);
+  const tasks = new Set<Promise<void>>();
+
+  const notify = async (userId: string, subject: string, text: string) => {
+    if (!mailer) return;
+    const user = await store.getUser(userId);
+    if (!user) return;
+    try {
+      await mailer.send({ to: `${user.username}@${config.mail.domain}`, subject: `[${config.siteName}] ${subject}`, text });
+    } catch (err) {
+      logger.error({ err: { message: (err as Error).message } }, 'notification mail failed');
+      throw err;
+    }
+  };
+
+  const handle = async (e: TrustEvent): Promise<void> => {
+    switch (e.type) {
+      case 'user-created':
+        return audit.add(e.userId, 'signup', e.at);
+      case 'login':
+        return audit.add(e.userId, 'login', e.at);
+      case 'password-changed':
+        return audit.add(e.userId, 'password_changed', e.at);
+      case 'reset-requested':
+        await audit.add(e.userId, 'reset_confirmation', e.at, `${e.confirmations} of ${e.threshold}`);
+        if (e.confirmations === 1) {
+          await notify(
+            e.userId,
+            'A password reset was requested for your account',
+            `One of your trusted users confirmed a password reset for your account at ${formatTime(e.at)}.\n` +
+              `${e.threshold} confirmation(s) are needed before a waiting period starts.\n\n` +
+              `If you did not lose your password, log in and cancel the reset on your dashboard.\n`,
+          );
+        }
+        return;
+      case 'reset-armed':
+        await audit.add(e.userId, 'reset_pending', e.at, `effective ${formatTime(e.effectiveAt)}`);
+        await notify(
+          e.userId,
+          `A password reset becomes effective at ${formatTime(e.effectiveAt)}`,
+          `Enough of your trusted users confirmed a password reset for your account.\n` +
+            `From ${formatTime(e.effectiveAt)} one of them can hand out a reset code that sets a new password.\n\n` +
+            `If this was not you, log in before then and press "This was not me — cancel the reset" on your dashboard.\n`,
+        );
+        return;
+      case 'reset-vetoed':
+        return audit.add(e.userId, 'reset_vetoed', e.at);
+      case 'reset-code-issued':
+        return audit.add(e.userId, 'code_issued', e.at);
+      case 'reset-completed':
+        await sessions.destroyAllFor(e.userId);
+        await audit.add(e.userId, 'reset_completed', e.at);
+        await notify(
+          e.userId,
+          'Your password was reset',
+          `Your password was reset with a code from a trusted user at ${formatTime(e.at)}. All sessions were logged out.\n` +
+            `Your previous trusted users were removed; please log in and add them again.\n\n` +
+            `If you did not do this, contact the operator immediately.\n`,
+        );
+        return;
+      case 'integrity-alert':
+        logger.error({ userId: e.userId, what: e.what }, 'INTEGRITY ALERT: stored trust data failed its server-secret check (database tampering?)');
+        return;
+      default:
+        return;
+    }
+  };
+
+  const store = new TrustStore({
+    db,
+    serverSecret: secret,
+    slots: config.trust.slots,
+    pwhash: config.trust.pwhash,
+    minWaitSeconds: config.trust.minWaitSeconds,
+    defaultWaitSeconds: config.trust.defaultWaitSeconds,
+    codeTtlSeconds: config.trust.resetCodeTtlSeconds,
+    vetoHoldSeconds: config.trust.vetoHoldSeconds,
+    minPasswordLength: MIN_PASSWORD_LENGTH,
+    invite: { quota: STORE_INVITE_CAP, ttlSeconds: config.trust.inviteTtlSeconds },
+    ...(opts.now ? { now: opts.now } : {}),
+    onEvent: (e) => {
+      const t = handle(e)
+        .catch((err: unknown) => logger.error({ err: { message: (err as Error).message }, event: e.type }, 'event handling failed'))
+        .finally(() => tasks.delete(t));
+      tasks.add(t);
+    },
+  });
+
+  return {
+    config,
+    db,
+    dialect: trustDb.dialect,
+    store,
+    sessions,
+    audit,
+    csrfKey: subkey(secret, 'csrf'),
+    secretFile,
+    secretCreated: created,
+    async settled() {
+      while (tasks.size) await Promise.allSettled([...tasks]);
+    },
+    async inviteQuota(userId) {
+      const row = await db.selectFrom('accounts_user_setting').select('invite_quota').where('user_id', '=', userId).executeTakeFirst();
+      return row?.invite_quota ?? config.trust.inviteQuota;
+    },
+    async setInviteQuota(userId, quota) {
+      await db.transaction().execute(async (trx) => {
+        await trx.deleteFrom('accounts_user_setting').where('user_id', '=', userId).execute();
+        if (quota !== null) await trx.insertInto('accounts_user_setting').values({ user_id: userId, invite_quota: quota }).execute();
+      });
+    },
+    async close() {
+      while (tasks.size) await Promise.allSettled([...tasks]);
+      await trustDb.close();
+    },
+  };
+}

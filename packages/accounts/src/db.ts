@@ -1,0 +1,89 @@
+// The accounts service's own tables, in the same database as the trust tables, with its own migration table.
+import { Kysely, Migrator, type Migration, type MigrationProvider } from 'kysely';
+import { dialectOf, type TrustTables } from '@peergroup/trust/db';
+
+export interface AccountsSessionTable {
+  /** Keyed hash of the cookie's session id: a database reader cannot turn rows into cookies. */
+  id_hash: string;
+  user_id: string;
+  username: string;
+  /** Key epoch the blob was made for; a reset (epoch + 1) makes the session useless. */
+  epoch: number;
+  created_at: number;
+  expires_at: number;
+  /** The user's secret key wrapped with a key only the cookie carries (trust's session blob). */
+  blob: Buffer;
+}
+
+export interface AccountsAuditTable {
+  user_id: string;
+  at: number;
+  kind: string;
+  detail: string | null;
+}
+
+export interface AccountsUserSettingTable {
+  user_id: string;
+  /** Operator override of the default invite quota (null = default). */
+  invite_quota: number | null;
+}
+
+export interface AccountsTables {
+  accounts_session: AccountsSessionTable;
+  accounts_audit: AccountsAuditTable;
+  accounts_user_setting: AccountsUserSettingTable;
+}
+
+export type AllTables = AccountsTables & TrustTables;
+
+export const ACCOUNTS_MIGRATION_TABLE = 'accounts_migration';
+export const ACCOUNTS_MIGRATION_LOCK_TABLE = 'accounts_migration_lock';
+
+const migrations: Record<string, Migration> = {
+  '0001_accounts_initial': {
+    async up(db: Kysely<any>) {
+      const blob = dialectOf(db) === 'postgres' ? 'bytea' : 'blob';
+      await db.schema
+        .createTable('accounts_session')
+        .addColumn('id_hash', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('trust_user.id').onDelete('cascade'))
+        .addColumn('username', 'text', (c) => c.notNull())
+        .addColumn('epoch', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .addColumn('blob', blob, (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('accounts_session_user').on('accounts_session').column('user_id').execute();
+      await db.schema
+        .createTable('accounts_audit')
+        .addColumn('user_id', 'text', (c) => c.notNull().references('trust_user.id').onDelete('cascade'))
+        .addColumn('at', 'bigint', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('detail', 'text')
+        .execute();
+      await db.schema.createIndex('accounts_audit_user_at').on('accounts_audit').columns(['user_id', 'at']).execute();
+      await db.schema
+        .createTable('accounts_user_setting')
+        .addColumn('user_id', 'text', (c) => c.primaryKey().references('trust_user.id').onDelete('cascade'))
+        .addColumn('invite_quota', 'integer')
+        .execute();
+    },
+    async down(db: Kysely<any>) {
+      for (const t of ['accounts_user_setting', 'accounts_audit', 'accounts_session']) await db.schema.dropTable(t).ifExists().execute();
+    },
+  },
+};
+
+const provider: MigrationProvider = { getMigrations: async () => migrations };
+
+/** Run after the trust migrations (the accounts tables reference trust_user). */
+export async function migrateAccounts(db: Kysely<any>): Promise<void> {
+  const migrator = new Migrator({
+    db,
+    provider,
+    migrationTableName: ACCOUNTS_MIGRATION_TABLE,
+    migrationLockTableName: ACCOUNTS_MIGRATION_LOCK_TABLE,
+  });
+  const result = await migrator.migrateToLatest();
+  if (result.error) throw result.error instanceof Error ? result.error : new Error(String(result.error));
+}

@@ -1,0 +1,128 @@
+import { mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import nodemailer from 'nodemailer';
+import type { Logger } from 'pino';
+import { randomToken } from './tokens.ts';
+
+export interface MailMessage {
+  to: string;
+  subject: string;
+  text: string;
+}
+
+export type SendResult = 'written' | 'sent' | 'queued';
+
+export interface Mailer {
+  /** 'queued' means the submission failed and the message waits in the spool for the next retry. */
+  send(msg: MailMessage): Promise<SendResult>;
+  /** Retries every spooled message once; returns how many are still waiting. */
+  flushSpool(): Promise<number>;
+  close(): void;
+}
+
+export interface MailerOptions {
+  mode: 'outbox' | 'smtp';
+  from: string;
+  /** Outbox mode: the .eml files. SMTP mode: holds spool/ for messages whose submission failed. */
+  outboxDir: string;
+  smtp: { host: string; port: number; secure: boolean; requireTls: boolean; user?: string | undefined; passwordFile?: string | undefined };
+  /** SMTP mode: how often spooled messages are retried. Default 60 s. */
+  retrySeconds?: number;
+}
+
+function fileName(ext: string): string {
+  return `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomToken(6)}.${ext}`;
+}
+
+/** Written under a temporary name and renamed, so a reader never sees half a file. */
+async function writeAtomic(dir: string, name: string, data: string | Buffer): Promise<void> {
+  const tmp = join(dir, `.${name}.tmp`);
+  await writeFile(tmp, data, { mode: 0o600 });
+  await rename(tmp, join(dir, name));
+}
+
+/**
+ * Outbox mode renders the RFC 5322 message with nodemailer's stream transport and writes it as <time>-<random>.eml.
+ * SMTP mode submits with nodemailer; a failed submission (server down, 4xx, TLS refused) is never dropped: the
+ * message goes to <outboxDir>/spool/ and is retried until it is accepted.
+ */
+export async function createMailer(opts: MailerOptions, logger: Logger): Promise<Mailer> {
+  if (opts.mode === 'outbox') {
+    await mkdir(opts.outboxDir, { recursive: true, mode: 0o700 });
+    const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows' });
+    return {
+      async send(msg) {
+        const info = await transport.sendMail({ from: opts.from, ...msg });
+        const name = fileName('eml');
+        await writeAtomic(opts.outboxDir, name, info.message as Buffer);
+        logger.info({ file: name }, 'notification written to outbox');
+        return 'written';
+      },
+      async flushSpool() {
+        return 0;
+      },
+      close() {
+        transport.close();
+      },
+    };
+  }
+  const spool = join(opts.outboxDir, 'spool');
+  await mkdir(spool, { recursive: true, mode: 0o700 });
+  const pass = opts.smtp.passwordFile ? (await readFile(opts.smtp.passwordFile, 'utf8')).trim() : undefined;
+  const transport = nodemailer.createTransport({
+    host: opts.smtp.host,
+    port: opts.smtp.port,
+    secure: opts.smtp.secure,
+    requireTLS: !opts.smtp.secure && opts.smtp.requireTls,
+    ignoreTLS: !opts.smtp.secure && !opts.smtp.requireTls,
+    ...(opts.smtp.user ? { auth: { user: opts.smtp.user, pass: pass ?? '' } } : {}),
+  });
+  let flushing: Promise<number> | undefined;
+  const flushSpool = (): Promise<number> => {
+    flushing ??= (async () => {
+      let waiting = 0;
+      for (const name of (await readdir(spool)).filter((f) => f.endsWith('.json')).sort()) {
+        const path = join(spool, name);
+        let msg: MailMessage;
+        try {
+          msg = JSON.parse(await readFile(path, 'utf8')) as MailMessage;
+        } catch {
+          continue;
+        }
+        try {
+          await transport.sendMail({ from: opts.from, ...msg });
+          await unlink(path);
+          logger.info({ file: name }, 'spooled notification submitted');
+        } catch (err) {
+          waiting++;
+          logger.warn({ file: name, err: { message: (err as Error).message } }, 'spooled notification still not accepted; will retry');
+        }
+      }
+      return waiting;
+    })().finally(() => {
+      flushing = undefined;
+    });
+    return flushing;
+  };
+  const timer = setInterval(() => void flushSpool().catch(() => {}), (opts.retrySeconds ?? 60) * 1000);
+  timer.unref();
+  return {
+    async send(msg) {
+      try {
+        await transport.sendMail({ from: opts.from, ...msg });
+        logger.info('notification submitted');
+        return 'sent';
+      } catch (err) {
+        const name = fileName('json');
+        await writeAtomic(spool, name, JSON.stringify(msg));
+        logger.warn({ file: name, err: { message: (err as Error).message } }, 'notification submission failed; spooled for retry');
+        return 'queued';
+      }
+    },
+    flushSpool,
+    close() {
+      clearInterval(timer);
+      transport.close();
+    },
+  };
+}

@@ -1,0 +1,147 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { availableParallelism } from 'node:os';
+import { join, resolve } from 'node:path';
+import { getRequestListener } from '@hono/node-server';
+import { Gauge, Registry } from 'prom-client';
+import type { Logger } from 'pino';
+import { startMetricsServer, type HostPort, type RunningService } from '@peergroup/onionmx';
+import { accountsConfigSchema, type AccountsConfig, type AccountsConfigInput } from './config.ts';
+import { openAccountsContext, type AccountsContext } from './context.ts';
+import { createMailer } from './mailer.ts';
+import { createAccountsMetrics } from './metrics.ts';
+import { createApp } from './app.tsx';
+import { Semaphore } from './semaphore.ts';
+
+export interface RunningAccounts extends RunningService {
+  /** http://host:port/ of the public listener. */
+  url: string;
+  /** Database, trust store and sessions (tests and the bench reach behind the web pages through it). */
+  context: AccountsContext;
+  outboxDir: string;
+}
+
+export interface StartAccountsOptions {
+  logger: Logger;
+  /** Metrics are registered here (`peergroup serve` passes one registry for all services). */
+  registry?: Registry;
+  now?: () => Date;
+}
+
+export async function startAccounts(config: AccountsConfig, opts: StartAccountsOptions): Promise<RunningAccounts> {
+  const { logger } = opts;
+  const registry = opts.registry ?? new Registry();
+  const outboxDir = resolve(config.mail.outboxDir ?? join(config.dataDir, 'outbox'));
+  const mailer = await createMailer(
+    { mode: config.mail.mode, from: config.mail.from, outboxDir, smtp: config.mail.smtp, retrySeconds: config.mail.retrySeconds },
+    logger,
+  );
+  const metrics = createAccountsMetrics(registry);
+  let context: AccountsContext;
+  try {
+    context = await openAccountsContext(config, {
+      logger,
+      mailer: {
+        send: (m) =>
+          mailer.send(m).then(
+            (result) => {
+              metrics.mail.inc({ result });
+              return result;
+            },
+            (err: unknown) => {
+              metrics.mail.inc({ result: 'failed' });
+              throw err;
+            },
+          ),
+        flushSpool: () => mailer.flushSpool(),
+        close: () => mailer.close(),
+      },
+      ...(opts.now ? { now: opts.now } : {}),
+    });
+  } catch (err) {
+    mailer.close();
+    throw err;
+  }
+  const pwhashSlots = new Semaphore(config.trust.pwhashConcurrency ?? Math.max(1, availableParallelism() - 1));
+  new Gauge({
+    name: 'peergroup_accounts_pwhash_waiting',
+    help: 'Requests waiting for an Argon2id slot',
+    registers: [registry],
+    collect() {
+      this.set(pwhashSlots.waiting);
+    },
+  });
+  const app = createApp({
+    pwhashSlots,
+    config,
+    trust: context.store,
+    sessions: context.sessions,
+    audit: context.audit,
+    csrfKey: context.csrfKey,
+    logger,
+    metrics,
+    getInviteQuota: (id) => context.inviteQuota(id),
+  });
+  const server = createServer(getRequestListener(app.fetch));
+  server.headersTimeout = 20_000;
+  server.requestTimeout = 30_000;
+  try {
+    await new Promise<void>((res, rej) => {
+      server.once('error', rej);
+      server.listen(config.listen.port, config.listen.host, () => res());
+    });
+  } catch (err) {
+    await context.close();
+    mailer.close();
+    throw new Error(`listen ${config.listen.host}:${config.listen.port}: ${(err as Error).message}`);
+  }
+  const addr = server.address() as AddressInfo;
+  const http: HostPort = { host: addr.address, port: addr.port };
+  const addresses: Record<string, HostPort> = { http };
+
+  let metricsServer: RunningService | undefined;
+  if (config.metrics.listen) {
+    metricsServer = await startMetricsServer(config.metrics.listen, [registry], async () => {
+      try {
+        await context.store.getUser('0'.repeat(32));
+        return [];
+      } catch (err) {
+        return [`database: ${(err as Error).message}`];
+      }
+    });
+    addresses.metrics = metricsServer.addresses.http!;
+  }
+  const purge = setInterval(() => {
+    context.sessions.purgeExpired().catch((err: unknown) => logger.warn({ err: { message: (err as Error).message } }, 'session purge failed'));
+  }, 10 * 60_000);
+  purge.unref();
+
+  const host = http.host.includes(':') ? `[${http.host}]` : http.host;
+  logger.info({ listen: `${host}:${http.port}`, database: context.dialect, outbox: config.mail.mode === 'outbox' ? outboxDir : undefined }, 'accounts service listening');
+  let closing: Promise<void> | undefined;
+  return {
+    name: 'accounts',
+    addresses,
+    url: `http://${host}:${http.port}/`,
+    context,
+    outboxDir,
+    close() {
+      closing ??= (async () => {
+        clearInterval(purge);
+        await new Promise<void>((res) => {
+          server.close(() => res());
+          server.closeAllConnections();
+        });
+        await metricsServer?.close();
+        await context.close();
+        mailer.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+/** Parses (with defaults) and starts: convenient for tests and embedding. */
+export function startAccountsFrom(input: AccountsConfigInput, opts: StartAccountsOptions): Promise<RunningAccounts> {
+  return startAccounts(accountsConfigSchema.parse(input), opts);
+}

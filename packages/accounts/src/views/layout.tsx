@@ -1,0 +1,107 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource hono/jsx */
+// The pragmas keep JSX working when tsx runs with another working directory (no tsconfig.json in reach).
+import type { Child } from 'hono/jsx';
+
+export interface LayoutProps {
+  title: string;
+  siteName: string;
+  /** Present when logged in: shows the account navigation and the log-out form. */
+  user?: { username: string; csrf: string } | undefined;
+  notice?: { kind: 'ok' | 'error'; text: string } | undefined;
+  children?: Child;
+}
+
+export function CsrfField({ token }: { token: string }) {
+  return <input type="hidden" name="_csrf" value={token} />;
+}
+
+export function Layout({ title, siteName, user, notice, children }: LayoutProps) {
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="referrer" content="no-referrer" />
+        <title>{`${title} · ${siteName}`}</title>
+        <link rel="stylesheet" href="/static/style.css" />
+      </head>
+      <body>
+        <header>
+          <a class="site" href="/">
+            {siteName}
+          </a>
+          {user ? (
+            <nav aria-label="Account">
+              <a href="/dashboard">Dashboard</a>
+              <a href="/trust">Trusted users</a>
+              <a href="/invites">Invites</a>
+              <a href="/help-reset">Help someone reset</a>
+              <a href="/password">Change password</a>
+              <a href="/activity">Activity</a>
+              <form method="post" action="/logout" class="inline">
+                <CsrfField token={user.csrf} />
+                <button type="submit" class="link">
+                  Log out {user.username}
+                </button>
+              </form>
+            </nav>
+          ) : (
+            <nav aria-label="Site">
+              <a href="/login">Log in</a>
+              <a href="/signup">Sign up</a>
+              <a href="/forgot">I forgot my password</a>
+            </nav>
+          )}
+        </header>
+        <main>
+          <h1>{title}</h1>
+          {notice ? (
+            <p class={`notice ${notice.kind}`} role={notice.kind === 'error' ? 'alert' : 'status'}>
+              {notice.text}
+            </p>
+          ) : null}
+          {children}
+        </main>
+      </body>
+    </html>
+  );
+}
+
+export const STYLE_CSS = `
+:root { color-scheme: light dark; --fg: #1b1b1b; --bg: #fbfbf8; --muted: #5b5b5b; --accent: #0b5c8a; --warn-bg: #fff1d6;
+  --warn-fg: #5a3b00; --err-bg: #fde4e4; --err-fg: #7a1010; --ok-bg: #e3f4e1; --ok-fg: #1d4d17; --line: #d4d4cc; }
+@media (prefers-color-scheme: dark) { :root { --fg: #ececec; --bg: #16181a; --muted: #a8a8a8; --accent: #7cc4ef;
+  --warn-bg: #3d2f12; --warn-fg: #ffe2a8; --err-bg: #431a1a; --err-fg: #ffc9c9; --ok-bg: #1d3a1b; --ok-fg: #c8efc2; --line: #3a3d40; } }
+* { box-sizing: border-box; }
+body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--fg); background: var(--bg); }
+header { display: flex; flex-wrap: wrap; gap: .5rem 1.25rem; align-items: center; padding: .75rem 1.25rem; border-bottom: 1px solid var(--line); }
+header .site { font-weight: 700; color: var(--fg); text-decoration: none; margin-right: auto; }
+nav { display: flex; flex-wrap: wrap; gap: .25rem 1rem; align-items: center; }
+a, button.link { color: var(--accent); }
+main { max-width: 46rem; margin: 0 auto; padding: 1rem 1.25rem 3rem; }
+h1 { font-size: 1.6rem; margin: .5rem 0 1rem; }
+h2 { font-size: 1.2rem; margin-top: 2rem; }
+form { margin: 1rem 0; }
+form.inline { display: inline; margin: 0; }
+label { display: block; margin: .75rem 0 .25rem; font-weight: 600; }
+input[type=text], input[type=password], input[type=number] { width: 100%; max-width: 28rem; padding: .5rem; font: inherit;
+  border: 1px solid var(--line); border-radius: 4px; background: var(--bg); color: var(--fg); }
+input[type=number] { max-width: 8rem; }
+button { font: inherit; padding: .45rem 1rem; border-radius: 4px; border: 1px solid var(--accent); background: var(--accent); color: var(--bg); cursor: pointer; }
+button.secondary { background: transparent; color: var(--accent); }
+button.danger { background: #a11; border-color: #a11; color: #fff; }
+button.link { background: none; border: none; padding: 0; text-decoration: underline; }
+.hint { color: var(--muted); font-size: .9rem; margin: .25rem 0; }
+.notice { padding: .6rem .9rem; border-radius: 4px; }
+.notice.ok { background: var(--ok-bg); color: var(--ok-fg); }
+.notice.error, .errors { background: var(--err-bg); color: var(--err-fg); padding: .6rem .9rem .6rem 2rem; border-radius: 4px; }
+.notice.error { padding-left: .9rem; }
+.alert { border: 2px solid #b36b00; background: var(--warn-bg); color: var(--warn-fg); padding: 1rem; border-radius: 6px; margin: 1rem 0; }
+.alert h2 { margin-top: 0; }
+.code { font: 700 1.5rem/1.3 ui-monospace, monospace; letter-spacing: .05em; padding: .75rem; border: 2px dashed var(--line); display: inline-block; word-break: break-all; }
+table { border-collapse: collapse; width: 100%; }
+th, td { text-align: left; padding: .4rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
+#activity td:first-child, #invites td { white-space: nowrap; }
+.strength-good { color: var(--ok-fg); } .strength-fair { color: var(--warn-fg); }
+`;

@@ -1,0 +1,139 @@
+// Test harness: starts the real accounts service on SQLite or on a real PostgreSQL, and a cookie-keeping HTTP client.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLogger } from '@peergroup/onionmx';
+import { startAccountsFrom, type AccountsConfigInput, type RunningAccounts } from '../../src/index.ts';
+import { createDatabase, postgresAvailable, startPostgres, type RunningPostgres } from '../../../../test/support/postgres.ts';
+
+export type Dialect = 'sqlite' | 'postgres';
+export const DIALECTS: Dialect[] = ['sqlite', 'postgres'];
+
+/** Argon2id at libsodium's minimum cost: tests exercise the flows, the bench measures the real cost. */
+export const FAST_PWHASH = { opslimit: 1, memlimit: 8192 };
+
+let pg: Promise<RunningPostgres> | undefined;
+let dbCounter = 0;
+
+/** One PostgreSQL cluster per test process, a fresh database per service. */
+export async function databaseUrlFor(dialect: Dialect): Promise<string | undefined> {
+  if (dialect === 'sqlite') return undefined;
+  if (!postgresAvailable()) throw new Error('PostgreSQL binaries not found (run scripts/system-deps.sh)');
+  pg ??= startPostgres();
+  const cluster = await pg;
+  return createDatabase(cluster.url, `accounts_${process.pid}_${++dbCounter}`);
+}
+
+export async function stopPostgres(): Promise<void> {
+  if (pg) await (await pg).stop();
+  pg = undefined;
+}
+
+export interface TestService {
+  svc: RunningAccounts;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+export async function startTestService(dialect: Dialect, overrides: AccountsConfigInput = {}): Promise<TestService> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'peergroup-accounts-'));
+  const databaseUrl = await databaseUrlFor(dialect);
+  const { trust, ...rest } = overrides;
+  const svc = await startAccountsFrom(
+    {
+      listen: '127.0.0.1:0',
+      dataDir,
+      ...(databaseUrl ? { databaseUrl } : {}),
+      ...rest,
+      trust: { pwhash: FAST_PWHASH, minWaitSeconds: 0, defaultWaitSeconds: 0, ...trust },
+    },
+    { logger: createLogger('accounts-test', process.env.PEERGROUP_LOG_LEVEL ?? 'silent') },
+  );
+  return {
+    svc,
+    dataDir,
+    async stop() {
+      await svc.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface Page {
+  status: number;
+  location: string | null;
+  headers: Headers;
+  body: string;
+}
+
+/** A browser stand-in for HTTP-level tests: keeps cookies, never follows redirects, pulls CSRF tokens out of forms. */
+export class Client {
+  readonly cookies = new Map<string, string>();
+  lastCsrf = '';
+
+  constructor(readonly base: string, readonly clientIp?: string) {}
+
+  private headers(extra: Record<string, string> = {}): Record<string, string> {
+    return {
+      cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '),
+      ...(this.clientIp ? { 'x-forwarded-for': this.clientIp } : {}),
+      ...extra,
+    };
+  }
+
+  private keep(res: Response): void {
+    for (const sc of res.headers.getSetCookie()) {
+      const [pair, ...attrs] = sc.split(';');
+      const eq = pair!.indexOf('=');
+      const name = pair!.slice(0, eq).trim();
+      const value = pair!.slice(eq + 1).trim();
+      const expired = attrs.some((a) => /^\s*max-age=0\s*$/i.test(a)) || attrs.some((a) => /^\s*expires=Thu, 01 Jan 1970/i.test(a));
+      if (expired || value === '') this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+  }
+
+  private async wrap(res: Response): Promise<Page> {
+    this.keep(res);
+    const body = await res.text();
+    const m = /name="_csrf" value="([^"]+)"/.exec(body);
+    if (m) this.lastCsrf = m[1]!;
+    return { status: res.status, location: res.headers.get('location'), headers: res.headers, body };
+  }
+
+  async get(path: string): Promise<Page> {
+    const res = await fetch(new URL(path, this.base), { redirect: 'manual', headers: this.headers() });
+    return this.wrap(res);
+  }
+
+  /** POSTs with the CSRF token of the last page this client saw unless `_csrf` is given. */
+  async post(path: string, fields: Record<string, string>): Promise<Page> {
+    const body = new URLSearchParams({ _csrf: this.lastCsrf, ...fields });
+    const res = await fetch(new URL(path, this.base), {
+      method: 'POST',
+      redirect: 'manual',
+      headers: this.headers({ 'content-type': 'application/x-www-form-urlencoded' }),
+      body,
+    });
+    return this.wrap(res);
+  }
+
+  /** GET the form page first (fresh token), then POST to it. */
+  async submit(formPath: string, fields: Record<string, string>, action = formPath): Promise<Page> {
+    await this.get(formPath);
+    return this.post(action, fields);
+  }
+
+  async login(username: string, password: string): Promise<Page> {
+    return this.submit('/login', { username, password });
+  }
+}
+
+/** Visible text of a page (tags stripped, whitespace collapsed) for comparisons that ignore tokens. */
+export function pageText(html: string): string {
+  return html
+    .replace(/<input type="hidden" name="_csrf" value="[^"]*"\/?>/g, '')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+}

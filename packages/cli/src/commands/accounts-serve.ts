@@ -1,0 +1,120 @@
+import { ConfigError, loadConfig } from '../config.ts';
+import { stringOption, type Command, type CommandContext, type OptionSpec } from '../command.ts';
+import { accountsConfigSchema, type AccountsConfig } from '../../../accounts/src/config.ts';
+import { startAccounts } from '../../../accounts/src/service.ts';
+import { createLogger } from '../../../onionmx/src/log.ts';
+
+type Kind = 'string' | 'number' | 'bool-flag' | 'bool-value';
+
+interface Setting {
+  key: string;
+  kind: Kind;
+  description: string;
+  arg?: string;
+  defaultText?: string;
+}
+
+// Every accounts setting as a flag; the config key is the same dotted path under the `accounts` section.
+const SETTINGS: Record<string, Setting> = {
+  listen: { key: 'listen', kind: 'string', arg: 'HOST:PORT', description: 'public HTTP listener (put TLS or an onion service in front)', defaultText: '127.0.0.1:8080' },
+  data: { key: 'dataDir', kind: 'string', arg: 'DIR', description: 'data directory: SQLite file, server secret, outbox', defaultText: './data' },
+  'database-url': { key: 'databaseUrl', kind: 'string', arg: 'URL', description: 'postgres://… to use PostgreSQL instead of SQLite (env DATABASE_URL also works)' },
+  'secret-file': { key: 'secretFile', kind: 'string', arg: 'FILE', description: 'server secret file (created with mode 600 if missing)', defaultText: 'DIR/server-secret' },
+  'secure-cookies': { key: 'secureCookies', kind: 'string', arg: 'auto|always|never', description: 'Secure cookie flag; auto = on for TLS and .onion hosts', defaultText: 'auto' },
+  'trust-proxy': { key: 'trustProxy', kind: 'bool-flag', description: 'believe X-Forwarded-For/-Proto from a reverse proxy' },
+  'session-ttl': { key: 'sessionTtlSeconds', kind: 'number', arg: 'SECONDS', description: 'session lifetime', defaultText: '43200' },
+  'site-name': { key: 'siteName', kind: 'string', arg: 'TEXT', description: 'name shown in pages and mail', defaultText: 'peergroup accounts' },
+  'mail-mode': { key: 'mail.mode', kind: 'string', arg: 'outbox|smtp', description: 'notifications as .eml files or over SMTP', defaultText: 'outbox' },
+  'outbox-dir': { key: 'mail.outboxDir', kind: 'string', arg: 'DIR', description: 'where outbox mode writes mail', defaultText: 'DIR/outbox' },
+  'mail-from': { key: 'mail.from', kind: 'string', arg: 'ADDRESS', description: 'From: of notifications', defaultText: 'accounts@localhost' },
+  'mail-retry': { key: 'mail.retrySeconds', kind: 'number', arg: 'SECONDS', description: 'smtp mode: retry interval for failed submissions (never dropped)', defaultText: '60' },
+  'mail-domain': { key: 'mail.domain', kind: 'string', arg: 'DOMAIN', description: 'notifications go to USERNAME@DOMAIN', defaultText: 'localhost' },
+  'smtp-host': { key: 'mail.smtp.host', kind: 'string', arg: 'HOST', description: 'submission server', defaultText: '127.0.0.1' },
+  'smtp-port': { key: 'mail.smtp.port', kind: 'number', arg: 'PORT', description: 'submission port', defaultText: '587' },
+  'smtp-secure': { key: 'mail.smtp.secure', kind: 'bool-flag', description: 'implicit TLS (port 465)' },
+  'smtp-require-tls': { key: 'mail.smtp.requireTls', kind: 'bool-value', arg: 'true|false', description: 'refuse to submit without STARTTLS', defaultText: 'true' },
+  'smtp-user': { key: 'mail.smtp.user', kind: 'string', arg: 'NAME', description: 'SMTP AUTH user' },
+  'smtp-password-file': { key: 'mail.smtp.passwordFile', kind: 'string', arg: 'FILE', description: 'file holding the SMTP AUTH password' },
+  'slots': { key: 'trust.slots', kind: 'number', arg: 'N', description: 'trust slots per user (padding)', defaultText: '8' },
+  'min-wait': { key: 'trust.minWaitSeconds', kind: 'number', arg: 'SECONDS', description: 'operator minimum reset waiting period', defaultText: '86400' },
+  'default-wait': { key: 'trust.defaultWaitSeconds', kind: 'number', arg: 'SECONDS', description: 'waiting period for new accounts', defaultText: '259200' },
+  'invite-quota': { key: 'trust.inviteQuota', kind: 'number', arg: 'N', description: 'open invites per user (admin set-quota overrides per user)', defaultText: '5' },
+  'invite-ttl': { key: 'trust.inviteTtlSeconds', kind: 'number', arg: 'SECONDS', description: 'invite lifetime', defaultText: '1209600' },
+  'reset-code-ttl': { key: 'trust.resetCodeTtlSeconds', kind: 'number', arg: 'SECONDS', description: 'reset code lifetime', defaultText: '86400' },
+  'veto-hold': { key: 'trust.vetoHoldSeconds', kind: 'number', arg: 'SECONDS', description: 'after a veto, ignore reset requests this long', defaultText: '604800' },
+  'pwhash-opslimit': { key: 'trust.pwhash.opslimit', kind: 'number', arg: 'N', description: 'Argon2id passes', defaultText: '2' },
+  'pwhash-memlimit': { key: 'trust.pwhash.memlimit', kind: 'number', arg: 'BYTES', description: 'Argon2id memory', defaultText: '67108864' },
+  'pwhash-concurrency': { key: 'trust.pwhashConcurrency', kind: 'number', arg: 'N', description: 'Argon2id computations at once', defaultText: 'CPU cores - 1' },
+  'metrics-listen': { key: 'metrics.listen', kind: 'string', arg: 'HOST:PORT', description: 'loopback /metrics and /healthz listener (off when unset)' },
+};
+for (const action of ['login', 'signup', 'reset'] as const) {
+  SETTINGS[`${action}-limit-account`] = { key: `rateLimits.${action}.perAccount`, kind: 'number', arg: 'N', description: `${action} attempts per account name per window` };
+  SETTINGS[`${action}-limit-client`] = { key: `rateLimits.${action}.perClient`, kind: 'number', arg: 'N', description: `${action} attempts per client address per window` };
+  SETTINGS[`${action}-limit-window`] = { key: `rateLimits.${action}.windowSeconds`, kind: 'number', arg: 'SECONDS', description: `${action} rate-limit window` };
+}
+
+export const accountsConfigOptions: Record<string, OptionSpec> = {
+  config: { type: 'string', arg: 'FILE', description: 'YAML config file; accounts settings are read from its --section' },
+  section: { type: 'string', arg: 'KEY', description: 'top-level key of the accounts settings in --config', defaultText: 'accounts' },
+  ...Object.fromEntries(
+    Object.entries(SETTINGS).map(([name, s]) => [
+      name,
+      {
+        type: s.kind === 'bool-flag' ? 'boolean' : 'string',
+        description: s.description,
+        configKey: `accounts.${s.key}`,
+        ...(s.arg ? { arg: s.arg } : {}),
+        ...(s.defaultText ? { defaultText: s.defaultText } : {}),
+      } satisfies OptionSpec,
+    ]),
+  ),
+};
+
+/** Config file section + DATABASE_URL from the environment + flags (in rising precedence), validated once. */
+export function loadAccountsConfig(ctx: CommandContext, env: NodeJS.ProcessEnv = process.env): AccountsConfig {
+  const overrides: Record<string, unknown> = {};
+  for (const [name, s] of Object.entries(SETTINGS)) {
+    const v = ctx.values[name];
+    if (v === undefined || v === false) continue;
+    if (s.kind === 'bool-flag') overrides[s.key] = true;
+    else if (s.kind === 'number') overrides[s.key] = /^\d+$/.test(String(v)) ? Number(v) : v; // zod names the key if not a number
+    else if (s.kind === 'bool-value') overrides[s.key] = v === 'true' ? true : v === 'false' ? false : v;
+    else overrides[s.key] = v;
+  }
+  const section = stringOption(ctx, 'section') ?? 'accounts';
+  const file = stringOption(ctx, 'config');
+  const cfg = loadConfig(accountsConfigSchema, { file, section, overrides });
+  if (cfg.databaseUrl === undefined && env.DATABASE_URL) {
+    return loadConfig(accountsConfigSchema, { file, section, overrides: { ...overrides, databaseUrl: env.DATABASE_URL } });
+  }
+  return cfg;
+}
+
+export const command: Command = {
+  path: ['accounts', 'serve'],
+  summary: 'Run the account-management web service (invites, trust links, peer-assisted password resets)',
+  details: [
+    'Server-rendered pages that work with JavaScript off (Tor Browser "Safest"). No admin pages: use "peergroup accounts admin".',
+    'Embedded default: one SQLite file under --data; --database-url (or DATABASE_URL) switches to PostgreSQL.',
+    'Notifications are written as .eml files to the outbox unless --mail-mode smtp. See docs/accounts.md.',
+  ].join('\n'),
+  options: accountsConfigOptions,
+  async run(ctx) {
+    const config = loadAccountsConfig(ctx);
+    const logger = createLogger('accounts');
+    let svc;
+    try {
+      svc = await startAccounts(config, { logger });
+    } catch (err) {
+      if (/^(secretFile|listen) /.test((err as Error).message)) throw new ConfigError((err as Error).message);
+      throw err;
+    }
+    ctx.stdout.write(`accounts: listening on ${svc.url}${svc.addresses.metrics ? ` (metrics on ${svc.addresses.metrics.host}:${svc.addresses.metrics.port})` : ''}\n`);
+    await new Promise<void>((resolve) => {
+      if (ctx.stopSignal.aborted) resolve();
+      else ctx.stopSignal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    await svc.close();
+    return 0;
+  },
+};
