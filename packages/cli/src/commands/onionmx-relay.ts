@@ -1,0 +1,98 @@
+import { Registry } from 'prom-client';
+import { UsageError, flagOption, stringOption, type Command, type CommandContext, type OptionSpec } from '../command.ts';
+import { ConfigError, loadConfig } from '../config.ts';
+import { routingOptions, routingOverrides } from '../routing-flags.ts';
+import { relayConfigSchema, type RelayConfig } from '../../../onionmx/src/relay-config.ts';
+import { startRelay } from '../../../onionmx/src/relay.ts';
+import { createRouteResolver } from '../../../onionmx/src/routing.ts';
+import { MapLoadError } from '../../../onionmx/src/map-store.ts';
+import { createLogger } from '../../../onionmx/src/log.ts';
+import { formatHostPort } from '../../../onionmx/src/host-port.ts';
+
+/** Relay flag → [config key, kind]. Numbers are handed to the schema as numbers so its messages name the key. */
+const relayFlags: Record<string, [key: string, kind: 'string' | 'number', spec: Omit<OptionSpec, 'type' | 'configKey'>]> = {
+  lmtp: ['lmtp', 'string', { arg: 'IP:PORT', description: 'LMTP listener for the MTA (loopback)', defaultText: 'none' }],
+  smtp: ['smtp', 'string', { arg: 'IP:PORT', description: 'SMTP listener for the MTA (loopback)', defaultText: 'none' }],
+  socks: ['socks', 'string', { arg: 'IP:PORT', description: "Tor's SocksPort", defaultText: '127.0.0.1:9050' }],
+  'helo-name': ['heloName', 'string', { arg: 'NAME', description: 'name sent in EHLO to onion MXs', defaultText: 'localhost' }],
+  tls: ['tls', 'string', { arg: 'opportunistic|required|none', description: 'STARTTLS to the far side', defaultText: 'opportunistic' }],
+  'max-connections': ['limits.maxConnections', 'number', { arg: 'N', description: 'simultaneous MTA connections', defaultText: '100' }],
+  'max-per-destination': ['limits.maxPerDestination', 'number', { arg: 'N', description: 'simultaneous deliveries to one onion MX', defaultText: '10' }],
+  'max-message-size': ['limits.maxMessageSize', 'number', { arg: 'BYTES', description: 'largest message accepted (SIZE)', defaultText: '52428800' }],
+  'max-recipients': ['limits.maxRecipients', 'number', { arg: 'N', description: 'recipients per transaction', defaultText: '1000' }],
+  'timeout-connect': ['timeouts.connect', 'number', { arg: 'SECONDS', description: 'Tor connection to the onion MX', defaultText: '120' }],
+  'timeout-greeting': ['timeouts.greeting', 'number', { arg: 'SECONDS', description: 'far-side 220 greeting', defaultText: '300' }],
+  'timeout-ehlo': ['timeouts.ehlo', 'number', { arg: 'SECONDS', description: 'EHLO/HELO/STARTTLS reply', defaultText: '300' }],
+  'timeout-mail': ['timeouts.mail', 'number', { arg: 'SECONDS', description: 'MAIL reply', defaultText: '300' }],
+  'timeout-rcpt': ['timeouts.rcpt', 'number', { arg: 'SECONDS', description: 'RCPT reply', defaultText: '300' }],
+  'timeout-data-init': ['timeouts.dataInit', 'number', { arg: 'SECONDS', description: 'DATA 354 reply', defaultText: '120' }],
+  'timeout-data-block': ['timeouts.dataBlock', 'number', { arg: 'SECONDS', description: 'no progress sending message data', defaultText: '180' }],
+  'timeout-data-end': ['timeouts.dataEnd', 'number', { arg: 'SECONDS', description: 'reply after the end of data', defaultText: '600' }],
+  'connection-reuse': ['connectionReuse', 'number', { arg: 'SECONDS', description: 'keep an idle connection to an onion MX for the next transaction (0: never)', defaultText: '30' }],
+  metrics: ['metrics', 'string', { arg: 'IP:PORT', description: 'Prometheus /metrics and /healthz (loopback HTTP)', defaultText: 'off' }],
+};
+
+const options: Record<string, OptionSpec> = {
+  config: { type: 'string', arg: 'FILE', description: 'YAML config file; relay settings are read from its --section' },
+  section: { type: 'string', arg: 'KEY', description: 'key of the relay settings in --config', defaultText: 'relay' },
+  'check-config': { type: 'boolean', description: 'validate the configuration and the maps, print the result, exit' },
+  ...Object.fromEntries(Object.entries(relayFlags).map(([flag, [key, , spec]]) => [flag, { type: 'string', configKey: key, ...spec } satisfies OptionSpec])),
+  ...Object.fromEntries(
+    Object.entries(routingOptions).map(([flag, spec]) => [flag, { ...spec, ...(spec.configKey ? { configKey: `routing.${spec.configKey}` } : {}) }]),
+  ),
+};
+
+export function loadRelayConfig(ctx: CommandContext): RelayConfig {
+  const overrides: Record<string, unknown> = routingOverrides(ctx, 'routing.');
+  for (const [flag, [key, kind]] of Object.entries(relayFlags)) {
+    const v = stringOption(ctx, flag);
+    if (v === undefined) continue;
+    if (kind === 'number' && !/^\d+(\.\d+)?$/.test(v)) throw new UsageError(`--${flag} must be a number, got "${v}"`);
+    overrides[key] = kind === 'number' ? Number(v) : v;
+  }
+  return loadConfig(relayConfigSchema, { file: stringOption(ctx, 'config'), section: stringOption(ctx, 'section') ?? 'relay', overrides });
+}
+
+export const command: Command = {
+  path: ['onionmx', 'relay'],
+  summary: 'Deliver onion-routed mail from the MTA (LMTP/SMTP on loopback) to onion MXs through Tor, synchronously',
+  details: [
+    'The MTA hands mail for onion-routed domains to the relay (Postfix: the router\'s "relay" reply form, an lmtp',
+    'transport). Each recipient is delivered to its onion MX through Tor\'s SOCKS port, one circuit per recipient',
+    'domain. The MTA\'s DATA is answered only after the far MX answered: the relay never queues, so a crash loses',
+    'nothing. Far-side 5xx stays 5xx; far-side 4xx, Tor errors and timeouts become 4xx (the MTA retries).',
+    'Example: peergroup onionmx relay --lmtp 127.0.0.1:10024 --socks 127.0.0.1:9050 --map /etc/peergroup/onion.map',
+  ].join('\n'),
+  options,
+  async run(ctx) {
+    const config = loadRelayConfig(ctx);
+    const logger = createLogger('onionmx-relay');
+    if (flagOption(ctx, 'check-config')) {
+      try {
+        const resolver = await createRouteResolver({ ...config.routing, watchMaps: false }, { logger, sighup: false });
+        await resolver.close();
+      } catch (err) {
+        if (err instanceof MapLoadError) throw new ConfigError(err.message);
+        throw err;
+      }
+      ctx.stdout.write('configuration OK\n');
+      return 0;
+    }
+    const registry = new Registry();
+    let relay;
+    try {
+      relay = await startRelay(config, { logger, registry });
+    } catch (err) {
+      if (err instanceof MapLoadError) throw new ConfigError(err.message);
+      throw err;
+    }
+    for (const [name, hp] of Object.entries(relay.addresses)) ctx.stdout.write(`${name} ${formatHostPort(hp)}\n`);
+    await new Promise<void>((resolve) => {
+      if (ctx.stopSignal.aborted) resolve();
+      else ctx.stopSignal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    logger.info('stopping');
+    await relay.close();
+    return 0;
+  },
+};

@@ -1,0 +1,155 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect, type AddressInfo } from 'node:net';
+import fc from 'fast-check';
+import { SMTPServer } from 'smtp-server';
+import { SMTPStream } from 'smtp-server/lib/smtp-stream.js';
+import { feedDataStream, installFastDataParser, useFastDataParser } from '../src/relay-data-parser.ts';
+
+interface Run {
+  data: string;
+  dataBytes: number;
+  ended: boolean;
+  after: string[];
+}
+
+/** Feeds `chunks` to a parser already in DATA mode, as smtp-server's connection would, and records what it saw. */
+async function run(fast: boolean, chunks: Buffer[]): Promise<Run> {
+  const parser = new SMTPStream();
+  if (fast) assert.ok(useFastDataParser(parser), 'the installed SMTPStream has the expected internals');
+  const after: string[] = [];
+  parser.oncommand = (cmd: Buffer, cb?: () => void) => {
+    after.push(cmd.toString('latin1'));
+    cb?.();
+  };
+  const stream = parser.startDataMode();
+  const out: Buffer[] = [];
+  let ended = false;
+  stream.on('data', (c: Buffer) => out.push(c));
+  stream.on('end', () => {
+    ended = true;
+    parser.continue();
+  });
+  for (const c of chunks) parser.write(c);
+  parser.end();
+  await new Promise<void>((resolve) => parser.once('finish', () => resolve()));
+  await new Promise((r) => setImmediate(r));
+  return { data: Buffer.concat(out).toString('latin1'), dataBytes: parser.dataBytes, ended, after };
+}
+
+function cut(body: Buffer, cuts: number[]): Buffer[] {
+  const chunks: Buffer[] = [];
+  let at = 0;
+  for (const n of cuts) {
+    if (at >= body.length) break;
+    chunks.push(body.subarray(at, at + n));
+    at += n;
+  }
+  if (at < body.length) chunks.push(body.subarray(at));
+  return chunks;
+}
+
+test('known cases: escapes, terminator, commands pipelined after the message', async () => {
+  const r = await run(true, [Buffer.from('a\r\n..b\r\n...\r\nc\r\n.\r\nQUIT\r\n')]);
+  assert.deepEqual(r, { data: 'a\r\n.b\r\n..\r\nc\r\n', dataBytes: 14, ended: true, after: ['QUIT'] });
+  const empty = await run(true, [Buffer.from('.'), Buffer.from('\r\n'), Buffer.from('NOOP\r\n')]);
+  assert.deepEqual(empty, { data: '', dataBytes: 0, ended: true, after: ['NOOP'] });
+  // A first line ".." sent on its own is content ".", never a terminator, however the rest is segmented.
+  const dotLine = await run(true, [Buffer.from('..'), Buffer.from('\r\n'), Buffer.from('.\r\n')]);
+  assert.deepEqual(dotLine, { data: '.\r\n', dataBytes: 3, ended: true, after: [] });
+});
+
+test('data-start edge cases behave as in smtp-server', async () => {
+  for (const input of ['\n..x\r\n.\r\n', '\r..\r\n.\r\n', '.x\r\n.\r\n', '...\r\n.\r\n', '\r\n.\r\nQUIT\r\n', '.\r']) {
+    for (let at = 1; at < input.length; at++) {
+      const chunks = [Buffer.from(input.slice(0, at), 'latin1'), Buffer.from(input.slice(at), 'latin1')];
+      assert.deepEqual(await run(true, chunks), await run(false, chunks), JSON.stringify(chunks.map(String)));
+    }
+  }
+});
+
+test('same output, byte count, end and pipelined commands as smtp-server, for any input and chunking', async () => {
+  // Inputs made of the bytes that matter, so escapes, terminators and near-misses are frequent.
+  const piece = fc.constantFrom('.', '\r', '\n', '\r\n', '\r\n.', '\r\n..', '\r\n.\r\n', 'a', 'QUIT\r\n', 'xyz');
+  await fc.assert(
+    fc.asyncProperty(fc.array(piece, { maxLength: 40 }), fc.array(fc.integer({ min: 1, max: 9 }), { maxLength: 40 }), async (pieces, cuts) => {
+      const chunks = cut(Buffer.from(pieces.join(''), 'latin1'), cuts);
+      assert.deepEqual(await run(true, chunks), await run(false, chunks));
+    }),
+    { numRuns: Number(process.env.RELAY_PARSER_RUNS ?? 600) },
+  );
+});
+
+test('same result as smtp-server on large chunks with dots spread through them', async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(fc.stringMatching(/^\.{0,2}[a-z]{0,70}$/), { minLength: 1, maxLength: 400 }),
+      fc.array(fc.integer({ min: 1, max: 9000 }), { maxLength: 10 }),
+      fc.boolean(),
+      async (lines, cuts, terminate) => {
+        const body = lines.map((l) => l + '\r\n').join('') + (terminate ? '.\r\nRSET\r\n' : '');
+        const chunks = cut(Buffer.from(body, 'latin1'), cuts);
+        assert.deepEqual(await run(true, chunks), await run(false, chunks));
+      },
+    ),
+    { numRuns: Math.ceil(Number(process.env.RELAY_PARSER_RUNS ?? 600) / 6) },
+  );
+});
+
+test('installFastDataParser swaps the reader of a real SMTPServer connection, which then receives dotted mail', async (t) => {
+  let received = '';
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['AUTH', 'STARTTLS'],
+    disableReverseLookup: true,
+    logger: false,
+    onData(stream, _s, cb) {
+      const parts: Buffer[] = [];
+      stream.on('data', (c: Buffer) => parts.push(c));
+      stream.on('end', () => {
+        received = Buffer.concat(parts).toString('latin1');
+        cb(null, 'ok');
+      });
+    },
+  });
+  assert.ok(installFastDataParser(server));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const sock = connect((server.server.address() as AddressInfo).port, '127.0.0.1');
+  t.after(async () => {
+    sock.destroy();
+    await new Promise<void>((r) => server.close(() => r()));
+  });
+  let replies = '';
+  const waitFor = (code: string) =>
+    new Promise<void>((resolve) => {
+      const check = () => {
+        if (replies.includes(`\r\n${code} `) || replies.startsWith(`${code} `)) {
+          replies = '';
+          sock.off('data', onData);
+          resolve();
+        }
+      };
+      const onData = (b: Buffer) => {
+        replies += b.toString('latin1');
+        check();
+      };
+      sock.on('data', onData);
+      check();
+    });
+  await waitFor('220');
+  const parsers = [...server.connections].map((c) => (c as unknown as { _parser: { _feedDataStream: unknown } })._parser._feedDataStream);
+  assert.deepEqual(parsers, [feedDataStream]);
+  for (const [line, code] of [
+    ['EHLO t', '250'],
+    ['MAIL FROM:<a@b.test>', '250'],
+    ['RCPT TO:<c@d.test>', '250'],
+    ['DATA', '354'],
+  ] as const) {
+    sock.write(line + '\r\n');
+    await waitFor(code);
+  }
+  sock.write('Subject: x\r\n\r\n..leading\r\n.');
+  sock.write('.\r\nend\r\n.\r\n');
+  await waitFor('250');
+  assert.equal(received, 'Subject: x\r\n\r\n.leading\r\n.\r\nend\r\n');
+});
