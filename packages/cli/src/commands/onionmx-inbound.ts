@@ -1,0 +1,109 @@
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import { loadConfig } from '../config.ts';
+import { UsageError, flagOption, listOption, stringOption, type Command, type CommandContext, type OptionSpec } from '../command.ts';
+import { inboundConfigSchema, type InboundConfig } from '../../../onionmx/src/inbound-config.ts';
+import { startInbound } from '../../../onionmx/src/inbound.ts';
+import { createLogger } from '../../../onionmx/src/log.ts';
+
+/** A number when the flag looks like one; otherwise the text, so validation names the key. */
+function num(v: string | undefined): number | string | undefined {
+  return v !== undefined && /^\d+(\.\d+)?$/.test(v) ? Number(v) : v;
+}
+
+const numeric: Record<string, [string, string, string]> = {
+  // flag: [config key, description, default]
+  'probe-cache-seconds': ['probeCacheSeconds', 'seconds a recipient probe result is cached (4xx never)', '300'],
+  'max-message-size': ['limits.messageSize', 'message size limit in bytes (SIZE)', '26214400'],
+  'max-recipients': ['limits.recipients', 'recipients per message', '100'],
+  'max-sessions': ['limits.sessions', 'concurrent sessions; more get 421', '100'],
+  'max-line-length': ['limits.lineLength', 'longest message line in bytes, CRLF included', '16384'],
+  'max-command-length': ['limits.commandLength', 'longest command line in bytes', '2048'],
+  'command-timeout': ['timeouts.command', 'seconds a client may idle between commands', '120'],
+  'data-timeout': ['timeouts.data', 'seconds allowed for one message transfer', '600'],
+  'session-timeout': ['timeouts.session', 'seconds a whole session may last', '1800'],
+  'mx-connect-timeout': ['mxTimeouts.connect', 'seconds to connect to the MX', '30'],
+  'mx-greeting-timeout': ['mxTimeouts.greeting', 'seconds to wait for the MX greeting', '300'],
+  'mx-command-timeout': ['mxTimeouts.command', 'seconds to wait for the MX reply to a command', '300'],
+  'mx-data-init-timeout': ['mxTimeouts.dataInit', 'seconds to wait for the MX 354', '120'],
+  'mx-data-block-timeout': ['mxTimeouts.dataBlock', 'seconds the MX may stall reading data', '180'],
+  'mx-data-term-timeout': ['mxTimeouts.dataTerm', 'seconds to wait for the MX reply to the end of data', '600'],
+};
+
+const options: Record<string, OptionSpec> = {
+  config: { type: 'string', arg: 'FILE', description: 'YAML config file; settings are read from its "inbound" section' },
+  listen: { type: 'string', arg: 'HOST:PORT', description: 'where torrc HiddenServicePort 25 points', defaultText: '127.0.0.1:2525', configKey: 'listen' },
+  mx: { type: 'string', arg: 'HOST:PORT', description: 'the internal MX every transaction is forwarded to (required)', configKey: 'mx' },
+  hostname: { type: 'string', arg: 'NAME', description: 'our name in the banner and towards the MX', defaultText: 'localhost', configKey: 'hostname' },
+  domain: { type: 'string', multiple: true, arg: 'DOMAIN', description: 'a domain we accept mail for', configKey: 'domains' },
+  domains: { type: 'string', arg: 'LIST', description: 'the same as --domain, comma-separated', configKey: 'domains' },
+  'recipient-check': {
+    type: 'string',
+    arg: 'domains|probe',
+    description: 'domains: the --domain list only; probe: also what the MX accepts in a probe',
+    defaultText: 'domains',
+    configKey: 'recipientCheck',
+  },
+  xclient: { type: 'boolean', description: 'present the pseudo client with Postfix XCLIENT (the default)', configKey: 'forward.mode' },
+  'proxy-protocol': { type: 'string', arg: 'v1|v2', description: 'present the pseudo client with a PROXY protocol header instead', configKey: 'forward.mode' },
+  'forward-mode': { type: 'string', arg: 'xclient|proxy-v1|proxy-v2|none', description: 'the same as --xclient / --proxy-protocol; none only for an MX on another host', configKey: 'forward.mode' },
+  'client-name': { type: 'string', arg: 'NAME', description: 'XCLIENT NAME of the pseudo client', defaultText: 'onion', configKey: 'forward.clientName' },
+  'client-address': { type: 'string', arg: 'IP', description: 'address of the pseudo client (XCLIENT ADDR / PROXY source)', defaultText: '192.0.2.1', configKey: 'forward.clientAddress' },
+  'proxy-destination': { type: 'string', arg: 'IP', description: 'PROXY destination address', defaultText: '127.0.0.1 or ::1', configKey: 'forward.destinationAddress' },
+  ...Object.fromEntries(Object.entries(numeric).map(([flag, [key, description, dflt]]) => [flag, { type: 'string', arg: 'N', description, defaultText: dflt, configKey: key } satisfies OptionSpec])),
+  metrics: { type: 'string', arg: 'HOST:PORT', description: 'serve Prometheus /metrics and /healthz here (loopback)', configKey: 'metrics' },
+};
+
+function domainList(ctx: CommandContext): string[] | undefined {
+  const list = [...(listOption(ctx, 'domain') ?? []), ...(stringOption(ctx, 'domains')?.split(',') ?? [])].map((d) => d.trim()).filter(Boolean);
+  return ctx.values.domain === undefined && ctx.values.domains === undefined ? undefined : list;
+}
+
+export function loadInboundConfig(ctx: CommandContext): InboundConfig {
+  const modeFlags = [flagOption(ctx, 'xclient') ? 'xclient' : undefined, stringOption(ctx, 'proxy-protocol'), stringOption(ctx, 'forward-mode')].filter(Boolean);
+  if (modeFlags.length > 1) throw new UsageError('give only one of --xclient, --proxy-protocol, --forward-mode');
+  let mode: string | undefined = stringOption(ctx, 'forward-mode');
+  if (flagOption(ctx, 'xclient')) mode = 'xclient';
+  const proxy = stringOption(ctx, 'proxy-protocol');
+  if (proxy !== undefined) {
+    if (proxy !== 'v1' && proxy !== 'v2') throw new UsageError('--proxy-protocol takes v1 or v2');
+    mode = `proxy-${proxy}`;
+  }
+  const overrides: Record<string, unknown> = {
+    listen: stringOption(ctx, 'listen'),
+    mx: stringOption(ctx, 'mx'),
+    hostname: stringOption(ctx, 'hostname'),
+    domains: domainList(ctx),
+    recipientCheck: stringOption(ctx, 'recipient-check'),
+    'forward.mode': mode,
+    'forward.clientName': stringOption(ctx, 'client-name'),
+    'forward.clientAddress': stringOption(ctx, 'client-address'),
+    'forward.destinationAddress': stringOption(ctx, 'proxy-destination'),
+    metrics: stringOption(ctx, 'metrics'),
+  };
+  for (const [flag, [key]] of Object.entries(numeric)) overrides[key] = num(stringOption(ctx, flag));
+  return loadConfig(inboundConfigSchema, { file: stringOption(ctx, 'config'), section: 'inbound', overrides });
+}
+
+export const command: Command = {
+  path: ['onionmx', 'inbound'],
+  summary: 'SMTP front of our onion MX: accepts mail for our domains only and forwards it to the internal MX',
+  details: [
+    'Point torrc at it: HiddenServicePort 25 <--listen>. Every RCPT is parsed strictly (no source routes, % hacks,',
+    '! paths, quoted @, literals, trailing dots) and must be for a --domain. Each transaction is forwarded to --mx',
+    'synchronously (250 only after the MX said 250); the MX sees the pseudo client (XCLIENT or PROXY protocol),',
+    'never the loopback address. No AUTH, no STARTTLS (the onion service encrypts). Logs are JSON on stderr.',
+  ].join('\n'),
+  options,
+  async run(ctx) {
+    if (ctx.positionals.length) throw new UsageError(`unexpected argument "${ctx.positionals[0]}"`);
+    const config = loadInboundConfig(ctx);
+    const logger = createLogger('onionmx-inbound');
+    const registry = new Registry();
+    collectDefaultMetrics({ register: registry });
+    const service = await startInbound(config, { logger, registry });
+    if (!ctx.stopSignal.aborted) await new Promise<void>((resolve) => ctx.stopSignal.addEventListener('abort', () => resolve(), { once: true }));
+    logger.info('stopping');
+    await service.close();
+    return 0;
+  },
+};

@@ -1,0 +1,113 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { inboundConfigSchema } from '../src/inbound-config.ts';
+import { forwardMailParams } from '../src/inbound.ts';
+import { main } from '../../cli/src/main.ts';
+
+function issues(input: unknown): string[] {
+  const r = inboundConfigSchema.safeParse(input);
+  return r.success ? [] : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+}
+
+test('defaults: XCLIENT with NAME=onion ADDR=192.0.2.1, RFC 5321 MX timeouts, sane limits', () => {
+  const c = inboundConfigSchema.parse({ mx: '127.0.0.1:25', domains: ['Example.ORG'] });
+  assert.deepEqual(c.listen, { host: '127.0.0.1', port: 2525 });
+  assert.deepEqual(c.domains, ['example.org']);
+  assert.deepEqual(c.forward, { mode: 'xclient', clientName: 'onion', clientAddress: '192.0.2.1' });
+  assert.deepEqual(c.mxTimeouts, { connect: 30, greeting: 300, command: 300, dataInit: 120, dataBlock: 180, dataTerm: 600 });
+  assert.equal(c.limits.messageSize, 25 * 1024 * 1024);
+  assert.equal(c.recipientCheck, 'domains');
+});
+
+test('bad settings are refused with the key named', () => {
+  assert.match(issues({ domains: ['a.example'] }).join('\n'), /^mx: /m);
+  assert.match(issues({ mx: '127.0.0.1:25' }).join('\n'), /^domains: at least one domain/m);
+  assert.deepEqual(issues({ mx: '127.0.0.1:25', recipientCheck: 'probe' }), []);
+  assert.match(issues({ mx: '127.0.0.1:25', domains: ['bad_domain'] }).join('\n'), /^domains\.0: /m);
+  assert.match(issues({ mx: '127.0.0.1:25', domains: ['a.example.'] }).join('\n'), /^domains\.0: /m);
+  assert.match(issues({ mx: '127.0.0.1:25', domains: ['a.example'], forward: { clientAddress: '127.0.0.1' } }).join('\n'), /^forward\.clientAddress: a loopback pseudo client/m);
+  assert.match(issues({ mx: '127.0.0.1:25', domains: ['a.example'], forward: { clientAddress: 'onion' } }).join('\n'), /^forward\.clientAddress: /m);
+  assert.match(issues({ mx: '127.0.0.1:25', domains: ['a.example'], forward: { mode: 'proxy-v3' } }).join('\n'), /^forward\.mode: /m);
+  assert.match(
+    issues({ mx: '127.0.0.1:25', domains: ['a.example'], forward: { mode: 'proxy-v2', clientAddress: '2001:db8::1', destinationAddress: '127.0.0.1' } }).join('\n'),
+    /^forward\.destinationAddress: must be of the same address family/m,
+  );
+  assert.match(issues({ mx: '127.0.0.1:25', domains: ['a.example'], limits: { messageSize: -1 } }).join('\n'), /^limits\.messageSize: /m);
+  assert.match(issues({ mx: '127.0.0.1:25', recipientCheck: 'probe', forward: { mode: 'none' } }).join('\n'), /^recipientCheck: probe needs forward\.mode/m);
+  assert.match(issues({ mx: '127.0.0.1:25', domains: ['a.example'], limits: { bogus: 1 } }).join('\n'), /^limits: .*bogus/m);
+  assert.match(issues({ mx: '127.0.0.1:25', domains: ['a.example'], relay: true }).join('\n'), /relay/);
+  assert.match(issues({ mx: '127.0.0.1:25', domains: ['a.example'], metrics: '0.0.0.0:9100' }).join('\n'), /^metrics: must be a loopback/m);
+});
+
+test('MAIL parameters are passed on only as far as the MX supports them', () => {
+  const postfix = new Map([['SIZE', '10240000'], ['8BITMIME', ''], ['SMTPUTF8', ''], ['DSN', '']]);
+  const bare = new Map<string, string>();
+  assert.deepEqual(forwardMailParams('SIZE=100 BODY=8BITMIME SMTPUTF8 RET=HDRS ENVID=x+2By AUTH=<>', postfix), { params: ['SIZE=100', 'BODY=8BITMIME', 'SMTPUTF8', 'RET=HDRS', 'ENVID=x+2By'], utf8: true });
+  assert.deepEqual(forwardMailParams('SIZE=100 RET=FULL BODY=7BIT', bare), { params: ['BODY=7BIT'], utf8: false });
+  const refuse = (p: string, m: Map<string, string>) => {
+    const r = forwardMailParams(p, m);
+    return 'error' in r ? `${r.error.responseCode} ${r.error.message}` : 'passed';
+  };
+  assert.match(refuse('BODY=8BITMIME', bare), /^555 5\.5\.4 BODY=8BITMIME/);
+  assert.match(refuse('SMTPUTF8', bare), /^555 5\.6\.7/);
+  assert.match(refuse('BODY=BINARYMIME', postfix), /^555/);
+  assert.match(refuse('XFOO=1', postfix), /^555 5\.5\.4 MAIL parameter XFOO/);
+  assert.match(refuse('SIZE=1\u0000', postfix), /^501/);
+});
+
+function sink(): { stream: Writable; text: () => string } {
+  let out = '';
+  return {
+    stream: new Writable({
+      write(c: Buffer, _e, cb) {
+        out += c.toString();
+        cb();
+      },
+    }),
+    text: () => out,
+  };
+}
+
+async function cli(args: string[]) {
+  const out = sink();
+  const err = sink();
+  const code = await main(args, { stdout: out.stream as unknown as typeof process.stdout, stderr: err.stream as unknown as typeof process.stderr });
+  return { code, stdout: out.text(), stderr: err.text() };
+}
+
+test('CLI: every option shows its config key; bad flags exit 64, bad config 78 naming the key', async () => {
+  const help = await cli(['onionmx', 'inbound', '--help']);
+  assert.equal(help.code, 0);
+  for (const key of ['listen', 'mx', 'domains', 'recipientCheck', 'forward.mode', 'forward.clientName', 'forward.clientAddress', 'limits.messageSize', 'limits.recipients', 'limits.sessions', 'timeouts.session', 'mxTimeouts.dataTerm', 'metrics']) {
+    assert.ok(help.stdout.includes(`config: ${key})`), key);
+  }
+  let r = await cli(['onionmx', 'inbound', '--domain', 'a.example']);
+  assert.equal(r.code, 78);
+  assert.match(r.stderr, /^\s+mx: /m);
+  r = await cli(['onionmx', 'inbound', '--mx', '127.0.0.1:25', '--domain', 'a.example', '--proxy-protocol', 'v3']);
+  assert.equal(r.code, 64);
+  r = await cli(['onionmx', 'inbound', '--mx', '127.0.0.1:25', '--domain', 'a.example', '--xclient', '--proxy-protocol', 'v1']);
+  assert.equal(r.code, 64);
+  r = await cli(['onionmx', 'inbound', '--mx', '127.0.0.1:25', '--domain', 'a.example', '--max-recipients', 'many']);
+  assert.equal(r.code, 78);
+  assert.match(r.stderr, /limits\.recipients/);
+  // --domains takes a comma-separated list, merged with --domain; the result is validated like the file's list.
+  r = await cli(['onionmx', 'inbound', '--mx', '127.0.0.1:25', '--domain', 'a.example', '--domains', 'b.example,bad_one', '--listen', 'nonsense']);
+  assert.equal(r.code, 78);
+  assert.match(r.stderr, /domains\.2: /);
+  assert.match(r.stderr, /listen: /);
+  const dir = mkdtempSync(join(tmpdir(), 'pg-inbound-cfg-'));
+  try {
+    const file = join(dir, 'peergroup.yaml');
+    writeFileSync(file, 'inbound:\n  mx: 127.0.0.1:25\n  domains: [a.example]\n  forward:\n    mode: xclient\n    clientAdress: 192.0.2.9\n');
+    r = await cli(['onionmx', 'inbound', '--config', file]);
+    assert.equal(r.code, 78);
+    assert.match(r.stderr, /inbound\.forward\.clientAdress: unknown key/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
