@@ -1,6 +1,6 @@
 // Runs every *.test.ts under packages/*/test and test/ with node's built-in test runner through tsx.
 // Arguments narrow the run to files whose path contains one of them: `npm test -- trust router`.
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { spawn } from 'node:child_process';
 
@@ -30,5 +30,56 @@ if (files.length === 0) {
 // Most suites wait on daemons (tor, postfix, DNS, PostgreSQL) rather than burn CPU, so run several files at once.
 const concurrency = process.env.PEERGROUP_TEST_CONCURRENCY ?? '4';
 const args = ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=600000', ...files];
-const child = spawn(process.execPath, args, { cwd: root, stdio: 'inherit' });
-child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+
+// One private Tor network for every selected file that uses test/support/tornet.ts (sharedTornet attaches to it through
+// PEERGROUP_TORNET_STATE); files run alone, or with PEERGROUP_TORNET=per-file, start their own. The runner owns the tor
+// processes: they are stopped when the tests end, on Ctrl-C, and (tor's __OwningControllerProcess) if the runner dies.
+const env = { ...process.env };
+let tornet;
+let child;
+const startup = new AbortController();
+// Ctrl-C during the network's start-up aborts it; later it reaches the test runner too (same process group): forward
+// it, wait for the runner to exit, then stop tor.
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(sig, () => {
+    if (!child) startup.abort();
+    // A terminal's Ctrl-C already reached the test runner; a second SIGINT would make it abandon its cleanup.
+    else if (sig !== 'SIGINT' && child.exitCode === null && child.signalCode === null) child.kill(sig);
+  });
+}
+const usesTornet = files.some((f) => /support\/tornet(\.ts)?['"]/.test(readFileSync(join(root, f), 'utf8')));
+if (usesTornet && !env.PEERGROUP_TORNET_STATE && env.PEERGROUP_TORNET !== 'per-file') {
+  const { tsImport } = await import('tsx/esm/api');
+  const { startTornet, writeTornetState } = await tsImport('../packages/onionmx/src/dev/tornet.ts', import.meta.url);
+  const started = Date.now();
+  const verbose = env.PEERGROUP_TORNET_VERBOSE === '1';
+  process.stderr.write('# starting the shared Tor network...\n');
+  try {
+    tornet = await startTornet({
+      handleSignals: false,
+      signal: startup.signal,
+      log: verbose ? (line) => process.stderr.write(`# [tornet] ${line}\n`) : undefined,
+    });
+  } catch (err) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(startup.signal.aborted ? 130 : 1);
+  }
+  const stateFile = join(tornet.dir, 'state.json');
+  writeTornetState(tornet, stateFile);
+  env.PEERGROUP_TORNET_STATE = stateFile;
+  process.stderr.write(`# shared Tor network ready in ${((Date.now() - started) / 1000).toFixed(1)} s (${stateFile})\n`);
+}
+
+child = spawn(process.execPath, args, { cwd: root, stdio: 'inherit', env });
+let stopping = false;
+async function finish(code) {
+  if (stopping) return;
+  stopping = true;
+  if (tornet) {
+    // Keep the node logs of a failed run; their directory is printed.
+    await tornet.stop({ keepLogs: code !== 0 || undefined }).catch((err) => process.stderr.write(`tornet stop: ${err.message}\n`));
+    if (code !== 0) process.stderr.write(`# tor logs of the shared network kept in ${tornet.dir}\n`);
+  }
+  process.exit(code);
+}
+child.on('exit', (code, signal) => void finish(code ?? (signal ? 1 : 0)));

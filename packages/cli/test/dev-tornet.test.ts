@@ -1,0 +1,130 @@
+// `peergroup dev tornet`: option parsing and a real run (starts its own tor network, checks an onion, Ctrl-C stops it).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
+import { createServer } from 'node:net';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { command, devTornetConfigSchema, parseServiceFlag } from '../src/commands/dev-tornet.ts';
+import { commandHelp } from '../src/main.ts';
+import { ConfigError } from '../src/config.ts';
+import type { CommandContext } from '../src/command.ts';
+import { socksConnect } from '../../onionmx/src/dev/socks-probe.ts';
+import { parseHostPort } from '../../onionmx/src/host-port.ts';
+
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function context(values: CommandContext['values'], signal: AbortSignal): CommandContext {
+  const out = new PassThrough();
+  out.resume();
+  const err = new PassThrough();
+  err.resume();
+  return { values, positionals: [], stdout: out, stderr: err, stopSignal: signal };
+}
+
+test('--services takes NAME=HOST:PORT or NAME:VPORT=HOST:PORT', () => {
+  assert.deepEqual(parseServiceFlag('mx=127.0.0.1:2525'), { name: 'mx', target: { host: '127.0.0.1', port: 2525 } });
+  assert.deepEqual(parseServiceFlag('web:80=[::1]:8080'), { name: 'web', target: { host: '::1', port: 8080 }, virtualPort: 80 });
+  assert.throws(() => parseServiceFlag('127.0.0.1:25'), /NAME=HOST:PORT/);
+  assert.throws(() => parseServiceFlag('mx:0=127.0.0.1:25'), /out of range/);
+});
+
+test('config: unknown keys, bad services and duplicate names fail naming the key', () => {
+  assert.equal(devTornetConfigSchema.safeParse({ relay: 3 }).success, false);
+  const bad = devTornetConfigSchema.safeParse({ services: ['mx=nowhere'] });
+  assert.equal(bad.success, false);
+  assert.deepEqual(bad.error?.issues[0]?.path, ['services', 0]);
+  assert.equal(devTornetConfigSchema.safeParse({ services: ['a=127.0.0.1:1', { name: 'a', target: '127.0.0.1:2' }] }).success, false);
+  const ok = devTornetConfigSchema.parse({ services: [{ name: 'mx', target: '127.0.0.1:25', virtualPort: 25 }] });
+  assert.deepEqual(ok.services, [{ name: 'mx', target: { host: '127.0.0.1', port: 25 }, virtualPort: 25 }]);
+  assert.equal(ok.relays, 2);
+});
+
+test('flags are validated once at start-up, before any tor starts', async () => {
+  const ctx = context({ relays: 'many' }, new AbortController().signal);
+  await assert.rejects(command.run(ctx), (err: unknown) => err instanceof ConfigError && /relays/.test(err.message));
+});
+
+test('--help names every config key', () => {
+  const help = commandHelp(command);
+  for (const key of ['dir', 'services', 'state', 'relays', 'readyTimeout', 'keepLogs']) assert.match(help, new RegExp(`config: ${key}\\b`));
+});
+
+test('runs a network with a HiddenServiceDir service until SIGINT, then leaves no tor behind', { timeout: 240_000 }, async () => {
+  const sink = createServer((s) => s.end('220 cli-sink\r\n'));
+  await new Promise<void>((r) => sink.listen(0, '127.0.0.1', () => r()));
+  const sinkPort = (sink.address() as { port: number }).port;
+  const dir = mkdtempSync(join(tmpdir(), 'dev-tornet-test-'));
+  const stateFile = join(dir, 'state.json');
+  // A process of its own, wired like src/main.ts (SIGINT aborts stopSignal), without loading every other command:
+  // it proves the command keeps itself alive while tor runs and stops everything on Ctrl-C.
+  const script = join(dir, 'run.mts');
+  writeFileSync(
+    script,
+    [
+      `import { command } from ${JSON.stringify(fileURLToPath(new URL('../src/commands/dev-tornet.ts', import.meta.url)))};`,
+      'const ac = new AbortController();',
+      "process.once('SIGINT', () => ac.abort());",
+      'process.exitCode = await command.run({ values: JSON.parse(process.argv[2]), positionals: [], stdout: process.stdout, stderr: process.stderr, stopSignal: ac.signal });',
+      '',
+    ].join('\n'),
+  );
+  const values = { services: [`mx=127.0.0.1:${sinkPort}`], state: stateFile };
+  const child = spawn(process.execPath, ['--import', 'tsx', script, JSON.stringify(values)], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  try {
+    while (!stdout.includes('Running;')) {
+      if (child.exitCode !== null) assert.fail(`command ended early (${child.exitCode}):\n${stdout}\n${stderr}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const socks = parseHostPort(/^socks\s+(\S+)/m.exec(stdout)![1]!);
+    const onion = /^service\s+mx\s+([a-z2-7]{56}\.onion)\s+-> 127\.0\.0\.1:(\d+)$/m.exec(stdout);
+    assert.ok(onion, stdout);
+    assert.equal(Number(onion[2]), sinkPort);
+    const netDir = /^dir\s+(\S+)$/m.exec(stdout)![1]!;
+    const pids = /^pids\s+(.+)$/m.exec(stdout)![1]!.split(' ').map(Number);
+    assert.equal(pids.length, 7);
+    const state = JSON.parse(readFileSync(stateFile, 'utf8')) as { socks: unknown; pids: number[] };
+    assert.deepEqual(state.socks, socks);
+    assert.deepEqual(state.pids, pids);
+
+    // Still running a moment later (nothing lets the event loop run dry).
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(child.exitCode, null, stderr);
+    const res = await socksConnect(socks, { host: onion[1]!, port: 25 }, { timeoutMs: 60_000 });
+    assert.ok(res.ok, `SOCKS reply ${res.ok ? 0 : res.reply}`);
+    const banner = await new Promise<string>((resolve) => {
+      let b = '';
+      res.socket.on('data', (d: Buffer) => (b += d.toString()));
+      res.socket.on('end', () => resolve(b));
+    });
+    assert.equal(banner, '220 cli-sink\r\n');
+
+    child.kill('SIGINT');
+    assert.equal(await exited, 0, stderr);
+    assert.deepEqual(pids.filter(alive), []);
+    assert.equal(existsSync(stateFile), false, 'state file removed');
+    assert.equal(existsSync(netDir), false, 'temporary node directory removed');
+  } finally {
+    if (child.exitCode === null) child.kill('SIGINT');
+    await exited;
+    sink.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,92 @@
+// No tor outlives the process that started the network, however that process ends. Each case runs a real network in
+// a child process and checks the tor pids it reported.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+const tornetModule = fileURLToPath(new URL('../src/dev/tornet.ts', import.meta.url));
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitAllDead(pids: number[], timeoutMs: number): Promise<number[]> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const left = pids.filter(alive);
+    if (left.length === 0 || Date.now() > until) return left;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+type Ending = 'SIGTERM' | 'SIGINT' | 'uncaught exception' | 'SIGKILL';
+
+async function runCase(ending: Ending, deadWithinMs: number): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'tornet-cleanup-'));
+  const script = join(dir, 'child.mts');
+  writeFileSync(
+    script,
+    [
+      `import { startTornet } from ${JSON.stringify(tornetModule)};`,
+      `const net = await startTornet({ dir: ${JSON.stringify(join(dir, 'net'))} });`,
+      'process.stdout.write(JSON.stringify({ pids: net.pids }) + "\\n");',
+      ending === 'uncaught exception'
+        ? 'setTimeout(() => { throw new Error("boom"); }, 200);'
+        : 'setInterval(() => undefined, 1000);',
+      '',
+    ].join('\n'),
+  );
+  const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let pids: number[] = [];
+  try {
+    while (!out.includes('\n')) {
+      if (child.exitCode !== null) assert.fail(`child ended before its network was up:\n${err}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    pids = (JSON.parse(out.split('\n')[0]!) as { pids: number[] }).pids;
+    assert.equal(pids.length, 7);
+    assert.deepEqual(pids.filter((p) => !alive(p)), [], 'all tor processes run before the ending');
+    if (ending !== 'uncaught exception') child.kill(ending);
+    await exited;
+    if (ending === 'uncaught exception') assert.match(err, /boom/);
+    assert.deepEqual(await waitAllDead(pids, deadWithinMs), [], `tor processes left after ${ending}`);
+    // Each node says why it ended, so a slower mechanism cannot pass for the one under test.
+    const why = ending === 'SIGKILL' ? /Owning controller .*exiting/ : /Catching signal TERM, exiting cleanly/;
+    for (const node of ['auth0', 'auth1', 'auth2', 'relay0', 'relay1', 'service', 'client']) {
+      assert.match(readFileSync(join(dir, 'net', node, 'notice.log'), 'utf8'), why, `${node} after ${ending}`);
+    }
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exited;
+    // Should an assertion fail, do not leave tor behind for the next run either.
+    for (const p of pids.filter(alive)) process.kill(p, 'SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// The cases run concurrently: each waits mostly on its network's voting schedule.
+test('no tor process survives its starter', { timeout: 300_000, concurrency: true }, async (t) => {
+  await Promise.all([
+    // Tor exits within a second of SIGTERM on an idle machine; the margin is for a loaded one. The notice.log check
+    // tells this path apart from the owning-controller one.
+    t.test('SIGTERM: the signal handler SIGTERMs tor, then the process ends by the signal', () => runCase('SIGTERM', 30_000)),
+    t.test('uncaught exception: the exit handler SIGTERMs tor', () => runCase('uncaught exception', 30_000)),
+    // Nothing in the process can run; tor notices its __OwningControllerProcess is gone (it polls every 15 s).
+    t.test('SIGKILL: tor exits by itself once its owning process is gone', () => runCase('SIGKILL', 60_000)),
+  ]);
+});
