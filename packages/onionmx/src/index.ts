@@ -3,3 +3,16 @@ export { parseHostPort, formatHostPort, hostPortSchema, loopbackHostPortSchema, 
 export type { RunningService } from './service.ts';
 export { createLogger, silentLogger, type Logger } from './log.ts';
 export { startMetricsServer } from './metrics-http.ts';
+export { parseOnionAddress, normaliseOnionAddress, isValidOnionAddress, onionFromPublicKey, OnionAddressError, type ParsedOnion, type OnionRefusal, type OnionParseResult } from './onion-address.ts';
+export { queryDns, DnsError, type DnsResponse, type DnsQueryOptions, type DnsErrorKind } from './dns-client.ts';
+export { routingConfigSchema, routingConfig, systemResolvers, type RoutingConfig, type RoutingConfigInput } from './routing-config.ts';
+export { createRouteResolver, type RoutingResolver, type RouteResolverOptions } from './routing.ts';
+export { parseMap, type MapEntry, type MapRefusal, type ParsedMap } from './map-formats.ts';
+export { MapStore, MapLoadError, loadMaps } from './map-store.ts';
+export { SrvDiscovery, orderSrvRecords, classifySrvTargets, type SrvLookup } from './srv-discovery.ts';
+export { relayConfigSchema, type RelayConfig, type RelayConfigInput } from './relay-config.ts';
+export { startRelay, type RelayDeps } from './relay.ts';
+export { inboundConfigSchema, type InboundConfig } from './inbound-config.ts';
+export { startInbound } from './inbound.ts';
+export { routerConfigSchema, type RouterConfig, type RouterConfigInput } from './router-config.ts';
+export { startRouter, type RouterDeps } from './router.ts';

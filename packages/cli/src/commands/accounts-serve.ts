@@ -1,3 +1,4 @@
+import { untilStopped } from '../run-service.ts';
 import { ConfigError, loadConfig } from '../config.ts';
 import { stringOption, type Command, type CommandContext, type OptionSpec } from '../command.ts';
 import { accountsConfigSchema, type AccountsConfig } from '../../../accounts/src/config.ts';
@@ -110,10 +111,7 @@ export const command: Command = {
       throw err;
     }
     ctx.stdout.write(`accounts: listening on ${svc.url}${svc.addresses.metrics ? ` (metrics on ${svc.addresses.metrics.host}:${svc.addresses.metrics.port})` : ''}\n`);
-    await new Promise<void>((resolve) => {
-      if (ctx.stopSignal.aborted) resolve();
-      else ctx.stopSignal.addEventListener('abort', () => resolve(), { once: true });
-    });
+    await untilStopped(ctx.stopSignal);
     await svc.close();
     return 0;
   },

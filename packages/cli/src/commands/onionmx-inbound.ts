@@ -1,3 +1,4 @@
+import { untilStopped } from '../run-service.ts';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { loadConfig } from '../config.ts';
 import { UsageError, flagOption, listOption, stringOption, type Command, type CommandContext, type OptionSpec } from '../command.ts';
@@ -101,7 +102,7 @@ export const command: Command = {
     const registry = new Registry();
     collectDefaultMetrics({ register: registry });
     const service = await startInbound(config, { logger, registry });
-    if (!ctx.stopSignal.aborted) await new Promise<void>((resolve) => ctx.stopSignal.addEventListener('abort', () => resolve(), { once: true }));
+    await untilStopped(ctx.stopSignal);
     logger.info('stopping');
     await service.close();
     return 0;

@@ -1,3 +1,4 @@
+import { runService } from '../run-service.ts';
 import { Registry } from 'prom-client';
 import { UsageError, flagOption, stringOption, type Command, type CommandContext, type OptionSpec } from '../command.ts';
 import { ConfigError, loadConfig } from '../config.ts';
@@ -79,20 +80,6 @@ export const command: Command = {
       return 0;
     }
     const registry = new Registry();
-    let relay;
-    try {
-      relay = await startRelay(config, { logger, registry });
-    } catch (err) {
-      if (err instanceof MapLoadError) throw new ConfigError(err.message);
-      throw err;
-    }
-    for (const [name, hp] of Object.entries(relay.addresses)) ctx.stdout.write(`${name} ${formatHostPort(hp)}\n`);
-    await new Promise<void>((resolve) => {
-      if (ctx.stopSignal.aborted) resolve();
-      else ctx.stopSignal.addEventListener('abort', () => resolve(), { once: true });
-    });
-    logger.info('stopping');
-    await relay.close();
-    return 0;
+    return runService(ctx, logger, () => startRelay(config, { logger, registry }));
   },
 };

@@ -1,3 +1,4 @@
+import { runService } from '../run-service.ts';
 import { Registry } from 'prom-client';
 import { UsageError, flagOption, stringOption, type Command, type CommandContext, type OptionSpec } from '../command.ts';
 import { ConfigError, loadConfig, readConfigFile } from '../config.ts';
@@ -112,22 +113,6 @@ export const command: Command = {
       return 0;
     }
     const registry = new Registry();
-    let router;
-    try {
-      router = await startRouter(config, { logger, registry });
-    } catch (err) {
-      if (err instanceof MapLoadError) throw new ConfigError(err.message);
-      // A listener that cannot bind is an operator-fixable setting; the message names its key.
-      if (['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL'].includes((err as NodeJS.ErrnoException).code ?? '')) throw new ConfigError((err as Error).message);
-      throw err;
-    }
-    for (const [name, hp] of Object.entries(router.addresses)) ctx.stdout.write(`${name} ${formatHostPort(hp)}\n`);
-    await new Promise<void>((resolve) => {
-      if (ctx.stopSignal.aborted) resolve();
-      else ctx.stopSignal.addEventListener('abort', () => resolve(), { once: true });
-    });
-    logger.info('stopping');
-    await router.close();
-    return 0;
+    return runService(ctx, logger, () => startRouter(config, { logger, registry }));
   },
 };
