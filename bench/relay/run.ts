@@ -14,121 +14,17 @@
 import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, type AddressInfo, type Socket } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { SMTPServer } from 'smtp-server';
 import { onionFromPublicKey } from '../../packages/onionmx/src/onion-address.ts';
-import { SmtpReplyDecoder, type SmtpReply } from '../../packages/onionmx/src/smtp-reply.ts';
+import { smtpBenchArgs } from '../support/args.ts';
+import { sendConcurrently, startDiscardingMx, throughput as measureThroughput } from '../support/smtp-client.ts';
+import { median, mb, peakRssDuring } from '../support/stats.ts';
 
-const { values } = parseArgs({
-  options: {
-    messages: { type: 'string', default: '200' },
-    concurrency: { type: 'string', default: '4' },
-    big: { type: 'string', default: '100' },
-    'big-mb': { type: 'string', default: '25' },
-  },
-});
-const MESSAGES = Number(values.messages);
-const CONCURRENCY = Number(values.concurrency);
-const BIG = Number(values.big);
-const BIG_MB = Number(values['big-mb']);
+const { messages: MESSAGES, concurrency: CONCURRENCY, big: BIG, bigMb: BIG_MB } = smtpBenchArgs();
 
-/** A sink that reads and discards every byte: the far MX both paths deliver to. */
-async function startSink(): Promise<{ port: number; received: () => number; close: () => Promise<void> }> {
-  let count = 0;
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['AUTH', 'STARTTLS'],
-    disableReverseLookup: true,
-    logger: false,
-    maxClients: 10000,
-    size: 64 * 1024 * 1024,
-    onData(stream, _s, cb) {
-      stream.on('data', () => {});
-      stream.on('end', () => {
-        count++;
-        cb(null, 'ok');
-      });
-    },
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return {
-    port: (server.server.address() as AddressInfo).port,
-    received: () => count,
-    close: () => new Promise<void>((r) => server.close(() => r())),
-  };
-}
-
-/** One SMTP client connection: a reply reader plus backpressure-aware writes. */
-class Client {
-  private dec = new SmtpReplyDecoder();
-  private q: SmtpReply[] = [];
-  private w: ((r: SmtpReply) => void)[] = [];
-  constructor(private sock: Socket) {
-    sock.on('data', (c: Buffer) => {
-      for (const r of this.dec.push(c)) {
-        const f = this.w.shift();
-        if (f) f(r);
-        else this.q.push(r);
-      }
-    });
-  }
-  static async open(port: number): Promise<Client> {
-    const sock = connect({ port, host: '127.0.0.1' });
-    await new Promise<void>((res, rej) => sock.once('connect', res).once('error', rej));
-    const c = new Client(sock);
-    await c.read();
-    await c.cmd('EHLO bench.test');
-    return c;
-  }
-  read(): Promise<SmtpReply> {
-    const r = this.q.shift();
-    return r ? Promise.resolve(r) : new Promise((res) => this.w.push(res));
-  }
-  async cmd(line: string): Promise<SmtpReply> {
-    this.sock.write(line + '\r\n');
-    return this.read();
-  }
-  async write(b: Buffer): Promise<void> {
-    if (!this.sock.write(b)) await new Promise((r) => this.sock.once('drain', r));
-  }
-  /** Sends one message of `size` bytes made of `chunk` repeated; returns the final reply code. */
-  async send(rcpt: string, chunk: Buffer, size: number): Promise<number> {
-    if ((await this.cmd('MAIL FROM:<bench@here.test>')).code !== 250) throw new Error('MAIL refused');
-    const r = await this.cmd(`RCPT TO:<${rcpt}>`);
-    if (r.code !== 250) throw new Error(`RCPT refused: ${r.code} ${r.lines.join(' ')}`);
-    if ((await this.cmd('DATA')).code !== 354) throw new Error('DATA refused');
-    await this.write(Buffer.from('Subject: bench\r\n\r\n'));
-    for (let sent = 0; sent < size; sent += chunk.length) await this.write(chunk);
-    this.sock.write('.\r\n');
-    return (await this.read()).code;
-  }
-  close(): void {
-    this.sock.destroy();
-  }
-}
-
-/** 64 KiB of printable CRLF lines, no leading dots (so no dot-stuffing on either path). */
-const CHUNK = Buffer.from(('x'.repeat(78) + '\r\n').repeat(Math.floor(65536 / 80)), 'latin1');
-
-async function throughput(port: number, rcpt: string): Promise<{ seconds: number; mbps: number }> {
-  const clients = await Promise.all(Array.from({ length: CONCURRENCY }, () => Client.open(port)));
-  const perClient = Math.ceil(MESSAGES / CONCURRENCY);
-  const t0 = process.hrtime.bigint();
-  await Promise.all(
-    clients.map(async (c) => {
-      for (let i = 0; i < perClient; i++) {
-        const code = await c.send(rcpt, CHUNK, 1024 * 1024);
-        if (code !== 250) throw new Error(`delivery failed: ${code}`);
-      }
-    }),
-  );
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  for (const c of clients) c.close();
-  return { seconds, mbps: (perClient * CONCURRENCY) / seconds };
-}
+const MAIL_FROM = 'bench@here.test';
+const throughput = (port: number, rcpt: string) => measureThroughput(port, { mailFrom: MAIL_FROM, rcpt, messages: MESSAGES, concurrency: CONCURRENCY });
 
 /** user+system CPU seconds of a process (/proc/<pid>/stat fields 14 and 15, in clock ticks of 1/100 s). */
 function cpuSeconds(pid: number): number {
@@ -136,13 +32,9 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-function rssOf(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) * 1024 : 0;
-}
-
 const dir = mkdtempSync(join(tmpdir(), 'bench-relay-'));
-const sink = await startSink();
+// A sink that reads and discards every byte: the far MX both paths deliver to.
+const sink = await startDiscardingMx();
 const onion = onionFromPublicKey(generateKeyPairSync('ed25519').publicKey.export({ format: 'der', type: 'spki' }).subarray(-32));
 writeFileSync(join(dir, 'map'), `peer.example ${onion}\n`);
 // RELAY_BENCH_PROF=<dir>: CPU profile of the relay process; RELAY_NODE_FLAGS: extra node flags for it (experiments).
@@ -189,32 +81,18 @@ for (let round = 0; round < 3; round++) {
   relayCpu += cpuSeconds(child.pid!) - cpu0;
 }
 const relayedGb = (3 * Math.ceil(MESSAGES / CONCURRENCY) * CONCURRENCY) / 1024;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const d = median(direct);
 const r = median(relayed);
 
 // Memory: 100 concurrent big messages through the relay.
-await new Promise((res) => setTimeout(res, 500));
-const idle = rssOf(child.pid!);
-let peak = idle;
-const sampler = setInterval(() => (peak = Math.max(peak, rssOf(child.pid!))), 50);
-const t0 = Date.now();
-const codes = await Promise.all(
-  Array.from({ length: BIG }, async () => {
-    const c = await Client.open(ports.smtp);
-    try {
-      return await c.send('big@peer.example', CHUNK, BIG_MB * 1024 * 1024);
-    } finally {
-      c.close();
-    }
-  }),
-);
-clearInterval(sampler);
-peak = Math.max(peak, rssOf(child.pid!));
-const bigSeconds = (Date.now() - t0) / 1000;
+const {
+  idle,
+  peak,
+  seconds: bigSeconds,
+  result: codes,
+} = await peakRssDuring(child.pid!, () => sendConcurrently(ports.smtp, { mailFrom: MAIL_FROM, rcpt: 'big@peer.example', count: BIG, mb: BIG_MB }));
 const ok = codes.filter((c) => c === 250).length;
 
-const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
 console.log('\nbench/relay — relay measured without Tor (direct dial to the sink); Node ' + process.version);
 console.log(`\nThroughput, 1 MB messages over SMTP, ${CONCURRENCY} connections x ${Math.ceil(MESSAGES / CONCURRENCY)} messages, median of 3 rounds`);
 console.log('| path                  | MB/s (rounds)                        | median MB/s |');

@@ -9,7 +9,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -24,24 +24,13 @@ import { silentLogger } from '../../packages/onionmx/src/log.ts';
 import type { RunningService } from '../../packages/onionmx/src/service.ts';
 import { main } from '../../packages/cli/src/main.ts';
 import { sharedTornet, type Tornet } from '../support/tornet.ts';
+import { mainCfFromSnippet, snippet } from '../support/snippets.ts';
 import { startPostfix, type Postfix } from '../support/postfix.ts';
 import { startAuthoritative, startValidatingResolver, type AuthoritativeServer, type ResolverServer } from '../support/dns.ts';
 import { freePort, waitForPort } from '../support/ports.ts';
 import { onProcessExit, killQuietly, sleep } from '../support/proc.ts';
 
 const root = new URL('../../', import.meta.url).pathname;
-const snippet = (name: string) => readFileSync(join(root, 'docs/snippets', name), 'utf8');
-
-function mainCfFromSnippet(text: string, ports: Record<string, string> = {}): Record<string, string> {
-  let t = text;
-  for (const [from, to] of Object.entries(ports)) t = t.split(from).join(to);
-  const out: Record<string, string> = {};
-  for (const line of t.split('\n')) {
-    const m = /^([a-z_]+)\s*=\s*(.*)$/.exec(line.trim());
-    if (m) out[m[1]!] = m[2]!;
-  }
-  return out;
-}
 
 async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let out = '';

@@ -7,7 +7,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
@@ -19,25 +19,13 @@ import { startRelay } from '../../packages/onionmx/src/relay.ts';
 import { silentLogger } from '../../packages/onionmx/src/log.ts';
 import type { RunningService } from '../../packages/onionmx/src/service.ts';
 import { sharedTornet, type Tornet } from '../support/tornet.ts';
+import { mainCfFromSnippet, snippet } from '../support/snippets.ts';
 import { startPostfix, type Postfix } from '../support/postfix.ts';
 import { startSmtpSink, type SmtpSink, type SinkBehaviour } from '../support/smtp-sink.ts';
 import { freePort } from '../support/ports.ts';
 import { onProcessExit, killQuietly } from '../support/proc.ts';
 
 const root = new URL('../../', import.meta.url).pathname;
-const snippet = (name: string) => readFileSync(join(root, 'docs/snippets', name), 'utf8');
-
-/** main.cf `key = value` lines of a snippet, with the documented default ports swapped for the test's. */
-function mainCfFromSnippet(text: string, ports: Record<string, string>): Record<string, string> {
-  let t = text;
-  for (const [from, to] of Object.entries(ports)) t = t.split(from).join(to);
-  const out: Record<string, string> = {};
-  for (const line of t.split('\n')) {
-    const m = /^([a-z_]+)\s*=\s*(.*)$/.exec(line.trim());
-    if (m) out[m[1]!] = m[2]!;
-  }
-  return out;
-}
 
 const scripted: SinkBehaviour = {
   onRcptTo: (address) =>

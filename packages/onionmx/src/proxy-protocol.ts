@@ -152,6 +152,12 @@ export function decodeProxyHeader(buf: Buffer): ProxyDecode {
   return { status: 'complete', header: { version: 1, command: 'proxy', addresses }, length: end + 2 };
 }
 
+/** v2 address families we decode (TCP over IPv4 / IPv6), keyed by the family/protocol byte. */
+const V2_FAMILIES = new Map<number, { family: ProxyAddresses['family']; addressBytes: number; format: (bytes: Buffer) => string }>([
+  [0x11, { family: 'TCP4', addressBytes: 4, format: (bytes) => [...bytes].join('.') }],
+  [0x21, { family: 'TCP6', addressBytes: 16, format: formatIpv6 }],
+]);
+
 function decodeV2(buf: Buffer): ProxyDecode {
   const verCmd = buf[12]!;
   if (verCmd >> 4 !== 2) return { status: 'invalid', reason: `unsupported PROXY v2 version ${verCmd >> 4}` };
@@ -162,8 +168,11 @@ function decodeV2(buf: Buffer): ProxyDecode {
   if (command === 0) return { status: 'complete', header: { version: 2, command: 'local' }, length: total };
   if (command !== 1) return { status: 'invalid', reason: `unknown PROXY v2 command ${command}` };
   const fam = buf[13]!;
-  if (fam === 0x11 && len >= 12) {
+  const af = V2_FAMILIES.get(fam);
+  // The address block may be longer than the family needs (TLVs follow it); shorter is malformed.
+  if (af && len >= 2 * af.addressBytes + 4) {
     const b = buf.subarray(16);
+    const n = af.addressBytes;
     return {
       status: 'complete',
       length: total,
@@ -171,29 +180,11 @@ function decodeV2(buf: Buffer): ProxyDecode {
         version: 2,
         command: 'proxy',
         addresses: {
-          family: 'TCP4',
-          sourceAddress: [...b.subarray(0, 4)].join('.'),
-          destinationAddress: [...b.subarray(4, 8)].join('.'),
-          sourcePort: b.readUInt16BE(8),
-          destinationPort: b.readUInt16BE(10),
-        },
-      },
-    };
-  }
-  if (fam === 0x21 && len >= 36) {
-    const b = buf.subarray(16);
-    return {
-      status: 'complete',
-      length: total,
-      header: {
-        version: 2,
-        command: 'proxy',
-        addresses: {
-          family: 'TCP6',
-          sourceAddress: formatIpv6(b.subarray(0, 16)),
-          destinationAddress: formatIpv6(b.subarray(16, 32)),
-          sourcePort: b.readUInt16BE(32),
-          destinationPort: b.readUInt16BE(34),
+          family: af.family,
+          sourceAddress: af.format(b.subarray(0, n)),
+          destinationAddress: af.format(b.subarray(n, 2 * n)),
+          sourcePort: b.readUInt16BE(2 * n),
+          destinationPort: b.readUInt16BE(2 * n + 2),
         },
       },
     };

@@ -1,0 +1,23 @@
+/**
+ * The documented configuration snippets (docs/snippets/*) as the e2e tests use them: the tests run the very lines
+ * the docs tell operators to paste, with only the documented default ports swapped for the test's.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = new URL('../../', import.meta.url).pathname;
+
+/** The text of docs/snippets/<name>. */
+export const snippet = (name: string): string => readFileSync(join(root, 'docs/snippets', name), 'utf8');
+
+/** main.cf `key = value` lines of a snippet, with the documented default ports swapped for the test's. */
+export function mainCfFromSnippet(text: string, ports: Record<string, string> = {}): Record<string, string> {
+  let t = text;
+  for (const [from, to] of Object.entries(ports)) t = t.split(from).join(to);
+  const out: Record<string, string> = {};
+  for (const line of t.split('\n')) {
+    const m = /^([a-z_]+)\s*=\s*(.*)$/.exec(line.trim());
+    if (m) out[m[1]!] = m[2]!;
+  }
+  return out;
+}
