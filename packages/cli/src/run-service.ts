@@ -1,4 +1,4 @@
-import { formatHostPort, type Logger, type RunningService } from '@peergroup/onionmx';
+import { createRouteResolver, formatHostPort, type Logger, type RoutingConfig, type RunningService } from '@peergroup/onionmx';
 import { MapLoadError } from '../../onionmx/src/map-store.ts';
 import type { CommandContext } from './command.ts';
 import { ConfigError } from './config.ts';
@@ -34,4 +34,14 @@ export async function runService(ctx: CommandContext, logger: Logger, start: () 
   logger.info('stopping');
   await service.close();
   return 0;
+}
+
+/** `--check-config` for services that route: loads the maps (and fails on them under strictMaps) without serving. */
+export async function checkRoutingConfig(routing: RoutingConfig, logger: Logger): Promise<void> {
+  try {
+    const resolver = await createRouteResolver({ ...routing, watchMaps: false }, { logger, sighup: false });
+    await resolver.close();
+  } catch (err) {
+    throw asStartupError(err);
+  }
 }

@@ -14,7 +14,7 @@ import { dialThroughTor, type Dialer } from './onion-dialer.ts';
 import type { RelayConfig } from './relay-config.ts';
 import { DeliveryFailure, OutboundSession, type MailParams, type OutboundOptions, type Outcome, type RcptParams } from './relay-delivery.ts';
 import { installFastDataParser } from './relay-data-parser.ts';
-import { relayMetrics, type RelayMetrics } from './relay-metrics.ts';
+import { relayMetrics } from './relay-metrics.ts';
 import type { RouteDecision, RouteResolver } from './route-decision.ts';
 import { createRouteResolver } from './routing.ts';
 import type { RunningService } from './service.ts';

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { Registry } from 'prom-client';
 import { startPostfix, type Postfix } from '../../../test/support/postfix.ts';
 import { freePort } from '../../../test/support/ports.ts';
-import { smtpDialog, type SmtpDialog } from '../../../test/support/smtp-dialog.ts';
+import { smtpDialog } from '../../../test/support/smtp-dialog.ts';
 import { sleep } from '../../../test/support/proc.ts';
 import { inboundConfigSchema } from '../src/inbound-config.ts';
 import { startInbound } from '../src/inbound.ts';

@@ -1,14 +1,11 @@
-import { runService } from '../run-service.ts';
+import { checkRoutingConfig, runService } from '../run-service.ts';
 import { Registry } from 'prom-client';
 import { UsageError, flagOption, stringOption, type Command, type CommandContext, type OptionSpec } from '../command.ts';
-import { ConfigError, loadConfig } from '../config.ts';
+import { loadConfig } from '../config.ts';
 import { routingOptions, routingOverrides } from '../routing-flags.ts';
 import { relayConfigSchema, type RelayConfig } from '../../../onionmx/src/relay-config.ts';
 import { startRelay } from '../../../onionmx/src/relay.ts';
-import { createRouteResolver } from '../../../onionmx/src/routing.ts';
-import { MapLoadError } from '../../../onionmx/src/map-store.ts';
 import { createLogger } from '../../../onionmx/src/log.ts';
-import { formatHostPort } from '../../../onionmx/src/host-port.ts';
 
 /** Relay flag → [config key, kind]. Numbers are handed to the schema as numbers so its messages name the key. */
 const relayFlags: Record<string, [key: string, kind: 'string' | 'number', spec: Omit<OptionSpec, 'type' | 'configKey'>]> = {
@@ -69,13 +66,7 @@ export const command: Command = {
     const config = loadRelayConfig(ctx);
     const logger = createLogger('onionmx-relay');
     if (flagOption(ctx, 'check-config')) {
-      try {
-        const resolver = await createRouteResolver({ ...config.routing, watchMaps: false }, { logger, sighup: false });
-        await resolver.close();
-      } catch (err) {
-        if (err instanceof MapLoadError) throw new ConfigError(err.message);
-        throw err;
-      }
+      await checkRoutingConfig(config.routing, logger);
       ctx.stdout.write('configuration OK\n');
       return 0;
     }

@@ -1,12 +1,10 @@
-import { runService } from '../run-service.ts';
+import { checkRoutingConfig, runService } from '../run-service.ts';
 import { Registry } from 'prom-client';
 import { UsageError, flagOption, stringOption, type Command, type CommandContext, type OptionSpec } from '../command.ts';
-import { ConfigError, loadConfig, readConfigFile } from '../config.ts';
+import { loadConfig, readConfigFile } from '../config.ts';
 import { routingOptions, routingOverrides } from '../routing-flags.ts';
 import { routerConfigSchema, type RouterConfig } from '../../../onionmx/src/router-config.ts';
 import { startRouter } from '../../../onionmx/src/router.ts';
-import { createRouteResolver } from '../../../onionmx/src/routing.ts';
-import { MapLoadError } from '../../../onionmx/src/map-store.ts';
 import { createLogger } from '../../../onionmx/src/log.ts';
 import { formatHostPort } from '../../../onionmx/src/host-port.ts';
 
@@ -99,13 +97,7 @@ export const command: Command = {
     const config = loadRouterConfig(ctx);
     const logger = createLogger('onionmx-router');
     if (flagOption(ctx, 'check-config')) {
-      try {
-        const resolver = await createRouteResolver({ ...config.routing, watchMaps: false }, { logger, sighup: false });
-        await resolver.close();
-      } catch (err) {
-        if (err instanceof MapLoadError) throw new ConfigError(err.message);
-        throw err;
-      }
+      await checkRoutingConfig(config.routing, logger);
       const listeners = (['tcpTable', 'socketmap', 'exim'] as const)
         .filter((k) => config[k])
         .map((k) => `${k} ${formatHostPort(config[k]!.listen)} (${config[k]!.reply})`);
