@@ -14,17 +14,10 @@ import { ConfigError } from '../src/config.ts';
 import type { CommandContext } from '../src/command.ts';
 import { socksConnect } from '../../onionmx/src/dev/socks-probe.ts';
 import { parseHostPort } from '../../onionmx/src/host-port.ts';
+import { isAlive } from '../../../test/support/proc.ts';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function context(values: CommandContext['values'], signal: AbortSignal): CommandContext {
   const out = new PassThrough();
@@ -118,7 +111,7 @@ test('runs a network with a HiddenServiceDir service until SIGINT, then leaves n
 
     child.kill('SIGINT');
     assert.equal(await exited, 0, stderr);
-    assert.deepEqual(pids.filter(alive), []);
+    assert.deepEqual(pids.filter(isAlive), []);
     assert.equal(existsSync(stateFile), false, 'state file removed');
     assert.equal(existsSync(netDir), false, 'temporary node directory removed');
   } finally {

@@ -7,23 +7,16 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isAlive } from '../../../test/support/proc.ts';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const tornetModule = fileURLToPath(new URL('../src/dev/tornet.ts', import.meta.url));
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function waitAllDead(pids: number[], timeoutMs: number): Promise<number[]> {
   const until = Date.now() + timeoutMs;
   for (;;) {
-    const left = pids.filter(alive);
+    const left = pids.filter(isAlive);
     if (left.length === 0 || Date.now() > until) return left;
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -60,7 +53,7 @@ async function runCase(ending: Ending, deadWithinMs: number): Promise<void> {
     }
     pids = (JSON.parse(out.split('\n')[0]!) as { pids: number[] }).pids;
     assert.equal(pids.length, 7);
-    assert.deepEqual(pids.filter((p) => !alive(p)), [], 'all tor processes run before the ending');
+    assert.deepEqual(pids.filter((p) => !isAlive(p)), [], 'all tor processes run before the ending');
     if (ending !== 'uncaught exception') child.kill(ending);
     await exited;
     if (ending === 'uncaught exception') assert.match(err, /boom/);
@@ -92,7 +85,7 @@ async function runCase(ending: Ending, deadWithinMs: number): Promise<void> {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await exited;
     // Should an assertion fail, do not leave tor behind for the next run either.
-    for (const p of pids.filter(alive)) process.kill(p, 'SIGKILL');
+    for (const p of pids.filter(isAlive)) process.kill(p, 'SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   }
 }

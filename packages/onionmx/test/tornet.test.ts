@@ -23,6 +23,7 @@ import { connectReplyLength, encodeConnect, encodeUserPass, socksConnect } from 
 import { ControlReplyParser, TorControl } from '../src/dev/tor-control.ts';
 import type { HostPort } from '../src/host-port.ts';
 import { sharedTornet } from '../../../test/support/tornet.ts';
+import { isAlive } from '../../../test/support/proc.ts';
 
 // ---- helpers -------------------------------------------------------------------------------------------------
 
@@ -98,14 +99,6 @@ function dnsQueryA(server: HostPort, name: string): Promise<string[]> {
   });
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 // ---- pure parts ----------------------------------------------------------------------------------------------
 
@@ -383,7 +376,7 @@ describe('private tornet', { timeout: 300_000 }, () => {
     assert.equal(await readAll(res.socket), '220 private-sink\r\n');
     await assert.rejects(other.stopClient(), /attached/);
     await other.stop();
-    assert.ok(net.pids.every(alive), 'stopping an attached handle leaves tor running');
+    assert.ok(net.pids.every(isAlive), 'stopping an attached handle leaves tor running');
   });
 
   test('stopClient makes the SOCKS port refuse; startClient brings it back on the same port', async () => {
@@ -399,7 +392,7 @@ describe('private tornet', { timeout: 300_000 }, () => {
       }),
       /ECONNREFUSED/,
     );
-    assert.equal(net.pids.filter((p) => alive(p)).length, clientPidsBefore.length - 1);
+    assert.equal(net.pids.filter((p) => isAlive(p)).length, clientPidsBefore.length - 1);
     await net.startClient();
     const res = await socksConnect(net.socks, { host: net.services[0]!.hostname, port: 25 }, { timeoutMs: 60_000 });
     assert.ok(res.ok, `SOCKS reply ${res.ok ? 0 : res.reply}`);
@@ -409,9 +402,9 @@ describe('private tornet', { timeout: 300_000 }, () => {
   test('after stop no tor process of the network remains and its directory is gone', async () => {
     const pids = net.pids;
     assert.equal(pids.length, 3 + 2 + 2);
-    assert.ok(pids.every(alive));
+    assert.ok(pids.every(isAlive));
     await net.stop();
-    assert.deepEqual(pids.filter(alive), []);
+    assert.deepEqual(pids.filter(isAlive), []);
     assert.equal(existsSync(net.dir), false);
     await net.stop(); // idempotent
   });
