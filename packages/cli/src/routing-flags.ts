@@ -87,3 +87,10 @@ export function routingOverrides(ctx: CommandContext, prefix = ''): Record<strin
   if (flagOption(ctx, 'srv-check')) set('srvCheck', true);
   return out;
 }
+
+/** The routing flags of a service whose config embeds routing under `prefix` (e.g. 'routing.'), for --help. */
+export function routingOptionsUnder(prefix: string): Record<string, OptionSpec> {
+  return Object.fromEntries(
+    Object.entries(routingOptions).map(([flag, spec]) => [flag, { ...spec, ...(spec.configKey ? { configKey: prefix + spec.configKey } : {}) }]),
+  );
+}

@@ -1,14 +1,15 @@
 import { checkRoutingConfig, runService } from '../run-service.ts';
 import { Registry } from 'prom-client';
-import { UsageError, flagOption, stringOption, type Command, type CommandContext, type OptionSpec } from '../command.ts';
+import { flagOption, stringOption, type Command, type CommandContext, type OptionSpec } from '../command.ts';
 import { loadConfig } from '../config.ts';
-import { routingOptions, routingOverrides } from '../routing-flags.ts';
+import { routingOptionsUnder, routingOverrides } from '../routing-flags.ts';
+import { flagTableOptions, flagTableOverrides, type FlagTable } from '../flag-table.ts';
 import { relayConfigSchema, type RelayConfig } from '../../../onionmx/src/relay-config.ts';
 import { startRelay } from '../../../onionmx/src/relay.ts';
 import { createLogger } from '../../../onionmx/src/log.ts';
 
 /** Relay flag → [config key, kind]. Numbers are handed to the schema as numbers so its messages name the key. */
-const relayFlags: Record<string, [key: string, kind: 'string' | 'number', spec: Omit<OptionSpec, 'type' | 'configKey'>]> = {
+const relayFlags: FlagTable = {
   lmtp: ['lmtp', 'string', { arg: 'IP:PORT', description: 'LMTP listener for the MTA (loopback)', defaultText: 'none' }],
   smtp: ['smtp', 'string', { arg: 'IP:PORT', description: 'SMTP listener for the MTA (loopback)', defaultText: 'none' }],
   socks: ['socks', 'string', { arg: 'IP:PORT', description: "Tor's SocksPort", defaultText: '127.0.0.1:9050' }],
@@ -34,20 +35,12 @@ const options: Record<string, OptionSpec> = {
   config: { type: 'string', arg: 'FILE', description: 'YAML config file; relay settings are read from its --section' },
   section: { type: 'string', arg: 'KEY', description: 'key of the relay settings in --config', defaultText: 'relay' },
   'check-config': { type: 'boolean', description: 'validate the configuration and the maps, print the result, exit' },
-  ...Object.fromEntries(Object.entries(relayFlags).map(([flag, [key, , spec]]) => [flag, { type: 'string', configKey: key, ...spec } satisfies OptionSpec])),
-  ...Object.fromEntries(
-    Object.entries(routingOptions).map(([flag, spec]) => [flag, { ...spec, ...(spec.configKey ? { configKey: `routing.${spec.configKey}` } : {}) }]),
-  ),
+  ...flagTableOptions(relayFlags),
+  ...routingOptionsUnder('routing.'),
 };
 
 export function loadRelayConfig(ctx: CommandContext): RelayConfig {
-  const overrides: Record<string, unknown> = routingOverrides(ctx, 'routing.');
-  for (const [flag, [key, kind]] of Object.entries(relayFlags)) {
-    const v = stringOption(ctx, flag);
-    if (v === undefined) continue;
-    if (kind === 'number' && !/^\d+(\.\d+)?$/.test(v)) throw new UsageError(`--${flag} must be a number, got "${v}"`);
-    overrides[key] = kind === 'number' ? Number(v) : v;
-  }
+  const overrides = flagTableOverrides(ctx, relayFlags, routingOverrides(ctx, 'routing.'));
   return loadConfig(relayConfigSchema, { file: stringOption(ctx, 'config'), section: stringOption(ctx, 'section') ?? 'relay', overrides });
 }
 

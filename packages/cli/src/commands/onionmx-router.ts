@@ -2,14 +2,15 @@ import { checkRoutingConfig, runService } from '../run-service.ts';
 import { Registry } from 'prom-client';
 import { UsageError, flagOption, stringOption, type Command, type CommandContext, type OptionSpec } from '../command.ts';
 import { loadConfig, readConfigFile } from '../config.ts';
-import { routingOptions, routingOverrides } from '../routing-flags.ts';
+import { routingOptionsUnder, routingOverrides } from '../routing-flags.ts';
+import { flagTableOptions, flagTableOverrides, type FlagTable } from '../flag-table.ts';
 import { routerConfigSchema, type RouterConfig } from '../../../onionmx/src/router-config.ts';
 import { startRouter } from '../../../onionmx/src/router.ts';
 import { createLogger } from '../../../onionmx/src/log.ts';
 import { formatHostPort } from '../../../onionmx/src/host-port.ts';
 
 /** Router flag → [config key, kind, help]. Numbers reach the schema as numbers so its messages name the key. */
-const routerFlags: Record<string, [key: string, kind: 'string' | 'number', spec: Omit<OptionSpec, 'type' | 'configKey'>]> = {
+const routerFlags: FlagTable = {
   'tcp-table': ['tcpTable.listen', 'string', { arg: 'IP:PORT', description: 'Postfix tcp_table listener (loopback)', defaultText: 'off' }],
   'tcp-table-reply': ['tcpTable.reply', 'string', { arg: 'FORM', description: 'reply form on the tcp_table listener', defaultText: 'direct' }],
   socketmap: ['socketmap.listen', 'string', { arg: 'IP:PORT', description: 'Postfix socketmap listener (loopback)', defaultText: 'off' }],
@@ -22,15 +23,15 @@ const routerFlags: Record<string, [key: string, kind: 'string' | 'number', spec:
   'relay-protocol': ['relay.protocol', 'string', { arg: 'lmtp|smtp', description: 'protocol the relay form names for Postfix', defaultText: 'lmtp' }],
   'tor-dns': ['automap.dns', 'string', { arg: 'IP:PORT', description: "Tor's DNSPort (AutomapHostsOnResolve) for the exim-automap form", defaultText: 'none' }],
   'virtual-network': ['automap.network', 'string', { arg: 'CIDR', description: "Tor's VirtualAddrNetworkIPv4; other answers are refused", defaultText: '127.192.0.0/10' }],
-  'automap-timeout': ['automap.timeoutMs', 'number', { arg: 'MS', description: "per-try timeout of DNSPort queries", defaultText: '2000' }],
-  'automap-retries': ['automap.retries', 'number', { arg: 'N', description: 'extra DNSPort query rounds', defaultText: '1' }],
-  'automap-min-ttl': ['automap.minTtl', 'number', { arg: 'SECONDS', description: 'lower bound for reusing a mapping', defaultText: '60' }],
-  'automap-max-ttl': ['automap.maxTtl', 'number', { arg: 'SECONDS', description: 'upper bound for reusing a mapping', defaultText: '600' }],
-  'max-connections': ['limits.maxConnections', 'number', { arg: 'N', description: 'open client connections, all listeners', defaultText: '512' }],
-  'idle-timeout': ['limits.idleTimeoutMs', 'number', { arg: 'MS', description: 'close idle Postfix connections after', defaultText: '300000' }],
-  'request-timeout': ['limits.requestTimeoutMs', 'number', { arg: 'MS', description: 'an Exim request must be complete within', defaultText: '10000' }],
-  'lookup-timeout': ['limits.lookupTimeoutMs', 'number', { arg: 'MS', description: 'a routing decision taking longer is a tempfail', defaultText: '20000' }],
-  'log-summary-interval': ['logSummaryIntervalMs', 'number', { arg: 'MS', description: 'info-level lookup summary interval (0: off)', defaultText: '60000' }],
+  'automap-timeout': ['automap.timeoutMs', 'int', { arg: 'MS', description: "per-try timeout of DNSPort queries", defaultText: '2000' }],
+  'automap-retries': ['automap.retries', 'int', { arg: 'N', description: 'extra DNSPort query rounds', defaultText: '1' }],
+  'automap-min-ttl': ['automap.minTtl', 'int', { arg: 'SECONDS', description: 'lower bound for reusing a mapping', defaultText: '60' }],
+  'automap-max-ttl': ['automap.maxTtl', 'int', { arg: 'SECONDS', description: 'upper bound for reusing a mapping', defaultText: '600' }],
+  'max-connections': ['limits.maxConnections', 'int', { arg: 'N', description: 'open client connections, all listeners', defaultText: '512' }],
+  'idle-timeout': ['limits.idleTimeoutMs', 'int', { arg: 'MS', description: 'close idle Postfix connections after', defaultText: '300000' }],
+  'request-timeout': ['limits.requestTimeoutMs', 'int', { arg: 'MS', description: 'an Exim request must be complete within', defaultText: '10000' }],
+  'lookup-timeout': ['limits.lookupTimeoutMs', 'int', { arg: 'MS', description: 'a routing decision taking longer is a tempfail', defaultText: '20000' }],
+  'log-summary-interval': ['logSummaryIntervalMs', 'int', { arg: 'MS', description: 'info-level lookup summary interval (0: off)', defaultText: '60000' }],
   metrics: ['metrics.listen', 'string', { arg: 'IP:PORT', description: 'Prometheus /metrics and /healthz (loopback HTTP)', defaultText: 'off' }],
 };
 
@@ -44,23 +45,15 @@ const options: Record<string, OptionSpec> = {
     description: 'reply form for every listener it fits: direct (Postfix listeners), exim-route/exim-automap (Exim listener), relay (all)',
     configKey: 'tcpTable.reply, socketmap.reply, exim.reply',
   },
-  ...Object.fromEntries(Object.entries(routerFlags).map(([flag, [key, , spec]]) => [flag, { type: 'string', configKey: key, ...spec } satisfies OptionSpec])),
-  ...Object.fromEntries(
-    Object.entries(routingOptions).map(([flag, spec]) => [flag, { ...spec, ...(spec.configKey ? { configKey: `routing.${spec.configKey}` } : {}) }]),
-  ),
+  ...flagTableOptions(routerFlags),
+  ...routingOptionsUnder('routing.'),
 };
 
 const postfixForms = new Set(['direct', 'relay']);
 const eximForms = new Set(['exim-route', 'exim-automap', 'relay']);
 
 export function loadRouterConfig(ctx: CommandContext): RouterConfig {
-  const overrides: Record<string, unknown> = routingOverrides(ctx, 'routing.');
-  for (const [flag, [key, kind]] of Object.entries(routerFlags)) {
-    const v = stringOption(ctx, flag);
-    if (v === undefined) continue;
-    if (kind === 'number' && !/^\d+$/.test(v)) throw new UsageError(`--${flag} must be a whole number, got "${v}"`);
-    overrides[key] = kind === 'number' ? Number(v) : v;
-  }
+  const overrides = flagTableOverrides(ctx, routerFlags, routingOverrides(ctx, 'routing.'));
   const file = stringOption(ctx, 'config');
   const section = stringOption(ctx, 'section') ?? 'router';
   const reply = stringOption(ctx, 'reply');
