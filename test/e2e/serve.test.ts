@@ -110,6 +110,16 @@ test('peergroup serve --check-config names every bad key of every section at onc
       return true;
     },
   );
+  await assert.rejects(
+    run(process.execPath, [bin, 'serve', '--set', 'router.metrics.listen=127.0.0.1:0', '--set', 'relay.enabled=3', '--check-config']),
+    (err: { code: number; stderr: string }) => {
+      assert.equal(err.code, 78);
+      // Each problem once, even where the service schema would also refuse the key.
+      assert.equal(err.stderr.match(/router\.metrics/g)?.length, 1);
+      assert.match(err.stderr, /relay\.enabled: must be true or false/);
+      return true;
+    },
+  );
   const ok = await run(process.execPath, [bin, 'serve', '--check-config']);
   assert.match(ok.stdout, /would run: router, relay, accounts/);
 });

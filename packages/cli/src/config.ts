@@ -39,20 +39,31 @@ export function setDotted(target: Record<string, unknown>, dotted: string, value
   node[keys[keys.length - 1]!] = value;
 }
 
-/**
- * Validates `raw` (file section merged with flag overrides) once, at start-up.
- * `prefix` is the section's dotted position in the file so messages name the key as the operator wrote it.
- */
-export function validateConfig<S extends z.ZodType>(schema: S, raw: unknown, source: string, prefix = ''): z.output<S> {
+/** Validates `raw` and returns the problems as `  dotted.key: message` lines instead of throwing. */
+export function checkConfig<S extends z.ZodType>(
+  schema: S,
+  raw: unknown,
+  prefix = '',
+): { ok: true; data: z.output<S> } | { ok: false; problems: string[] } {
   const result = schema.safeParse(raw);
-  if (result.success) return result.data;
-  const lines = result.error.issues.flatMap((issue) => {
+  if (result.success) return { ok: true, data: result.data };
+  const problems = result.error.issues.flatMap((issue) => {
     const at = (extra: string[]) => [prefix, ...issue.path.map(String), ...extra].filter(Boolean).join('.') || '(top level)';
     // Name each unknown key itself, so a typo is found by searching the file for the printed key.
     if (issue.code === 'unrecognized_keys') return issue.keys.map((k) => `  ${at([k])}: unknown key`);
     return [`  ${at([])}: ${issue.message}`];
   });
-  throw new ConfigError(`${source}: invalid configuration\n${lines.join('\n')}`);
+  return { ok: false, problems };
+}
+
+/**
+ * Validates `raw` (file section merged with flag overrides) once, at start-up.
+ * `prefix` is the section's dotted position in the file so messages name the key as the operator wrote it.
+ */
+export function validateConfig<S extends z.ZodType>(schema: S, raw: unknown, source: string, prefix = ''): z.output<S> {
+  const checked = checkConfig(schema, raw, prefix);
+  if (checked.ok) return checked.data;
+  throw new ConfigError(`${source}: invalid configuration\n${checked.problems.join('\n')}`);
 }
 
 /** File section (optional) + flag overrides at dotted keys → validated config. */

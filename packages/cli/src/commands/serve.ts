@@ -3,7 +3,7 @@ import { Registry } from 'prom-client';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { flagOption, listOption, stringOption, UsageError, type Command, type OptionSpec } from '../command.ts';
-import { ConfigError, readConfigFile, setDotted, validateConfig } from '../config.ts';
+import { checkConfig, ConfigError, readConfigFile, setDotted, validateConfig } from '../config.ts';
 import {
   createLogger,
   createRouteResolver,
@@ -39,6 +39,13 @@ const embeddedDefaults: Record<ServiceName, Record<string, unknown>> = {
   inbound: {},
   accounts: { dataDir: './data' },
 };
+const sectionSchemas = {
+  router: routerConfigSchema,
+  relay: relayConfigSchema,
+  inbound: inboundConfigSchema,
+  accounts: accountsConfigSchema,
+} satisfies Record<ServiceName, z.ZodType>;
+
 const listenerKeys: Record<ServiceName, string[]> = {
   router: ['tcpTable', 'socketmap', 'exim'],
   relay: ['lmtp', 'smtp'],
@@ -87,52 +94,27 @@ export function planServe(raw: Record<string, unknown>, source: string, only?: S
   const top = validateConfig(topLevelSchema, raw, source);
   const routingRaw = top.routing ?? {};
   const problems: string[] = [];
-  let routing = routingConfigSchema.parse({ srv: false });
-  try {
-    routing = validateConfig(routingConfigSchema, routingRaw, source, 'routing');
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    problems.push(...err.message.split('\n').slice(1));
-  }
-  const plan: ServePlan = { logLevel: top.logLevel, metrics: top.metrics.listen, routing };
+  const routing = checkConfig(routingConfigSchema, routingRaw, 'routing');
+  if (!routing.ok) problems.push(...routing.problems);
+  const plan: ServePlan = { logLevel: top.logLevel, metrics: top.metrics.listen, routing: routing.ok ? routing.data : routingConfigSchema.parse({}) };
   for (const name of serviceNames) {
     const section = structuredClone((top as Record<string, unknown>)[name] as Record<string, unknown> | undefined);
     const { enabled, ...rest } = section ?? {};
-    if (enabled !== undefined && typeof enabled !== 'boolean') throw new ConfigError(`${source}: invalid configuration\n  ${name}.enabled: must be true or false`);
-    const on = only ? only.includes(name) : (enabled ?? (name === 'inbound' ? section !== undefined : true));
+    if (enabled !== undefined && typeof enabled !== 'boolean') problems.push(`  ${name}.enabled: must be true or false`);
+    const on = only ? only.includes(name) : enabled === false ? false : enabled === true || name !== 'inbound' || section !== undefined;
     if (!on) continue;
-    if ('routing' in rest) {
-      throw new ConfigError(`${source}: invalid configuration\n  ${name}.routing: under peergroup serve, routing is set once at the top level ("routing:")`);
-    }
-    if ('metrics' in rest) {
-      throw new ConfigError(`${source}: invalid configuration\n  ${name}.metrics: under peergroup serve, metrics are served for all services at "metrics.listen"`);
-    }
+    if ('routing' in rest) problems.push(`  ${name}.routing: under peergroup serve, routing is set once at the top level ("routing:")`);
+    if ('metrics' in rest) problems.push(`  ${name}.metrics: under peergroup serve, metrics are served for all services at "metrics.listen"`);
     const defaults = embeddedDefaults[name];
     const hasListener = listenerKeys[name].some((k) => k in rest);
     const merged: Record<string, unknown> = { ...defaults, ...rest };
     if (hasListener) for (const k of listenerKeys[name]) if (!(k in rest)) delete merged[k];
+    delete merged.metrics; // reported above; the service schema would only repeat it
     if (name === 'router' || name === 'relay') merged.routing = routingRaw;
-    try {
-      switch (name) {
-        case 'router':
-          plan.router = validateConfig(routerConfigSchema, merged, source, name);
-          break;
-        case 'relay':
-          plan.relay = validateConfig(relayConfigSchema, merged, source, name);
-          break;
-        case 'inbound':
-          plan.inbound = validateConfig(inboundConfigSchema, merged, source, name);
-          break;
-        case 'accounts':
-          plan.accounts = validateConfig(accountsConfigSchema, merged, source, name);
-          break;
-      }
-    } catch (err) {
-      // Report every section's problems at once, not one per start attempt.
-      if (!(err instanceof ConfigError)) throw err;
-      // Routing problems were reported once above, not again under each service that embeds routing.
-      problems.push(...err.message.split('\n').slice(1).filter((l) => !l.startsWith(`  ${name}.routing`)));
-    }
+    const checked = checkConfig(sectionSchemas[name], merged, name);
+    if (checked.ok) (plan as Record<ServiceName, unknown>)[name] = checked.data;
+    // Routing problems were reported once above, not again under each service that embeds routing.
+    else problems.push(...checked.problems.filter((l) => !l.startsWith(`  ${name}.routing`)));
   }
   if (problems.length) throw new ConfigError(`${source}: invalid configuration\n${problems.join('\n')}`);
   return plan;
