@@ -58,3 +58,9 @@ export function listOption(ctx: CommandContext, name: string): string[] | undefi
 export function flagOption(ctx: CommandContext, name: string): boolean {
   return ctx.values[name] === true;
 }
+
+/** A number when the flag looks like one; otherwise its text, so the zod schema refuses it naming the config key. */
+export function numberOption(ctx: CommandContext, name: string): number | string | undefined {
+  const v = stringOption(ctx, name);
+  return v !== undefined && /^\d+(\.\d+)?$/.test(v) ? Number(v) : v;
+}

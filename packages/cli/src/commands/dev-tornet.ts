@@ -2,7 +2,7 @@ import { untilStopped } from '../run-service.ts';
 import { rmSync } from 'node:fs';
 import { z } from 'zod';
 import { loadConfig } from '../config.ts';
-import { UsageError, flagOption, listOption, stringOption, type Command, type OptionSpec } from '../command.ts';
+import { numberOption, UsageError, flagOption, listOption, stringOption, type Command, type OptionSpec } from '../command.ts';
 import { startTornet, writeTornetState, type TornetServiceSpec } from '../../../onionmx/src/dev/tornet.ts';
 import { formatHostPort, parseHostPort } from '../../../onionmx/src/host-port.ts';
 
@@ -61,10 +61,6 @@ export const devTornetConfigSchema = z
 
 export type DevTornetConfig = z.output<typeof devTornetConfigSchema>;
 
-function num(v: string | undefined): number | string | undefined {
-  return v !== undefined && /^\d+$/.test(v) ? Number(v) : v;
-}
-
 const options: Record<string, OptionSpec> = {
   config: { type: 'string', arg: 'FILE', description: 'YAML config file; settings are read from its "tornet" section' },
   dir: { type: 'string', arg: 'DIR', description: 'working directory for the nodes (kept afterwards)', defaultText: 'a new temporary directory, removed at exit', configKey: 'dir' },
@@ -99,8 +95,8 @@ export const command: Command = {
         dir: stringOption(ctx, 'dir'),
         services: listOption(ctx, 'services'),
         state: stringOption(ctx, 'state'),
-        relays: num(stringOption(ctx, 'relays')),
-        readyTimeout: num(stringOption(ctx, 'ready-timeout')),
+        relays: numberOption(ctx, 'relays'),
+        readyTimeout: numberOption(ctx, 'ready-timeout'),
         keepLogs: flagOption(ctx, 'keep-logs') || undefined,
       },
     });

@@ -1,15 +1,10 @@
 import { untilStopped } from '../run-service.ts';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { loadConfig } from '../config.ts';
-import { UsageError, flagOption, listOption, stringOption, type Command, type CommandContext, type OptionSpec } from '../command.ts';
+import { numberOption, UsageError, flagOption, listOption, stringOption, type Command, type CommandContext, type OptionSpec } from '../command.ts';
 import { inboundConfigSchema, type InboundConfig } from '../../../onionmx/src/inbound-config.ts';
 import { startInbound } from '../../../onionmx/src/inbound.ts';
 import { createLogger } from '../../../onionmx/src/log.ts';
-
-/** A number when the flag looks like one; otherwise the text, so validation names the key. */
-function num(v: string | undefined): number | string | undefined {
-  return v !== undefined && /^\d+(\.\d+)?$/.test(v) ? Number(v) : v;
-}
 
 const numeric: Record<string, [string, string, string]> = {
   // flag: [config key, description, default]
@@ -81,7 +76,7 @@ export function loadInboundConfig(ctx: CommandContext): InboundConfig {
     'forward.destinationAddress': stringOption(ctx, 'proxy-destination'),
     metrics: stringOption(ctx, 'metrics'),
   };
-  for (const [flag, [key]] of Object.entries(numeric)) overrides[key] = num(stringOption(ctx, flag));
+  for (const [flag, [key]] of Object.entries(numeric)) overrides[key] = numberOption(ctx, flag);
   return loadConfig(inboundConfigSchema, { file: stringOption(ctx, 'config'), section: 'inbound', overrides });
 }
 

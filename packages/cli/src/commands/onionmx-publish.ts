@@ -1,12 +1,8 @@
 import { loadConfig } from '../config.ts';
-import { UsageError, flagOption, listOption, stringOption, type Command } from '../command.ts';
+import { numberOption, UsageError, flagOption, listOption, stringOption, type Command } from '../command.ts';
 import { publishConfigSchema, readHiddenServiceHostname, torrcLines, srvRecordLine, verifyPublished, formatFindings, PublishError } from '../../../onionmx/src/publish.ts';
 import { SrvDiscovery } from '../../../onionmx/src/srv-discovery.ts';
 import { createLogger } from '../../../onionmx/src/log.ts';
-
-function num(v: string | undefined): number | string | undefined {
-  return v !== undefined && /^\d+$/.test(v) ? Number(v) : v;
-}
 
 export const EXIT_OK = 0;
 export const EXIT_PROBLEMS = 1;
@@ -45,12 +41,12 @@ export const command: Command = {
         hiddenServiceDir: stringOption(ctx, 'hidden-service-dir'),
         domains: listOption(ctx, 'domain'),
         target: stringOption(ctx, 'target'),
-        port: num(stringOption(ctx, 'port')),
-        ttl: num(stringOption(ctx, 'ttl')),
-        priority: num(stringOption(ctx, 'priority')),
-        weight: num(stringOption(ctx, 'weight')),
+        port: numberOption(ctx, 'port'),
+        ttl: numberOption(ctx, 'ttl'),
+        priority: numberOption(ctx, 'priority'),
+        weight: numberOption(ctx, 'weight'),
         'verify.servers': listOption(ctx, 'resolver'),
-        'verify.timeoutMs': num(stringOption(ctx, 'dns-timeout')),
+        'verify.timeoutMs': numberOption(ctx, 'dns-timeout'),
         'verify.dnssec': stringOption(ctx, 'dnssec'),
       },
     });

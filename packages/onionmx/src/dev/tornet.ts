@@ -493,17 +493,8 @@ class DescriptorTracker {
 // ---------------------------------------------------------------------------------------------------------------
 // the network
 
-interface TornetState {
-  version: 1;
-  ownerPid: number;
-  dir: string;
-  socks: HostPort;
-  dns: HostPort;
-  control: HostPort;
-  clientControl: HostPort;
-  services: TornetService[];
-  pids: number[];
-}
+/** What writeTornetState stores for attachTornet: the network's addresses, and who owns its processes. */
+type TornetState = { version: 1; ownerPid: number } & Pick<Tornet, 'dir' | 'socks' | 'dns' | 'control' | 'clientControl' | 'services' | 'pids'>;
 
 class TornetImpl implements Tornet {
   private serviceCtl: Promise<{ control: TorControl; tracker: DescriptorTracker }> | null = null;
