@@ -1,0 +1,90 @@
+// Single-use invites (trust_invite): a quota of open invites per user, expiry, revocation, and redemption, which
+// creates the invitee's account with the inviter as its first trustee.
+import { boxKeypair, equalBytes, keyedHash, randomBytes, randomUniform } from './crypto.ts';
+import { InvalidInviteError, TrustError } from './errors.ts';
+import { formatInviteCode, inviteHashInput, isInviteCode } from './format.ts';
+import { writeSlots } from './slots.ts';
+import { emit, lockUser, nowMs, userByName, type Db, type StoreContext, type Trx } from './store-context.ts';
+import type { InviteCode, InviteInfo, TrustEvent, UnlockedUser } from './types.ts';
+import { checkPassword, checkUsername, isUniqueViolation, newUserId, newUserRow, wrapNew } from './users.ts';
+
+function inviteHash(ctx: StoreContext, code: string): Buffer {
+  return keyedHash(ctx.kInvite, inviteHashInput(code));
+}
+
+export async function createInvite(ctx: StoreContext, userId: string): Promise<InviteCode> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const user = await lockUser(ctx, trx, userId);
+    if (!user || user.disabled === 1) throw new TrustError('not-found', 'no such active user');
+    const now = nowMs(ctx);
+    const open = await trx.selectFrom('trust_invite').select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('inviter_id', '=', userId).where('revoked_at', 'is', null).where('expires_at', '>', now).executeTakeFirst();
+    if (Number(open?.n ?? 0) >= ctx.inviteQuota) throw new TrustError('invite-quota', `at most ${ctx.inviteQuota} open invites`);
+    const id = randomBytes(8).toString('hex');
+    const code = formatInviteCode(randomBytes(24));
+    const expiresAt = now + ctx.inviteTtlSeconds * 1000;
+    await trx.insertInto('trust_invite').values({ id, inviter_id: userId, code_hash: inviteHash(ctx, code), created_at: now, expires_at: expiresAt, revoked_at: null }).execute();
+    return { id, code, expiresAt: new Date(expiresAt) };
+  });
+}
+
+/** Open, expired and revoked invites. Redeemed invites are deleted at redemption, so they are not listed. */
+export async function listInvites(ctx: StoreContext, userId: string): Promise<InviteInfo[]> {
+  const now = nowMs(ctx);
+  const rows = await ctx.db.selectFrom('trust_invite').selectAll().where('inviter_id', '=', userId).orderBy('created_at').execute();
+  return rows.map((r) => ({
+    id: r.id,
+    createdAt: new Date(Number(r.created_at)),
+    expiresAt: new Date(Number(r.expires_at)),
+    state: r.revoked_at !== null ? 'revoked' : now >= Number(r.expires_at) ? 'expired' : 'open',
+  }));
+}
+
+export async function revokeInvite(ctx: StoreContext, userId: string, inviteId: string): Promise<boolean> {
+  const r = await ctx.db.updateTable('trust_invite').set({ revoked_at: nowMs(ctx) })
+    .where('id', '=', inviteId).where('inviter_id', '=', userId).where('revoked_at', 'is', null).executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
+/**
+ * Creates an account from an invite; the new user's first slot trusts the inviter. The invite row is deleted in
+ * the same transaction, so afterwards nothing in plaintext links inviter and invitee.
+ */
+export async function redeemInvite(ctx: StoreContext, code: string, username: string, password: string): Promise<UnlockedUser> {
+  if (typeof code !== 'string' || !isInviteCode(code)) throw new InvalidInviteError();
+  const name = checkUsername(username);
+  checkPassword(ctx, password);
+  const hash = inviteHash(ctx, code);
+  const live = async (db: Db | Trx, lock: boolean) => {
+    let q = db.selectFrom('trust_invite').selectAll().where('code_hash', '=', hash);
+    if (lock && ctx.dialect === 'postgres') q = q.forUpdate();
+    const inv = await q.executeTakeFirst();
+    return inv && inv.revoked_at === null && nowMs(ctx) < Number(inv.expires_at) && equalBytes(inv.code_hash, hash) ? inv : undefined;
+  };
+  if (!(await live(ctx.db, false))) throw new InvalidInviteError();
+  if (await userByName(ctx.db, name)) throw new TrustError('username-taken', 'username is taken');
+  const id = newUserId();
+  const epoch = 1;
+  const kp = boxKeypair();
+  const w = await wrapNew(ctx, password, id, epoch, kp.secretKey);
+  const user: UnlockedUser = { userId: id, username: name, epoch, publicKey: kp.publicKey, secretKey: kp.secretKey };
+  const events: TrustEvent[] = [];
+  try {
+    await ctx.db.transaction().execute(async (trx) => {
+      const inv = await live(trx, true);
+      if (!inv) throw new InvalidInviteError();
+      const inviter = await trx.selectFrom('trust_user').select(['id', 'disabled']).where('id', '=', inv.inviter_id).executeTakeFirst();
+      if (!inviter || inviter.disabled === 1) throw new InvalidInviteError();
+      await trx.deleteFrom('trust_invite').where('id', '=', inv.id).execute();
+      const row = newUserRow(ctx, id, name, epoch, kp.publicKey, w, false);
+      await trx.insertInto('trust_user').values(row).execute();
+      await writeSlots(ctx, trx, user, row, new Map([[randomUniform(ctx.slots), inviter.id]]), events);
+    });
+  } catch (err) {
+    if (isUniqueViolation(err)) throw new TrustError('username-taken', 'username is taken');
+    throw err;
+  }
+  events.unshift({ type: 'user-created', userId: id, at: ctx.now() });
+  emit(ctx, events);
+  return user;
+}

@@ -1,0 +1,232 @@
+// k-of-n resets (trust_reset, trust_reset_confirmation, trust_reset_code): a user's reset settings (k and the
+// waiting period), trustees' requests counted per slot, the waiting period and veto, expiry, the one-time code,
+// and completing the reset with a new key.
+import { boxKeypair, equalBytes, keyedHash, randomBytes } from './crypto.ts';
+import { InvalidResetCodeError, TrustError } from './errors.ts';
+import { formatResetCode, normalizeResetCode, resetCodeHashInput } from './format.ts';
+import { confirmedSlots, decoySlots, dummySlots } from './slots.ts';
+import { emit, lockUser, nowMs, pkTag, userByName, type Db, type StoreContext, type Trx, type UserRow } from './store-context.ts';
+import type { PendingReset, RequestResetResult, ResetCode, TrustEvent, TrustSettings, UnlockedUser } from './types.ts';
+import { checkPassword, wrapNew, wrappedColumns } from './users.ts';
+
+const MAX_WAIT_SECONDS = 365 * 86400;
+
+export async function getSettings(ctx: StoreContext, userId: string): Promise<TrustSettings> {
+  const r = await ctx.db.selectFrom('trust_user').select(['threshold', 'wait_seconds']).where('id', '=', userId).executeTakeFirst();
+  if (!r) throw new TrustError('not-found', 'no such user');
+  return { threshold: Number(r.threshold), waitSeconds: Number(r.wait_seconds) };
+}
+
+export async function setSettings(ctx: StoreContext, userId: string, settings: Partial<TrustSettings>): Promise<TrustSettings> {
+  const { threshold, waitSeconds } = settings;
+  if (threshold !== undefined && (!Number.isInteger(threshold) || threshold < 1 || threshold > ctx.slots)) {
+    throw new TrustError('invalid-settings', `threshold must be an integer in 1..${ctx.slots}`);
+  }
+  if (waitSeconds !== undefined && (!Number.isInteger(waitSeconds) || waitSeconds < ctx.minWaitSeconds || waitSeconds > MAX_WAIT_SECONDS)) {
+    throw new TrustError('invalid-settings', `waitSeconds must be an integer in ${ctx.minWaitSeconds}..${MAX_WAIT_SECONDS}`);
+  }
+  const set: { threshold?: number; wait_seconds?: number } = {};
+  if (threshold !== undefined) set.threshold = threshold;
+  if (waitSeconds !== undefined) set.wait_seconds = waitSeconds;
+  if (Object.keys(set).length) {
+    const r = await ctx.db.updateTable('trust_user').set(set).where('id', '=', userId).executeTakeFirst();
+    if (Number(r.numUpdatedRows) === 0) throw new TrustError('not-found', 'no such user');
+  }
+  return getSettings(ctx, userId);
+}
+
+async function trusteeCurrent(trx: Trx, trustee: UnlockedUser): Promise<boolean> {
+  const t = await trx.selectFrom('trust_user').select(['epoch', 'public_key', 'disabled']).where('id', '=', trustee.userId).executeTakeFirst();
+  return !!t && t.disabled === 0 && Number(t.epoch) === trustee.epoch && equalBytes(t.public_key, trustee.publicKey);
+}
+
+/**
+ * Trustee B (freshly unlocked with B's password) asks to reset `targetUsername`. Counted per slot, never per
+ * trustee id. `recorded: false` for a non-trustee, a disabled or unknown target, or during a veto hold.
+ */
+export async function requestReset(ctx: StoreContext, trustee: UnlockedUser, targetUsername: string): Promise<RequestResetResult> {
+  const target0 = await userByName(ctx.db, targetUsername);
+  if (!target0 || target0.id === trustee.userId) {
+    // The N box opens dominate this call's time: do them anyway, so timing does not tell whether the account exists.
+    confirmedSlots(ctx, trustee, { id: '0'.repeat(32), epoch: 0, slot_gen: 0 }, decoySlots(ctx));
+    return { recorded: false };
+  }
+  const events: TrustEvent[] = [];
+  const recorded = await ctx.db.transaction().execute(async (trx) => {
+    const target = await lockUser(ctx, trx, target0.id);
+    if (!target || target.disabled === 1 || !(await trusteeCurrent(trx, trustee))) return false;
+    const slots = await trx.selectFrom('trust_slot').select(['slot', 'token_box', 'tag']).where('user_id', '=', target.id).execute();
+    const confirmed = confirmedSlots(ctx, trustee, target, slots);
+    if (confirmed.length === 0) return false;
+    const now = nowMs(ctx);
+    let reset = await trx.selectFrom('trust_reset').selectAll().where('user_id', '=', target.id).executeTakeFirst();
+    if (reset?.state === 'vetoed') {
+      if (now < Number(reset.vetoed_at) + ctx.vetoHoldSeconds * 1000) return false;
+      await dropReset(trx, target.id);
+      reset = undefined;
+    } else if (reset && resetExpired(ctx, reset, now)) {
+      await dropReset(trx, target.id);
+      reset = undefined;
+    }
+    if (!reset) {
+      reset = { user_id: target.id, state: 'collecting', created_at: now, armed_at: null, effective_at: null, vetoed_at: null };
+      await trx.insertInto('trust_reset').values(reset).execute();
+    }
+    const before = await countConfirmations(trx, target.id);
+    await trx.insertInto('trust_reset_confirmation')
+      .values(confirmed.map((slot) => ({ user_id: target.id, slot })))
+      .onConflict((oc) => oc.columns(['user_id', 'slot']).doNothing())
+      .execute();
+    const count = await countConfirmations(trx, target.id);
+    const threshold = Number(target.threshold);
+    if (count > before) events.push({ type: 'reset-requested', userId: target.id, confirmations: count, threshold, at: new Date(now) });
+    if (reset.state === 'collecting' && count >= threshold) {
+      const effectiveAt = now + Math.max(Number(target.wait_seconds), ctx.minWaitSeconds) * 1000;
+      await trx.updateTable('trust_reset').set({ state: 'armed', armed_at: now, effective_at: effectiveAt }).where('user_id', '=', target.id).execute();
+      events.push({ type: 'reset-armed', userId: target.id, effectiveAt: new Date(effectiveAt), at: new Date(now) });
+    }
+    return true;
+  });
+  emit(ctx, events);
+  return { recorded };
+}
+
+/**
+ * A reset that sat collecting for resetTtl, or stayed armed for resetTtl after its effective time, is void:
+ * confirmations must not pile up over months until they reach k.
+ */
+function resetExpired(ctx: StoreContext, reset: { state: string; created_at: number; effective_at: number | null }, now: number): boolean {
+  const ttl = ctx.resetTtlSeconds * 1000;
+  if (reset.state === 'collecting') return now >= Number(reset.created_at) + ttl;
+  if (reset.state === 'armed') return reset.effective_at !== null && now >= Number(reset.effective_at) + ttl;
+  return false;
+}
+
+async function dropReset(trx: Trx, userId: string): Promise<void> {
+  await trx.deleteFrom('trust_reset_code').where('user_id', '=', userId).execute();
+  await trx.deleteFrom('trust_reset_confirmation').where('user_id', '=', userId).execute();
+  await trx.deleteFrom('trust_reset').where('user_id', '=', userId).execute();
+}
+
+async function countConfirmations(db: Db | Trx, userId: string): Promise<number> {
+  const r = await db.selectFrom('trust_reset_confirmation').select((eb) => eb.fn.countAll<number>().as('n')).where('user_id', '=', userId).executeTakeFirst();
+  return Number(r?.n ?? 0);
+}
+
+/** For A's dashboard. Null when nothing is pending (a veto hold that has passed counts as nothing). */
+export async function pendingResetFor(ctx: StoreContext, userId: string): Promise<PendingReset | null> {
+  const reset = await ctx.db.selectFrom('trust_reset').selectAll().where('user_id', '=', userId).executeTakeFirst();
+  if (!reset) return null;
+  const user = await ctx.db.selectFrom('trust_user').select(['threshold']).where('id', '=', userId).executeTakeFirst();
+  if (!user) return null;
+  const vetoedUntil = reset.state === 'vetoed' ? Number(reset.vetoed_at) + ctx.vetoHoldSeconds * 1000 : null;
+  if (vetoedUntil !== null && nowMs(ctx) >= vetoedUntil) return null;
+  if (resetExpired(ctx, reset, nowMs(ctx))) return null;
+  return {
+    state: reset.state,
+    confirmations: await countConfirmations(ctx.db, userId),
+    threshold: Number(user.threshold),
+    createdAt: new Date(Number(reset.created_at)),
+    effectiveAt: reset.effective_at === null ? null : new Date(Number(reset.effective_at)),
+    vetoedUntil: vetoedUntil === null ? null : new Date(vetoedUntil),
+  };
+}
+
+/** A cancels a pending reset from a logged-in session. Confirmations and any issued code are discarded. */
+export async function vetoReset(ctx: StoreContext, userId: string): Promise<boolean> {
+  const vetoed = await ctx.db.transaction().execute(async (trx) => {
+    const user = await lockUser(ctx, trx, userId);
+    if (!user) return false;
+    const reset = await trx.selectFrom('trust_reset').selectAll().where('user_id', '=', userId).executeTakeFirst();
+    if (!reset || reset.state === 'vetoed') return false;
+    if (resetExpired(ctx, reset, nowMs(ctx))) {
+      await dropReset(trx, userId);
+      return false;
+    }
+    await trx.deleteFrom('trust_reset_confirmation').where('user_id', '=', userId).execute();
+    await trx.deleteFrom('trust_reset_code').where('user_id', '=', userId).execute();
+    await trx.updateTable('trust_reset').set({ state: 'vetoed', vetoed_at: nowMs(ctx), armed_at: null, effective_at: null }).where('user_id', '=', userId).execute();
+    return true;
+  });
+  if (vetoed) emit(ctx, [{ type: 'reset-vetoed', userId, at: ctx.now() }]);
+  return vetoed;
+}
+
+function resetCodeHash(ctx: StoreContext, target: Pick<UserRow, 'id' | 'epoch'>, normalized: string): Buffer {
+  return keyedHash(ctx.kResetCode, resetCodeHashInput(target.id, Number(target.epoch), normalized));
+}
+
+/**
+ * After the waiting period, a trustee whose confirmation counted gets a one-time code (replacing any earlier
+ * code) to hand to A in person. Throws TrustError('reset-not-ready') otherwise, without saying why.
+ */
+export async function obtainResetCode(ctx: StoreContext, trustee: UnlockedUser, targetUsername: string): Promise<ResetCode> {
+  const notReady = () => new TrustError('reset-not-ready', 'no reset code is available');
+  const target0 = await userByName(ctx.db, targetUsername);
+  if (!target0 || target0.id === trustee.userId) throw notReady();
+  const events: TrustEvent[] = [];
+  const result = await ctx.db.transaction().execute(async (trx) => {
+    const target = await lockUser(ctx, trx, target0.id);
+    if (!target || target.disabled === 1 || !(await trusteeCurrent(trx, trustee))) throw notReady();
+    const now = nowMs(ctx);
+    const reset = await trx.selectFrom('trust_reset').selectAll().where('user_id', '=', target.id).executeTakeFirst();
+    if (!reset || reset.state !== 'armed' || reset.effective_at === null || now < Number(reset.effective_at) || resetExpired(ctx, reset, now)) throw notReady();
+    const slots = await trx.selectFrom('trust_slot').select(['slot', 'token_box', 'tag']).where('user_id', '=', target.id).execute();
+    const mine = confirmedSlots(ctx, trustee, target, slots);
+    const confirmed = await trx.selectFrom('trust_reset_confirmation').select('slot').where('user_id', '=', target.id).execute();
+    const set = new Set(confirmed.map((c) => Number(c.slot)));
+    if (!mine.some((s) => set.has(s))) throw notReady();
+    const code = formatResetCode(randomBytes(10));
+    const expiresAt = now + ctx.codeTtlSeconds * 1000;
+    const hash = resetCodeHash(ctx, target, normalizeResetCode(code)!);
+    await trx.deleteFrom('trust_reset_code').where('user_id', '=', target.id).execute();
+    await trx.insertInto('trust_reset_code').values({ user_id: target.id, code_hash: hash, expires_at: expiresAt }).execute();
+    events.push({ type: 'reset-code-issued', userId: target.id, expiresAt: new Date(expiresAt), at: new Date(now) });
+    return { code, expiresAt: new Date(expiresAt) };
+  });
+  emit(ctx, events);
+  return result;
+}
+
+async function resetCodeValid(ctx: StoreContext, db: Db | Trx, target: UserRow, normalized: string, now: number): Promise<boolean> {
+  const [code, reset] = await Promise.all([
+    db.selectFrom('trust_reset_code').selectAll().where('user_id', '=', target.id).executeTakeFirst(),
+    db.selectFrom('trust_reset').selectAll().where('user_id', '=', target.id).executeTakeFirst(),
+  ]);
+  const hash = resetCodeHash(ctx, target, normalized);
+  const match = !!code && equalBytes(hash, code.code_hash);
+  return match && !!code && now < Number(code.expires_at) && reset?.state === 'armed' && reset.effective_at !== null
+    && now >= Number(reset.effective_at) && !resetExpired(ctx, reset, now);
+}
+
+/**
+ * A presents the code with a new password: new keypair, epoch + 1, all slots dummies, reset consumed. The
+ * service must end all of A's sessions (reset-completed event). Rows where A is someone's trustee are repaired
+ * when those users next log in.
+ */
+export async function completeReset(ctx: StoreContext, username: string, code: string, newPassword: string): Promise<UnlockedUser> {
+  checkPassword(ctx, newPassword);
+  const normalized = typeof code === 'string' ? normalizeResetCode(code) : null;
+  if (!normalized) throw new InvalidResetCodeError();
+  const target0 = await userByName(ctx.db, username);
+  // Cheap check first so invalid codes cannot make the server burn Argon2id.
+  if (!target0 || target0.disabled === 1 || !(await resetCodeValid(ctx, ctx.db, target0, normalized, nowMs(ctx)))) {
+    throw new InvalidResetCodeError();
+  }
+  const epoch = Number(target0.epoch) + 1;
+  const kp = boxKeypair();
+  const w = await wrapNew(ctx, newPassword, target0.id, epoch, kp.secretKey);
+  await ctx.db.transaction().execute(async (trx) => {
+    const target = await lockUser(ctx, trx, target0.id);
+    if (!target || target.disabled === 1 || Number(target.epoch) !== epoch - 1) throw new InvalidResetCodeError();
+    if (!(await resetCodeValid(ctx, trx, target, normalized, nowMs(ctx)))) throw new InvalidResetCodeError();
+    await dropReset(trx, target.id);
+    await trx.updateTable('trust_user').set({
+      epoch, slot_gen: Number(target.slot_gen) + 1, public_key: kp.publicKey, pk_tag: pkTag(ctx, target.id, epoch, kp.publicKey),
+      ...wrappedColumns(w),
+    }).where('id', '=', target.id).execute();
+    await dummySlots(ctx, trx, target.id);
+  });
+  emit(ctx, [{ type: 'reset-completed', userId: target0.id, epoch, at: ctx.now() }]);
+  return { userId: target0.id, username: target0.username, epoch, publicKey: kp.publicKey, secretKey: kp.secretKey };
+}

@@ -1,0 +1,153 @@
+// The N padded trust slots of a user (trust_slot): each row is a real relation or a dummy, and nobody without the
+// owner's key can tell which. Writing, opening and checking the rows; docs/trust-format.md specifies every byte.
+import {
+  aeadOpen, aeadSeal, deriveOwnerKey, dummySlotRow, equalBytes, keyedHash, randomBytes, sealOpen, seal, type SlotRowBytes,
+} from './crypto.ts';
+import type { TrustSlotTable } from './db.ts';
+import { TrustError } from './errors.ts';
+import { decodeOwnerPlaintext, decodeToken, encodeToken, ownerAd, ownerPlaintext, tokenTagInput, type TokenContext } from './format.ts';
+import { lockUser, pkValid, type StoreContext, type Trx, type UserRow } from './store-context.ts';
+import type { TrustEvent, UnlockedUser } from './types.ts';
+
+export type TokenSlotRow = Pick<TrustSlotTable, 'slot' | 'token_box' | 'tag'>;
+
+function tokenTag(ctx: StoreContext, tc: TokenContext, r: Uint8Array): Buffer {
+  return keyedHash(ctx.kTokenTag, tokenTagInput(tc, r));
+}
+
+/** Opens the owner's own slot list: slot → trustee id. Rows that do not open are dummies (or were tampered with). */
+export function readAssignment(owner: UnlockedUser, row: UserRow, slots: Pick<TrustSlotTable, 'slot' | 'owner_box'>[]): Map<number, string> {
+  const ownerKey = deriveOwnerKey(owner.secretKey);
+  const out = new Map<number, string>();
+  for (const s of slots) {
+    const slot = Number(s.slot);
+    const pt = aeadOpen(ownerKey, s.owner_box, ownerAd(row.id, Number(row.epoch), Number(row.slot_gen), slot));
+    const trusteeId = pt ? decodeOwnerPlaintext(pt) : null;
+    if (trusteeId && trusteeId !== row.id) out.set(slot, trusteeId);
+  }
+  return out;
+}
+
+/**
+ * Rewrites all of the owner's slot rows under a new slot generation: real slots get a fresh R sealed to the
+ * trustee's current (integrity-checked) key, all other rows become fresh dummies. Every row changes.
+ */
+export async function writeSlots(
+  ctx: StoreContext, trx: Trx, owner: UnlockedUser, row: UserRow, assignment: Map<number, string>, events: TrustEvent[],
+): Promise<void> {
+  const newGen = Number(row.slot_gen) + 1;
+  const epoch = Number(row.epoch);
+  const ownerKey = deriveOwnerKey(owner.secretKey);
+  const ids = [...new Set(assignment.values())];
+  const trustees = ids.length
+    ? await trx.selectFrom('trust_user').select(['id', 'epoch', 'public_key', 'pk_tag']).where('id', 'in', ids).execute()
+    : [];
+  const byId = new Map(trustees.map((t) => [t.id, t]));
+  // Slots beyond the configured N can only exist if the operator lowered N: move them into free slots.
+  const count = Math.max(ctx.slots, assignment.size);
+  const placed = new Map<number, string>();
+  const overflow: string[] = [];
+  for (const [slot, id] of assignment) (slot < count ? placed.set(slot, id) : overflow.push(id));
+  for (let s = 0; s < count && overflow.length; s++) if (!placed.has(s)) placed.set(s, overflow.shift()!);
+
+  const rows: TrustSlotTable[] = [];
+  let alerted = false;
+  for (let slot = 0; slot < count; slot++) {
+    const trusteeId = placed.get(slot);
+    const trustee = trusteeId ? byId.get(trusteeId) : undefined;
+    let bytes: SlotRowBytes;
+    if (!trusteeId || !trustee) {
+      bytes = dummySlotRow(); // no trustee, or the trustee's account no longer exists
+    } else {
+      const ownerBox = aeadSeal(ownerKey, ownerPlaintext(trusteeId), ownerAd(row.id, epoch, newGen, slot));
+      if (!pkValid(ctx, trustee)) {
+        // Someone swapped the trustee's public key in the database. Keep the relation (the owner still sees
+        // it) but seal no token the swapped key could open.
+        if (!alerted) events.push({ type: 'integrity-alert', userId: trustee.id, what: 'public-key', at: ctx.now() });
+        alerted = true;
+        const d = dummySlotRow();
+        bytes = { ownerBox, tokenBox: d.tokenBox, tag: d.tag };
+      } else {
+        const tc: TokenContext = { ownerId: row.id, ownerEpoch: epoch, slotGen: newGen, slot };
+        const r = randomBytes(32);
+        bytes = { ownerBox, tokenBox: seal(encodeToken(tc, r), trustee.public_key), tag: tokenTag(ctx, tc, r) };
+      }
+    }
+    rows.push({ user_id: row.id, slot, owner_box: bytes.ownerBox, token_box: bytes.tokenBox, tag: bytes.tag });
+  }
+  await trx.deleteFrom('trust_slot').where('user_id', '=', row.id).execute();
+  await trx.insertInto('trust_slot').values(rows).execute();
+  await trx.updateTable('trust_user').set({ slot_gen: newGen }).where('id', '=', row.id).execute();
+  row.slot_gen = newGen;
+}
+
+/** Replaces all of a user's slot rows with N fresh dummies (a new account, or a completed reset). */
+export async function dummySlots(ctx: StoreContext, trx: Trx, userId: string): Promise<void> {
+  const rows: TrustSlotTable[] = [];
+  for (let slot = 0; slot < ctx.slots; slot++) {
+    const d = dummySlotRow();
+    rows.push({ user_id: userId, slot, owner_box: d.ownerBox, token_box: d.tokenBox, tag: d.tag });
+  }
+  await trx.deleteFrom('trust_slot').where('user_id', '=', userId).execute();
+  await trx.insertInto('trust_slot').values(rows).execute();
+}
+
+export function assertCurrent(owner: UnlockedUser, row: UserRow | undefined): asserts row is UserRow {
+  if (!row || Number(row.epoch) !== owner.epoch || !equalBytes(row.public_key, owner.publicKey)) {
+    throw new TrustError('stale-session', 'the account key changed (reset); log in again');
+  }
+}
+
+/** Locks the owner, checks the unlocked key is current, opens the slot list, applies `change`, rewrites all rows. */
+export async function mutateSlots<T>(
+  ctx: StoreContext,
+  owner: UnlockedUser,
+  change: (assignment: Map<number, string>, trx: Trx, row: UserRow) => Promise<{ result: T; write: boolean }> | { result: T; write: boolean },
+  events: TrustEvent[],
+): Promise<T> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const row = await lockUser(ctx, trx, owner.userId);
+    assertCurrent(owner, row);
+    const slots = await trx.selectFrom('trust_slot').select(['slot', 'owner_box']).where('user_id', '=', row.id).execute();
+    const assignment = readAssignment(owner, row, slots);
+    const { result, write } = await change(assignment, trx, row);
+    if (write) await writeSlots(ctx, trx, owner, row, assignment, events);
+    return result;
+  });
+}
+
+/**
+ * The slots of `target` whose token opens with the trustee's key and verifies against the server's own view of
+ * (target id, epoch, slot generation, slot).
+ */
+export function confirmedSlots(
+  ctx: StoreContext, trustee: UnlockedUser, target: Pick<UserRow, 'id' | 'epoch' | 'slot_gen'>, slots: TokenSlotRow[],
+): number[] {
+  const out: number[] = [];
+  for (const s of slots) {
+    const pt = sealOpen(s.token_box, trustee.publicKey, trustee.secretKey);
+    if (!pt) continue;
+    const d = decodeToken(pt);
+    if (!d) continue;
+    const tc: TokenContext = { ownerId: target.id, ownerEpoch: Number(target.epoch), slotGen: Number(target.slot_gen), slot: Number(s.slot) };
+    if (d.ownerId !== tc.ownerId || d.ownerEpoch !== tc.ownerEpoch || d.slotGen !== tc.slotGen || d.slot !== tc.slot) continue;
+    // Recomputed from the server's values, not the box's: only the server secret can produce a matching tag.
+    if (equalBytes(tokenTag(ctx, tc, d.r), s.tag)) out.push(tc.slot);
+  }
+  return out;
+}
+
+const decoys = new WeakMap<StoreContext, TokenSlotRow[]>();
+
+/** N slot rows no key opens, made once per store: equal work for requests about accounts that do not exist. */
+export function decoySlots(ctx: StoreContext): TokenSlotRow[] {
+  let rows = decoys.get(ctx);
+  if (!rows) {
+    rows = Array.from({ length: ctx.slots }, (_, slot) => {
+      const d = dummySlotRow();
+      return { slot, token_box: d.tokenBox, tag: d.tag };
+    });
+    decoys.set(ctx, rows);
+  }
+  return rows;
+}
