@@ -1,6 +1,6 @@
 // The accounts service's own tables, in the same database as the trust tables, with its own migration table.
 import { Kysely, Migrator, type Migration, type MigrationProvider } from 'kysely';
-import { dialectOf, type TrustTables } from '@peergroup/trust/db';
+import { dialectOf, type TrustTables } from '@peergroup/trust';
 
 export interface AccountsSessionTable {
   /** Keyed hash of the cookie's session id: a database reader cannot turn rows into cookies. */
