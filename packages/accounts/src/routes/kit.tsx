@@ -1,0 +1,164 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource hono/jsx */
+// The pragmas keep JSX working when tsx runs with another working directory (no tsconfig.json in reach).
+//
+// What every route module shares: the context types, the logged-in guard, and the helpers bound to the app's
+// dependencies (page rendering, cookies, sessions, rate limiters). createApp builds one Kit and hands it to each module.
+import type { Context } from 'hono';
+import { setCookie } from 'hono/cookie';
+import { createMiddleware } from 'hono/factory';
+import type { HttpBindings } from '@hono/node-server';
+import { TrustError, type UnlockedUser } from '@peergroup/trust';
+import type { AppDeps } from '../app.tsx';
+import type { Session } from '../sessions.ts';
+import { RateLimiter } from '../rate-limit.ts';
+import { ErrorPage, type Common } from '../views/pages.tsx';
+
+export const SESSION_COOKIE = 'pg_session';
+/** Random pre-login cookie that anonymous forms' CSRF tokens are bound to. */
+export const PRE_COOKIE = 'pg_pre';
+
+export type Env = {
+  Bindings: HttpBindings;
+  Variables: {
+    /** The browser's valid session, or null; set for every non-static request by createApp's session middleware. */
+    session: Session | null;
+    pre: string;
+    csrf: string;
+    client: string;
+  };
+};
+
+/** What a handler behind `loggedIn` sees: `me` is the session, never null. */
+export type LoggedInEnv = {
+  Bindings: HttpBindings;
+  Variables: Env['Variables'] & { me: Session };
+};
+
+/** A context of this app: the plain one by default, or one whose Env adds variables (as `loggedIn` does). */
+export type C<E extends Env = Env> = Context<E>;
+
+/**
+ * Route guard for pages that need a logged-in user: without a session the browser goes to the login page; with one,
+ * the session is set as `me`. Put it first in a route's handlers — `r.get('/x', loggedIn, (c) => … c.get('me') …)` —
+ * and only handlers after it can read `me` (it is not a variable of the plain Env, so forgetting the guard does not
+ * type-check). It is per route rather than a sub-app's `use('*')` because sub-apps are mounted at '/', where such a
+ * middleware would also run for the public pages and for unknown paths (which must stay 404s).
+ */
+export const loggedIn = createMiddleware<LoggedInEnv>(async (c, next) => {
+  const s = c.get('session');
+  if (!s) return c.redirect('/login?m=session-ended', 303);
+  c.set('me', s);
+  await next();
+});
+
+// Fixed texts selected by ?m=…, so nothing from the URL is ever reflected into a page.
+const NOTICES: Record<string, string> = {
+  welcome: 'Welcome! Your account is ready. The person who invited you is your first trusted user.',
+  'trustee-added': 'Trusted user added.',
+  'trustee-removed': 'Trusted user removed.',
+  'settings-saved': 'Reset rules saved.',
+  vetoed: 'The reset was cancelled. Consider changing your password if you think someone else has it.',
+  'invite-revoked': 'Invite revoked.',
+  'password-changed': 'Password changed. Your other sessions were logged out.',
+  'logged-out': 'You are logged out.',
+  'session-ended': 'Please log in.',
+};
+
+export function field(body: Record<string, unknown>, name: string, max = 256): string {
+  const v = body[name];
+  if (typeof v !== 'string') return '';
+  return v.length > max ? v.slice(0, max) : v;
+}
+
+export function trustCode(err: unknown): string | undefined {
+  return err instanceof TrustError ? err.code : undefined;
+}
+
+export type Status = 200 | 400 | 401 | 403 | 404 | 409 | 422 | 429 | 500;
+
+export interface Kit {
+  deps: AppDeps;
+  /** Runs fn (which hashes a password with Argon2id) in one of the limited hashing slots. */
+  hashing<T>(fn: () => Promise<T>): Promise<T>;
+  limiters: { login: RateLimiter; signup: RateLimiter; reset: RateLimiter };
+  cookieOpts<E extends Env>(c: C<E>, maxAge?: number): { path: string; httpOnly: boolean; secure: boolean; sameSite: 'Strict'; maxAge?: number };
+  /** The page frame's data: site name, the logged-in user's name and logout token, and the ?m= notice. */
+  common<E extends Env>(c: C<E>): Common;
+  render<E extends Env>(c: C<E>, el: unknown, status?: Status): Promise<Response>;
+  /** The 429 page for a rate-limited action, with Retry-After. */
+  limited<E extends Env>(c: C<E>, retryAfter: number, action: string): Promise<Response>;
+  startSession<E extends Env>(c: C<E>, user: UnlockedUser): Promise<void>;
+}
+
+export function createKit(deps: AppDeps): Kit {
+  const { config, sessions, metrics } = deps;
+  const rl = config.rateLimits;
+  // One limiter per kind, shared by every route that uses it (login and password change count against the same one,
+  // help-reset and forgot likewise), so the counts do not depend on which module a route lives in.
+  const limiters = {
+    login: new RateLimiter(rl.login.windowSeconds * 1000),
+    signup: new RateLimiter(rl.signup.windowSeconds * 1000),
+    reset: new RateLimiter(rl.reset.windowSeconds * 1000),
+  };
+
+  const isSecure = <E extends Env>(c: C<E>): boolean => {
+    if (config.secureCookies !== 'auto') return config.secureCookies === 'always';
+    const url = new URL(c.req.url);
+    if (url.protocol === 'https:') return true;
+    const host = (c.req.header('host') ?? url.host).replace(/:\d+$/, '').toLowerCase();
+    if (host.endsWith('.onion')) return true;
+    return config.trustProxy && c.req.header('x-forwarded-proto') === 'https';
+  };
+
+  const cookieOpts = <E extends Env>(c: C<E>, maxAge?: number) => ({
+    path: '/',
+    httpOnly: true,
+    secure: isSecure(c),
+    sameSite: 'Strict' as const,
+    ...(maxAge !== undefined ? { maxAge } : {}),
+  });
+
+  const common = <E extends Env>(c: C<E>): Common => {
+    const s = c.get('session');
+    const m = c.req.query('m');
+    return {
+      siteName: config.siteName,
+      user: s ? { username: s.user.username, csrf: c.get('csrf') } : undefined,
+      notice: m && NOTICES[m] ? { kind: 'ok', text: NOTICES[m] } : undefined,
+    };
+  };
+
+  async function render<E extends Env>(c: C<E>, el: unknown, status: Status = 200): Promise<Response> {
+    return c.html('<!DOCTYPE html>' + String(await (el as Promise<string> | string)), status);
+  }
+
+  const limited = <E extends Env>(c: C<E>, retryAfter: number, action: string) => {
+    metrics.rateLimited.inc({ action });
+    c.header('Retry-After', String(retryAfter));
+    return render(
+      c,
+      <ErrorPage {...common(c)} title="Too many attempts" message={`Too many attempts. Please wait ${Math.ceil(retryAfter / 60)} minute(s) and try again.`} />,
+      429,
+    );
+  };
+
+  async function startSession<E extends Env>(c: C<E>, user: UnlockedUser): Promise<void> {
+    // Rotation: whatever session this browser had is ended; a fresh id is issued.
+    const old = c.get('session');
+    if (old) await sessions.destroy(old.token);
+    const s = await sessions.create(user);
+    setCookie(c, SESSION_COOKIE, s.token, cookieOpts(c, config.sessionTtlSeconds));
+  }
+
+  return {
+    deps,
+    hashing: (fn) => deps.pwhashSlots.run(fn),
+    limiters,
+    cookieOpts,
+    common,
+    render,
+    limited,
+    startSession,
+  };
+}

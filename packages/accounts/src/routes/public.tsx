@@ -1,0 +1,141 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource hono/jsx */
+// The pragmas keep JSX working when tsx runs with another working directory (no tsconfig.json in reach).
+//
+// Pages for anyone: the start redirect, log in / log out, sign up with an invite, and completing a reset ("I forgot").
+import { Hono } from 'hono';
+import { deleteCookie } from 'hono/cookie';
+import { checkPasswordStrength, MAX_PASSWORD_LENGTH } from '../password-strength.ts';
+import { ForgotDonePage, ForgotPage, LoginPage, SignupPage } from '../views/pages.tsx';
+import { field, SESSION_COOKIE, trustCode, type Env, type Kit } from './kit.tsx';
+
+const GENERIC_LOGIN_ERROR = 'Invalid username or password.';
+const GENERIC_CODE_ERROR = 'That code is not valid for that username, or it has expired or been used.';
+
+export function publicRoutes(kit: Kit): Hono<Env> {
+  const { deps, hashing, limiters, render, common, limited, startSession, cookieOpts } = kit;
+  const { trust, sessions, metrics } = deps;
+  const rl = deps.config.rateLimits;
+  const app = new Hono<Env>();
+
+  app.get('/', (c) => c.redirect(c.get('session') ? '/dashboard' : '/login', 303));
+
+  // ---- log in / log out -------------------------------------------------------------------------------------
+  app.get('/login', (c) => {
+    if (c.get('session')) return c.redirect('/dashboard', 303);
+    return render(c, <LoginPage {...common(c)} csrf={c.get('csrf')} />);
+  });
+
+  app.post('/login', async (c) => {
+    const body = await c.req.parseBody();
+    const username = field(body, 'username', 128).trim().toLowerCase();
+    const password = field(body, 'password', MAX_PASSWORD_LENGTH);
+    const lim = limiters.login.hit([
+      { key: `a:${username}`, limit: rl.login.perAccount },
+      { key: `c:${c.get('client')}`, limit: rl.login.perClient },
+    ]);
+    if (!lim.allowed) return limited(c, lim.retryAfter, 'login');
+    try {
+      const user = await hashing(() => trust.login(username, password));
+      await startSession(c, user);
+      metrics.logins.inc({ result: 'ok' });
+      return c.redirect('/dashboard', 303);
+    } catch (err) {
+      const code = trustCode(err);
+      if (code === 'account-disabled') {
+        metrics.logins.inc({ result: 'disabled' });
+        return render(c, <LoginPage {...common(c)} csrf={c.get('csrf')} username={username} error="This account is disabled. Please contact the operator." />, 403);
+      }
+      if (code !== 'invalid-credentials' && code !== 'invalid-username' && code !== 'not-found') throw err;
+      metrics.logins.inc({ result: 'invalid' });
+      return render(c, <LoginPage {...common(c)} csrf={c.get('csrf')} username={username} error={GENERIC_LOGIN_ERROR} />, 401);
+    }
+  });
+
+  app.post('/logout', async (c) => {
+    const s = c.get('session');
+    if (s) await sessions.destroy(s.token);
+    deleteCookie(c, SESSION_COOKIE, cookieOpts(c));
+    return c.redirect('/login?m=logged-out', 303);
+  });
+
+  // ---- sign up ----------------------------------------------------------------------------------------------
+  app.get('/signup', (c) => {
+    if (c.get('session')) return c.redirect('/dashboard', 303);
+    return render(c, <SignupPage {...common(c)} csrf={c.get('csrf')} code={(c.req.query('code') ?? '').slice(0, 64)} />);
+  });
+
+  app.post('/signup', async (c) => {
+    const body = await c.req.parseBody();
+    const code = field(body, 'code', 128).trim();
+    const username = field(body, 'username', 128).trim().toLowerCase();
+    const password = field(body, 'password', MAX_PASSWORD_LENGTH + 1);
+    const password2 = field(body, 'password2', MAX_PASSWORD_LENGTH + 1);
+    const lim = limiters.signup.hit([
+      { key: `a:${username}`, limit: rl.signup.perAccount },
+      { key: `c:${c.get('client')}`, limit: rl.signup.perClient },
+    ]);
+    if (!lim.allowed) return limited(c, lim.retryAfter, 'signup');
+    const errors: string[] = [];
+    if (password !== password2) errors.push('The two passwords differ.');
+    errors.push(...checkPasswordStrength(password, username).problems);
+    const again = (errs: string[], status: 400 | 409 | 422) =>
+      render(c, <SignupPage {...common(c)} csrf={c.get('csrf')} code={code} username={username} errors={errs} />, status);
+    if (errors.length) return again(errors, 422);
+    try {
+      const user = await hashing(() => trust.redeemInvite(code, username, password));
+      await startSession(c, user);
+      const grade = checkPasswordStrength(password, username).strength;
+      return c.redirect(`/dashboard?m=welcome${grade === 'fair' ? '&pw=fair' : ''}`, 303);
+    } catch (err) {
+      switch (trustCode(err)) {
+        case 'invalid-invite':
+          return again(['This invite code is not valid: it may be mistyped, used, revoked or expired.'], 422);
+        case 'username-taken':
+          return again(['That username is taken; please choose another.'], 409);
+        case 'invalid-username':
+          return again(['Usernames are 1–64 lower-case letters, digits, dots, dashes or underscores, starting and ending with a letter or digit.'], 422);
+        case 'invalid-password':
+          return again(['That password is not accepted; please choose a longer one.'], 422);
+        default:
+          throw err;
+      }
+    }
+  });
+
+  // ---- I forgot my password -------------------------------------------------------------------------------------------
+  app.get('/forgot', (c) => render(c, <ForgotPage {...common(c)} csrf={c.get('csrf')} />));
+
+  app.post('/forgot', async (c) => {
+    const body = await c.req.parseBody();
+    const username = field(body, 'username', 128).trim().toLowerCase();
+    const code = field(body, 'code', 64);
+    const password = field(body, 'password', MAX_PASSWORD_LENGTH + 1);
+    const password2 = field(body, 'password2', MAX_PASSWORD_LENGTH + 1);
+    const lim = limiters.reset.hit([
+      { key: `f:${username}`, limit: rl.reset.perAccount },
+      { key: `c:${c.get('client')}`, limit: rl.reset.perClient },
+    ]);
+    if (!lim.allowed) return limited(c, lim.retryAfter, 'reset');
+    const errors: string[] = [];
+    if (password !== password2) errors.push('The two passwords differ.');
+    errors.push(...checkPasswordStrength(password, username).problems);
+    if (errors.length) return render(c, <ForgotPage {...common(c)} csrf={c.get('csrf')} username={username} errors={errors} />, 422);
+    let resetUserId: string;
+    try {
+      resetUserId = (await hashing(() => trust.completeReset(username, code, password))).userId;
+    } catch (err) {
+      const tc = trustCode(err);
+      if (tc !== 'invalid-reset-code' && tc !== 'not-found' && tc !== 'invalid-username') throw err;
+      return render(c, <ForgotPage {...common(c)} csrf={c.get('csrf')} username={username} errors={[GENERIC_CODE_ERROR]} />, 422);
+    }
+    // Every session of the account ends (also done on the store's reset-completed event, which runs after the commit).
+    await sessions.destroyAllFor(resetUserId);
+    if (c.get('session')?.userId === resetUserId) deleteCookie(c, SESSION_COOKIE, cookieOpts(c));
+    return c.redirect('/forgot/done', 303);
+  });
+
+  app.get('/forgot/done', (c) => render(c, <ForgotDonePage {...common(c)} />));
+
+  return app;
+}

@@ -1,0 +1,118 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource hono/jsx */
+// The pragmas keep JSX working when tsx runs with another working directory (no tsconfig.json in reach).
+//
+// Peer resets, for the logged-in user: choosing trusted users and the reset rules (k of them, waiting period), and
+// helping someone else reset.
+import { Hono } from 'hono';
+import { helpReset, verifyOwnPassword } from '../backend.ts';
+import { MAX_PASSWORD_LENGTH } from '../password-strength.ts';
+import type { Session } from '../sessions.ts';
+import { HelpResetPage, TrustPage, type HelpResetResult } from '../views/pages.tsx';
+import { field, loggedIn, trustCode, type C, type Env, type Kit } from './kit.tsx';
+
+export function trustRoutes(kit: Kit): Hono<Env> {
+  const { deps, hashing, limiters, render, common, limited } = kit;
+  const { config, trust } = deps;
+  const rl = config.rateLimits;
+  const app = new Hono<Env>();
+
+  // ---- trusted users ---------------------------------------------------------------------------------------------
+  async function trustPage<E extends Env>(c: C<E>, s: Session, errors?: string[], status: 200 | 404 | 409 | 422 = 200) {
+    const [trusted, settings] = await Promise.all([trust.listTrustees(s.user), trust.getSettings(s.userId)]);
+    return render(
+      c,
+      <TrustPage
+        {...common(c)}
+        csrf={c.get('csrf')}
+        trusted={trusted}
+        slots={config.trust.slots}
+        k={settings.threshold}
+        waitSeconds={settings.waitSeconds}
+        minWaitSeconds={config.trust.minWaitSeconds}
+        errors={errors}
+      />,
+      status,
+    );
+  }
+
+  app.get('/trust', loggedIn, (c) => trustPage(c, c.get('me')));
+
+  app.post('/trust/add', loggedIn, async (c) => {
+    const s = c.get('me');
+    const username = field(await c.req.parseBody(), 'username', 128).trim().toLowerCase();
+    try {
+      await trust.addTrustee(s.user, username);
+    } catch (err) {
+      const messages: Record<string, [string, 404 | 409 | 422]> = {
+        'not-found': ['There is no user with that name.', 404],
+        'invalid-username': ['There is no user with that name.', 404],
+        'trustee-exists': ['You already trust that user.', 409],
+        'trustee-self': ['You cannot be your own trusted user.', 422],
+        'slots-full': ['All places are used; remove someone first.', 409],
+      };
+      const m = messages[trustCode(err) ?? ''];
+      if (!m) throw err;
+      return trustPage(c, s, [m[0]], m[1]);
+    }
+    return c.redirect('/trust?m=trustee-added', 303);
+  });
+
+  app.post('/trust/remove', loggedIn, async (c) => {
+    const s = c.get('me');
+    const trusteeId = field(await c.req.parseBody(), 'trustee', 64);
+    if (!(await trust.removeTrustee(s.user, trusteeId))) return trustPage(c, s, ['That user is not one of your trusted users.'], 422);
+    return c.redirect('/trust?m=trustee-removed', 303);
+  });
+
+  app.post('/trust/settings', loggedIn, async (c) => {
+    const s = c.get('me');
+    const body = await c.req.parseBody();
+    const k = Number(field(body, 'k', 8));
+    const wait = Number(field(body, 'wait', 16));
+    const errors: string[] = [];
+    if (!Number.isInteger(k) || k < 1 || k > config.trust.slots) errors.push(`The number of trusted users who must agree is between 1 and ${config.trust.slots}.`);
+    if (!Number.isInteger(wait) || wait < config.trust.minWaitSeconds || wait > 365 * 86400) {
+      errors.push(`The waiting period must be at least ${config.trust.minWaitSeconds} seconds (the operator's minimum) and at most a year.`);
+    }
+    if (errors.length) return trustPage(c, s, errors, 422);
+    try {
+      await trust.setSettings(s.userId, { threshold: k, waitSeconds: wait });
+    } catch (err) {
+      if (trustCode(err) !== 'invalid-settings') throw err;
+      return trustPage(c, s, ['Those settings are not allowed.'], 422);
+    }
+    return c.redirect('/trust?m=settings-saved', 303);
+  });
+
+  // ---- help someone reset ------------------------------------------------------------------------------------------
+  app.get('/help-reset', loggedIn, (c) => render(c, <HelpResetPage {...common(c)} csrf={c.get('csrf')} />));
+
+  app.post('/help-reset', loggedIn, async (c) => {
+    const s = c.get('me');
+    const body = await c.req.parseBody();
+    const target = field(body, 'username', 128).trim().toLowerCase();
+    const password = field(body, 'password', MAX_PASSWORD_LENGTH);
+    const lim = limiters.reset.hit([
+      { key: `a:${target}`, limit: rl.reset.perAccount },
+      { key: `c:${c.get('client')}`, limit: rl.reset.perClient },
+      { key: `u:${s.userId}`, limit: rl.reset.perClient },
+    ]);
+    if (!lim.allowed) return limited(c, lim.retryAfter, 'reset');
+    try {
+      await hashing(() => verifyOwnPassword(trust, s.user, password));
+    } catch (err) {
+      if (trustCode(err) !== 'invalid-credentials') throw err;
+      return render(c, <HelpResetPage {...common(c)} csrf={c.get('csrf')} error="Your own password is not correct." />, 401);
+    }
+    const outcome = await helpReset(trust, s.user, target);
+    let result: HelpResetResult = { kind: 'generic' };
+    if (outcome?.code) result = { kind: 'code', code: outcome.code.code, expiresAt: outcome.code.expiresAt, username: target };
+    else if (outcome?.pending && outcome.pending.state !== 'vetoed') {
+      result = { kind: 'recorded', confirmations: outcome.pending.confirmations, k: outcome.pending.threshold, effectiveAt: outcome.pending.effectiveAt };
+    }
+    return render(c, <HelpResetPage {...common(c)} csrf={c.get('csrf')} result={result} />);
+  });
+
+  return app;
+}
