@@ -103,7 +103,7 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     return await cmd.run({ values, positionals, stdout: io.stdout, stderr: io.stderr, stopSignal: controller.signal });
   } catch (err) {
     if (err instanceof ConfigError) {
-      io.stderr.write(`peergroup ${cmd.path.join(' ')}: ${err.message}\n`);
+      io.stderr.write(`peergroup ${cmd.path.join(' ')}: ${err.describe(cmd.options)}\n`);
       return 78;
     }
     const code = (err as { code?: string }).code;

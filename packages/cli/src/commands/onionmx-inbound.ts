@@ -1,10 +1,11 @@
-import { untilStopped } from '../run-service.ts';
+import { reportCheck, runService } from '../run-service.ts';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { loadConfig } from '../config.ts';
 import { numberOption, UsageError, flagOption, listOption, stringOption, type Command, type CommandContext, type OptionSpec } from '../command.ts';
 import { inboundConfigSchema, type InboundConfig } from '../../../onionmx/src/inbound-config.ts';
 import { startInbound } from '../../../onionmx/src/inbound.ts';
 import { createLogger } from '../../../onionmx/src/log.ts';
+import { formatHostPort } from '../../../onionmx/src/host-port.ts';
 
 const numeric: Record<string, [string, string, string]> = {
   // flag: [config key, description, default]
@@ -27,6 +28,7 @@ const numeric: Record<string, [string, string, string]> = {
 
 const options: Record<string, OptionSpec> = {
   config: { type: 'string', arg: 'FILE', description: 'YAML config file; settings are read from its "inbound" section' },
+  'check-config': { type: 'boolean', description: 'validate the configuration, print what it would run with, exit' },
   listen: { type: 'string', arg: 'HOST:PORT', description: 'where torrc HiddenServicePort 25 points', defaultText: '127.0.0.1:2525', configKey: 'listen' },
   mx: { type: 'string', arg: 'HOST:PORT', description: 'the internal MX every transaction is forwarded to (required)', configKey: 'mx' },
   hostname: { type: 'string', arg: 'NAME', description: 'our name in the banner and towards the MX', defaultText: 'localhost', configKey: 'hostname' },
@@ -94,12 +96,17 @@ export const command: Command = {
     if (ctx.positionals.length) throw new UsageError(`unexpected argument "${ctx.positionals[0]}"`);
     const config = loadInboundConfig(ctx);
     const logger = createLogger('onionmx-inbound');
+    if (flagOption(ctx, 'check-config')) {
+      return reportCheck(ctx, [
+        `smtp ${formatHostPort(config.listen)}`,
+        `mx ${formatHostPort(config.mx)} (${config.forward.mode === 'none' ? 'no pseudo client' : config.forward.mode})`,
+        `domains: ${config.domains.join(', ') || 'none'}`,
+        `recipient check: ${config.recipientCheck}`,
+        ...(config.metrics ? [`metrics ${formatHostPort(config.metrics)}`] : []),
+      ]);
+    }
     const registry = new Registry();
     collectDefaultMetrics({ register: registry });
-    const service = await startInbound(config, { logger, registry });
-    await untilStopped(ctx.stopSignal);
-    logger.info('stopping');
-    await service.close();
-    return 0;
+    return runService(ctx, logger, () => startInbound(config, { logger, registry }));
   },
 };

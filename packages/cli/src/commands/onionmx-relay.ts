@@ -1,4 +1,4 @@
-import { checkRoutingConfig, runService } from '../run-service.ts';
+import { checkRoutingConfig, reportCheck, runService } from '../run-service.ts';
 import { Registry } from 'prom-client';
 import { flagOption, stringOption, type Command, type CommandContext, type OptionSpec } from '../command.ts';
 import { loadConfig } from '../config.ts';
@@ -7,6 +7,7 @@ import { flagTableOptions, flagTableOverrides, type FlagTable } from '../flag-ta
 import { relayConfigSchema, type RelayConfig } from '../../../onionmx/src/relay-config.ts';
 import { startRelay } from '../../../onionmx/src/relay.ts';
 import { createLogger } from '../../../onionmx/src/log.ts';
+import { formatHostPort } from '../../../onionmx/src/host-port.ts';
 
 /** Relay flag → [config key, kind]. Numbers are handed to the schema as numbers so its messages name the key. */
 const relayFlags: FlagTable = {
@@ -59,9 +60,9 @@ export const command: Command = {
     const config = loadRelayConfig(ctx);
     const logger = createLogger('onionmx-relay');
     if (flagOption(ctx, 'check-config')) {
-      await checkRoutingConfig(config.routing, logger);
-      ctx.stdout.write('configuration OK\n');
-      return 0;
+      const routing = await checkRoutingConfig(config.routing, logger);
+      const listeners = (['lmtp', 'smtp'] as const).filter((k) => config[k]).map((k) => `${k} ${formatHostPort(config[k]!)}`);
+      return reportCheck(ctx, [...listeners, `socks ${formatHostPort(config.socks)} (tls ${config.tls})`, ...routing]);
     }
     const registry = new Registry();
     return runService(ctx, logger, () => startRelay(config, { logger, registry }));

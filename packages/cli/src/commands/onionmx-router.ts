@@ -1,4 +1,4 @@
-import { checkRoutingConfig, runService } from '../run-service.ts';
+import { checkRoutingConfig, reportCheck, runService } from '../run-service.ts';
 import { Registry } from 'prom-client';
 import { UsageError, flagOption, stringOption, type Command, type CommandContext, type OptionSpec } from '../command.ts';
 import { loadConfig, readConfigFile } from '../config.ts';
@@ -90,12 +90,11 @@ export const command: Command = {
     const config = loadRouterConfig(ctx);
     const logger = createLogger('onionmx-router');
     if (flagOption(ctx, 'check-config')) {
-      await checkRoutingConfig(config.routing, logger);
+      const routing = await checkRoutingConfig(config.routing, logger);
       const listeners = (['tcpTable', 'socketmap', 'exim'] as const)
         .filter((k) => config[k])
         .map((k) => `${k} ${formatHostPort(config[k]!.listen)} (${config[k]!.reply})`);
-      ctx.stdout.write(`configuration OK\n${listeners.map((l) => `  ${l}\n`).join('')}`);
-      return 0;
+      return reportCheck(ctx, [...listeners, ...routing]);
     }
     const registry = new Registry();
     return runService(ctx, logger, () => startRouter(config, { logger, registry }));

@@ -3,7 +3,7 @@ import { Registry } from 'prom-client';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { flagOption, listOption, stringOption, UsageError, type Command, type OptionSpec } from '../command.ts';
-import { checkConfig, ConfigError, readConfigFile, setDotted, validateConfig } from '../config.ts';
+import { checkConfig, ConfigError, readConfigFile, setDotted, validateConfig, type ConfigProblem } from '../config.ts';
 import {
   createLogger,
   createRouteResolver,
@@ -20,6 +20,7 @@ import {
   type RunningService,
 } from '@peergroup/onionmx';
 import { accountsConfigSchema, startAccounts } from '@peergroup/accounts';
+import { loadMapFile } from '../../../onionmx/src/map-store.ts';
 
 const serviceNames = ['router', 'relay', 'inbound', 'accounts'] as const;
 type ServiceName = (typeof serviceNames)[number];
@@ -93,18 +94,18 @@ export interface ServePlan {
 export function planServe(raw: Record<string, unknown>, source: string, only?: ServiceName[]): ServePlan {
   const top = validateConfig(topLevelSchema, raw, source);
   const routingRaw = top.routing ?? {};
-  const problems: string[] = [];
+  const problems: ConfigProblem[] = [];
   const routing = checkConfig(routingConfigSchema, routingRaw, 'routing');
   if (!routing.ok) problems.push(...routing.problems);
   const plan: ServePlan = { logLevel: top.logLevel, metrics: top.metrics.listen, routing: routing.ok ? routing.data : routingConfigSchema.parse({}) };
   for (const name of serviceNames) {
     const section = structuredClone((top as Record<string, unknown>)[name] as Record<string, unknown> | undefined);
     const { enabled, ...rest } = section ?? {};
-    if (enabled !== undefined && typeof enabled !== 'boolean') problems.push(`  ${name}.enabled: must be true or false`);
+    if (enabled !== undefined && typeof enabled !== 'boolean') problems.push({ key: `${name}.enabled`, path: `${name}.enabled`, message: 'must be true or false' });
     const on = only ? only.includes(name) : enabled === false ? false : enabled === true || name !== 'inbound' || section !== undefined;
     if (!on) continue;
-    if ('routing' in rest) problems.push(`  ${name}.routing: under peergroup serve, routing is set once at the top level ("routing:")`);
-    if ('metrics' in rest) problems.push(`  ${name}.metrics: under peergroup serve, metrics are served for all services at "metrics.listen"`);
+    if ('routing' in rest) problems.push({ key: `${name}.routing`, path: `${name}.routing`, message: 'under peergroup serve, routing is set once at the top level ("routing:")' });
+    if ('metrics' in rest) problems.push({ key: `${name}.metrics`, path: `${name}.metrics`, message: 'under peergroup serve, metrics are served for all services at "metrics.listen"' });
     const defaults = embeddedDefaults[name];
     const hasListener = listenerKeys[name].some((k) => k in rest);
     const merged: Record<string, unknown> = { ...defaults, ...rest };
@@ -114,10 +115,43 @@ export function planServe(raw: Record<string, unknown>, source: string, only?: S
     const checked = checkConfig(sectionSchemas[name], merged, name);
     if (checked.ok) (plan as Record<ServiceName, unknown>)[name] = checked.data;
     // Routing problems were reported once above, not again under each service that embeds routing.
-    else problems.push(...checked.problems.filter((l) => !l.startsWith(`  ${name}.routing`)));
+    else problems.push(...checked.problems.filter((p) => p.key !== `${name}.routing` && !p.key.startsWith(`${name}.routing.`)));
   }
-  if (problems.length) throw new ConfigError(`${source}: invalid configuration\n${problems.join('\n')}`);
+  if (problems.length) throw new ConfigError('', { source, problems });
   return plan;
+}
+
+/** What --check-config loaded, one line per listener and map, so "OK" can be compared with what was meant. */
+async function describePlan(plan: ServePlan): Promise<string[]> {
+  const lines: string[] = [];
+  const hp = (x: { host: string; port: number }) => formatHostPort(x);
+  if (plan.router) {
+    for (const k of ['tcpTable', 'socketmap', 'exim'] as const) {
+      const l = plan.router[k];
+      if (l) lines.push(`router ${k} ${hp(l.listen)} (${l.reply})`);
+    }
+  }
+  if (plan.relay) {
+    for (const k of ['lmtp', 'smtp'] as const) if (plan.relay[k]) lines.push(`relay ${k} ${hp(plan.relay[k])}`);
+    lines.push(`relay socks ${hp(plan.relay.socks)} (tls ${plan.relay.tls})`);
+  }
+  if (plan.inbound) lines.push(`inbound smtp ${hp(plan.inbound.listen)} -> mx ${hp(plan.inbound.mx)} (domains: ${plan.inbound.domains.join(', ') || 'none'})`);
+  if (plan.accounts) lines.push(`accounts http ${hp(plan.accounts.listen)} (data ${plan.accounts.dataDir})`);
+  lines.push(`metrics ${hp(plan.metrics)}`);
+  if (plan.router || plan.relay) {
+    const r = plan.routing;
+    for (const m of r.maps) {
+      // Read here without failing: the settings are valid, and the operator learns what start-up would trip over.
+      const parsed = await loadMapFile(m).then(
+        (p) => `${p.entries.length} ${p.entries.length === 1 ? 'entry' : 'entries'}${p.refused.length ? `, ${p.refused.length} skipped as invalid` : ''}`,
+        (err: Error) => `${err.message.replace(`${m.path}: `, '')} (router and relay would not start)`,
+      );
+      lines.push(`routing map ${m.path}: ${parsed}`);
+    }
+    if (r.maps.length === 0) lines.push('routing maps: none');
+    lines.push(`routing srv ${r.srv ? `on (resolver ${r.resolver.servers.map(hp).join(', ')}, dnssec ${r.dnssec})` : 'off'}`);
+  }
+  return lines;
 }
 
 function parseOnly(text: string | undefined): ServiceName[] | undefined {
@@ -156,6 +190,7 @@ export const command: Command = {
     if (flagOption(ctx, 'check-config')) {
       const running = serviceNames.filter((n) => plan[n]);
       ctx.stdout.write(`configuration OK; would run: ${running.join(', ') || 'nothing'}\n`);
+      for (const line of await describePlan(plan)) ctx.stdout.write(`  ${line}\n`);
       return 0;
     }
 

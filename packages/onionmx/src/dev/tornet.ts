@@ -25,9 +25,18 @@ export interface TornetServiceSpec {
 export interface TornetOptions {
   /**
    * Working directory for every node's DataDirectory, torrc and log; default: a fresh mkdtemp under os.tmpdir().
-   * Node directories of an earlier network in it are replaced (new keys, ports and onion names every start).
+   * Node directories of an earlier network in it are replaced (new keys, ports and onion names every start) unless
+   * `reuse` is set.
    */
   dir?: string;
+  /**
+   * Start the network that ran in `dir` before, with its keys (authorities, relays, HiddenServiceDir onions) and its
+   * ports (kept in `dir`/tornet-ports.json), so onion names and the SOCKS port survive a restart; a new network when
+   * `dir` holds none. Needs `dir`.
+   */
+  reuse?: boolean;
+  /** Fixed ports instead of free ones chosen at start (they win over the ports a reused network had). */
+  ports?: TornetPorts;
   /** Relays besides the 3 authorities; default 2. */
   relays?: number;
   /** HiddenServiceDir-based services, known at start. */
@@ -45,8 +54,26 @@ export interface TornetOptions {
    * stop(). Tor is SIGTERMed at process exit either way.
    */
   handleSignals?: boolean;
-  /** Aborting stops the nodes started so far and rejects startTornet (Ctrl-C during start-up). */
+  /**
+   * Aborting stops the nodes started so far and rejects startTornet (Ctrl-C during start-up); once aborted, tor
+   * processes that end are no longer reported as dead through `log`.
+   */
   signal?: AbortSignal;
+}
+
+export interface TornetPorts {
+  socks?: number;
+  /** UDP. */
+  dns?: number;
+  /** Service node control port. */
+  control?: number;
+  clientControl?: number;
+}
+
+/** One tor process of the network, by node name (auth0, relay0, service, client). */
+export interface TornetProcess {
+  name: string;
+  pid: number;
 }
 
 export interface TornetService {
@@ -73,6 +100,8 @@ export interface Tornet {
   clientControl: HostPort;
   services: TornetService[];
   pids: number[];
+  /** Which pid is which node; the client's pid changes with stopClient()/startClient(). */
+  processes: TornetProcess[];
   /** True when this object attached to a network another process started: stop() then leaves the network running. */
   attached: boolean;
   /** Ephemeral onion service via ADD_ONION (Flags=Detach) on the service node, pointing virtualPort (default 25) at target; resolves once reachable through the client SOCKS port. */
@@ -259,6 +288,10 @@ function tail(file: string, lines = 15): string {
 class TorNode {
   child: ChildProcess | null = null;
   exited: Promise<void> = Promise.resolve();
+  /** Set while stop() runs, so an exit it caused is not reported as a death. */
+  private stopping = false;
+  /** Called when the process ends without stop() asking it to. */
+  onDeath: (node: TorNode) => void = () => undefined;
   constructor(
     readonly name: string,
     readonly dataDir: string,
@@ -275,6 +308,7 @@ class TorNode {
   }
 
   start(): void {
+    this.stopping = false;
     // Before Log takes effect (and for config errors) tor writes to stdout.
     const out = openSync(join(this.dataDir, 'stdout.log'), 'a');
     let child: ChildProcess;
@@ -294,6 +328,7 @@ class TorNode {
       if (child.exitCode !== null || child.signalCode !== null) resolve();
       child.once('exit', () => {
         liveChildren.delete(child);
+        if (!this.stopping) this.onDeath(this);
         resolve();
       });
       child.once('error', () => {
@@ -312,12 +347,13 @@ class TorNode {
   describeDeath(): string {
     const c = this.child;
     const how = c?.exitCode !== null ? `exit code ${c?.exitCode}` : `signal ${c?.signalCode}`;
-    return `tor node ${this.name} exited (${how}):\n${tail(join(this.dataDir, 'stdout.log'))}`;
+    return `tor node ${this.name} (pid ${c?.pid}) exited (${how}):\n${tail(join(this.dataDir, 'stdout.log'))}`;
   }
 
   async stop(): Promise<void> {
     const c = this.child;
     if (!c || !this.running) return;
+    this.stopping = true;
     c.kill('SIGTERM');
     let timer: NodeJS.Timeout | undefined;
     const killed = new Promise<void>((resolve) => {
@@ -381,8 +417,11 @@ function run(cmd: string, args: string[], input: string): Promise<string> {
 }
 
 /** Authority keys: tor-gencert for the v3 identity, then `--list-fingerprint` for the relay identity. */
-async function makeAuthority(torBinary: string, dataDir: string, nickname: string, orPort: number, dirPort: number): Promise<AuthorityInfo> {
+async function makeAuthority(torBinary: string, dataDir: string, nickname: string, orPort: number, dirPort: number, reuse: boolean): Promise<AuthorityInfo> {
   const keys = join(dataDir, 'keys');
+  const known = authorityIdentity(dataDir);
+  // The certificate names the DirPort; a reused network keeps its ports, so the authority keeps its identity.
+  if (reuse && known) return { nickname, orPort, dirPort, ...known };
   mkdirSync(keys, { recursive: true, mode: 0o700 });
   // --passphrase-fd 0 with an empty line: an unencrypted identity key, which is fine for a throw-away test network.
   await run(
@@ -394,11 +433,20 @@ async function makeAuthority(torBinary: string, dataDir: string, nickname: strin
     '\n',
   );
   await run(torBinary, ['--ignore-missing-torrc', '-f', '/dev/null', '--datadirectory', dataDir, '--orport', '1', '--list-fingerprint'], '');
-  const cert = readFileSync(join(keys, 'authority_certificate'), 'utf8');
-  const v3 = /^fingerprint ([0-9A-F]{40})$/m.exec(cert)?.[1];
-  const fp = /^\S+ ([0-9A-F]{40})\s*$/m.exec(readFileSync(join(dataDir, 'fingerprint'), 'utf8'))?.[1];
-  if (!v3 || !fp) throw new Error(`could not read the identity of authority ${nickname} in ${dataDir}`);
-  return { nickname, orPort, dirPort, v3ident: v3, fingerprint: fp };
+  const id = authorityIdentity(dataDir);
+  if (!id) throw new Error(`could not read the identity of authority ${nickname} in ${dataDir}`);
+  return { nickname, orPort, dirPort, ...id };
+}
+
+function authorityIdentity(dataDir: string): { v3ident: string; fingerprint: string } | undefined {
+  try {
+    const cert = readFileSync(join(dataDir, 'keys', 'authority_certificate'), 'utf8');
+    const v3 = /^fingerprint ([0-9A-F]{40})$/m.exec(cert)?.[1];
+    const fp = /^\S+ ([0-9A-F]{40})\s*$/m.exec(readFileSync(join(dataDir, 'fingerprint'), 'utf8'))?.[1];
+    return v3 && fp ? { v3ident: v3, fingerprint: fp } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 async function connectControlUntil(addr: HostPort, deadline: number, alive: () => boolean, what: string): Promise<TorControl> {
@@ -494,7 +542,8 @@ class DescriptorTracker {
 // the network
 
 /** What writeTornetState stores for attachTornet: the network's addresses, and who owns its processes. */
-type TornetState = { version: 1; ownerPid: number } & Pick<Tornet, 'dir' | 'socks' | 'dns' | 'control' | 'clientControl' | 'services' | 'pids'>;
+type TornetState = { version: 1; ownerPid: number } & Pick<Tornet, 'dir' | 'socks' | 'dns' | 'control' | 'clientControl' | 'services' | 'pids'> &
+  Partial<Pick<Tornet, 'processes'>>;
 
 class TornetImpl implements Tornet {
   private serviceCtl: Promise<{ control: TorControl; tracker: DescriptorTracker }> | null = null;
@@ -510,14 +559,18 @@ class TornetImpl implements Tornet {
     readonly clientControl: HostPort,
     readonly attached: boolean,
     private readonly nodes: TorNode[],
-    private readonly attachedPids: number[],
+    private readonly attachedProcesses: TornetProcess[],
     private readonly log: (line: string) => void,
     private readonly keepLogsDefault: boolean,
   ) {}
 
   get pids(): number[] {
-    if (this.attached) return [...this.attachedPids];
-    return this.nodes.map((n) => n.pid).filter((p): p is number => p !== undefined);
+    return this.processes.map((p) => p.pid);
+  }
+
+  get processes(): TornetProcess[] {
+    if (this.attached) return [...this.attachedProcesses];
+    return this.nodes.filter((n) => n.pid !== undefined).map((n) => ({ name: n.name, pid: n.pid! }));
   }
 
   private get clientNode(): TorNode {
@@ -670,6 +723,7 @@ class TornetImpl implements Tornet {
       clientControl: this.clientControl,
       services: this.services,
       pids: this.pids,
+      processes: this.processes,
     };
   }
 }
@@ -681,20 +735,69 @@ class PortTakenError extends Error {
 
 const NODE_DIR = /^(auth\d+|relay\d+|service|client)$/;
 
+const PORTS_FILE = 'tornet-ports.json';
+
+/** Every port of a network, kept in its directory so a restart with `reuse` binds the same ones. */
+interface PortPlan {
+  version: 1;
+  authorities: { orPort: number; dirPort: number }[];
+  relays: number[];
+  control: number;
+  socks: number;
+  clientControl: number;
+  dns: number;
+}
+
 /** Removes the node directories of an earlier network in `dir` (fresh keys, ports and onions every start). */
 function clearNodeDirs(dir: string): void {
   if (!existsSync(dir)) return;
-  for (const name of readdirSync(dir)) if (NODE_DIR.test(name)) rmSync(join(dir, name), { recursive: true, force: true });
+  for (const name of readdirSync(dir)) if (NODE_DIR.test(name) || name === PORTS_FILE) rmSync(join(dir, name), { recursive: true, force: true });
+}
+
+function readPortPlan(dir: string): PortPlan | undefined {
+  try {
+    const plan = JSON.parse(readFileSync(join(dir, PORTS_FILE), 'utf8')) as PortPlan;
+    return plan.version === 1 && plan.authorities.length === AUTHORITIES ? plan : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The earlier network's ports (when reused), then the fixed ones, then free ones for whatever is left. */
+async function planPorts(dir: string, relays: number, reuse: boolean, fixed: TornetPorts): Promise<PortPlan> {
+  const old = reuse ? readPortPlan(dir) : undefined;
+  const fixedSet = new Set(Object.values(fixed).filter((p): p is number => p !== undefined));
+  const needTcp = AUTHORITIES * 2 + relays + 3;
+  const free = await freePorts(needTcp + fixedSet.size, 1 + fixedSet.size);
+  // A free port the OS happens to hand out may be one of the fixed ports; it must not be given twice.
+  const tcp = free.tcp.filter((p) => !fixedSet.has(p));
+  const udp = free.udp.filter((p) => !fixedSet.has(p));
+  const take = (): number => tcp.shift()!;
+  return {
+    version: 1,
+    authorities: Array.from({ length: AUTHORITIES }, (_, i) => old?.authorities[i] ?? { orPort: take(), dirPort: take() }),
+    relays: Array.from({ length: relays }, (_, i) => old?.relays[i] ?? take()),
+    control: fixed.control ?? old?.control ?? take(),
+    socks: fixed.socks ?? old?.socks ?? take(),
+    clientControl: fixed.clientControl ?? old?.clientControl ?? take(),
+    dns: fixed.dns ?? old?.dns ?? udp[0]!,
+  };
 }
 
 export async function startTornet(opts: TornetOptions = {}): Promise<Tornet> {
+  if (opts.reuse && opts.dir === undefined) throw new Error('startTornet: reuse needs a dir');
+  const pinned = opts.reuse === true || Object.values(opts.ports ?? {}).some((p) => p !== undefined);
   // Ports are chosen free but handed to tor a moment later; on this shared machine another process can win the race.
   for (let attempt = 1; ; attempt++) {
     const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'tornet-'));
-    clearNodeDirs(dir);
+    if (!opts.reuse) clearNodeDirs(dir);
     try {
       return await startTornetIn(dir, opts);
     } catch (err) {
+      if (err instanceof PortTakenError && pinned) {
+        // Other ports would mean other onion keys' published ports, a new map for the relay: say so instead.
+        throw new Error(`${err.message}: the ports are fixed (flags, or kept in ${join(dir, PORTS_FILE)} for this directory); free the port or pick others`, { cause: err });
+      }
       if (!(err instanceof PortTakenError) || attempt >= 3) throw err;
       opts.log?.(`tornet: ${err.message}; starting again with other ports`);
       if (opts.dir === undefined) rmSync(dir, { recursive: true, force: true });
@@ -717,9 +820,12 @@ async function startTornetIn(dir: string, opts: TornetOptions): Promise<Tornet> 
   mkdirSync(dir, { recursive: true });
   const keepLogs = opts.keepLogs ?? (opts.dir !== undefined || process.env.PEERGROUP_KEEP_TOR_LOGS === '1');
 
-  const ports = await freePorts(AUTHORITIES * 2 + relays + 3, 1);
-  const tcp = ports.tcp;
-  const take = (): number => tcp.shift()!;
+  // Without the port plan of the earlier network its keys are of no use (the authority certificates name its ports).
+  const reuse = opts.reuse === true && readPortPlan(dir) !== undefined;
+  if (opts.reuse && !reuse) clearNodeDirs(dir);
+  if (reuse) log(`tornet: starting the network kept in ${dir} again (same keys and ports)`);
+  const plan = await planPorts(dir, relays, reuse, opts.ports ?? {});
+  writeFileSync(join(dir, PORTS_FILE), JSON.stringify(plan, null, 2) + '\n');
   const nodeDir = (name: string): string => {
     const d = join(dir, name);
     mkdirSync(d, { recursive: true, mode: 0o700 });
@@ -728,23 +834,23 @@ async function startTornetIn(dir: string, opts: TornetOptions): Promise<Tornet> 
   };
 
   const authorities = await Promise.all(
-    Array.from({ length: AUTHORITIES }, (_, i) => makeAuthority(torBinary, nodeDir(`auth${i}`), `auth${i}`, take(), take())),
+    plan.authorities.map((a, i) => makeAuthority(torBinary, nodeDir(`auth${i}`), `auth${i}`, a.orPort, a.dirPort, reuse)),
   );
   const roles: { name: string; role: NodeRole }[] = authorities.map((a) => ({
     name: a.nickname,
     role: { kind: 'authority', orPort: a.orPort, dirPort: a.dirPort },
   }));
-  for (let i = 0; i < relays; i++) roles.push({ name: `relay${i}`, role: { kind: 'relay', orPort: take() } });
+  for (let i = 0; i < relays; i++) roles.push({ name: `relay${i}`, role: { kind: 'relay', orPort: plan.relays[i]! } });
   const serviceDir = nodeDir('service');
   const hsDirs = specs.map((s) => ({ spec: s, dir: join(serviceDir, `hs-${s.name}`) }));
-  const control: HostPort = { host: '127.0.0.1', port: take() };
+  const control: HostPort = { host: '127.0.0.1', port: plan.control };
   roles.push({
     name: 'service',
     role: { kind: 'service', controlPort: control.port, services: hsDirs.map((h) => ({ dir: h.dir, virtualPort: h.spec.virtualPort ?? 25, target: h.spec.target })) },
   });
-  const socks: HostPort = { host: '127.0.0.1', port: take() };
-  const clientControl: HostPort = { host: '127.0.0.1', port: take() };
-  const dns: HostPort = { host: '127.0.0.1', port: ports.udp[0]! };
+  const socks: HostPort = { host: '127.0.0.1', port: plan.socks };
+  const clientControl: HostPort = { host: '127.0.0.1', port: plan.clientControl };
+  const dns: HostPort = { host: '127.0.0.1', port: plan.dns };
   roles.push({ name: 'client', role: { kind: 'client', socksPort: socks.port, dnsPort: dns.port, controlPort: clientControl.port } });
 
   const nodes = roles.map(({ name, role }) => {
@@ -756,6 +862,11 @@ async function startTornetIn(dir: string, opts: TornetOptions): Promise<Tornet> 
 
   installExitHandlers(opts.handleSignals ?? true);
   const net = new TornetImpl(dir, socks, dns, control, clientControl, false, nodes, [], log, keepLogs);
+  // A node that dies while the network runs is said at once: otherwise the first sign is an odd SOCKS error.
+  for (const n of nodes) {
+    // After an abort of `signal` the owner is shutting down, and a terminal's Ctrl-C reaches tor too: not a death.
+    n.onDeath = (node) => void (opts.signal?.aborted || log(`tornet: ${node.describeDeath()}\n--- last lines of ${node.logFile}:\n${tail(node.logFile, 5)}`));
+  }
   if (!keepLogs) unstoppedDirs.add(dir);
   const ready = async (): Promise<Tornet> => {
     const serviceNode = nodes.find((n) => n.name === 'service')!;
@@ -838,7 +949,8 @@ export function attachTornet(file: string, opts: { log?: (line: string) => void 
   if (!pidAlive(s.ownerPid) || dead.length > 0) {
     throw new Error(`${file}: the tornet it describes is gone (owner ${s.ownerPid}${dead.length ? `, dead tor pids ${dead.join(' ')}` : ''})`);
   }
-  const net = new TornetImpl(s.dir, s.socks, s.dns, s.control, s.clientControl, true, [], s.pids, opts.log ?? (() => undefined), true);
+  const processes = s.processes ?? s.pids.map((pid) => ({ name: 'tor', pid }));
+  const net = new TornetImpl(s.dir, s.socks, s.dns, s.control, s.clientControl, true, [], processes, opts.log ?? (() => undefined), true);
   net.services = s.services;
   return net;
 }
