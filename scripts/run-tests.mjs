@@ -3,6 +3,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { spawn } from 'node:child_process';
+import { checkPrerequisites, describeMissing } from './prerequisites.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const roots = ['packages', 'test'].map((d) => join(root, d));
@@ -24,6 +25,17 @@ const files = roots
   .sort();
 if (files.length === 0) {
   console.error(`no test files match ${filters.join(' ')}`);
+  process.exit(1);
+}
+
+// A missing daemon or library would otherwise show up minutes later as a test failure that reads like a bug.
+const problems = checkPrerequisites(files);
+if (problems.length > 0) {
+  console.error('missing prerequisites of the selected tests (nothing was run):');
+  for (const { prerequisite, missing, users } of problems) {
+    const shown = users.slice(0, 3).join(', ') + (users.length > 3 ? `, and ${users.length - 3} more` : '');
+    console.error(`  ${describeMissing(prerequisite, missing)}\n    needed by ${shown}`);
+  }
   process.exit(1);
 }
 

@@ -1,11 +1,13 @@
 #!/bin/sh
-# Installs the system programs the test suite runs for real (tor, postfix, exim, DNS servers,
-# PostgreSQL, chromium). As root it uses apt-get; otherwise it names what is missing and stops.
+# Installs the system programs the test suite runs for real (tor, torsocks, postfix, exim, DNS servers,
+# PostgreSQL, chromium): the `apt` packages of scripts/prerequisites.mjs, the table the test runner checks.
+# As root it uses apt-get; otherwise it names what is missing and stops.
 # Exim conflicts with postfix as a Debian package, so it is extracted (not installed) under
 # $PEERGROUP_EXIM_ROOT and run with -C by the tests.
 set -eu
 
-PACKAGES="tor postfix unbound nsd ldnsutils postgresql chromium"
+command -v node >/dev/null || { echo "system-deps: node is needed to read scripts/prerequisites.mjs (Node.js >= 20)" >&2; exit 1; }
+PACKAGES=$(node "$(dirname "$0")/prerequisites.mjs" apt-packages)
 EXIM_ROOT="${PEERGROUP_EXIM_ROOT:-/opt/peergroup-exim}"
 EXIM_PACKAGES="exim4-daemon-heavy exim4-base exim4-config"
 

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { requirePrerequisite } from '../support/prerequisites.ts';
 import { DIALECTS, startTestService, stopPostgres, type Dialect, type TestService } from '../../packages/accounts/test/support/harness.ts';
 
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/accounts/', import.meta.url));
@@ -16,6 +17,7 @@ const WAIT_SECONDS = 3;
 
 let browser: Browser;
 before(async () => {
+  requirePrerequisite('chromium');
   // launch() gives every run a fresh temporary profile (user data dir), removed when the browser closes.
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',

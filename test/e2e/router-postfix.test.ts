@@ -3,10 +3,11 @@
  * submitted over SMTP routed by the router's answer to a real SMTP sink, and a DNS outage (the real nsd the router
  * asks is stopped) leaving the message deferred in the queue — never delivered over the cleartext default route —
  * and delivered over the onion route once DNS is back. Finally the direct form end to end: Postfix's smtptor with
- * torsocks preloaded delivers through a real Tor network to an onion service in front of a sink.
- * The main.cf/master.cf lines used here are read from docs/onionmx-router.md, what operators copy.
+ * torsocks preloaded delivers through a real Tor network to an onion service in front of a sink, and with the library
+ * missing the same setup keeps the message deferred instead of bouncing it (a local fault must never bounce).
+ * The main.cf/master.cf lines used here are read from docs/onionmx-router.md and docs/snippets/, what operators copy.
  */
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +22,9 @@ import { randomOnion } from '../../packages/onionmx/test/router-helpers.ts';
 import { startPostfix, type Postfix } from '../support/postfix.ts';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.ts';
 import { startAuthoritative, type AuthoritativeServer } from '../support/dns.ts';
+import { mainCfFromSnippet, snippet } from '../support/snippets.ts';
+import { requirePrerequisite } from '../support/prerequisites.ts';
+import { run } from '../support/proc.ts';
 
 const mappedOnion = randomOnion();
 const srvOnion = randomOnion();
@@ -40,7 +44,8 @@ function documented(line: string): string {
 }
 const tcpTableMap = (port: number) => documented('tcp:127.0.0.1:23000').replace('23000', String(port));
 const socketmapMap = (port: number) => documented('socketmap:inet:127.0.0.1:23001:onionmx').replace('23001', String(port));
-const smtptorService = documented('smtptor    unix  -       -       n       -       -       smtp\n  -o syslog_name=postfix/smtptor').split('\n');
+const smtptorService = snippet('postfix-torsocks-master.cf').trimEnd().split('\n');
+const torsocksLibrary = '/usr/lib/x86_64-linux-gnu/torsocks/libtorsocks.so';
 
 const message = (to: string, subject: string) => `From: a@sender.test\r\nTo: ${to}\r\nSubject: ${subject}\r\n\r\nbody of ${subject}\r\n`;
 
@@ -131,8 +136,14 @@ describe('router with real Postfix', () => {
     await postfix.sendmail('a@sender.test', ['dave@srv.test'], message('dave@srv.test', 'direct'));
     // This test's smtptor is plain smtp(8), not run through torsocks: the onion name cannot resolve, so it fails
     // there — which shows that Postfix used the router's transport and nexthop, and that nothing left in cleartext.
+    // The documented status filter makes that failure a deferral.
     const line = await postfix.waitForLog(new RegExp(`postfix/smtptor/smtp\\[\\d+\\]: .*to=<dave@srv.test>.*status=(deferred|bounced).*${srvOnion}`), 30_000, offset);
-    assert.match(line, /relay=none/);
+    assert.match(line, /relay=none.*dsn=4\.4\.3, status=deferred/);
+    // Deferred, it would be retried by the next test's flush over the relay route: delete it.
+    const id = /smtp\[\d+\]: ([0-9A-F]+): /.exec(line)![1]!;
+    assert.ok((await postfix.queue()).some((m) => m.queue_id === id && m.queue_name === 'deferred'));
+    const del = await run('postsuper', ['-c', postfix.configDir, '-d', id]);
+    assert.equal(del.code, 0, del.stderr);
     assert.ok(!cleartextSink.messages.some((m) => m.to.includes('dave@srv.test')), 'nothing for the onion domain on the cleartext route');
     await postfix.setMainCf({ transport_maps: tcpTableMap(router.addresses.tcp_table!.port) });
   });
@@ -172,44 +183,53 @@ describe('router with real Postfix', () => {
   });
 });
 
+/** Router (direct form, map: tor.test → a fresh onion of the shared Tor network in front of a sink) and a Postfix
+ * configured with the documented torsocks lines, the preload library path replaced by `library`. */
+async function torsocksSetup(t: TestContext, library: string) {
+  const { sharedTornet } = await import('../support/tornet.ts');
+  const tor = await sharedTornet();
+  const onionSink = await startSmtpSink({ name: 'onion-sink.test' });
+  t.after(() => onionSink.close());
+  const onion = await tor.addOnion({ host: '127.0.0.1', port: onionSink.port });
+  t.after(() => onion.remove());
+  const torDir = mkdtempSync(join(tmpdir(), 'pg-router-torsocks-'));
+  t.after(() => rmSync(torDir, { recursive: true, force: true }));
+  writeFileSync(join(torDir, 'onion.map'), `tor.test ${onion.hostname}\n`);
+  const torsocksConf = snippet('torsocks.conf');
+  assert.match(torsocksConf, /^TorAddress 127\.0\.0\.1\nTorPort 9050\n/);
+  writeFileSync(join(torDir, 'torsocks.conf'), torsocksConf.replace('127.0.0.1', tor.socks.host).replace('9050', String(tor.socks.port)));
+  const svc = await startRouter(
+    routerConfigSchema.parse({
+      routing: { maps: [{ path: join(torDir, 'onion.map') }], watchMaps: false, srv: false },
+      socketmap: { listen: '127.0.0.1:0', reply: 'direct' },
+      logSummaryIntervalMs: 0,
+    }),
+    { logger: silentLogger(), registry: new Registry() },
+  );
+  t.after(() => svc.close());
+  // The howtos' setup: Postfix's processes run with torsocks preloaded, so smtp(8) resolves the onion through Tor
+  // and connects through Tor's SOCKS port. The master passes import_environment overrides to every child it execs.
+  const torsocksMain = mainCfFromSnippet(snippet('postfix-torsocks-main.cf'), { '/etc/peergroup/torsocks.conf': join(torDir, 'torsocks.conf') });
+  assert.ok(torsocksMain.import_environment?.includes(`LD_PRELOAD=${torsocksLibrary} `), 'the snippet preloads the Debian library path');
+  const pf = await startPostfix({
+    name: 'pf-torsocks.test',
+    smtpd: false,
+    mainCf: {
+      transport_maps: socketmapMap(svc.addresses.socketmap!.port),
+      default_transport: 'error:no cleartext route in this test',
+      ...torsocksMain,
+      import_environment: torsocksMain.import_environment!.replace(torsocksLibrary, library),
+    },
+    masterCf: smtptorService,
+  });
+  t.after(() => pf.stop());
+  return { pf, onion, onionSink };
+}
+
 describe('direct form end to end over a real Tor network', () => {
   test('Postfix smtptor through torsocks delivers to the onion the router names', async (t) => {
-    const { sharedTornet } = await import('../support/tornet.ts');
-    const tor = await sharedTornet();
-    const onionSink = await startSmtpSink({ name: 'onion-sink.test' });
-    t.after(() => onionSink.close());
-    const onion = await tor.addOnion({ host: '127.0.0.1', port: onionSink.port });
-    const torDir = mkdtempSync(join(tmpdir(), 'pg-router-torsocks-'));
-    t.after(() => rmSync(torDir, { recursive: true, force: true }));
-    writeFileSync(join(torDir, 'onion.map'), `tor.test ${onion.hostname}\n`);
-    writeFileSync(join(torDir, 'torsocks.conf'), `TorAddress ${tor.socks.host}\nTorPort ${tor.socks.port}\n${documented('OnionAddrRange 127.42.42.0/24\nAllowOutboundLocalhost 1')}\n`);
-    const svc = await startRouter(
-      routerConfigSchema.parse({
-        routing: { maps: [{ path: join(torDir, 'onion.map') }], watchMaps: false, srv: false },
-        socketmap: { listen: '127.0.0.1:0', reply: 'direct' },
-        logSummaryIntervalMs: 0,
-      }),
-      { logger: silentLogger(), registry: new Registry() },
-    );
-    t.after(() => svc.close());
-    // The howtos' setup: Postfix's processes run with torsocks preloaded, so smtp(8) resolves the onion through Tor
-    // and connects through Tor's SOCKS port. The master passes import_environment overrides to every child it execs.
-    const pf = await startPostfix({
-      name: 'pf-torsocks.test',
-      smtpd: false,
-      mainCf: {
-        transport_maps: socketmapMap(svc.addresses.socketmap!.port),
-        default_transport: 'error:no cleartext route in this test',
-        smtp_host_lookup: documented('smtp_host_lookup = native').split(' = ')[1]!,
-        import_environment: documented(
-          'import_environment = MAIL_CONFIG MAIL_DEBUG MAIL_LOGTAG TZ LANG=C LD_PRELOAD=/usr/lib/x86_64-linux-gnu/torsocks/libtorsocks.so TORSOCKS_CONF_FILE=/etc/peergroup/torsocks.conf',
-        )
-          .split(' = ')[1]!
-          .replace('/etc/peergroup/torsocks.conf', join(torDir, 'torsocks.conf')),
-      },
-      masterCf: smtptorService,
-    });
-    t.after(() => pf.stop());
+    requirePrerequisite('torsocks library');
+    const { pf, onion, onionSink } = await torsocksSetup(t, torsocksLibrary);
     await pf.sendmail('a@sender.test', ['grace@tor.test'], message('grace@tor.test', 'direct over tor'));
     const [got] = await onionSink.waitFor(1, 40_000).catch(async (err: Error) => {
       throw new Error(`${err.message}\nmaillog:\n${(await pf.log()).split('\n').slice(-15).join('\n')}`);
@@ -217,5 +237,25 @@ describe('direct form end to end over a real Tor network', () => {
     assert.deepEqual(got!.to, ['grace@tor.test']);
     assert.match(got!.data.toString(), /Subject: direct over tor/);
     assert.match(await pf.waitForLog(/postfix\/smtptor\/smtp\[\d+\]: .*to=<grace@tor.test>.*status=sent/, 30_000), new RegExp(onion.hostname.slice(0, 16)));
+  });
+
+  test('with the torsocks library missing, the message stays deferred in the queue and nothing bounces', async (t) => {
+    const missing = '/nonexistent/torsocks/libtorsocks.so';
+    const { pf, onion, onionSink } = await torsocksSetup(t, missing);
+    await pf.sendmail('a@sender.test', ['heidi@tor.test'], message('heidi@tor.test', 'no torsocks'));
+    const line = await pf.waitForLog(/postfix\/smtptor\/smtp\[\d+\]: .*to=<heidi@tor.test>.*status=/, 30_000);
+    assert.match(line, /dsn=4\.4\.3, status=deferred \(unable to look up host [a-z2-7]{56}\.onion: .* \(torsocks not preloaded\?\)\)/, line);
+    const queue = await pf.waitForQueue((q) => q.some((m) => m.queue_name === 'deferred'), 10_000);
+    const entry = queue.find((m) => m.recipients.some((r) => r.address === 'heidi@tor.test'));
+    assert.equal(entry?.queue_name, 'deferred', JSON.stringify(queue));
+    assert.match(entry!.recipients[0]!.delay_reason ?? '', new RegExp(`${onion.hostname}.*torsocks not preloaded`));
+    // A retry meets the same local fault: still deferred, still no bounce.
+    const offset = (await pf.log()).length;
+    await pf.flush();
+    await pf.waitForLog(/to=<heidi@tor.test>.*status=deferred/, 30_000, offset);
+    const log = await pf.log();
+    assert.doesNotMatch(log, /status=bounced|sender non-delivery notification/, 'nothing bounced');
+    assert.equal((await pf.queue()).length, 1, 'no bounce message was queued either');
+    assert.equal(onionSink.messages.length, 0);
   });
 });

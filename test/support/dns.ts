@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import * as dnsPacket from 'dns-packet';
 import { queryServer } from '../../packages/onionmx/src/dns-client.ts';
 import { freePort } from './ports.ts';
+import { requirePrerequisite } from './prerequisites.ts';
 import { killQuietly, onProcessExit, removeTestDir, run, sleep } from './proc.ts';
 
 export interface ZoneSpec {
@@ -146,6 +147,8 @@ async function signZone(dir: string, origin: string, file: string): Promise<{ si
 
 /** nsd serving `zones` on 127.0.0.1 (UDP and TCP). */
 export async function startAuthoritative(opts: { zones: ZoneSpec[] }): Promise<AuthoritativeServer> {
+  requirePrerequisite('nsd');
+  if (opts.zones.some((z) => z.sign)) requirePrerequisite('ldns tools');
   const dir = mkdtempSync(join(tmpdir(), 'pg-nsd-'));
   const trustAnchors: string[] = [];
   const zoneConf: string[] = [];
@@ -217,6 +220,7 @@ export async function startValidatingResolver(opts: {
   /** Upper bound for unbound's own cache, so TTL tests are not masked by it. */
   cacheMaxTtl?: number;
 }): Promise<ResolverServer> {
+  requirePrerequisite('unbound');
   const dir = mkdtempSync(join(tmpdir(), 'pg-unbound-'));
   for (let attempt = 0; ; attempt++) {
     const port = await freePort();

@@ -15,13 +15,14 @@
  * - The build has SOCKS (smtp transport `socks_proxy`), Perl, PROXY protocol (`hosts_proxy`), and readsocket.
  */
 import { mkdtemp, mkdir, writeFile, readFile, chmod, chown, readdir } from 'node:fs/promises';
-import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { smtpSubmit } from './smtp-client.ts';
 import { freePort } from './ports.ts';
+import { requirePrerequisite } from './prerequisites.ts';
 import { run, onProcessExit, killQuietly, isAlive, removeTestDir, sleep, type RunResult } from './proc.ts';
 
 /** The extracted binary (override with PEERGROUP_EXIM). */
@@ -177,7 +178,7 @@ function pidsUsingSync(needle: string): number[] {
 
 /** Starts a private Exim; with a daemon, resolves once it logged "daemon started". */
 export async function startExim(opts: EximOptions): Promise<Exim> {
-  if (!existsSync(EXIM_PATH)) throw new Error(`Exim binary ${EXIM_PATH} missing: run scripts/system-deps.sh`);
+  requirePrerequisite('exim');
   const dir = await mkdtemp(join(tmpdir(), 'pg-exim-'));
   try {
     return await setUpExim(dir, opts);

@@ -24,6 +24,7 @@ import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { smtpSubmit } from './smtp-client.ts';
 import { freePort } from './ports.ts';
+import { requirePrerequisite } from './prerequisites.ts';
 import { run, onProcessExit, killQuietly, isAlive, removeTestDir, sleep, type RunResult } from './proc.ts';
 
 export interface PostfixOptions {
@@ -223,6 +224,7 @@ async function cwdOf(pid: number): Promise<string | undefined> {
  * typically within 50 ms (bench/mta-harness).
  */
 export async function startPostfix(opts: PostfixOptions = {}): Promise<Postfix> {
+  requirePrerequisite('postfix');
   const dir = await mkdtemp(join(tmpdir(), 'pg-postfix-'));
   try {
     return await setUpPostfix(dir, opts);

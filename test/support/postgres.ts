@@ -8,6 +8,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { requirePrerequisite } from './prerequisites.ts';
 
 export interface RunningPostgres {
   /** `postgres://postgres@127.0.0.1:PORT/postgres` — the maintenance database; use createDatabase for your own. */
@@ -89,6 +90,7 @@ async function waitReady(url: string, child: ChildProcess, logTail: () => string
 }
 
 export async function startPostgres(): Promise<RunningPostgres> {
+  requirePrerequisite('PostgreSQL 15');
   const t0 = Date.now();
   installExitHook();
   const dir = mkdtempSync(join(tmpdir(), 'peergroup-pg-'));

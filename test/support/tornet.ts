@@ -1,5 +1,6 @@
 // The test suite's Tor network. scripts/run-tests.mjs starts one network for every selected file that imports this
 // module and passes its state file in PEERGROUP_TORNET_STATE; a file run on its own starts a private one instead.
+import { requirePrerequisite } from './prerequisites.ts';
 import { attachTornet, startTornet, type Tornet } from '../../packages/onionmx/src/dev/tornet.ts';
 
 export type { Tornet, TornetOnion, TornetService } from '../../packages/onionmx/src/dev/tornet.ts';
@@ -14,6 +15,7 @@ function verboseLog(): ((line: string) => void) | undefined {
 export function sharedTornet(): Promise<Tornet> {
   shared ??= (async () => {
     const stateFile = process.env.PEERGROUP_TORNET_STATE;
+    if (!stateFile) requirePrerequisite('tor');
     const log = verboseLog();
     // A stale or unreadable state file is a bug in the runner: fail loudly rather than quietly start another network.
     const net = stateFile ? attachTornet(stateFile, { log }) : await startTornet({ log });

@@ -13,9 +13,9 @@ import { TcpTableClient, SocketmapClient, eximQuery, randomOnion } from './route
 
 const bin = fileURLToPath(new URL('../../cli/bin/peergroup.js', import.meta.url));
 
-function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function runCli(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d));
@@ -90,6 +90,30 @@ test('config file, --check-config, and refusals naming the key', async (t) => {
   r = await runCli(['onionmx', 'router', '--tcp-table', '127.0.0.1:0', '--max-connections', 'many']);
   assert.equal(r.code, 64);
   assert.match(r.stderr, /--max-connections must be a whole number/);
+});
+
+test('--check-config warns when the direct form is configured and the torsocks library is missing', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'pg-router-cli-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'onion.map'), `mapped.test ${randomOnion()}\n`);
+  const base = ['onionmx', 'router', '--map', join(dir, 'onion.map'), '--no-srv', '--check-config'];
+  const missing = { ...process.env, PEERGROUP_TORSOCKS_LIBRARY: join(dir, 'no-such-libtorsocks.so') };
+  let r = await runCli([...base, '--socketmap', '127.0.0.1:23001', '--reply', 'direct'], missing);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /configuration OK\n  socketmap 127\.0\.0\.1:23001 \(direct\)/);
+  assert.ok(
+    r.stderr.includes(`warning: socketmap answer with the direct form (smtptor:[onion]:port), which needs torsocks preloaded into Postfix's smtp(8), but ${missing.PEERGROUP_TORSOCKS_LIBRARY} does not exist (Debian package torsocks)`),
+    r.stderr,
+  );
+  // The relay form does not use torsocks: no warning.
+  r = await runCli([...base, '--socketmap', '127.0.0.1:23001', '--reply', 'relay'], missing);
+  assert.equal(r.code, 0, r.stderr);
+  assert.doesNotMatch(r.stderr, /torsocks/);
+  // The library present (any existing file stands in for it): no warning.
+  writeFileSync(join(dir, 'libtorsocks.so'), '');
+  r = await runCli([...base, '--tcp-table', '127.0.0.1:23000', '--reply', 'direct'], { ...process.env, PEERGROUP_TORSOCKS_LIBRARY: join(dir, 'libtorsocks.so') });
+  assert.equal(r.code, 0, r.stderr);
+  assert.doesNotMatch(r.stderr, /torsocks/);
 });
 
 test('--help lists every option with its config key', async () => {

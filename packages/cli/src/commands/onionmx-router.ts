@@ -1,5 +1,6 @@
 import { checkRoutingConfig, reportCheck, runService } from '../run-service.ts';
 import { Registry } from 'prom-client';
+import { existsSync } from 'node:fs';
 import { UsageError, flagOption, stringOption, type Command, type CommandContext, type OptionSpec } from '../command.ts';
 import { loadConfig, readConfigFile } from '../config.ts';
 import { routingOptionsUnder, routingOverrides } from '../routing-flags.ts';
@@ -74,6 +75,23 @@ export function loadRouterConfig(ctx: CommandContext): RouterConfig {
   return loadConfig(routerConfigSchema, { file, section, overrides });
 }
 
+// The path docs/onionmx-router.md preloads; PEERGROUP_TORSOCKS_LIBRARY names another (other architectures).
+const TORSOCKS_LIBRARY = '/usr/lib/x86_64-linux-gnu/torsocks/libtorsocks.so';
+
+/**
+ * The direct form only works while Postfix's smtptor runs with torsocks preloaded, and a missing library is silent
+ * (the loader ignores it): the mail then sits deferred. Say so while the operator is looking.
+ */
+export function directFormWarnings(config: RouterConfig, env: NodeJS.ProcessEnv = process.env): string[] {
+  const direct = (['tcpTable', 'socketmap'] as const).filter((k) => config[k]?.reply === 'direct');
+  const library = env.PEERGROUP_TORSOCKS_LIBRARY || TORSOCKS_LIBRARY;
+  if (direct.length === 0 || existsSync(library)) return [];
+  return [
+    `${direct.join(' and ')} answer with the direct form (${config.transport}:[onion]:port), which needs torsocks preloaded into Postfix's smtp(8), ` +
+      `but ${library} does not exist (Debian package torsocks): mail to onion-routed domains will stay deferred`,
+  ];
+}
+
 export const command: Command = {
   path: ['onionmx', 'router'],
   summary: 'Answer Postfix (tcp_table, socketmap) and Exim (readsocket) lookups: where mail for a domain goes',
@@ -90,6 +108,7 @@ export const command: Command = {
     const config = loadRouterConfig(ctx);
     const logger = createLogger('onionmx-router');
     if (flagOption(ctx, 'check-config')) {
+      for (const w of directFormWarnings(config)) ctx.stderr.write(`warning: ${w}\n`);
       const routing = await checkRoutingConfig(config.routing, logger);
       const listeners = (['tcpTable', 'socketmap', 'exim'] as const)
         .filter((k) => config[k])
