@@ -24,7 +24,7 @@ import { silentLogger } from '../../packages/onionmx/src/log.ts';
 import type { RunningService } from '../../packages/onionmx/src/service.ts';
 import { main } from '../../packages/cli/src/main.ts';
 import { sharedTornet, type Tornet } from '../support/tornet.ts';
-import { mainCfFromSnippet, snippet } from '../support/snippets.ts';
+import { mainCfFromSnippet, snippet, yamlFromSnippet } from '../support/snippets.ts';
 import { startPostfix, type Postfix } from '../support/postfix.ts';
 import { startAuthoritative, startValidatingResolver, type AuthoritativeServer, type ResolverServer } from '../support/dns.ts';
 import { freePort, waitForPort } from '../support/ports.ts';
@@ -98,7 +98,11 @@ before(async () => {
   });
   unbound = await startValidatingResolver({ stubs: ['ours.example', 'victim.test'].map((zone) => ({ zone, server: nsd })), trustAnchors: nsd.trustAnchors });
 
-  const routing = { srv: true, maps: [], dnssec: 'require', resolver: { servers: [unbound.address] } };
+  // docs/snippets/routing.yaml with this test's resolver, an empty map and the peer's own domain; DNSSEC required
+  // here so the onion is only reached through the signed record.
+  writeFileSync(join(dir, 'onion.map'), '');
+  const { routing: documented } = yamlFromSnippet('routing.yaml', { '/etc/peergroup/onion.map': join(dir, 'onion.map'), '127.0.0.1:53': unbound.address, 'example.org': 'peer.test' });
+  const routing = { ...documented, dnssec: 'require' };
   const relayPort = await freePort();
   relay = await startRelay(relayConfigSchema.parse({ lmtp: `127.0.0.1:${relayPort}`, socks: `${net.socks.host}:${net.socks.port}`, routing }), { registry: new Registry() });
   const doc = parseYaml(snippet('router-relay.yaml')) as { router: Record<string, unknown> };

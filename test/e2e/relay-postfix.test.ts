@@ -19,7 +19,7 @@ import { startRelay } from '../../packages/onionmx/src/relay.ts';
 import { silentLogger } from '../../packages/onionmx/src/log.ts';
 import type { RunningService } from '../../packages/onionmx/src/service.ts';
 import { sharedTornet, type Tornet } from '../support/tornet.ts';
-import { mainCfFromSnippet, snippet } from '../support/snippets.ts';
+import { mainCfFromSnippet, snippet, yamlFromSnippet } from '../support/snippets.ts';
 import { startPostfix, type Postfix } from '../support/postfix.ts';
 import { startSmtpSink, type SmtpSink, type SinkBehaviour } from '../support/smtp-sink.ts';
 import { freePort } from '../support/ports.ts';
@@ -41,6 +41,7 @@ let relay: RunningService | undefined;
 let relayChild: ChildProcess | undefined;
 let relayPort: number;
 let mapFile: string;
+let deadResolver: number;
 
 async function spawnRelay(): Promise<ChildProcess> {
   const child = spawn(
@@ -71,15 +72,18 @@ before(async () => {
   mapFile = join(dir, 'onion.map');
   writeFileSync(mapFile, `peer.example ${onion.hostname}\n`);
   relayPort = await freePort();
-  const routing = { srv: false, maps: [{ path: mapFile }] };
-  relay = await startRelay(relayConfigSchema.parse({ lmtp: `127.0.0.1:${relayPort}`, socks: `${net.socks.host}:${net.socks.port}`, routing }));
-  // The router section of docs/snippets/router-relay.yaml, with test ports and map.
+  // The documented peergroup.yaml (routing.yaml + router-relay.yaml + relay.yaml), with test ports and map. Nothing
+  // answers on the resolver's port: own domains must still be answered, and mapped domains need no DNS.
+  deadResolver = await freePort();
+  const { routing } = yamlFromSnippet('routing.yaml', { '/etc/peergroup/onion.map': mapFile, '127.0.0.1:53': `127.0.0.1:${deadResolver}`, 'example.org': 'pf.test' });
+  const { relay: relaySection } = yamlFromSnippet('relay.yaml', { '127.0.0.1:10024': `127.0.0.1:${relayPort}`, '127.0.0.1:9050': `${net.socks.host}:${net.socks.port}` });
+  relay = await startRelay(relayConfigSchema.parse({ ...relaySection, routing }));
   const doc = parseYaml(snippet('router-relay.yaml')) as { router: Record<string, unknown> };
   const routerSection = {
     ...doc.router,
     socketmap: { ...(doc.router.socketmap as object), listen: '127.0.0.1:0' },
     relay: { ...(doc.router.relay as object), address: `127.0.0.1:${relayPort}` },
-    routing,
+    routing: { ...routing, resolver: { ...(routing!.resolver as object), timeoutMs: 200, retries: 0 } },
   };
   router = await startRouter(routerConfigSchema.parse(routerSection), { logger: silentLogger(), registry: new Registry() });
   const socketmapPort = router.addresses.socketmap!.port;
@@ -114,6 +118,18 @@ describe('Postfix → router → relay → Tor → onion → far MX', () => {
     assert.match(tm, new RegExp(`^socketmap:inet:127\\.0\\.0\\.1:${router.addresses.socketmap!.port}:onionmx`));
     const q = await postfix.postmap(['-q', 'x@peer.example', `socketmap:inet:127.0.0.1:${router.addresses.socketmap!.port}:onionmx`]);
     assert.equal(q.stdout.trim(), `lmtp:inet:127.0.0.1:${relayPort}`);
+  });
+
+  test('with the resolver down, own domains are "not found" (bounces flow), other unmapped domains "try again later"', async () => {
+    const map = `socketmap:inet:127.0.0.1:${router.addresses.socketmap!.port}:onionmx`;
+    // postmap exits 1 both for "not found" and for a failed lookup; only the failure is reported on stderr.
+    const own = await postfix.postmap(['-q', 'sender@pf.test', map]);
+    assert.equal(own.code, 1);
+    assert.equal(own.stderr.trim(), '', 'own domain: a plain "not found", no DNS needed');
+    const other = await postfix.postmap(['-q', 'x@unmapped.test', map]);
+    assert.notEqual(other.code, 0);
+    assert.equal(other.stdout.trim(), '');
+    assert.match(other.stderr, /\S/, 'an unanswered SRV lookup is a lookup failure, never "not found"');
   });
 
   test('delivered byte-identical; good, 4xx and 5xx recipients each get their own result', async () => {

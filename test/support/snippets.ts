@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 
 const root = new URL('../../', import.meta.url).pathname;
 
@@ -20,4 +21,17 @@ export function mainCfFromSnippet(text: string, ports: Record<string, string> = 
     if (m) out[m[1]!] = m[2]!;
   }
   return out;
+}
+
+/**
+ * A YAML snippet parsed after swapping its documented values (ports, paths, the example domain) for the test's.
+ * Each value to swap must occur, so a snippet edited under the test fails loudly instead of running unswapped.
+ */
+export function yamlFromSnippet(name: string, replace: Record<string, string> = {}): Record<string, Record<string, unknown>> {
+  let t = snippet(name);
+  for (const [from, to] of Object.entries(replace)) {
+    if (!t.includes(from)) throw new Error(`docs/snippets/${name} no longer mentions ${from}`);
+    t = t.split(from).join(to);
+  }
+  return parseYaml(t) as Record<string, Record<string, unknown>>;
 }

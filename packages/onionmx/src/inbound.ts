@@ -145,7 +145,12 @@ interface ProbeResult {
   error: SmtpError | null;
 }
 
-export async function startInbound(config: InboundConfig, deps: InboundDeps): Promise<RunningService> {
+/** The running front; `setDomains` swaps the accepted domains between two RCPTs (SIGHUP), nothing else changes. */
+export interface InboundService extends RunningService {
+  setDomains(list: readonly string[]): void;
+}
+
+export async function startInbound(config: InboundConfig, deps: InboundDeps): Promise<InboundService> {
   const { logger } = deps;
   const metrics: InboundMetrics = inboundMetrics(deps.registry);
   const domains = new Set(config.domains);
@@ -493,6 +498,10 @@ export async function startInbound(config: InboundConfig, deps: InboundDeps): Pr
   return {
     name: 'inbound',
     addresses: { smtp, ...(metricsService ? { metrics: metricsService.addresses.http! } : {}) },
+    setDomains(list) {
+      domains.clear();
+      for (const d of list) domains.add(d);
+    },
     async close() {
       await metricsService?.close();
       for (const st of states.values()) {

@@ -87,7 +87,8 @@ export class MapStore {
   static async open(sources: MapSource[], opts: MapStoreOptions): Promise<MapStore> {
     const store = new MapStore(sources, opts, await loadMaps(sources, opts.strict));
     store.reportRefused(store.map);
-    if (opts.sighup !== false && sources.length > 0) process.on('SIGHUP', store.onHup);
+    // Also without maps: SIGHUP's default action would terminate a daemon that was only asked to reload.
+    if (opts.sighup !== false) process.on('SIGHUP', store.onHup);
     if (opts.watch) store.startWatching();
     return store;
   }

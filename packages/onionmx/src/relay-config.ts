@@ -6,6 +6,18 @@ import { z } from 'zod';
 import { hostPortSchema, loopbackHostPortSchema } from './host-port.ts';
 import { routingConfigSchema } from './routing-config.ts';
 
+const hostName = /^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+
+/**
+ * The EHLO name when none is configured: our first own mail domain, else `localhost`. The mail domain is in every
+ * message already (MAIL FROM, From:, the MTA's own Received: line), so the far MX learns nothing new and its
+ * Received: header names the sender's provider rather than "localhost". Never os.hostname(): behind an onion, the
+ * machine's name (often the hoster's `vps1234.provider.example`) can locate the server the onion hides.
+ */
+export function defaultHeloName(ownDomains: readonly string[]): string {
+  return ownDomains.find((d) => !d.startsWith('*.') && !d.startsWith('.') && d.includes('.') && hostName.test(d)) ?? 'localhost';
+}
+
 const seconds = (def: number) => z.number().positive().max(86400).default(def);
 
 export const relayConfigSchema = z
@@ -16,11 +28,8 @@ export const relayConfigSchema = z
     smtp: loopbackHostPortSchema.optional(),
     /** Tor's SocksPort (with ExtendedErrors for precise reasons; IsolateSOCKSAuth is Tor's default). */
     socks: hostPortSchema.default(() => ({ host: '127.0.0.1', port: 9050 })),
-    /** Name sent in EHLO to onion MXs; the default reveals nothing about this host. */
-    heloName: z
-      .string()
-      .regex(/^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/, 'must be a host name')
-      .default('localhost'),
+    /** Name sent in EHLO to onion MXs; absent: defaultHeloName(routing.ownDomains). */
+    heloName: z.string().regex(hostName, 'must be a host name').optional(),
     /** STARTTLS to the far side: opportunistic (use when offered), required (defer otherwise), none. */
     tls: z.enum(['opportunistic', 'required', 'none']).default('opportunistic'),
     limits: z
@@ -63,7 +72,8 @@ export const relayConfigSchema = z
   .refine((c) => c.lmtp !== undefined || c.smtp !== undefined, {
     message: 'needs at least one listener (lmtp or smtp)',
     path: ['lmtp'],
-  });
+  })
+  .transform((c) => ({ ...c, heloName: c.heloName ?? defaultHeloName(c.routing.ownDomains) }));
 
 export type RelayConfig = z.output<typeof relayConfigSchema>;
 export type RelayConfigInput = z.input<typeof relayConfigSchema>;

@@ -111,7 +111,8 @@ export interface SocksReplyInfo {
   enhanced: string;
 }
 
-const REPLIES: Record<number, Omit<SocksReplyInfo, 'reply'>> = {
+/** Every SOCKS reply Tor gives (RFC 1928 and Tor's ExtendedErrors), as the MTA hears it; docs/postfix.md lists each. */
+export const REPLIES: Readonly<Record<number, Omit<SocksReplyInfo, 'reply'>>> = {
   0x00: { label: 'succeeded', reason: 'connected', smtpCode: 250, enhanced: '2.0.0' },
   0x01: { label: 'general_failure', reason: 'Tor: general failure (onion service reachable but its backend refused or failed)', smtpCode: 451, enhanced: '4.4.1' },
   0x02: { label: 'not_allowed', reason: 'Tor: connection not allowed by ruleset (check the SocksPort policy)', smtpCode: 451, enhanced: '4.4.1' },

@@ -7,8 +7,8 @@ const root = new URL('../../../', import.meta.url);
 const read = (p: string) => readFileSync(new URL(p, root), 'utf8');
 
 const guides: Record<string, string[]> = {
-  'docs/postfix.md': ['torrc-client', 'router-relay.yaml', 'relay.yaml', 'postfix-relay-main.cf'],
-  'docs/exim.md': ['torrc-client', 'router-exim.yaml', 'exim-socks-routers.conf', 'exim-socks-transports.conf', 'exim-relay-routers.conf', 'exim-relay-transports.conf'],
+  'docs/postfix.md': ['torrc-client', 'routing.yaml', 'router-relay.yaml', 'relay.yaml', 'postfix-relay-main.cf'],
+  'docs/exim.md': ['torrc-client', 'routing.yaml', 'router-exim.yaml', 'exim-socks-routers.conf', 'exim-socks-transports.conf', 'exim-relay-routers.conf', 'exim-relay-transports.conf'],
   'docs/onionmx-router.md': ['exim-socks-routers.conf', 'exim-socks-transports.conf', 'postfix-torsocks-master.cf', 'postfix-torsocks-main.cf', 'torsocks.conf'],
 };
 

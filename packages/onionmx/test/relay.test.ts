@@ -46,7 +46,7 @@ const dialer: Dialer = (opts) => {
 };
 
 async function relay(input: Partial<RelayConfigInput> = {}, registry = new Registry()): Promise<RunningService> {
-  const config = relayConfigSchema.parse({ lmtp: '127.0.0.1:0', smtp: '127.0.0.1:0', ...input, routing: { srv: false, maps: [{ path: join(dir, 'map') }] } });
+  const config = relayConfigSchema.parse({ lmtp: '127.0.0.1:0', smtp: '127.0.0.1:0', ...input, routing: { ...input.routing, srv: false, maps: [{ path: join(dir, 'map') }] } });
   const svc = await startRelay(config, { resolver, dialer, registry });
   cleanup.push(() => svc.close());
   return svc;
@@ -281,6 +281,25 @@ describe('relay without Tor (direct dialer to local far MX)', () => {
     assert.equal(missing.code, 451);
     assert.match(missing.lines[0]!, /^4\.7\.0 TLS required but .* does not offer STARTTLS/);
     assert.equal(findMessage(mxA, 'tls-missing'), undefined);
+  });
+
+  test('EHLO names the first own mail domain by default, localhost without one, heloName when set', async () => {
+    const heloOf = async (svc: RunningService, tag: string) => {
+      const { client } = await TestClient.connect(svc.addresses.lmtp!.port);
+      await client.cmd('LHLO mta.test');
+      await client.cmd('MAIL FROM:<s@here.example>');
+      await client.cmd(`RCPT TO:<${tag}@tls.example>`);
+      const [r] = await client.data(body(tag), 1);
+      client.close();
+      assert.equal(r!.code, 250, r!.lines.join(' '));
+      return tlsSink.messages.find((m) => m.data.includes(`Subject: ${tag}\r\n`))?.helo;
+    };
+    // A wildcard is not a name; the first literal domain is.
+    const own = await relay({ connectionReuse: 0, routing: { ownDomains: ['*.ours.example', 'ours.example', 'second.example'] } });
+    assert.equal(await heloOf(own, 'helo-own'), 'ours.example');
+    assert.equal(await heloOf(await relay({ connectionReuse: 0 }), 'helo-none'), 'localhost');
+    const set = await relay({ connectionReuse: 0, heloName: 'mx.ours.example', routing: { ownDomains: ['ours.example'] } });
+    assert.equal(await heloOf(set, 'helo-set'), 'mx.ours.example');
   });
 
   test('a connection to an onion MX is reused for the next transaction to the same domain', async () => {

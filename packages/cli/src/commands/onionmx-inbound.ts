@@ -3,8 +3,8 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import { loadConfig } from '../config.ts';
 import { numberOption, UsageError, flagOption, listOption, stringOption, type Command, type CommandContext, type OptionSpec } from '../command.ts';
 import { inboundConfigSchema, type InboundConfig } from '../../../onionmx/src/inbound-config.ts';
-import { startInbound } from '../../../onionmx/src/inbound.ts';
-import { createLogger } from '../../../onionmx/src/log.ts';
+import { startInbound, type InboundService } from '../../../onionmx/src/inbound.ts';
+import { createLogger, type Logger } from '../../../onionmx/src/log.ts';
 import { formatHostPort } from '../../../onionmx/src/host-port.ts';
 
 const numeric: Record<string, [string, string, string]> = {
@@ -82,6 +82,28 @@ export function loadInboundConfig(ctx: CommandContext): InboundConfig {
   return loadConfig(inboundConfigSchema, { file: stringOption(ctx, 'config'), section: 'inbound', overrides });
 }
 
+/**
+ * SIGHUP re-reads the configuration and applies `domains` (a set swap, safe mid-session); everything else binds
+ * sockets or shapes sessions already running, so it is only named as needing a restart. A bad file keeps the old
+ * domains: a reload must never leave the front accepting nothing, or everything.
+ */
+function reloadDomainsOnHup(ctx: CommandContext, config: InboundConfig, service: InboundService, logger: Logger): InboundService {
+  const onHup = () => {
+    let next: InboundConfig;
+    try {
+      next = loadInboundConfig(ctx);
+    } catch (err) {
+      logger.error({ err: (err as Error).message }, 'SIGHUP: configuration not reloaded, keeping the previous domains');
+      return;
+    }
+    service.setDomains(next.domains);
+    const restartFor = (Object.keys(next) as (keyof InboundConfig)[]).filter((k) => k !== 'domains' && JSON.stringify(next[k]) !== JSON.stringify(config[k]));
+    logger.info({ domains: next.domains, ...(restartFor.length ? { restartFor } : {}) }, 'SIGHUP: domains reloaded');
+  };
+  process.on('SIGHUP', onHup);
+  return { ...service, close: () => (process.off('SIGHUP', onHup), service.close()) };
+}
+
 export const command: Command = {
   path: ['onionmx', 'inbound'],
   summary: 'SMTP front of our onion MX: accepts mail for our domains only and forwards it to the internal MX',
@@ -107,6 +129,6 @@ export const command: Command = {
     }
     const registry = new Registry();
     collectDefaultMetrics({ register: registry });
-    return runService(ctx, logger, () => startInbound(config, { logger, registry }));
+    return runService(ctx, logger, async () => reloadDomainsOnHup(ctx, config, await startInbound(config, { logger, registry }), logger));
   },
 };

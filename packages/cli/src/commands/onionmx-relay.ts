@@ -3,6 +3,7 @@ import { Registry } from 'prom-client';
 import { flagOption, stringOption, type Command, type CommandContext, type OptionSpec } from '../command.ts';
 import { loadConfig } from '../config.ts';
 import { routingOptionsUnder, routingOverrides } from '../routing-flags.ts';
+import { sharedRoutingOverride } from '../shared-routing.ts';
 import { flagTableOptions, flagTableOverrides, type FlagTable } from '../flag-table.ts';
 import { relayConfigSchema, type RelayConfig } from '../../../onionmx/src/relay-config.ts';
 import { startRelay } from '../../../onionmx/src/relay.ts';
@@ -14,7 +15,7 @@ const relayFlags: FlagTable = {
   lmtp: ['lmtp', 'string', { arg: 'IP:PORT', description: 'LMTP listener for the MTA (loopback)', defaultText: 'none' }],
   smtp: ['smtp', 'string', { arg: 'IP:PORT', description: 'SMTP listener for the MTA (loopback)', defaultText: 'none' }],
   socks: ['socks', 'string', { arg: 'IP:PORT', description: "Tor's SocksPort", defaultText: '127.0.0.1:9050' }],
-  'helo-name': ['heloName', 'string', { arg: 'NAME', description: 'name sent in EHLO to onion MXs', defaultText: 'localhost' }],
+  'helo-name': ['heloName', 'string', { arg: 'NAME', description: 'name sent in EHLO to onion MXs', defaultText: 'first routing.ownDomains entry, else localhost' }],
   tls: ['tls', 'string', { arg: 'opportunistic|required|none', description: 'STARTTLS to the far side', defaultText: 'opportunistic' }],
   'max-connections': ['limits.maxConnections', 'number', { arg: 'N', description: 'simultaneous MTA connections', defaultText: '100' }],
   'max-per-destination': ['limits.maxPerDestination', 'number', { arg: 'N', description: 'simultaneous deliveries to one onion MX', defaultText: '10' }],
@@ -33,7 +34,7 @@ const relayFlags: FlagTable = {
 };
 
 const options: Record<string, OptionSpec> = {
-  config: { type: 'string', arg: 'FILE', description: 'YAML config file; relay settings are read from its --section' },
+  config: { type: 'string', arg: 'FILE', description: 'YAML config file; relay settings from its --section, routing from that section or else the top-level "routing" (shared with the router)' },
   section: { type: 'string', arg: 'KEY', description: 'key of the relay settings in --config', defaultText: 'relay' },
   'check-config': { type: 'boolean', description: 'validate the configuration and the maps, print the result, exit' },
   ...flagTableOptions(relayFlags),
@@ -41,8 +42,10 @@ const options: Record<string, OptionSpec> = {
 };
 
 export function loadRelayConfig(ctx: CommandContext): RelayConfig {
-  const overrides = flagTableOverrides(ctx, relayFlags, routingOverrides(ctx, 'routing.'));
-  return loadConfig(relayConfigSchema, { file: stringOption(ctx, 'config'), section: stringOption(ctx, 'section') ?? 'relay', overrides });
+  const file = stringOption(ctx, 'config');
+  const section = stringOption(ctx, 'section') ?? 'relay';
+  const overrides = { ...sharedRoutingOverride(file, section), ...flagTableOverrides(ctx, relayFlags, routingOverrides(ctx, 'routing.')) };
+  return loadConfig(relayConfigSchema, { file, section, overrides });
 }
 
 export const command: Command = {

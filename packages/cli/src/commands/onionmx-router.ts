@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { UsageError, flagOption, stringOption, type Command, type CommandContext, type OptionSpec } from '../command.ts';
 import { loadConfig, readConfigFile } from '../config.ts';
 import { routingOptionsUnder, routingOverrides } from '../routing-flags.ts';
+import { sharedRoutingOverride } from '../shared-routing.ts';
 import { flagTableOptions, flagTableOverrides, type FlagTable } from '../flag-table.ts';
 import { routerConfigSchema, type RouterConfig } from '../../../onionmx/src/router-config.ts';
 import { startRouter } from '../../../onionmx/src/router.ts';
@@ -37,7 +38,7 @@ const routerFlags: FlagTable = {
 };
 
 const options: Record<string, OptionSpec> = {
-  config: { type: 'string', arg: 'FILE', description: 'YAML config file; router settings are read from its --section' },
+  config: { type: 'string', arg: 'FILE', description: 'YAML config file; router settings from its --section, routing from that section or else the top-level "routing" (shared with the relay)' },
   section: { type: 'string', arg: 'KEY', description: 'key of the router settings in --config', defaultText: 'router' },
   'check-config': { type: 'boolean', description: 'validate the configuration and load the maps, print the result, exit' },
   reply: {
@@ -54,9 +55,9 @@ const postfixForms = new Set(['direct', 'relay']);
 const eximForms = new Set(['exim-route', 'exim-automap', 'relay']);
 
 export function loadRouterConfig(ctx: CommandContext): RouterConfig {
-  const overrides = flagTableOverrides(ctx, routerFlags, routingOverrides(ctx, 'routing.'));
   const file = stringOption(ctx, 'config');
   const section = stringOption(ctx, 'section') ?? 'router';
+  const overrides = { ...sharedRoutingOverride(file, section), ...flagTableOverrides(ctx, routerFlags, routingOverrides(ctx, 'routing.')) };
   const reply = stringOption(ctx, 'reply');
   if (reply !== undefined) {
     if (!postfixForms.has(reply) && !eximForms.has(reply)) throw new UsageError(`--reply must be direct, relay, exim-route or exim-automap, got "${reply}"`);
