@@ -69,9 +69,10 @@ for (const dialect of DIALECTS) {
       const dbUrl = await databaseUrlFor(dialect);
       const where = ['--data', join(dir, 'data'), ...(dbUrl ? ['--database-url', dbUrl] : []), ...FAST];
 
+      // A refused password is not a usage mistake: the reason alone, no usage text.
       const weak = await peergroup(['accounts', 'admin', 'create-user', 'root', ...where], { stdin: 'root1234\n' });
-      assert.equal(weak.code, 64, weak.stderr);
-      assert.match(weak.stderr, /password refused/);
+      assert.equal(weak.code, 1, weak.stderr);
+      assert.match(weak.stderr, /^peergroup accounts admin create-user: password refused: .+\n$/);
       const created = await peergroup(['accounts', 'admin', 'create-user', 'root', '--admin', ...where], { stdin: 'granite osprey lantern fig\n' });
       assert.equal(created.code, 0, created.stderr);
       assert.match(created.stdout, /^created root \([0-9a-f]{32}\)$/m);
@@ -86,7 +87,9 @@ for (const dialect of DIALECTS) {
       assert.equal(inv.code, 0, inv.stderr);
       const codes = [...inv.stdout.matchAll(/^(pgi_\S+)\s+expires /gm)].map((m) => m[1]!);
       assert.equal(codes.length, 2);
-      assert.equal((await peergroup(['accounts', 'admin', 'invite', 'nobody', ...where])).code, 64);
+      const nobody = await peergroup(['accounts', 'admin', 'invite', 'nobody', ...where]);
+      assert.equal(nobody.code, 1);
+      assert.equal(nobody.stderr, 'peergroup accounts admin invite: no user named "nobody"\n');
 
       const srv = await serve(['--listen', '127.0.0.1:0', '--metrics-listen', '127.0.0.1:0', ...where]);
       try {
@@ -157,6 +160,39 @@ describe('peergroup accounts configuration', () => {
     assert.equal(s.databaseUrl, 'postgres://acc:***@db.internal/accounts');
     assert.equal(s.listen, '127.0.0.1:8080');
     assert.ok(!r.stdout.includes('hunter2'));
+  });
+
+  test('admin commands without flags use the serve config ($PEERGROUP_CONFIG): create-user writes into its database', async () => {
+    const data = join(dir, 'served-data');
+    const cfg = join(dir, 'peergroup.yaml');
+    // A whole `peergroup serve` file: other sections, and `enabled`, which is serve's key and not an accounts setting.
+    writeFileSync(
+      cfg,
+      [
+        'metrics: { listen: 127.0.0.1:0 }',
+        'router: { enabled: false }',
+        'relay: { enabled: false }',
+        'accounts:',
+        '  enabled: true',
+        '  listen: 127.0.0.1:0',
+        `  dataDir: ${data}`,
+        '  trust: { pwhash: { opslimit: 1, memlimit: 8192 } }',
+        '',
+      ].join('\n'),
+    );
+    const env = { PEERGROUP_CONFIG: cfg };
+    assert.equal((await peergroup(['serve', '--check-config'], { env })).code, 0, 'serve reads the same file by default');
+    const settings = JSON.parse((await peergroup(['accounts', 'admin', 'settings'], { env })).stdout) as { configFile: string; dataDir: string; trust: { pwhash: { opslimit: number } } };
+    assert.deepEqual([settings.configFile, settings.dataDir, settings.trust.pwhash.opslimit], [cfg, data, 1]);
+
+    const created = await peergroup(['accounts', 'admin', 'create-user', 'ann'], { env, stdin: 'granite osprey lantern fig\n' });
+    assert.equal(created.code, 0, created.stderr);
+    // Without the file, an explicit --data on the same directory finds her: the user is in the served database.
+    const listed = await peergroup(['accounts', 'admin', 'list-users', '--json', '--data', data]);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.deepEqual((JSON.parse(listed.stdout) as { username: string }[]).map((u) => u.username), ['ann']);
+    const elsewhere = await peergroup(['accounts', 'admin', 'list-users', '--json', '--data', join(dir, 'other-data')]);
+    assert.deepEqual(JSON.parse(elsewhere.stdout), []);
   });
 
   test('a server secret readable by others is refused (exit 78)', async () => {

@@ -11,7 +11,7 @@ export const routingOptions: Record<string, OptionSpec> = {
     type: 'string',
     arg: 'native|yaml|postfix',
     description: 'format of the --map files',
-    defaultText: 'native',
+    defaultText: 'yaml for *.yml/*.yaml, else read from the file',
     configKey: 'maps[].format',
   },
   'strict-maps': { type: 'boolean', description: 'refuse to start or reload when a map has an invalid entry', configKey: 'strictMaps' },
@@ -69,7 +69,8 @@ export function routingOverrides(ctx: CommandContext, prefix = ''): Record<strin
   const maps = listOption(ctx, 'map');
   const format = stringOption(ctx, 'map-format');
   if (format !== undefined && !maps) throw new UsageError('--map-format applies to --map files; give at least one --map');
-  set('maps', maps?.map((path) => ({ path, format: format ?? 'native' })));
+  // Without --map-format each file's format is inferred when it is loaded, as for maps in a config file.
+  set('maps', maps?.map((path) => (format === undefined ? { path } : { path, format })));
   if (flagOption(ctx, 'strict-maps')) set('strictMaps', true);
   if (flagOption(ctx, 'no-watch-maps')) set('watchMaps', false);
   if (flagOption(ctx, 'no-srv')) set('srv', false);

@@ -7,7 +7,7 @@ export { parseOnionAddress, normaliseOnionAddress, isValidOnionAddress, onionFro
 export { queryDns, DnsError, type DnsResponse, type DnsQueryOptions, type DnsErrorKind } from './dns-client.ts';
 export { routingConfigSchema, routingConfig, systemResolvers, type RoutingConfig, type RoutingConfigInput } from './routing-config.ts';
 export { createRouteResolver, type RoutingResolver, type RouteResolverOptions } from './routing.ts';
-export { parseMap, type MapEntry, type MapRefusal, type ParsedMap } from './map-formats.ts';
+export { parseMap, inferMapFormat, type MapEntry, type MapRefusal, type ParsedMap } from './map-formats.ts';
 export { MapStore, MapLoadError, loadMaps } from './map-store.ts';
 export { SrvDiscovery, orderSrvRecords, classifySrvTargets, type SrvLookup } from './srv-discovery.ts';
 export { relayConfigSchema, type RelayConfig, type RelayConfigInput } from './relay-config.ts';

@@ -201,6 +201,38 @@ export function parseYamlMap(text: string, file: string): ParsedMap {
   return out;
 }
 
+/** How one significant line of a map file reads, or undefined when it could be more than one format. */
+function lineFormat(line: string): MapFormat | undefined {
+  // YAML: a key ending in ':' (`ONION:`, `ONION: [a, b]`), a list item, or a flow mapping.
+  if (/^\s*(- |-$|\{)/.test(line)) return 'yaml';
+  const fields = line.trim().split(/\s+/);
+  if (fields[0]!.endsWith(':')) return 'yaml';
+  if (fields.length === 1) return undefined;
+  // The second field tells native `ONION[:PORT]` from Postfix `transport:nexthop`: a transport name (a master.cf
+  // service, possibly empty) has no dots or brackets, an onion host always has a dot.
+  const colon = fields[1]!.indexOf(':');
+  if (colon >= 0 && /^[\w-]*$/.test(fields[1]!.slice(0, colon))) return 'postfix';
+  return fields[0]!.startsWith('.') ? undefined : 'native';
+}
+
+/**
+ * The format of a map whose format was not configured: `.yml`/`.yaml` is the community YAML format; otherwise the
+ * file's lines decide when they all read the same way. Anything mixed or empty stays native, the documented default,
+ * so its parser names the lines it cannot read.
+ */
+export function inferMapFormat(file: string, raw: string): MapFormat {
+  if (/\.ya?ml$/i.test(file)) return 'yaml';
+  const seen = new Set<MapFormat>();
+  for (const rawLine of raw.replace(/^\uFEFF/, '').split(/\r?\n/)) {
+    if (/^\s*(#|$)/.test(rawLine) || rawLine.trim() === '---') continue;
+    // Postfix continuation lines start with white space and belong to the line above.
+    if (/^\s/.test(rawLine) && !/^\s*- /.test(rawLine)) continue;
+    const f = lineFormat(stripComment(rawLine));
+    if (f) seen.add(f);
+  }
+  return seen.size === 1 ? [...seen][0]! : 'native';
+}
+
 export function parseMap(raw: string, format: MapFormat, file: string): ParsedMap {
   // Editors on some systems start UTF-8 files with a byte-order mark; it is not part of the first domain.
   const text = raw.replace(/^\uFEFF/, '');

@@ -3,13 +3,14 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import type { Logger } from './log.ts';
 import { silentLogger } from './log.ts';
-import { parseMap, type ParsedMap } from './map-formats.ts';
+import { inferMapFormat, parseMap, type ParsedMap } from './map-formats.ts';
 import { OnionMap } from './onion-map.ts';
 import type { MapFormat } from './routing-config.ts';
 
 export interface MapSource {
   path: string;
-  format: MapFormat;
+  /** Absent: inferred from the file name and content (inferMapFormat), the same for every command and config. */
+  format?: MapFormat | undefined;
 }
 
 /** Map files could not be loaded (unreadable file, or invalid entries under strictMaps). */
@@ -31,7 +32,7 @@ export async function loadMapFile(source: MapSource): Promise<ParsedMap> {
   } catch (err) {
     throw new MapLoadError(`${source.path}: cannot read map: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-  return parseMap(text, source.format, source.path);
+  return parseMap(text, source.format ?? inferMapFormat(source.path, text), source.path);
 }
 
 export async function loadMaps(sources: MapSource[], strict: boolean): Promise<OnionMap> {

@@ -35,7 +35,8 @@ export type MapFormat = z.infer<typeof mapFormatSchema>;
 export const mapSourceSchema = z
   .object({
     path: z.string().min(1, 'must name a file'),
-    format: mapFormatSchema.default('native'),
+    /** Absent: yaml for *.yml/*.yaml, else read from the file's lines (native when they do not agree). */
+    format: mapFormatSchema.optional(),
   })
   .strict();
 

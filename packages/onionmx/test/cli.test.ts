@@ -18,8 +18,12 @@ import { newOnion } from './support/onions.ts';
 const bin = fileURLToPath(new URL('../../cli/bin/peergroup.js', import.meta.url));
 
 function peergroup(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return peergroupWith({ PEERGROUP_LOG_LEVEL: 'error' }, ...args);
+}
+
+function peergroupWith(env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PEERGROUP_LOG_LEVEL: 'error' } });
+    const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PEERGROUP_LOG_FORMAT: '', ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
@@ -107,6 +111,39 @@ describe('peergroup onionmx route (real command, real nsd/unbound)', () => {
   });
 });
 
+describe('peergroup onionmx route --map community.yml (format inferred, logs for people)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pg-cli-route-yml-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const map = join(dir, 'community.yml');
+  writeFileSync(map, `${A}:\n  - riseup.example\nexpyuzz4wqqyqhjn.onion:\n  - old.example\n`);
+  // No DNS: a map miss would be tempfail (75), so exit 0 proves the answer came from the YAML map.
+  const args = ['onionmx', 'route', '--map', map, 'user@riseup.example', '--no-srv'];
+
+  it('reads the .yml map as community YAML without --map-format and answers from it', async () => {
+    const r = await peergroupWith({}, ...args, '--json');
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual([(JSON.parse(r.stdout) as { source: string }).source, (JSON.parse(r.stdout) as { host: string }).host], ['map', A]);
+  });
+
+  it('PEERGROUP_LOG_FORMAT=human says what was skipped in a sentence naming file and line', async () => {
+    const r = await peergroupWith({ PEERGROUP_LOG_FORMAT: 'human' }, ...args);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr.split('\n').length, 2, r.stderr);
+    assert.ok(r.stderr.startsWith(`warning: ${map}:3: map entry skipped: "expyuzz4wqqyqhjn.onion" is a 16-character v2 onion address;`), r.stderr);
+    assert.ok(r.stderr.endsWith(' (onion expyuzz4wqqyqhjn.onion)\n'), r.stderr);
+  });
+
+  it('stderr that is not a terminal keeps pino JSON lines, as do --json and PEERGROUP_LOG_FORMAT=json', async () => {
+    for (const [env, extra] of [[{}, []], [{ PEERGROUP_LOG_FORMAT: 'human' }, ['--json']], [{ PEERGROUP_LOG_FORMAT: 'json' }, []]] as const) {
+      const r = await peergroupWith(env, ...args, ...extra);
+      assert.equal(r.code, 0, r.stderr);
+      const lines = r.stderr.trim().split('\n').map((l) => JSON.parse(l) as { level: number; file: string; line: number; msg: string });
+      assert.deepEqual(lines.map((l) => [l.level, l.file, l.line]), [[40, map, 3]]);
+      assert.match(lines[0]!.msg, /^map entry skipped: /);
+    }
+  });
+});
+
 describe('peergroup onionmx map check (real command)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'pg-cli-map-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
@@ -136,8 +173,8 @@ describe('peergroup onionmx map check (real command)', () => {
     writeFileSync(postfix, `a.example smtptor:[${A}]\nb.example smtptor:[${B}]:2525\n`);
     const [y, p, wrong] = await Promise.all([
       peergroup('onionmx', 'map', 'check', yaml),
-      peergroup('onionmx', 'map', 'check', postfix, '--format', 'postfix'),
-      peergroup('onionmx', 'map', 'check', postfix, '--format', 'native', '--json'),
+      peergroup('onionmx', 'map', 'check', postfix),
+      peergroup('onionmx', 'map', 'check', postfix, '--map-format', 'native', '--json'),
     ]);
     assert.equal(y.code, 0, y.stdout + y.stderr);
     assert.match(y.stdout, /accepted\s+a\.example\s+\S+:25/);
@@ -149,11 +186,22 @@ describe('peergroup onionmx map check (real command)', () => {
     assert.deepEqual((JSON.parse(wrong.stdout) as { refused: { line: number }[] }).refused.map((x) => x.line), [1, 2]);
   });
 
-  it('a missing file exits 1 with the reason; a bad --format is a usage error', async () => {
-    const [missing, badFormat] = await Promise.all([peergroup('onionmx', 'map', 'check', join(dir, 'nope.map')), peergroup('onionmx', 'map', 'check', 'x', '--format', 'csv')]);
+  it('--format is the older name of --map-format: it still overrides the inferred format', async () => {
+    const yamlInMap = join(dir, 'community.map');
+    writeFileSync(yamlInMap, `${A}:\n  - a.example\n`);
+    const [inferred, forced] = await Promise.all([peergroup('onionmx', 'map', 'check', yamlInMap), peergroup('onionmx', 'map', 'check', yamlInMap, '--format', 'native')]);
+    assert.equal(inferred.code, 0, inferred.stdout);
+    assert.match(inferred.stdout, /\(yaml\): 1 accepted, 0 refused/);
+    assert.equal(forced.code, 1);
+    assert.match(forced.stdout, /\(native\): 0 accepted, 2 refused/);
+  });
+
+  it('a missing file exits 1 with the reason; a bad --map-format is a usage error', async () => {
+    const [missing, badFormat] = await Promise.all([peergroup('onionmx', 'map', 'check', join(dir, 'nope.map')), peergroup('onionmx', 'map', 'check', 'x', '--map-format', 'csv')]);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /ENOENT/);
     assert.equal(badFormat.code, 64);
+    assert.match(badFormat.stderr, /--map-format must be native, yaml or postfix/);
   });
 
   it('both commands are listed in help', async () => {

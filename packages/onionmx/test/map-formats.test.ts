@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseMap, parseNativeMap, parsePostfixMap, parseYamlMap } from '../src/map-formats.ts';
+import { inferMapFormat, parseMap, parseNativeMap, parsePostfixMap, parseYamlMap } from '../src/map-formats.ts';
 import { OnionMap } from '../src/onion-map.ts';
 import { corruptOnion, newOnion } from './support/onions.ts';
 
@@ -161,5 +161,31 @@ describe('OnionMap (merged maps)', () => {
     assert.equal(map.refused[0]!.line, 1);
     assert.match(map.refused[0]!.reason, /already mapped to .* at one:1/);
     assert.equal(map.size, 4);
+  });
+});
+
+describe('map format inference (a map configured without a format)', () => {
+  it('*.yml and *.yaml are the community YAML format whatever they hold', () => {
+    assert.equal(inferMapFormat('/etc/peergroup/community.yml', `${A}:\n  - a.example\n`), 'yaml');
+    assert.equal(inferMapFormat('PEERS.YAML', `a.example ${A}\n`), 'yaml');
+  });
+
+  it('otherwise the lines decide: native ONION[:PORT] (bare or bracketed), Postfix transport:nexthop, YAML keys', () => {
+    assert.equal(inferMapFormat('peers.map', `# peers\na.example ${A}\nb.example ${B}:2525\n*.c.example [${A}]:26\n`), 'native');
+    assert.equal(inferMapFormat('transport', `a.example smtptor:[${A}]\n.sub.example smtptor:${B}:2525\ncont.example\n    smtptor:[${A}]\n`), 'postfix');
+    assert.equal(inferMapFormat('transport', `a.example :[${A}]\n`), 'postfix', 'an empty transport name is still Postfix');
+    assert.equal(inferMapFormat('peers.txt', `\uFEFF---\n${A}:\n  - a.example\n"${B}": [b.example]\n`), 'yaml');
+    assert.equal(inferMapFormat('peers.txt', `- a.example\n`), 'yaml');
+  });
+
+  it('mixed or empty files stay native, the documented default, so the parser names the lines it cannot read', () => {
+    assert.equal(inferMapFormat('mixed.map', `a.example ${A}\nb.example smtptor:[${B}]\n`), 'native');
+    assert.equal(inferMapFormat('empty.map', '# nothing yet\n\n'), 'native');
+    assert.equal(inferMapFormat('lonely.map', 'lonely.example\n'), 'native');
+  });
+
+  it('an inferred format parses the file without refusals', () => {
+    const text = `${A}:\n  - a.example\n  - b.example\n`;
+    assert.deepEqual(parseMap(text, inferMapFormat('community.map', text), 'community.map').refused, []);
   });
 });

@@ -4,7 +4,7 @@ import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { MapLoadError, MapStore } from '../src/map-store.ts';
+import { MapLoadError, MapStore, loadMaps } from '../src/map-store.ts';
 import { createRouteResolver } from '../src/routing.ts';
 import { routingConfig } from '../src/routing-config.ts';
 import { newOnion } from './support/onions.ts';
@@ -59,6 +59,22 @@ describe('MapStore', () => {
     } finally {
       store.close();
     }
+  });
+
+  it('maps configured without a format (config key or --map) are read in their inferred format', async () => {
+    const yml = file('community.yml', `${A}:\n  - yaml.example\n`);
+    const transport = file('transport', `postfix.example smtptor:[${B}]:2525\n`);
+    const native = file('plain.map', `native.example ${B}\n`);
+    // Through the routing schema, as `maps: [{ path }]` in a config file arrives.
+    const { maps } = routingConfig({ maps: [{ path: yml }, { path: transport }, { path: native }, { path: yml, format: 'native' }] });
+    assert.equal(maps[0]!.format, undefined);
+    const map = await loadMaps(maps.slice(0, 3), true);
+    assert.deepEqual(
+      ['yaml.example', 'postfix.example', 'native.example'].map((d) => [map.lookup(d)?.onion, map.lookup(d)?.port]),
+      [[A, 25], [B, 2525], [B, 25]],
+    );
+    // An explicit format still wins: the YAML file read as native refuses its lines.
+    await assert.rejects(loadMaps([maps[3]!], true), MapLoadError);
   });
 
   it('refuses to open under strictMaps, naming file and line, and on an unreadable file', async () => {

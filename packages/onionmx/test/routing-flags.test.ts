@@ -54,6 +54,8 @@ describe('shared routing flags', () => {
       'routing.srvCheck': true,
     });
     assert.deepEqual(routingOverrides(ctx([])), {});
+    // Without --map-format no format is set, so each file's format is inferred when it is loaded.
+    assert.deepEqual(routingOverrides(ctx(['--map', 'community.yml', '--map', 'peers.map'])), { maps: [{ path: 'community.yml' }, { path: 'peers.map' }] });
   });
 
   it('flags override the file and go through the schema; bad values name the key', () => {

@@ -1,18 +1,18 @@
 import { readFile } from 'node:fs/promises';
 import { ConfigError } from '../config.ts';
 import { UsageError, flagOption, stringOption, type Command, type CommandContext, type OptionSpec } from '../command.ts';
-import { accountsConfigOptions, loadAccountsConfig } from './accounts-serve.ts';
+import { accountsConfigFile, accountsConfigOptions, loadAccountsConfig } from './accounts-serve.ts';
 import { openAccountsContext, type AccountsContext } from '../../../accounts/src/context.ts';
 import { checkPasswordStrength } from '../../../accounts/src/password-strength.ts';
 import { TrustError } from '../../../trust/src/errors.ts';
-import { createLogger } from '../../../onionmx/src/log.ts';
+import { terminalLogger } from '../terminal-log.ts';
 
 /** Opens the same database, secret and trust settings as `accounts serve` would with the same flags/config. */
 async function withContext<T>(ctx: CommandContext, fn: (a: AccountsContext) => Promise<T>): Promise<T> {
   const config = loadAccountsConfig(ctx);
   let a: AccountsContext;
   try {
-    a = await openAccountsContext(config, { logger: createLogger('accounts-admin', process.env.PEERGROUP_LOG_LEVEL ?? 'warn') });
+    a = await openAccountsContext(config, { logger: terminalLogger(ctx, 'accounts-admin') });
   } catch (err) {
     if (/^secretFile /.test((err as Error).message)) throw new ConfigError((err as Error).message);
     throw err;
@@ -24,9 +24,17 @@ async function withContext<T>(ctx: CommandContext, fn: (a: AccountsContext) => P
   }
 }
 
+/**
+ * The command was used correctly but the request was turned down (a weak password, a taken or unknown name): the
+ * operator needs the reason, not the usage text. Exit status 1.
+ */
+class Refusal extends Error {
+  override name = 'Refusal';
+}
+
 async function userIdOf(a: AccountsContext, username: string): Promise<string> {
   const u = await a.store.getUserByName(username);
-  if (!u) throw new UsageError(`no user named "${username}"`);
+  if (!u) throw new Refusal(`no user named "${username}"`);
   return u.userId;
 }
 
@@ -55,9 +63,21 @@ function admin(name: string, summary: string, usage: string | undefined, extra: 
     path: ['accounts', 'admin', name],
     summary,
     ...(usage ? { usage } : {}),
-    ...(details ? { details } : {}),
+    details: [
+      ...(details ? [details] : []),
+      'Reads the accounts section of the config file peergroup serve reads, so it acts on the database the service uses.',
+      'Exit status: 0 done, 1 refused (weak password, name taken, no such user), 64 usage, 78 configuration.',
+    ].join('\n'),
     options: { ...extra, ...common },
-    run,
+    async run(ctx) {
+      try {
+        return await run(ctx);
+      } catch (err) {
+        if (!(err instanceof Refusal)) throw err;
+        ctx.stderr.write(`peergroup accounts admin ${name}: ${err.message}\n`);
+        return 1;
+      }
+    },
   };
 }
 
@@ -74,7 +94,7 @@ export const commands: Command[] = [
       const username = onePositional(ctx, 'USERNAME');
       const password = await readPassword(ctx);
       const report = checkPasswordStrength(password, username);
-      if (!report.ok) throw new UsageError(`password refused: ${report.problems.join(' ')}`);
+      if (!report.ok) throw new Refusal(`password refused: ${report.problems.join(' ')}`);
       return withContext(ctx, async (a) => {
         try {
           const u = await a.store.createUser(username, password, { admin: flagOption(ctx, 'admin') });
@@ -82,10 +102,7 @@ export const commands: Command[] = [
           ctx.stdout.write(`created ${u.username} (${u.userId})\n`);
           return 0;
         } catch (err) {
-          if (err instanceof TrustError && ['username-taken', 'invalid-username', 'invalid-password'].includes(err.code)) {
-            ctx.stderr.write(`peergroup accounts admin create-user: ${err.message}\n`);
-            return 1;
-          }
+          if (err instanceof TrustError && ['username-taken', 'invalid-username', 'invalid-password'].includes(err.code)) throw new Refusal(err.message);
           throw err;
         }
       });
@@ -176,6 +193,7 @@ export const commands: Command[] = [
   admin('settings', 'Show the effective operator settings (config file + flags + defaults) and the database in use', undefined, {}, async (ctx) => {
     const config = loadAccountsConfig(ctx);
     const shown = {
+      configFile: accountsConfigFile(ctx) ?? '(none: embedded default)',
       ...config,
       listen: `${config.listen.host}:${config.listen.port}`,
       databaseUrl: config.databaseUrl ? config.databaseUrl.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@') : undefined,

@@ -1,5 +1,6 @@
 import { untilStopped } from '../run-service.ts';
-import { ConfigError, loadConfig } from '../config.ts';
+import { ConfigError, readConfigFile, setDotted, validateConfig } from '../config.ts';
+import { configFileFor, configFileHelp } from '../config-file.ts';
 import { stringOption, type Command, type CommandContext, type OptionSpec } from '../command.ts';
 import { accountsConfigSchema, type AccountsConfig } from '../../../accounts/src/config.ts';
 import { startAccounts } from '../../../accounts/src/service.ts';
@@ -55,7 +56,7 @@ for (const action of ['login', 'signup', 'reset'] as const) {
 }
 
 export const accountsConfigOptions: Record<string, OptionSpec> = {
-  config: { type: 'string', arg: 'FILE', description: 'YAML config file; accounts settings are read from its --section' },
+  config: { type: 'string', arg: 'FILE', description: `YAML config file, the one peergroup serve reads; accounts settings are read from its --section (${configFileHelp})` },
   section: { type: 'string', arg: 'KEY', description: 'top-level key of the accounts settings in --config', defaultText: 'accounts' },
   ...Object.fromEntries(
     Object.entries(SETTINGS).map(([name, s]) => [
@@ -71,7 +72,10 @@ export const accountsConfigOptions: Record<string, OptionSpec> = {
   ),
 };
 
-/** Config file section + DATABASE_URL from the environment + flags (in rising precedence), validated once. */
+/**
+ * Config file section + DATABASE_URL from the environment + flags (in rising precedence), validated once. The file
+ * is the one `peergroup serve` reads (configFileFor), so admin commands without flags act on the served database.
+ */
 export function loadAccountsConfig(ctx: CommandContext, env: NodeJS.ProcessEnv = process.env): AccountsConfig {
   const overrides: Record<string, unknown> = {};
   for (const [name, s] of Object.entries(SETTINGS)) {
@@ -83,12 +87,23 @@ export function loadAccountsConfig(ctx: CommandContext, env: NodeJS.ProcessEnv =
     else overrides[s.key] = v;
   }
   const section = stringOption(ctx, 'section') ?? 'accounts';
-  const file = stringOption(ctx, 'config');
-  const cfg = loadConfig(accountsConfigSchema, { file, section, overrides });
-  if (cfg.databaseUrl === undefined && env.DATABASE_URL) {
-    return loadConfig(accountsConfigSchema, { file, section, overrides: { ...overrides, databaseUrl: env.DATABASE_URL } });
+  const file = configFileFor(stringOption(ctx, 'config'), env);
+  let raw: Record<string, unknown> = {};
+  if (file) {
+    const node = readConfigFile(file)[section];
+    if (node !== undefined && (typeof node !== 'object' || node === null || Array.isArray(node))) throw new ConfigError(`${file}: ${section}: must be a mapping`);
+    // `enabled` says whether `peergroup serve` runs the section; it is not an accounts setting.
+    const { enabled: _enabled, ...rest } = structuredClone((node as Record<string, unknown> | undefined) ?? {});
+    raw = rest;
   }
-  return cfg;
+  if (overrides.databaseUrl === undefined && raw.databaseUrl === undefined && env.DATABASE_URL) overrides.databaseUrl = env.DATABASE_URL;
+  for (const [key, value] of Object.entries(overrides)) setDotted(raw, key, value);
+  return validateConfig(accountsConfigSchema, raw, file ?? 'command line', file ? section : '');
+}
+
+/** The config file loadAccountsConfig reads, for `accounts admin settings`; undefined is the embedded default. */
+export function accountsConfigFile(ctx: CommandContext, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return configFileFor(stringOption(ctx, 'config'), env);
 }
 
 export const command: Command = {

@@ -1,16 +1,16 @@
 import { readFile } from 'node:fs/promises';
-import { UsageError, flagOption, stringOption, type Command } from '../command.ts';
-import { parseMap } from '../../../onionmx/src/map-formats.ts';
+import { UsageError, flagOption, stringOption, type Command, type CommandContext } from '../command.ts';
+import { inferMapFormat, parseMap } from '../../../onionmx/src/map-formats.ts';
 import { OnionMap } from '../../../onionmx/src/onion-map.ts';
 import { mapFormatSchema, type MapFormat } from '../../../onionmx/src/routing-config.ts';
 
-function formatFor(file: string, given: string | undefined): MapFormat {
-  if (given !== undefined) {
-    const f = mapFormatSchema.safeParse(given);
-    if (!f.success) throw new UsageError(`--format must be native, yaml or postfix, got "${given}"`);
-    return f.data;
-  }
-  return /\.ya?ml$/i.test(file) ? 'yaml' : 'native';
+/** `--map-format`, or its older name `--format`; undefined means inferred, as everywhere else maps are loaded. */
+function givenFormat(ctx: CommandContext): MapFormat | undefined {
+  const given = stringOption(ctx, 'map-format') ?? stringOption(ctx, 'format');
+  if (given === undefined) return undefined;
+  const f = mapFormatSchema.safeParse(given);
+  if (!f.success) throw new UsageError(`--map-format must be native, yaml or postfix, got "${given}"`);
+  return f.data;
 }
 
 export const command: Command = {
@@ -23,19 +23,20 @@ export const command: Command = {
     'Exit status: 0 when nothing was refused, 1 otherwise (including an unreadable file).',
   ].join('\n'),
   options: {
-    format: {
+    'map-format': {
       type: 'string',
       arg: 'native|yaml|postfix',
       description: 'map format',
-      defaultText: 'yaml for *.yml/*.yaml, else native',
+      defaultText: 'yaml for *.yml/*.yaml, else read from the file',
       configKey: 'maps[].format',
     },
+    format: { type: 'string', arg: 'native|yaml|postfix', description: 'older name of --map-format' },
     json: { type: 'boolean', description: 'print {"accepted":[...],"refused":[...]} as JSON' },
   },
   async run(ctx) {
     if (ctx.positionals.length !== 1) throw new UsageError('give exactly one map FILE');
     const file = ctx.positionals[0]!;
-    const format = formatFor(file, stringOption(ctx, 'format'));
+    const given = givenFormat(ctx);
     const json = flagOption(ctx, 'json');
     let text: string;
     try {
@@ -47,6 +48,7 @@ export const command: Command = {
       return 1;
     }
     // OnionMap also refuses a domain mapped twice to different onions, which a parser alone cannot see.
+    const format = given ?? inferMapFormat(file, text);
     const map = new OnionMap([parseMap(text, format, file)]);
     const accepted = [...map.entries].sort((a, b) => a.line - b.line);
     const refused = [...map.refused].sort((a, b) => a.line - b.line);

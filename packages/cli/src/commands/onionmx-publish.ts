@@ -2,7 +2,7 @@ import { loadConfig } from '../config.ts';
 import { numberOption, UsageError, flagOption, listOption, stringOption, type Command } from '../command.ts';
 import { publishConfigSchema, readHiddenServiceHostname, torrcLines, srvRecordLine, verifyPublished, formatFindings, PublishError } from '../../../onionmx/src/publish.ts';
 import { SrvDiscovery } from '../../../onionmx/src/srv-discovery.ts';
-import { createLogger } from '../../../onionmx/src/log.ts';
+import { terminalLogger } from '../terminal-log.ts';
 
 export const EXIT_OK = 0;
 export const EXIT_PROBLEMS = 1;
@@ -72,7 +72,7 @@ export const command: Command = {
       maxTtl: 0,
       negativeTtl: 0,
       maxEntries: 100,
-      logger: createLogger('onionmx-publish', process.env.PEERGROUP_LOG_LEVEL ?? 'warn'),
+      logger: terminalLogger(ctx, 'onionmx-publish'),
     });
     const findings = await verifyPublished(onion, config, (d) => srv.lookup(d));
     ctx.stdout.write('\n# verify\n' + formatFindings(findings));

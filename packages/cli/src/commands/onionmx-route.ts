@@ -5,7 +5,7 @@ import { routingOptions, routingOverrides } from '../routing-flags.ts';
 import { routingConfigSchema, type RoutingConfig } from '../../../onionmx/src/routing-config.ts';
 import { createRouteResolver } from '../../../onionmx/src/routing.ts';
 import { MapLoadError } from '../../../onionmx/src/map-store.ts';
-import { createLogger } from '../../../onionmx/src/log.ts';
+import { terminalLogger } from '../terminal-log.ts';
 import type { RouteDecision } from '../../../onionmx/src/route-decision.ts';
 
 export const EXIT_ONION = 0;
@@ -71,7 +71,7 @@ export const command: Command = {
   async run(ctx) {
     if (ctx.positionals.length !== 1) throw new UsageError('give exactly one recipient address or domain');
     const config = { ...loadRoutingConfig(ctx), watchMaps: false };
-    const logger = createLogger('onionmx-route', process.env.PEERGROUP_LOG_LEVEL ?? 'warn');
+    const logger = terminalLogger(ctx, 'onionmx-route');
     let resolver;
     try {
       resolver = await createRouteResolver(config, { logger, sighup: false });

@@ -3,6 +3,7 @@ import { Registry } from 'prom-client';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { flagOption, listOption, stringOption, UsageError, type Command, type OptionSpec } from '../command.ts';
+import { configFileFor, configFileHelp } from '../config-file.ts';
 import { checkConfig, ConfigError, readConfigFile, setDotted, validateConfig, type ConfigProblem } from '../config.ts';
 import {
   createLogger,
@@ -66,7 +67,7 @@ const topLevelSchema = z
   .strict();
 
 const options: Record<string, OptionSpec> = {
-  config: { type: 'string', arg: 'FILE', description: 'YAML config file with sections routing, router, relay, inbound, accounts' },
+  config: { type: 'string', arg: 'FILE', description: `YAML config file with sections routing, router, relay, inbound, accounts (${configFileHelp})` },
   set: {
     type: 'string',
     multiple: true,
@@ -167,7 +168,8 @@ export const command: Command = {
   path: ['serve'],
   summary: 'Run every service (router, relay, inbound, accounts) from one config file — or the embedded default',
   details: [
-    'Without --config this runs the embedded default: router (tcp_table 127.0.0.1:23000, socketmap :23001,',
+    'Config file: --config, else $PEERGROUP_CONFIG, else /etc/peergroup/peergroup.yaml if it exists (accounts admin reads the same).',
+    'Without one this runs the embedded default: router (tcp_table 127.0.0.1:23000, socketmap :23001,',
     'Exim readsocket :23002, answering with the relay), relay (LMTP 127.0.0.1:10024, SMTP :10025, Tor at',
     '127.0.0.1:9050), accounts (http://127.0.0.1:8080, SQLite under ./data), metrics at 127.0.0.1:9464.',
     'The inbound front runs once the config has an "inbound" section (it needs mx and domains).',
@@ -175,7 +177,7 @@ export const command: Command = {
   ].join('\n'),
   options,
   async run(ctx) {
-    const file = stringOption(ctx, 'config');
+    const file = configFileFor(stringOption(ctx, 'config'));
     const raw: Record<string, unknown> = file ? readConfigFile(file) : {};
     for (const assignment of listOption(ctx, 'set') ?? []) {
       const eq = assignment.indexOf('=');
