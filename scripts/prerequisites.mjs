@@ -27,7 +27,7 @@ export const prerequisites = [
     paths: (env) => [env.PEERGROUP_TOR ?? 'tor', 'tor-gencert'],
     package: 'tor',
     install: 'apt',
-    neededBy: ['packages/onionmx/src/dev/tornet.ts'],
+    neededBy: ['packages/tornet/src/tornet.ts'],
   },
   {
     name: 'torsocks library',
@@ -110,8 +110,25 @@ export function requirePrerequisite(name, env = process.env) {
 }
 
 // Static and dynamic imports with a string specifier, and `new URL('./x.ts', import.meta.url)`: a module a test
-// runs in a child process (tornet-cleanup's script imports dev/tornet.ts that way).
+// runs in a child process (tornet-cleanup's script imports tornet.ts that way).
 const importRe = /(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+|\bnew URL\(\s*(?=['"]\.[^'"]*\.[mc]?ts['"]))['"]([^'"]+)['"]/gm;
+
+let workspaces;
+/** The file a `@peergroup/name[/sub]` specifier resolves to, through that workspace's declared exports. */
+function workspaceEntry(spec) {
+  if (!workspaces) {
+    workspaces = new Map();
+    for (const dir of JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).workspaces) {
+      const pkg = JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8'));
+      workspaces.set(pkg.name, { dir, exports: pkg.exports ?? {} });
+    }
+  }
+  const [scope, name, ...rest] = spec.split('/');
+  const ws = workspaces.get(`${scope}/${name}`);
+  const target = ws?.exports[rest.length ? `./${rest.join('/')}` : '.'];
+  const file = typeof target === 'string' ? target : target?.source ?? target?.default;
+  return ws && file ? join(root, ws.dir, file) : undefined;
+}
 
 /** Repository-relative paths (and bare package names) of every module `file` imports, directly or not. */
 export function importClosure(file) {
@@ -122,7 +139,10 @@ export function importClosure(file) {
     seen.add(rel);
     for (const [, spec] of readFileSync(abs, 'utf8').matchAll(importRe)) {
       if (spec.startsWith('.')) visit(resolve(dirname(abs), spec));
-      else if (!spec.startsWith('node:')) seen.add(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]);
+      else if (spec.startsWith('@peergroup/')) {
+        const entry = workspaceEntry(spec);
+        if (entry) visit(entry);
+      } else if (!spec.startsWith('node:')) seen.add(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]);
     }
   };
   visit(resolve(root, file));

@@ -62,7 +62,7 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 const usesTornet = files.some((f) => /support\/tornet(\.ts)?['"]/.test(readFileSync(join(root, f), 'utf8')));
 if (usesTornet && !env.PEERGROUP_TORNET_STATE && env.PEERGROUP_TORNET !== 'per-file') {
   const { tsImport } = await import('tsx/esm/api');
-  const { startTornet, writeTornetState } = await tsImport('../packages/onionmx/src/dev/tornet.ts', import.meta.url);
+  const { startTornet, writeTornetState } = await tsImport('../packages/tornet/src/tornet.ts', import.meta.url);
   const started = Date.now();
   const verbose = env.PEERGROUP_TORNET_VERBOSE === '1';
   process.stderr.write('# starting the shared Tor network...\n');

@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import sodium from 'sodium-native';
 import { fileURLToPath } from 'node:url';
-import { accountsConfigSchema, openAccountsContext } from '../../packages/accounts/src/index.ts';
-import { silentLogger } from '../../packages/onionmx/src/log.ts';
-import { createDatabase, startPostgres, type RunningPostgres } from '../../test/support/postgres.ts';
+import { accountsConfigSchema, openAccountsContext } from '@peergroup/accounts';
+import { silentLogger } from '@peergroup/service';
+import { createDatabase, startPostgres, type RunningPostgres } from '@peergroup/test-support/postgres';
 
 const { values: args } = parseArgs({
   options: {

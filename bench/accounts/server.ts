@@ -1,8 +1,8 @@
 // The accounts service in its own process for the benchmark, so the load generator does not share its event loop.
 // argv[2]: JSON accounts config. Prints "READY <url> <metrics host:port>" and runs until SIGTERM.
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { startAccountsFrom } from '../../packages/accounts/src/index.ts';
-import { silentLogger } from '../../packages/onionmx/src/log.ts';
+import { startAccountsFrom } from '@peergroup/accounts';
+import { silentLogger } from '@peergroup/service';
 
 const registry = new Registry();
 // Includes nodejs_eventloop_lag_p50/p99_seconds, whose histogram restarts at every scrape.

@@ -3,9 +3,9 @@
 //   node --import tsx bench/mta-harness/run.ts [--runs 5]
 import { parseArgs } from 'node:util';
 import { loadavg } from 'node:os';
-import { startPostfix } from '../../test/support/postfix.ts';
-import { startExim, eximConfig } from '../../test/support/exim.ts';
-import { startSmtpSink } from '../../test/support/smtp-sink.ts';
+import { startPostfix } from '@peergroup/test-support/postfix';
+import { startExim, eximConfig } from '@peergroup/test-support/exim';
+import { startSmtpSink } from '@peergroup/test-support/smtp-sink';
 
 const { values: args } = parseArgs({ options: { runs: { type: 'string', default: '5' } } });
 const RUNS = Number(args.runs);

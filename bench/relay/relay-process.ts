@@ -3,9 +3,9 @@
  * target is dialled straight to the sink given on the command line (the relay itself is what is measured).
  * argv: <sink port> <map file>; prints "lmtp PORT smtp PORT" when listening.
  */
-import { directDialer } from '../../packages/onionmx/src/onion-dialer.ts';
-import { relayConfigSchema } from '../../packages/onionmx/src/relay-config.ts';
-import { startRelay } from '../../packages/onionmx/src/relay.ts';
+import { directDialer } from '@peergroup/onionmx';
+import { relayConfigSchema } from '@peergroup/onionmx';
+import { startRelay } from '@peergroup/onionmx';
 
 const [sinkPort, mapFile] = process.argv.slice(2);
 const config = relayConfigSchema.parse({

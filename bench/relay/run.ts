@@ -16,7 +16,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { onionFromPublicKey } from '../../packages/onionmx/src/onion-address.ts';
+import { onionFromPublicKey } from '@peergroup/onionmx';
 import { smtpBenchArgs } from '../support/args.ts';
 import { sendConcurrently, startDiscardingMx, throughput as measureThroughput } from '../support/smtp-client.ts';
 import { median, mb, peakRssDuring } from '../support/stats.ts';

@@ -100,8 +100,8 @@ async function main(): Promise<void> {
   const { values } = parseArgs({ options: { seconds: { type: 'string', default: '3' }, connections: { type: 'string', default: '1,16,64' } } });
   const seconds = Number(values.seconds);
   const connSets = values.connections!.split(',').map(Number);
-  const { startAuthoritative } = await import('../../test/support/dns.ts');
-  const { onionFromPublicKey } = await import('../../packages/onionmx/src/onion-address.ts');
+  const { startAuthoritative } = await import('@peergroup/test-support/dns');
+  const { onionFromPublicKey } = await import('@peergroup/onionmx');
   const { randomBytes } = await import('node:crypto');
   const onion = onionFromPublicKey(randomBytes(32));
   const dir = mkdtempSync(join(tmpdir(), 'pg-bench-router-'));
@@ -193,9 +193,9 @@ async function main(): Promise<void> {
 
 async function serve(): Promise<void> {
   // Child: the router under test.
-  const { startRouter } = await import('../../packages/onionmx/src/router.ts');
-  const { routerConfigSchema } = await import('../../packages/onionmx/src/router-config.ts');
-  const { silentLogger } = await import('../../packages/onionmx/src/log.ts');
+  const { startRouter } = await import('@peergroup/onionmx');
+  const { routerConfigSchema } = await import('@peergroup/onionmx');
+  const { silentLogger } = await import('@peergroup/service');
   const [mapFile, dns, cacheEntries] = [process.argv[3]!, process.argv[4]!, Number(process.argv[5])];
   const svc = await startRouter(
     routerConfigSchema.parse({

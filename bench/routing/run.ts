@@ -4,11 +4,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeyPairSync } from 'node:crypto';
-import { createRouteResolver } from '../../packages/onionmx/src/routing.ts';
-import { routingConfig } from '../../packages/onionmx/src/routing-config.ts';
-import { loadMaps } from '../../packages/onionmx/src/map-store.ts';
-import { onionFromPublicKey, parseOnionAddress } from '../../packages/onionmx/src/onion-address.ts';
-import { startAuthoritative } from '../../test/support/dns.ts';
+import { createRouteResolver } from '@peergroup/onionmx';
+import { routingConfig } from '@peergroup/onionmx';
+import { loadMaps } from '@peergroup/onionmx';
+import { onionFromPublicKey, parseOnionAddress } from '@peergroup/onionmx';
+import { startAuthoritative } from '@peergroup/test-support/dns';
 
 const onion = () => onionFromPublicKey(generateKeyPairSync('ed25519').publicKey.export({ format: 'der', type: 'spki' }).subarray(-32));
 const rows: [string, string, string][] = [];

@@ -4,7 +4,7 @@
  */
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { SMTPServer } from 'smtp-server';
-import { SmtpReplyDecoder, type SmtpReply } from '../../packages/onionmx/src/smtp-reply.ts';
+import { SmtpReplyDecoder, type SmtpReply } from '@peergroup/mta-codecs';
 
 /** 64 KiB of printable CRLF lines, no leading dots (so no dot-stuffing on either path). */
 export const CHUNK = Buffer.from(('x'.repeat(78) + '\r\n').repeat(Math.floor(65536 / 80)), 'latin1');

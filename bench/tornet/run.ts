@@ -2,8 +2,8 @@
 // the client, and how much memory the tor processes use. Run: node --import tsx bench/tornet/run.ts [networks] [onions]
 import { createServer } from 'node:net';
 import { readFileSync } from 'node:fs';
-import { startTornet, type Tornet } from '../../packages/onionmx/src/dev/tornet.ts';
-import { socksConnect } from '../../packages/onionmx/src/dev/socks-probe.ts';
+import { startTornet, type Tornet } from '@peergroup/tornet';
+import { socksConnect } from '@peergroup/tornet';
 
 const networks = Number(process.argv[2] ?? 2);
 const onionsPerNet = Number(process.argv[3] ?? 8);

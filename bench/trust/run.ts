@@ -7,12 +7,12 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import sodium from 'sodium-native';
 import type { Kysely } from 'kysely';
-import { migrateTrust, openTrustDb, PWHASH_INTERACTIVE, PWHASH_MIN, TrustStore, type TrustTables, type UnlockedUser } from '../../packages/trust/src/index.ts';
+import { migrateTrust, openTrustDb, PWHASH_INTERACTIVE, PWHASH_MIN, TrustStore, type TrustTables, type UnlockedUser } from '@peergroup/trust';
 import {
   aeadOpen, aeadSeal, boxKeypair, deriveOwnerKey, dummySlotRow, keyedHash, pwhash, randomBytes, seal,
-} from '../../packages/trust/src/crypto.ts';
-import { encodeToken, ownerAd, ownerPlaintext, pkTagInput, skAd, TOKEN_PLAINTEXT_BYTES, tokenTagInput } from '../../packages/trust/src/format.ts';
-import { createDatabase, startPostgres } from '../../test/support/postgres.ts';
+} from '@peergroup/trust/crypto';
+import { encodeToken, ownerAd, ownerPlaintext, pkTagInput, skAd, TOKEN_PLAINTEXT_BYTES, tokenTagInput } from '@peergroup/trust/format';
+import { createDatabase, startPostgres } from '@peergroup/test-support/postgres';
 
 const args = process.argv.slice(2);
 const arg = (name: string, def: string) => {

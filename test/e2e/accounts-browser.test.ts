@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { requirePrerequisite } from '../support/prerequisites.ts';
+import { requirePrerequisite } from '@peergroup/test-support/prerequisites';
 import { DIALECTS, startTestService, stopPostgres, type Dialect, type TestService } from '../../packages/accounts/test/support/harness.ts';
 
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/accounts/', import.meta.url));

@@ -3,12 +3,12 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { Registry } from 'prom-client';
-import { startExim, eximConfig, type Exim } from '../support/exim.ts';
-import { startSmtpSink, headerValues, messageBody, type SmtpSink } from '../support/smtp-sink.ts';
-import { smtpDialog } from '../support/smtp-dialog.ts';
-import { inboundConfigSchema } from '../../packages/onionmx/src/inbound-config.ts';
-import { startInbound } from '../../packages/onionmx/src/inbound.ts';
-import { silentLogger } from '../../packages/onionmx/src/log.ts';
+import { startExim, eximConfig, type Exim } from '@peergroup/test-support/exim';
+import { startSmtpSink, headerValues, messageBody, type SmtpSink } from '@peergroup/test-support/smtp-sink';
+import { smtpDialog } from '@peergroup/test-support/smtp-dialog';
+import { inboundConfigSchema } from '@peergroup/onionmx';
+import { startInbound } from '@peergroup/onionmx';
+import { silentLogger } from '@peergroup/service';
 
 const hostsProxy = readFileSync(new URL('../../docs/snippets/exim-inbound-main.conf', import.meta.url), 'utf8');
 

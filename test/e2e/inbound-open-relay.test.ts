@@ -3,14 +3,14 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Registry } from 'prom-client';
-import { startPostfix, type Postfix } from '../support/postfix.ts';
-import { smtpDialog } from '../support/smtp-dialog.ts';
-import { sleep } from '../support/proc.ts';
-import { RELAY_ATTEMPTS, OUR_DOMAIN } from '../support/relay-attempts.ts';
-import { inboundConfigSchema } from '../../packages/onionmx/src/inbound-config.ts';
-import { startInbound } from '../../packages/onionmx/src/inbound.ts';
-import { silentLogger } from '../../packages/onionmx/src/log.ts';
-import type { RunningService } from '../../packages/onionmx/src/service.ts';
+import { startPostfix, type Postfix } from '@peergroup/test-support/postfix';
+import { smtpDialog } from '@peergroup/test-support/smtp-dialog';
+import { sleep } from '@peergroup/test-support/proc';
+import { RELAY_ATTEMPTS, OUR_DOMAIN } from '@peergroup/test-support/relay-attempts';
+import { inboundConfigSchema } from '@peergroup/onionmx';
+import { startInbound } from '@peergroup/onionmx';
+import { silentLogger } from '@peergroup/service';
+import type { RunningService } from '@peergroup/service';
 
 let pf: Postfix;
 let front: RunningService;

@@ -7,11 +7,11 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import nodemailer from 'nodemailer';
-import { startPostfix } from '../support/postfix.ts';
-import { startExim, eximConfig, type EximContext } from '../support/exim.ts';
-import { startSmtpSink, messageBody, headerValues } from '../support/smtp-sink.ts';
-import { freePort, freePorts } from '../support/ports.ts';
-import { smtpSubmit, dataBlock, SmtpReplyError } from '../support/smtp-client.ts';
+import { startPostfix } from '@peergroup/test-support/postfix';
+import { startExim, eximConfig, type EximContext } from '@peergroup/test-support/exim';
+import { startSmtpSink, messageBody, headerValues } from '@peergroup/test-support/smtp-sink';
+import { freePort, freePorts } from '@peergroup/test-support/ports';
+import { smtpSubmit, dataBlock, SmtpReplyError } from '@peergroup/test-support/smtp-client';
 
 /** A message whose body exercises what MTAs like to rewrite: a leading dot, long lines, 8-bit text, trailing spaces. */
 function sampleMessage(subject: string): { raw: string; body: string } {

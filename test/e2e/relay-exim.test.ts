@@ -12,15 +12,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { parse as parseYaml } from 'yaml';
-import { routerConfigSchema } from '../../packages/onionmx/src/router-config.ts';
-import { startRouter } from '../../packages/onionmx/src/router.ts';
-import { relayConfigSchema } from '../../packages/onionmx/src/relay-config.ts';
-import { startRelay } from '../../packages/onionmx/src/relay.ts';
-import { createLogger, silentLogger } from '../../packages/onionmx/src/log.ts';
-import type { RunningService } from '../../packages/onionmx/src/service.ts';
-import { sharedTornet, type Tornet } from '../support/tornet.ts';
-import { startExim, eximConfig, type Exim } from '../support/exim.ts';
-import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.ts';
+import { routerConfigSchema } from '@peergroup/onionmx';
+import { startRouter } from '@peergroup/onionmx';
+import { relayConfigSchema } from '@peergroup/onionmx';
+import { startRelay } from '@peergroup/onionmx';
+import { createLogger, silentLogger } from '@peergroup/service';
+import type { RunningService } from '@peergroup/service';
+import { sharedTornet, type Tornet } from '@peergroup/test-support/tornet';
+import { startExim, eximConfig, type Exim } from '@peergroup/test-support/exim';
+import { startSmtpSink, type SmtpSink } from '@peergroup/test-support/smtp-sink';
 
 const root = new URL('../../', import.meta.url).pathname;
 const snippet = (name: string, ports: Record<string, string>) => {

@@ -14,17 +14,17 @@ import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
-import { startRouter } from '../../packages/onionmx/src/router.ts';
-import { routerConfigSchema } from '../../packages/onionmx/src/router-config.ts';
-import { silentLogger } from '../../packages/onionmx/src/log.ts';
-import type { RunningService } from '../../packages/onionmx/src/service.ts';
-import { randomOnion } from '../../packages/onionmx/test/router-helpers.ts';
-import { startPostfix, type Postfix } from '../support/postfix.ts';
-import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.ts';
-import { startAuthoritative, type AuthoritativeServer } from '../support/dns.ts';
-import { mainCfFromSnippet, snippet } from '../support/snippets.ts';
-import { requirePrerequisite } from '../support/prerequisites.ts';
-import { run } from '../support/proc.ts';
+import { startRouter } from '@peergroup/onionmx';
+import { routerConfigSchema } from '@peergroup/onionmx';
+import { silentLogger } from '@peergroup/service';
+import type { RunningService } from '@peergroup/service';
+import { randomOnion } from '@peergroup/test-support/router-clients';
+import { startPostfix, type Postfix } from '@peergroup/test-support/postfix';
+import { startSmtpSink, type SmtpSink } from '@peergroup/test-support/smtp-sink';
+import { startAuthoritative, type AuthoritativeServer } from '@peergroup/test-support/dns';
+import { mainCfFromSnippet, snippet } from '@peergroup/test-support/snippets';
+import { requirePrerequisite } from '@peergroup/test-support/prerequisites';
+import { run } from '@peergroup/test-support/proc';
 
 const mappedOnion = randomOnion();
 const srvOnion = randomOnion();
@@ -186,7 +186,7 @@ describe('router with real Postfix', () => {
 /** Router (direct form, map: tor.test → a fresh onion of the shared Tor network in front of a sink) and a Postfix
  * configured with the documented torsocks lines, the preload library path replaced by `library`. */
 async function torsocksSetup(t: TestContext, library: string) {
-  const { sharedTornet } = await import('../support/tornet.ts');
+  const { sharedTornet } = await import('@peergroup/test-support/tornet');
   const tor = await sharedTornet();
   const onionSink = await startSmtpSink({ name: 'onion-sink.test' });
   t.after(() => onionSink.close());

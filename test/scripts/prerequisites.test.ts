@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkPrerequisites, prerequisites, requirePrerequisite } from '../../scripts/prerequisites.mjs';
-import { run } from '../support/proc.ts';
+import { run } from '@peergroup/test-support/proc';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const fakePath = '/nonexistent/peergroup-test/libfake-prerequisite.so';
@@ -31,27 +31,27 @@ async function runner(filter: string, env: NodeJS.ProcessEnv) {
 }
 
 test('the runner exits non-zero naming a missing prerequisite, its package and the file needing it, before any test runs', async () => {
-  const r = await runner('packages/onionmx/test/netstring.test.ts', withFake(['packages/onionmx/test/netstring.test.ts']));
+  const r = await runner('packages/mta-codecs/test/netstring.test.ts', withFake(['packages/mta-codecs/test/netstring.test.ts']));
   assert.equal(r.code, 1, r.stdout + r.stderr);
   assert.match(r.stderr, /missing prerequisites of the selected tests \(nothing was run\)/);
   assert.ok(r.stderr.includes(`FAKE test prerequisite: ${fakePath} (Debian package peergroup-fake-package; run sh scripts/system-deps.sh as root)`), r.stderr);
-  assert.match(r.stderr, /needed by packages\/onionmx\/test\/netstring\.test\.ts/);
+  assert.match(r.stderr, /needed by packages\/mta-codecs\/test\/netstring\.test\.ts/);
   assert.doesNotMatch(r.stdout, /# Subtest|^ok /m, 'no test ran');
 });
 
 test('a prerequisite is needed through the import closure, including a module a test runs in a child process', async () => {
-  // tornet-cleanup.test.ts reaches dev/tornet.ts only through new URL('../src/dev/tornet.ts', import.meta.url).
-  const r = await runner('tornet-cleanup', withFake(['packages/onionmx/src/dev/tornet.ts']));
+  // tornet-cleanup.test.ts reaches tornet.ts only through new URL('../src/tornet.ts', import.meta.url).
+  const r = await runner('tornet-cleanup', withFake(['packages/tornet/src/tornet.ts']));
   assert.equal(r.code, 1, r.stdout + r.stderr);
   assert.ok(r.stderr.includes(fakePath), r.stderr);
-  assert.match(r.stderr, /needed by packages\/onionmx\/test\/tornet-cleanup\.test\.ts/);
+  assert.match(r.stderr, /needed by packages\/tornet\/test\/tornet-cleanup\.test\.ts/);
   const names = checkPrerequisites(['test/e2e/router-postfix.test.ts'], withFake(['test/support/dns.ts'])).map((p) => p.prerequisite.name);
   assert.ok(names.includes('FAKE test prerequisite'), 'router-postfix imports test/support/dns.ts');
-  assert.ok(!checkPrerequisites(['packages/onionmx/test/netstring.test.ts'], withFake(['test/support/dns.ts'])).length, 'netstring does not');
+  assert.ok(!checkPrerequisites(['packages/mta-codecs/test/netstring.test.ts'], withFake(['test/support/dns.ts'])).length, 'netstring does not');
 });
 
 test('a missing prerequisite no selected file needs does not stop the run', async () => {
-  const r = await runner('packages/onionmx/test/netstring.test.ts', withFake(['test/support/postfix.ts']));
+  const r = await runner('packages/mta-codecs/test/netstring.test.ts', withFake(['test/support/postfix.ts']));
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /# pass [1-9]/);
 });

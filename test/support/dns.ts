@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync, writeFileSync, readdirSync, existsSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as dnsPacket from 'dns-packet';
-import { queryServer } from '../../packages/onionmx/src/dns-client.ts';
+import { queryServer } from '@peergroup/onionmx';
 import { freePort } from './ports.ts';
 import { requirePrerequisite } from './prerequisites.ts';
 import { killQuietly, onProcessExit, removeTestDir, run, sleep } from './proc.ts';

@@ -3,7 +3,7 @@
  * cut-off DATA), which nodemailer would normalise or refuse to send.
  */
 import { connect, type Socket } from 'node:net';
-import { SmtpReplyDecoder, type SmtpReply } from '../../packages/onionmx/src/smtp-reply.ts';
+import { SmtpReplyDecoder, type SmtpReply } from '@peergroup/mta-codecs';
 
 export interface SmtpDialog {
   greeting: SmtpReply;

@@ -1,9 +1,9 @@
 // The test suite's Tor network. scripts/run-tests.mjs starts one network for every selected file that imports this
 // module and passes its state file in PEERGROUP_TORNET_STATE; a file run on its own starts a private one instead.
 import { requirePrerequisite } from './prerequisites.ts';
-import { attachTornet, startTornet, type Tornet } from '../../packages/onionmx/src/dev/tornet.ts';
+import { attachTornet, startTornet, type Tornet } from '@peergroup/tornet';
 
-export type { Tornet, TornetOnion, TornetService } from '../../packages/onionmx/src/dev/tornet.ts';
+export type { Tornet, TornetOnion, TornetService } from '@peergroup/tornet';
 
 let shared: Promise<Tornet> | null = null;
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { hostPortSchema, loopbackHostPortSchema } from '@peergroup/onionmx';
+import { hostPortSchema, loopbackHostPortSchema } from '@peergroup/service';
 
 const positiveInt = z.number().int().positive();
 

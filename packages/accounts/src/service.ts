@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { getRequestListener } from '@hono/node-server';
 import { Gauge, Registry } from 'prom-client';
 import type { Logger } from 'pino';
-import { startMetricsServer, type HostPort, type RunningService } from '@peergroup/onionmx';
+import { startMetricsServer, type HostPort, type RunningService } from '@peergroup/service';
 import { accountsConfigSchema, type AccountsConfig, type AccountsConfigInput } from './config.ts';
 import { openAccountsContext, type AccountsContext } from './context.ts';
 import { createMailer } from './mailer.ts';

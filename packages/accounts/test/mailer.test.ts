@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { silentLogger } from '@peergroup/onionmx';
+import { silentLogger } from '@peergroup/service';
 import { createMailer } from '../src/mailer.ts';
 
 test('outbox mode writes complete RFC 5322 messages as .eml files, nothing half-written', async (t) => {

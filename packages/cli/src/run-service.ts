@@ -1,5 +1,6 @@
-import { createRouteResolver, formatHostPort, type Logger, type RoutingConfig, type RunningService } from '@peergroup/onionmx';
-import { MapLoadError } from '../../onionmx/src/map-store.ts';
+import { createRouteResolver, type RoutingConfig } from '@peergroup/onionmx';
+import { formatHostPort, type Logger, type RunningService } from '@peergroup/service';
+import { MapLoadError } from '@peergroup/onionmx';
 import type { CommandContext } from './command.ts';
 import { ConfigError } from './config.ts';
 

@@ -1,4 +1,4 @@
-import { routingConfigSchema } from '../../onionmx/src/routing-config.ts';
+import { routingConfigSchema } from '@peergroup/onionmx';
 import { readConfigFile, validateConfig } from './config.ts';
 
 /**

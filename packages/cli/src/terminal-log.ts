@@ -1,4 +1,4 @@
-import { chooseLogFormat, createLogger, type Logger } from '../../onionmx/src/log.ts';
+import { chooseLogFormat, createLogger, type Logger } from '@peergroup/service';
 import { flagOption, type CommandContext } from './command.ts';
 
 /**

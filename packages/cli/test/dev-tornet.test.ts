@@ -12,9 +12,9 @@ import { command, devTornetConfigSchema, parseServiceFlag } from '../src/command
 import { commandHelp } from '../src/main.ts';
 import { ConfigError } from '../src/config.ts';
 import type { CommandContext } from '../src/command.ts';
-import { socksConnect } from '../../onionmx/src/dev/socks-probe.ts';
-import { parseHostPort } from '../../onionmx/src/host-port.ts';
-import { isAlive } from '../../../test/support/proc.ts';
+import { socksConnect } from '@peergroup/tornet';
+import { parseHostPort } from '@peergroup/service';
+import { isAlive } from '@peergroup/test-support/proc';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 

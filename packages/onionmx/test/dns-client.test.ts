@@ -3,10 +3,10 @@ import { createSocket } from 'node:dgram';
 import { after, before, describe, it } from 'node:test';
 import * as dnsPacket from 'dns-packet';
 import type { SrvAnswer } from 'dns-packet';
-import { buildQuery, DnsError, parseResponse, queryDns } from '../src/dns-client.ts';
-import { startAuthoritative, startServfailServer, startSilentServer, type AuthoritativeServer } from '../../../test/support/dns.ts';
-import { freePort } from '../../../test/support/ports.ts';
-import { newOnion } from './support/onions.ts';
+import { buildQuery, DnsError, parseResponse, queryDns } from '../src/routing/dns-client.ts';
+import { startAuthoritative, startServfailServer, startSilentServer, type AuthoritativeServer } from '@peergroup/test-support/dns';
+import { freePort } from '@peergroup/test-support/ports';
+import { newOnion } from '@peergroup/test-support/onions';
 
 describe('DNS message codec (no I/O)', () => {
   it('sets RD always, and AD plus the EDNS0 DO bit only when DNSSEC is asked for', () => {

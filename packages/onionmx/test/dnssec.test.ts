@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createRouteResolver, type RoutingResolver } from '../src/routing.ts';
-import { routingConfig } from '../src/routing-config.ts';
-import type { RouteDecision } from '../src/route-decision.ts';
-import { startAuthoritative, startValidatingResolver, type AuthoritativeServer, type ResolverServer } from '../../../test/support/dns.ts';
-import { newOnion } from './support/onions.ts';
+import { createRouteResolver, type RoutingResolver } from '../src/routing/routing.ts';
+import { routingConfig } from '../src/routing/routing-config.ts';
+import type { RouteDecision } from '../src/routing/route-decision.ts';
+import { startAuthoritative, startValidatingResolver, type AuthoritativeServer, type ResolverServer } from '@peergroup/test-support/dns';
+import { newOnion } from '@peergroup/test-support/onions';
 
 const A = newOnion();
 const B = newOnion();

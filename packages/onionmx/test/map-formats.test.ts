@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { inferMapFormat, parseMap, parseNativeMap, parsePostfixMap, parseYamlMap } from '../src/map-formats.ts';
-import { OnionMap } from '../src/onion-map.ts';
-import { corruptOnion, newOnion } from './support/onions.ts';
+import { inferMapFormat, parseMap, parseNativeMap, parsePostfixMap, parseYamlMap } from '../src/routing/map-formats.ts';
+import { OnionMap } from '../src/routing/onion-map.ts';
+import { corruptOnion, newOnion } from '@peergroup/test-support/onions';
 
 const A = newOnion();
 const B = newOnion();

@@ -4,10 +4,10 @@ import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { MapLoadError, MapStore, loadMaps } from '../src/map-store.ts';
-import { createRouteResolver } from '../src/routing.ts';
-import { routingConfig } from '../src/routing-config.ts';
-import { newOnion } from './support/onions.ts';
+import { MapLoadError, MapStore, loadMaps } from '../src/routing/map-store.ts';
+import { createRouteResolver } from '../src/routing/routing.ts';
+import { routingConfig } from '../src/routing/routing-config.ts';
+import { newOnion } from '@peergroup/test-support/onions';
 
 const dir = mkdtempSync(join(tmpdir(), 'pg-mapstore-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import sodium from 'sodium-native';
-import { base32Decode, base32Encode, Base32Error } from '../src/base32.ts';
-import { isValidOnionAddress, normaliseOnionAddress, OnionAddressError, onionFromPublicKey, parseOnionAddress } from '../src/onion-address.ts';
+import { base32Decode, base32Encode, Base32Error } from '../src/routing/base32.ts';
+import { isValidOnionAddress, normaliseOnionAddress, OnionAddressError, onionFromPublicKey, parseOnionAddress } from '../src/routing/onion-address.ts';
 
 /** A real ed25519 public key from libsodium. */
 function ed25519PublicKey(seed?: Buffer): Buffer {

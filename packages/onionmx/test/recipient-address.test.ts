@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseRcptArgument, parseRecipientPath, splitPathArgument } from '../src/recipient-address.ts';
-import { RELAY_ATTEMPTS, OUR_DOMAIN } from '../../../test/support/relay-attempts.ts';
+import { parseRcptArgument, parseRecipientPath, splitPathArgument } from '../src/inbound/recipient-address.ts';
+import { RELAY_ATTEMPTS, OUR_DOMAIN } from '@peergroup/test-support/relay-attempts';
 
 test('every relay attempt pattern is refused by the strict parser, or parses to a domain that is not ours', () => {
   assert.ok(RELAY_ATTEMPTS.length >= 25);

@@ -4,7 +4,7 @@ import { connect, type AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { SMTPServer } from 'smtp-server';
 import { SMTPStream } from 'smtp-server/lib/smtp-stream.js';
-import { feedDataStream, installFastDataParser, useFastDataParser } from '../src/relay-data-parser.ts';
+import { feedDataStream, installFastDataParser, useFastDataParser } from '../src/relay/relay-data-parser.ts';
 
 interface Run {
   data: string;

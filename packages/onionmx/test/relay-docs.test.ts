@@ -39,7 +39,7 @@ test('no guide carries its own copy of the Exim router or transport lines', asyn
 
 test('the relay config snippet is a valid relay configuration', async () => {
   const { parse } = await import('yaml');
-  const { relayConfigSchema } = await import('../src/relay-config.ts');
+  const { relayConfigSchema } = await import('../src/relay/relay-config.ts');
   const doc = parse(read('docs/snippets/relay.yaml')) as { relay: unknown };
   const c = relayConfigSchema.parse(doc.relay);
   assert.deepEqual(c.lmtp, { host: '127.0.0.1', port: 10024 });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { DotStuffer } from '../src/dot-stuffing.ts';
+import { DotStuffer } from '@peergroup/mta-codecs';
 
 function stuff(chunks: Buffer[]): string {
   const s = new DotStuffer();

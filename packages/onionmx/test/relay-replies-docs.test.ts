@@ -4,8 +4,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { REPLIES } from '../src/socks5.ts';
+import { readdirSync, readFileSync } from 'node:fs';
+import { REPLIES } from '../src/relay/socks5.ts';
 
 const root = new URL('../../../', import.meta.url);
 const read = (p: string) => readFileSync(new URL(p, root), 'utf8');
@@ -25,8 +25,8 @@ test('every SOCKS reply has its own row with the exact text the MTA gets', () =>
 
 test("every code the relay's own sources reply with is in the table", () => {
   const pairs = new Set<string>();
-  for (const file of ['relay.ts', 'relay-delivery.ts', 'onion-dialer.ts']) {
-    const src = read(`packages/onionmx/src/${file}`);
+  for (const file of readdirSync(new URL('../src/relay/', import.meta.url)).filter((f) => f.endsWith('.ts'))) {
+    const src = read(`packages/onionmx/src/relay/${file}`);
     for (const m of src.matchAll(/code: (\d{3}), message: `(\d\.\d\.\d) /g)) pairs.add(`${m[1]} ${m[2]}`);
     // temp(enhanced, text) in relay-delivery.ts is always a 451.
     for (const m of src.matchAll(/\btemp\('(\d\.\d\.\d)'/g)) pairs.add(`451 ${m[1]}`);

@@ -4,10 +4,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createAutomapper, ipv4InNetwork, parseIpv4Network, type ALookup } from '../src/automap.ts';
-import { answerFor } from '../src/router-reply.ts';
-import type { RouteDecision } from '../src/route-decision.ts';
-import { randomOnion } from './router-helpers.ts';
+import { createAutomapper, ipv4InNetwork, parseIpv4Network, type ALookup } from '../src/router/automap.ts';
+import { answerFor } from '../src/router/router-reply.ts';
+import type { RouteDecision } from '../src/routing/route-decision.ts';
+import { randomOnion } from '@peergroup/test-support/router-clients';
 
 test('IPv4 networks: parse, membership, refusal of bad input', () => {
   const net = parseIpv4Network('127.192.0.0/10');

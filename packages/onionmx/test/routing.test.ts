@@ -6,16 +6,16 @@ import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import pino from 'pino';
 import { Registry } from 'prom-client';
-import { createRouteResolver, type RoutingResolver } from '../src/routing.ts';
-import { routingConfig, type RoutingConfigInput } from '../src/routing-config.ts';
+import { createRouteResolver, type RoutingResolver } from '../src/routing/routing.ts';
+import { routingConfig, type RoutingConfigInput } from '../src/routing/routing-config.ts';
 import {
   startAuthoritative,
   startServfailServer,
   startSilentServer,
   type AuthoritativeServer,
   type DnsServer,
-} from '../../../test/support/dns.ts';
-import { newOnion } from './support/onions.ts';
+} from '@peergroup/test-support/dns';
+import { newOnion } from '@peergroup/test-support/onions';
 
 const A = newOnion();
 const B = newOnion();

@@ -11,8 +11,8 @@ import {
   encodeGreeting,
   encodeUserPass,
   socksReplyInfo,
-} from '../src/socks5.ts';
-import { isolationUsername } from '../src/onion-dialer.ts';
+} from '../src/relay/socks5.ts';
+import { isolationUsername } from '../src/relay/onion-dialer.ts';
 
 const ONION = 'pg6mmjiyjmcrsslvykfwnntlaru7p5svn6y2ymmju6nubxndf4pscryd.onion';
 

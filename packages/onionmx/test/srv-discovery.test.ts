@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Registry } from 'prom-client';
-import { classifySrvTargets, orderSrvRecords, SrvDiscovery, type SrvDiscoveryOptions, type SrvLookup } from '../src/srv-discovery.ts';
+import { classifySrvTargets, orderSrvRecords, SrvDiscovery, type SrvDiscoveryOptions, type SrvLookup } from '../src/routing/srv-discovery.ts';
 import {
   startAuthoritative,
   startServfailServer,
@@ -9,8 +9,8 @@ import {
   startValidatingResolver,
   type AuthoritativeServer,
   type ResolverServer,
-} from '../../../test/support/dns.ts';
-import { corruptOnion, newOnion } from './support/onions.ts';
+} from '@peergroup/test-support/dns';
+import { corruptOnion, newOnion } from '@peergroup/test-support/onions';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const A = newOnion();

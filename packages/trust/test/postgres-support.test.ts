@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import pg from 'pg';
-import { createDatabase, startPostgres } from '../../../test/support/postgres.ts';
+import { createDatabase, startPostgres } from '@peergroup/test-support/postgres';
 
 async function query(url: string, sql: string): Promise<unknown[]> {
   const c = new pg.Client({ connectionString: url });

@@ -2,9 +2,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger } from '@peergroup/onionmx';
+import { createLogger } from '@peergroup/service';
 import { startAccountsFrom, type AccountsConfigInput, type RunningAccounts } from '../../src/index.ts';
-import { createDatabase, postgresAvailable, startPostgres, type RunningPostgres } from '../../../../test/support/postgres.ts';
+import { createDatabase, postgresAvailable, startPostgres, type RunningPostgres } from '@peergroup/test-support/postgres';
 
 export type Dialect = 'sqlite' | 'postgres';
 export const DIALECTS: Dialect[] = ['sqlite', 'postgres'];

@@ -2,9 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { ConfigError } from '../config.ts';
 import { UsageError, flagOption, stringOption, type Command, type CommandContext, type OptionSpec } from '../command.ts';
 import { accountsConfigFile, accountsConfigOptions, loadAccountsConfig } from './accounts-serve.ts';
-import { openAccountsContext, type AccountsContext } from '../../../accounts/src/context.ts';
-import { checkPasswordStrength } from '../../../accounts/src/password-strength.ts';
-import { TrustError } from '../../../trust/src/errors.ts';
+import { openAccountsContext, type AccountsContext } from '@peergroup/accounts';
+import { checkPasswordStrength } from '@peergroup/accounts';
+import { TrustError } from '@peergroup/trust';
 import { terminalLogger } from '../terminal-log.ts';
 
 /** Opens the same database, secret and trust settings as `accounts serve` would with the same flags/config. */

@@ -2,9 +2,9 @@ import { untilStopped } from '../run-service.ts';
 import { ConfigError, readConfigFile, setDotted, validateConfig } from '../config.ts';
 import { configFileFor, configFileHelp } from '../config-file.ts';
 import { stringOption, type Command, type CommandContext, type OptionSpec } from '../command.ts';
-import { accountsConfigSchema, type AccountsConfig } from '../../../accounts/src/config.ts';
-import { startAccounts } from '../../../accounts/src/service.ts';
-import { createLogger } from '../../../onionmx/src/log.ts';
+import { accountsConfigSchema, type AccountsConfig } from '@peergroup/accounts';
+import { startAccounts } from '@peergroup/accounts';
+import { createLogger } from '@peergroup/service';
 
 type Kind = 'string' | 'number' | 'bool-flag' | 'bool-value';
 

@@ -5,8 +5,8 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError, loadConfig } from '../config.ts';
 import { numberOption, UsageError, flagOption, listOption, stringOption, type Command, type OptionSpec } from '../command.ts';
-import { startTornet, writeTornetState, type Tornet, type TornetServiceSpec } from '../../../onionmx/src/dev/tornet.ts';
-import { formatHostPort, parseHostPort } from '../../../onionmx/src/host-port.ts';
+import { startTornet, writeTornetState, type Tornet, type TornetServiceSpec } from '@peergroup/tornet';
+import { formatHostPort, parseHostPort } from '@peergroup/service';
 
 /** `name=host:port` or `name:virtualport=host:port` (flag form of a services entry). */
 export function parseServiceFlag(text: string): TornetServiceSpec {

@@ -2,10 +2,10 @@ import { reportCheck, runService } from '../run-service.ts';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { loadConfig } from '../config.ts';
 import { numberOption, UsageError, flagOption, listOption, stringOption, type Command, type CommandContext, type OptionSpec } from '../command.ts';
-import { inboundConfigSchema, type InboundConfig } from '../../../onionmx/src/inbound-config.ts';
-import { startInbound, type InboundService } from '../../../onionmx/src/inbound.ts';
-import { createLogger, type Logger } from '../../../onionmx/src/log.ts';
-import { formatHostPort } from '../../../onionmx/src/host-port.ts';
+import { inboundConfigSchema, type InboundConfig } from '@peergroup/onionmx';
+import { startInbound, type InboundService } from '@peergroup/onionmx';
+import { createLogger, type Logger } from '@peergroup/service';
+import { formatHostPort } from '@peergroup/service';
 
 const numeric: Record<string, [string, string, string]> = {
   // flag: [config key, description, default]

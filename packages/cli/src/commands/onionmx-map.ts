@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { UsageError, flagOption, stringOption, type Command, type CommandContext } from '../command.ts';
-import { inferMapFormat, parseMap } from '../../../onionmx/src/map-formats.ts';
-import { OnionMap } from '../../../onionmx/src/onion-map.ts';
-import { mapFormatSchema, type MapFormat } from '../../../onionmx/src/routing-config.ts';
+import { inferMapFormat, parseMap } from '@peergroup/onionmx';
+import { OnionMap } from '@peergroup/onionmx';
+import { mapFormatSchema, type MapFormat } from '@peergroup/onionmx';
 
 /** `--map-format`, or its older name `--format`; undefined means inferred, as everywhere else maps are loaded. */
 function givenFormat(ctx: CommandContext): MapFormat | undefined {

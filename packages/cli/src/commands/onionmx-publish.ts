@@ -1,7 +1,7 @@
 import { loadConfig } from '../config.ts';
 import { numberOption, UsageError, flagOption, listOption, stringOption, type Command } from '../command.ts';
-import { publishConfigSchema, readHiddenServiceHostname, torrcLines, srvRecordLine, verifyPublished, formatFindings, PublishError } from '../../../onionmx/src/publish.ts';
-import { SrvDiscovery } from '../../../onionmx/src/srv-discovery.ts';
+import { publishConfigSchema, readHiddenServiceHostname, torrcLines, srvRecordLine, verifyPublished, formatFindings, PublishError } from '@peergroup/onionmx';
+import { SrvDiscovery } from '@peergroup/onionmx';
 import { terminalLogger } from '../terminal-log.ts';
 
 export const EXIT_OK = 0;

@@ -5,10 +5,10 @@ import { loadConfig } from '../config.ts';
 import { routingOptionsUnder, routingOverrides } from '../routing-flags.ts';
 import { sharedRoutingOverride } from '../shared-routing.ts';
 import { flagTableOptions, flagTableOverrides, type FlagTable } from '../flag-table.ts';
-import { relayConfigSchema, type RelayConfig } from '../../../onionmx/src/relay-config.ts';
-import { startRelay } from '../../../onionmx/src/relay.ts';
-import { createLogger } from '../../../onionmx/src/log.ts';
-import { formatHostPort } from '../../../onionmx/src/host-port.ts';
+import { relayConfigSchema, type RelayConfig } from '@peergroup/onionmx';
+import { startRelay } from '@peergroup/onionmx';
+import { createLogger } from '@peergroup/service';
+import { formatHostPort } from '@peergroup/service';
 
 /** Relay flag → [config key, kind]. Numbers are handed to the schema as numbers so its messages name the key. */
 const relayFlags: FlagTable = {

@@ -2,11 +2,11 @@ import { readConfigFile, validateConfig, ConfigError } from '../config.ts';
 import { setDotted } from '../config.ts';
 import { UsageError, flagOption, stringOption, type Command, type CommandContext } from '../command.ts';
 import { routingOptions, routingOverrides } from '../routing-flags.ts';
-import { routingConfigSchema, type RoutingConfig } from '../../../onionmx/src/routing-config.ts';
-import { createRouteResolver } from '../../../onionmx/src/routing.ts';
-import { MapLoadError } from '../../../onionmx/src/map-store.ts';
+import { routingConfigSchema, type RoutingConfig } from '@peergroup/onionmx';
+import { createRouteResolver } from '@peergroup/onionmx';
+import { MapLoadError } from '@peergroup/onionmx';
 import { terminalLogger } from '../terminal-log.ts';
-import type { RouteDecision } from '../../../onionmx/src/route-decision.ts';
+import type { RouteDecision } from '@peergroup/onionmx';
 
 export const EXIT_ONION = 0;
 export const EXIT_NONE = 1;

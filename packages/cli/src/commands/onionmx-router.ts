@@ -6,10 +6,10 @@ import { loadConfig, readConfigFile } from '../config.ts';
 import { routingOptionsUnder, routingOverrides } from '../routing-flags.ts';
 import { sharedRoutingOverride } from '../shared-routing.ts';
 import { flagTableOptions, flagTableOverrides, type FlagTable } from '../flag-table.ts';
-import { routerConfigSchema, type RouterConfig } from '../../../onionmx/src/router-config.ts';
-import { startRouter } from '../../../onionmx/src/router.ts';
-import { createLogger } from '../../../onionmx/src/log.ts';
-import { formatHostPort } from '../../../onionmx/src/host-port.ts';
+import { routerConfigSchema, type RouterConfig } from '@peergroup/onionmx';
+import { startRouter } from '@peergroup/onionmx';
+import { createLogger } from '@peergroup/service';
+import { formatHostPort } from '@peergroup/service';
 
 /** Router flag → [config key, kind, help]. Numbers reach the schema as numbers so its messages name the key. */
 const routerFlags: FlagTable = {

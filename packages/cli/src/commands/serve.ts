@@ -5,23 +5,10 @@ import { z } from 'zod';
 import { flagOption, listOption, stringOption, UsageError, type Command, type OptionSpec } from '../command.ts';
 import { configFileFor, configFileHelp } from '../config-file.ts';
 import { checkConfig, ConfigError, readConfigFile, setDotted, validateConfig, type ConfigProblem } from '../config.ts';
-import {
-  createLogger,
-  createRouteResolver,
-  formatHostPort,
-  inboundConfigSchema,
-  loopbackHostPortSchema,
-  relayConfigSchema,
-  routerConfigSchema,
-  routingConfigSchema,
-  startInbound,
-  startMetricsServer,
-  startRelay,
-  startRouter,
-  type RunningService,
-} from '@peergroup/onionmx';
+import { createRouteResolver, inboundConfigSchema, relayConfigSchema, routerConfigSchema, routingConfigSchema, startInbound, startRelay, startRouter } from '@peergroup/onionmx';
+import { createLogger, formatHostPort, loopbackHostPortSchema, startMetricsServer, type RunningService } from '@peergroup/service';
 import { accountsConfigSchema, startAccounts } from '@peergroup/accounts';
-import { loadMapFile } from '../../../onionmx/src/map-store.ts';
+import { loadMapFile } from '@peergroup/onionmx';
 
 const serviceNames = ['router', 'relay', 'inbound', 'accounts'] as const;
 type ServiceName = (typeof serviceNames)[number];

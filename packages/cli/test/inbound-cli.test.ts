@@ -1,0 +1,60 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { main } from '../src/main.ts';
+
+function sink(): { stream: Writable; text: () => string } {
+  let out = '';
+  return {
+    stream: new Writable({
+      write(c: Buffer, _e, cb) {
+        out += c.toString();
+        cb();
+      },
+    }),
+    text: () => out,
+  };
+}
+
+async function cli(args: string[]) {
+  const out = sink();
+  const err = sink();
+  const code = await main(args, { stdout: out.stream as unknown as typeof process.stdout, stderr: err.stream as unknown as typeof process.stderr });
+  return { code, stdout: out.text(), stderr: err.text() };
+}
+
+test('CLI: every option shows its config key; bad flags exit 64, bad config 78 naming the key', async () => {
+  const help = await cli(['onionmx', 'inbound', '--help']);
+  assert.equal(help.code, 0);
+  for (const key of ['listen', 'mx', 'domains', 'recipientCheck', 'forward.mode', 'forward.clientName', 'forward.clientAddress', 'limits.messageSize', 'limits.recipients', 'limits.sessions', 'timeouts.session', 'mxTimeouts.dataTerm', 'metrics']) {
+    assert.ok(help.stdout.includes(`config: ${key})`), key);
+  }
+  let r = await cli(['onionmx', 'inbound', '--domain', 'a.example']);
+  assert.equal(r.code, 78);
+  assert.match(r.stderr, /--mx HOST:PORT is required \(config key mx\)/);
+  r = await cli(['onionmx', 'inbound', '--mx', '127.0.0.1:25', '--domain', 'a.example', '--proxy-protocol', 'v3']);
+  assert.equal(r.code, 64);
+  r = await cli(['onionmx', 'inbound', '--mx', '127.0.0.1:25', '--domain', 'a.example', '--xclient', '--proxy-protocol', 'v1']);
+  assert.equal(r.code, 64);
+  r = await cli(['onionmx', 'inbound', '--mx', '127.0.0.1:25', '--domain', 'a.example', '--max-recipients', 'many']);
+  assert.equal(r.code, 78);
+  assert.match(r.stderr, /limits\.recipients/);
+  // --domains takes a comma-separated list, merged with --domain; the result is validated like the file's list.
+  r = await cli(['onionmx', 'inbound', '--mx', '127.0.0.1:25', '--domain', 'a.example', '--domains', 'b.example,bad_one', '--listen', 'nonsense']);
+  assert.equal(r.code, 78);
+  assert.match(r.stderr, /domains\.2: /);
+  assert.match(r.stderr, /listen: /);
+  const dir = mkdtempSync(join(tmpdir(), 'pg-inbound-cfg-'));
+  try {
+    const file = join(dir, 'peergroup.yaml');
+    writeFileSync(file, 'inbound:\n  mx: 127.0.0.1:25\n  domains: [a.example]\n  forward:\n    mode: xclient\n    clientAdress: 192.0.2.9\n');
+    r = await cli(['onionmx', 'inbound', '--config', file]);
+    assert.equal(r.code, 78);
+    assert.match(r.stderr, /inbound\.forward\.clientAdress: unknown key/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,79 @@
+/**
+ * Configuration of the onionmx relay. Routing settings live under `routing` (the schema every onionmx service
+ * embeds), so one file can configure router and relay alike. Validated once at start-up; unknown keys fail.
+ */
+import { z } from 'zod';
+import { hostPortSchema, loopbackHostPortSchema } from '@peergroup/service';
+import { routingConfigSchema } from '../routing/routing-config.ts';
+
+const hostName = /^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+
+/**
+ * The EHLO name when none is configured: our first own mail domain, else `localhost`. The mail domain is in every
+ * message already (MAIL FROM, From:, the MTA's own Received: line), so the far MX learns nothing new and its
+ * Received: header names the sender's provider rather than "localhost". Never os.hostname(): behind an onion, the
+ * machine's name (often the hoster's `vps1234.provider.example`) can locate the server the onion hides.
+ */
+export function defaultHeloName(ownDomains: readonly string[]): string {
+  return ownDomains.find((d) => !d.startsWith('*.') && !d.startsWith('.') && d.includes('.') && hostName.test(d)) ?? 'localhost';
+}
+
+const seconds = (def: number) => z.number().positive().max(86400).default(def);
+
+export const relayConfigSchema = z
+  .object({
+    /** LMTP listener (Postfix `lmtp:inet:HOST:PORT`): one reply per recipient after DATA. */
+    lmtp: loopbackHostPortSchema.optional(),
+    /** SMTP listener: one destination per transaction, other recipients get 452 and come again. */
+    smtp: loopbackHostPortSchema.optional(),
+    /** Tor's SocksPort (with ExtendedErrors for precise reasons; IsolateSOCKSAuth is Tor's default). */
+    socks: hostPortSchema.default(() => ({ host: '127.0.0.1', port: 9050 })),
+    /** Name sent in EHLO to onion MXs; absent: defaultHeloName(routing.ownDomains). */
+    heloName: z.string().regex(hostName, 'must be a host name').optional(),
+    /** STARTTLS to the far side: opportunistic (use when offered), required (defer otherwise), none. */
+    tls: z.enum(['opportunistic', 'required', 'none']).default('opportunistic'),
+    limits: z
+      .object({
+        /** Simultaneous MTA connections; more are refused with 421. */
+        maxConnections: z.number().int().min(1).max(100000).default(100),
+        /** Simultaneous outbound transactions to one onion host; more get 451 4.4.5 and are retried by the MTA. */
+        maxPerDestination: z.number().int().min(1).max(10000).default(10),
+        /** Largest message accepted (bytes), advertised as SIZE. */
+        maxMessageSize: z.number().int().min(1024).default(50 * 1024 * 1024),
+        /** Recipients per transaction; more get 452. */
+        maxRecipients: z.number().int().min(1).max(100000).default(1000),
+      })
+      .strict()
+      .prefault({}),
+    /** Seconds per phase of the outbound SMTP dialogue; RFC 5321 §4.5.3.2 values by default. */
+    timeouts: z
+      .object({
+        connect: seconds(120),
+        greeting: seconds(300),
+        ehlo: seconds(300),
+        mail: seconds(300),
+        rcpt: seconds(300),
+        dataInit: seconds(120),
+        dataBlock: seconds(180),
+        dataEnd: seconds(600),
+      })
+      .strict()
+      .prefault({}),
+    /**
+     * Seconds an idle connection to an onion MX is kept for the next transaction to it (same recipient domain,
+     * so the same Tor circuit isolation); 0 closes every connection after its transaction.
+     */
+    connectionReuse: z.number().min(0).max(3600).default(30),
+    /** Prometheus /metrics and /healthz (loopback HTTP). */
+    metrics: loopbackHostPortSchema.optional(),
+    routing: routingConfigSchema.prefault({}),
+  })
+  .strict()
+  .refine((c) => c.lmtp !== undefined || c.smtp !== undefined, {
+    message: 'needs at least one listener (lmtp or smtp)',
+    path: ['lmtp'],
+  })
+  .transform((c) => ({ ...c, heloName: c.heloName ?? defaultHeloName(c.routing.ownDomains) }));
+
+export type RelayConfig = z.output<typeof relayConfigSchema>;
+export type RelayConfigInput = z.input<typeof relayConfigSchema>;

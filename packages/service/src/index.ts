@@ -1,0 +1,4 @@
+export { parseHostPort, formatHostPort, hostPortSchema, loopbackHostPortSchema, type HostPort } from './host-port.ts';
+export { createLogger, silentLogger, chooseLogFormat, humanLogLine, type Logger, type LogFormat, type LoggerOptions } from './log.ts';
+export type { RunningService } from './service.ts';
+export { startMetricsServer } from './metrics-http.ts';

@@ -1,0 +1,3 @@
+export * from './tornet.ts';
+export * from './tor-control.ts';
+export * from './socks-probe.ts';
