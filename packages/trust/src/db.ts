@@ -23,6 +23,14 @@ export interface TrustUserTable {
   pw_alg: number;
   threshold: number;
   wait_seconds: number;
+  /** Server-keyed tag over the account's key material, counters, settings and reset state (format §3.1). */
+  user_tag: Buffer | null;
+}
+
+/** Store-wide values; `format` holds the server-keyed marker of an upgraded (format 2) database. */
+export interface TrustMetaTable {
+  name: string;
+  value: Buffer;
 }
 
 export interface TrustSlotTable {
@@ -69,6 +77,7 @@ export interface TrustTables {
   trust_reset_confirmation: TrustResetConfirmationTable;
   trust_reset_code: TrustResetCodeTable;
   trust_invite: TrustInviteTable;
+  trust_meta: TrustMetaTable;
 }
 
 export type TrustDialect = 'sqlite' | 'postgres';
@@ -126,7 +135,7 @@ function blobType(db: Kysely<any>) {
   return dialectOf(db) === 'postgres' ? 'bytea' : 'blob';
 }
 
-const migrations: Record<string, Migration> = {
+export const TRUST_MIGRATIONS: Record<string, Migration> = {
   '0001_trust_initial': {
     async up(db: Kysely<any>) {
       const blob = blobType(db);
@@ -195,9 +204,26 @@ const migrations: Record<string, Migration> = {
       }
     },
   },
+  // Format 2: the user tag. Existing rows get theirs from the TrustStore at its first use (it holds the server
+  // secret, the migration does not); see upgradeFormat in binding.ts.
+  '0002_trust_user_tag': {
+    async up(db: Kysely<any>) {
+      const blob = blobType(db);
+      await db.schema.alterTable('trust_user').addColumn('user_tag', blob).execute();
+      await db.schema
+        .createTable('trust_meta')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('value', blob, (c) => c.notNull())
+        .execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropTable('trust_meta').ifExists().execute();
+      await db.schema.alterTable('trust_user').dropColumn('user_tag').execute();
+    },
+  },
 };
 
-const provider: MigrationProvider = { getMigrations: async () => migrations };
+const provider: MigrationProvider = { getMigrations: async () => TRUST_MIGRATIONS };
 
 /** Brings the trust tables up to date. Uses its own migration tables, so other packages can migrate the same database. */
 export async function migrateTrust(db: Kysely<any>): Promise<MigrationResultSet> {

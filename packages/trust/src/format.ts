@@ -1,7 +1,10 @@
 // Byte layouts of everything the trust store seals, tags or wraps (docs/trust-format.md is the normative text).
 // Pure functions over bytes: no I/O, no keys, no randomness.
 
+/** The version byte V inside slot, token and session structures (unchanged since format version 1). */
 export const FORMAT_VERSION = 1;
+/** The version of docs/trust-format.md this code implements: 2 added the server-keyed user tag (§3.1). */
+export const DOCUMENT_VERSION = 2;
 
 export const USER_ID_BYTES = 16;
 export const R_BYTES = 32;
@@ -31,9 +34,11 @@ export const LABEL = {
   session: 'peergroup-trust-session-v1',
   invite: 'peergroup-trust-invite-v1',
   resetCode: 'peergroup-trust-reset-code-v1',
+  user: 'peergroup-trust-user-v2',
+  formatMarker: 'peergroup-trust-format-v2',
 } as const;
 
-export type SubkeyPurpose = 'token-tag' | 'pk-tag' | 'invite-code' | 'reset-code';
+export type SubkeyPurpose = 'token-tag' | 'pk-tag' | 'invite-code' | 'reset-code' | 'user-tag';
 
 const USER_ID_RE = /^[0-9a-f]{32}$/;
 
@@ -57,6 +62,18 @@ function u32(n: number): Buffer {
 function u8(n: number): Buffer {
   if (!Number.isInteger(n) || n < 0 || n > 0xff) throw new RangeError(`u8 out of range: ${n}`);
   return Buffer.from([n]);
+}
+
+function u64(n: number): Buffer {
+  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`u64 out of range: ${n}`);
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64BE(BigInt(n));
+  return b;
+}
+
+/** NULL-able u64: u8(0) ‖ u64(0) for NULL, u8(1) ‖ u64(n) otherwise (fixed length either way). */
+function opt64(n: number | null): Buffer {
+  return n === null ? Buffer.alloc(9) : Buffer.concat([u8(1), u64(n)]);
 }
 
 export function labelled(label: string, ...parts: Buffer[]): Buffer {
@@ -117,6 +134,53 @@ export function ownerAd(ownerId: string, epoch: number, slotGen: number, slot: n
 export function pkTagInput(userId: string, epoch: number, publicKey: Uint8Array): Buffer {
   if (publicKey.length !== KEY_BYTES) throw new RangeError('public key must be 32 bytes');
   return labelled(LABEL.pk, userIdBytes(userId), u32(epoch), Buffer.from(publicKey));
+}
+
+/** What the user tag covers (docs/trust-format.md §3.1). */
+export interface UserTagFields {
+  userId: string;
+  epoch: number;
+  slotGen: number;
+  publicKey: Uint8Array;
+  pwAlg: number;
+  pwOpslimit: number;
+  pwMemlimit: number;
+  pwSalt: Uint8Array;
+  wrappedSk: Uint8Array;
+  threshold: number;
+  waitSeconds: number;
+  reset: { state: 'collecting' | 'armed' | 'vetoed'; createdAt: number; armedAt: number | null; effectiveAt: number | null; vetoedAt: number | null } | null;
+  /** Confirmed slot numbers (any order; encoded ascending, without duplicates). */
+  confirmations: number[];
+  code: { codeHash: Uint8Array; expiresAt: number } | null;
+}
+
+const RESET_STATE_CODE = { collecting: 1, armed: 2, vetoed: 3 } as const;
+
+/** The keyed-hash input of the user tag. Throws RangeError on values out of range (callers validate first). */
+export function userTagInput(f: UserTagFields): Buffer {
+  const fixed = (b: Uint8Array, n: number, what: string) => {
+    if (b.length !== n) throw new RangeError(`${what} must be ${n} bytes`);
+    return Buffer.from(b);
+  };
+  const slots = [...new Set(f.confirmations)].sort((a, b) => a - b);
+  if (slots.length > 0xff) throw new RangeError('too many confirmations');
+  const reset = f.reset === null
+    ? u8(0)
+    : Buffer.concat([u8(RESET_STATE_CODE[f.reset.state]), u64(f.reset.createdAt), opt64(f.reset.armedAt), opt64(f.reset.effectiveAt), opt64(f.reset.vetoedAt)]);
+  const code = f.code === null ? u8(0) : Buffer.concat([u8(1), fixed(f.code.codeHash, TAG_BYTES, 'code hash'), u64(f.code.expiresAt)]);
+  return labelled(
+    LABEL.user, userIdBytes(f.userId), u32(f.epoch), u32(f.slotGen), fixed(f.publicKey, KEY_BYTES, 'public key'),
+    u8(f.pwAlg), u32(f.pwOpslimit), u64(f.pwMemlimit), fixed(f.pwSalt, 16, 'salt'), fixed(f.wrappedSk, WRAPPED_SK_BYTES, 'wrapped key'),
+    u8(f.threshold), u32(f.waitSeconds), reset, u8(slots.length), Buffer.from(slots.map((s) => { u8(s); return s; })), code,
+  );
+}
+
+/** Length of a user-tag input with no reset row, confirmation or code (what a decoy hashes). */
+export const USER_TAG_INPUT_BYTES = LABEL.user.length + 1 + 16 + 4 + 4 + 32 + 1 + 4 + 8 + 16 + 72 + 1 + 4 + 1 + 1 + 1;
+
+export function formatMarkerInput(): Buffer {
+  return labelled(LABEL.formatMarker);
 }
 
 export function skAd(userId: string, epoch: number): Buffer {

@@ -2,10 +2,12 @@
 // waiting period), trustees' requests counted per slot, the waiting period and veto, expiry, the one-time code,
 // and completing the reset with a new key.
 import { boxKeypair, equalBytes, keyedHash, randomBytes } from './crypto.ts';
-import { InvalidResetCodeError, TrustError } from './errors.ts';
+import { checkState, loadState, retag, snapshot, type UserState } from './binding.ts';
+import { IntegrityError, InvalidResetCodeError, TrustError } from './errors.ts';
 import { formatResetCode, normalizeResetCode, resetCodeHashInput } from './format.ts';
 import { confirmedSlots, decoySlots, dummySlots } from './slots.ts';
-import { emit, lockUser, nowMs, pkTag, userByName, type Db, type StoreContext, type Trx, type UserRow } from './store-context.ts';
+import { parseKeyRow } from './rows.ts';
+import { emit, nowMs, pkTag, pkValid, userByName, type Db, type StoreContext, type Trx, type UserRow } from './store-context.ts';
 import type { PendingReset, RequestResetResult, ResetCode, TrustEvent, TrustSettings, UnlockedUser } from './types.ts';
 import { checkPassword, wrapNew, wrappedColumns } from './users.ts';
 
@@ -29,15 +31,24 @@ export async function setSettings(ctx: StoreContext, userId: string, settings: P
   if (threshold !== undefined) set.threshold = threshold;
   if (waitSeconds !== undefined) set.wait_seconds = waitSeconds;
   if (Object.keys(set).length) {
-    const r = await ctx.db.updateTable('trust_user').set(set).where('id', '=', userId).executeTakeFirst();
-    if (Number(r.numUpdatedRows) === 0) throw new TrustError('not-found', 'no such user');
+    // k and the waiting period are covered by the user tag: change them only on an authentic state, then re-tag.
+    await ctx.db.transaction().execute(async (trx) => {
+      const st = await loadState(ctx, trx, userId, true);
+      if (!st) throw new TrustError('not-found', 'no such user');
+      if (!checkState(ctx, st)) throw new IntegrityError('stored account data failed its integrity check');
+      await trx.updateTable('trust_user').set(set).where('id', '=', userId).execute();
+      await retag(ctx, trx, userId);
+    });
   }
   return getSettings(ctx, userId);
 }
 
-async function trusteeCurrent(trx: Trx, trustee: UnlockedUser): Promise<boolean> {
-  const t = await trx.selectFrom('trust_user').select(['epoch', 'public_key', 'disabled']).where('id', '=', trustee.userId).executeTakeFirst();
-  return !!t && t.disabled === 0 && Number(t.epoch) === trustee.epoch && equalBytes(t.public_key, trustee.publicKey);
+/** The trustee's own row must be current, enabled, and carry a server-issued tag for the key the session holds. */
+async function trusteeCurrent(ctx: StoreContext, trx: Trx, trustee: UnlockedUser): Promise<boolean> {
+  const raw = await trx.selectFrom('trust_user').select(['id', 'epoch', 'public_key', 'pk_tag', 'disabled']).where('id', '=', trustee.userId).executeTakeFirst();
+  const t = raw && parseKeyRow(raw);
+  return !!t && raw.disabled === 0 && t.epoch === trustee.epoch && equalBytes(t.public_key, trustee.publicKey)
+    && pkValid(ctx, { id: t.id, epoch: t.epoch, public_key: trustee.publicKey, pk_tag: t.pk_tag });
 }
 
 /**
@@ -45,7 +56,7 @@ async function trusteeCurrent(trx: Trx, trustee: UnlockedUser): Promise<boolean>
  * trustee id. `recorded: false` for a non-trustee, a disabled or unknown target, or during a veto hold.
  */
 export async function requestReset(ctx: StoreContext, trustee: UnlockedUser, targetUsername: string): Promise<RequestResetResult> {
-  const target0 = await userByName(ctx.db, targetUsername);
+  const target0 = await userByName(ctx, ctx.db, targetUsername);
   if (!target0 || target0.id === trustee.userId) {
     // The N box opens dominate this call's time: do them anyway, so timing does not tell whether the account exists.
     confirmedSlots(ctx, trustee, { id: '0'.repeat(32), epoch: 0, slot_gen: 0 }, decoySlots(ctx));
@@ -53,24 +64,27 @@ export async function requestReset(ctx: StoreContext, trustee: UnlockedUser, tar
   }
   const events: TrustEvent[] = [];
   const recorded = await ctx.db.transaction().execute(async (trx) => {
-    const target = await lockUser(ctx, trx, target0.id);
-    if (!target || target.disabled === 1 || !(await trusteeCurrent(trx, trustee))) return false;
+    const st = await loadState(ctx, trx, target0.id, true);
+    if (!st || st.row.disabled === 1 || !(await trusteeCurrent(ctx, trx, trustee))) return false;
+    const target = st.row;
     const slots = await trx.selectFrom('trust_slot').select(['slot', 'token_box', 'tag']).where('user_id', '=', target.id).execute();
     const confirmed = confirmedSlots(ctx, trustee, target, slots);
     if (confirmed.length === 0) return false;
+    // Counters, settings and reset state set back or edited in the database: count nothing.
+    if (!checkState(ctx, st)) return false;
     const now = nowMs(ctx);
-    let reset = await trx.selectFrom('trust_reset').selectAll().where('user_id', '=', target.id).executeTakeFirst();
+    let reset = st.reset;
     if (reset?.state === 'vetoed') {
       if (now < Number(reset.vetoed_at) + ctx.vetoHoldSeconds * 1000) return false;
       await dropReset(trx, target.id);
-      reset = undefined;
+      reset = null;
     } else if (reset && resetExpired(ctx, reset, now)) {
       await dropReset(trx, target.id);
-      reset = undefined;
+      reset = null;
     }
     if (!reset) {
-      reset = { user_id: target.id, state: 'collecting', created_at: now, armed_at: null, effective_at: null, vetoed_at: null };
-      await trx.insertInto('trust_reset').values(reset).execute();
+      reset = { state: 'collecting', created_at: now, armed_at: null, effective_at: null, vetoed_at: null };
+      await trx.insertInto('trust_reset').values({ user_id: target.id, ...reset }).execute();
     }
     const before = await countConfirmations(trx, target.id);
     await trx.insertInto('trust_reset_confirmation')
@@ -78,13 +92,14 @@ export async function requestReset(ctx: StoreContext, trustee: UnlockedUser, tar
       .onConflict((oc) => oc.columns(['user_id', 'slot']).doNothing())
       .execute();
     const count = await countConfirmations(trx, target.id);
-    const threshold = Number(target.threshold);
+    const threshold = target.threshold;
     if (count > before) events.push({ type: 'reset-requested', userId: target.id, confirmations: count, threshold, at: new Date(now) });
     if (reset.state === 'collecting' && count >= threshold) {
-      const effectiveAt = now + Math.max(Number(target.wait_seconds), ctx.minWaitSeconds) * 1000;
+      const effectiveAt = now + Math.max(target.wait_seconds, ctx.minWaitSeconds) * 1000;
       await trx.updateTable('trust_reset').set({ state: 'armed', armed_at: now, effective_at: effectiveAt }).where('user_id', '=', target.id).execute();
       events.push({ type: 'reset-armed', userId: target.id, effectiveAt: new Date(effectiveAt), at: new Date(now) });
     }
+    await retag(ctx, trx, target.id);
     return true;
   });
   emit(ctx, events);
@@ -115,19 +130,18 @@ async function countConfirmations(db: Db | Trx, userId: string): Promise<number>
 
 /** For A's dashboard. Null when nothing is pending (a veto hold that has passed counts as nothing). */
 export async function pendingResetFor(ctx: StoreContext, userId: string): Promise<PendingReset | null> {
-  const reset = await ctx.db.selectFrom('trust_reset').selectAll().where('user_id', '=', userId).executeTakeFirst();
-  if (!reset) return null;
-  const user = await ctx.db.selectFrom('trust_user').select(['threshold']).where('id', '=', userId).executeTakeFirst();
-  if (!user) return null;
+  const st = await snapshot(ctx, (trx) => loadState(ctx, trx, userId, false));
+  if (!st?.reset || !checkState(ctx, st)) return null;
+  const reset = st.reset;
   const vetoedUntil = reset.state === 'vetoed' ? Number(reset.vetoed_at) + ctx.vetoHoldSeconds * 1000 : null;
   if (vetoedUntil !== null && nowMs(ctx) >= vetoedUntil) return null;
   if (resetExpired(ctx, reset, nowMs(ctx))) return null;
   return {
     state: reset.state,
-    confirmations: await countConfirmations(ctx.db, userId),
-    threshold: Number(user.threshold),
-    createdAt: new Date(Number(reset.created_at)),
-    effectiveAt: reset.effective_at === null ? null : new Date(Number(reset.effective_at)),
+    confirmations: st.confirmations.length,
+    threshold: st.row.threshold,
+    createdAt: new Date(reset.created_at),
+    effectiveAt: reset.effective_at === null ? null : new Date(reset.effective_at),
     vetoedUntil: vetoedUntil === null ? null : new Date(vetoedUntil),
   };
 }
@@ -135,17 +149,20 @@ export async function pendingResetFor(ctx: StoreContext, userId: string): Promis
 /** A cancels a pending reset from a logged-in session. Confirmations and any issued code are discarded. */
 export async function vetoReset(ctx: StoreContext, userId: string): Promise<boolean> {
   const vetoed = await ctx.db.transaction().execute(async (trx) => {
-    const user = await lockUser(ctx, trx, userId);
-    if (!user) return false;
-    const reset = await trx.selectFrom('trust_reset').selectAll().where('user_id', '=', userId).executeTakeFirst();
+    const st = await loadState(ctx, trx, userId, true);
+    // An edited reset state cannot be used by anyone (every step checks the tag), so there is nothing to veto.
+    if (!st || !checkState(ctx, st)) return false;
+    const reset = st.reset;
     if (!reset || reset.state === 'vetoed') return false;
     if (resetExpired(ctx, reset, nowMs(ctx))) {
       await dropReset(trx, userId);
+      await retag(ctx, trx, userId);
       return false;
     }
     await trx.deleteFrom('trust_reset_confirmation').where('user_id', '=', userId).execute();
     await trx.deleteFrom('trust_reset_code').where('user_id', '=', userId).execute();
     await trx.updateTable('trust_reset').set({ state: 'vetoed', vetoed_at: nowMs(ctx), armed_at: null, effective_at: null }).where('user_id', '=', userId).execute();
+    await retag(ctx, trx, userId);
     return true;
   });
   if (vetoed) emit(ctx, [{ type: 'reset-vetoed', userId, at: ctx.now() }]);
@@ -162,25 +179,27 @@ function resetCodeHash(ctx: StoreContext, target: Pick<UserRow, 'id' | 'epoch'>,
  */
 export async function obtainResetCode(ctx: StoreContext, trustee: UnlockedUser, targetUsername: string): Promise<ResetCode> {
   const notReady = () => new TrustError('reset-not-ready', 'no reset code is available');
-  const target0 = await userByName(ctx.db, targetUsername);
+  const target0 = await userByName(ctx, ctx.db, targetUsername);
   if (!target0 || target0.id === trustee.userId) throw notReady();
   const events: TrustEvent[] = [];
   const result = await ctx.db.transaction().execute(async (trx) => {
-    const target = await lockUser(ctx, trx, target0.id);
-    if (!target || target.disabled === 1 || !(await trusteeCurrent(trx, trustee))) throw notReady();
+    const st = await loadState(ctx, trx, target0.id, true);
+    if (!st || st.row.disabled === 1 || !(await trusteeCurrent(ctx, trx, trustee))) throw notReady();
+    const target = st.row;
     const now = nowMs(ctx);
-    const reset = await trx.selectFrom('trust_reset').selectAll().where('user_id', '=', target.id).executeTakeFirst();
-    if (!reset || reset.state !== 'armed' || reset.effective_at === null || now < Number(reset.effective_at) || resetExpired(ctx, reset, now)) throw notReady();
+    const reset = st.reset;
+    if (!reset || reset.state !== 'armed' || reset.effective_at === null || now < reset.effective_at || resetExpired(ctx, reset, now)) throw notReady();
+    if (!checkState(ctx, st)) throw notReady();
     const slots = await trx.selectFrom('trust_slot').select(['slot', 'token_box', 'tag']).where('user_id', '=', target.id).execute();
     const mine = confirmedSlots(ctx, trustee, target, slots);
-    const confirmed = await trx.selectFrom('trust_reset_confirmation').select('slot').where('user_id', '=', target.id).execute();
-    const set = new Set(confirmed.map((c) => Number(c.slot)));
+    const set = new Set(st.confirmations);
     if (!mine.some((s) => set.has(s))) throw notReady();
     const code = formatResetCode(randomBytes(10));
     const expiresAt = now + ctx.codeTtlSeconds * 1000;
     const hash = resetCodeHash(ctx, target, normalizeResetCode(code)!);
     await trx.deleteFrom('trust_reset_code').where('user_id', '=', target.id).execute();
     await trx.insertInto('trust_reset_code').values({ user_id: target.id, code_hash: hash, expires_at: expiresAt }).execute();
+    await retag(ctx, trx, target.id);
     events.push({ type: 'reset-code-issued', userId: target.id, expiresAt: new Date(expiresAt), at: new Date(now) });
     return { code, expiresAt: new Date(expiresAt) };
   });
@@ -188,15 +207,13 @@ export async function obtainResetCode(ctx: StoreContext, trustee: UnlockedUser, 
   return result;
 }
 
-async function resetCodeValid(ctx: StoreContext, db: Db | Trx, target: UserRow, normalized: string, now: number): Promise<boolean> {
-  const [code, reset] = await Promise.all([
-    db.selectFrom('trust_reset_code').selectAll().where('user_id', '=', target.id).executeTakeFirst(),
-    db.selectFrom('trust_reset').selectAll().where('user_id', '=', target.id).executeTakeFirst(),
-  ]);
-  const hash = resetCodeHash(ctx, target, normalized);
+/** The code matches the stored hash (over the current epoch), is unexpired, and the reset is armed and due. */
+function resetCodeValid(ctx: StoreContext, st: UserState, normalized: string, now: number): boolean {
+  const hash = resetCodeHash(ctx, st.row, normalized);
+  const { code, reset } = st;
   const match = !!code && equalBytes(hash, code.code_hash);
-  return match && !!code && now < Number(code.expires_at) && reset?.state === 'armed' && reset.effective_at !== null
-    && now >= Number(reset.effective_at) && !resetExpired(ctx, reset, now);
+  return match && !!code && now < code.expires_at && reset?.state === 'armed' && reset.effective_at !== null
+    && now >= reset.effective_at && !resetExpired(ctx, reset, now);
 }
 
 /**
@@ -208,25 +225,28 @@ export async function completeReset(ctx: StoreContext, username: string, code: s
   checkPassword(ctx, newPassword);
   const normalized = typeof code === 'string' ? normalizeResetCode(code) : null;
   if (!normalized) throw new InvalidResetCodeError();
-  const target0 = await userByName(ctx.db, username);
+  const target0 = await userByName(ctx, ctx.db, username);
   // Cheap check first so invalid codes cannot make the server burn Argon2id.
-  if (!target0 || target0.disabled === 1 || !(await resetCodeValid(ctx, ctx.db, target0, normalized, nowMs(ctx)))) {
+  const pre = target0 ? await snapshot(ctx, (trx) => loadState(ctx, trx, target0.id, false)) : null;
+  if (!pre || pre.row.disabled === 1 || !resetCodeValid(ctx, pre, normalized, nowMs(ctx)) || !checkState(ctx, pre)) {
     throw new InvalidResetCodeError();
   }
-  const epoch = Number(target0.epoch) + 1;
+  const epoch = pre.row.epoch + 1;
   const kp = boxKeypair();
-  const w = await wrapNew(ctx, newPassword, target0.id, epoch, kp.secretKey);
+  const w = await wrapNew(ctx, newPassword, pre.row.id, epoch, kp.secretKey);
   await ctx.db.transaction().execute(async (trx) => {
-    const target = await lockUser(ctx, trx, target0.id);
-    if (!target || target.disabled === 1 || Number(target.epoch) !== epoch - 1) throw new InvalidResetCodeError();
-    if (!(await resetCodeValid(ctx, trx, target, normalized, nowMs(ctx)))) throw new InvalidResetCodeError();
+    const st = await loadState(ctx, trx, pre.row.id, true);
+    if (!st || st.row.disabled === 1 || st.row.epoch !== epoch - 1) throw new InvalidResetCodeError();
+    if (!resetCodeValid(ctx, st, normalized, nowMs(ctx)) || !checkState(ctx, st)) throw new InvalidResetCodeError();
+    const target = st.row;
     await dropReset(trx, target.id);
     await trx.updateTable('trust_user').set({
-      epoch, slot_gen: Number(target.slot_gen) + 1, public_key: kp.publicKey, pk_tag: pkTag(ctx, target.id, epoch, kp.publicKey),
+      epoch, slot_gen: target.slot_gen + 1, public_key: kp.publicKey, pk_tag: pkTag(ctx, target.id, epoch, kp.publicKey),
       ...wrappedColumns(w),
     }).where('id', '=', target.id).execute();
     await dummySlots(ctx, trx, target.id);
+    await retag(ctx, trx, target.id);
   });
-  emit(ctx, [{ type: 'reset-completed', userId: target0.id, epoch, at: ctx.now() }]);
-  return { userId: target0.id, username: target0.username, epoch, publicKey: kp.publicKey, secretKey: kp.secretKey };
+  emit(ctx, [{ type: 'reset-completed', userId: pre.row.id, epoch, at: ctx.now() }]);
+  return { userId: pre.row.id, username: pre.row.username, epoch, publicKey: kp.publicKey, secretKey: kp.secretKey };
 }

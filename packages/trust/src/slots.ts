@@ -6,7 +6,10 @@ import {
 import type { TrustSlotTable } from './db.ts';
 import { TrustError } from './errors.ts';
 import { decodeOwnerPlaintext, decodeToken, encodeToken, ownerAd, ownerPlaintext, tokenTagInput, type TokenContext } from './format.ts';
-import { lockUser, pkValid, type StoreContext, type Trx, type UserRow } from './store-context.ts';
+import { parseKeyRow, parseSlotRows } from './rows.ts';
+import { checkState, loadState, retag } from './binding.ts';
+import { IntegrityError } from './errors.ts';
+import { pkValid, type StoreContext, type Trx, type UserRow } from './store-context.ts';
 import type { TrustEvent, UnlockedUser } from './types.ts';
 
 export type TokenSlotRow = Pick<TrustSlotTable, 'slot' | 'token_box' | 'tag'>;
@@ -19,7 +22,7 @@ function tokenTag(ctx: StoreContext, tc: TokenContext, r: Uint8Array): Buffer {
 export function readAssignment(owner: UnlockedUser, row: UserRow, slots: Pick<TrustSlotTable, 'slot' | 'owner_box'>[]): Map<number, string> {
   const ownerKey = deriveOwnerKey(owner.secretKey);
   const out = new Map<number, string>();
-  for (const s of slots) {
+  for (const s of parseSlotRows(slots)) {
     const slot = Number(s.slot);
     const pt = aeadOpen(ownerKey, s.owner_box, ownerAd(row.id, Number(row.epoch), Number(row.slot_gen), slot));
     const trusteeId = pt ? decodeOwnerPlaintext(pt) : null;
@@ -42,7 +45,8 @@ export async function writeSlots(
   const trustees = ids.length
     ? await trx.selectFrom('trust_user').select(['id', 'epoch', 'public_key', 'pk_tag']).where('id', 'in', ids).execute()
     : [];
-  const byId = new Map(trustees.map((t) => [t.id, t]));
+  // A malformed trustee row (bad epoch, key length, …) is kept by id: it reads like a key that fails its tag.
+  const byId = new Map(trustees.map((t) => [t.id, parseKeyRow(t) ?? { ...t, bad: true as const }]));
   // Slots beyond the configured N can only exist if the operator lowered N: move them into free slots.
   const count = Math.max(ctx.slots, assignment.size);
   const placed = new Map<number, string>();
@@ -60,7 +64,7 @@ export async function writeSlots(
       bytes = dummySlotRow(); // no trustee, or the trustee's account no longer exists
     } else {
       const ownerBox = aeadSeal(ownerKey, ownerPlaintext(trusteeId), ownerAd(row.id, epoch, newGen, slot));
-      if (!pkValid(ctx, trustee)) {
+      if ('bad' in trustee || !pkValid(ctx, trustee)) {
         // Someone swapped the trustee's public key in the database. Keep the relation (the owner still sees
         // it) but seal no token the swapped key could open.
         if (!alerted) events.push({ type: 'integrity-alert', userId: trustee.id, what: 'public-key', at: ctx.now() });
@@ -79,6 +83,7 @@ export async function writeSlots(
   await trx.insertInto('trust_slot').values(rows).execute();
   await trx.updateTable('trust_user').set({ slot_gen: newGen }).where('id', '=', row.id).execute();
   row.slot_gen = newGen;
+  await retag(ctx, trx, row.id);
 }
 
 /** Replaces all of a user's slot rows with N fresh dummies (a new account, or a completed reset). */
@@ -106,8 +111,10 @@ export async function mutateSlots<T>(
   events: TrustEvent[],
 ): Promise<T> {
   return ctx.db.transaction().execute(async (trx) => {
-    const row = await lockUser(ctx, trx, owner.userId);
+    const st = await loadState(ctx, trx, owner.userId, true);
+    const row = st?.row;
     assertCurrent(owner, row);
+    if (!checkState(ctx, st, owner.publicKey)) throw new IntegrityError('stored account data failed its integrity check');
     const slots = await trx.selectFrom('trust_slot').select(['slot', 'owner_box']).where('user_id', '=', row.id).execute();
     const assignment = readAssignment(owner, row, slots);
     const { result, write } = await change(assignment, trx, row);
@@ -124,7 +131,7 @@ export function confirmedSlots(
   ctx: StoreContext, trustee: UnlockedUser, target: Pick<UserRow, 'id' | 'epoch' | 'slot_gen'>, slots: TokenSlotRow[],
 ): number[] {
   const out: number[] = [];
-  for (const s of slots) {
+  for (const s of parseSlotRows(slots)) {
     const pt = sealOpen(s.token_box, trustee.publicKey, trustee.secretKey);
     if (!pt) continue;
     const d = decodeToken(pt);

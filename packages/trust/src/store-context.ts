@@ -2,9 +2,10 @@
 // the server keys derived from serverSecret; plus the user-row access every part needs (lock, look-up, key tag).
 // Built once by TrustStore and passed to users.ts, slots.ts, trustees.ts, resets.ts and invites.ts.
 import type { Kysely, Transaction } from 'kysely';
-import { deriveSubkey, equalBytes, keyedHash, PWHASH_INTERACTIVE, PWHASH_SALT_BYTES, type PwhashParams } from './crypto.ts';
+import { deriveSubkey, equalBytes, keyedHash, PWHASH_INTERACTIVE, PWHASH_SALT_BYTES, randomBytes, type PwhashParams } from './crypto.ts';
 import { dialectOf, type TrustDialect, type TrustTables, type TrustUserTable } from './db.ts';
-import { normalizeUsername, pkTagInput } from './format.ts';
+import { normalizeUsername, pkTagInput, USER_TAG_INPUT_BYTES } from './format.ts';
+import { parseKeyRow, parseUserRow, pwhashCeiling } from './rows.ts';
 import type { TrustEvent, TrustStoreOptions } from './types.ts';
 
 export type Db = Kysely<TrustTables>;
@@ -19,6 +20,8 @@ export interface StoreContext {
 
   readonly slots: number;
   readonly pwhashParams: PwhashParams;
+  /** Stored Argon2id parameters above this are a tampered row (rows.ts). */
+  readonly pwCeiling: PwhashParams;
   readonly minWaitSeconds: number;
   readonly defaultWaitSeconds: number;
   readonly codeTtlSeconds: number;
@@ -32,7 +35,13 @@ export interface StoreContext {
   readonly kPkTag: Buffer;
   readonly kInvite: Buffer;
   readonly kResetCode: Buffer;
+  readonly kUserTag: Buffer;
   readonly dummySalt: Buffer;
+  /** Stands in for a user id that does not exist, so unknown accounts take the same queries as real ones. */
+  readonly decoyId: string;
+  /** Input of the one tag computed for a missing account (same length as a real user-tag input). */
+  readonly decoyTagInput: Buffer;
+  readonly allowFormatUpgrade: boolean;
 }
 
 /** Validates the options, applies the defaults and derives the server keys. Throws TypeError/RangeError. */
@@ -56,20 +65,26 @@ export function createStoreContext(opts: TrustStoreOptions): StoreContext {
     if (!Number.isInteger(v) || v < 0) throw new RangeError(`TrustStore: ${k} must be a non-negative integer`);
   }
   const kPkTag = deriveSubkey(opts.serverSecret, 'pk-tag');
+  const pwhashParams = opts.pwhash ?? PWHASH_INTERACTIVE;
   return {
     db: opts.db as Db,
     dialect: dialectOf(opts.db),
     now: opts.now ?? (() => new Date()),
     onEvent: opts.onEvent,
     slots,
-    pwhashParams: opts.pwhash ?? PWHASH_INTERACTIVE,
+    pwhashParams,
+    pwCeiling: pwhashCeiling(pwhashParams),
     defaultWaitSeconds: Math.max(opts.defaultWaitSeconds ?? 3 * 86400, minWaitSeconds),
     ...limits,
     kTokenTag: deriveSubkey(opts.serverSecret, 'token-tag'),
     kPkTag,
     kInvite: deriveSubkey(opts.serverSecret, 'invite-code'),
     kResetCode: deriveSubkey(opts.serverSecret, 'reset-code'),
+    kUserTag: deriveSubkey(opts.serverSecret, 'user-tag'),
     dummySalt: keyedHash(kPkTag, Buffer.from('login-dummy-salt'), PWHASH_SALT_BYTES),
+    decoyId: randomBytes(16).toString('hex'),
+    decoyTagInput: randomBytes(USER_TAG_INPUT_BYTES),
+    allowFormatUpgrade: opts.allowFormatUpgrade ?? true,
   };
 }
 
@@ -96,13 +111,29 @@ export function nowMs(ctx: StoreContext): number {
 export async function lockUser(ctx: StoreContext, trx: Trx, userId: string): Promise<UserRow | undefined> {
   let q = trx.selectFrom('trust_user').selectAll().where('id', '=', userId);
   if (ctx.dialect === 'postgres') q = q.forUpdate();
-  return q.executeTakeFirst();
+  return checkedUser(ctx, await q.executeTakeFirst());
 }
 
-export async function userByName(db: Db | Trx, username: string): Promise<UserRow | undefined> {
-  const name = normalizeUsername(username);
+export async function userByName(ctx: StoreContext, db: Db | Trx, username: string): Promise<UserRow | undefined> {
+  const name = typeof username === 'string' ? normalizeUsername(username) : null;
   if (!name) return undefined;
-  return db.selectFrom('trust_user').selectAll().where('username', '=', name).executeTakeFirst();
+  return checkedUser(ctx, await db.selectFrom('trust_user').selectAll().where('username', '=', name).executeTakeFirst());
+}
+
+/**
+ * A row whose values are out of type, length or range was written by someone other than this store: it reads as
+ * absent (callers treat it like an unknown account) and raises an integrity alert.
+ */
+export function checkedUser(ctx: StoreContext, raw: unknown): UserRow | undefined {
+  if (raw === undefined) return undefined;
+  const row = parseUserRow(raw, ctx.pwCeiling);
+  if (!row) alertMalformed(ctx, raw);
+  return row ?? undefined;
+}
+
+export function alertMalformed(ctx: StoreContext, raw: unknown): void {
+  const id = (raw as { id?: unknown } | null)?.id;
+  emit(ctx, [{ type: 'integrity-alert', userId: typeof id === 'string' ? id : '', what: 'malformed-row', at: ctx.now() }]);
 }
 
 /** The server-keyed tag over a user's public key: a key swapped in the database does not carry a matching one. */
@@ -110,6 +141,8 @@ export function pkTag(ctx: StoreContext, userId: string, epoch: number, pk: Uint
   return keyedHash(ctx.kPkTag, pkTagInput(userId, epoch, pk));
 }
 
+/** False (never a throw) for a tag that does not verify and for any malformed id, epoch, key or tag. */
 export function pkValid(ctx: StoreContext, row: Pick<UserRow, 'id' | 'epoch' | 'public_key' | 'pk_tag'>): boolean {
-  return equalBytes(pkTag(ctx, row.id, Number(row.epoch), row.public_key), row.pk_tag);
+  const k = parseKeyRow(row);
+  return !!k && equalBytes(pkTag(ctx, k.id, k.epoch, k.public_key), k.pk_tag);
 }

@@ -7,7 +7,8 @@ import type { TrustDialect } from './db.ts';
 import * as invites from './invites.ts';
 import * as resets from './resets.ts';
 import { confirmedSlots, type TokenSlotRow } from './slots.ts';
-import { createStoreContext, type StoreContext, type UserRow } from './store-context.ts';
+import { upgradeFormat } from './binding.ts';
+import { createStoreContext, emit, type StoreContext, type UserRow } from './store-context.ts';
 import * as trustees from './trustees.ts';
 import type {
   InviteCode, InviteInfo, PendingReset, RequestResetResult, ResetCode, Trustee, TrustSettings, TrustStoreOptions,
@@ -29,6 +30,7 @@ export class TrustStore {
   readonly dialect: TrustDialect;
 
   private readonly ctx: StoreContext;
+  private readying: Promise<void> | null = null;
 
   constructor(opts: TrustStoreOptions) {
     const ctx = createStoreContext(opts);
@@ -46,10 +48,29 @@ export class TrustStore {
     this.dialect = ctx.dialect;
   }
 
+  /**
+   * Runs before the first operation: brings a format-1 database to format 2 (user tags, see binding.ts), or refuses
+   * a database whose format marker does not verify. Failures are not cached, so a transient error is retried.
+   */
+  private ready(): Promise<void> {
+    if (!this.readying) {
+      this.readying = upgradeFormat(this.ctx).then((r) => {
+        if (r && (r.upgraded > 0 || r.skipped > 0)) {
+          emit(this.ctx, [{ type: 'format-upgraded', users: r.upgraded, untagged: r.skipped, at: this.ctx.now() }]);
+        }
+      }, (err: unknown) => {
+        this.readying = null;
+        throw err;
+      });
+    }
+    return this.readying;
+  }
+
   // ---------------------------------------------------------------------------------------------- users
 
   /** Creates a user with no trustees (the operator/admin path; invitees use redeemInvite). */
-  createUser(username: string, password: string, opts: { admin?: boolean } = {}): Promise<UnlockedUser> {
+  async createUser(username: string, password: string, opts: { admin?: boolean } = {}): Promise<UnlockedUser> {
+    await this.ready();
     return users.createUser(this.ctx, username, password, opts);
   }
 
@@ -57,7 +78,8 @@ export class TrustStore {
    * Verifies the password and returns the unlocked key WITHOUT rewriting slots or emitting events. Use it when a
    * logged-in user re-enters their password to confirm an action (e.g. before requestReset).
    */
-  unlock(username: string, password: string): Promise<UnlockedUser> {
+  async unlock(username: string, password: string): Promise<UnlockedUser> {
+    await this.ready();
     return users.unlock(this.ctx, username, password);
   }
 
@@ -65,59 +87,71 @@ export class TrustStore {
    * Password login: unlocks the key, re-wraps it if the operator raised the Argon2id cost, and rewrites all N
    * slots. Throws InvalidCredentialsError for unknown user or wrong password alike.
    */
-  login(username: string, password: string): Promise<UnlockedUser> {
+  async login(username: string, password: string): Promise<UnlockedUser> {
+    await this.ready();
     return users.login(this.ctx, username, password);
   }
 
   /** Rewrites the slots of an already logged-in user (e.g. after a trustee reset their key). */
-  regenerate(user: UnlockedUser): Promise<void> {
+  async regenerate(user: UnlockedUser): Promise<void> {
+    await this.ready();
     return users.regenerate(this.ctx, user);
   }
 
   /** Re-wraps the same key under a new password; relations are untouched. Requires the old password. */
-  changePassword(user: UnlockedUser | string, oldPassword: string, newPassword: string): Promise<void> {
+  async changePassword(user: UnlockedUser | string, oldPassword: string, newPassword: string): Promise<void> {
+    await this.ready();
     return users.changePassword(this.ctx, user, oldPassword, newPassword);
   }
 
-  setDisabled(userId: string, disabled: boolean): Promise<void> {
+  async setDisabled(userId: string, disabled: boolean): Promise<void> {
+    await this.ready();
     return users.setDisabled(this.ctx, userId, disabled);
   }
 
-  listUsers(): Promise<UserInfo[]> {
+  async listUsers(): Promise<UserInfo[]> {
+    await this.ready();
     return users.listUsers(this.ctx);
   }
 
-  getUserByName(username: string): Promise<UserInfo | null> {
+  async getUserByName(username: string): Promise<UserInfo | null> {
+    await this.ready();
     return users.getUserByName(this.ctx, username);
   }
 
-  getUser(userId: string): Promise<UserInfo | null> {
+  async getUser(userId: string): Promise<UserInfo | null> {
+    await this.ready();
     return users.getUser(this.ctx, userId);
   }
 
   // ---------------------------------------------------------------------------------------------- trust links
 
-  listTrustees(user: UnlockedUser): Promise<Trustee[]> {
+  async listTrustees(user: UnlockedUser): Promise<Trustee[]> {
+    await this.ready();
     return trustees.listTrustees(this.ctx, user);
   }
 
   /** A starts trusting `username` (who may then help reset A). All N rows are rewritten. */
-  addTrustee(user: UnlockedUser, username: string): Promise<Trustee> {
+  async addTrustee(user: UnlockedUser, username: string): Promise<Trustee> {
+    await this.ready();
     return trustees.addTrustee(this.ctx, user, username);
   }
 
   /** Returns false when `trusteeId` was not a trustee. The slot becomes a dummy; all N rows are rewritten. */
-  removeTrustee(user: UnlockedUser, trusteeId: string): Promise<boolean> {
+  async removeTrustee(user: UnlockedUser, trusteeId: string): Promise<boolean> {
+    await this.ready();
     return trustees.removeTrustee(this.ctx, user, trusteeId);
   }
 
   // ---------------------------------------------------------------------------------------------- resets
 
-  getSettings(userId: string): Promise<TrustSettings> {
+  async getSettings(userId: string): Promise<TrustSettings> {
+    await this.ready();
     return resets.getSettings(this.ctx, userId);
   }
 
-  setSettings(userId: string, settings: Partial<TrustSettings>): Promise<TrustSettings> {
+  async setSettings(userId: string, settings: Partial<TrustSettings>): Promise<TrustSettings> {
+    await this.ready();
     return resets.setSettings(this.ctx, userId, settings);
   }
 
@@ -133,17 +167,20 @@ export class TrustStore {
    * Trustee B (freshly unlocked with B's password) asks to reset `targetUsername`. Counted per slot, never per
    * trustee id. `recorded: false` for a non-trustee, a disabled or unknown target, or during a veto hold.
    */
-  requestReset(trustee: UnlockedUser, targetUsername: string): Promise<RequestResetResult> {
+  async requestReset(trustee: UnlockedUser, targetUsername: string): Promise<RequestResetResult> {
+    await this.ready();
     return resets.requestReset(this.ctx, trustee, targetUsername);
   }
 
   /** For A's dashboard. Null when nothing is pending (a veto hold that has passed counts as nothing). */
-  pendingResetFor(userId: string): Promise<PendingReset | null> {
+  async pendingResetFor(userId: string): Promise<PendingReset | null> {
+    await this.ready();
     return resets.pendingResetFor(this.ctx, userId);
   }
 
   /** A cancels a pending reset from a logged-in session. Confirmations and any issued code are discarded. */
-  vetoReset(userId: string): Promise<boolean> {
+  async vetoReset(userId: string): Promise<boolean> {
+    await this.ready();
     return resets.vetoReset(this.ctx, userId);
   }
 
@@ -151,7 +188,8 @@ export class TrustStore {
    * After the waiting period, a trustee whose confirmation counted gets a one-time code (replacing any earlier
    * code) to hand to A in person. Throws TrustError('reset-not-ready') otherwise, without saying why.
    */
-  obtainResetCode(trustee: UnlockedUser, targetUsername: string): Promise<ResetCode> {
+  async obtainResetCode(trustee: UnlockedUser, targetUsername: string): Promise<ResetCode> {
+    await this.ready();
     return resets.obtainResetCode(this.ctx, trustee, targetUsername);
   }
 
@@ -159,27 +197,32 @@ export class TrustStore {
    * A presents the code with a new password: new keypair, epoch + 1, all slots dummies, reset consumed. The
    * service must end all of A's sessions (reset-completed event).
    */
-  completeReset(username: string, code: string, newPassword: string): Promise<UnlockedUser> {
+  async completeReset(username: string, code: string, newPassword: string): Promise<UnlockedUser> {
+    await this.ready();
     return resets.completeReset(this.ctx, username, code, newPassword);
   }
 
   // ---------------------------------------------------------------------------------------------- invites
 
-  createInvite(userId: string): Promise<InviteCode> {
+  async createInvite(userId: string): Promise<InviteCode> {
+    await this.ready();
     return invites.createInvite(this.ctx, userId);
   }
 
   /** Open, expired and revoked invites. Redeemed invites are deleted at redemption, so they are not listed. */
-  listInvites(userId: string): Promise<InviteInfo[]> {
+  async listInvites(userId: string): Promise<InviteInfo[]> {
+    await this.ready();
     return invites.listInvites(this.ctx, userId);
   }
 
-  revokeInvite(userId: string, inviteId: string): Promise<boolean> {
+  async revokeInvite(userId: string, inviteId: string): Promise<boolean> {
+    await this.ready();
     return invites.revokeInvite(this.ctx, userId, inviteId);
   }
 
   /** Creates an account from an invite; the new user's first slot trusts the inviter. */
-  redeemInvite(code: string, username: string, password: string): Promise<UnlockedUser> {
+  async redeemInvite(code: string, username: string, password: string): Promise<UnlockedUser> {
+    await this.ready();
     return invites.redeemInvite(this.ctx, code, username, password);
   }
 }

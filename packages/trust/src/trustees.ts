@@ -1,14 +1,20 @@
 // Trust links: "A trusts B" as seen and changed by A. Each change rewrites all of A's N slot rows (slots.ts).
 import { randomUniform } from './crypto.ts';
+import { checkState, loadState, snapshot } from './binding.ts';
 import { IntegrityError, TrustError } from './errors.ts';
 import { assertCurrent, mutateSlots, readAssignment } from './slots.ts';
 import { emit, pkValid, userByName, type StoreContext } from './store-context.ts';
 import type { Trustee, TrustEvent, UnlockedUser } from './types.ts';
 
 export async function listTrustees(ctx: StoreContext, user: UnlockedUser): Promise<Trustee[]> {
-  const row = await ctx.db.selectFrom('trust_user').selectAll().where('id', '=', user.userId).executeTakeFirst();
+  const { st, slots } = await snapshot(ctx, async (trx) => ({
+    st: await loadState(ctx, trx, user.userId, false),
+    slots: await trx.selectFrom('trust_slot').select(['slot', 'owner_box']).where('user_id', '=', user.userId).execute(),
+  }));
+  const row = st?.row;
   assertCurrent(user, row);
-  const slots = await ctx.db.selectFrom('trust_slot').select(['slot', 'owner_box']).where('user_id', '=', row.id).execute();
+  // A slot generation set back (with old rows restored) would show relations the user has since removed.
+  if (!checkState(ctx, st, user.publicKey)) throw new IntegrityError('stored account data failed its integrity check');
   const ids = [...new Set(readAssignment(user, row, slots).values())];
   if (ids.length === 0) return [];
   const names = await ctx.db.selectFrom('trust_user').select(['id', 'username']).where('id', 'in', ids).execute();
@@ -17,7 +23,7 @@ export async function listTrustees(ctx: StoreContext, user: UnlockedUser): Promi
 
 /** A starts trusting `username` (who may then help reset A). All N rows are rewritten. */
 export async function addTrustee(ctx: StoreContext, user: UnlockedUser, username: string): Promise<Trustee> {
-  const target = await userByName(ctx.db, username);
+  const target = await userByName(ctx, ctx.db, username);
   if (!target) throw new TrustError('not-found', 'no such user');
   if (target.id === user.userId) throw new TrustError('trustee-self', 'you cannot be your own trustee');
   if (!pkValid(ctx, target)) {

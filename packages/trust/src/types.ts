@@ -91,7 +91,19 @@ export type TrustEvent =
   /** The service must end every session of userId (the old key epoch is gone). */
   | { type: 'reset-completed'; userId: string; epoch: number; at: Date }
   /** Stored data failed a server-secret check: someone wrote to the database. */
-  | { type: 'integrity-alert'; userId: string; what: 'public-key' | 'own-public-key'; at: Date };
+  | { type: 'integrity-alert'; userId: string; what: IntegrityAlertKind; at: Date }
+  /**
+   * A format-1 database got its user tags (format 2) at this store's first use. `untagged` rows were malformed and
+   * now read as tampered. Expected exactly once per database: a second one means someone reverted the database.
+   */
+  | { type: 'format-upgraded'; users: number; untagged: number; at: Date };
+
+/**
+ * What failed: `public-key` a trustee's/target's stored key (nothing is sealed to it), `own-public-key` the user's
+ * own public-key column (repaired from the authenticated key), `malformed-row` a value out of type/length/range,
+ * `account-state` the server-keyed user tag (wrapped key, counters, settings or reset state were edited).
+ */
+export type IntegrityAlertKind = 'public-key' | 'own-public-key' | 'malformed-row' | 'account-state';
 
 export interface TrustStoreOptions {
   /** Any Kysely instance on SQLite (better-sqlite3) or PostgreSQL (pg) after migrateTrust(). */
@@ -123,6 +135,11 @@ export interface TrustStoreOptions {
     /** Default 1209600 (14 days). */
     ttlSeconds?: number;
   };
+  /**
+   * Whether a format-1 database (no user tags yet) may be upgraded at first use. Default true. Once upgraded, set it
+   * to false: then a writer who reverts the database to format 1 cannot have its rows tagged as they are.
+   */
+  allowFormatUpgrade?: boolean;
   now?: () => Date;
   /** Called after the change is committed. Must not throw (errors are swallowed). */
   onEvent?: (e: TrustEvent) => void;

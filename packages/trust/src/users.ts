@@ -4,10 +4,11 @@ import {
   aeadOpen, aeadSeal, boxKeypair, equalBytes, publicKeyOf, pwhash, PWHASH_ALG_ARGON2ID13, PWHASH_SALT_BYTES, randomBytes,
   wipe, type PwhashParams,
 } from './crypto.ts';
-import { InvalidCredentialsError, TrustError } from './errors.ts';
+import { checkState, computeUserTag, loadState, retag, type UserState } from './binding.ts';
+import { IntegrityError, InvalidCredentialsError, TrustError } from './errors.ts';
 import { isUserId, normalizeUsername, skAd } from './format.ts';
 import { dummySlots, mutateSlots, readAssignment, writeSlots } from './slots.ts';
-import { emit, lockUser, pkTag, pkValid, userByName, type StoreContext, type UserRow } from './store-context.ts';
+import { emit, pkTag, pkValid, userByName, type StoreContext, type Trx, type UserRow } from './store-context.ts';
 import type { TrustEvent, UnlockedUser, UserInfo } from './types.ts';
 
 export const MAX_PASSWORD_CHARS = 1024;
@@ -56,19 +57,22 @@ export function wrappedColumns(w: WrappedKey) {
   return { wrapped_sk: w.wrapped, pw_salt: w.salt, pw_opslimit: w.params.opslimit, pw_memlimit: w.params.memlimit, pw_alg: PWHASH_ALG_ARGON2ID13 };
 }
 
+/** A new account's row, with its user tag (no reset state yet). */
 export function newUserRow(ctx: StoreContext, id: string, name: string, epoch: number, pk: Buffer, w: WrappedKey, admin: boolean): UserRow {
-  return {
+  const row: UserRow = {
     id, username: name, is_admin: admin ? 1 : 0, disabled: 0, epoch, slot_gen: 1,
     public_key: pk, pk_tag: pkTag(ctx, id, epoch, pk), ...wrappedColumns(w),
-    threshold: 1, wait_seconds: ctx.defaultWaitSeconds,
+    threshold: 1, wait_seconds: ctx.defaultWaitSeconds, user_tag: null,
   };
+  row.user_tag = computeUserTag(ctx, { row, reset: null, confirmations: [], code: null });
+  return row;
 }
 
 /** Creates a user with no trustees (the operator/admin path; invitees use redeemInvite). */
 export async function createUser(ctx: StoreContext, username: string, password: string, opts: { admin?: boolean } = {}): Promise<UnlockedUser> {
   const name = checkUsername(username);
   checkPassword(ctx, password);
-  if (await userByName(ctx.db, name)) throw new TrustError('username-taken', 'username is taken');
+  if (await userByName(ctx, ctx.db, name)) throw new TrustError('username-taken', 'username is taken');
   const id = newUserId();
   const epoch = 1;
   const kp = boxKeypair();
@@ -91,19 +95,33 @@ export async function createUser(ctx: StoreContext, username: string, password: 
  * logged-in user re-enters their password to confirm an action (e.g. before requestReset).
  */
 export async function unlock(ctx: StoreContext, username: string, password: string): Promise<UnlockedUser> {
-  return (await unlockRow(ctx, username, password)).user;
+  const { user } = await unlockRow(ctx, username, password);
+  await ctx.db.transaction().execute((trx) => verifiedOwnState(ctx, trx, user));
+  return user;
+}
+
+/**
+ * With the user row locked: the account must still be at the unlocked epoch, and its user tag must verify with the
+ * public key derived from the secret key the password unwrapped. A wrapped key the server did not write itself (a
+ * key minted for a chosen password, or the real key re-wrapped) fails here: alert, and no login.
+ */
+async function verifiedOwnState(ctx: StoreContext, trx: Trx, user: UnlockedUser): Promise<UserState> {
+  const st = await loadState(ctx, trx, user.userId, true);
+  if (!st || st.row.epoch !== user.epoch) throw new InvalidCredentialsError(); // reset completed meanwhile
+  if (!checkState(ctx, st, user.publicKey)) throw new IntegrityError('stored account data failed its integrity check');
+  return st;
 }
 
 async function unlockRow(ctx: StoreContext, username: string, password: string): Promise<{ user: UnlockedUser; row: UserRow }> {
-  const row = typeof username === 'string' ? await userByName(ctx.db, username) : undefined;
+  const row = typeof username === 'string' ? await userByName(ctx, ctx.db, username) : undefined;
   const pw = typeof password === 'string' ? password.slice(0, MAX_PASSWORD_CHARS) : '';
   if (!row) {
     // Same Argon2id work as a real attempt, so response time does not reveal whether the name exists.
     await pwhash(pw, ctx.dummySalt, ctx.pwhashParams);
     throw new InvalidCredentialsError();
   }
-  const key = await pwhash(pw, row.pw_salt, { opslimit: Number(row.pw_opslimit), memlimit: Number(row.pw_memlimit) }, Number(row.pw_alg));
-  const sk = aeadOpen(key, row.wrapped_sk, skAd(row.id, Number(row.epoch)));
+  const key = await pwhash(pw, row.pw_salt, { opslimit: row.pw_opslimit, memlimit: row.pw_memlimit }, row.pw_alg);
+  const sk = aeadOpen(key, row.wrapped_sk, skAd(row.id, row.epoch));
   wipe(key);
   if (!sk) throw new InvalidCredentialsError();
   if (row.disabled === 1) throw new TrustError('account-disabled', 'account is disabled');
@@ -121,10 +139,10 @@ export async function login(ctx: StoreContext, username: string, password: strin
   const rewrap = weaker ? await wrapNew(ctx, password, user.userId, user.epoch, user.secretKey) : null;
   const events: TrustEvent[] = [];
   await ctx.db.transaction().execute(async (trx) => {
-    const cur = await lockUser(ctx, trx, user.userId);
-    if (!cur || Number(cur.epoch) !== user.epoch) throw new InvalidCredentialsError(); // reset completed meanwhile
-    if (!equalBytes(cur.public_key, user.publicKey) || !pkValid(ctx, cur)) {
-      // The wrapped key opened with the user's password, so it is authentic; the stored public key is not.
+    const cur = (await verifiedOwnState(ctx, trx, user)).row;
+    if (!equalBytes(cur.public_key, user.publicKey) || !pkValid(ctx, { ...cur, public_key: user.publicKey })) {
+      // The user tag has just authenticated the key the password unwrapped; the stored public-key column or its
+      // pk_tag disagree with it, so they are what was edited: restore them from the authenticated key.
       events.push({ type: 'integrity-alert', userId: user.userId, what: 'own-public-key', at: ctx.now() });
       cur.public_key = user.publicKey;
       cur.pk_tag = pkTag(ctx, user.userId, user.epoch, user.publicKey);
@@ -156,9 +174,10 @@ export async function changePassword(ctx: StoreContext, user: UnlockedUser | str
   const { user: u, row } = await unlockRow(ctx, username, oldPassword);
   const w = await wrapNew(ctx, newPassword, u.userId, u.epoch, u.secretKey);
   await ctx.db.transaction().execute(async (trx) => {
-    const cur = await lockUser(ctx, trx, u.userId);
-    if (!cur || Number(cur.epoch) !== u.epoch || !equalBytes(cur.wrapped_sk, row.wrapped_sk)) throw new InvalidCredentialsError();
+    const cur = (await verifiedOwnState(ctx, trx, u)).row;
+    if (!equalBytes(cur.wrapped_sk, row.wrapped_sk)) throw new InvalidCredentialsError();
     await trx.updateTable('trust_user').set(wrappedColumns(w)).where('id', '=', u.userId).execute();
+    await retag(ctx, trx, u.userId);
   });
   emit(ctx, [{ type: 'password-changed', userId: u.userId, at: ctx.now() }]);
 }
@@ -174,7 +193,7 @@ export async function listUsers(ctx: StoreContext): Promise<UserInfo[]> {
 }
 
 export async function getUserByName(ctx: StoreContext, username: string): Promise<UserInfo | null> {
-  const r = await userByName(ctx.db, username);
+  const r = await userByName(ctx, ctx.db, username);
   return r ? toInfo(r) : null;
 }
 

@@ -9,6 +9,8 @@ import { wrapUnlockedUser } from '../src/index.ts';
 const L = (label: string) => Buffer.concat([Buffer.from(label, 'ascii'), Buffer.from([0])]);
 const u32 = (n: number) => { const b = Buffer.alloc(4); b.writeUInt32BE(n); return b; };
 const u8 = (n: number) => Buffer.from([n]);
+const u64 = (n: number) => { const b = Buffer.alloc(8); b.writeBigUInt64BE(BigInt(n)); return b; };
+const opt64 = (n: unknown) => (n === null ? Buffer.alloc(9) : Buffer.concat([u8(1), u64(Number(n))]));
 const id16 = (id: string) => Buffer.from(id, 'hex');
 function H(key: Buffer, msg: Buffer, len = 32): Buffer {
   const out = Buffer.alloc(len);
@@ -47,6 +49,28 @@ describe('format conformance (docs/trust-format.md)', () => {
     const ua = await env.db.selectFrom('trust_user').selectAll().where('id', '=', a.userId).executeTakeFirstOrThrow();
     const E = Number(ua.epoch);
     const G = Number(ua.slot_gen);
+    // §3.1 user tag, recomputed from the columns and the reset tables exactly as the document lists them.
+    const userTag = async (id: string) => {
+      const u = await env.db.selectFrom('trust_user').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+      const reset = await env.db.selectFrom('trust_reset').selectAll().where('user_id', '=', id).executeTakeFirst();
+      const conf = (await env.db.selectFrom('trust_reset_confirmation').select('slot').where('user_id', '=', id).execute()).map((c) => Number(c.slot)).sort((x, y) => x - y);
+      const code = await env.db.selectFrom('trust_reset_code').selectAll().where('user_id', '=', id).executeTakeFirst();
+      const stateByte = { collecting: 1, armed: 2, vetoed: 3 } as const;
+      const msg = Buffer.concat([
+        L('peergroup-trust-user-v2'), id16(u.id), u32(Number(u.epoch)), u32(Number(u.slot_gen)), u.public_key,
+        u8(Number(u.pw_alg)), u32(Number(u.pw_opslimit)), u64(Number(u.pw_memlimit)), u.pw_salt, u.wrapped_sk,
+        u8(Number(u.threshold)), u32(Number(u.wait_seconds)),
+        reset ? Buffer.concat([u8(stateByte[reset.state]), u64(Number(reset.created_at)), opt64(reset.armed_at), opt64(reset.effective_at), opt64(reset.vetoed_at)]) : u8(0),
+        u8(conf.length), Buffer.from(conf),
+        code ? Buffer.concat([u8(1), code.code_hash, u64(Number(code.expires_at))]) : u8(0),
+      ]);
+      assert.ok(u.user_tag && H(K('user-tag'), msg).equals(u.user_tag), 'user_tag');
+    };
+    await userTag(a.userId);
+    await userTag(b.userId);
+    const marker = await env.db.selectFrom('trust_meta').selectAll().where('name', '=', 'format').executeTakeFirstOrThrow();
+    assert.ok(H(K('user-tag'), L('peergroup-trust-format-v2')).equals(marker.value));
+
     // §3 pk_tag and wrapped_sk.
     assert.ok(H(K('pk-tag'), Buffer.concat([L('peergroup-trust-pk-v1'), id16(ua.id), u32(E), ua.public_key])).equals(ua.pk_tag));
     const kpw = Buffer.alloc(32);
@@ -85,12 +109,17 @@ describe('format conformance (docs/trust-format.md)', () => {
 
     // §5 reset code hash.
     await env.store.requestReset(b, 'spec-a');
+    await userTag(a.userId); // armed (k = 1) by one confirmation
     env.clock.advance(3600);
     const { code } = await env.store.obtainResetCode(b, 'spec-a');
+    await userTag(a.userId); // armed, with a code
     assert.match(code, /^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$/);
     const row = await env.db.selectFrom('trust_reset_code').selectAll().where('user_id', '=', a.userId).executeTakeFirstOrThrow();
     const canon = code.replace(/-/g, '');
     assert.ok(H(K('reset-code'), Buffer.concat([L('peergroup-trust-reset-code-v1'), id16(ua.id), u32(E), Buffer.from(canon, 'ascii')])).equals(row.code_hash));
+
+    await env.store.vetoReset(a.userId);
+    await userTag(a.userId); // vetoed: no confirmations, no code, NULL armed/effective times
 
     // §6 invite code hash.
     const inv = await env.store.createInvite(a.userId);
