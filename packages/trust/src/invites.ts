@@ -62,7 +62,7 @@ export async function redeemInvite(ctx: StoreContext, code: string, username: st
     return inv && inv.revoked_at === null && nowMs(ctx) < Number(inv.expires_at) && equalBytes(inv.code_hash, hash) ? inv : undefined;
   };
   if (!(await live(ctx.db, false))) throw new InvalidInviteError();
-  if (await userByName(ctx.db, name)) throw new TrustError('username-taken', 'username is taken');
+  if (await userByName(ctx, ctx.db, name)) throw new TrustError('username-taken', 'username is taken');
   const id = newUserId();
   const epoch = 1;
   const kp = boxKeypair();

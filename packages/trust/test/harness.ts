@@ -5,14 +5,54 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import Database from 'better-sqlite3';
+import pg from 'pg';
 import { createDatabase, startPostgres, type RunningPostgres } from '../../../test/support/postgres.ts';
 import { migrateTrust, openTrustDb, PWHASH_MIN, TrustStore, type TrustDialect, type TrustEvent, type TrustStoreOptions, type TrustTables } from '../src/index.ts';
 
 export interface DbFactory {
   dialect: TrustDialect;
   /** A fresh, migrated, empty database. */
-  open(): Promise<{ db: Kysely<TrustTables>; close(): Promise<void> }>;
+  open(): Promise<OpenedDb>;
   shutdown(): Promise<void>;
+}
+
+export interface OpenedDb {
+  db: Kysely<TrustTables>;
+  close(): Promise<void>;
+  /** Where the database lives, for a second, independent connection (the attacker's). */
+  sqlitePath?: string;
+  postgresUrl?: string;
+}
+
+/**
+ * A database writer's own connection: raw SQL on a second connection (better-sqlite3 on the file, pg on the URL),
+ * bypassing the store and kysely. Placeholders are written `?` for both dialects.
+ */
+export interface RawSql {
+  run(sql: string, ...params: unknown[]): Promise<void>;
+  all<T = Record<string, unknown>>(sql: string, ...params: unknown[]): Promise<T[]>;
+  close(): Promise<void>;
+}
+
+export async function rawConnection(o: Pick<OpenedDb, 'sqlitePath' | 'postgresUrl'>): Promise<RawSql> {
+  if (o.sqlitePath) {
+    const c = new Database(o.sqlitePath);
+    c.pragma('busy_timeout = 5000');
+    return {
+      async run(q, ...p) { c.prepare(q).run(...p); },
+      async all<T>(q: string, ...p: unknown[]) { return c.prepare(q).all(...p) as T[]; },
+      async close() { c.close(); },
+    };
+  }
+  const c = new pg.Client({ connectionString: o.postgresUrl });
+  await c.connect();
+  const num = (q: string) => { let i = 0; return q.replace(/\?/g, () => `$${++i}`); };
+  return {
+    async run(q, ...p) { await c.query(num(q), p); },
+    async all<T>(q: string, ...p: unknown[]) { return (await c.query(num(q), p)).rows as T[]; },
+    async close() { await c.end(); },
+  };
 }
 
 export function sqliteFactory(): DbFactory {
@@ -21,9 +61,10 @@ export function sqliteFactory(): DbFactory {
   return {
     dialect: 'sqlite',
     async open() {
-      const t = openTrustDb({ sqlitePath: join(dir, `t${n++}.db`) });
+      const sqlitePath = join(dir, `t${n++}.db`);
+      const t = openTrustDb({ sqlitePath });
       await migrateTrust(t.db);
-      return t;
+      return { db: t.db, close: t.close, sqlitePath };
     },
     async shutdown() {
       rmSync(dir, { recursive: true, force: true });
@@ -42,7 +83,7 @@ export async function postgresFactory(): Promise<DbFactory> {
       const t = openTrustDb({ postgresUrl: url, poolSize: 8 });
       await migrateTrust(t.db);
       open.push(t);
-      return t;
+      return { db: t.db, close: t.close, postgresUrl: url };
     },
     async shutdown() {
       for (const t of open) await t.close().catch(() => {});
@@ -59,13 +100,20 @@ export interface Env {
   events: TrustEvent[];
   clock: { ms: number; advance(seconds: number): void };
   serverSecret: Buffer;
+  /** The attacker's second connection to the same database (direct SQL). */
+  sql: RawSql;
+  /** Where the database lives (SQLite file path or PostgreSQL URL). */
+  where: Pick<OpenedDb, 'sqlitePath' | 'postgresUrl'>;
   /** Another store over the same database with other options (same secret unless given). */
   withOptions(o: Partial<TrustStoreOptions>): TrustStore;
   close(): Promise<void>;
 }
 
 export async function makeEnv(factory: DbFactory, o: Partial<TrustStoreOptions> = {}): Promise<Env> {
-  const { db, close } = await factory.open();
+  const opened = await factory.open();
+  const { db } = opened;
+  const where = { sqlitePath: opened.sqlitePath, postgresUrl: opened.postgresUrl };
+  const sql = await rawConnection(where);
   const clock = { ms: Date.UTC(2030, 0, 1), advance(s: number) { this.ms += s * 1000; } };
   const events: TrustEvent[] = [];
   const serverSecret = randomBytes(32);
@@ -75,9 +123,12 @@ export async function makeEnv(factory: DbFactory, o: Partial<TrustStoreOptions> 
   };
   const store = new TrustStore({ ...base, ...o });
   return {
-    db, store, events, clock, serverSecret,
+    db, store, events, clock, serverSecret, sql, where,
     withOptions: (x) => new TrustStore({ ...base, ...o, ...x }),
-    close,
+    async close() {
+      await sql.close();
+      await opened.close();
+    },
   };
 }
 

@@ -4,6 +4,7 @@ import { postgresFactory, type DbFactory } from './harness.ts';
 import { defineBehaviourSuite } from './suite-behaviour.ts';
 import { definePrivacySuite } from './suite-privacy.ts';
 import { defineModelSuite } from './suite-model.ts';
+import { defineAuditSuite } from './suite-audit.ts';
 
 let factory: DbFactory;
 before(async () => { factory = await postgresFactory(); });
@@ -11,4 +12,5 @@ after(async () => { await factory?.shutdown(); });
 
 defineBehaviourSuite(() => factory);
 definePrivacySuite(() => factory);
+defineAuditSuite(() => factory);
 defineModelSuite(() => factory, Number(process.env.TRUST_MODEL_RUNS ?? 60));
