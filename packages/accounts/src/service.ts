@@ -1,11 +1,10 @@
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { getRequestListener } from '@hono/node-server';
-import { Gauge, Registry } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
 import type { Logger } from 'pino';
-import { startMetricsServer, type HostPort, type RunningService } from '@peergroup/service';
+import { createMetricsRegistry, listen, startMetricsServer, type HostPort, type RunningService } from '@peergroup/service';
 import { accountsConfigSchema, type AccountsConfig, type AccountsConfigInput } from './config.ts';
 import { openAccountsContext, type AccountsContext } from './context.ts';
 import { createMailer } from './mailer.ts';
@@ -30,7 +29,7 @@ export interface StartAccountsOptions {
 
 export async function startAccounts(config: AccountsConfig, opts: StartAccountsOptions): Promise<RunningAccounts> {
   const { logger } = opts;
-  const registry = opts.registry ?? new Registry();
+  const registry = opts.registry ?? createMetricsRegistry();
   const outboxDir = resolve(config.mail.outboxDir ?? join(config.dataDir, 'outbox'));
   const mailer = await createMailer(
     { mode: config.mail.mode, from: config.mail.from, outboxDir, smtp: config.mail.smtp, retrySeconds: config.mail.retrySeconds },
@@ -85,18 +84,14 @@ export async function startAccounts(config: AccountsConfig, opts: StartAccountsO
   const server = createServer(getRequestListener(app.fetch));
   server.headersTimeout = 20_000;
   server.requestTimeout = 30_000;
+  let http: HostPort;
   try {
-    await new Promise<void>((res, rej) => {
-      server.once('error', rej);
-      server.listen(config.listen.port, config.listen.host, () => res());
-    });
+    http = await listen(server, config.listen, 'listen');
   } catch (err) {
     await context.close();
     mailer.close();
-    throw new Error(`listen ${config.listen.host}:${config.listen.port}: ${(err as Error).message}`);
+    throw err;
   }
-  const addr = server.address() as AddressInfo;
-  const http: HostPort = { host: addr.address, port: addr.port };
   const addresses: Record<string, HostPort> = { http };
 
   let metricsServer: RunningService | undefined;

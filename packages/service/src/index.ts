@@ -2,4 +2,6 @@ export { parseHostPort, formatHostPort, hostPortSchema, loopbackHostPortSchema, 
 export { createLogger, silentLogger, chooseLogFormat, humanLogLine, type Logger, type LogFormat, type LoggerOptions } from './log.ts';
 export type { RunningService } from './service.ts';
 export { startMetricsServer } from './metrics-http.ts';
+export { createMetricsRegistry, metricsPerRegistry } from './metrics-registry.ts';
+export { listen } from './listen.ts';
 export { duration, parseDuration, formatDuration, type DurationUnit, type DurationOptions } from './duration.ts';

@@ -1,12 +1,12 @@
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { HostPort } from './host-port.ts';
 import type { RunningService } from './service.ts';
+import { listen } from './listen.ts';
 
 /** Prometheus `/metrics` and `/healthz` on a (loopback) HTTP port. `health` returns problems; none means healthy. */
 export async function startMetricsServer(
-  listen: HostPort,
+  at: HostPort,
   registries: Registry[],
   health: () => Promise<string[]> | string[] = () => [],
 ): Promise<RunningService> {
@@ -31,14 +31,10 @@ export async function startMetricsServer(
       }
     })();
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(listen.port, listen.host, () => resolve());
-  });
-  const addr = server.address() as AddressInfo;
+  const http = await listen(server, at, 'metrics.listen');
   return {
     name: 'metrics',
-    addresses: { http: { host: addr.address, port: addr.port } },
+    addresses: { http },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

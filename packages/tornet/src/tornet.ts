@@ -11,7 +11,7 @@ import { createSocket } from 'node:dgram';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { formatHostPort, type HostPort } from '@peergroup/service';
+import { formatHostPort, listen, type HostPort } from '@peergroup/service';
 import { socksConnect } from './socks-probe.ts';
 import { TorControl } from './tor-control.ts';
 
@@ -381,11 +381,7 @@ async function freePorts(tcp: number, udp: number): Promise<{ tcp: number[]; udp
     for (let i = 0; i < tcp; i++) {
       const s = createServer();
       servers.push(s);
-      await new Promise<void>((res, rej) => {
-        s.once('error', rej);
-        s.listen(0, '127.0.0.1', () => res());
-      });
-      tcpPorts.push((s.address() as { port: number }).port);
+      tcpPorts.push((await listen(s, { host: '127.0.0.1', port: 0 }, 'free port')).port);
     }
     const udpPorts: number[] = [];
     for (let i = 0; i < udp; i++) {

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { ConfigError, loadConfig } from '../config.ts';
 import { numberOption, UsageError, flagOption, listOption, stringOption, type Command, type OptionSpec } from '../command.ts';
 import { startTornet, writeTornetState, type Tornet, type TornetServiceSpec } from '@peergroup/tornet';
-import { formatHostPort, parseHostPort } from '@peergroup/service';
+import { formatHostPort, listen, parseHostPort } from '@peergroup/service';
 
 /** `name=host:port` or `name:virtualport=host:port` (flag form of a services entry). */
 export function parseServiceFlag(text: string): TornetServiceSpec {
@@ -143,10 +143,7 @@ async function serveControl(path: string, net: Tornet, say: (line: string) => vo
     conn.on('error', () => undefined);
   });
   rmSync(path, { force: true });
-  await new Promise<void>((ok, fail) => {
-    server.once('error', fail);
-    server.listen(path, () => ok());
-  });
+  await listen(server, path, 'control socket');
   return server;
 }
 

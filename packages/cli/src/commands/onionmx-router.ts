@@ -1,5 +1,4 @@
 import { checkRoutingConfig, reportCheck, runService } from '../run-service.ts';
-import { Registry } from 'prom-client';
 import { existsSync } from 'node:fs';
 import { UsageError, flagOption, stringOption, type Command, type CommandContext, type OptionSpec } from '../command.ts';
 import { loadConfig, readConfigFile } from '../config.ts';
@@ -8,7 +7,7 @@ import { sharedRoutingOverride } from '../shared-routing.ts';
 import { flagTableOptions, flagTableOverrides, type FlagTable } from '../flag-table.ts';
 import { routerConfigSchema, type RouterConfig } from '@peergroup/onionmx';
 import { startRouter } from '@peergroup/onionmx';
-import { createLogger } from '@peergroup/service';
+import { createLogger, createMetricsRegistry } from '@peergroup/service';
 import { formatHostPort } from '@peergroup/service';
 
 /** Router flag → [config key, kind, help]. Numbers reach the schema as numbers so its messages name the key. */
@@ -116,7 +115,7 @@ export const command: Command = {
         .map((k) => `${k} ${formatHostPort(config[k]!.listen)} (${config[k]!.reply})`);
       return reportCheck(ctx, [...listeners, ...routing]);
     }
-    const registry = new Registry();
+    const registry = createMetricsRegistry();
     return runService(ctx, logger, () => startRouter(config, { logger, registry }));
   },
 };

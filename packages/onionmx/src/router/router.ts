@@ -6,13 +6,12 @@
  * from several connections at once; replies on a connection are written strictly in request order.
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { StringAnswer } from 'dns-packet';
 import type { Logger } from '@peergroup/service';
 import type { RouteDecision, RouteResolver } from '../routing/route-decision.ts';
 import type { RunningService } from '@peergroup/service';
-import { formatHostPort, type HostPort } from '@peergroup/service';
+import { listen, type HostPort } from '@peergroup/service';
 import type { RouterConfig } from './router-config.ts';
 import { LineSplitter, formatTcpTableReply, parseTcpTableRequest, TCP_TABLE_MAX_REPLY } from '@peergroup/mta-codecs';
 import { NetstringDecoder, NetstringError } from '@peergroup/mta-codecs';
@@ -64,12 +63,12 @@ export async function startRouter(config: RouterConfig, deps: RouterDeps): Promi
   const connCtx: ConnContext = { config, engine, metrics, logger, sockets, refused };
   let metricsServer: RunningService | undefined;
   try {
-    if (config.tcpTable) listeners.push(await listen('tcp_table', config.tcpTable.listen, connCtx, (s) => serveTcpTable(s, connCtx, config.tcpTable!.reply)));
+    if (config.tcpTable) listeners.push(await startListener('tcp_table', config.tcpTable.listen, connCtx, (s) => serveTcpTable(s, connCtx, config.tcpTable!.reply)));
     if (config.socketmap) {
       const sm = config.socketmap;
-      listeners.push(await listen('socketmap', sm.listen, connCtx, (s) => serveSocketmap(s, connCtx, sm.reply, sm.name)));
+      listeners.push(await startListener('socketmap', sm.listen, connCtx, (s) => serveSocketmap(s, connCtx, sm.reply, sm.name)));
     }
-    if (config.exim) listeners.push(await listen('exim', config.exim.listen, connCtx, (s) => serveExim(s, connCtx, config.exim!.reply)));
+    if (config.exim) listeners.push(await startListener('exim', config.exim.listen, connCtx, (s) => serveExim(s, connCtx, config.exim!.reply)));
     metricsServer = config.metrics
       ? await startMetricsServer(config.metrics.listen, [registry], () => (listeners.every((l) => l.server.listening) ? [] : ['a listener is down']))
       : undefined;
@@ -264,7 +263,7 @@ interface ConnContext {
   refused: Set<Socket>;
 }
 
-async function listen(protocol: RouterProtocol, at: HostPort, ctx: ConnContext, handle: (s: Socket) => void): Promise<Listener> {
+async function startListener(protocol: RouterProtocol, at: HostPort, ctx: ConnContext, handle: (s: Socket) => void): Promise<Listener> {
   const server = createServer({ allowHalfOpen: protocol === 'exim', noDelay: true }, (socket) => {
     if (ctx.sockets.size >= ctx.config.limits.maxConnections) {
       ctx.metrics.refusedConnections.inc({ protocol });
@@ -290,18 +289,9 @@ async function listen(protocol: RouterProtocol, at: HostPort, ctx: ConnContext, 
     handle(socket);
   });
   const configKey = { tcp_table: 'tcpTable.listen', socketmap: 'socketmap.listen', exim: 'exim.listen' }[protocol];
-  await new Promise<void>((resolve, reject) => {
-    const fail = (err: NodeJS.ErrnoException) =>
-      reject(Object.assign(new Error(`${configKey} ${formatHostPort(at)}: cannot listen: ${err.message}`), { code: err.code }));
-    server.once('error', fail);
-    server.listen(at.port, at.host, () => {
-      server.off('error', fail);
-      resolve();
-    });
-  });
+  const address = await listen(server, at, configKey);
   server.on('error', (err) => ctx.logger.error({ protocol, err: err.message }, 'listener error'));
-  const addr = server.address() as AddressInfo;
-  return { protocol, server, address: { host: addr.address, port: addr.port } };
+  return { protocol, server, address };
 }
 
 function closeServer(server: Server): Promise<void> {
