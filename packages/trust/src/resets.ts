@@ -5,7 +5,7 @@ import { boxKeypair, equalBytes, keyedHash, randomBytes } from './crypto.ts';
 import { checkState, loadState, retag, snapshot, type UserState } from './binding.ts';
 import { IntegrityError, InvalidResetCodeError, TrustError } from './errors.ts';
 import { formatResetCode, normalizeResetCode, resetCodeHashInput } from './format.ts';
-import { confirmedSlots, decoySlots, dummySlots } from './slots.ts';
+import { confirmedSlots, decoySlots, dummySlots, reevaluateReset } from './slots.ts';
 import { parseKeyRow } from './rows.ts';
 import { emit, nowMs, pkTag, pkValid, userByName, type Db, type StoreContext, type Trx, type UserRow } from './store-context.ts';
 import type { PendingReset, RequestResetResult, ResetCode, TrustEvent, TrustSettings, UnlockedUser } from './types.ts';
@@ -37,6 +37,7 @@ export async function setSettings(ctx: StoreContext, userId: string, settings: P
       if (!st) throw new TrustError('not-found', 'no such user');
       if (!checkState(ctx, st)) throw new IntegrityError('stored account data failed its integrity check');
       await trx.updateTable('trust_user').set(set).where('id', '=', userId).execute();
+      await reevaluateReset(trx, userId, threshold ?? st.row.threshold);
       await retag(ctx, trx, userId);
     });
   }

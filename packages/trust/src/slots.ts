@@ -50,9 +50,15 @@ export async function writeSlots(
   // Slots beyond the configured N can only exist if the operator lowered N: move them into free slots.
   const count = Math.max(ctx.slots, assignment.size);
   const placed = new Map<number, string>();
-  const overflow: string[] = [];
-  for (const [slot, id] of assignment) (slot < count ? placed.set(slot, id) : overflow.push(id));
-  for (let s = 0; s < count && overflow.length; s++) if (!placed.has(s)) placed.set(s, overflow.shift()!);
+  const overflow: Array<[number, string]> = [];
+  const moved = new Map<number, number>(); // old slot → new slot
+  for (const [slot, id] of assignment) (slot < count ? placed.set(slot, id) : overflow.push([slot, id]));
+  for (let s = 0; s < count && overflow.length; s++) {
+    if (placed.has(s)) continue;
+    const [old, id] = overflow.shift()!;
+    placed.set(s, id);
+    moved.set(old, s);
+  }
 
   const rows: TrustSlotTable[] = [];
   let alerted = false;
@@ -83,7 +89,47 @@ export async function writeSlots(
   await trx.insertInto('trust_slot').values(rows).execute();
   await trx.updateTable('trust_user').set({ slot_gen: newGen }).where('id', '=', row.id).execute();
   row.slot_gen = newGen;
+  await carryConfirmations(trx, row.id, assignment, (old) => (old < count ? old : moved.get(old)));
+  await reevaluateReset(trx, row.id, row.threshold);
   await retag(ctx, trx, row.id);
+}
+
+/**
+ * Confirmations are slot numbers. When a rewrite moves a trustee to another slot (N lowered), its confirmation
+ * moves with it; confirmations of slots that hold no trustee any more are dropped; and at most one confirmation
+ * per trustee id survives — so a trustee counts once whatever N was. Only the owner's rewrite can do this: it is
+ * the only place where slot → trustee is known.
+ */
+async function carryConfirmations(trx: Trx, userId: string, assignment: Map<number, string>, newSlotOf: (old: number) => number | undefined): Promise<void> {
+  const rows = await trx.selectFrom('trust_reset_confirmation').select('slot').where('user_id', '=', userId).execute();
+  if (rows.length === 0) return;
+  const before = rows.map((r) => Number(r.slot)).sort((a, b) => a - b);
+  const seen = new Set<string>();
+  const after: number[] = [];
+  for (const old of before) {
+    const id = assignment.get(old);
+    const slot = newSlotOf(old);
+    if (!id || slot === undefined || seen.has(id)) continue;
+    seen.add(id);
+    after.push(slot);
+  }
+  after.sort((a, b) => a - b);
+  if (after.length === before.length && after.every((s, i) => s === before[i])) return;
+  await trx.deleteFrom('trust_reset_confirmation').where('user_id', '=', userId).execute();
+  if (after.length) await trx.insertInto('trust_reset_confirmation').values(after.map((slot) => ({ user_id: userId, slot }))).execute();
+}
+
+/**
+ * An armed reset whose confirmations fell below k (a trustee removed, N lowered, k raised) goes back to collecting:
+ * no effective time, and any issued code is void.
+ */
+export async function reevaluateReset(trx: Trx, userId: string, threshold: number): Promise<void> {
+  const reset = await trx.selectFrom('trust_reset').select('state').where('user_id', '=', userId).executeTakeFirst();
+  if (reset?.state !== 'armed') return;
+  const n = await trx.selectFrom('trust_reset_confirmation').select((eb) => eb.fn.countAll<number>().as('n')).where('user_id', '=', userId).executeTakeFirst();
+  if (Number(n?.n ?? 0) >= threshold) return;
+  await trx.updateTable('trust_reset').set({ state: 'collecting', armed_at: null, effective_at: null }).where('user_id', '=', userId).execute();
+  await trx.deleteFrom('trust_reset_code').where('user_id', '=', userId).execute();
 }
 
 /** Replaces all of a user's slot rows with N fresh dummies (a new account, or a completed reset). */

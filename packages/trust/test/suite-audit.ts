@@ -331,4 +331,75 @@ export function defineAuditSuite(getFactory: () => DbFactory): void {
       }
     });
   });
+
+  describe('audit #13.4: an armed reset is re-checked; confirmations count distinct trustees', () => {
+    let env: Env;
+    before(async () => { env = await makeEnv(getFactory()); });
+    after(async () => { await env.close(); });
+
+    async function slotOf(owner: string, trustee: UnlockedUser): Promise<number> {
+      for (const r of await rawSlots(env, owner)) {
+        const out = Buffer.alloc(r.token_box.length - sodium.crypto_box_SEALBYTES);
+        if (sodium.crypto_box_seal_open(out, r.token_box, trustee.publicKey, trustee.secretKey)) return r.slot;
+      }
+      return -1;
+    }
+
+    it('k = 2, B and E confirm, A removes B: the reset falls back to 1 of 2 and E alone gets no code', async () => {
+      const a = await env.store.createUser('rm-a', PW('rm-a'));
+      const b = await env.store.createUser('rm-b', PW('rm-b'));
+      const e = await env.store.createUser('rm-e', PW('rm-e'));
+      await env.store.addTrustee(a, b.username);
+      await env.store.addTrustee(a, e.username);
+      await env.store.setSettings(a.userId, { threshold: 2 });
+      await env.store.requestReset(b, a.username);
+      await env.store.requestReset(e, a.username);
+      assert.equal((await env.store.pendingResetFor(a.userId))?.state, 'armed');
+      await env.store.removeTrustee(a, b.userId);
+      const p = await env.store.pendingResetFor(a.userId);
+      assert.equal(p?.state, 'collecting');
+      assert.equal(p?.confirmations, 1);
+      assert.equal(p?.effectiveAt, null);
+      env.clock.advance(3600);
+      await assert.rejects(env.store.obtainResetCode(e, a.username), TrustError);
+    });
+
+    it('raising k above the confirmations disarms an armed reset (and voids an issued code)', async () => {
+      const a = await env.store.createUser('k-a', PW('k-a'));
+      const b = await env.store.createUser('k-b', PW('k-b'));
+      await env.store.addTrustee(a, b.username);
+      await env.store.createUser('k-c', PW('k-c'));
+      await env.store.addTrustee(a, 'k-c');
+      await env.store.requestReset(b, a.username);
+      env.clock.advance(3600);
+      const { code } = await env.store.obtainResetCode(b, a.username);
+      await env.store.setSettings(a.userId, { threshold: 2 });
+      assert.equal((await env.store.pendingResetFor(a.userId))?.state, 'collecting');
+      await assert.rejects(env.store.completeReset(a.username, code, 'taken-over-k'), InvalidResetCodeError);
+      await assert.rejects(env.store.obtainResetCode(b, a.username), TrustError);
+    });
+
+    it('lowering the slot count N moves a trustee to another slot: its two confirmations still count once', async () => {
+      const b = await env.store.createUser('n-b', PW('n-b'));
+      let a: UnlockedUser;
+      let s = 0;
+      for (let i = 0; ; i++) { // until B's random slot is not slot 0, so that N = s pushes B out of range
+        a = await env.store.createUser(`n-a${i}`, PW(`n-a${i}`));
+        await env.store.addTrustee(a, b.username);
+        s = await slotOf(a.userId, b);
+        if (s > 0) break;
+      }
+      await env.store.createUser(`n-c`, PW('n-c')).catch(() => {});
+      await env.store.setSettings(a.userId, { threshold: 2 });
+      assert.deepEqual(await env.store.requestReset(b, a.username), { recorded: true }); // confirmation for slot s
+      const smaller = env.withOptions({ slots: s });
+      await smaller.login(a.username, PW(a.username)); // B's relation moves into a slot below s
+      const moved = await slotOf(a.userId, b);
+      assert.ok(moved >= 0 && moved < s, `moved to ${moved}`);
+      assert.deepEqual(await smaller.requestReset(b, a.username), { recorded: true });
+      const p = await smaller.pendingResetFor(a.userId);
+      assert.equal(p?.confirmations, 1);
+      assert.equal(p?.state, 'collecting');
+    });
+  });
 }

@@ -63,6 +63,10 @@ export async function run(env: Env, ops: Op[]): Promise<void> {
   let pwCounter = 0;
   const newPw = (n: Name) => `pw-${n}-${++pwCounter}-xyz`;
   const seal = (m: MUser) => { m.sealed = new Map([...m.trustees].map((t) => [t, model.get(t)!.epoch])); };
+  // An armed reset whose confirmations fall below k (trustee removed, k raised) goes back to collecting (#13.4).
+  const disarmIfShort = (m: MUser) => {
+    if (m.reset?.state === 'armed' && m.reset.confirmers.size < m.k) { m.reset.state = 'collecting'; m.reset.effectiveAt = null; }
+  };
   const tokenValid = (target: MUser, by: Name) => target.trustees.has(by) && target.sealed.get(by) === model.get(by)!.epoch;
 
   for (const op0 of ops) {
@@ -115,7 +119,7 @@ export async function run(env: Env, ops: Op[]): Promise<void> {
         if (!m || !v) break;
         const removed = await env.store.removeTrustee(keys.get(op.u)!, v.userId);
         assert.equal(removed, m.trustees.has(op.v));
-        if (removed) { stats.removed++; m.trustees.delete(op.v); m.reset?.confirmers.delete(op.v); seal(m); }
+        if (removed) { stats.removed++; m.trustees.delete(op.v); m.reset?.confirmers.delete(op.v); seal(m); disarmIfShort(m); }
         break;
       }
       case 'request': {
@@ -175,6 +179,7 @@ export async function run(env: Env, ops: Op[]): Promise<void> {
         if (!m) break;
         await env.store.setSettings(keys.get(op.u)!.userId, { threshold: op.k });
         m.k = op.k;
+        disarmIfShort(m);
         break;
       }
     }
