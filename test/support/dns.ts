@@ -145,10 +145,106 @@ async function signZone(dir: string, origin: string, file: string): Promise<{ si
   return { signed: `${file}.signed`, ds: ds.split('\n')[0]!.trim() };
 }
 
+/**
+ * `server:` lines that let nsd run as the test user with all its state in `dir` (a system install uses /run/nsd and
+ * /var/lib/nsd and drops to the nsd user). Config files that follow may add their own `server:` clause.
+ */
+export function nsdRunInDir(dir: string): string {
+  return `server:
+  username: ""
+  chroot: ""
+  database: ""
+  zonelistfile: "${dir}/zone.list"
+  xfrdfile: "${dir}/xfrd.state"
+  xfrdir: "${dir}"
+  pidfile: "${dir}/nsd.pid"
+  logfile: "${dir}/nsd.log"
+  server-count: 1
+  tcp-count: 20
+  verbosity: 1
+`;
+}
+
+/** The same for unbound: foreground, no setuid or chroot, state and log in `dir`, small on a shared machine. */
+export function unboundRunInDir(dir: string): string {
+  return `server:
+  do-daemonize: no
+  use-syslog: no
+  logfile: "${dir}/unbound.log"
+  verbosity: 1
+  username: ""
+  chroot: ""
+  directory: "${dir}"
+  pidfile: "${dir}/unbound.pid"
+  do-ip6: no
+  num-threads: 1
+  so-reuseport: no
+  outgoing-range: 64
+  # The test's authoritative servers listen on loopback, which unbound never asks unless told to.
+  do-not-query-localhost: no
+`;
+}
+
+export interface ConfiguredServer extends DnsServer {
+  dir: string;
+  /** The daemon's stdout/stderr and its log file so far, for assertion messages. */
+  output(): string;
+}
+
+const readIf = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8') : '');
+
+/**
+ * nsd started from a config the caller writes for a free port (e.g. a documented snippet with its address
+ * swapped), after nsdRunInDir's lines; waits until it serves `zone`'s SOA. `dir` is removed when it stops.
+ */
+export async function startNsdWithConfig(opts: { dir: string; zone: string; config: (port: number) => string }): Promise<ConfiguredServer> {
+  requirePrerequisite('nsd');
+  const { dir } = opts;
+  const log = () => readIf(join(dir, 'nsd.log'));
+  for (let attempt = 0; ; attempt++) {
+    const port = await freePort();
+    const conf = join(dir, 'nsd.conf');
+    writeFileSync(conf, nsdRunInDir(dir) + opts.config(port));
+    const d = startDaemon('nsd', ['-d', '-c', conf, '-P', join(dir, 'nsd.pid')], dir);
+    try {
+      await waitForDns(d, '127.0.0.1', port, abs(opts.zone), 'SOA', 'nsd');
+    } catch (err) {
+      if (attempt < 3 && /address already in use/i.test(d.output() + log())) continue;
+      await d.stop();
+      throw new Error(`${(err as Error).message}\n${log()}`);
+    }
+    return { host: '127.0.0.1', port, address: `127.0.0.1:${port}`, dir, stop: d.stop, output: () => d.output() + log() };
+  }
+}
+
+/**
+ * unbound started from a config the caller writes for a free port, after unboundRunInDir's lines; waits until it
+ * answers (its built-in `localhost` zone needs no upstream). `dir` is removed when it stops.
+ */
+export async function startUnboundWithConfig(opts: { dir: string; config: (port: number) => string }): Promise<ConfiguredServer> {
+  requirePrerequisite('unbound');
+  const { dir } = opts;
+  const log = () => readIf(join(dir, 'unbound.log'));
+  for (let attempt = 0; ; attempt++) {
+    const port = await freePort();
+    const conf = join(dir, 'unbound.conf');
+    writeFileSync(conf, unboundRunInDir(dir) + opts.config(port));
+    const d = startDaemon('unbound', ['-d', '-c', conf], dir);
+    try {
+      await waitForDns(d, '127.0.0.1', port, 'localhost', 'A', 'unbound');
+    } catch (err) {
+      if (attempt < 3 && /address already in use|could not open ports/i.test(d.output() + log())) continue;
+      await d.stop();
+      throw new Error(`${(err as Error).message}\n${log()}`);
+    }
+    return { host: '127.0.0.1', port, address: `127.0.0.1:${port}`, dir, stop: d.stop, output: () => d.output() + log() };
+  }
+}
+
 /** nsd serving `zones` on 127.0.0.1 (UDP and TCP). */
 export async function startAuthoritative(opts: { zones: ZoneSpec[] }): Promise<AuthoritativeServer> {
-  requirePrerequisite('nsd');
   if (opts.zones.some((z) => z.sign)) requirePrerequisite('ldns tools');
+  requirePrerequisite('nsd');
   const dir = mkdtempSync(join(tmpdir(), 'pg-nsd-'));
   const trustAnchors: string[] = [];
   const zoneConf: string[] = [];
@@ -170,43 +266,20 @@ export async function startAuthoritative(opts: { zones: ZoneSpec[] }): Promise<A
     removeTestDir(dir);
     throw err;
   }
-  for (let attempt = 0; ; attempt++) {
-    const port = await freePort();
-    const conf = join(dir, 'nsd.conf');
-    writeFileSync(
-      conf,
-      `server:
+  const server = await startNsdWithConfig({
+    dir,
+    zone: opts.zones[0]?.origin ?? 'invalid',
+    config: (port) => `server:
   ip-address: 127.0.0.1@${port}
   port: ${port}
-  server-count: 1
   ip4-only: yes
-  database: ""
-  zonelistfile: "${dir}/zone.list"
-  xfrdfile: "${dir}/xfrd.state"
-  xfrdir: "${dir}"
-  pidfile: "${dir}/nsd.pid"
-  logfile: "${dir}/nsd.log"
-  username: ""
-  chroot: ""
   zonesdir: "${dir}"
-  verbosity: 1
   hide-version: yes
-  tcp-count: 20
 remote-control:
   control-enable: no
 ${zoneConf.join('')}`,
-    );
-    const d = startDaemon('nsd', ['-d', '-c', conf, '-P', join(dir, 'nsd.pid')], dir);
-    try {
-      await waitForDns(d, '127.0.0.1', port, abs(opts.zones[0]?.origin ?? 'invalid'), 'SOA', 'nsd');
-    } catch (err) {
-      const log = existsSync(join(dir, 'nsd.log')) ? readFileSync(join(dir, 'nsd.log'), 'utf8') : '';
-      if (attempt < 3 && /address already in use/i.test(d.output() + log)) continue;
-      await d.stop();
-      throw new Error(`${(err as Error).message}\n${log}`);
-    }
-    return { host: '127.0.0.1', port, address: `127.0.0.1:${port}`, trustAnchors, dir, stop: d.stop };
-  }
+  });
+  return { host: server.host, port: server.port, address: server.address, trustAnchors, dir, stop: server.stop };
 }
 
 /**
@@ -220,72 +293,44 @@ export async function startValidatingResolver(opts: {
   /** Upper bound for unbound's own cache, so TTL tests are not masked by it. */
   cacheMaxTtl?: number;
 }): Promise<ResolverServer> {
-  requirePrerequisite('unbound');
   const dir = mkdtempSync(join(tmpdir(), 'pg-unbound-'));
-  for (let attempt = 0; ; attempt++) {
-    const port = await freePort();
-    const conf = join(dir, 'unbound.conf');
-    const anchors = (opts.trustAnchors ?? []).map((a) => `  trust-anchor: "${a.replace(/\s+/g, ' ')}"\n`).join('');
-    const stubs = opts.stubs.map((s) => `stub-zone:\n  name: "${abs(s.zone)}"\n  stub-addr: ${s.server.host}@${s.server.port}\n`).join('');
-    // unbound answers RFC 6761 names (test., invalid., ...) locally by default; let the stubs through.
-    const tlds = [...new Set(opts.stubs.map((s) => abs(s.zone).split('.').slice(-2)[0]))];
-    const nodefault = tlds.map((t) => `  local-zone: "${t}." nodefault\n`).join('');
-    writeFileSync(
-      conf,
-      `server:
+  const anchors = (opts.trustAnchors ?? []).map((a) => `  trust-anchor: "${a.replace(/\s+/g, ' ')}"\n`).join('');
+  const stubs = opts.stubs.map((s) => `stub-zone:\n  name: "${abs(s.zone)}"\n  stub-addr: ${s.server.host}@${s.server.port}\n`).join('');
+  // unbound answers RFC 6761 names (test., invalid., ...) locally by default; let the stubs through.
+  const tlds = [...new Set(opts.stubs.map((s) => abs(s.zone).split('.').slice(-2)[0]))];
+  const nodefault = tlds.map((t) => `  local-zone: "${t}." nodefault\n`).join('');
+  const server = await startUnboundWithConfig({
+    dir,
+    config: (port) => `server:
   interface: 127.0.0.1
   port: ${port}
-  do-daemonize: no
-  use-syslog: no
-  logfile: "${dir}/unbound.log"
   log-queries: yes
-  verbosity: 1
   val-log-level: 2
-  username: ""
-  chroot: ""
-  directory: "${dir}"
-  pidfile: "${dir}/unbound.pid"
-  do-ip6: no
-  num-threads: 1
-  so-reuseport: no
   access-control: 127.0.0.0/8 allow
-  do-not-query-localhost: no
   module-config: "validator iterator"
   qname-minimisation: no
   prefetch: no
   serve-expired: no
   cache-max-ttl: ${opts.cacheMaxTtl ?? 86400}
   cache-max-negative-ttl: ${opts.cacheMaxTtl ?? 3600}
-  outgoing-range: 64
 ${anchors}${nodefault}remote-control:
   control-enable: no
 ${stubs}`,
-    );
-    const d = startDaemon('unbound', ['-d', '-c', conf], dir);
-    const logFile = join(dir, 'unbound.log');
-    const log = () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '');
-    try {
-      // `localhost` is served from unbound's built-in local zone, so this needs no upstream.
-      await waitForDns(d, '127.0.0.1', port, 'localhost', 'A', 'unbound');
-    } catch (err) {
-      if (attempt < 3 && /address already in use|could not open ports/i.test(d.output() + log())) continue;
-      await d.stop();
-      throw new Error(`${(err as Error).message}\n${log()}`);
-    }
-    return {
-      host: '127.0.0.1',
-      port,
-      address: `127.0.0.1:${port}`,
-      dir,
-      stop: d.stop,
-      queriesFor(name: string) {
-        const needle = ` ${abs(name).toLowerCase()} `;
-        return log()
-          .split('\n')
-          .filter((l) => l.toLowerCase().includes(needle) && / info: 127\.0\.0\.1 /.test(l)).length;
-      },
-    };
-  }
+  });
+  const logFile = join(dir, 'unbound.log');
+  return {
+    host: server.host,
+    port: server.port,
+    address: server.address,
+    dir,
+    stop: server.stop,
+    queriesFor(name: string) {
+      const needle = ` ${abs(name).toLowerCase()} `;
+      return readIf(logFile)
+        .split('\n')
+        .filter((l) => l.toLowerCase().includes(needle) && / info: 127\.0\.0\.1 /.test(l)).length;
+    },
+  };
 }
 
 async function bindUdp(onMessage: (socket: Socket, msg: Buffer, rinfo: { address: string; port: number }) => void): Promise<Socket> {
