@@ -1,7 +1,8 @@
 export { parseHostPort, formatHostPort, hostPortSchema, loopbackHostPortSchema, type HostPort } from './host-port.ts';
 export { createLogger, silentLogger, chooseLogFormat, humanLogLine, type Logger, type LogFormat, type LoggerOptions } from './log.ts';
 export type { RunningService } from './service.ts';
-export { startMetricsServer } from './metrics-http.ts';
+export { startMetricsServer, metricsConfigSchema } from './metrics-http.ts';
 export { createMetricsRegistry, metricsPerRegistry } from './metrics-registry.ts';
 export { listen } from './listen.ts';
+export { withOlderNames, olderNamesOf } from './older-names.ts';
 export { duration, parseDuration, formatDuration, type DurationUnit, type DurationOptions } from './duration.ts';

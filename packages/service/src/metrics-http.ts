@@ -1,8 +1,18 @@
 import { createServer } from 'node:http';
 import type { Registry } from 'prom-client';
-import type { HostPort } from './host-port.ts';
+import { z } from 'zod';
+import { loopbackHostPortSchema, type HostPort } from './host-port.ts';
 import type { RunningService } from './service.ts';
 import { listen } from './listen.ts';
+
+/**
+ * Every service's `metrics` key: `metrics: { listen: 127.0.0.1:9464 }`. The released relay and inbound took the
+ * address itself (`metrics: 127.0.0.1:9464`); that spelling is read as the same.
+ */
+export const metricsConfigSchema = z.preprocess(
+  (value) => (typeof value === 'string' ? { listen: value } : value),
+  z.object({ listen: loopbackHostPortSchema }).strict(),
+);
 
 /** Prometheus `/metrics` and `/healthz` on a (loopback) HTTP port. `health` returns problems; none means healthy. */
 export async function startMetricsServer(
