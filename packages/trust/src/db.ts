@@ -114,6 +114,8 @@ export function openTrustDb(opts: OpenTrustDbOptions): TrustDb {
   if ('sqlitePath' in opts && opts.sqlitePath) {
     const sqlite = new Database(opts.sqlitePath);
     sqlite.pragma('journal_mode = WAL');
+    // Deleted and superseded cells and freed pages are overwritten with zeros (format §9, threat model).
+    sqlite.pragma('secure_delete = ON');
     sqlite.pragma('foreign_keys = ON');
     // Other connections (e.g. the accounts service's own) wait instead of failing with SQLITE_BUSY.
     sqlite.pragma('busy_timeout = 5000');

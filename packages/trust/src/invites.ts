@@ -4,7 +4,7 @@ import { boxKeypair, equalBytes, keyedHash, randomBytes, randomUniform } from '.
 import { InvalidInviteError, TrustError } from './errors.ts';
 import { formatInviteCode, inviteHashInput, isInviteCode } from './format.ts';
 import { writeSlots } from './slots.ts';
-import { emit, lockUser, nowMs, userByName, type Db, type StoreContext, type Trx } from './store-context.ts';
+import { emit, lockUser, nowMs, scrub, userByName, type Db, type StoreContext, type Trx } from './store-context.ts';
 import type { InviteCode, InviteInfo, TrustEvent, UnlockedUser } from './types.ts';
 import { checkPassword, checkUsername, isUniqueViolation, newUserId, newUserRow, wrapNew } from './users.ts';
 
@@ -84,6 +84,7 @@ export async function redeemInvite(ctx: StoreContext, code: string, username: st
     if (isUniqueViolation(err)) throw new TrustError('username-taken', 'username is taken');
     throw err;
   }
+  await scrub(ctx); // the deleted invite row linked inviter and invitee
   events.unshift({ type: 'user-created', userId: id, at: ctx.now() });
   emit(ctx, events);
   return user;

@@ -7,7 +7,7 @@ import { IntegrityError, InvalidResetCodeError, TrustError } from './errors.ts';
 import { formatResetCode, normalizeResetCode, resetCodeHashInput } from './format.ts';
 import { confirmedSlots, decoySlots, dummySlots, reevaluateReset } from './slots.ts';
 import { parseKeyRow } from './rows.ts';
-import { emit, nowMs, pkTag, pkValid, userByName, type Db, type StoreContext, type Trx, type UserRow } from './store-context.ts';
+import { emit, nowMs, pkTag, pkValid, scrub, userByName, type Db, type StoreContext, type Trx, type UserRow } from './store-context.ts';
 import type { PendingReset, RequestResetResult, ResetCode, TrustEvent, TrustSettings, UnlockedUser } from './types.ts';
 import { checkPassword, wrapNew, wrappedColumns } from './users.ts';
 
@@ -248,6 +248,7 @@ export async function completeReset(ctx: StoreContext, username: string, code: s
     await dummySlots(ctx, trx, target.id);
     await retag(ctx, trx, target.id);
   });
+  await scrub(ctx); // the old slot rows held tokens and owner boxes of the old relations
   emit(ctx, [{ type: 'reset-completed', userId: pre.row.id, epoch, at: ctx.now() }]);
   return { userId: pre.row.id, username: pre.row.username, epoch, publicKey: kp.publicKey, secretKey: kp.secretKey };
 }

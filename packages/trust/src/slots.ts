@@ -9,7 +9,7 @@ import { decodeOwnerPlaintext, decodeToken, encodeToken, ownerAd, ownerPlaintext
 import { parseKeyRow, parseSlotRows } from './rows.ts';
 import { checkState, loadState, retag } from './binding.ts';
 import { IntegrityError } from './errors.ts';
-import { pkValid, type StoreContext, type Trx, type UserRow } from './store-context.ts';
+import { pkValid, scrub, type StoreContext, type Trx, type UserRow } from './store-context.ts';
 import type { TrustEvent, UnlockedUser } from './types.ts';
 
 export type TokenSlotRow = Pick<TrustSlotTable, 'slot' | 'token_box' | 'tag'>;
@@ -156,7 +156,8 @@ export async function mutateSlots<T>(
   change: (assignment: Map<number, string>, trx: Trx, row: UserRow) => Promise<{ result: T; write: boolean }> | { result: T; write: boolean },
   events: TrustEvent[],
 ): Promise<T> {
-  return ctx.db.transaction().execute(async (trx) => {
+  let wrote = false;
+  const out = await ctx.db.transaction().execute(async (trx) => {
     const st = await loadState(ctx, trx, owner.userId, true);
     const row = st?.row;
     assertCurrent(owner, row);
@@ -165,8 +166,11 @@ export async function mutateSlots<T>(
     const assignment = readAssignment(owner, row, slots);
     const { result, write } = await change(assignment, trx, row);
     if (write) await writeSlots(ctx, trx, owner, row, assignment, events);
+    wrote = write;
     return result;
   });
+  if (wrote) await scrub(ctx);
+  return out;
 }
 
 /**

@@ -1,7 +1,7 @@
 // What every part of the trust store shares: the database, the clock, the event listener, the validated options and
 // the server keys derived from serverSecret; plus the user-row access every part needs (lock, look-up, key tag).
 // Built once by TrustStore and passed to users.ts, slots.ts, trustees.ts, resets.ts and invites.ts.
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { deriveSubkey, equalBytes, keyedHash, PWHASH_INTERACTIVE, PWHASH_SALT_BYTES, randomBytes, type PwhashParams } from './crypto.ts';
 import { dialectOf, type TrustDialect, type TrustTables, type TrustUserTable } from './db.ts';
 import { normalizeUsername, pkTagInput, USER_TAG_INPUT_BYTES } from './format.ts';
@@ -145,4 +145,23 @@ export function pkTag(ctx: StoreContext, userId: string, epoch: number, pk: Uint
 export function pkValid(ctx: StoreContext, row: Pick<UserRow, 'id' | 'epoch' | 'public_key' | 'pk_tag'>): boolean {
   const k = parseKeyRow(row);
   return !!k && equalBytes(pkTag(ctx, k.id, k.epoch, k.public_key), k.pk_tag);
+}
+
+/** SQLite: zero deleted content on this store's connection (set once, before the first operation). */
+export async function secureDelete(ctx: StoreContext): Promise<void> {
+  if (ctx.dialect === 'sqlite') await sql`PRAGMA secure_delete = ON`.execute(ctx.db);
+}
+
+/**
+ * SQLite, after a committed transaction that deleted or superseded linking data (slot rewrites, invite redemption,
+ * reset completion): copy the WAL into the main file and truncate it, so the -wal file keeps no old page images.
+ * Best effort: a checkpoint blocked by a long reader on another connection leaves them until the next one.
+ */
+export async function scrub(ctx: StoreContext): Promise<void> {
+  if (ctx.dialect !== 'sqlite') return;
+  try {
+    await sql`PRAGMA wal_checkpoint(TRUNCATE)`.execute(ctx.db);
+  } catch {
+    /* busy: the next scrub truncates */
+  }
 }

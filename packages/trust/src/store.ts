@@ -8,7 +8,7 @@ import * as invites from './invites.ts';
 import * as resets from './resets.ts';
 import { confirmedSlots, type TokenSlotRow } from './slots.ts';
 import { upgradeFormat } from './binding.ts';
-import { createStoreContext, emit, type StoreContext, type UserRow } from './store-context.ts';
+import { createStoreContext, emit, secureDelete, type StoreContext, type UserRow } from './store-context.ts';
 import * as trustees from './trustees.ts';
 import type {
   InviteCode, InviteInfo, PendingReset, RequestResetResult, ResetCode, Trustee, TrustSettings, TrustStoreOptions,
@@ -54,7 +54,7 @@ export class TrustStore {
    */
   private ready(): Promise<void> {
     if (!this.readying) {
-      this.readying = upgradeFormat(this.ctx).then((r) => {
+      this.readying = secureDelete(this.ctx).then(() => upgradeFormat(this.ctx)).then((r) => {
         if (r && (r.upgraded > 0 || r.skipped > 0)) {
           emit(this.ctx, [{ type: 'format-upgraded', users: r.upgraded, untagged: r.skipped, at: this.ctx.now() }]);
         }

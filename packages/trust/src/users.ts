@@ -8,7 +8,7 @@ import { checkState, computeUserTag, loadState, retag, type UserState } from './
 import { IntegrityError, InvalidCredentialsError, TrustError } from './errors.ts';
 import { isUserId, normalizeUsername, skAd } from './format.ts';
 import { dummySlots, mutateSlots, readAssignment, writeSlots } from './slots.ts';
-import { emit, pkTag, pkValid, userByName, type StoreContext, type Trx, type UserRow } from './store-context.ts';
+import { emit, pkTag, pkValid, scrub, userByName, type StoreContext, type Trx, type UserRow } from './store-context.ts';
 import type { TrustEvent, UnlockedUser, UserInfo } from './types.ts';
 
 export const MAX_PASSWORD_CHARS = 1024;
@@ -155,6 +155,7 @@ export async function login(ctx: StoreContext, username: string, password: strin
     const assignment = readAssignment(user, cur, slots);
     await writeSlots(ctx, trx, user, cur, assignment, events);
   });
+  await scrub(ctx);
   events.push({ type: 'login', userId: user.userId, at: ctx.now() });
   emit(ctx, events);
   return user;

@@ -1,6 +1,7 @@
 // Issue #13 (independent tamper, dump and timing audit): every attack that the audit showed working, replayed with
 // direct SQL on the attacker's own second connection (env.sql), on each dialect. Each test fails on the code
 // before its fix. docs/trust-threat-model.md cites these test names.
+import { existsSync, readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import sodium from 'sodium-native';
@@ -400,6 +401,46 @@ export function defineAuditSuite(getFactory: () => DbFactory): void {
       const p = await smaller.pendingResetFor(a.userId);
       assert.equal(p?.confirmations, 1);
       assert.equal(p?.state, 'collecting');
+    });
+  });
+
+  describe('audit #13.5: the SQLite file and its WAL keep no deleted or superseded linking data', () => {
+    let env: Env;
+    before(async () => { env = await makeEnv(getFactory()); });
+    after(async () => { await env.close(); });
+
+    /** The raw bytes a copy of the live directory holds: main file and -wal. */
+    function dump(): Buffer {
+      const p = env.where.sqlitePath!;
+      return Buffer.concat([readFileSync(p), existsSync(`${p}-wal`) ? readFileSync(`${p}-wal`) : Buffer.alloc(0)]);
+    }
+
+    it('after redemptions, neither the invite ids nor their code hashes are anywhere in the db file or the WAL', async (t) => {
+      if (getFactory().dialect !== 'sqlite') return t.skip('SQLite file; PostgreSQL is analysed in the threat model');
+      const a = await env.store.createUser('dump-a', PW('dump-a'));
+      const needles: Buffer[] = [];
+      for (let i = 0; i < 3; i++) {
+        const inv = await env.store.createInvite(a.userId);
+        const [row] = await env.sql.all<{ id: string; code_hash: Buffer }>('SELECT id, code_hash FROM trust_invite WHERE id = ?', inv.id);
+        needles.push(Buffer.from(inv.id, 'ascii'), Buffer.from(row!.code_hash));
+        await env.store.redeemInvite(inv.code, `dump-i${i}`, PW(`dump-i${i}`));
+      }
+      const bytes = dump();
+      for (const n of needles) assert.equal(bytes.indexOf(n), -1, `found ${n.toString('hex')}`);
+    });
+
+    it('after logins, no superseded owner box, token box or tag is anywhere in the db file or the WAL', async (t) => {
+      if (getFactory().dialect !== 'sqlite') return t.skip('SQLite file; PostgreSQL is analysed in the threat model');
+      const a = await env.store.createUser('dump-b', PW('dump-b'));
+      for (let i = 0; i < 3; i++) await env.store.addTrustee(a, (await env.store.createUser(`dump-t${i}`, PW(`dump-t${i}`))).username);
+      const old: Buffer[] = [];
+      for (let round = 0; round < 4; round++) {
+        for (const r of await rawSlots(env, a.userId)) old.push(r.owner_box, r.token_box, r.tag);
+        await env.store.login(a.username, PW(a.username));
+      }
+      const bytes = dump();
+      const left = old.filter((n) => bytes.indexOf(n) !== -1).length;
+      assert.equal(left, 0, `${left} of ${old.length} superseded blobs still readable`);
     });
   });
 }
