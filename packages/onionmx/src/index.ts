@@ -1,6 +1,7 @@
 export type { RouteDecision, RouteResolver, OnionTarget } from './routing/route-decision.ts';
 export { parseOnionAddress, normaliseOnionAddress, isValidOnionAddress, onionFromPublicKey, OnionAddressError, type ParsedOnion, type OnionRefusal, type OnionParseResult } from './routing/onion-address.ts';
-export { queryDns, DnsError, type DnsResponse, type DnsQueryOptions, type DnsErrorKind } from './routing/dns-client.ts';
+export { queryDns, DnsError, type DnsResponse, type DnsQueryOptions, type DnsErrorKind, type DnsUpstream, type DnsServer } from './routing/dns-client.ts';
+export { TorDnsUpstream, dnsIsolationKey, type TorDnsUpstreamOptions } from './routing/dns-over-tor.ts';
 export { routingConfigSchema, routingConfig, systemResolvers, type RoutingConfig, type RoutingConfigInput } from './routing/routing-config.ts';
 export { createRouteResolver, type RoutingResolver, type RouteResolverOptions } from './routing/routing.ts';
 export { parseMap, inferMapFormat, type MapEntry, type MapRefusal, type ParsedMap } from './routing/map-formats.ts';

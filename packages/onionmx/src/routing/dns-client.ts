@@ -40,7 +40,23 @@ export interface DnsResponse {
   /** The wire bytes of the message. */
   raw: Buffer;
   server: HostPort;
-  transport: 'udp' | 'tcp';
+  transport: DnsTransportName;
+}
+
+/** udp/tcp: straight to the resolver; tor-tcp/tor-tls: inside a Tor stream (dns-over-tor.ts). */
+export type DnsTransportName = 'udp' | 'tcp' | 'tor-tcp' | 'tor-tls';
+
+/** A resolver reached some other way than UDP/TCP from this host (through Tor); queryDns treats it like a server. */
+export interface DnsUpstream {
+  readonly server: HostPort;
+  query(name: string, type: string, opts?: DnsQueryOptions): Promise<DnsResponse>;
+  close(): void;
+}
+
+export type DnsServer = HostPort | DnsUpstream;
+
+function isUpstream(s: DnsServer): s is DnsUpstream {
+  return typeof (s as DnsUpstream).query === 'function';
 }
 
 export type DnsErrorKind = 'timeout' | 'network' | 'malformed';
@@ -74,7 +90,7 @@ export function buildQuery(id: number, name: string, type: string, opts: { dnsse
 }
 
 /** Decodes a response and checks that it answers our question; throws DnsError('malformed') otherwise. */
-export function parseResponse(raw: Buffer, id: number, name: string, type: string, server: HostPort, transport: 'udp' | 'tcp'): DnsResponse {
+export function parseResponse(raw: Buffer, id: number, name: string, type: string, server: HostPort, transport: DnsTransportName): DnsResponse {
   let packet: DecodedPacket;
   try {
     packet = dnsPacket.decode(raw);
@@ -203,7 +219,7 @@ export async function queryServer(server: HostPort, name: string, type: string, 
  * Queries `servers` in order, `retries` extra rounds. A SERVFAIL/REFUSED moves on to a server not yet asked,
  * and is returned when every server said so. Throws DnsError only when no server gave any usable answer.
  */
-export async function queryDns(servers: HostPort[], name: string, type: string, opts: DnsQueryOptions = {}): Promise<DnsResponse> {
+export async function queryDns(servers: readonly DnsServer[], name: string, type: string, opts: DnsQueryOptions = {}): Promise<DnsResponse> {
   if (servers.length === 0) throw new DnsError('network', 'no DNS servers configured');
   const rounds = (opts.retries ?? DNS_DEFAULTS.retries) + 1;
   const failures: DnsError[] = [];
@@ -214,7 +230,8 @@ export async function queryDns(servers: HostPort[], name: string, type: string, 
       if (refusedBy.has(i)) continue;
       if (opts.signal?.aborted) throw abortError(opts.signal);
       try {
-        const res = await queryServer(servers[i]!, name, type, opts);
+        const server = servers[i]!;
+        const res = isUpstream(server) ? await server.query(name, type, opts) : await queryServer(server, name, type, opts);
         if (res.rcode === 'SERVFAIL' || res.rcode === 'REFUSED') {
           serverFailure = res;
           refusedBy.add(i);

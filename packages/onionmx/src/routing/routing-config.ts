@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { hostPortSchema, type HostPort } from '@peergroup/service';
+import { duration, hostPortSchema, type HostPort } from '@peergroup/service';
 
 /** The default resolver is the system's first nameserver, as glibc would use it (port 53; 127.0.0.1 if none). */
 export function systemResolvers(resolvConf = '/etc/resolv.conf'): HostPort[] {
@@ -32,6 +32,33 @@ const domainPattern = z
 export const mapFormatSchema = z.enum(['native', 'yaml', 'postfix']);
 export type MapFormat = z.infer<typeof mapFormatSchema>;
 
+/** A resolver reached through Tor: its onion service (DNS over TCP), or a clearnet one through an exit with DNS over TLS. */
+export const torResolverSchema = z
+  .object({
+    /** ONION:PORT (usually 53), or IP:PORT / NAME:PORT of a DNS-over-TLS resolver (usually 853). */
+    address: hostPortSchema,
+    /** DNS over TLS: the certificate must be valid for `name` and chain to `ca` (a PEM file; default the system's CAs). */
+    tls: z.object({ name: z.string().min(1, 'must name the host the certificate is for'), ca: z.string().min(1).optional() }).strict().optional(),
+  })
+  .strict()
+  .superRefine((r, ctx) => {
+    // Through an exit, plain DNS could be read and rewritten by whoever runs the exit; an onion address authenticates itself.
+    if (!r.address.host.endsWith('.onion') && !r.tls) {
+      ctx.addIssue({ code: 'custom', path: ['tls'], message: 'a resolver that is not an onion service is reached through a Tor exit: it needs tls (name, and ca unless the system CAs apply)' });
+    }
+  });
+
+export const torResolversSchema = z
+  .object({
+    socks: hostPortSchema.default(() => ({ host: '127.0.0.1', port: 9050 })),
+    servers: z.array(torResolverSchema).min(1, 'needs at least one resolver'),
+    /** One query, including opening the stream (circuit, rendezvous, TLS) when none is open. */
+    timeout: duration({ unit: 's', min: 100, max: 120_000 }).default(15_000),
+    /** Close the stream after this long without queries. */
+    idleTimeout: duration({ unit: 's', min: 1000, max: 86_400_000 }).default(300_000),
+  })
+  .strict();
+
 export const mapSourceSchema = z
   .object({
     path: z.string().min(1, 'must name a file'),
@@ -56,8 +83,18 @@ export const routingConfigSchema = z
         timeoutMs: z.number().int().min(50).max(60000).default(2000),
         retries: z.number().int().min(0).max(10).default(1),
         tcpFallback: z.boolean().default(true),
+        /** udp: `servers` as usual. tor: every routing query goes through Tor to `tor.servers`, none in cleartext. */
+        transport: z.enum(['udp', 'tor']).default('udp'),
+        tor: torResolversSchema.optional(),
+        /** With transport udp: these domains (or *.domain) are looked up only through Tor all the same. */
+        torDomains: z.array(domainPattern).default([]),
       })
       .strict()
+      .superRefine((r, ctx) => {
+        if (r.tor) return;
+        if (r.transport === 'tor') ctx.addIssue({ code: 'custom', path: ['tor'], message: 'transport is tor (no cleartext DNS) but no Tor resolver is configured: set resolver.tor.servers' });
+        else if (r.torDomains.length > 0) ctx.addIssue({ code: 'custom', path: ['tor'], message: 'torDomains are looked up through Tor only, but no Tor resolver is configured: set resolver.tor.servers' });
+      })
       .prefault({}),
     /** require: accept an SRV answer only with the AD bit from the (validating, trusted) resolver. */
     dnssec: z.enum(['off', 'prefer', 'require']).default('prefer'),

@@ -8,6 +8,8 @@ import { parseOnionAddress } from './onion-address.ts';
 import type { RouteDecision, RouteResolver } from './route-decision.ts';
 import type { RoutingConfig } from './routing-config.ts';
 import { SrvDiscovery, type SrvLookup } from './srv-discovery.ts';
+import { readFileSync } from 'node:fs';
+import { TorDnsUpstream } from './dns-over-tor.ts';
 
 export interface RouteResolverOptions {
   logger?: Logger;
@@ -29,9 +31,13 @@ export interface RoutingResolver extends RouteResolver {
  */
 export async function createRouteResolver(config: RoutingConfig, opts: RouteResolverOptions = {}): Promise<RoutingResolver> {
   const logger = opts.logger ?? silentLogger();
+  const torServers = torUpstreams(config);
   const maps = await MapStore.open(config.maps, { strict: config.strictMaps, watch: config.watchMaps, sighup: opts.sighup ?? true, logger });
+  const torDomains = config.resolver.torDomains;
   const srv = new SrvDiscovery({
-    servers: config.resolver.servers,
+    // transport tor: the cleartext servers are never handed to the DNS client at all, so nothing can fall back to them.
+    servers: config.resolver.transport === 'tor' ? torServers : config.resolver.servers,
+    ...(torDomains.length > 0 ? { serversFor: (d: string) => (torDomains.some((p) => matchesDomainPattern(d, p)) ? torServers : config.resolver.servers) } : {}),
     timeoutMs: config.resolver.timeoutMs,
     retries: config.resolver.retries,
     tcpFallback: config.resolver.tcpFallback,
@@ -43,7 +49,7 @@ export async function createRouteResolver(config: RoutingConfig, opts: RouteReso
     logger,
     ...(opts.registry ? { registry: opts.registry } : {}),
   });
-  if (config.dnssec === 'require') {
+  if (config.dnssec === 'require' && config.resolver.transport === 'udp') {
     const remote = config.resolver.servers.filter((s) => !(s.host === '::1' || s.host === 'localhost' || /^127\./.test(s.host)));
     // The AD bit is only as trustworthy as the path to the resolver (RFC 6840 §5.8): on-path attackers can set it.
     if (remote.length > 0) {
@@ -156,6 +162,30 @@ export async function createRouteResolver(config: RoutingConfig, opts: RouteReso
     },
     async close() {
       maps.close();
+      for (const u of torServers) u.close();
     },
   };
+}
+
+/** The Tor resolvers of `resolver.tor`, one stream each (opened on first use). */
+function torUpstreams(config: RoutingConfig): TorDnsUpstream[] {
+  const tor = config.resolver.tor;
+  if (!tor) return [];
+  return tor.servers.map((r, i) => {
+    let ca: Buffer | undefined;
+    if (r.tls?.ca) {
+      try {
+        ca = readFileSync(r.tls.ca);
+      } catch (err) {
+        throw new Error(`resolver.tor.servers[${i}].tls.ca: cannot read ${r.tls.ca}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      }
+    }
+    return new TorDnsUpstream({
+      socks: tor.socks,
+      server: r.address,
+      tls: r.tls ? { servername: r.tls.name, ca } : undefined,
+      timeoutMs: tor.timeout,
+      idleTimeoutMs: tor.idleTimeout,
+    });
+  });
 }

@@ -1,7 +1,6 @@
 import type { Answer, SoaAnswer, SrvAnswer } from 'dns-packet';
 import { Counter, Histogram, type Registry } from 'prom-client';
-import { DnsError, queryDns } from './dns-client.ts';
-import type { HostPort } from '@peergroup/service';
+import { DnsError, queryDns, type DnsServer } from './dns-client.ts';
 import type { Logger } from '@peergroup/service';
 import { silentLogger } from '@peergroup/service';
 import { parseOnionAddress } from './onion-address.ts';
@@ -45,7 +44,10 @@ export type SrvLookup =
 export type DnssecPolicy = 'off' | 'prefer' | 'require';
 
 export interface SrvDiscoveryOptions {
-  servers: HostPort[];
+  /** Resolvers: IP:PORT (UDP, TCP fallback) or upstreams such as TorDnsUpstream. */
+  servers: readonly DnsServer[];
+  /** Resolvers for one domain when they differ from `servers` (domains whose lookups must go through Tor). */
+  serversFor?: (domain: string) => readonly DnsServer[];
   timeoutMs: number;
   retries: number;
   tcpFallback: boolean;
@@ -244,7 +246,7 @@ export class SrvDiscovery {
     this.stats.queries++;
     let res;
     try {
-      res = await queryDns(this.opts.servers, name, 'SRV', {
+      res = await queryDns(this.opts.serversFor?.(domain) ?? this.opts.servers, name, 'SRV', {
         timeoutMs: this.opts.timeoutMs,
         retries: this.opts.retries,
         tcpFallback: this.opts.tcpFallback,
