@@ -392,7 +392,22 @@ test('config: strict keys, loopback listeners, at least one listener', () => {
   assert.throws(() => relayConfigSchema.parse({}), /at least one listener/);
   const c = relayConfigSchema.parse({ smtp: '127.0.0.1:10025' });
   assert.deepEqual(c.socks, { host: '127.0.0.1', port: 9050 });
-  assert.equal(c.timeouts.dataEnd, 600);
-  assert.equal(c.timeouts.dataInit, 120);
+  assert.equal(c.timeouts.dataEnd, 600_000, 'durations are milliseconds once parsed');
+  assert.equal(c.timeouts.dataInit, 120_000);
+  assert.equal(c.connectionReuse, 30_000);
   assert.equal(c.tls, 'opportunistic');
+});
+
+test('config: timeouts and connectionReuse take durations; a plain number is seconds, as before', () => {
+  const c = relayConfigSchema.parse({ smtp: '127.0.0.1:10025', timeouts: { connect: '1m30s', dataEnd: 20 }, connectionReuse: '2m' });
+  assert.equal(c.timeouts.connect, 90_000);
+  assert.equal(c.timeouts.dataEnd, 20_000);
+  assert.equal(c.connectionReuse, 120_000);
+  assert.equal(relayConfigSchema.parse({ smtp: '127.0.0.1:10025', connectionReuse: 0 }).connectionReuse, 0);
+  const problems = (input: object) => {
+    const r = relayConfigSchema.safeParse({ smtp: '127.0.0.1:10025', ...input });
+    return r.success ? [] : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  };
+  assert.match(problems({ timeouts: { rcpt: 'soon' } }).join('\n'), /^timeouts\.rcpt: must be a duration/m);
+  assert.match(problems({ connectionReuse: '2h' }).join('\n'), /^connectionReuse: must be between 0s and 1h/m);
 });

@@ -4,6 +4,7 @@
  */
 import { connect, type Socket } from 'node:net';
 import type { HostPort } from '@peergroup/service';
+import { SmtpClientError } from '@peergroup/smtp-client';
 import {
   AUTH_USERPASS,
   decodeConnectReply,
@@ -16,16 +17,31 @@ import {
   type SocksReplyInfo,
 } from './socks5.ts';
 
-/** A failure to get a stream; `info` says what the MTA should be told. */
-export class DialError extends Error {
+/**
+ * A failure to get a stream: the client's 'connect' error with Tor's verdict (`info`, also as `dial`), so trouble.ts
+ * tells the MTA Tor's reason rather than "no connection".
+ */
+export class DialError extends SmtpClientError {
   override name = 'DialError';
   constructor(
     message: string,
     readonly info: SocksReplyInfo,
   ) {
-    super(message);
+    super('connect', info.label === 'timeout' ? 'timeout' : 'connect', message, { dial: { code: info.smtpCode, enhanced: info.enhanced, reason: info.reason, label: info.label } });
+    this.message = message;
   }
 }
+
+/** Failures of our own side of the dial (no SOCKS reply to go by), by label, with their enhanced code; all 451. */
+export const LOCAL_DIAL_FAILURES = {
+  timeout: '4.4.2',
+  aborted: '4.4.1',
+  tor_unreachable: '4.4.1',
+  tor_closed: '4.4.1',
+  socks_auth_refused: '4.4.1',
+  socks_protocol: '4.4.1',
+  connect_failed: '4.4.1',
+} as const satisfies Record<string, string>;
 
 export interface DialOptions {
   socks: HostPort;
@@ -46,8 +62,8 @@ export function isolationUsername(key: string): string {
   return `peergroup-onionmx:${key.toLowerCase()}`.slice(0, 255);
 }
 
-function localFailure(label: string, reason: string, enhanced = '4.4.1'): SocksReplyInfo {
-  return { reply: -1, label, reason, smtpCode: 451, enhanced };
+function localFailure(label: keyof typeof LOCAL_DIAL_FAILURES, reason: string): SocksReplyInfo {
+  return { reply: -1, label, reason, smtpCode: 451, enhanced: LOCAL_DIAL_FAILURES[label] };
 }
 
 export const dialThroughTor: Dialer = (opts) =>
@@ -65,7 +81,7 @@ export const dialThroughTor: Dialer = (opts) =>
       reject(err);
     };
     const timer = setTimeout(
-      () => fail(new DialError(`timed out after ${opts.timeoutMs} ms in SOCKS ${stage}`, localFailure('timeout', `Tor: no connection to ${opts.host} within ${Math.round(opts.timeoutMs / 1000)} s`, '4.4.2'))),
+      () => fail(new DialError(`timed out after ${opts.timeoutMs} ms in SOCKS ${stage}`, localFailure('timeout', `Tor: no connection to ${opts.host} within ${Math.round(opts.timeoutMs / 1000)} s`))),
       opts.timeoutMs,
     );
     const onAbort = () => fail(new DialError('aborted', localFailure('aborted', 'delivery aborted (relay shutting down)')));
@@ -139,7 +155,7 @@ export function directDialer(to: HostPort): Dialer {
       sock.setNoDelay(true);
       const timer = setTimeout(() => {
         sock.destroy();
-        reject(new DialError('connect timeout', localFailure('timeout', 'direct connect timed out', '4.4.2')));
+        reject(new DialError('connect timeout', localFailure('timeout', 'direct connect timed out')));
       }, opts.timeoutMs);
       sock.once('connect', () => {
         clearTimeout(timer);

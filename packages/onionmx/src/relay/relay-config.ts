@@ -3,7 +3,7 @@
  * embeds), so one file can configure router and relay alike. Validated once at start-up; unknown keys fail.
  */
 import { z } from 'zod';
-import { hostPortSchema, loopbackHostPortSchema } from '@peergroup/service';
+import { duration, hostPortSchema, loopbackHostPortSchema } from '@peergroup/service';
 import { routingConfigSchema } from '../routing/routing-config.ts';
 
 const hostName = /^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
@@ -18,7 +18,8 @@ export function defaultHeloName(ownDomains: readonly string[]): string {
   return ownDomains.find((d) => !d.startsWith('*.') && !d.startsWith('.') && d.includes('.') && hostName.test(d)) ?? 'localhost';
 }
 
-const seconds = (def: number) => z.number().positive().max(86400).default(def);
+/** A phase time limit: `5m`, `30s`, or a plain number of seconds (the keys' unit before durations); milliseconds once parsed. */
+const phase = (dflt: string) => duration({ unit: 's', min: 1, max: 86_400_000 }).prefault(dflt);
 
 export const relayConfigSchema = z
   .object({
@@ -45,25 +46,26 @@ export const relayConfigSchema = z
       })
       .strict()
       .prefault({}),
-    /** Seconds per phase of the outbound SMTP dialogue; RFC 5321 §4.5.3.2 values by default. */
+    /** Per phase of the outbound SMTP dialogue (durations); RFC 5321 §4.5.3.2 values by default. */
     timeouts: z
       .object({
-        connect: seconds(120),
-        greeting: seconds(300),
-        ehlo: seconds(300),
-        mail: seconds(300),
-        rcpt: seconds(300),
-        dataInit: seconds(120),
-        dataBlock: seconds(180),
-        dataEnd: seconds(600),
+        connect: phase('2m'),
+        greeting: phase('5m'),
+        ehlo: phase('5m'),
+        mail: phase('5m'),
+        rcpt: phase('5m'),
+        dataInit: phase('2m'),
+        dataBlock: phase('3m'),
+        dataEnd: phase('10m'),
       })
       .strict()
       .prefault({}),
     /**
-     * Seconds an idle connection to an onion MX is kept for the next transaction to it (same recipient domain,
-     * so the same Tor circuit isolation); 0 closes every connection after its transaction.
+     * How long an idle connection to an onion MX is kept for the next transaction to it (same recipient domain,
+     * so the same Tor circuit isolation); 0 closes every connection after its transaction. A duration; a plain
+     * number is seconds.
      */
-    connectionReuse: z.number().min(0).max(3600).default(30),
+    connectionReuse: duration({ unit: 's', min: 0, max: 3_600_000 }).prefault('30s'),
     /** Prometheus /metrics and /healthz (loopback HTTP). */
     metrics: loopbackHostPortSchema.optional(),
     routing: routingConfigSchema.prefault({}),
