@@ -203,7 +203,7 @@ async function serve(): Promise<void> {
       tcpTable: { listen: '127.0.0.1:0' },
       socketmap: { listen: '127.0.0.1:0' },
       limits: { maxConnections: 4096 },
-      logSummaryIntervalMs: 0,
+      logSummaryInterval: 0,
     }),
     { logger: silentLogger(), registry: new Registry() },
   );

@@ -90,7 +90,7 @@ async function startTestRouter(extra: Record<string, unknown>, registry = new Re
   const svc = await startRouter(
     routerConfigSchema.parse({
       routing: { maps: [{ path: join(dir, 'onion.map') }], watchMaps: false, resolver: { servers: [nsd.address], timeoutMs: 300, retries: 0 }, dnssec: 'off' },
-      logSummaryIntervalMs: 0,
+      logSummaryInterval: 0,
       ...extra,
     }),
     { logger: silentLogger(), registry },
@@ -213,7 +213,7 @@ describe('exim-automap with a real Tor network', () => {
         routing: { maps: [{ path: mapFile }], watchMaps: false, srv: false },
         exim: { listen: '127.0.0.1:0', reply: 'exim-automap' },
         automap: { dns: `${tor.dns.host}:${tor.dns.port}` },
-        logSummaryIntervalMs: 0,
+        logSummaryInterval: 0,
       }),
       { logger: silentLogger(), registry: new Registry() },
     );

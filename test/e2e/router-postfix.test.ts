@@ -64,7 +64,7 @@ function startTestRouter(dns: string, tcpPort: number, socketmapPort: number): P
       tcpTable: { listen: `127.0.0.1:${tcpPort}`, reply: 'relay' },
       socketmap: { listen: `127.0.0.1:${socketmapPort}`, reply: 'direct' },
       relay: { address: `127.0.0.1:${relaySink.port}`, protocol: 'smtp' },
-      logSummaryIntervalMs: 0,
+      logSummaryInterval: 0,
     }),
     { logger: silentLogger(), registry: new Registry() },
   );
@@ -202,7 +202,7 @@ async function torsocksSetup(t: TestContext, library: string) {
     routerConfigSchema.parse({
       routing: { maps: [{ path: join(torDir, 'onion.map') }], watchMaps: false, srv: false },
       socketmap: { listen: '127.0.0.1:0', reply: 'direct' },
-      logSummaryIntervalMs: 0,
+      logSummaryInterval: 0,
     }),
     { logger: silentLogger(), registry: new Registry() },
   );

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import type { OptionSpec } from './command.ts';
+import { olderNamesOf } from '@peergroup/service';
 
 
 /** Reads a YAML (or JSON, a subset of YAML) config file into a plain object. */
@@ -34,6 +35,15 @@ export function setDotted(target: Record<string, unknown>, dotted: string, value
     node = node[key] as Record<string, unknown>;
   }
   node[keys[keys.length - 1]!] = value;
+}
+
+function deleteDotted(target: Record<string, unknown>, dotted: string): void {
+  const keys = dotted.split('.');
+  let node: unknown = target;
+  for (const key of keys.slice(0, -1)) {
+    node = typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[key] : undefined;
+  }
+  if (typeof node === 'object' && node !== null) delete (node as Record<string, unknown>)[keys[keys.length - 1]!];
 }
 
 /**
@@ -209,6 +219,11 @@ export function loadConfig<S extends z.ZodType>(
       raw = doc;
     }
   }
-  for (const [key, value] of Object.entries(opts.overrides ?? {})) setDotted(raw, key, value);
+  for (const [key, value] of Object.entries(opts.overrides ?? {})) {
+    if (value === undefined) continue;
+    // A flag replaces the file's value under either name; otherwise a file using an older name would seem to give both.
+    for (const older of olderNamesOf(schema, key)) deleteDotted(raw, older);
+    setDotted(raw, key, value);
+  }
   return validateConfig(schema, raw, opts.file ?? 'command line', opts.file ? (opts.section ?? '') : '');
 }

@@ -3,13 +3,16 @@ import { UsageError, stringOption, type CommandContext, type OptionSpec } from '
 /**
  * A service's flags as one table: flag → [dotted config key, kind, help]. The same table yields the --help options
  * and the config overrides, so a flag cannot exist without its config key. Numbers reach the zod schema as numbers,
- * so range errors name the key.
+ * so range errors name the key. A duration takes the config syntax (`30s`, `5m`); a plain number stays a number so
+ * it means what it means in the file (the key's historical unit).
  */
-export type FlagKind = 'string' | 'int' | 'number';
+export type FlagKind = 'string' | 'int' | 'number' | 'duration';
 export type FlagTable = Record<string, [key: string, kind: FlagKind, spec: Omit<OptionSpec, 'type' | 'configKey'>]>;
 
 export function flagTableOptions(table: FlagTable): Record<string, OptionSpec> {
-  return Object.fromEntries(Object.entries(table).map(([flag, [key, , spec]]) => [flag, { type: 'string', configKey: key, ...spec } satisfies OptionSpec]));
+  return Object.fromEntries(
+    Object.entries(table).map(([flag, [key, kind, spec]]) => [flag, { type: 'string', configKey: key, ...(kind === 'duration' ? { arg: 'DURATION' } : {}), ...spec } satisfies OptionSpec]),
+  );
 }
 
 /** Given flags → `overrides[key]`; absent flags leave the config file's values alone. */
@@ -19,7 +22,7 @@ export function flagTableOverrides(ctx: CommandContext, table: FlagTable, overri
     if (v === undefined) continue;
     if (kind === 'int' && !/^\d+$/.test(v)) throw new UsageError(`--${flag} must be a whole number, got "${v}"`);
     if (kind === 'number' && !/^\d+(\.\d+)?$/.test(v)) throw new UsageError(`--${flag} must be a number, got "${v}"`);
-    overrides[key] = kind === 'string' ? v : Number(v);
+    overrides[key] = kind === 'string' || (kind === 'duration' && !/^\d+(\.\d+)?$/.test(v)) ? v : Number(v);
   }
   return overrides;
 }

@@ -23,6 +23,8 @@ const dir = mkdtempSync(join(tmpdir(), 'config-messages-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 const routerFile = join(dir, 'router.yaml');
 writeFileSync(routerFile, 'router:\n  routing: { srv: false }\n  tcpTable: { listen: nowhere }\n');
+const bothNamesFile = join(dir, 'both-names.yaml');
+writeFileSync(bothNamesFile, 'router:\n  routing: { srv: false }\n  tcpTable: { listen: 127.0.0.1:0 }\n  limits: { idleTimeoutMs: 60000, idleTimeout: 2m }\n');
 
 const cases: { what: string; args: string[]; line: string; not?: RegExp }[] = [
   {
@@ -50,6 +52,16 @@ const cases: { what: string; args: string[]; line: string; not?: RegExp }[] = [
     what: 'bad host:port in a config file section (router tcpTable.listen)',
     args: ['onionmx', 'router', '--config', routerFile],
     line: '  router.tcpTable.listen: address "nowhere" is not HOST:PORT (--tcp-table IP:PORT)',
+  },
+  {
+    what: 'bad duration (router --idle-timeout)',
+    args: ['onionmx', 'router', '--tcp-table', '127.0.0.1:0', '--no-srv', '--idle-timeout', '5min'],
+    line: '  limits.idleTimeout: must be a duration such as 30s, 5m, 12h or 3d (a plain number means ms), got "5min" (--idle-timeout DURATION)',
+  },
+  {
+    what: 'a key and its older name both set (router limits.idleTimeout)',
+    args: ['onionmx', 'router', '--config', bothNamesFile],
+    line: '  router.limits.idleTimeoutMs: idleTimeout and its older name idleTimeoutMs are both set; keep only idleTimeout',
   },
   {
     what: 'bad enum (relay --tls)',

@@ -42,7 +42,7 @@ function config(extra: Partial<RouterConfigInput>, dns: string, srv = true): Ret
     exim: { listen: '127.0.0.1:0' },
     relay: { address: '127.0.0.1:10024' },
     metrics: { listen: '127.0.0.1:0' },
-    logSummaryIntervalMs: 0,
+    logSummaryInterval: 0,
     ...extra,
   });
 }
@@ -208,8 +208,8 @@ describe('exim readsocket', () => {
     assert.match(await eximQuery(p, 'a\nb\n'), /^DEFER bad request: more than one request line/);
   });
 
-  test('a client that never finishes its request is dropped after requestTimeoutMs', async () => {
-    const svc = await startRouter(config({ limits: { requestTimeoutMs: 200 }, metrics: undefined }, nsd.address), { logger: silentLogger(), registry: new Registry() });
+  test('a client that never finishes its request is dropped after limits.requestTimeout', async () => {
+    const svc = await startRouter(config({ limits: { requestTimeout: 200 }, metrics: undefined }, nsd.address), { logger: silentLogger(), registry: new Registry() });
     try {
       const s = await connectTo(port(svc, 'exim'));
       s.write('mapped.te');
@@ -276,16 +276,16 @@ describe('limits, timeouts, metrics', () => {
     }
   });
 
-  test('a routing decision that never settles (test-local fake resolver) becomes a tempfail after lookupTimeoutMs', async () => {
+  test('a routing decision that never settles (test-local fake resolver) becomes a tempfail after limits.lookupTimeout', async () => {
     const never = { decide: () => new Promise<never>(() => {}) };
-    const svc = await startRouter(config({ limits: { lookupTimeoutMs: 300 }, metrics: undefined }, nsd.address), {
+    const svc = await startRouter(config({ limits: { lookupTimeout: 300 }, metrics: undefined }, nsd.address), {
       logger: silentLogger(),
       registry: new Registry(),
       resolver: never,
     });
     const c = await TcpTableClient.open(port(svc, 'tcp_table'));
     try {
-      assert.match(await c.get('x@mapped.test'), /^400 routing%20decision%20took%20longer%20than%20300%20ms/);
+      assert.match(await c.get('x@mapped.test'), /^400 routing%20decision%20took%20longer%20than%20300ms/);
       assert.match(await eximQuery(port(svc, 'exim'), 'mapped.test\n'), /^DEFER routing decision took longer/);
     } finally {
       c.close();
@@ -326,7 +326,7 @@ describe('map reload', () => {
       routerConfigSchema.parse({
         routing: { maps: [{ path: mapFile }], watchMaps: true, srv: false },
         tcpTable: { listen: '127.0.0.1:0' },
-        logSummaryIntervalMs: 0,
+        logSummaryInterval: 0,
       }),
       { logger: silentLogger(), registry: new Registry() },
     );

@@ -4,7 +4,7 @@
  * Everything is validated once at start-up; unknown keys fail with their dotted name.
  */
 import { z } from 'zod';
-import { hostPortSchema, loopbackHostPortSchema } from '@peergroup/service';
+import { duration, hostPortSchema, loopbackHostPortSchema, metricsConfigSchema, withOlderNames } from '@peergroup/service';
 import { routingConfigSchema } from '../routing/routing-config.ts';
 import { parseIpv4Network } from './automap.ts';
 import { replyFormNames } from './router-reply.ts';
@@ -16,7 +16,8 @@ const listenerBase = {
   listen: loopbackHostPortSchema,
 };
 
-export const routerConfigSchema = z
+export const routerConfigSchema = withOlderNames(
+  z
   .object({
     routing: routingConfigSchema,
     /** Postfix tcp_table(5) listener (`tcp:HOST:PORT`). */
@@ -47,7 +48,8 @@ export const routerConfigSchema = z
       .strict()
       .prefault({}),
     /** Tor's DNSPort (AutomapHostsOnResolve on) for the exim-automap form. */
-    automap: z
+    automap: withOlderNames(
+      z
       .object({
         dns: hostPortSchema.optional(),
         /** Tor's VirtualAddrNetworkIPv4: an answer outside it is refused (it would not go through Tor). */
@@ -65,33 +67,38 @@ export const routerConfigSchema = z
             },
             { message: 'must be an IPv4 network a.b.c.d/len' },
           ),
-        timeoutMs: z.number().int().min(50).max(60000).default(2000),
+        /** One A query to Tor's DNSPort (a plain number means milliseconds). */
+        timeout: duration({ unit: 'ms', min: 50, max: 60_000 }).default(2000),
         retries: z.number().int().min(0).max(10).default(1),
         minTtl: z.number().int().min(0).max(86400).default(60),
         maxTtl: z.number().int().min(0).max(86400).default(600),
       })
-      .strict()
-      .prefault({}),
-    limits: z
+      .strict(),
+      { timeoutMs: 'timeout' },
+    ).prefault({}),
+    limits: withOlderNames(
+      z
       .object({
         /** Open connections across all listeners; more are refused at accept. */
         maxConnections: z.number().int().min(1).max(100000).default(512),
         /** Postfix keeps tcp_table/socketmap connections open; idle ones are closed after this. */
-        idleTimeoutMs: z.number().int().min(1000).max(86_400_000).default(300_000),
+        idleTimeout: duration({ unit: 'ms', min: 1000, max: 86_400_000 }).default(300_000),
         /** An Exim request (or a started tcp_table/socketmap request) must arrive within this. */
-        requestTimeoutMs: z.number().int().min(100).max(600_000).default(10_000),
+        requestTimeout: duration({ unit: 'ms', min: 100, max: 600_000 }).default(10_000),
         /** Upper bound for one routing decision; past it the answer is a tempfail. */
-        lookupTimeoutMs: z.number().int().min(100).max(600_000).default(20_000),
+        lookupTimeout: duration({ unit: 'ms', min: 100, max: 600_000 }).default(20_000),
       })
-      .strict()
-      .prefault({}),
+      .strict(),
+      { idleTimeoutMs: 'idleTimeout', requestTimeoutMs: 'requestTimeout', lookupTimeoutMs: 'lookupTimeout' },
+    ).prefault({}),
     /** A lookup summary is logged at info level this often; 0 turns it off (per-lookup lines are at debug). */
-    logSummaryIntervalMs: z.number().int().min(0).max(86_400_000).default(60_000),
+    logSummaryInterval: duration({ unit: 'ms', max: 86_400_000 }).default(60_000),
     /** Prometheus /metrics and /healthz on a loopback HTTP port. */
-    metrics: z.object({ listen: loopbackHostPortSchema }).strict().optional(),
+    metrics: metricsConfigSchema.optional(),
   })
-  .strict()
-  .superRefine((cfg, ctx) => {
+  .strict(),
+  { logSummaryIntervalMs: 'logSummaryInterval' },
+).superRefine((cfg, ctx) => {
     if (!cfg.tcpTable && !cfg.socketmap && !cfg.exim) {
       ctx.addIssue({ code: 'custom', path: ['tcpTable'], message: 'no listener configured: set at least one of tcpTable, socketmap, exim' });
     }

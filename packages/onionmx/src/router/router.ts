@@ -11,7 +11,7 @@ import type { StringAnswer } from 'dns-packet';
 import type { Logger } from '@peergroup/service';
 import type { RouteDecision, RouteResolver } from '../routing/route-decision.ts';
 import type { RunningService } from '@peergroup/service';
-import { listen, type HostPort } from '@peergroup/service';
+import { formatDuration, listen, type HostPort } from '@peergroup/service';
 import type { RouterConfig } from './router-config.ts';
 import { LineSplitter, formatTcpTableReply, parseTcpTableRequest, TCP_TABLE_MAX_REPLY } from '@peergroup/mta-codecs';
 import { NetstringDecoder, NetstringError } from '@peergroup/mta-codecs';
@@ -55,7 +55,7 @@ export async function startRouter(config: RouterConfig, deps: RouterDeps): Promi
     deps.resolver ?? (await createRouteResolver(config.routing, { logger, registry }));
   const automapper = config.automap.dns ? buildAutomapper(config, metrics) : undefined;
   const settings: ReplySettings = { transport: config.transport, relay: config.relay, ...(automapper ? { automapper } : {}) };
-  const engine = new LookupEngine(resolver, settings, metrics, logger, config.limits.lookupTimeoutMs);
+  const engine = new LookupEngine(resolver, settings, metrics, logger, config.limits.lookupTimeout);
 
   const sockets = new Set<Socket>();
   const listeners: Listener[] = [];
@@ -80,7 +80,7 @@ export async function startRouter(config: RouterConfig, deps: RouterDeps): Promi
     throw err;
   }
 
-  const summary = config.logSummaryIntervalMs > 0 ? setInterval(() => engine.logSummary(), config.logSummaryIntervalMs) : undefined;
+  const summary = config.logSummaryInterval > 0 ? setInterval(() => engine.logSummary(), config.logSummaryInterval) : undefined;
   summary?.unref();
 
   const addresses: Record<string, HostPort> = {};
@@ -117,7 +117,7 @@ function buildAutomapper(config: RouterConfig, metrics: RouterMetrics): Automapp
     async lookupA(name) {
       const end = metrics.automapSeconds.startTimer();
       try {
-        const res = await queryDns([dns], name, 'A', { timeoutMs: config.automap.timeoutMs, retries: config.automap.retries });
+        const res = await queryDns([dns], name, 'A', { timeoutMs: config.automap.timeout, retries: config.automap.retries });
         if (res.rcode !== 'NOERROR') throw new Error(`rcode ${res.rcode}`);
         const a = res.answers.filter((r): r is StringAnswer => r.type === 'A');
         return { addresses: a.map((r) => String(r.data)), ttl: a.length ? Math.min(...a.map((r) => r.ttl ?? 0)) : 0 };
@@ -248,7 +248,7 @@ class LookupEngine {
   private sweep(): void {
     const now = performance.now();
     for (const p of [...this.pending]) {
-      if (now - p.started >= this.timeoutMs) p.settle({ kind: 'tempfail', reason: `routing decision took longer than ${this.timeoutMs} ms` });
+      if (now - p.started >= this.timeoutMs) p.settle({ kind: 'tempfail', reason: `routing decision took longer than ${formatDuration(this.timeoutMs)}` });
     }
   }
 }
@@ -347,7 +347,7 @@ class OrderedWriter {
 }
 
 function armIdle(socket: Socket, ctx: ConnContext, protocol: RouterProtocol): void {
-  socket.setTimeout(ctx.config.limits.idleTimeoutMs, () => {
+  socket.setTimeout(ctx.config.limits.idleTimeout, () => {
     ctx.logger.debug({ protocol }, 'closing idle connection');
     socket.end();
   });
@@ -431,13 +431,13 @@ function serveExim(socket: Socket, ctx: ConnContext, form: ReplyFormName): void 
   const timer = setTimeout(() => {
     if (answered) return;
     answered = true;
-    protocolError(ctx, socket, 'exim', `no complete request within ${ctx.config.limits.requestTimeoutMs} ms`, 'timeout', true);
+    protocolError(ctx, socket, 'exim', `no complete request within ${formatDuration(ctx.config.limits.requestTimeout)}`, 'timeout', true);
     socket.destroy();
-  }, ctx.config.limits.requestTimeoutMs);
+  }, ctx.config.limits.requestTimeout);
   timer.unref();
   socket.once('close', () => clearTimeout(timer));
   // After the reply our side is closed; a client that never closes its side is dropped once idle.
-  socket.setTimeout(ctx.config.limits.requestTimeoutMs, () => socket.destroy());
+  socket.setTimeout(ctx.config.limits.requestTimeout, () => socket.destroy());
 
   const answer = () => {
     if (answered) return;
