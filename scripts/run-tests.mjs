@@ -1,4 +1,6 @@
-// Runs every *.test.ts under packages/*/test and test/ with node's built-in test runner through tsx.
+// Runs every *.test.ts under packages/*/test and test/ with node's built-in test runner through tsx, on the TypeScript
+// sources: the "source" export condition resolves every @peergroup/* package to its src/, never to a build in dist/
+// that may be older.
 // Arguments narrow the run to files whose path contains one of them: `npm test -- trust router`.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -41,12 +43,14 @@ if (problems.length > 0) {
 
 // Most suites wait on daemons (tor, postfix, DNS, PostgreSQL) rather than burn CPU, so run several files at once.
 const concurrency = process.env.PEERGROUP_TEST_CONCURRENCY ?? '4';
-const args = ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=600000', ...files];
+const args = ['--conditions=source', '--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=600000', ...files];
 
 // One private Tor network for every selected file that uses test/support/tornet.ts (sharedTornet attaches to it through
 // PEERGROUP_TORNET_STATE); files run alone, or with PEERGROUP_TORNET=per-file, start their own. The runner owns the tor
 // processes: they are stopped when the tests end, on Ctrl-C, and (tor's __OwningControllerProcess) if the runner dies.
 const env = { ...process.env };
+// Through NODE_OPTIONS every node a test starts (the peergroup bin, `node --import tsx` helpers) runs the sources too.
+env.NODE_OPTIONS = [env.NODE_OPTIONS, '--conditions=source'].filter(Boolean).join(' ');
 let tornet;
 let child;
 const startup = new AbortController();
@@ -61,6 +65,9 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 }
 const usesTornet = files.some((f) => /support\/tornet(\.ts)?['"]/.test(readFileSync(join(root, f), 'utf8')));
 if (usesTornet && !env.PEERGROUP_TORNET_STATE && env.PEERGROUP_TORNET !== 'per-file') {
+  // This process has no --conditions=source of its own: the hook the bin uses without a build gives it one.
+  const { register } = await import('node:module');
+  register('../packages/cli/bin/source-condition.mjs', import.meta.url);
   const { tsImport } = await import('tsx/esm/api');
   const { startTornet, writeTornetState } = await tsImport('../packages/tornet/src/tornet.ts', import.meta.url);
   const started = Date.now();

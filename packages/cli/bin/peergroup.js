@@ -1,7 +1,63 @@
 #!/usr/bin/env node
-// The sources are TypeScript run through tsx, so there is no build step to forget.
-import { register } from 'tsx/esm/api';
+// Production runs the JavaScript that `npm run build` (tsc) writes to each package's dist/: plain node, nothing is
+// transpiled at start. The TypeScript sources run through tsx instead when node runs under the "source" export
+// condition (tests: scripts/run-tests.mjs sets it), when there is no build (a fresh clone before `npm run build`), or
+// when a package's sources are newer than its build — stale JavaScript would run code that is no longer there, so
+// the sources win and a warning says how to get the fast start back.
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { register as registerHooks } from 'node:module';
 
-register();
-const { main } = await import('../src/main.ts');
-process.exitCode = await main(process.argv.slice(2));
+const packages = new URL('../../', import.meta.url);
+
+/** dist/main.js, or src/main.ts under the "source" condition; undefined when there is no build. */
+function resolveMain() {
+  let url;
+  try {
+    url = import.meta.resolve('@peergroup/cli/main');
+  } catch {
+    return undefined;
+  }
+  return existsSync(new URL(url)) ? url : undefined;
+}
+
+function newestMtime(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = `${dir}/${entry.name}`;
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/** Packages of the build (tsconfig.build.json) whose src/ has changed since their dist/ was built, or that have none. */
+function staleBuilds() {
+  const stale = [];
+  for (const entry of readdirSync(packages, { withFileTypes: true })) {
+    const src = new URL(`${entry.name}/src`, packages).pathname;
+    if (!entry.isDirectory() || !existsSync(new URL(`${entry.name}/tsconfig.build.json`, packages))) continue;
+    const stamp = new URL(`${entry.name}/dist/.tsbuildinfo`, packages);
+    if (!existsSync(stamp) || newestMtime(src) > statSync(stamp).mtimeMs) stale.push(entry.name);
+  }
+  return stale;
+}
+
+let main = resolveMain();
+const sourceCondition = main?.endsWith('.ts') ?? false;
+if (!sourceCondition && main) {
+  const stale = staleBuilds();
+  if (stale.length > 0) {
+    process.stderr.write(
+      `peergroup: the build in dist/ is missing or older than the sources of ${stale.join(', ')}; running the sources through tsx (slower start, more memory). Run "npm run build" to use the build again.\n`,
+    );
+    main = undefined;
+  }
+}
+if (!main || sourceCondition) {
+  const { register } = await import('tsx/esm/api');
+  register();
+  // Without the condition the other packages would resolve to their (absent or stale) dist/.
+  if (!sourceCondition) registerHooks('./source-condition.mjs', import.meta.url);
+  main = new URL('../src/main.ts', import.meta.url).href;
+}
+const { main: run } = await import(main);
+process.exitCode = await run(process.argv.slice(2));

@@ -1,22 +1,11 @@
-import { readdirSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Command, OptionSpec } from './command.ts';
 import { UsageError } from './command.ts';
-import { ConfigError } from './config.ts';
+import { registry, type CommandEntry } from './registry.ts';
 
-const commandsDir = fileURLToPath(new URL('./commands/', import.meta.url));
-
-/** Every module in commands/ exports `command` (or `commands`); adding a file adds a command. */
+/** Every command, each module imported; for tests and tools. `main` loads only the command it runs. */
 export async function loadCommands(): Promise<Command[]> {
-  const files = readdirSync(commandsDir).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')).sort();
-  const all: Command[] = [];
-  for (const file of files) {
-    const mod = (await import(pathToFileURL(join(commandsDir, file)).href)) as { command?: Command; commands?: Command[] };
-    if (mod.command) all.push(mod.command);
-    if (mod.commands) all.push(...mod.commands);
-  }
+  const all = await Promise.all(registry.map((e) => e.load()));
   return all.sort((a, b) => a.path.join(' ').localeCompare(b.path.join(' ')));
 }
 
@@ -42,7 +31,7 @@ export function commandHelp(cmd: Command): string {
   return lines.join('\n') + '\n';
 }
 
-export function groupHelp(commands: Command[], prefix: string[]): string {
+export function groupHelp(commands: Pick<CommandEntry, 'path' | 'summary'>[], prefix: string[]): string {
   const under = commands.filter((c) => prefix.every((w, i) => c.path[i] === w));
   const width = Math.max(...under.map((c) => c.path.join(' ').length));
   const title = prefix.length ? `peergroup ${prefix.join(' ')}` : 'peergroup';
@@ -58,10 +47,10 @@ export function groupHelp(commands: Command[], prefix: string[]): string {
 }
 
 export async function main(argv: string[], io = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
-  const commands = await loadCommands();
+  const commands = registry;
   const words = argv.filter((a) => !a.startsWith('-'));
   // Longest command path that is a prefix of the leading words.
-  let best: Command | undefined;
+  let best: CommandEntry | undefined;
   for (const cmd of commands) {
     if (cmd.path.every((w, i) => argv[i] === w) && (!best || cmd.path.length > best.path.length)) best = cmd;
   }
@@ -80,7 +69,7 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     io.stderr.write(`peergroup: unknown command "${words.join(' ')}"\n\n${groupHelp(commands, [])}`);
     return 64;
   }
-  const cmd = best;
+  const cmd = await best.load();
   if (wantsHelp) {
     io.stdout.write(commandHelp(cmd));
     return 0;
@@ -102,6 +91,8 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     process.once('SIGTERM', onSignal);
     return await cmd.run({ values, positionals, stdout: io.stdout, stderr: io.stderr, stopSignal: controller.signal });
   } catch (err) {
+    // config.ts brings yaml; the command that threw has loaded it already.
+    const { ConfigError } = await import('./config.ts');
     if (err instanceof ConfigError) {
       io.stderr.write(`peergroup ${cmd.path.join(' ')}: ${err.describe(cmd.options)}\n`);
       return 78;

@@ -1,0 +1,177 @@
+// The two ways the bin starts: from the build in dist/ (production: plain node, nothing transpiled, commands loaded
+// lazily) and from the TypeScript sources through tsx (no build, or a stale one). Every child runs without the "source"
+// condition the test runner sets, as `peergroup` does when an operator starts it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, utimesSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { registry } from '../src/registry.ts';
+
+const execFileP = promisify(execFile);
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const bin = join(root, 'packages/cli/bin/peergroup.js');
+const tracer = fileURLToPath(new URL('./fixtures/trace-modules.mjs', import.meta.url));
+
+/** The environment of an operator's shell: no --conditions=source from the test runner. */
+function plainEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const nodeOptions = (process.env.NODE_OPTIONS ?? '').replace(/--conditions[= ]source/g, '').trim();
+  return { ...process.env, NODE_OPTIONS: nodeOptions, PEERGROUP_LOG_LEVEL: 'error', ...extra };
+}
+
+interface Traced {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** Every module URL the child resolved. */
+  modules: string[];
+}
+
+async function traced(binPath: string, args: string[]): Promise<Traced> {
+  const dir = mkdtempSync(join(tmpdir(), 'pg-trace-'));
+  const traceFile = join(dir, 'modules');
+  try {
+    const { code, stdout, stderr } = await execFileP(process.execPath, ['--import', tracer, binPath, ...args], {
+      env: plainEnv({ PEERGROUP_TRACE_FILE: traceFile }),
+    }).then(
+      (r) => ({ code: 0, ...r }),
+      (err: { code: number; stdout: string; stderr: string }) => ({ code: err.code, stdout: err.stdout, stderr: err.stderr }),
+    );
+    const modules = existsSync(traceFile) ? readFileSync(traceFile, 'utf8').trim().split('\n') : [];
+    return { code, stdout, stderr, modules };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const heavy = ['zod', 'pino', 'yaml', 'smtp-server', 'kysely', 'prom-client'];
+const isTsx = (url: string) => url.includes('/node_modules/tsx/') || url.includes('/node_modules/esbuild/');
+const commandModules = (modules: string[]) => modules.filter((u) => /\/packages\/cli\/(src|dist)\/commands\//.test(u));
+const packagesNamed = (modules: string[], names: string[]) => modules.filter((u) => names.some((n) => u.includes(`/node_modules/${n}/`)));
+
+// What `npm start` does before it starts: bring dist/ up to date. Type errors are the type check's business (tsc
+// emits regardless), so only the build's output is checked here.
+async function build(): Promise<void> {
+  await execFileP(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-b', join(root, 'tsconfig.build.json')]).catch(() => undefined);
+  assert.ok(existsSync(join(root, 'packages/cli/dist/main.js')), 'npm run build wrote packages/cli/dist/main.js');
+}
+
+test('peergroup --help from dist/: plain node, no tsx, no command module, none of zod/pino/yaml/smtp-server/kysely/prom-client', async () => {
+  await build();
+  const r = await traced(bin, ['--help']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stderr, '', 'no warning about a stale build');
+  assert.match(r.stdout, /^  onionmx route\s/m);
+  assert.ok(r.modules.some((u) => u.endsWith('/packages/cli/dist/main.js')), 'ran dist/main.js');
+  assert.deepEqual(r.modules.filter(isTsx), []);
+  assert.deepEqual(r.modules.filter((u) => /\.tsx?$/.test(u)), []);
+  assert.deepEqual(commandModules(r.modules), []);
+  assert.deepEqual(packagesNamed(r.modules, heavy), []);
+});
+
+test('peergroup <command> --help from dist/ loads that command module and no other', async () => {
+  await build();
+  const r = await traced(bin, ['onionmx', 'route', '--help']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^Usage: peergroup onionmx route/m);
+  assert.deepEqual(commandModules(r.modules).map((u) => u.replace(/.*\/commands\//, '')), ['onionmx-route.js']);
+  assert.deepEqual(r.modules.filter(isTsx), []);
+  // The other packages come from their build too, not from their sources.
+  const own = r.modules.filter((u) => u.includes('/packages/'));
+  assert.ok(own.some((u) => u.includes('/packages/onionmx/dist/')), 'loaded @peergroup/onionmx from dist/');
+  assert.deepEqual(own.filter((u) => u.includes('/src/')), []);
+});
+
+/** A copy of packages/cli (bin, src, and dist when asked) whose other packages and node_modules are the real ones. */
+function cliCopy(withDist: boolean): string {
+  const dir = mkdtempSync(join(tmpdir(), 'pg-cli-copy-'));
+  const cli = join(dir, 'packages/cli');
+  for (const part of ['bin', 'src', 'package.json', 'tsconfig.build.json', ...(withDist ? ['dist'] : [])]) {
+    cpSync(join(root, 'packages/cli', part), join(cli, part), { recursive: true });
+  }
+  symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
+  return dir;
+}
+
+test('without dist/ (a fresh clone before the build) the bin runs the sources through tsx, every package from src/', async () => {
+  const dir = cliCopy(false);
+  try {
+    const r = await traced(join(dir, 'packages/cli/bin/peergroup.js'), ['onionmx', 'route', 'someone@example.org', '--no-srv']);
+    assert.equal(r.stderr.includes('older than the sources'), false, r.stderr);
+    assert.match(r.stdout, /example\.org: none/);
+    assert.ok(r.modules.some(isTsx), 'tsx loaded');
+    assert.ok(r.modules.some((u) => u.endsWith(`${dir}/packages/cli/src/main.ts`)), 'ran src/main.ts');
+    const own = r.modules.filter((u) => /\/packages\/(?!cli\/bin)/.test(u));
+    assert.ok(own.some((u) => u.includes('/packages/onionmx/src/')), 'loaded @peergroup/onionmx from src/');
+    assert.deepEqual(own.filter((u) => u.includes('/dist/')), []);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('when sources are newer than dist/, the bin says so and runs the sources', async () => {
+  await build();
+  const dir = cliCopy(true);
+  try {
+    const stamp = join(dir, 'packages/cli/dist/.tsbuildinfo');
+    utimesSync(stamp, new Date(0), new Date(0));
+    const r = await traced(join(dir, 'packages/cli/bin/peergroup.js'), ['--help']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /the build in dist\/ is missing or older than the sources of cli; running the sources through tsx.*npm run build/);
+    assert.ok(r.modules.some((u) => u.endsWith(`${dir}/packages/cli/src/main.ts`)), 'ran src/main.ts');
+    assert.equal(r.modules.some((u) => u.includes('/packages/cli/dist/')), false);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the command registry: each entry loads the command of its path and summary, and covers every command module', async () => {
+  const loaded = new Set<string>();
+  for (const entry of registry) {
+    const cmd = await entry.load();
+    assert.deepEqual(cmd.path, entry.path);
+    assert.equal(cmd.summary, entry.summary, `summary of ${entry.path.join(' ')}`);
+    loaded.add(cmd.path.join(' '));
+  }
+  assert.equal(loaded.size, registry.length, 'no path twice');
+  for (const file of readdirSync(join(root, 'packages/cli/src/commands')).filter((f) => f.endsWith('.ts'))) {
+    const mod = (await import(join(root, 'packages/cli/src/commands', file))) as { command?: { path: string[] }; commands?: { path: string[] }[] };
+    for (const c of [...(mod.command ? [mod.command] : []), ...(mod.commands ?? [])]) {
+      assert.ok(loaded.has(c.path.join(' ')), `"peergroup ${c.path.join(' ')}" (commands/${file}) is in src/registry.ts`);
+    }
+  }
+});
+
+interface PackageJson {
+  name: string;
+  exports: Record<string, string | Record<string, string>>;
+  dependencies?: Record<string, string>;
+}
+
+test('every built package: exports resolve to src/ under "source" and dist/ otherwise; its build references its @peergroup dependencies', () => {
+  const built = JSON.parse(readFileSync(join(root, 'tsconfig.build.json'), 'utf8')) as { references: { path: string }[] };
+  const inBuild = built.references.map((r) => r.path.replace(/^packages\/|\/tsconfig\.build\.json$/g, '')).sort();
+  const workspaces = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { workspaces: string[] }).workspaces;
+  const withSources = workspaces.filter((w) => w.startsWith('packages/') && existsSync(join(root, w, 'src'))).map((w) => w.slice('packages/'.length));
+  assert.deepEqual(inBuild, withSources.sort(), 'tsconfig.build.json builds every package with sources');
+  const dirOf = new Map<string, string>();
+  for (const p of inBuild) dirOf.set((JSON.parse(readFileSync(join(root, 'packages', p, 'package.json'), 'utf8')) as PackageJson).name, p);
+  for (const p of inBuild) {
+    const pkg = JSON.parse(readFileSync(join(root, 'packages', p, 'package.json'), 'utf8')) as PackageJson;
+    for (const [subpath, target] of Object.entries(pkg.exports)) {
+      assert.equal(typeof target, 'object', `${pkg.name} exports "${subpath}" with conditions`);
+      const t = target as Record<string, string>;
+      assert.deepEqual(Object.keys(t), ['source', 'default'], `${pkg.name} "${subpath}": "source" first, then "default"`);
+      assert.match(t.source!, /^\.\/src\/.*\.tsx?$/);
+      assert.equal(t.default, t.source!.replace(/^\.\/src\//, './dist/').replace(/\.tsx?$/, '.js'), `${pkg.name} "${subpath}"`);
+    }
+    const config = JSON.parse(readFileSync(join(root, 'packages', p, 'tsconfig.build.json'), 'utf8')) as { references?: { path: string }[] };
+    const refs = (config.references ?? []).map((r) => r.path.replace(/^\.\.\/|\/tsconfig\.build\.json$/g, '')).sort();
+    const deps = Object.keys(pkg.dependencies ?? {}).filter((d) => dirOf.has(d)).map((d) => dirOf.get(d)!).sort();
+    assert.deepEqual(refs, deps, `packages/${p}/tsconfig.build.json references its @peergroup dependencies`);
+  }
+  assert.match(readFileSync(join(root, '.gitignore'), 'utf8'), /^dist\/$/m);
+});
