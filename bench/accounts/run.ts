@@ -1,6 +1,6 @@
 // Throughput of the accounts service with a logged-in session (dashboard, trust page) and of logins, next to the
 // raw Argon2id rate measured in the same run with the same parameters and the same libuv thread pool.
-//   node --import tsx bench/accounts/run.ts [--seconds 5] [--concurrency 16] [--postgres]
+//   node --conditions=source --import tsx bench/accounts/run.ts [--seconds 5] [--concurrency 16] [--postgres]
 import { spawn } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -143,7 +143,7 @@ try {
   } finally {
     await setup.close();
   }
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./server.ts', import.meta.url)), JSON.stringify(configInput)], {
+  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', fileURLToPath(new URL('./server.ts', import.meta.url)), JSON.stringify(configInput)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const killChild = () => child.kill('SIGKILL');

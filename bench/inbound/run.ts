@@ -4,7 +4,7 @@
  *     CLI process, XCLIENT mode) to the same MX; same client, same run, alternating rounds; ratio front/direct.
  *  2. Memory: N concurrent M MB messages through the front process; peak RSS growth over its idle RSS. The data is
  *     generated on the fly and discarded by the MX, so only the front could hold it (it streams: it must not).
- * Run: node --import tsx bench/inbound/run.ts [--messages N] [--concurrency C] [--big N] [--big-mb MB]
+ * Run: node --conditions=source --import tsx bench/inbound/run.ts [--messages N] [--concurrency C] [--big N] [--big-mb MB]
  */
 import { spawn } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';

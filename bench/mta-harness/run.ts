@@ -1,6 +1,6 @@
 // What the MTA test harness costs a test: time to start and stop a private Postfix, an Exim daemon and an SMTP sink,
 // and the time from submission to arrival at the sink through each MTA (the floor under every e2e delivery test).
-//   node --import tsx bench/mta-harness/run.ts [--runs 5]
+//   node --conditions=source --import tsx bench/mta-harness/run.ts [--runs 5]
 import { parseArgs } from 'node:util';
 import { loadavg } from 'node:os';
 import { startPostfix } from '@peergroup/test-support/postfix';

@@ -6,7 +6,7 @@
  *  2. Memory: 100 concurrent 25 MB messages through the relay (a separate process); peak RSS growth of that
  *     process over its idle RSS (goal < 64 MB). Message data is generated on the fly and discarded by the sink,
  *     so only the relay could hold it.
- * Run: node --import tsx bench/relay/run.ts [--messages N] [--concurrency C] [--big N] [--big-mb MB]
+ * Run: node --conditions=source --import tsx bench/relay/run.ts [--messages N] [--concurrency C] [--big N] [--big-mb MB]
  * Also printed: CPU seconds per GB of the relay process and of this process (client + sink), the steadier numbers
  * on a shared machine. Env: RELAY_BENCH_PROF=<dir> writes a CPU profile of the relay process; RELAY_NODE_FLAGS adds
  * node flags to it (e.g. --trace-gc, whose output then goes to stderr).
@@ -42,7 +42,7 @@ const relayFlags = [
   ...(process.env.RELAY_BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.RELAY_BENCH_PROF}`] : []),
   ...(process.env.RELAY_NODE_FLAGS ? process.env.RELAY_NODE_FLAGS.split(' ').filter(Boolean) : []),
 ];
-const child = spawn(process.execPath, [...relayFlags, '--import', 'tsx', new URL('./relay-process.ts', import.meta.url).pathname, String(sink.port), join(dir, 'map')], {
+const child = spawn(process.execPath, [...relayFlags, '--conditions=source', '--import', 'tsx', new URL('./relay-process.ts', import.meta.url).pathname, String(sink.port), join(dir, 'map')], {
   stdio: ['ignore', 'pipe', 'inherit'],
 });
 process.on('exit', () => child.kill('SIGKILL'));

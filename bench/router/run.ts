@@ -3,7 +3,7 @@
  * for tcp_table and socketmap. The router runs alone in a child process (one Node thread: one core); this process
  * only generates load, one outstanding request per connection, as Postfix does.
  *
- *   node --import tsx bench/router/run.ts [--seconds 3] [--connections 1,16,64]
+ *   node --conditions=source --import tsx bench/router/run.ts [--seconds 3] [--connections 1,16,64]
  *
  * cached-map:  domains from the curated map (in memory).
  * cached-srv:  a small set of SRV domains, warmed first: answered from the routing core's SRV cache.
@@ -116,7 +116,7 @@ async function main(): Promise<void> {
   const children: ChildProcess[] = [];
   const startChild = async (cacheEntries: number) => {
     const child = fork(self, ['--serve', join(dir, 'onion.map'), nsd.address, String(cacheEntries)], {
-      execArgv: ['--import', 'tsx', ...(process.env.BENCH_ROUTER_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_ROUTER_PROF}`] : [])],
+      execArgv: ['--conditions=source', '--import', 'tsx', ...(process.env.BENCH_ROUTER_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_ROUTER_PROF}`] : [])],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     children.push(child);

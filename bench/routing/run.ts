@@ -1,5 +1,5 @@
 // Routing-core benchmark: decision throughput for map hits, SRV cache hits and cold SRV lookups against a real nsd,
-// plus map load time and heap for large maps. Run: node --import tsx bench/routing/run.ts
+// plus map load time and heap for large maps. Run: node --conditions=source --import tsx bench/routing/run.ts
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

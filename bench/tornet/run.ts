@@ -1,5 +1,5 @@
 // How long the private Tor network takes to become usable, how long an ephemeral onion takes until it answers through
-// the client, and how much memory the tor processes use. Run: node --import tsx bench/tornet/run.ts [networks] [onions]
+// the client, and how much memory the tor processes use. Run: node --conditions=source --import tsx bench/tornet/run.ts [networks] [onions]
 import { createServer } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { startTornet, type Tornet } from '@peergroup/tornet';

@@ -1,6 +1,6 @@
 // Trust store benchmark: reset check and login regeneration at N = 8 (Argon2id excluded), next to raw
 // sodium-native seal/open rates measured in the same run; on SQLite and on PostgreSQL holding 100k users.
-//   node --import tsx bench/trust/run.ts [--users 100000] [--seconds 1.5] [--no-postgres]
+//   node --conditions=source --import tsx bench/trust/run.ts [--users 100000] [--seconds 1.5] [--no-postgres]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -330,7 +330,7 @@ describe('postfix', () => {
 
 for (const how of ['SIGTERM', 'an uncaught exception'] as const) {
   test(`daemons and directories are cleaned up when the test process dies by ${how}`, async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./fixtures/mta-harness-child.ts', import.meta.url)), how === 'SIGTERM' ? 'wait' : 'throw'], {
+    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', fileURLToPath(new URL('./fixtures/mta-harness-child.ts', import.meta.url)), how === 'SIGTERM' ? 'wait' : 'throw'], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, PEERGROUP_KEEP_TEST_DIRS: '' },
     });

@@ -71,7 +71,7 @@ test('a support helper run outside the runner fails with the missing prerequisit
   const empty = mkdtempSync(join(tmpdir(), 'pg-empty-path-'));
   try {
     const script = `const { startAuthoritative } = await import(${JSON.stringify(join(root, 'test/support/dns.ts'))});\nawait startAuthoritative({ zones: [] });`;
-    const r = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { env: { ...process.env, PATH: empty }, cwd: root });
+    const r = await run(process.execPath, ['--conditions=source', '--import', 'tsx', '--input-type=module', '-e', script], { env: { ...process.env, PATH: empty }, cwd: root });
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /missing prerequisite: nsd: nsd \(not on PATH\) \(Debian package nsd; run sh scripts\/system-deps\.sh as root\)/);
   } finally {

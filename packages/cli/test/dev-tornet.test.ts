@@ -75,7 +75,7 @@ test('runs a network with a HiddenServiceDir service until SIGINT, then leaves n
     ].join('\n'),
   );
   const values = { services: [`mx=127.0.0.1:${sinkPort}`], state: stateFile };
-  const child = spawn(process.execPath, ['--import', 'tsx', script, JSON.stringify(values)], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', script, JSON.stringify(values)], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -135,7 +135,7 @@ function startDevTornet(dir: string, values: CommandContext['values']) {
       '',
     ].join('\n'),
   );
-  const child = spawn(process.execPath, ['--import', 'tsx', script, JSON.stringify(values)], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', script, JSON.stringify(values)], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
   const io = { stdout: '', stderr: '' };
   child.stdout.on('data', (d: Buffer) => (io.stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (io.stderr += d.toString()));
