@@ -1,57 +1,14 @@
-import { asStartupError, untilStopped } from '../run-service.ts';
-import { Registry } from 'prom-client';
-import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
-import { flagOption, listOption, stringOption, UsageError, type Command, type OptionSpec } from '../command.ts';
-import { configFileFor, configFileHelp } from '../config-file.ts';
-import { checkConfig, ConfigError, readConfigFile, setDotted, validateConfig, type ConfigProblem } from '../config.ts';
-import { createRouteResolver, inboundConfigSchema, relayConfigSchema, routerConfigSchema, routingConfigSchema, startInbound, startRelay, startRouter } from '@peergroup/onionmx';
-import { createLogger, formatHostPort, loopbackHostPortSchema, startMetricsServer, type RunningService } from '@peergroup/service';
-import { accountsConfigSchema, startAccounts } from '@peergroup/accounts';
-import { loadMapFile } from '@peergroup/onionmx';
+import { spawn } from 'node:child_process';
+import { flagOption, type Command, type CommandContext, type OptionSpec } from '../command.ts';
+import { configFileHelp } from '../config-file.ts';
+import { supervisorLog } from '../supervisor/json-log.ts';
+import { peergroupBin, type ServiceName } from '../supervisor/services.ts';
+import { startStatusServer } from '../supervisor/status-http.ts';
+import { StartupConfigError, Supervisor } from '../supervisor/supervisor.ts';
 
-const serviceNames = ['router', 'relay', 'inbound', 'accounts'] as const;
-type ServiceName = (typeof serviceNames)[number];
-
-/**
- * The embedded default: what `npm start` runs with no config file. Every listener is on loopback, data under ./data.
- * The inbound front is off until the operator names the internal MX and the domains it receives for.
- */
-const embeddedDefaults: Record<ServiceName, Record<string, unknown>> = {
-  router: {
-    tcpTable: { listen: '127.0.0.1:23000', reply: 'relay' },
-    socketmap: { listen: '127.0.0.1:23001', reply: 'relay' },
-    exim: { listen: '127.0.0.1:23002', reply: 'exim-route' },
-    relay: { address: '127.0.0.1:10024', protocol: 'lmtp' },
-  },
-  relay: { lmtp: '127.0.0.1:10024', smtp: '127.0.0.1:10025' },
-  inbound: {},
-  accounts: { dataDir: './data' },
-};
-const sectionSchemas = {
-  router: routerConfigSchema,
-  relay: relayConfigSchema,
-  inbound: inboundConfigSchema,
-  accounts: accountsConfigSchema,
-} satisfies Record<ServiceName, z.ZodType>;
-
-const listenerKeys: Record<ServiceName, string[]> = {
-  router: ['tcpTable', 'socketmap', 'exim'],
-  relay: ['lmtp', 'smtp'],
-  inbound: [],
-  accounts: [],
-};
-
-const topLevelSchema = z
-  .object({
-    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    /** One /metrics and /healthz for every service this process runs. */
-    metrics: z.object({ listen: loopbackHostPortSchema.prefault('127.0.0.1:9464') }).strict().prefault({}),
-    /** Routing (maps, resolver, DNSSEC, own domains) is configured once and shared by router and relay. */
-    routing: z.record(z.string(), z.unknown()).optional(),
-    ...Object.fromEntries(serviceNames.map((n) => [n, z.record(z.string(), z.unknown()).optional()])),
-  })
-  .strict();
+// Only light modules above (not even run-service.ts, which brings onionmx): the supervisor loads none of the
+// services' code nor their schemas. Validation is in serve-plan.ts, imported by --check-config/--print-config,
+// which the supervisor runs as a short-lived process of its own.
 
 const options: Record<string, OptionSpec> = {
   config: { type: 'string', arg: 'FILE', description: `YAML config file with sections routing, router, relay, inbound, accounts (${configFileHelp})` },
@@ -64,91 +21,133 @@ const options: Record<string, OptionSpec> = {
   only: { type: 'string', arg: 'LIST', description: 'run only these services (comma-separated: router,relay,inbound,accounts)' },
   data: { type: 'string', arg: 'DIR', description: 'data directory of the accounts service', configKey: 'accounts.dataDir', defaultText: './data' },
   'log-level': { type: 'string', arg: 'LEVEL', description: 'pino log level', configKey: 'logLevel', defaultText: 'info' },
-  metrics: { type: 'string', arg: 'IP:PORT', description: 'Prometheus /metrics and /healthz for all services', configKey: 'metrics.listen', defaultText: '127.0.0.1:9464' },
+  metrics: { type: 'string', arg: 'IP:PORT', description: 'Prometheus /metrics of all services and /healthz of each', configKey: 'metrics.listen', defaultText: '127.0.0.1:9464' },
+  'stop-timeout': { type: 'string', arg: 'DURATION', description: 'after SIGTERM, kill a service that has not stopped within', configKey: 'stopTimeout', defaultText: '10s' },
   'check-config': { type: 'boolean', description: 'validate the whole configuration, print what would run, exit' },
+  'print-config': { type: 'boolean', description: 'validate, then print as JSON the configuration each service process is started with, exit' },
 };
 
-export interface ServePlan {
+/** What --print-config prints and the supervisor reads. */
+interface ResolvedServe {
   logLevel: string;
+  stopTimeoutMs: number;
   metrics: { host: string; port: number };
-  routing: z.output<typeof routingConfigSchema>;
-  router?: z.output<typeof routerConfigSchema>;
-  relay?: z.output<typeof relayConfigSchema>;
-  inbound?: z.output<typeof inboundConfigSchema>;
-  accounts?: z.output<typeof accountsConfigSchema>;
+  documents: Partial<Record<ServiceName, Record<string, unknown>>>;
 }
 
-/** File + --set overrides + embedded defaults → one validated plan; every error names its dotted key. */
-export function planServe(raw: Record<string, unknown>, source: string, only?: ServiceName[]): ServePlan {
-  const top = validateConfig(topLevelSchema, raw, source);
-  const routingRaw = top.routing ?? {};
-  const problems: ConfigProblem[] = [];
-  const routing = checkConfig(routingConfigSchema, routingRaw, 'routing');
-  if (!routing.ok) problems.push(...routing.problems);
-  const plan: ServePlan = { logLevel: top.logLevel, metrics: top.metrics.listen, routing: routing.ok ? routing.data : routingConfigSchema.parse({}) };
-  for (const name of serviceNames) {
-    const section = structuredClone((top as Record<string, unknown>)[name] as Record<string, unknown> | undefined);
-    const { enabled, ...rest } = section ?? {};
-    if (enabled !== undefined && typeof enabled !== 'boolean') problems.push({ key: `${name}.enabled`, path: `${name}.enabled`, message: 'must be true or false' });
-    const on = only ? only.includes(name) : enabled === false ? false : enabled === true || name !== 'inbound' || section !== undefined;
-    if (!on) continue;
-    if ('routing' in rest) problems.push({ key: `${name}.routing`, path: `${name}.routing`, message: 'under peergroup serve, routing is set once at the top level ("routing:")' });
-    if ('metrics' in rest) problems.push({ key: `${name}.metrics`, path: `${name}.metrics`, message: 'under peergroup serve, metrics are served for all services at "metrics.listen"' });
-    const defaults = embeddedDefaults[name];
-    const hasListener = listenerKeys[name].some((k) => k in rest);
-    const merged: Record<string, unknown> = { ...defaults, ...rest };
-    if (hasListener) for (const k of listenerKeys[name]) if (!(k in rest)) delete merged[k];
-    delete merged.metrics; // reported above; the service schema would only repeat it
-    if (name === 'router' || name === 'relay') merged.routing = routingRaw;
-    const checked = checkConfig(sectionSchemas[name], merged, name);
-    if (checked.ok) (plan as Record<ServiceName, unknown>)[name] = checked.data;
-    // Routing problems were reported once above, not again under each service that embeds routing.
-    else problems.push(...checked.problems.filter((p) => p.key !== `${name}.routing` && !p.key.startsWith(`${name}.routing.`)));
+/** serve's own flags as given, for the validating process. */
+function argvOf(values: CommandContext['values']): string[] {
+  const argv: string[] = [];
+  for (const [name, v] of Object.entries(values)) {
+    if (name === 'check-config' || name === 'print-config' || v === undefined || v === false) continue;
+    for (const one of Array.isArray(v) ? v : [v]) argv.push(`--${name}`, ...(one === true ? [] : [String(one)]));
   }
-  if (problems.length) throw new ConfigError('', { source, problems });
-  return plan;
+  return argv;
 }
 
-/** What --check-config loaded, one line per listener and map, so "OK" can be compared with what was meant. */
-async function describePlan(plan: ServePlan): Promise<string[]> {
-  const lines: string[] = [];
-  const hp = (x: { host: string; port: number }) => formatHostPort(x);
-  if (plan.router) {
-    for (const k of ['tcpTable', 'socketmap', 'exim'] as const) {
-      const l = plan.router[k];
-      if (l) lines.push(`router ${k} ${hp(l.listen)} (${l.reply})`);
+/**
+ * Validates the configuration in a process of its own (`serve … --print-config`): every section's problems are
+ * reported at once, on stderr, before any service starts — and the schemas, with the service code they come with,
+ * leave memory when it exits. An exit code instead of the result when the configuration is refused.
+ */
+function resolveConfig(ctx: CommandContext): Promise<ResolvedServe | number> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [peergroupBin, 'serve', ...argvOf(ctx.values), '--print-config'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.once('error', (err) => {
+      ctx.stderr.write(`peergroup serve: cannot start ${process.execPath}: ${err.message}\n`);
+      resolve(70);
+    });
+    child.once('close', (code) => {
+      if (code !== 0) return resolve(code ?? 70);
+      try {
+        resolve(JSON.parse(out) as ResolvedServe);
+      } catch {
+        ctx.stderr.write('peergroup serve: the configuration check printed no configuration\n');
+        resolve(70);
+      }
+    });
+  });
+}
+
+async function supervise(ctx: CommandContext): Promise<number> {
+  let supervisor: Supervisor | undefined;
+  let stopping = false;
+  let reloads = Promise.resolve();
+  // Installed before anything starts: Node's default for SIGHUP would end the supervisor and orphan its children.
+  const onHup = () => {
+    const sup = supervisor;
+    if (!sup) return;
+    reloads = reloads.then(async () => {
+      const next = await resolveConfig(ctx);
+      sup.reload(typeof next === 'number' ? undefined : next.documents);
+    });
+  };
+  // main() stops on the first SIGINT/SIGTERM; a second one, while services are still stopping, kills them at once.
+  const onSecondStop = () => {
+    if (stopping) supervisor?.killNow();
+  };
+  process.on('SIGHUP', onHup);
+  process.on('SIGINT', onSecondStop);
+  process.on('SIGTERM', onSecondStop);
+  try {
+    const resolved = await resolveConfig(ctx);
+    if (typeof resolved === 'number') return resolved;
+    const log = supervisorLog(resolved.logLevel);
+    if (Object.keys(resolved.documents).length === 0) {
+      ctx.stderr.write('peergroup serve: nothing to run: every service is disabled\n');
+      return 78;
     }
-  }
-  if (plan.relay) {
-    for (const k of ['lmtp', 'smtp'] as const) if (plan.relay[k]) lines.push(`relay ${k} ${hp(plan.relay[k])}`);
-    lines.push(`relay socks ${hp(plan.relay.socks)} (tls ${plan.relay.tls})`);
-  }
-  if (plan.inbound) lines.push(`inbound smtp ${hp(plan.inbound.listen)} -> mx ${hp(plan.inbound.mx)} (domains: ${plan.inbound.domains.join(', ') || 'none'})`);
-  if (plan.accounts) lines.push(`accounts http ${hp(plan.accounts.listen)} (data ${plan.accounts.dataDir})`);
-  lines.push(`metrics ${hp(plan.metrics)}`);
-  if (plan.router || plan.relay) {
-    const r = plan.routing;
-    for (const m of r.maps) {
-      // Read here without failing: the settings are valid, and the operator learns what start-up would trip over.
-      const parsed = await loadMapFile(m).then(
-        (p) => `${p.entries.length} ${p.entries.length === 1 ? 'entry' : 'entries'}${p.refused.length ? `, ${p.refused.length} skipped as invalid` : ''}`,
-        (err: Error) => `${err.message.replace(`${m.path}: `, '')} (router and relay would not start)`,
-      );
-      lines.push(`routing map ${m.path}: ${parsed}`);
+    const sup = new Supervisor({
+      execPath: process.execPath,
+      bin: peergroupBin,
+      documents: resolved.documents,
+      env: { ...process.env, PEERGROUP_LOG_LEVEL: resolved.logLevel },
+      log,
+      stdout: ctx.stdout,
+      stopTimeoutMs: resolved.stopTimeoutMs,
+    });
+    let status;
+    try {
+      status = await startStatusServer(resolved.metrics, sup);
+    } catch (err) {
+      ctx.stderr.write(`peergroup serve: metrics.listen ${resolved.metrics.host}:${resolved.metrics.port}: ${(err as Error).message}\n`);
+      return 78;
     }
-    if (r.maps.length === 0) lines.push('routing maps: none');
-    lines.push(`routing srv ${r.srv ? `on (resolver ${r.resolver.servers.map(hp).join(', ')}, dnssec ${r.dnssec})` : 'off'}`);
+    supervisor = sup;
+    ctx.stdout.write(`metrics http ${status.address}\n`);
+    const stopRequested = new Promise<'stop'>((resolve) => {
+      if (ctx.stopSignal.aborted) resolve('stop');
+      else ctx.stopSignal.addEventListener('abort', () => resolve('stop'), { once: true });
+    });
+    const started = sup.start().then(
+      () => 'up' as const,
+      (err: unknown) => err,
+    );
+    let code = 0;
+    const first = await Promise.race([started, stopRequested]);
+    if (first === 'up') {
+      ctx.stdout.write(`peergroup: running ${sup.services.join(', ')}; Ctrl-C stops\n`);
+      log('info', 'every service is up', { pid: process.pid, services: sup.services });
+      await stopRequested;
+    } else if (first instanceof StartupConfigError) {
+      code = first.code;
+    } else if (first !== 'stop') {
+      throw first;
+    }
+    stopping = true;
+    log('info', 'stopping every service', { pid: process.pid });
+    await sup.stop();
+    status.server.closeAllConnections();
+    await new Promise<void>((resolve) => status.server.close(() => resolve()));
+    log('info', 'stopped', { pid: process.pid });
+    return code;
+  } finally {
+    process.off('SIGHUP', onHup);
+    process.off('SIGINT', onSecondStop);
+    process.off('SIGTERM', onSecondStop);
   }
-  return lines;
-}
-
-function parseOnly(text: string | undefined): ServiceName[] | undefined {
-  if (text === undefined) return undefined;
-  const names = text.split(',').map((s) => s.trim()).filter(Boolean);
-  for (const n of names) {
-    if (!(serviceNames as readonly string[]).includes(n)) throw new UsageError(`--only: unknown service "${n}" (known: ${serviceNames.join(', ')})`);
-  }
-  return names as ServiceName[];
 }
 
 export const command: Command = {
@@ -160,55 +159,25 @@ export const command: Command = {
     'Exim readsocket :23002, answering with the relay), relay (LMTP 127.0.0.1:10024, SMTP :10025, Tor at',
     '127.0.0.1:9050), accounts (http://127.0.0.1:8080, SQLite under ./data), metrics at 127.0.0.1:9464.',
     'The inbound front runs once the config has an "inbound" section (it needs mx and domains).',
-    'A section with "enabled: false" is not run. Each service also runs alone: peergroup onionmx router, ...',
+    'A section with "enabled: false" is not run. Each service runs as its own process (its own command, e.g.',
+    'peergroup onionmx router), restarted after a crash (1 s doubling to 60 s); SIGHUP reloads, SIGTERM stops all.',
+    'See docs/deploy.md.',
   ].join('\n'),
   options,
   async run(ctx) {
-    const file = configFileFor(stringOption(ctx, 'config'));
-    const raw: Record<string, unknown> = file ? readConfigFile(file) : {};
-    for (const assignment of listOption(ctx, 'set') ?? []) {
-      const eq = assignment.indexOf('=');
-      if (eq <= 0) throw new UsageError(`--set takes KEY=VALUE, got "${assignment}"`);
-      setDotted(raw, assignment.slice(0, eq), parseYaml(assignment.slice(eq + 1)) ?? '');
-    }
-    setDotted(raw, 'accounts.dataDir', stringOption(ctx, 'data'));
-    setDotted(raw, 'logLevel', stringOption(ctx, 'log-level'));
-    setDotted(raw, 'metrics.listen', stringOption(ctx, 'metrics'));
-    const plan = planServe(raw, file ?? 'embedded default', parseOnly(stringOption(ctx, 'only')));
-
-    if (flagOption(ctx, 'check-config')) {
-      const running = serviceNames.filter((n) => plan[n]);
+    if (flagOption(ctx, 'check-config') || flagOption(ctx, 'print-config')) {
+      const { describePlan, planFromOptions } = await import('../serve-plan.ts');
+      const plan = planFromOptions(ctx);
+      if (flagOption(ctx, 'print-config')) {
+        const resolved: ResolvedServe = { logLevel: plan.logLevel, stopTimeoutMs: plan.stopTimeoutMs, metrics: plan.metrics, documents: plan.documents };
+        ctx.stdout.write(`${JSON.stringify(resolved, null, 2)}\n`);
+        return 0;
+      }
+      const running = Object.keys(plan.documents);
       ctx.stdout.write(`configuration OK; would run: ${running.join(', ') || 'nothing'}\n`);
       for (const line of await describePlan(plan)) ctx.stdout.write(`  ${line}\n`);
       return 0;
     }
-
-    const logger = createLogger('peergroup', plan.logLevel);
-    const registry = new Registry();
-    const started: RunningService[] = [];
-    const stopAll = async () => {
-      for (const s of started.reverse()) await s.close().catch((err: unknown) => logger.error({ err, service: s.name }, 'close failed'));
-    };
-    try {
-      // One resolver (one cache, one set of metrics) serves router and relay alike.
-      const resolver = plan.router || plan.relay ? await createRouteResolver(plan.routing, { logger, registry }) : undefined;
-      if (resolver) started.push({ name: 'routing', addresses: {}, close: () => resolver.close() });
-      if (plan.router) started.push(await startRouter(plan.router, { logger: logger.child({ svc: 'router' }), registry, ...(resolver ? { resolver } : {}) }));
-      if (plan.relay) started.push(await startRelay(plan.relay, { logger: logger.child({ svc: 'relay' }), registry, ...(resolver ? { resolver } : {}) }));
-      if (plan.inbound) started.push(await startInbound(plan.inbound, { logger: logger.child({ svc: 'inbound' }), registry }));
-      if (plan.accounts) started.push(await startAccounts(plan.accounts, { logger: logger.child({ svc: 'accounts' }), registry }));
-      if (started.length === 0) throw new ConfigError('nothing to run: every service is disabled');
-      started.push(await startMetricsServer(plan.metrics, [registry]));
-    } catch (err) {
-      await stopAll();
-      throw asStartupError(err);
-    }
-    for (const s of started) {
-      for (const [what, addr] of Object.entries(s.addresses)) ctx.stdout.write(`${s.name} ${what} ${formatHostPort(addr)}\n`);
-    }
-    ctx.stdout.write('peergroup: running; Ctrl-C stops\n');
-    await untilStopped(ctx.stopSignal);
-    await stopAll();
-    return 0;
+    return supervise(ctx);
   },
 };

@@ -1,0 +1,31 @@
+import { fileURLToPath } from 'node:url';
+
+/**
+ * The services `peergroup serve` runs, each as its own process started with its own command. This module is what the
+ * supervisor knows about them — command words and flags, nothing of their code — so the supervisor stays small and
+ * the Tor-facing parsers never share an address space with the accounts server secret.
+ */
+export const serviceNames = ['router', 'relay', 'inbound', 'accounts'] as const;
+export type ServiceName = (typeof serviceNames)[number];
+
+export interface ServiceCommand {
+  /** Command words after `peergroup`. */
+  words: string[];
+  /** The flag that puts the service's /metrics on a listener (the supervisor gathers it from there). */
+  metricsFlag: string;
+  /**
+   * Whether SIGHUP is a reload for this service. Router and relay reload their maps, inbound its domains; accounts has
+   * no SIGHUP handler, and Node's default for SIGHUP is to exit, so it is not sent one.
+   */
+  reloadsOnHup: boolean;
+}
+
+export const serviceCommands: Record<ServiceName, ServiceCommand> = {
+  router: { words: ['onionmx', 'router'], metricsFlag: '--metrics', reloadsOnHup: true },
+  relay: { words: ['onionmx', 'relay'], metricsFlag: '--metrics', reloadsOnHup: true },
+  inbound: { words: ['onionmx', 'inbound'], metricsFlag: '--metrics', reloadsOnHup: true },
+  accounts: { words: ['accounts', 'serve'], metricsFlag: '--metrics-listen', reloadsOnHup: false },
+};
+
+/** The CLI entry point children are started through (`process.execPath BIN …`), whether it runs sources or a build. */
+export const peergroupBin = fileURLToPath(new URL('../../bin/peergroup.js', import.meta.url));
