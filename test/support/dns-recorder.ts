@@ -21,6 +21,8 @@ export interface DnsRecorder {
   address: string;
   /** Every query so far, in arrival order; undecodable messages are recorded with name "<undecodable>". */
   readonly queries: readonly RecordedQuery[];
+  /** Forgets the queries recorded so far. */
+  clear(): void;
   stop(): Promise<void>;
 }
 
@@ -90,5 +92,5 @@ export async function startDnsRecorder(opts: { host?: string; port?: number } = 
     udp.close();
     tcp.close();
   });
-  return { host, port, address: host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`, queries, stop };
+  return { host, port, address: host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`, queries, clear: () => void queries.splice(0), stop };
 }
