@@ -24,6 +24,8 @@ import { publicRoutes } from './routes/public.tsx';
 import { accountRoutes } from './routes/account.tsx';
 import { trustRoutes } from './routes/trust.tsx';
 import { inviteRoutes } from './routes/invites.tsx';
+import { mailRoutes } from './routes/mail.tsx';
+import type { MailAccounts } from './mail/mail-accounts.ts';
 
 export { SESSION_COOKIE, PRE_COOKIE };
 
@@ -39,6 +41,8 @@ export interface AppDeps {
   getInviteQuota(userId: string): Promise<number>;
   /** Every call that runs Argon2id goes through it. */
   pwhashSlots: Semaphore;
+  /** Mail accounts; null when `mailboxes` is not configured (no mail pages then). */
+  mail?: MailAccounts | null;
 }
 
 export function createApp(deps: AppDeps): Hono<Env> {
@@ -149,6 +153,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
   app.route('/', accountRoutes(kit));
   app.route('/', trustRoutes(kit));
   app.route('/', inviteRoutes(kit));
+  if (deps.mail) app.route('/', mailRoutes(kit, deps.mail));
 
   app.notFound((c) => render(c, <ErrorPage {...common(c)} title="Not found" message="There is no such page." />, 404));
 

@@ -1,22 +1,30 @@
 import { z } from 'zod';
-import { hostPortSchema, loopbackHostPortSchema } from '@peergroup/service';
+import { duration, hostPortSchema, loopbackHostPortSchema, withOlderNames } from '@peergroup/service';
+import { mailboxesConfigSchema } from './mail/config.ts';
 
 const positiveInt = z.number().int().positive();
 
-const windowLimit = (perAccount: number, perClient: number, windowSeconds: number) =>
-  z
-    .object({
-      /** Attempts per account name (existing or not: the limit must not reveal which names exist). */
-      perAccount: positiveInt.default(perAccount),
-      /** Attempts per client address (behind Tor every client is 127.0.0.1, so this is then a global cap). */
-      perClient: positiveInt.default(perClient),
-      windowSeconds: positiveInt.default(windowSeconds),
-    })
-    .strict()
-    .prefault({});
+const DAY = 86_400_000;
+/** A duration key of the accounts service; a plain number is seconds, the unit of its older `*Seconds` name. */
+const seconds = (min: number, max = 10 * 365 * DAY) => duration({ unit: 's', min, max });
+
+const windowLimit = (perAccount: number, perClient: number, windowMs: number) =>
+  withOlderNames(
+    z
+      .object({
+        /** Attempts per account name (existing or not: the limit must not reveal which names exist). */
+        perAccount: positiveInt.default(perAccount),
+        /** Attempts per client address (behind Tor every client is 127.0.0.1, so this is then a global cap). */
+        perClient: positiveInt.default(perClient),
+        window: seconds(1000).default(windowMs),
+      })
+      .strict(),
+    { windowSeconds: 'window' },
+  ).prefault({});
 
 /** Everything the accounts service reads; strict so a misspelt key fails at start-up naming the key. */
-export const accountsConfigSchema = z
+export const accountsConfigSchema = withOlderNames(
+  z
   .object({
     listen: hostPortSchema.prefault('127.0.0.1:8080'),
     /** Holds the SQLite file, the generated server secret and the mail outbox unless configured elsewhere. */
@@ -32,17 +40,18 @@ export const accountsConfigSchema = z
     secureCookies: z.enum(['auto', 'always', 'never']).default('auto'),
     /** Believe X-Forwarded-For / X-Forwarded-Proto (only behind a reverse proxy you run). */
     trustProxy: z.boolean().default(false),
-    sessionTtlSeconds: positiveInt.default(12 * 3600),
+    sessionTtl: seconds(1000).default(12 * 3_600_000),
     /** Shown in page titles and mail. */
     siteName: z.string().min(1).default('peergroup accounts'),
-    mail: z
+    mail: withOlderNames(
+      z
       .object({
         /** 'outbox' writes .eml files (no MTA needed); 'smtp' submits to a mail server. */
         mode: z.enum(['outbox', 'smtp']).default('outbox'),
         /** Default <dataDir>/outbox. In smtp mode its spool/ holds messages whose submission failed. */
         outboxDir: z.string().min(1).optional(),
         /** smtp mode: how often failed submissions are retried (they are never dropped). */
-        retrySeconds: positiveInt.default(60),
+        retryInterval: seconds(1000, DAY).default(60_000),
         from: z.string().min(3).default('accounts@localhost'),
         /** Notifications go to <username>@<domain>. */
         domain: z.string().min(1).default('localhost'),
@@ -60,8 +69,9 @@ export const accountsConfigSchema = z
           .strict()
           .prefault({}),
       })
-      .strict()
-      .prefault({}),
+      .strict(),
+      { retrySeconds: 'retryInterval' },
+    ).prefault({}),
     rateLimits: z
       .object({
         login: windowLimit(10, 50, 900),
@@ -71,19 +81,20 @@ export const accountsConfigSchema = z
       })
       .strict()
       .prefault({}),
-    trust: z
+    trust: withOlderNames(
+      z
       .object({
         /** Padded trust slots per user (N). */
         slots: z.number().int().min(1).max(64).default(8),
         /** Operator minimum for the waiting period between the k-th confirmation and the reset code. */
-        minWaitSeconds: z.number().int().min(0).default(24 * 3600),
-        /** Waiting period for new accounts (raised to minWaitSeconds if lower). */
-        defaultWaitSeconds: z.number().int().min(0).default(72 * 3600),
+        minWait: seconds(0).default(DAY),
+        /** Waiting period for new accounts (raised to minWait if lower). */
+        defaultWait: seconds(0).default(3 * DAY),
         inviteQuota: z.number().int().min(0).default(5),
-        inviteTtlSeconds: positiveInt.default(14 * 24 * 3600),
-        resetCodeTtlSeconds: positiveInt.default(24 * 3600),
+        inviteTtl: seconds(1000).default(14 * DAY),
+        resetCodeTtl: seconds(1000).default(DAY),
         /** After the owner vetoes a reset, new requests for that account are ignored this long. */
-        vetoHoldSeconds: z.number().int().min(0).default(7 * 24 * 3600),
+        vetoHold: seconds(0).default(7 * DAY),
         pwhash: z
           .object({
             /** Argon2id passes; libsodium INTERACTIVE is 2. */
@@ -96,17 +107,28 @@ export const accountsConfigSchema = z
         /** Argon2id computations at once (logins, password checks); default: CPU cores − 1, at least 1. */
         pwhashConcurrency: z.number().int().min(1).max(256).optional(),
       })
-      .strict()
-      .prefault({}),
+      .strict(),
+      {
+        minWaitSeconds: 'minWait',
+        defaultWaitSeconds: 'defaultWait',
+        inviteTtlSeconds: 'inviteTtl',
+        resetCodeTtlSeconds: 'resetCodeTtl',
+        vetoHoldSeconds: 'vetoHold',
+      },
+    ).prefault({}),
+    /** Mail accounts for Dovecot and Postfix (docs/dovecot.md); absent: the service manages web accounts only. */
+    mailboxes: mailboxesConfigSchema.optional(),
+    /** Separate loopback listener for /metrics and /healthz; unset when `peergroup serve` runs one for all services. */
     metrics: z
-      .object({
-        /** Separate loopback listener for /metrics and /healthz; unset when `peergroup serve` runs one for all services. */
-        listen: loopbackHostPortSchema.optional(),
-      })
-      .strict()
+      .preprocess((v) => (typeof v === 'string' ? { listen: v } : v), z.object({ listen: loopbackHostPortSchema.optional() }).strict())
       .prefault({}),
   })
-  .strict();
+  .strict(),
+  { sessionTtlSeconds: 'sessionTtl' },
+);
+
+/** Seconds of a duration, for the APIs counting in seconds (the trust store, cookie Max-Age, the settings form). */
+export const wholeSeconds = (ms: number): number => Math.ceil(ms / 1000);
 
 export type AccountsConfig = z.output<typeof accountsConfigSchema>;
 export type AccountsConfigInput = z.input<typeof accountsConfigSchema>;

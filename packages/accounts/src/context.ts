@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { migrateTrust, openTrustDb, TrustStore, type TrustEvent } from '@peergroup/trust';
-import type { AccountsConfig } from './config.ts';
+import { wholeSeconds, type AccountsConfig } from './config.ts';
 import { migrateAccounts, type AllTables } from './db.ts';
 import { AuditLog } from './audit.ts';
 import { SessionStore } from './sessions.ts';
@@ -13,6 +13,7 @@ import { subkey } from './tokens.ts';
 import { MIN_PASSWORD_LENGTH } from './password-strength.ts';
 import type { Mailer } from './mailer.ts';
 import { formatTime } from './views/pages.tsx';
+import { MailAccounts } from './mail/mail-accounts.ts';
 
 /** The trust store's own per-user cap is set this high; the accounts service enforces the per-user quota. */
 const STORE_INVITE_CAP = 10_000;
@@ -29,6 +30,8 @@ export interface AccountsContext {
   secretCreated: boolean;
   /** Resolves when every notification/audit task started so far has finished (tests, shutdown). */
   settled(): Promise<void>;
+  /** Mail accounts (verifier, app passwords, aliases, domains); null when `mailboxes` is not configured. */
+  mail: MailAccounts | null;
   inviteQuota(userId: string): Promise<number>;
   setInviteQuota(userId: string, quota: number | null): Promise<void>;
   close(): Promise<void>;
@@ -58,7 +61,7 @@ export async function openAccountsContext(
     throw err;
   }
   const audit = new AuditLog(db);
-  const sessions = new SessionStore(db, subkey(secret, 'session-id'), config.sessionTtlSeconds, opts.now);
+  const sessions = new SessionStore(db, subkey(secret, 'session-id'), wholeSeconds(config.sessionTtl), opts.now);
   const tasks = new Set<Promise<void>>();
 
   const notify = async (userId: string, subject: string, text: string) => {
@@ -115,6 +118,7 @@ export async function openAccountsContext(
           'Your password was reset',
           `Your password was reset with a code from a trusted user at ${formatTime(e.at)}. All sessions were logged out.\n` +
             `Your previous trusted users were removed; please log in and add them again.\n\n` +
+            (mail ? `Every app password of your mail account was revoked: make new ones for your devices.\n\n` : '') +
             `If you did not do this, contact the operator immediately.\n`,
         );
         return;
@@ -131,12 +135,12 @@ export async function openAccountsContext(
     serverSecret: secret,
     slots: config.trust.slots,
     pwhash: config.trust.pwhash,
-    minWaitSeconds: config.trust.minWaitSeconds,
-    defaultWaitSeconds: config.trust.defaultWaitSeconds,
-    codeTtlSeconds: config.trust.resetCodeTtlSeconds,
-    vetoHoldSeconds: config.trust.vetoHoldSeconds,
+    minWaitSeconds: wholeSeconds(config.trust.minWait),
+    defaultWaitSeconds: wholeSeconds(config.trust.defaultWait),
+    codeTtlSeconds: wholeSeconds(config.trust.resetCodeTtl),
+    vetoHoldSeconds: wholeSeconds(config.trust.vetoHold),
     minPasswordLength: MIN_PASSWORD_LENGTH,
-    invite: { quota: STORE_INVITE_CAP, ttlSeconds: config.trust.inviteTtlSeconds },
+    invite: { quota: STORE_INVITE_CAP, ttlSeconds: wholeSeconds(config.trust.inviteTtl) },
     ...(opts.now ? { now: opts.now } : {}),
     onEvent: (e) => {
       const t = handle(e)
@@ -146,10 +150,13 @@ export async function openAccountsContext(
     },
   });
 
+  const mail = config.mailboxes ? new MailAccounts(db, config.mailboxes, subkey(secret, 'mail-app-password'), store, logger, opts.now) : null;
+
   return {
     config,
     db,
     dialect: trustDb.dialect,
+    mail,
     store,
     sessions,
     audit,

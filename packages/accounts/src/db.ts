@@ -1,6 +1,7 @@
 // The accounts service's own tables, in the same database as the trust tables, with its own migration table.
 import { Kysely, Migrator, type Migration, type MigrationProvider } from 'kysely';
 import { dialectOf, type TrustTables } from '@peergroup/trust';
+import { createMailTables, dropMailTables, type MailTables } from './mail/tables.ts';
 
 export interface AccountsSessionTable {
   /** Keyed hash of the cookie's session id: a database reader cannot turn rows into cookies. */
@@ -34,7 +35,7 @@ export interface AccountsTables {
   accounts_user_setting: AccountsUserSettingTable;
 }
 
-export type AllTables = AccountsTables & TrustTables;
+export type AllTables = AccountsTables & TrustTables & MailTables;
 
 export const ACCOUNTS_MIGRATION_TABLE = 'accounts_migration';
 export const ACCOUNTS_MIGRATION_LOCK_TABLE = 'accounts_migration_lock';
@@ -72,6 +73,8 @@ const migrations: Record<string, Migration> = {
       for (const t of ['accounts_user_setting', 'accounts_audit', 'accounts_session']) await db.schema.dropTable(t).ifExists().execute();
     },
   },
+  // Mail accounts (mail/tables.ts): created whether or not mailboxes are configured, so turning them on later needs no migration.
+  '0002_mail': { up: createMailTables, down: dropMailTables },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -11,6 +11,7 @@ import { createMailer } from './mailer.ts';
 import { createAccountsMetrics } from './metrics.ts';
 import { createApp } from './app.tsx';
 import { Semaphore } from './semaphore.ts';
+import { startMailLookups, type MailLookups } from './mail/lookup-service.ts';
 
 export interface RunningAccounts extends RunningService {
   /** http://host:port/ of the public listener. */
@@ -32,7 +33,7 @@ export async function startAccounts(config: AccountsConfig, opts: StartAccountsO
   const registry = opts.registry ?? createMetricsRegistry();
   const outboxDir = resolve(config.mail.outboxDir ?? join(config.dataDir, 'outbox'));
   const mailer = await createMailer(
-    { mode: config.mail.mode, from: config.mail.from, outboxDir, smtp: config.mail.smtp, retrySeconds: config.mail.retrySeconds },
+    { mode: config.mail.mode, from: config.mail.from, outboxDir, smtp: config.mail.smtp, retryIntervalMs: config.mail.retryInterval },
     logger,
   );
   const metrics = createAccountsMetrics(registry);
@@ -80,6 +81,7 @@ export async function startAccounts(config: AccountsConfig, opts: StartAccountsO
     logger,
     metrics,
     getInviteQuota: (id) => context.inviteQuota(id),
+    mail: context.mail,
   });
   const server = createServer(getRequestListener(app.fetch));
   server.headersTimeout = 20_000;
@@ -93,6 +95,27 @@ export async function startAccounts(config: AccountsConfig, opts: StartAccountsO
     throw err;
   }
   const addresses: Record<string, HostPort> = { http };
+  // Mail lookups (Dovecot dict, Postfix socketmap) share this process's database connection.
+  let mailLookups: MailLookups | undefined;
+  let deletions: NodeJS.Timeout | undefined;
+  if (context.mail) {
+    const mail = context.mail;
+    try {
+      mailLookups = await startMailLookups(mail.directory, logger, registry);
+    } catch (err) {
+      server.close();
+      await context.close();
+      mailer.close();
+      throw err;
+    }
+    addresses['mail-socketmap'] = mailLookups.socketmap;
+    const runDeletions = () => {
+      mail.processDueDeletions().catch((err: unknown) => logger.warn({ err: { message: (err as Error).message } }, 'account deletion run failed'));
+    };
+    deletions = setInterval(runDeletions, 60_000);
+    deletions.unref();
+    runDeletions();
+  }
 
   let metricsServer: RunningService | undefined;
   if (config.metrics.listen) {
@@ -123,6 +146,8 @@ export async function startAccounts(config: AccountsConfig, opts: StartAccountsO
     close() {
       closing ??= (async () => {
         clearInterval(purge);
+        if (deletions) clearInterval(deletions);
+        await mailLookups?.close();
         await new Promise<void>((res) => {
           server.close(() => res());
           server.closeAllConnections();

@@ -7,6 +7,7 @@ import { Hono } from 'hono';
 import { checkPasswordStrength, MAX_PASSWORD_LENGTH } from '../password-strength.ts';
 import { ActivityPage, DashboardPage, PasswordPage } from '../views/pages.tsx';
 import { field, loggedIn, trustCode, type Env, type Kit } from './kit.tsx';
+import { MailSummary } from '../mail/pages.tsx';
 
 export function accountRoutes(kit: Kit): Hono<Env> {
   const { deps, hashing, limiters, render, common, limited, startSession } = kit;
@@ -33,6 +34,7 @@ export function accountRoutes(kit: Kit): Hono<Env> {
         k={settings.threshold}
         waitSeconds={settings.waitSeconds}
         strength={c.req.query('pw') === 'fair' ? 'fair' : undefined}
+        mail={deps.mail ? <MailSummary address={deps.mail.address(s.user.username)} {...await deps.mail.settings(s.userId)} /> : undefined}
       />,
     );
   });
@@ -59,6 +61,7 @@ export function accountRoutes(kit: Kit): Hono<Env> {
     if (errors.length) return render(c, <PasswordPage {...common(c)} csrf={c.get('csrf')} errors={errors} />, 422);
     try {
       await hashing(() => trust.changePassword(s.user, old, password));
+      if (deps.mail) await hashing(() => deps.mail!.setPassword(s.userId, password));
     } catch (err) {
       if (trustCode(err) !== 'invalid-credentials') throw err;
       return render(c, <PasswordPage {...common(c)} csrf={c.get('csrf')} errors={['Your current password is not correct.']} />, 401);

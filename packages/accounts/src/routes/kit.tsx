@@ -12,6 +12,7 @@ import { TrustError, type UnlockedUser } from '@peergroup/trust';
 import type { AppDeps } from '../app.tsx';
 import type { Session } from '../sessions.ts';
 import { RateLimiter } from '../rate-limit.ts';
+import { wholeSeconds } from '../config.ts';
 import { ErrorPage, type Common } from '../views/pages.tsx';
 
 export const SESSION_COOKIE = 'pg_session';
@@ -63,6 +64,12 @@ const NOTICES: Record<string, string> = {
   'password-changed': 'Password changed. Your other sessions were logged out.',
   'logged-out': 'You are logged out.',
   'session-ended': 'Please log in.',
+  // Mail pages (routes/mail.tsx).
+  'web-only-on': 'Your main password now works on the web only. Mail clients need an app password.',
+  'web-only-off': 'Mail clients can use your main password again.',
+  'app-password-revoked': 'App password revoked. The device using it can no longer log in.',
+  'alias-deleted': 'Alias deleted. Mail to it is now refused.',
+  'deletion-cancelled': 'The deletion of your account is cancelled.',
 };
 
 export function field(body: Record<string, unknown>, name: string, max = 256): string {
@@ -97,9 +104,9 @@ export function createKit(deps: AppDeps): Kit {
   // One limiter per kind, shared by every route that uses it (login and password change count against the same one,
   // help-reset and forgot likewise), so the counts do not depend on which module a route lives in.
   const limiters = {
-    login: new RateLimiter(rl.login.windowSeconds * 1000),
-    signup: new RateLimiter(rl.signup.windowSeconds * 1000),
-    reset: new RateLimiter(rl.reset.windowSeconds * 1000),
+    login: new RateLimiter(rl.login.window),
+    signup: new RateLimiter(rl.signup.window),
+    reset: new RateLimiter(rl.reset.window),
   };
 
   const isSecure = <E extends Env>(c: C<E>): boolean => {
@@ -124,7 +131,7 @@ export function createKit(deps: AppDeps): Kit {
     const m = c.req.query('m');
     return {
       siteName: config.siteName,
-      user: s ? { username: s.user.username, csrf: c.get('csrf') } : undefined,
+      user: s ? { username: s.user.username, csrf: c.get('csrf'), ...(deps.mail ? { mail: true } : {}) } : undefined,
       notice: m && NOTICES[m] ? { kind: 'ok', text: NOTICES[m] } : undefined,
     };
   };
@@ -148,7 +155,7 @@ export function createKit(deps: AppDeps): Kit {
     const old = c.get('session');
     if (old) await sessions.destroy(old.token);
     const s = await sessions.create(user);
-    setCookie(c, SESSION_COOKIE, s.token, cookieOpts(c, config.sessionTtlSeconds));
+    setCookie(c, SESSION_COOKIE, s.token, cookieOpts(c, wholeSeconds(config.sessionTtl)));
   }
 
   return {

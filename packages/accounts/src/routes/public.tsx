@@ -37,6 +37,7 @@ export function publicRoutes(kit: Kit): Hono<Env> {
     if (!lim.allowed) return limited(c, lim.retryAfter, 'login');
     try {
       const user = await hashing(() => trust.login(username, password));
+      if (deps.mail) await hashing(() => deps.mail!.onWebLogin(user.userId, password));
       await startSession(c, user);
       metrics.logins.inc({ result: 'ok' });
       return c.redirect('/dashboard', 303);
@@ -82,8 +83,10 @@ export function publicRoutes(kit: Kit): Hono<Env> {
     const again = (errs: string[], status: 400 | 409 | 422) =>
       render(c, <SignupPage {...common(c)} csrf={c.get('csrf')} code={code} username={username} errors={errs} />, status);
     if (errors.length) return again(errors, 422);
+    if (deps.mail && (await deps.mail.usernameBlocked(username))) return again(['That username is taken; please choose another.'], 409);
     try {
       const user = await hashing(() => trust.redeemInvite(code, username, password));
+      if (deps.mail) await hashing(() => deps.mail!.setPassword(user.userId, password));
       await startSession(c, user);
       const grade = checkPasswordStrength(password, username).strength;
       return c.redirect(`/dashboard?m=welcome${grade === 'fair' ? '&pw=fair' : ''}`, 303);
@@ -129,13 +132,18 @@ export function publicRoutes(kit: Kit): Hono<Env> {
       if (tc !== 'invalid-reset-code' && tc !== 'not-found' && tc !== 'invalid-username') throw err;
       return render(c, <ForgotPage {...common(c)} csrf={c.get('csrf')} username={username} errors={[GENERIC_CODE_ERROR]} />, 422);
     }
+    // The mail password follows; app passwords go (whoever reset the account must not keep a device logged in).
+    if (deps.mail) {
+      await hashing(() => deps.mail!.setPassword(resetUserId, password));
+      await deps.mail.revokeAllAppPasswords(resetUserId);
+    }
     // Every session of the account ends (also done on the store's reset-completed event, which runs after the commit).
     await sessions.destroyAllFor(resetUserId);
     if (c.get('session')?.userId === resetUserId) deleteCookie(c, SESSION_COOKIE, cookieOpts(c));
     return c.redirect('/forgot/done', 303);
   });
 
-  app.get('/forgot/done', (c) => render(c, <ForgotDonePage {...common(c)} />));
+  app.get('/forgot/done', (c) => render(c, <ForgotDonePage {...common(c)} mailReset={!!deps.mail} />));
 
   return app;
 }

@@ -7,7 +7,7 @@ export interface LayoutProps {
   title: string;
   siteName: string;
   /** Present when logged in: shows the account navigation and the log-out form. */
-  user?: { username: string; csrf: string } | undefined;
+  user?: { username: string; csrf: string; mail?: boolean } | undefined;
   notice?: { kind: 'ok' | 'error'; text: string } | undefined;
   children?: Child;
 }
@@ -36,6 +36,7 @@ export function Layout({ title, siteName, user, notice, children }: LayoutProps)
               <a href="/dashboard">Dashboard</a>
               <a href="/trust">Trusted users</a>
               <a href="/invites">Invites</a>
+              {user.mail ? <a href="/mail">Mail</a> : null}
               <a href="/help-reset">Help someone reset</a>
               <a href="/password">Change password</a>
               <a href="/activity">Activity</a>

@@ -1,11 +1,12 @@
 /** @jsxRuntime automatic */
 /** @jsxImportSource hono/jsx */
 // The pragmas keep JSX working when tsx runs with another working directory (no tsconfig.json in reach).
+import type { Child } from 'hono/jsx';
 import { CsrfField, Layout } from './layout.tsx';
 
 export interface Common {
   siteName: string;
-  user?: { username: string; csrf: string } | undefined;
+  user?: { username: string; csrf: string; mail?: boolean } | undefined;
   notice?: { kind: 'ok' | 'error'; text: string } | undefined;
 }
 
@@ -94,10 +95,13 @@ export function DashboardPage(
     k: number;
     waitSeconds: number;
     strength?: 'fair' | undefined;
+    /** Mail accounts only: the address and quota line (mail/pages.tsx MailSummary). */
+    mail?: Child;
   },
 ) {
   return (
     <Layout title="Your account" {...p}>
+      {p.mail ?? null}
       {p.pending ? (
         <section class="alert" id="pending-reset" role="alert">
           <h2>Someone asked to reset your password</h2>
@@ -368,13 +372,19 @@ export function ForgotPage(p: Common & { csrf: string; username?: string; errors
   );
 }
 
-export function ForgotDonePage(p: Common) {
+export function ForgotDonePage(p: Common & { mailReset?: boolean }) {
   return (
     <Layout title="Your password was reset" {...p}>
       <p class="alert" id="re-add-prompt">
         Your account has a new key. Your previous trusted users were removed, because they were tied to the old key. Log in and add
         them again on the "Trusted users" page — otherwise nobody can help you next time.
       </p>
+      {p.mailReset ? (
+        <p class="alert" id="app-passwords-revoked">
+          Every app password of your mail account was revoked, because whoever reset the password must not keep a device logged
+          in. Your mail client needs the new password or a new app password.
+        </p>
+      ) : null}
       <p>
         <a href="/login">Log in</a>
       </p>

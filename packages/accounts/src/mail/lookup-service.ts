@@ -1,0 +1,67 @@
+// The mail lookup daemon: the Dovecot dict socket and the Postfix socketmap listener over one MailDirectory.
+// It runs inside the accounts service (same database connection), listed as the `mail-dict` and `mail-socketmap`
+// addresses of that service.
+import { createServer, type Server, type Socket } from 'node:net';
+import { chmod, rm } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { listen, type HostPort } from '@peergroup/service';
+import type { MailDirectory } from './directory.ts';
+import { createMailMetrics } from './metrics.ts';
+import { serveDict } from './dict-server.ts';
+import { serveSocketmap } from './socketmap-server.ts';
+
+export interface MailLookups {
+  socketmap: HostPort;
+  dictSocket: string;
+  close(): Promise<void>;
+}
+
+export async function startMailLookups(dir: MailDirectory, logger: Logger, registry: Registry): Promise<MailLookups> {
+  const cfg = dir.config;
+  const metrics = createMailMetrics(registry);
+  const sockets = new Set<Socket>();
+  const track = (s: Socket) => {
+    sockets.add(s);
+    s.once('close', () => sockets.delete(s));
+    s.on('error', (err) => logger.debug({ err: err.message }, 'mail lookup client connection error'));
+  };
+  const sm = createServer({ noDelay: true }, (s) => {
+    track(s);
+    serveSocketmap(s, dir, metrics, logger, cfg.lookupTimeout);
+  });
+  const dict = createServer((s) => {
+    track(s);
+    serveDict(s, dir, metrics, logger, cfg.lookupTimeout);
+  });
+  const socketmap = await listen(sm, cfg.postfix.socketmap, 'mailboxes.postfix.socketmap');
+  const path = cfg.dovecot.dictSocket;
+  // A socket file left by a previous run that did not shut down cleanly would make listen fail with EADDRINUSE.
+  await rm(path, { force: true });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      dict.once('error', (err) => reject(new Error(`mailboxes.dovecot.dictSocket ${path}: ${err.message}`)));
+      dict.listen(path, () => resolve());
+    });
+    await chmod(path, parseInt(cfg.dovecot.dictSocketMode, 8));
+  } catch (err) {
+    await closeServer(sm, new Set());
+    throw err;
+  }
+  return {
+    socketmap,
+    dictSocket: path,
+    async close() {
+      await Promise.all([closeServer(sm, sockets), closeServer(dict, sockets)]);
+      await rm(path, { force: true });
+    },
+  };
+}
+
+function closeServer(server: Server, sockets: Set<Socket>): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) return resolve();
+    server.close(() => resolve());
+    for (const s of sockets) s.destroy();
+  });
+}

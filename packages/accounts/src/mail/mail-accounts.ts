@@ -1,0 +1,323 @@
+// Everything that changes mail state, for the web pages and the admin CLI: the mail verifier (written whenever a
+// password is set), app passwords, aliases, quota, domains and account deletion. Each change that can make a
+// cached Dovecot answer wrong flushes that user from every configured Dovecot auth cache.
+import { randomBytes } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { TrustStore } from '@peergroup/trust';
+import type { AllTables } from '../db.ts';
+import type { MailboxesConfig } from './config.ts';
+import { isValidDomain, isValidLocalPart, loginName } from './addresses.ts';
+import { MailDirectory } from './directory.ts';
+import { flushAuthCache } from './dovecot-cache.ts';
+import { appPasswordHash, canonicalAppPassword, makeVerifier, newAppPassword, verifierOutdated } from './verifier.ts';
+
+export interface AppPasswordInfo {
+  id: string;
+  name: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+}
+
+export interface AliasInfo {
+  address: string;
+  kind: 'custom' | 'random';
+  note: string | null;
+  createdAt: Date;
+}
+
+export interface DomainInfo {
+  name: string;
+  catchAll: string | null;
+  createdAt: Date;
+}
+
+/** A refused request, with the sentence the page shows. */
+export class MailRefusal extends Error {
+  override name = 'MailRefusal';
+}
+
+export class MailAccounts {
+  readonly directory: MailDirectory;
+
+  constructor(
+    private readonly db: Kysely<AllTables>,
+    readonly config: MailboxesConfig,
+    appKey: Buffer,
+    private readonly store: TrustStore,
+    private readonly logger: Logger,
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    this.directory = new MailDirectory(db, config, appKey, now);
+    this.appKey = appKey;
+  }
+
+  private readonly appKey: Buffer;
+
+  address(username: string): string {
+    return loginName(username, this.config.domain);
+  }
+
+  private async ensureRow(userId: string): Promise<void> {
+    await this.db
+      .insertInto('mail_account')
+      .values({ user_id: userId, verifier: null, web_only: 0, quota_bytes: null, delete_at: null, deleted_at: null })
+      .onConflict((oc) => oc.column('user_id').doNothing())
+      .execute();
+  }
+
+  /** After sign-up, password change, reset and admin create: the mail verifier follows the password. */
+  async setPassword(userId: string, password: string): Promise<void> {
+    const verifier = await makeVerifier(password, this.config.verifier);
+    await this.ensureRow(userId);
+    await this.db.updateTable('mail_account').set({ verifier }).where('user_id', '=', userId).execute();
+    await this.flush(userId);
+  }
+
+  /** At a web login: accounts from before mail (or before a cost change) get their verifier from the password just checked. */
+  async onWebLogin(userId: string, password: string): Promise<void> {
+    const row = await this.db.selectFrom('mail_account').select('verifier').where('user_id', '=', userId).executeTakeFirst();
+    if (row?.verifier && !verifierOutdated(row.verifier, this.config.verifier)) return;
+    await this.setPassword(userId, password);
+  }
+
+  /** Drops the user from every Dovecot auth cache; failures are logged (the cache TTL then bounds the stale answer). */
+  async flush(userId: string): Promise<void> {
+    const sockets = this.config.dovecot.authMasterSockets;
+    if (sockets.length === 0) return;
+    const user = await this.store.getUser(userId);
+    if (!user) return;
+    const login = this.address(user.username);
+    await Promise.all(
+      sockets.map((s) =>
+        flushAuthCache(s, [login]).catch((err: unknown) =>
+          this.logger.warn({ socket: s, err: (err as Error).message }, 'Dovecot auth cache flush failed; the old answer lives until auth_cache_ttl'),
+        ),
+      ),
+    );
+  }
+
+  // ---------------------------------------------------------------------------------------------- settings
+
+  async settings(userId: string): Promise<{ webOnly: boolean; quotaBytes: number; quotaOverride: number | null; hasVerifier: boolean; deleteAt: Date | null }> {
+    const row = await this.db.selectFrom('mail_account').selectAll().where('user_id', '=', userId).executeTakeFirst();
+    const override = row?.quota_bytes === null || row?.quota_bytes === undefined ? null : Number(row.quota_bytes);
+    return {
+      webOnly: Number(row?.web_only ?? 0) === 1,
+      quotaBytes: override ?? this.config.quota,
+      quotaOverride: override,
+      hasVerifier: !!row?.verifier,
+      deleteAt: row?.delete_at ? new Date(Number(row.delete_at)) : null,
+    };
+  }
+
+  async setWebOnly(userId: string, webOnly: boolean): Promise<void> {
+    await this.ensureRow(userId);
+    await this.db.updateTable('mail_account').set({ web_only: webOnly ? 1 : 0 }).where('user_id', '=', userId).execute();
+    await this.flush(userId);
+  }
+
+  async setQuota(userId: string, bytes: number | null): Promise<void> {
+    await this.ensureRow(userId);
+    await this.db.updateTable('mail_account').set({ quota_bytes: bytes }).where('user_id', '=', userId).execute();
+    await this.flush(userId);
+  }
+
+  // ---------------------------------------------------------------------------------------------- app passwords
+
+  async listAppPasswords(userId: string): Promise<AppPasswordInfo[]> {
+    const rows = await this.db.selectFrom('mail_app_password').selectAll().where('user_id', '=', userId).orderBy('created_at').execute();
+    return rows.map((r) => ({ id: r.id, name: r.name, createdAt: new Date(Number(r.created_at)), lastUsedAt: r.last_used_at ? new Date(Number(r.last_used_at)) : null }));
+  }
+
+  /** The secret is returned once: only its keyed hash is stored. */
+  async createAppPassword(userId: string, name: string): Promise<{ id: string; secret: string }> {
+    const n = name.trim();
+    if (n.length < 1 || n.length > 64) throw new MailRefusal('Give the device a name of 1 to 64 characters.');
+    const count = (await this.listAppPasswords(userId)).length;
+    if (count >= this.config.appPasswords.max) throw new MailRefusal(`You have ${count} app passwords, the most allowed. Revoke one first.`);
+    const secret = newAppPassword();
+    const id = randomBytes(12).toString('hex');
+    await this.db
+      .insertInto('mail_app_password')
+      .values({ id, user_id: userId, name: n, hash: appPasswordHash(this.appKey, userId, canonicalAppPassword(secret)!), created_at: this.now().getTime(), last_used_at: null })
+      .execute();
+    return { id, secret };
+  }
+
+  async revokeAppPassword(userId: string, id: string): Promise<boolean> {
+    const r = await this.db.deleteFrom('mail_app_password').where('user_id', '=', userId).where('id', '=', id).executeTakeFirst();
+    const gone = Number(r.numDeletedRows) > 0;
+    if (gone) await this.flush(userId);
+    return gone;
+  }
+
+  /** After a completed peer reset: whoever took over the account must not keep a device logged in. */
+  async revokeAllAppPasswords(userId: string): Promise<number> {
+    const r = await this.db.deleteFrom('mail_app_password').where('user_id', '=', userId).executeTakeFirst();
+    await this.flush(userId);
+    return Number(r.numDeletedRows);
+  }
+
+  // ---------------------------------------------------------------------------------------------- aliases
+
+  async listAliases(userId: string): Promise<AliasInfo[]> {
+    const rows = await this.db.selectFrom('mail_alias').selectAll().where('user_id', '=', userId).where('deleted_at', 'is', null).orderBy('created_at').execute();
+    return rows.map((r) => ({ address: r.address, kind: r.kind, note: r.note, createdAt: new Date(Number(r.created_at)) }));
+  }
+
+  async aliasDomains(): Promise<string[]> {
+    return [this.config.domain, ...(await this.listDomains()).map((d) => d.name).filter((d) => d !== this.config.domain)];
+  }
+
+  /** Whether `local@domain` is free for `userId`: not an account, not reserved, not anyone's alias or a recent tombstone of another person's. */
+  private async checkFree(userId: string, local: string, domain: string): Promise<void> {
+    if (!isValidLocalPart(local) || (this.config.recipientDelimiter && local.includes(this.config.recipientDelimiter))) {
+      throw new MailRefusal('An alias is 1–64 lower-case letters, digits, dots, dashes or underscores, starting and ending with a letter or digit.');
+    }
+    if (this.config.aliases.reserved.includes(local)) throw new MailRefusal(`"${local}" is reserved and cannot be an alias.`);
+    if (!(await this.aliasDomains()).includes(domain)) throw new MailRefusal('That domain is not one of ours.');
+    if (await this.store.getUserByName(local)) throw new MailRefusal('That address is taken.');
+    const row = await this.db.selectFrom('mail_alias').selectAll().where('address', '=', `${local}@${domain}`).executeTakeFirst();
+    if (!row) return;
+    if (row.deleted_at === null) throw new MailRefusal('That address is taken.');
+    const coolDownEnds = Number(row.deleted_at) + this.config.aliases.coolDown;
+    if (row.user_id !== userId && coolDownEnds > this.now().getTime()) throw new MailRefusal('That address is taken.');
+  }
+
+  async createAlias(userId: string, local: string, domain: string, note: string | null): Promise<string> {
+    const l = local.trim().toLowerCase();
+    const d = domain.trim().toLowerCase() || this.config.domain;
+    const custom = (await this.listAliases(userId)).filter((a) => a.kind === 'custom').length;
+    if (custom >= this.config.aliases.custom) throw new MailRefusal(`You have ${custom} chosen aliases, the most allowed. Delete one first.`);
+    await this.checkFree(userId, l, d);
+    return this.putAlias(userId, `${l}@${d}`, 'custom', note);
+  }
+
+  async createRandomAlias(userId: string, domain: string, note: string | null): Promise<string> {
+    const d = domain.trim().toLowerCase() || this.config.domain;
+    const random = (await this.listAliases(userId)).filter((a) => a.kind === 'random').length;
+    if (random >= this.config.aliases.random) throw new MailRefusal(`You have ${random} random aliases, the most allowed. Delete one first.`);
+    for (let i = 0; i < 5; i++) {
+      const local = randomBytes(6).toString('base64url').toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, 8);
+      if (local.length < 6 || !/^[a-z]/.test(local)) continue;
+      try {
+        await this.checkFree(userId, local, d);
+      } catch (err) {
+        if (err instanceof MailRefusal && /taken|reserved/.test(err.message)) continue;
+        throw err;
+      }
+      return this.putAlias(userId, `${local}@${d}`, 'random', note);
+    }
+    throw new Error('could not find a free random alias in 5 tries');
+  }
+
+  private async putAlias(userId: string, address: string, kind: 'custom' | 'random', note: string | null): Promise<string> {
+    const n = note?.trim().slice(0, 200) || null;
+    await this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('mail_alias').where('address', '=', address).where('deleted_at', 'is not', null).execute();
+      await trx.insertInto('mail_alias').values({ address, user_id: userId, kind, note: n, created_at: this.now().getTime(), deleted_at: null }).execute();
+    });
+    return address;
+  }
+
+  /** The alias becomes a tombstone: mail to it is refused, and only its former owner may take it during the cool-down. */
+  async deleteAlias(userId: string, address: string): Promise<boolean> {
+    const r = await this.db
+      .updateTable('mail_alias')
+      .set({ deleted_at: this.now().getTime() })
+      .where('address', '=', address.toLowerCase())
+      .where('user_id', '=', userId)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  /** Sign-up must not take a name that is an alias, a tombstone in cool-down or reserved (mail for it goes elsewhere). */
+  async usernameBlocked(username: string): Promise<boolean> {
+    if (this.config.aliases.reserved.includes(username)) return true;
+    const row = await this.db.selectFrom('mail_alias').select(['deleted_at']).where('address', '=', `${username}@${this.config.domain}`).executeTakeFirst();
+    if (!row) return false;
+    return row.deleted_at === null || Number(row.deleted_at) + this.config.aliases.coolDown > this.now().getTime();
+  }
+
+  // ---------------------------------------------------------------------------------------------- domains (admin)
+
+  async listDomains(): Promise<DomainInfo[]> {
+    const rows = await this.db.selectFrom('mail_domain').selectAll().orderBy('name').execute();
+    return rows.map((r) => ({ name: r.name, catchAll: r.catch_all, createdAt: new Date(Number(r.created_at)) }));
+  }
+
+  async addDomain(name: string): Promise<void> {
+    const d = name.trim().toLowerCase().replace(/\.$/, '');
+    if (!isValidDomain(d)) throw new MailRefusal(`"${name}" is not a domain name`);
+    const exists = await this.db.selectFrom('mail_domain').select('name').where('name', '=', d).executeTakeFirst();
+    if (exists) throw new MailRefusal(`${d} is already a mail domain`);
+    await this.db.insertInto('mail_domain').values({ name: d, catch_all: null, created_at: this.now().getTime() }).execute();
+  }
+
+  async removeDomain(name: string): Promise<void> {
+    const d = name.trim().toLowerCase();
+    const r = await this.db.deleteFrom('mail_domain').where('name', '=', d).executeTakeFirst();
+    if (Number(r.numDeletedRows) === 0) throw new MailRefusal(`${d} is not a mail domain`);
+  }
+
+  async setCatchAll(domain: string, username: string | null): Promise<void> {
+    const d = domain.trim().toLowerCase();
+    const exists = await this.db.selectFrom('mail_domain').select('name').where('name', '=', d).executeTakeFirst();
+    if (!exists) throw new MailRefusal(`${d} is not a mail domain (add it first)`);
+    if (username !== null && !(await this.store.getUserByName(username))) throw new MailRefusal(`no user named "${username}"`);
+    await this.db.updateTable('mail_domain').set({ catch_all: username }).where('name', '=', d).execute();
+  }
+
+  // ---------------------------------------------------------------------------------------------- deletion
+
+  /** The user asks for deletion; it happens after the waiting period unless cancelled. */
+  async requestDeletion(userId: string): Promise<Date> {
+    await this.ensureRow(userId);
+    const at = this.now().getTime() + this.config.deletionWait;
+    await this.db.updateTable('mail_account').set({ delete_at: at }).where('user_id', '=', userId).where('deleted_at', 'is', null).execute();
+    return new Date(at);
+  }
+
+  async cancelDeletion(userId: string): Promise<boolean> {
+    const r = await this.db.updateTable('mail_account').set({ delete_at: null }).where('user_id', '=', userId).where('deleted_at', 'is', null).executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  /**
+   * Deletes every account whose waiting period is over: the trust account is disabled (its name stays taken, so
+   * nobody can receive the old owner's mail), the mail verifier and app passwords are erased, aliases become
+   * tombstones, the mailbox answers "unknown" (mail to it is refused with 550). The mail files themselves belong to
+   * Dovecot: `peergroup accounts admin mail-deleted` lists the homes to remove.
+   */
+  async processDueDeletions(): Promise<string[]> {
+    const now = this.now().getTime();
+    const due = await this.db.selectFrom('mail_account').select('user_id').where('delete_at', '<=', now).where('deleted_at', 'is', null).execute();
+    const done: string[] = [];
+    for (const { user_id } of due) {
+      await this.store.setDisabled(user_id, true);
+      await this.db.transaction().execute(async (trx) => {
+        await trx.updateTable('mail_account').set({ deleted_at: now, verifier: null, delete_at: null }).where('user_id', '=', user_id).execute();
+        await trx.deleteFrom('mail_app_password').where('user_id', '=', user_id).execute();
+        await trx.updateTable('mail_alias').set({ deleted_at: now }).where('user_id', '=', user_id).where('deleted_at', 'is', null).execute();
+        await trx.deleteFrom('accounts_session').where('user_id', '=', user_id).execute();
+      });
+      await this.flush(user_id);
+      done.push(user_id);
+    }
+    return done;
+  }
+
+  async deletedAccounts(): Promise<{ username: string; home: string; deletedAt: Date }[]> {
+    const rows = await this.db
+      .selectFrom('mail_account as m')
+      .innerJoin('trust_user as u', 'u.id', 'm.user_id')
+      .select(['u.username', 'm.deleted_at'])
+      .where('m.deleted_at', 'is not', null)
+      .orderBy('m.deleted_at')
+      .execute();
+    const home = this.config.dovecot.home;
+    return rows.map((r) => ({ username: r.username, home: home.replace(/%d/g, this.config.domain).replace(/%n/g, r.username), deletedAt: new Date(Number(r.deleted_at)) }));
+  }
+}
