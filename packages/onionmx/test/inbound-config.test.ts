@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { inboundConfigSchema } from '../src/inbound/inbound-config.ts';
-import { forwardMailParams } from '../src/inbound/inbound.ts';
+import { forwardMailParams } from '../src/inbound/mail-params.ts';
 
 function issues(input: unknown): string[] {
   const r = inboundConfigSchema.safeParse(input);
@@ -13,9 +13,27 @@ test('defaults: XCLIENT with NAME=onion ADDR=192.0.2.1, RFC 5321 MX timeouts, sa
   assert.deepEqual(c.listen, { host: '127.0.0.1', port: 2525 });
   assert.deepEqual(c.domains, ['example.org']);
   assert.deepEqual(c.forward, { mode: 'xclient', clientName: 'onion', clientAddress: '192.0.2.1' });
-  assert.deepEqual(c.mxTimeouts, { connect: 30, greeting: 300, command: 300, dataInit: 120, dataBlock: 180, dataTerm: 600 });
+  assert.deepEqual(c.mxTimeouts, { connect: 30_000, greeting: 300_000, command: 300_000, dataInit: 120_000, dataBlock: 180_000, dataTerm: 600_000 }, 'milliseconds once parsed');
+  assert.deepEqual(c.timeouts, { command: 120_000, data: 600_000, session: 1_800_000 });
+  assert.equal(c.probeCache, 300_000);
   assert.equal(c.limits.messageSize, 25 * 1024 * 1024);
   assert.equal(c.recipientCheck, 'domains');
+});
+
+test('timeouts and probeCache take durations; a plain number is seconds; probeCacheSeconds is the older name', () => {
+  const base = { mx: '127.0.0.1:25', domains: ['a.example'] };
+  const c = inboundConfigSchema.parse({ ...base, timeouts: { session: '1h', command: 90 }, mxTimeouts: { dataTerm: '15m' }, probeCache: '10m' });
+  assert.equal(c.timeouts.session, 3_600_000);
+  assert.equal(c.timeouts.command, 90_000);
+  assert.equal(c.mxTimeouts.dataTerm, 900_000);
+  assert.equal(c.probeCache, 600_000);
+  assert.equal(inboundConfigSchema.parse({ ...base, probeCacheSeconds: 60 }).probeCache, 60_000);
+  assert.equal(inboundConfigSchema.parse({ ...base, probeCacheSeconds: '2m' }).probeCache, 120_000);
+  assert.equal(inboundConfigSchema.parse({ ...base, probeCache: 0 }).probeCache, 0);
+  assert.ok(!('probeCacheSeconds' in inboundConfigSchema.parse({ ...base, probeCacheSeconds: 60 })), 'one name after parsing');
+  assert.match(issues({ ...base, probeCache: '5m', probeCacheSeconds: 300 }).join('\n'), /^probeCacheSeconds: is the older name of probeCache/m);
+  assert.match(issues({ ...base, mxTimeouts: { connect: '20m' } }).join('\n'), /^mxTimeouts\.connect: must be between 1s and 10m/m);
+  assert.match(issues({ ...base, timeouts: { data: 'long' } }).join('\n'), /^timeouts\.data: must be a duration/m);
 });
 
 test('bad settings are refused with the key named', () => {

@@ -341,7 +341,7 @@ describe('inbound front with a real Postfix as the internal MX', () => {
   });
 
   test('probe mode: a recipient the MX accepts for the pseudo client passes, a relay attempt gets the MX refusal, results are cached', async (t) => {
-    const f = await front(t, { recipientCheck: 'probe', probeCacheSeconds: 60 });
+    const f = await front(t, { recipientCheck: 'probe', probeCache: '1m' });
     const other = `${uniq('o')}@other.example`;
     const r = await send(f.port, 'bob@peer.example', [other], 'Subject: probe\r\n\r\np\r\n');
     assert.equal(r.data?.code, 250, text(r.rcpt[0]));

@@ -4,7 +4,7 @@
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { hostPortSchema, loopbackHostPortSchema } from '@peergroup/service';
+import { duration, formatDuration, hostPortSchema, loopbackHostPortSchema } from '@peergroup/service';
 
 const domainName = z
   .string()
@@ -15,7 +15,9 @@ const domainName = z
 
 const ipAddress = z.string().refine((s) => isIP(s) !== 0, { message: 'must be an IPv4 or IPv6 address' });
 
-const seconds = (min: number, max: number, dflt: number) => z.number().min(min).max(max).default(dflt);
+/** A duration key between `min` and `max` seconds; a plain number is seconds (the keys' unit before durations). Milliseconds once parsed. */
+const timeLimit = (min: number, max: number, dflt: number) => duration({ unit: 's', min: min * 1000, max: max * 1000 }).prefault(formatDuration(dflt * 1000));
+const probeCacheDuration = () => duration({ unit: 's', min: 0, max: 86_400_000 });
 
 export const inboundConfigSchema = z
   .object({
@@ -29,8 +31,10 @@ export const inboundConfigSchema = z
     domains: z.array(domainName).default([]),
     /** `domains`: the list above decides. `probe`: also accept a recipient the MX accepts in a probe session (MAIL FROM:<> RCPT). */
     recipientCheck: z.enum(['domains', 'probe']).default('domains'),
-    /** Seconds a probe result (accept or 5xx) is cached; 4xx results are never cached. */
-    probeCacheSeconds: seconds(0, 86400, 300),
+    /** How long a probe result (accept or 5xx) is cached, a duration (default 5m); 4xx results are never cached. */
+    probeCache: probeCacheDuration().optional(),
+    /** Older name of `probeCache`; a plain number is seconds. */
+    probeCacheSeconds: probeCacheDuration().optional(),
     forward: z
       .object({
         /** How the MX learns the pseudo client: Postfix XCLIENT, PROXY protocol v1/v2, or nothing (MX on another host). */
@@ -58,27 +62,27 @@ export const inboundConfigSchema = z
       })
       .strict()
       .prefault({}),
-    /** Tor-side slow-client protection, in seconds. */
+    /** Tor-side slow-client protection (durations; a plain number is seconds). */
     timeouts: z
       .object({
         /** Idle time allowed between client commands (and between data chunks). */
-        command: seconds(1, 3600, 120),
+        command: timeLimit(1, 3600, 120),
         /** Total time allowed to transfer one message's data. */
-        data: seconds(1, 7200, 600),
+        data: timeLimit(1, 7200, 600),
         /** Total length of one session, whatever it does. */
-        session: seconds(1, 86400, 1800),
+        session: timeLimit(1, 86400, 1800),
       })
       .strict()
       .prefault({}),
-    /** Towards the MX, in seconds; RFC 5321 §4.5.3.2 defaults. */
+    /** Towards the MX (durations; a plain number is seconds); RFC 5321 §4.5.3.2 defaults. */
     mxTimeouts: z
       .object({
-        connect: seconds(1, 600, 30),
-        greeting: seconds(1, 600, 300),
-        command: seconds(1, 600, 300),
-        dataInit: seconds(1, 600, 120),
-        dataBlock: seconds(1, 600, 180),
-        dataTerm: seconds(1, 1800, 600),
+        connect: timeLimit(1, 600, 30),
+        greeting: timeLimit(1, 600, 300),
+        command: timeLimit(1, 600, 300),
+        dataInit: timeLimit(1, 600, 120),
+        dataBlock: timeLimit(1, 600, 180),
+        dataTerm: timeLimit(1, 1800, 600),
       })
       .strict()
       .prefault({}),
@@ -101,6 +105,10 @@ export const inboundConfigSchema = z
     if (/^(127\.|::1$|::ffff:127\.)/.test(f.clientAddress) && f.mode !== 'none') {
       ctx.addIssue({ code: 'custom', path: ['forward', 'clientAddress'], message: 'a loopback pseudo client would look trusted to the MX' });
     }
-  });
+    if (c.probeCache !== undefined && c.probeCacheSeconds !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['probeCacheSeconds'], message: 'is the older name of probeCache: set only one of them' });
+    }
+  })
+  .transform(({ probeCacheSeconds, ...c }) => ({ ...c, probeCache: c.probeCache ?? probeCacheSeconds ?? 300_000 }));
 
 export type InboundConfig = z.output<typeof inboundConfigSchema>;
