@@ -122,7 +122,7 @@ try {
     pg = await startPostgres();
     databaseUrl = await createDatabase(pg.url, 'accounts_bench');
   }
-  const huge = { perAccount: 1_000_000, perClient: 1_000_000, windowSeconds: 60 };
+  const huge = { perAccount: 1_000_000, perClient: 1_000_000, window: '1m' };
   const configInput = {
     listen: '127.0.0.1:0',
     dataDir,

@@ -26,7 +26,7 @@ for (const dialect of DIALECTS) {
       t = await startTestService(dialect, {
         trustProxy: true,
         mail: { domain: 'mail.example' },
-        rateLimits: { login: { perAccount: 4, perClient: 8, windowSeconds: 600 }, reset: { perAccount: 30, perClient: 30 } },
+        rateLimits: { login: { perAccount: 4, perClient: 8, window: '10m' }, reset: { perAccount: 30, perClient: 30 } },
       });
       const s = t.svc.context.store;
       const alice = await s.createUser('alice', PW.alice, { admin: true });
@@ -389,8 +389,8 @@ for (const dialect of DIALECTS) {
       assert.match(again.body, /disabled/);
     });
 
-    test('sessions expire after sessionTtlSeconds and their rows are purged', async () => {
-      const short = await startTestService(dialect, { sessionTtlSeconds: 1 });
+    test('sessions expire after sessionTtl and their rows are purged', async () => {
+      const short = await startTestService(dialect, { sessionTtl: '1s' });
       try {
         await short.svc.context.store.createUser('tess', 'tess marble hollow kite');
         const c = new Client(short.svc.url);

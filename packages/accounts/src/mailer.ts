@@ -27,7 +27,7 @@ export interface MailerOptions {
   outboxDir: string;
   smtp: { host: string; port: number; secure: boolean; requireTls: boolean; user?: string | undefined; passwordFile?: string | undefined };
   /** SMTP mode: how often spooled messages are retried. Default 60 s. */
-  retrySeconds?: number;
+  retryIntervalMs?: number;
 }
 
 function fileName(ext: string): string {
@@ -104,7 +104,7 @@ export async function createMailer(opts: MailerOptions, logger: Logger): Promise
     });
     return flushing;
   };
-  const timer = setInterval(() => void flushSpool().catch(() => {}), (opts.retrySeconds ?? 60) * 1000);
+  const timer = setInterval(() => void flushSpool().catch(() => {}), opts.retryIntervalMs ?? 60_000);
   timer.unref();
   return {
     async send(msg) {

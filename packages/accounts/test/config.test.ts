@@ -21,3 +21,34 @@ test('unknown keys and bad values fail naming the key', () => {
   assert.match(issues({ trust: { pwhash: { memlimit: 100 } } }).join('\n'), /^trust\.pwhash\.memlimit/m);
   assert.match(issues({ rateLimits: { login: { perAccount: 0 } } }).join('\n'), /^rateLimits\.login\.perAccount/m);
 });
+
+test('durations: every older *Seconds key and its new name give the same value, in milliseconds', () => {
+  const older = accountsConfigSchema.parse({
+    sessionTtlSeconds: 3600,
+    mail: { retrySeconds: 30 },
+    rateLimits: { login: { windowSeconds: 600 } },
+    trust: { minWaitSeconds: 3600, defaultWaitSeconds: 7200, inviteTtlSeconds: 86400, resetCodeTtlSeconds: 1800, vetoHoldSeconds: 0 },
+  });
+  const newer = accountsConfigSchema.parse({
+    sessionTtl: '1h',
+    mail: { retryInterval: '30s' },
+    rateLimits: { login: { window: '10m' } },
+    trust: { minWait: '1h', defaultWait: '2h', inviteTtl: '1d', resetCodeTtl: '30m', vetoHold: '0s' },
+  });
+  assert.deepEqual(newer, older);
+  assert.equal(newer.sessionTtl, 3_600_000);
+  assert.equal(newer.rateLimits.login.window, 600_000);
+  assert.equal(newer.trust.vetoHold, 0);
+  // A plain number under a new name is seconds, the unit its older name had.
+  assert.equal(accountsConfigSchema.parse({ trust: { minWait: 60 } }).trust.minWait, 60_000);
+});
+
+test('durations: a key given under both names is refused, naming both', () => {
+  const r = accountsConfigSchema.safeParse({ sessionTtl: '1h', sessionTtlSeconds: 3600, trust: { inviteTtl: '1d', inviteTtlSeconds: 86400 } });
+  const messages = r.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`) ?? [];
+  assert.ok(messages.includes('sessionTtlSeconds: sessionTtl and its older name sessionTtlSeconds are both set; keep only sessionTtl'), messages.join('\n'));
+});
+
+test('metrics: the bare address reads as metrics.listen', () => {
+  assert.deepEqual(accountsConfigSchema.parse({ metrics: '127.0.0.1:9465' }).metrics, { listen: { host: '127.0.0.1', port: 9465 } });
+});

@@ -37,7 +37,8 @@ export function setDotted(target: Record<string, unknown>, dotted: string, value
   node[keys[keys.length - 1]!] = value;
 }
 
-function deleteDotted(target: Record<string, unknown>, dotted: string): void {
+/** Removes the key at a dotted path, if there is one. */
+export function deleteDotted(target: Record<string, unknown>, dotted: string): void {
   const keys = dotted.split('.');
   let node: unknown = target;
   for (const key of keys.slice(0, -1)) {

@@ -10,6 +10,7 @@ import { MAX_PASSWORD_LENGTH } from '../password-strength.ts';
 import type { Session } from '../sessions.ts';
 import { HelpResetPage, TrustPage, type HelpResetResult } from '../views/pages.tsx';
 import { field, loggedIn, trustCode, type C, type Env, type Kit } from './kit.tsx';
+import { wholeSeconds } from '../config.ts';
 
 export function trustRoutes(kit: Kit): Hono<Env> {
   const { deps, hashing, limiters, render, common, limited } = kit;
@@ -29,7 +30,7 @@ export function trustRoutes(kit: Kit): Hono<Env> {
         slots={config.trust.slots}
         k={settings.threshold}
         waitSeconds={settings.waitSeconds}
-        minWaitSeconds={config.trust.minWaitSeconds}
+        minWaitSeconds={wholeSeconds(config.trust.minWait)}
         errors={errors}
       />,
       status,
@@ -72,8 +73,9 @@ export function trustRoutes(kit: Kit): Hono<Env> {
     const wait = Number(field(body, 'wait', 16));
     const errors: string[] = [];
     if (!Number.isInteger(k) || k < 1 || k > config.trust.slots) errors.push(`The number of trusted users who must agree is between 1 and ${config.trust.slots}.`);
-    if (!Number.isInteger(wait) || wait < config.trust.minWaitSeconds || wait > 365 * 86400) {
-      errors.push(`The waiting period must be at least ${config.trust.minWaitSeconds} seconds (the operator's minimum) and at most a year.`);
+    const minWait = wholeSeconds(config.trust.minWait);
+    if (!Number.isInteger(wait) || wait < minWait || wait > 365 * 86400) {
+      errors.push(`The waiting period must be at least ${minWait} seconds (the operator's minimum) and at most a year.`);
     }
     if (errors.length) return trustPage(c, s, errors, 422);
     try {

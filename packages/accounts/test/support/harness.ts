@@ -45,7 +45,7 @@ export async function startTestService(dialect: Dialect, overrides: AccountsConf
       dataDir,
       ...(databaseUrl ? { databaseUrl } : {}),
       ...rest,
-      trust: { pwhash: FAST_PWHASH, minWaitSeconds: 0, defaultWaitSeconds: 0, ...trust },
+      trust: { pwhash: FAST_PWHASH, minWait: 0, defaultWait: 0, ...trust },
     },
     { logger: createLogger('accounts-test', process.env.PEERGROUP_LOG_LEVEL ?? 'silent') },
   );

@@ -1,12 +1,12 @@
 import { untilStopped } from '../run-service.ts';
-import { ConfigError, readConfigFile, setDotted, validateConfig } from '../config.ts';
+import { ConfigError, deleteDotted, readConfigFile, setDotted, validateConfig } from '../config.ts';
 import { configFileFor, configFileHelp } from '../config-file.ts';
 import { stringOption, type Command, type CommandContext, type OptionSpec } from '../command.ts';
 import { accountsConfigSchema, type AccountsConfig } from '@peergroup/accounts';
 import { startAccounts } from '@peergroup/accounts';
-import { createLogger } from '@peergroup/service';
+import { createLogger, olderNamesOf } from '@peergroup/service';
 
-type Kind = 'string' | 'number' | 'bool-flag' | 'bool-value';
+type Kind = 'string' | 'number' | 'duration' | 'bool-flag' | 'bool-value';
 
 interface Setting {
   key: string;
@@ -24,12 +24,12 @@ const SETTINGS: Record<string, Setting> = {
   'secret-file': { key: 'secretFile', kind: 'string', arg: 'FILE', description: 'server secret file (created with mode 600 if missing)', defaultText: 'DIR/server-secret' },
   'secure-cookies': { key: 'secureCookies', kind: 'string', arg: 'auto|always|never', description: 'Secure cookie flag; auto = on for TLS and .onion hosts', defaultText: 'auto' },
   'trust-proxy': { key: 'trustProxy', kind: 'bool-flag', description: 'believe X-Forwarded-For/-Proto from a reverse proxy' },
-  'session-ttl': { key: 'sessionTtlSeconds', kind: 'number', arg: 'SECONDS', description: 'session lifetime', defaultText: '43200' },
+  'session-ttl': { key: 'sessionTtl', kind: 'duration', arg: 'DURATION', description: 'session lifetime', defaultText: '12h' },
   'site-name': { key: 'siteName', kind: 'string', arg: 'TEXT', description: 'name shown in pages and mail', defaultText: 'peergroup accounts' },
   'mail-mode': { key: 'mail.mode', kind: 'string', arg: 'outbox|smtp', description: 'notifications as .eml files or over SMTP', defaultText: 'outbox' },
   'outbox-dir': { key: 'mail.outboxDir', kind: 'string', arg: 'DIR', description: 'where outbox mode writes mail', defaultText: 'DIR/outbox' },
   'mail-from': { key: 'mail.from', kind: 'string', arg: 'ADDRESS', description: 'From: of notifications', defaultText: 'accounts@localhost' },
-  'mail-retry': { key: 'mail.retrySeconds', kind: 'number', arg: 'SECONDS', description: 'smtp mode: retry interval for failed submissions (never dropped)', defaultText: '60' },
+  'mail-retry': { key: 'mail.retryInterval', kind: 'duration', arg: 'DURATION', description: 'smtp mode: retry interval for failed submissions (never dropped)', defaultText: '1m' },
   'mail-domain': { key: 'mail.domain', kind: 'string', arg: 'DOMAIN', description: 'notifications go to USERNAME@DOMAIN', defaultText: 'localhost' },
   'smtp-host': { key: 'mail.smtp.host', kind: 'string', arg: 'HOST', description: 'submission server', defaultText: '127.0.0.1' },
   'smtp-port': { key: 'mail.smtp.port', kind: 'number', arg: 'PORT', description: 'submission port', defaultText: '587' },
@@ -38,12 +38,12 @@ const SETTINGS: Record<string, Setting> = {
   'smtp-user': { key: 'mail.smtp.user', kind: 'string', arg: 'NAME', description: 'SMTP AUTH user' },
   'smtp-password-file': { key: 'mail.smtp.passwordFile', kind: 'string', arg: 'FILE', description: 'file holding the SMTP AUTH password' },
   'slots': { key: 'trust.slots', kind: 'number', arg: 'N', description: 'trust slots per user (padding)', defaultText: '8' },
-  'min-wait': { key: 'trust.minWaitSeconds', kind: 'number', arg: 'SECONDS', description: 'operator minimum reset waiting period', defaultText: '86400' },
-  'default-wait': { key: 'trust.defaultWaitSeconds', kind: 'number', arg: 'SECONDS', description: 'waiting period for new accounts', defaultText: '259200' },
+  'min-wait': { key: 'trust.minWait', kind: 'duration', arg: 'DURATION', description: 'operator minimum reset waiting period', defaultText: '1d' },
+  'default-wait': { key: 'trust.defaultWait', kind: 'duration', arg: 'DURATION', description: 'waiting period for new accounts', defaultText: '3d' },
   'invite-quota': { key: 'trust.inviteQuota', kind: 'number', arg: 'N', description: 'open invites per user (admin set-quota overrides per user)', defaultText: '5' },
-  'invite-ttl': { key: 'trust.inviteTtlSeconds', kind: 'number', arg: 'SECONDS', description: 'invite lifetime', defaultText: '1209600' },
-  'reset-code-ttl': { key: 'trust.resetCodeTtlSeconds', kind: 'number', arg: 'SECONDS', description: 'reset code lifetime', defaultText: '86400' },
-  'veto-hold': { key: 'trust.vetoHoldSeconds', kind: 'number', arg: 'SECONDS', description: 'after a veto, ignore reset requests this long', defaultText: '604800' },
+  'invite-ttl': { key: 'trust.inviteTtl', kind: 'duration', arg: 'DURATION', description: 'invite lifetime', defaultText: '14d' },
+  'reset-code-ttl': { key: 'trust.resetCodeTtl', kind: 'duration', arg: 'DURATION', description: 'reset code lifetime', defaultText: '1d' },
+  'veto-hold': { key: 'trust.vetoHold', kind: 'duration', arg: 'DURATION', description: 'after a veto, ignore reset requests this long', defaultText: '7d' },
   'pwhash-opslimit': { key: 'trust.pwhash.opslimit', kind: 'number', arg: 'N', description: 'Argon2id passes', defaultText: '2' },
   'pwhash-memlimit': { key: 'trust.pwhash.memlimit', kind: 'number', arg: 'BYTES', description: 'Argon2id memory', defaultText: '67108864' },
   'pwhash-concurrency': { key: 'trust.pwhashConcurrency', kind: 'number', arg: 'N', description: 'Argon2id computations at once', defaultText: 'CPU cores - 1' },
@@ -52,7 +52,7 @@ const SETTINGS: Record<string, Setting> = {
 for (const action of ['login', 'signup', 'reset'] as const) {
   SETTINGS[`${action}-limit-account`] = { key: `rateLimits.${action}.perAccount`, kind: 'number', arg: 'N', description: `${action} attempts per account name per window` };
   SETTINGS[`${action}-limit-client`] = { key: `rateLimits.${action}.perClient`, kind: 'number', arg: 'N', description: `${action} attempts per client address per window` };
-  SETTINGS[`${action}-limit-window`] = { key: `rateLimits.${action}.windowSeconds`, kind: 'number', arg: 'SECONDS', description: `${action} rate-limit window` };
+  SETTINGS[`${action}-limit-window`] = { key: `rateLimits.${action}.window`, kind: 'duration', arg: 'DURATION', description: `${action} rate-limit window` };
 }
 
 export const accountsConfigOptions: Record<string, OptionSpec> = {
@@ -82,7 +82,8 @@ export function loadAccountsConfig(ctx: CommandContext, env: NodeJS.ProcessEnv =
     const v = ctx.values[name];
     if (v === undefined || v === false) continue;
     if (s.kind === 'bool-flag') overrides[s.key] = true;
-    else if (s.kind === 'number') overrides[s.key] = /^\d+$/.test(String(v)) ? Number(v) : v; // zod names the key if not a number
+    // zod names the key if the value is not a number (or a duration); a plain number means what it means in the file.
+    else if (s.kind === 'number' || s.kind === 'duration') overrides[s.key] = /^\d+$/.test(String(v)) ? Number(v) : v;
     else if (s.kind === 'bool-value') overrides[s.key] = v === 'true' ? true : v === 'false' ? false : v;
     else overrides[s.key] = v;
   }
@@ -97,7 +98,10 @@ export function loadAccountsConfig(ctx: CommandContext, env: NodeJS.ProcessEnv =
     raw = rest;
   }
   if (overrides.databaseUrl === undefined && raw.databaseUrl === undefined && env.DATABASE_URL) overrides.databaseUrl = env.DATABASE_URL;
-  for (const [key, value] of Object.entries(overrides)) setDotted(raw, key, value);
+  for (const [key, value] of Object.entries(overrides)) {
+    for (const older of olderNamesOf(accountsConfigSchema, key)) deleteDotted(raw, older);
+    setDotted(raw, key, value);
+  }
   return validateConfig(accountsConfigSchema, raw, file ?? 'command line', file ? section : '');
 }
 
