@@ -4,26 +4,20 @@
  */
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { SMTPServer } from 'smtp-server';
-import { SmtpReplyDecoder, type SmtpReply } from '@peergroup/mta-codecs';
+import type { SmtpReply } from '@peergroup/mta-codecs';
+import { ReplyReader } from '@peergroup/smtp-client';
 
 /** 64 KiB of printable CRLF lines, no leading dots (so no dot-stuffing on either path). */
 export const CHUNK = Buffer.from(('x'.repeat(78) + '\r\n').repeat(Math.floor(65536 / 80)), 'latin1');
 
 export class BenchSmtpClient {
-  private dec = new SmtpReplyDecoder();
-  private q: SmtpReply[] = [];
-  private w: ((r: SmtpReply) => void)[] = [];
+  // The shared client's reader (no timeout: no timer per reply); writes stay raw so the bench controls every byte.
+  private readonly reader: ReplyReader;
   private constructor(
     private sock: Socket,
     private mailFrom: string,
   ) {
-    sock.on('data', (c: Buffer) => {
-      for (const r of this.dec.push(c)) {
-        const f = this.w.shift();
-        if (f) f(r);
-        else this.q.push(r);
-      }
-    });
+    this.reader = new ReplyReader(sock);
   }
   /** Connects to 127.0.0.1:port, requires a 220 greeting and says EHLO; `mailFrom` is the envelope sender of every `send`. */
   static async open(port: number, mailFrom: string): Promise<BenchSmtpClient> {
@@ -36,8 +30,7 @@ export class BenchSmtpClient {
     return c;
   }
   read(): Promise<SmtpReply> {
-    const r = this.q.shift();
-    return r ? Promise.resolve(r) : new Promise((res) => this.w.push(res));
+    return this.reader.read();
   }
   async cmd(line: string): Promise<SmtpReply> {
     this.sock.write(line + '\r\n');

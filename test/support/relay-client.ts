@@ -1,23 +1,16 @@
 /** A minimal scripted SMTP/LMTP client for relay tests: sends a line, returns the reply (or N replies). */
 import { connect, type Socket } from 'node:net';
-import { SmtpReplyDecoder, type SmtpReply } from '@peergroup/mta-codecs';
+import type { SmtpReply } from '@peergroup/mta-codecs';
+import { ReplyReader } from '@peergroup/smtp-client';
 
 export class TestClient {
-  private decoder = new SmtpReplyDecoder();
-  private queue: SmtpReply[] = [];
-  private waiters: ((r: SmtpReply) => void)[] = [];
+  private readonly reader: ReplyReader;
   closed = false;
 
   private constructor(readonly sock: Socket) {
-    sock.on('data', (c: Buffer) => {
-      for (const r of this.decoder.push(c)) {
-        const w = this.waiters.shift();
-        if (w) w(r);
-        else this.queue.push(r);
-      }
-    });
     sock.on('close', () => (this.closed = true));
     sock.on('error', () => {});
+    this.reader = new ReplyReader(sock);
   }
 
   static async connect(port: number): Promise<{ client: TestClient; greeting: SmtpReply }> {
@@ -31,15 +24,7 @@ export class TestClient {
   }
 
   read(timeoutMs = 30_000): Promise<SmtpReply> {
-    const q = this.queue.shift();
-    if (q) return Promise.resolve(q);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('no reply in time')), timeoutMs);
-      this.waiters.push((r) => {
-        clearTimeout(timer);
-        resolve(r);
-      });
-    });
+    return this.reader.read(timeoutMs);
   }
 
   async cmd(line: string): Promise<SmtpReply> {

@@ -3,7 +3,9 @@
  * waits for the 221, so the server logs a clean session ("disconnect … quit=1") rather than a lost connection
  * that a test grepping the MTA's log could mistake for its own fault.
  */
-import { connect, type Socket } from 'node:net';
+import { connect } from 'node:net';
+import type { SmtpReply } from '@peergroup/mta-codecs';
+import { ReplyReader } from '@peergroup/smtp-client';
 
 export interface SmtpSubmitOptions {
   host?: string;
@@ -30,60 +32,6 @@ export class SmtpReplyError extends Error {
   }
 }
 
-/** Splits a byte stream into complete SMTP replies (multi-line replies joined with '\n'). */
-class ReplyReader {
-  private buf = '';
-  private lines: string[] = [];
-  private waiters: Array<{ resolve: (r: string) => void; reject: (e: Error) => void }> = [];
-  private replies: string[] = [];
-  private failure: Error | undefined;
-
-  constructor(sock: Socket) {
-    sock.on('data', (b: Buffer) => {
-      this.buf += b.toString('utf8');
-      let i: number;
-      while ((i = this.buf.indexOf('\n')) >= 0) {
-        const line = this.buf.slice(0, i).replace(/\r$/, '');
-        this.buf = this.buf.slice(i + 1);
-        this.lines.push(line);
-        if (/^\d{3}(?: |$)/.test(line)) {
-          this.replies.push(this.lines.join('\n'));
-          this.lines = [];
-        }
-      }
-      this.pump();
-    });
-    const fail = (e: Error): void => {
-      this.failure ??= e;
-      this.pump();
-    };
-    sock.on('error', fail);
-    sock.on('close', () => fail(new Error('connection closed by server')));
-  }
-
-  private pump(): void {
-    while (this.waiters.length > 0 && this.replies.length > 0) this.waiters.shift()!.resolve(this.replies.shift()!);
-    if (this.failure) while (this.waiters.length > 0) this.waiters.shift()!.reject(this.failure);
-  }
-
-  next(timeoutMs: number): Promise<string> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no SMTP reply within ${timeoutMs} ms`)), timeoutMs);
-      this.waiters.push({
-        resolve: (r) => {
-          clearTimeout(timer);
-          resolve(r);
-        },
-        reject: (e) => {
-          clearTimeout(timer);
-          reject(e);
-        },
-      });
-      this.pump();
-    });
-  }
-}
-
 /** Wire form of a message body for DATA: CRLF line ends, dot-stuffed, ending with CRLF.CRLF. */
 export function dataBlock(message: string | Buffer): Buffer {
   let text = Buffer.isBuffer(message) ? message.toString('latin1') : Buffer.from(message, 'utf8').toString('latin1');
@@ -101,26 +49,28 @@ export function dataBlock(message: string | Buffer): Buffer {
 export async function smtpSubmit(opts: SmtpSubmitOptions): Promise<string> {
   const timeout = opts.timeoutMs ?? 30_000;
   const sock = connect({ host: opts.host ?? '127.0.0.1', port: opts.port });
+  // The shared client's reply reader; the dialogue itself stays here, strict and one command at a time on purpose.
   const reader = new ReplyReader(sock);
-  const code = (r: string): number => Number(r.slice(0, 3));
-  const last = (r: string): string => r.split('\n').at(-1) ?? r;
-  const command = async (line: string, ok: (c: number) => boolean): Promise<string> => {
+  sock.on('error', () => {}); // surfaces through the reader
+  const code = (r: SmtpReply): number => r.code;
+  const last = (r: SmtpReply): string => `${r.code} ${r.lines.at(-1) ?? ''}`.trimEnd();
+  const command = async (line: string, ok: (c: number) => boolean): Promise<SmtpReply> => {
     sock.write(line + '\r\n');
-    const r = await reader.next(timeout);
+    const r = await reader.read(timeout);
     if (!ok(code(r))) throw new SmtpReplyError(code(r), last(r), line.split(' ')[0] ?? line);
     return r;
   };
   const quit = async (): Promise<void> => {
     try {
       sock.write('QUIT\r\n');
-      await reader.next(timeout);
+      await reader.read(timeout);
     } catch {
       // the server may already have closed
     }
     sock.end();
   };
   try {
-    const greeting = await reader.next(timeout);
+    const greeting = await reader.read(timeout);
     if (code(greeting) !== 220) throw new SmtpReplyError(code(greeting), last(greeting), 'greeting');
     await command(`EHLO ${opts.helo ?? 'submitter.test'}`, (c) => c === 250);
     await command(`MAIL FROM:<${opts.from}>`, (c) => c === 250);
@@ -138,7 +88,7 @@ export async function smtpSubmit(opts: SmtpSubmitOptions): Promise<string> {
     if (accepted === 0) throw lastRefusal ?? new Error('no recipients');
     await command('DATA', (c) => c === 354);
     sock.write(dataBlock(opts.message));
-    const final = await reader.next(timeout);
+    const final = await reader.read(timeout);
     if (code(final) !== 250) throw new SmtpReplyError(code(final), last(final), 'DATA');
     return last(final);
   } finally {

@@ -3,7 +3,8 @@
  * cut-off DATA), which nodemailer would normalise or refuse to send.
  */
 import { connect, type Socket } from 'node:net';
-import { SmtpReplyDecoder, type SmtpReply } from '@peergroup/mta-codecs';
+import type { SmtpReply } from '@peergroup/mta-codecs';
+import { ReplyReader, SmtpClientError } from '@peergroup/smtp-client';
 
 export interface SmtpDialog {
   greeting: SmtpReply;
@@ -23,46 +24,22 @@ export interface SmtpDialog {
 
 export async function smtpDialog(port: number, host = '127.0.0.1'): Promise<SmtpDialog> {
   const socket = connect({ port, host });
-  const decoder = new SmtpReplyDecoder();
-  const replies: SmtpReply[] = [];
-  const waiters: Array<(r: SmtpReply | null) => void> = [];
-  let ended = false;
-  socket.on('data', (chunk: Buffer) => {
-    for (const r of decoder.push(chunk)) {
-      const w = waiters.shift();
-      if (w) w(r);
-      else replies.push(r);
-    }
-  });
-  const closed = new Promise<void>((resolve) => {
-    socket.on('close', () => {
-      ended = true;
-      for (const w of waiters.splice(0)) w(null);
-      resolve();
-    });
-  });
   socket.on('error', () => {});
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', () => resolve());
     socket.once('error', reject);
   });
-  const reply = (timeoutMs = 15_000): Promise<SmtpReply> => {
-    const queued = replies.shift();
-    if (queued) return Promise.resolve(queued);
-    if (ended) return Promise.reject(new Error('connection closed before a reply'));
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        const i = waiters.indexOf(w);
-        if (i >= 0) waiters.splice(i, 1);
-        reject(new Error(`no reply within ${timeoutMs} ms`));
-      }, timeoutMs);
-      const w = (r: SmtpReply | null) => {
-        clearTimeout(timer);
-        if (r) resolve(r);
-        else reject(new Error('connection closed before a reply'));
-      };
-      waiters.push(w);
-    });
+  // Bytes go out exactly as the test writes them; only reading replies is shared with the real client.
+  const reader = new ReplyReader(socket);
+  let ended = false;
+  const closed = new Promise<void>((resolve) => socket.once('close', () => ((ended = true), resolve())));
+  const reply = async (timeoutMs = 15_000): Promise<SmtpReply> => {
+    try {
+      return await reader.read(timeoutMs);
+    } catch (err) {
+      if (err instanceof SmtpClientError && err.kind === 'timeout') throw new Error(`no reply within ${timeoutMs} ms`);
+      throw new Error('connection closed before a reply', { cause: err });
+    }
   };
   const greeting = await reply();
   return {
