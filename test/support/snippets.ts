@@ -28,10 +28,15 @@ export function mainCfFromSnippet(text: string, ports: Record<string, string> = 
  * Each value to swap must occur, so a snippet edited under the test fails loudly instead of running unswapped.
  */
 export function yamlFromSnippet(name: string, replace: Record<string, string> = {}): Record<string, Record<string, unknown>> {
+  return parseYaml(textFromSnippet(name, replace)) as Record<string, Record<string, unknown>>;
+}
+
+/** A snippet's text with its documented values swapped for the test's (in order); each value must occur. */
+export function textFromSnippet(name: string, replace: Record<string, string> = {}): string {
   let t = snippet(name);
   for (const [from, to] of Object.entries(replace)) {
     if (!t.includes(from)) throw new Error(`docs/snippets/${name} no longer mentions ${from}`);
     t = t.split(from).join(to);
   }
-  return parseYaml(t) as Record<string, Record<string, unknown>>;
+  return t;
 }
