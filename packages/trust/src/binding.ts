@@ -196,3 +196,15 @@ export async function upgradeFormat(ctx: StoreContext): Promise<{ upgraded: numb
     return { upgraded, skipped };
   });
 }
+
+/**
+ * Some existing account's id (cached per store), read in place of an unknown name so that the rows fetched and
+ * parsed are real ones; the stand-in is never locked or changed. A random id when the store has no users yet.
+ */
+export async function decoyUserId(ctx: StoreContext, db: Db | Trx): Promise<string> {
+  if (!ctx.decoy.id) {
+    const r = await db.selectFrom('trust_user').select('id').limit(1).executeTakeFirst();
+    if (r) ctx.decoy.id = r.id;
+  }
+  return ctx.decoy.id ?? ctx.decoyId;
+}

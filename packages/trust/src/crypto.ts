@@ -21,6 +21,12 @@ export const PWHASH_MIN: PwhashParams = {
 export const PWHASH_ALG_ARGON2ID13 = sodium.crypto_pwhash_ALG_ARGON2ID13;
 export const PWHASH_SALT_BYTES = sodium.crypto_pwhash_SALTBYTES;
 
+/**
+ * Counts of the expensive or secret-dependent primitive calls, for tests that assert two code paths do the same
+ * work (issue #13.6: equal work instead of timed assertions). Plain counters; never reset by the library.
+ */
+export const workCounter = { pwhash: 0, pwhashCost: 0, sealOpen: 0, keyedHash: 0, aeadOpen: 0, aeadSeal: 0 };
+
 /** A Buffer view of the same memory (no copy); sodium-native wants Buffers. */
 export function asBuf(u: Uint8Array): Buffer {
   return Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength);
@@ -44,6 +50,8 @@ export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
 
 /** Argon2id on libuv's thread pool, so the event loop keeps serving while it runs. */
 export function pwhash(password: string, salt: Uint8Array, params: PwhashParams, alg = PWHASH_ALG_ARGON2ID13): Promise<Buffer> {
+  workCounter.pwhash++;
+  workCounter.pwhashCost += params.opslimit * params.memlimit;
   const out = sodium.sodium_malloc(KEY_BYTES) as unknown as Buffer;
   const pw = Buffer.from(password.normalize('NFC'), 'utf8');
   return new Promise((resolve, reject) => {
@@ -56,6 +64,7 @@ export function pwhash(password: string, salt: Uint8Array, params: PwhashParams,
 }
 
 export function keyedHash(key: Uint8Array, msg: Uint8Array, outLen = TAG_BYTES): Buffer {
+  workCounter.keyedHash++;
   const out = Buffer.alloc(outLen);
   sodium.crypto_generichash(out, asBuf(msg), asBuf(key));
   return out;
@@ -95,6 +104,7 @@ export function seal(message: Uint8Array, publicKey: Uint8Array): Buffer {
 }
 
 export function sealOpen(box: Uint8Array, publicKey: Uint8Array, secretKey: Uint8Array): Buffer | null {
+  workCounter.sealOpen++;
   if (box.length < sodium.crypto_box_SEALBYTES) return null;
   const out = Buffer.alloc(box.length - sodium.crypto_box_SEALBYTES);
   return sodium.crypto_box_seal_open(out, asBuf(box), asBuf(publicKey), asBuf(secretKey)) ? out : null;
@@ -102,6 +112,7 @@ export function sealOpen(box: Uint8Array, publicKey: Uint8Array, secretKey: Uint
 
 /** nonce(24) ‖ XChaCha20-Poly1305(key, nonce, message, ad) */
 export function aeadSeal(key: Uint8Array, message: Uint8Array, ad: Uint8Array): Buffer {
+  workCounter.aeadSeal++;
   const nonce = randomBytes(NONCE_BYTES);
   const ct = Buffer.alloc(message.length + AEAD_ABYTES);
   sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(ct, asBuf(message), asBuf(ad), null, nonce, asBuf(key));
@@ -109,6 +120,7 @@ export function aeadSeal(key: Uint8Array, message: Uint8Array, ad: Uint8Array): 
 }
 
 export function aeadOpen(key: Uint8Array, blob: Uint8Array, ad: Uint8Array): Buffer | null {
+  workCounter.aeadOpen++;
   if (blob.length < NONCE_BYTES + AEAD_ABYTES) return null;
   const b = asBuf(blob);
   const out = Buffer.alloc(b.length - NONCE_BYTES - AEAD_ABYTES);

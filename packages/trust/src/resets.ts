@@ -2,12 +2,12 @@
 // waiting period), trustees' requests counted per slot, the waiting period and veto, expiry, the one-time code,
 // and completing the reset with a new key.
 import { boxKeypair, equalBytes, keyedHash, randomBytes } from './crypto.ts';
-import { checkState, loadState, retag, snapshot, type UserState } from './binding.ts';
+import { checkState, decoyUserId, loadState, retag, snapshot, stateValid, type UserState } from './binding.ts';
 import { IntegrityError, InvalidResetCodeError, TrustError } from './errors.ts';
 import { formatResetCode, normalizeResetCode, resetCodeHashInput } from './format.ts';
 import { confirmedSlots, decoySlots, dummySlots, reevaluateReset } from './slots.ts';
 import { parseKeyRow } from './rows.ts';
-import { emit, nowMs, pkTag, pkValid, scrub, userByName, type Db, type StoreContext, type Trx, type UserRow } from './store-context.ts';
+import { emit, lookupUser, nowMs, pkTag, pkValid, scrub, type Db, type StoreContext, type Trx, type UserRow } from './store-context.ts';
 import type { PendingReset, RequestResetResult, ResetCode, TrustEvent, TrustSettings, UnlockedUser } from './types.ts';
 import { checkPassword, wrapNew, wrappedColumns } from './users.ts';
 
@@ -53,26 +53,39 @@ async function trusteeCurrent(ctx: StoreContext, trx: Trx, trustee: UnlockedUser
 }
 
 /**
+ * The common first half of a trustee's reset step: look the target up (a decoy id when unknown or the trustee
+ * themself), lock and load it with its reset state, check the trustee's own row, and run the reset check over
+ * exactly N slot rows (the target's, or N decoys no key opens).
+ */
+async function resetCheck(ctx: StoreContext, trx: Trx, trustee: UnlockedUser, targetUsername: string) {
+  const found = await lookupUser(ctx, trx, targetUsername, trustee.userId);
+  // For an unknown name the trustee's own account stands in: a real row with real reset state and N real slot
+  // rows (none opens with the trustee's own key), so even row sizes and parsing match. Still one locked row.
+  const id = found ? found.id : trustee.userId;
+  const loaded = await loadState(ctx, trx, id, true);
+  const current = await trusteeCurrent(ctx, trx, trustee);
+  const rows = await trx.selectFrom('trust_slot').select(['slot', 'token_box', 'tag']).where('user_id', '=', id).execute();
+  const slots = loaded && rows.length > 0 ? rows : decoySlots(ctx);
+  const confirmed = confirmedSlots(ctx, trustee, loaded?.row ?? { id: ctx.decoyId, epoch: 1, slot_gen: 1 }, slots);
+  const valid = checkState(ctx, loaded);
+  const st = loaded && found && loaded.row.id === found.id ? loaded : null;
+  return { st, current, confirmed: st ? confirmed : [], valid };
+}
+
+/**
  * Trustee B (freshly unlocked with B's password) asks to reset `targetUsername`. Counted per slot, never per
  * trustee id. `recorded: false` for a non-trustee, a disabled or unknown target, or during a veto hold.
  */
 export async function requestReset(ctx: StoreContext, trustee: UnlockedUser, targetUsername: string): Promise<RequestResetResult> {
-  const target0 = await userByName(ctx, ctx.db, targetUsername);
-  if (!target0 || target0.id === trustee.userId) {
-    // The N box opens dominate this call's time: do them anyway, so timing does not tell whether the account exists.
-    confirmedSlots(ctx, trustee, { id: '0'.repeat(32), epoch: 0, slot_gen: 0 }, decoySlots(ctx));
-    return { recorded: false };
-  }
   const events: TrustEvent[] = [];
   const recorded = await ctx.db.transaction().execute(async (trx) => {
-    const st = await loadState(ctx, trx, target0.id, true);
-    if (!st || st.row.disabled === 1 || !(await trusteeCurrent(ctx, trx, trustee))) return false;
+    // Unknown, disabled, self, not trusted or tampered: the same queries and the same crypto (N box opens, one
+    // user tag), decided only at the end, so the response time does not tell which (issue #13.6).
+    const { st, current, confirmed, valid } = await resetCheck(ctx, trx, trustee, targetUsername);
+    if (!st || st.row.disabled === 1 || !current || confirmed.length === 0) return false;
     const target = st.row;
-    const slots = await trx.selectFrom('trust_slot').select(['slot', 'token_box', 'tag']).where('user_id', '=', target.id).execute();
-    const confirmed = confirmedSlots(ctx, trustee, target, slots);
-    if (confirmed.length === 0) return false;
     // Counters, settings and reset state set back or edited in the database: count nothing.
-    if (!checkState(ctx, st)) return false;
+    if (!valid) return false;
     const now = nowMs(ctx);
     let reset = st.reset;
     if (reset?.state === 'vetoed') {
@@ -180,19 +193,14 @@ function resetCodeHash(ctx: StoreContext, target: Pick<UserRow, 'id' | 'epoch'>,
  */
 export async function obtainResetCode(ctx: StoreContext, trustee: UnlockedUser, targetUsername: string): Promise<ResetCode> {
   const notReady = () => new TrustError('reset-not-ready', 'no reset code is available');
-  const target0 = await userByName(ctx, ctx.db, targetUsername);
-  if (!target0 || target0.id === trustee.userId) throw notReady();
   const events: TrustEvent[] = [];
   const result = await ctx.db.transaction().execute(async (trx) => {
-    const st = await loadState(ctx, trx, target0.id, true);
-    if (!st || st.row.disabled === 1 || !(await trusteeCurrent(ctx, trx, trustee))) throw notReady();
+    const { st, current, confirmed: mine, valid } = await resetCheck(ctx, trx, trustee, targetUsername);
+    if (!st || st.row.disabled === 1 || !current || !valid) throw notReady();
     const target = st.row;
     const now = nowMs(ctx);
     const reset = st.reset;
     if (!reset || reset.state !== 'armed' || reset.effective_at === null || now < reset.effective_at || resetExpired(ctx, reset, now)) throw notReady();
-    if (!checkState(ctx, st)) throw notReady();
-    const slots = await trx.selectFrom('trust_slot').select(['slot', 'token_box', 'tag']).where('user_id', '=', target.id).execute();
-    const mine = confirmedSlots(ctx, trustee, target, slots);
     const set = new Set(st.confirmations);
     if (!mine.some((s) => set.has(s))) throw notReady();
     const code = formatResetCode(randomBytes(10));
@@ -208,11 +216,15 @@ export async function obtainResetCode(ctx: StoreContext, trustee: UnlockedUser, 
   return result;
 }
 
-/** The code matches the stored hash (over the current epoch), is unexpired, and the reset is armed and due. */
-function resetCodeValid(ctx: StoreContext, st: UserState, normalized: string, now: number): boolean {
-  const hash = resetCodeHash(ctx, st.row, normalized);
-  const { code, reset } = st;
-  const match = !!code && equalBytes(hash, code.code_hash);
+/**
+ * The code matches the stored hash (over the current epoch), is unexpired, and the reset is armed and due. Always
+ * one hash and one compare, also for a missing account or code.
+ */
+function resetCodeValid(ctx: StoreContext, st: UserState | null, normalized: string, now: number): boolean {
+  const hash = resetCodeHash(ctx, st?.row ?? { id: ctx.decoyId, epoch: 1 }, normalized);
+  const code = st?.code ?? null;
+  const reset = st?.reset ?? null;
+  const match = equalBytes(hash, code?.code_hash ?? ctx.decoyKey) && !!code;
   return match && !!code && now < code.expires_at && reset?.state === 'armed' && reset.effective_at !== null
     && now >= reset.effective_at && !resetExpired(ctx, reset, now);
 }
@@ -226,19 +238,28 @@ export async function completeReset(ctx: StoreContext, username: string, code: s
   checkPassword(ctx, newPassword);
   const normalized = typeof code === 'string' ? normalizeResetCode(code) : null;
   if (!normalized) throw new InvalidResetCodeError();
-  const target0 = await userByName(ctx, ctx.db, username);
-  // Cheap check first so invalid codes cannot make the server burn Argon2id.
-  const pre = target0 ? await snapshot(ctx, (trx) => loadState(ctx, trx, target0.id, false)) : null;
-  if (!pre || pre.row.disabled === 1 || !resetCodeValid(ctx, pre, normalized, nowMs(ctx)) || !checkState(ctx, pre)) {
-    throw new InvalidResetCodeError();
-  }
-  const epoch = pre.row.epoch + 1;
+  // Cheap check first so invalid codes cannot make the server burn Argon2id; the same queries and hashes for an
+  // unknown name as for a real account with a wrong code (issue #13.6).
+  const pre = await snapshot(ctx, async (trx) => {
+    // Unknown name: some real account stands in (read only, never changed), so the rows read are alike.
+    const standIn = await decoyUserId(ctx, trx);
+    const found = await lookupUser(ctx, trx, username, standIn);
+    const loaded = await loadState(ctx, trx, found?.id ?? standIn, false);
+    return { loaded, st: found && loaded?.row.id === found.id ? loaded : null };
+  });
+  const codeOk = resetCodeValid(ctx, pre.loaded, normalized, nowMs(ctx)) && !!pre.st;
+  const valid = stateValid(ctx, pre.loaded) && !!pre.st;
+  if (pre.st && !valid) checkState(ctx, pre.st);
+  if (!pre.st || pre.st.row.disabled === 1 || !codeOk || !valid) throw new InvalidResetCodeError();
+  const target0 = pre.st.row;
+  const epoch = target0.epoch + 1;
   const kp = boxKeypair();
-  const w = await wrapNew(ctx, newPassword, pre.row.id, epoch, kp.secretKey);
+  const w = await wrapNew(ctx, newPassword, target0.id, epoch, kp.secretKey);
   await ctx.db.transaction().execute(async (trx) => {
-    const st = await loadState(ctx, trx, pre.row.id, true);
+    const st = await loadState(ctx, trx, target0.id, true);
     if (!st || st.row.disabled === 1 || st.row.epoch !== epoch - 1) throw new InvalidResetCodeError();
-    if (!resetCodeValid(ctx, st, normalized, nowMs(ctx)) || !checkState(ctx, st)) throw new InvalidResetCodeError();
+    const ok = resetCodeValid(ctx, st, normalized, nowMs(ctx));
+    if (!checkState(ctx, st) || !ok) throw new InvalidResetCodeError();
     const target = st.row;
     await dropReset(trx, target.id);
     await trx.updateTable('trust_user').set({
@@ -249,6 +270,6 @@ export async function completeReset(ctx: StoreContext, username: string, code: s
     await retag(ctx, trx, target.id);
   });
   await scrub(ctx); // the old slot rows held tokens and owner boxes of the old relations
-  emit(ctx, [{ type: 'reset-completed', userId: pre.row.id, epoch, at: ctx.now() }]);
-  return { userId: pre.row.id, username: pre.row.username, epoch, publicKey: kp.publicKey, secretKey: kp.secretKey };
+  emit(ctx, [{ type: 'reset-completed', userId: target0.id, epoch, at: ctx.now() }]);
+  return { userId: target0.id, username: target0.username, epoch, publicKey: kp.publicKey, secretKey: kp.secretKey };
 }

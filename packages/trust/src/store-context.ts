@@ -4,7 +4,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { deriveSubkey, equalBytes, keyedHash, PWHASH_INTERACTIVE, PWHASH_SALT_BYTES, randomBytes, type PwhashParams } from './crypto.ts';
 import { dialectOf, type TrustDialect, type TrustTables, type TrustUserTable } from './db.ts';
-import { normalizeUsername, pkTagInput, USER_TAG_INPUT_BYTES } from './format.ts';
+import { normalizeUsername, pkTagInput, USER_TAG_INPUT_BYTES, WRAPPED_SK_BYTES } from './format.ts';
 import { parseKeyRow, parseUserRow, pwhashCeiling } from './rows.ts';
 import type { TrustEvent, TrustStoreOptions } from './types.ts';
 
@@ -42,6 +42,13 @@ export interface StoreContext {
   /** Input of the one tag computed for a missing account (same length as a real user-tag input). */
   readonly decoyTagInput: Buffer;
   readonly allowFormatUpgrade: boolean;
+  /** Stand-ins for the AEAD open of a login attempt on an unknown name (same work as a wrong password). */
+  readonly decoyKey: Buffer;
+  readonly decoyWrapped: Buffer;
+  /** Cache of the Argon2id parameter sets every login attempt runs (users.ts loginParamSets). */
+  readonly pwSets: { sets: PwhashParams[] | null; at: number };
+  /** An existing account read in place of an unknown name (binding.ts decoyUserId). */
+  readonly decoy: { id: string | null };
 }
 
 /** Validates the options, applies the defaults and derives the server keys. Throws TypeError/RangeError. */
@@ -85,6 +92,10 @@ export function createStoreContext(opts: TrustStoreOptions): StoreContext {
     decoyId: randomBytes(16).toString('hex'),
     decoyTagInput: randomBytes(USER_TAG_INPUT_BYTES),
     allowFormatUpgrade: opts.allowFormatUpgrade ?? true,
+    decoyKey: randomBytes(32),
+    decoyWrapped: randomBytes(WRAPPED_SK_BYTES),
+    pwSets: { sets: null, at: 0 },
+    decoy: { id: null },
   };
 }
 
@@ -118,6 +129,24 @@ export async function userByName(ctx: StoreContext, db: Db | Trx, username: stri
   const name = typeof username === 'string' ? normalizeUsername(username) : null;
   if (!name) return undefined;
   return checkedUser(ctx, await db.selectFrom('trust_user').selectAll().where('username', '=', name).executeTakeFirst());
+}
+
+/**
+ * Looks a username up with the same work whether or not it exists: one query that returns exactly one row — the
+ * user's, or else the row of `standIn` (an existing account) — which is parsed either way. `row` is the user's.
+ */
+export async function lookupUser(ctx: StoreContext, db: Db | Trx, username: string, standIn: string): Promise<UserRow | undefined> {
+  const name = typeof username === 'string' ? normalizeUsername(username) : null;
+  if (!name) return undefined;
+  const raw = await db.selectFrom('trust_user').selectAll()
+    .where(sql<boolean>`id = coalesce((select u.id from trust_user u where u.username = ${name}), ${standIn})`)
+    .executeTakeFirst();
+  const row = raw === undefined ? undefined : parseUserRow(raw, ctx.pwCeiling);
+  if (raw !== undefined && raw.username === name) {
+    if (!row) alertMalformed(ctx, raw);
+    return row ?? undefined;
+  }
+  return undefined;
 }
 
 /**

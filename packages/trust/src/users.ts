@@ -1,14 +1,15 @@
 // Accounts (trust_user): creation, password unlock and login, password change, disabling, listing; and the
 // username/password rules and key wrapping that invites.ts and resets.ts share when they make or re-key an account.
 import {
-  aeadOpen, aeadSeal, boxKeypair, equalBytes, publicKeyOf, pwhash, PWHASH_ALG_ARGON2ID13, PWHASH_SALT_BYTES, randomBytes,
+  aeadOpen, aeadSeal, boxKeypair, equalBytes, publicKeyOf, pwhash, PWHASH_ALG_ARGON2ID13, PWHASH_MIN, PWHASH_SALT_BYTES, randomBytes,
   wipe, type PwhashParams,
 } from './crypto.ts';
-import { checkState, computeUserTag, loadState, retag, type UserState } from './binding.ts';
+import { checkState, computeUserTag, decoyUserId, loadState, retag, type UserState } from './binding.ts';
 import { IntegrityError, InvalidCredentialsError, TrustError } from './errors.ts';
 import { isUserId, normalizeUsername, skAd } from './format.ts';
+import { intIn } from './rows.ts';
 import { dummySlots, mutateSlots, readAssignment, writeSlots } from './slots.ts';
-import { emit, pkTag, pkValid, scrub, userByName, type StoreContext, type Trx, type UserRow } from './store-context.ts';
+import { emit, lookupUser, pkTag, pkValid, scrub, userByName, type StoreContext, type Trx, type UserRow } from './store-context.ts';
 import type { TrustEvent, UnlockedUser, UserInfo } from './types.ts';
 
 export const MAX_PASSWORD_CHARS = 1024;
@@ -95,7 +96,8 @@ export async function createUser(ctx: StoreContext, username: string, password: 
  * logged-in user re-enters their password to confirm an action (e.g. before requestReset).
  */
 export async function unlock(ctx: StoreContext, username: string, password: string): Promise<UnlockedUser> {
-  const { user } = await unlockRow(ctx, username, password);
+  const { user, rewrap } = await unlockRow(ctx, username, password);
+  if (rewrap) wipe(rewrap.key);
   await ctx.db.transaction().execute((trx) => verifiedOwnState(ctx, trx, user));
   return user;
 }
@@ -112,20 +114,77 @@ async function verifiedOwnState(ctx: StoreContext, trx: Trx, user: UnlockedUser)
   return st;
 }
 
-async function unlockRow(ctx: StoreContext, username: string, password: string): Promise<{ user: UnlockedUser; row: UserRow }> {
-  const row = typeof username === 'string' ? await userByName(ctx, ctx.db, username) : undefined;
+interface Unlocked {
+  user: UnlockedUser;
+  row: UserRow;
+  /** Argon2id of the password with the configured cost and a fresh salt, when the row's cost is below it. */
+  rewrap: { key: Buffer; salt: Buffer } | null;
+}
+
+const sameParams = (a: PwhashParams, b: PwhashParams) => a.opslimit === b.opslimit && a.memlimit === b.memlimit;
+
+/**
+ * Every password attempt runs one Argon2id per parameter set in use (loginParamSets: the configured cost and the
+ * costs still stored by not-yet-upgraded accounts), then one AEAD open — whether the name exists, which cost its
+ * row has, and whether the password is right. For a real row one of them is its own unwrap and, when its cost is
+ * below the configured one, the configured-cost run is the key for its upgrade; all other runs use the dummy salt.
+ */
+async function unlockRow(ctx: StoreContext, username: string, password: string): Promise<Unlocked> {
+  const row = await lookupUser(ctx, ctx.db, username, await decoyUserId(ctx, ctx.db));
   const pw = typeof password === 'string' ? password.slice(0, MAX_PASSWORD_CHARS) : '';
-  if (!row) {
-    // Same Argon2id work as a real attempt, so response time does not reveal whether the name exists.
-    await pwhash(pw, ctx.dummySalt, ctx.pwhashParams);
+  const cfg = ctx.pwhashParams;
+  const stored = row ? { opslimit: row.pw_opslimit, memlimit: row.pw_memlimit } : null;
+  const weaker = !!stored && (stored.opslimit < cfg.opslimit || stored.memlimit < cfg.memlimit);
+  let key: Buffer | null = null;
+  let rewrap: Unlocked['rewrap'] = null;
+  for (const p of await loginParamSets(ctx)) {
+    if (row && stored && !key && sameParams(p, stored)) key = await pwhash(pw, row.pw_salt, p, row.pw_alg);
+    else if (weaker && !rewrap && sameParams(p, cfg)) {
+      const salt = randomBytes(PWHASH_SALT_BYTES);
+      rewrap = { salt, key: await pwhash(pw, salt, p) };
+    } else wipe(await pwhash(pw, ctx.dummySalt, p));
+  }
+  // The row's cost is not in the cached sets (it changed since the last refresh): one more run, rare.
+  if (row && stored && !key) key = await pwhash(pw, row.pw_salt, stored, row.pw_alg);
+  const sk = aeadOpen(key ?? ctx.decoyKey, row?.wrapped_sk ?? ctx.decoyWrapped, skAd(row?.id ?? ctx.decoyId, row?.epoch ?? 1));
+  if (key) wipe(key);
+  if (!row || !sk) {
+    if (rewrap) wipe(rewrap.key);
     throw new InvalidCredentialsError();
   }
-  const key = await pwhash(pw, row.pw_salt, { opslimit: row.pw_opslimit, memlimit: row.pw_memlimit }, row.pw_alg);
-  const sk = aeadOpen(key, row.wrapped_sk, skAd(row.id, row.epoch));
-  wipe(key);
-  if (!sk) throw new InvalidCredentialsError();
-  if (row.disabled === 1) throw new TrustError('account-disabled', 'account is disabled');
-  return { user: { userId: row.id, username: row.username, epoch: Number(row.epoch), publicKey: publicKeyOf(sk), secretKey: sk }, row };
+  if (row.disabled === 1) {
+    if (rewrap) wipe(rewrap.key);
+    throw new TrustError('account-disabled', 'account is disabled');
+  }
+  return { user: { userId: row.id, username: row.username, epoch: row.epoch, publicKey: publicKeyOf(sk), secretKey: sk }, row, rewrap };
+}
+
+const PARAM_REFRESH_MS = 60_000;
+const MAX_PARAM_SETS = 4;
+
+/**
+ * The Argon2id parameter sets every login attempt runs: the configured one first, then up to three others that
+ * stored rows still carry (most common first), re-read at most once a minute. The read does not depend on the
+ * username, so neither does its cost.
+ */
+export async function loginParamSets(ctx: StoreContext): Promise<PwhashParams[]> {
+  const c = ctx.pwSets;
+  const now = Date.now();
+  if (!c.sets || now - c.at > PARAM_REFRESH_MS) {
+    const rows = await ctx.db.selectFrom('trust_user')
+      .select((eb) => ['pw_opslimit', 'pw_memlimit', eb.fn.countAll<number>().as('n')])
+      .groupBy(['pw_opslimit', 'pw_memlimit']).orderBy('n', 'desc').limit(16).execute();
+    const sets: PwhashParams[] = [ctx.pwhashParams];
+    for (const r of rows) {
+      const p = { opslimit: intIn(r.pw_opslimit, PWHASH_MIN.opslimit, ctx.pwCeiling.opslimit), memlimit: intIn(r.pw_memlimit, PWHASH_MIN.memlimit, ctx.pwCeiling.memlimit) };
+      if (p.opslimit === null || p.memlimit === null) continue;
+      const q = { opslimit: p.opslimit, memlimit: p.memlimit };
+      if (sets.length < MAX_PARAM_SETS && !sets.some((x) => sameParams(x, q))) sets.push(q);
+    }
+    c.sets = sets;
+    c.at = now;
+  }
+  return c.sets;
 }
 
 /**
@@ -134,9 +193,12 @@ async function unlockRow(ctx: StoreContext, username: string, password: string):
  * password alike.
  */
 export async function login(ctx: StoreContext, username: string, password: string): Promise<UnlockedUser> {
-  const { user, row } = await unlockRow(ctx, username, password);
-  const weaker = Number(row.pw_opslimit) < ctx.pwhashParams.opslimit || Number(row.pw_memlimit) < ctx.pwhashParams.memlimit;
-  const rewrap = weaker ? await wrapNew(ctx, password, user.userId, user.epoch, user.secretKey) : null;
+  const { user, row, rewrap: prepared } = await unlockRow(ctx, username, password);
+  let rewrap: WrappedKey | null = null;
+  if (prepared) {
+    rewrap = { salt: prepared.salt, wrapped: aeadSeal(prepared.key, user.secretKey, skAd(user.userId, user.epoch)), params: ctx.pwhashParams };
+    wipe(prepared.key);
+  }
   const events: TrustEvent[] = [];
   await ctx.db.transaction().execute(async (trx) => {
     const cur = (await verifiedOwnState(ctx, trx, user)).row;
@@ -172,7 +234,8 @@ export async function regenerate(ctx: StoreContext, user: UnlockedUser): Promise
 export async function changePassword(ctx: StoreContext, user: UnlockedUser | string, oldPassword: string, newPassword: string): Promise<void> {
   checkPassword(ctx, newPassword);
   const username = typeof user === 'string' ? user : user.username;
-  const { user: u, row } = await unlockRow(ctx, username, oldPassword);
+  const { user: u, row, rewrap } = await unlockRow(ctx, username, oldPassword);
+  if (rewrap) wipe(rewrap.key);
   const w = await wrapNew(ctx, newPassword, u.userId, u.epoch, u.secretKey);
   await ctx.db.transaction().execute(async (trx) => {
     const cur = (await verifiedOwnState(ctx, trx, u)).row;

@@ -5,9 +5,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import sodium from 'sodium-native';
-import type { Kysely } from 'kysely';
+import type { Kysely, KyselyPlugin } from 'kysely';
 import { IntegrityError, InvalidResetCodeError, migrateTrust, TrustError, TrustStore, type TrustEvent, type UnlockedUser } from '../src/index.ts';
-import { aeadSeal, boxKeypair, deriveSubkey, keyedHash, pwhash, randomBytes, dummySlotRow } from '../src/crypto.ts';
+import { aeadSeal, boxKeypair, deriveSubkey, keyedHash, pwhash, randomBytes, dummySlotRow, workCounter } from '../src/crypto.ts';
 import { pkTagInput, skAd } from '../src/format.ts';
 import { makeEnv, PW, type DbFactory, type Env } from './harness.ts';
 
@@ -441,6 +441,60 @@ export function defineAuditSuite(getFactory: () => DbFactory): void {
       const bytes = dump();
       const left = old.filter((n) => bytes.indexOf(n) !== -1).length;
       assert.equal(left, 0, `${left} of ${old.length} superseded blobs still readable`);
+    });
+  });
+
+  describe('audit #13.6: unknown, existing, disabled and not-yet-upgraded accounts take the same work', () => {
+    let env: Env;
+    before(async () => { env = await makeEnv(getFactory()); });
+    after(async () => { await env.close(); });
+
+    /** Queries issued and primitive calls made by `fn` (after one warm-up call of the same case). */
+    function meter(store: TrustStore, queries: { n: number }) {
+      return async (fn: (s: TrustStore) => Promise<unknown>) => {
+        await fn(store).catch(() => {});
+        const q0 = queries.n;
+        const w0 = { ...workCounter };
+        await fn(store).catch(() => {});
+        const out: Record<string, number> = { queries: queries.n - q0 };
+        for (const k of Object.keys(workCounter) as (keyof typeof workCounter)[]) out[k] = workCounter[k] - w0[k];
+        return out;
+      };
+    }
+
+    function counted(o: Partial<Parameters<Env['withOptions']>[0]> = {}) {
+      const queries = { n: 0 };
+      const plugin: KyselyPlugin = { transformQuery: (a) => { queries.n++; return a.node; }, transformResult: async (a) => a.result };
+      const store = env.withOptions({ ...o, db: (env.db as Kysely<any>).withPlugin(plugin) });
+      return meter(store, queries);
+    }
+
+    it('requestReset, obtainResetCode and completeReset: same queries and crypto for unknown, existing and disabled targets', async () => {
+      const t = await env.store.createUser('eq-t', PW('eq-t'));
+      await env.store.createUser('eq-x', PW('eq-x'));
+      const d = await env.store.createUser('eq-d', PW('eq-d'));
+      await env.store.setDisabled(d.userId, true);
+      const m = counted();
+      for (const [op, fn] of [
+        ['requestReset', (name: string) => (s: TrustStore) => s.requestReset(t, name)],
+        ['obtainResetCode', (name: string) => (s: TrustStore) => s.obtainResetCode(t, name)],
+        ['completeReset', (name: string) => (s: TrustStore) => s.completeReset(name, 'AAAA-BBBB-CCCC-DDDD', 'a-new-password')],
+      ] as const) {
+        const unknown = await m(fn('eq-nobody'));
+        assert.deepEqual(await m(fn('eq-x')), unknown, `${op}: existing vs unknown`);
+        assert.deepEqual(await m(fn('eq-d')), unknown, `${op}: disabled vs unknown`);
+      }
+    });
+
+    it('a failed login after the operator raised the Argon2id cost: same Argon2id runs for unknown, not-yet-upgraded and upgraded accounts', async () => {
+      const raisedCost = { opslimit: 2, memlimit: 16384 };
+      await env.store.createUser('eq-weak', PW('eq-weak')); // PWHASH_MIN
+      const m = counted({ pwhash: raisedCost });
+      await env.withOptions({ pwhash: raisedCost }).createUser('eq-strong', PW('eq-strong'));
+      const unknown = await m((s) => s.login('eq-nobody', 'wrong-password'));
+      assert.ok(unknown.pwhash! >= 2, 'both costs are run');
+      assert.deepEqual(await m((s) => s.login('eq-weak', 'wrong-password')), unknown, 'not upgraded vs unknown');
+      assert.deepEqual(await m((s) => s.login('eq-strong', 'wrong-password')), unknown, 'upgraded vs unknown');
     });
   });
 }
