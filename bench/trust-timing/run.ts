@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { migrateTrust, openTrustDb, PWHASH_MIN, TrustStore, type TrustTables } from '@peergroup/trust';
-import { createDatabase, startPostgres } from '../../../test/support/postgres.ts';
+import { createDatabase, startPostgres } from '@peergroup/test-support/postgres';
 
 const args = process.argv.slice(2);
 const arg = (name: string, def: string) => {
