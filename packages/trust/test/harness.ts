@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { createDatabase, startPostgres, type RunningPostgres } from '../../../test/support/postgres.ts';
+import { createDatabase, startPostgres, type RunningPostgres } from '@peergroup/test-support/postgres';
 import { migrateTrust, openTrustDb, PWHASH_MIN, TrustStore, type TrustDialect, type TrustEvent, type TrustStoreOptions, type TrustTables } from '../src/index.ts';
 
 export interface DbFactory {
