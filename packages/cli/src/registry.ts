@@ -40,6 +40,7 @@ export const registry: CommandEntry[] = [
   entry(['dev', 'tornet', 'client'], 'stop or start the client node of a running "peergroup dev tornet" (Tor down, then back)', () => import('./commands/dev-tornet-client.ts')),
   entry(['onionmx', 'inbound'], 'SMTP front of our onion MX: accepts mail for our domains only and forwards it to the internal MX', () => import('./commands/onionmx-inbound.ts')),
   entry(['onionmx', 'map', 'check'], 'Validate an onion map file and list every domain as accepted (with its onion) or refused (with line and reason)', () => import('./commands/onionmx-map.ts')),
+  entry(['onionmx', 'map', 'fetch'], 'Fetch a minisign-signed onion map (over Tor by default), check it, and replace FILE only if every check passes', () => import('./commands/onionmx-map.ts')),
   entry(['onionmx', 'publish'], 'Print the torrc lines and the _onion-mx._tcp SRV records for our onion MX; --verify checks DNS', () => import('./commands/onionmx-publish.ts')),
   entry(['onionmx', 'relay'], 'Deliver onion-routed mail from the MTA (LMTP/SMTP on loopback) to onion MXs through Tor, synchronously', () => import('./commands/onionmx-relay.ts')),
   entry(['onionmx', 'route'], 'Show where mail for an address or domain would go (onion, none or tempfail) and why', () => import('./commands/onionmx-route.ts')),

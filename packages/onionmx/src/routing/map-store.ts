@@ -11,6 +11,8 @@ export interface MapSource {
   path: string;
   /** Absent: inferred from the file name and content (inferMapFormat), the same for every command and config. */
   format?: MapFormat | undefined;
+  /** A fetched map (maps[].fetch) may not exist before its first fetch: absent, it is an empty map. */
+  fetch?: unknown;
 }
 
 /** Map files could not be loaded (unreadable file, or invalid entries under strictMaps). */
@@ -30,6 +32,7 @@ export async function loadMapFile(source: MapSource): Promise<ParsedMap> {
       await new Promise((r) => setTimeout(r, 20));
     }
   } catch (err) {
+    if (source.fetch && (err as NodeJS.ErrnoException).code === 'ENOENT') return { entries: [], refused: [] };
     throw new MapLoadError(`${source.path}: cannot read map: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   return parseMap(text, source.format ?? inferMapFormat(source.path, text), source.path);

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { duration, hostPortSchema, type HostPort } from '@peergroup/service';
+import { mapFetchSchema } from '../map-fetch/map-fetch-config.ts';
 
 /** The default resolver is the system's first nameserver, as glibc would use it (port 53; 127.0.0.1 if none). */
 export function systemResolvers(resolvConf = '/etc/resolv.conf'): HostPort[] {
@@ -64,6 +65,8 @@ export const mapSourceSchema = z
     path: z.string().min(1, 'must name a file'),
     /** Absent: yaml for *.yml/*.yaml, else read from the file's lines (native when they do not agree). */
     format: mapFormatSchema.optional(),
+    /** Keep the file up to date from a signed copy (map-fetch/); the file may be absent until the first fetch. */
+    fetch: mapFetchSchema.optional(),
   })
   .strict();
 

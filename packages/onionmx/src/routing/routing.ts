@@ -8,7 +8,8 @@ import { parseOnionAddress } from './onion-address.ts';
 import type { RouteDecision, RouteResolver } from './route-decision.ts';
 import type { RoutingConfig } from './routing-config.ts';
 import { SrvDiscovery, type SrvLookup } from './srv-discovery.ts';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { startMapFetcher } from '../map-fetch/map-fetch.ts';
 import { TorDnsUpstream } from './dns-over-tor.ts';
 
 export interface RouteResolverOptions {
@@ -32,7 +33,15 @@ export interface RoutingResolver extends RouteResolver {
 export async function createRouteResolver(config: RoutingConfig, opts: RouteResolverOptions = {}): Promise<RoutingResolver> {
   const logger = opts.logger ?? silentLogger();
   const torServers = torUpstreams(config);
+  let store: MapStore | undefined;
+  const fetched = config.maps.flatMap((m) =>
+    m.fetch ? [{ path: m.path, fetcher: startMapFetcher(m, m.fetch, { logger, onReplaced: () => void (config.watchMaps ? undefined : store?.reload()) }) }] : [],
+  );
+  const fetchers = fetched.map((f) => f.fetcher);
+  // A fetched map not on disk yet is fetched once before start; a failure is logged and the map starts empty.
+  await Promise.all(fetched.filter((f) => !existsSync(f.path)).map((f) => f.fetcher.runNow()));
   const maps = await MapStore.open(config.maps, { strict: config.strictMaps, watch: config.watchMaps, sighup: opts.sighup ?? true, logger });
+  store = maps;
   const torDomains = config.resolver.torDomains;
   const srv = new SrvDiscovery({
     // transport tor: the cleartext servers are never handed to the DNS client at all, so nothing can fall back to them.
@@ -163,6 +172,7 @@ export async function createRouteResolver(config: RoutingConfig, opts: RouteReso
     async close() {
       maps.close();
       for (const u of torServers) u.close();
+      for (const f of fetchers) f.close();
     },
   };
 }
