@@ -54,6 +54,16 @@ export const prerequisites = [
     install: 'apt',
     neededBy: ['test/support/postgres.ts'],
   },
+  // Dovecot for the mail-account tests: one entry per Debian package (system-deps.sh installs each `package`).
+  ...[
+    ['dovecot', ['/usr/sbin/dovecot', '/usr/bin/doveadm'], 'dovecot-core'],
+    ['dovecot imap', ['/usr/lib/dovecot/imap', '/usr/lib/dovecot/imap-login'], 'dovecot-imapd'],
+    ['dovecot pop3', ['/usr/lib/dovecot/pop3', '/usr/lib/dovecot/pop3-login'], 'dovecot-pop3d'],
+    ['dovecot lmtp', ['/usr/lib/dovecot/lmtp'], 'dovecot-lmtpd'],
+    ['dovecot managesieve', ['/usr/lib/dovecot/managesieve', '/usr/lib/dovecot/managesieve-login'], 'dovecot-managesieved'],
+  ].map(([name, paths, pkg]) => ({ name, paths, package: pkg, install: 'apt', neededBy: ['test/support/dovecot.ts'] })),
+  // IMAP client of the mail-account tests (python3 imaplib, a real client that is not ours).
+  { name: 'python3', paths: ['python3'], package: 'python3', install: 'apt', neededBy: ['test/support/dovecot.ts'] },
   { name: 'chromium', paths: ['/usr/bin/chromium'], package: 'chromium', install: 'apt', neededBy: ['playwright-core'] },
   {
     // Conflicts with postfix as an installed package, so system-deps.sh extracts it (see there).

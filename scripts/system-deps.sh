@@ -18,14 +18,19 @@ done
 exim_missing=0
 [ -x "$EXIM_ROOT/usr/sbin/exim4" ] || exim_missing=1
 id Debian-exim >/dev/null 2>&1 || exim_missing=1
+# Dovecot refuses to access mail as root: the mail-account tests keep mail as this dedicated system user.
+MAIL_USER=peergroup-mail
+mailuser_missing=0
+id "$MAIL_USER" >/dev/null 2>&1 || mailuser_missing=1
 
-if [ -z "$missing" ] && [ "$exim_missing" = 0 ]; then
+if [ -z "$missing" ] && [ "$exim_missing" = 0 ] && [ "$mailuser_missing" = 0 ]; then
   exit 0
 fi
 
 if [ "$(id -u)" != 0 ]; then
   echo "peergroup tests need Debian packages that are missing:$missing" >&2
   [ "$exim_missing" = 1 ] && echo "and an extracted Exim under $EXIM_ROOT ($EXIM_PACKAGES)" >&2
+  [ "$mailuser_missing" = 1 ] && echo "and the system user $MAIL_USER (mail of the Dovecot tests)" >&2
   echo "Run as root: sh scripts/system-deps.sh   (or: sudo apt-get install$missing)" >&2
   exit 1
 fi
@@ -71,4 +76,9 @@ if [ "$exim_missing" = 1 ]; then
     exit 1
   fi
   id Debian-exim >/dev/null 2>&1 || adduser --system --group --no-create-home --home /var/spool/exim4 --disabled-login Debian-exim >/dev/null 2>&1 || useradd --system --user-group --no-create-home --home-dir /var/spool/exim4 --shell /usr/sbin/nologin Debian-exim
+fi
+
+if [ "$mailuser_missing" = 1 ]; then
+  echo "system-deps: creating system user $MAIL_USER" >&2
+  adduser --system --group --no-create-home --home /nonexistent --disabled-login "$MAIL_USER" >/dev/null 2>&1 || useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$MAIL_USER"
 fi
