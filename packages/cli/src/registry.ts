@@ -26,13 +26,18 @@ function entry(path: string[], summary: string, load: () => Promise<{ command?: 
 }
 
 const accountsAdmin = () => import('./commands/accounts-admin.ts');
+const accountsMail = () => import('./commands/accounts-mail.ts');
 
 export const registry: CommandEntry[] = [
+  entry(['accounts', 'admin', 'catch-all'], 'Send mail for unknown addresses of a domain to one user ("none" turns it off)', accountsMail),
   entry(['accounts', 'admin', 'create-user'], 'Create an account without an invite (the first user, or for the operator); prints its id', accountsAdmin),
   entry(['accounts', 'admin', 'disable'], 'Disable an account: it cannot log in, its sessions end, it cannot be reset or invite', accountsAdmin),
+  entry(['accounts', 'admin', 'domain'], 'Mail domains besides the account domain: add, remove or list them (aliases and catch-alls live there)', accountsMail),
   entry(['accounts', 'admin', 'enable'], 'Enable a disabled account again', accountsAdmin),
   entry(['accounts', 'admin', 'invite'], 'Create invite codes for a user (operator invites ignore the per-user quota); prints one code per line', accountsAdmin),
   entry(['accounts', 'admin', 'list-users'], 'List accounts: name, id, flags, key epoch, open invites / quota, live sessions', accountsAdmin),
+  entry(['accounts', 'admin', 'mail-deleted'], 'List deleted accounts and the mail home directory each left behind (for the operator to remove)', accountsMail),
+  entry(['accounts', 'admin', 'mail-quota'], 'Set a user\'s mailbox quota (500M, 2G, 0 = unlimited, "default" = the configured quota)', accountsMail),
   entry(['accounts', 'admin', 'set-quota'], 'Set how many open invites a user may hold ("default" returns to the configured quota)', accountsAdmin),
   entry(['accounts', 'admin', 'settings'], 'Show the effective operator settings (config file + flags + defaults) and the database in use', accountsAdmin),
   entry(['accounts', 'serve'], 'Run the account-management web service (invites, trust links, peer-assisted password resets)', () => import('./commands/accounts-serve.ts')),

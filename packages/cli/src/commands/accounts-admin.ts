@@ -8,7 +8,7 @@ import { TrustError } from '@peergroup/trust';
 import { terminalLogger } from '../terminal-log.ts';
 
 /** Opens the same database, secret and trust settings as `accounts serve` would with the same flags/config. */
-async function withContext<T>(ctx: CommandContext, fn: (a: AccountsContext) => Promise<T>): Promise<T> {
+export async function withContext<T>(ctx: CommandContext, fn: (a: AccountsContext) => Promise<T>): Promise<T> {
   const config = loadAccountsConfig(ctx);
   let a: AccountsContext;
   try {
@@ -28,17 +28,17 @@ async function withContext<T>(ctx: CommandContext, fn: (a: AccountsContext) => P
  * The command was used correctly but the request was turned down (a weak password, a taken or unknown name): the
  * operator needs the reason, not the usage text. Exit status 1.
  */
-class Refusal extends Error {
+export class Refusal extends Error {
   override name = 'Refusal';
 }
 
-async function userIdOf(a: AccountsContext, username: string): Promise<string> {
+export async function userIdOf(a: AccountsContext, username: string): Promise<string> {
   const u = await a.store.getUserByName(username);
   if (!u) throw new Refusal(`no user named "${username}"`);
   return u.userId;
 }
 
-function onePositional(ctx: CommandContext, what: string): string {
+export function onePositional(ctx: CommandContext, what: string): string {
   if (ctx.positionals.length !== 1) throw new UsageError(`give exactly one ${what}`);
   return ctx.positionals[0]!;
 }
@@ -58,7 +58,7 @@ async function readPassword(ctx: CommandContext): Promise<string> {
 
 const common = accountsConfigOptions;
 
-function admin(name: string, summary: string, usage: string | undefined, extra: Record<string, OptionSpec>, run: (ctx: CommandContext) => Promise<number>, details?: string): Command {
+export function admin(name: string, summary: string, usage: string | undefined, extra: Record<string, OptionSpec>, run: (ctx: CommandContext) => Promise<number>, details?: string): Command {
   return {
     path: ['accounts', 'admin', name],
     summary,
@@ -98,6 +98,7 @@ export const commands: Command[] = [
       return withContext(ctx, async (a) => {
         try {
           const u = await a.store.createUser(username, password, { admin: flagOption(ctx, 'admin') });
+          await a.mail?.setPassword(u.userId, password);
           await a.settled();
           ctx.stdout.write(`created ${u.username} (${u.userId})\n`);
           return 0;
@@ -183,6 +184,7 @@ export const commands: Command[] = [
         return withContext(ctx, async (a) => {
           const id = await userIdOf(a, username);
           await a.store.setDisabled(id, verb === 'disable');
+          await a.mail?.flush(id);
           const ended = verb === 'disable' ? await a.sessions.destroyAllFor(id) : 0;
           ctx.stdout.write(`${username}: ${verb}d${verb === 'disable' ? `, ${ended} session(s) ended` : ''}\n`);
           return 0;
