@@ -1,0 +1,137 @@
+/**
+ * Idle memory of every peergroup daemon, each started as its own `peergroup …` command from the build in dist/ with
+ * the embedded defaults on free ports, against a bare node process listening on one port, in the same run. Read from
+ * /proc once start-up has settled: RSS, and PSS (pages shared with other processes split between them). `serve` is the
+ * sum over its process tree (one child per service once serve supervises them). Goals: each service <= 1.5x the bare
+ * node RSS; all of serve <= 300 MB.
+ *   node --conditions=source --import tsx bench/footprint/run.ts [--settle-ms 4000] [--runs 3]
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { assertRanFromDist, bin, buildDist, median, productionEnv } from '../support/production.ts';
+import { treeMemory, type Memory } from '../support/proc-memory.ts';
+
+const { values } = parseArgs({ options: { 'settle-ms': { type: 'string', default: '4000' }, runs: { type: 'string', default: '3' } } });
+const settleMs = Number(values['settle-ms']);
+const runs = Number(values.runs);
+const dir = mkdtempSync(join(tmpdir(), 'bench-footprint-'));
+
+/** A port nothing listens on: the inbound front's MX is only dialled when mail comes. */
+async function closedPort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address() as { port: number };
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+interface Subject {
+  name: string;
+  /** NODE_OPTIONS for the process (and its children): the V8 flags a deployment could set, measured beside the default. */
+  nodeOptions?: string;
+  args: () => Promise<string[]>;
+  /** Output that says start-up is over. */
+  ready: RegExp;
+  fromDist: boolean;
+}
+
+const subjects: Subject[] = [
+  {
+    name: 'bare node, one listener',
+    args: async () => ['-e', "require('node:net').createServer().listen(0, '127.0.0.1', () => console.log('listening'))"],
+    ready: /listening/,
+    fromDist: false,
+  },
+  {
+    name: 'onionmx router',
+    args: async () => [bin, 'onionmx', 'router', '--tcp-table', '127.0.0.1:0', '--socketmap', '127.0.0.1:0', '--exim', '127.0.0.1:0', '--reply', 'relay', '--no-srv'],
+    ready: /"started"/,
+    fromDist: true,
+  },
+  { name: 'onionmx relay', args: async () => [bin, 'onionmx', 'relay', '--lmtp', '127.0.0.1:0', '--smtp', '127.0.0.1:0', '--no-srv'], ready: /"started"/, fromDist: true },
+  {
+    name: 'onionmx inbound',
+    args: async () => [bin, 'onionmx', 'inbound', '--listen', '127.0.0.1:0', '--mx', `127.0.0.1:${await closedPort()}`, '--domain', 'example.org'],
+    ready: /"started"/,
+    fromDist: true,
+  },
+  { name: 'accounts serve', args: async () => [bin, 'accounts', 'serve', '--listen', '127.0.0.1:0', '--data', join(dir, 'accounts')], ready: /"started"|listening/i, fromDist: true },
+  {
+    name: 'serve (whole tree)',
+    args: async () => [
+      bin, 'serve', '--data', join(dir, 'serve'), '--metrics', '127.0.0.1:0',
+      ...['router.tcpTable.listen', 'router.socketmap.listen', 'router.exim.listen', 'relay.lmtp', 'relay.smtp', 'accounts.listen'].flatMap((k) => ['--set', `${k}=127.0.0.1:0`]),
+      '--set', 'routing.srv=false',
+    ],
+    // The supervisor's own line once every child has started (before the supervisor: the in-process serve's).
+    ready: /running.*Ctrl-C stops/,
+    fromDist: true,
+  },
+];
+// Young-generation semi-spaces grow to 16 MiB each while modules load and are not given back at idle; a 1 MiB cap
+// trades some allocation throughput for that memory. Measured here, not set by default (see the report table).
+const semiSpace = '--max-semi-space-size=1';
+for (const name of ['onionmx router', 'accounts serve', 'serve (whole tree)']) {
+  const s = subjects.find((x) => x.name === name)!;
+  subjects.push({ ...s, name: `${name}, ${semiSpace}`, nodeOptions: semiSpace });
+}
+
+async function measure(s: Subject): Promise<Memory & { processes: number }> {
+  const child: ChildProcess = spawn(process.execPath, await s.args(), {
+    env: productionEnv({ PEERGROUP_LOG_FORMAT: 'json', PEERGROUP_LOG_LEVEL: 'info', PEERGROUP_CONFIG: '', ...(s.nodeOptions ? { NODE_OPTIONS: s.nodeOptions } : {}) }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+  child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${s.name}: not ready after 60 s:\n${out}`)), 60_000);
+      const check = () => {
+        if (s.ready.test(out)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      child.stdout!.on('data', check);
+      child.stderr!.on('data', check);
+      child.once('exit', (code) => reject(new Error(`${s.name}: exited ${code} before it was ready:\n${out}`)));
+    });
+    if (s.fromDist) assertRanFromDist(out, s.name);
+    // Start-up garbage is collected and lazy work (map watchers, first timers) has run by then.
+    await new Promise((r) => setTimeout(r, settleMs));
+    return treeMemory(child.pid!);
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => (child.exitCode === null && child.signalCode === null ? child.once('exit', r) : r(undefined)));
+  }
+}
+
+buildDist();
+const results = new Map<string, (Memory & { processes: number })[]>(subjects.map((s) => [s.name, []]));
+for (let i = 0; i < runs; i++) for (const s of subjects) results.get(s.name)!.push(await measure(s));
+rmSync(dir, { recursive: true, force: true });
+
+const mb = (kib: number) => (kib / 1024).toFixed(1);
+const row = (name: string) => {
+  const rs = results.get(name)!;
+  return { rss: median(rs.map((r) => r.rssKiB)), pss: median(rs.map((r) => r.pssKiB)), processes: rs[0]!.processes };
+};
+const base = row(subjects[0]!.name);
+const width = Math.max(...subjects.map((s) => s.name.length));
+console.log(`# idle memory ${settleMs} ms after start-up, median of ${runs} runs; ratios against the bare node listener in this run`);
+console.log(`${'process'.padEnd(width)}  ${'procs'.padStart(5)}  ${'RSS MB'.padStart(7)}  ${'x node'.padStart(6)}  ${'PSS MB'.padStart(7)}  ${'x node'.padStart(6)}`);
+const goals: string[] = [];
+for (const s of subjects) {
+  const r = row(s.name);
+  console.log(
+    `${s.name.padEnd(width)}  ${String(r.processes).padStart(5)}  ${mb(r.rss).padStart(7)}  ${(r.rss / base.rss).toFixed(2).padStart(6)}  ${mb(r.pss).padStart(7)}  ${(r.pss / base.pss).toFixed(2).padStart(6)}`,
+  );
+  if (s.name.startsWith('serve')) goals.push(`serve <= 300 MB RSS: ${mb(r.rss)} MB ${r.rss <= 300 * 1024 ? 'met' : 'NOT met'}`);
+  else if (s.fromDist) goals.push(`${s.name} <= 1.5x node RSS: ${(r.rss / base.rss).toFixed(2)}x ${r.rss <= 1.5 * base.rss ? 'met' : 'NOT met'}`);
+}
+console.log(`\n${goals.join('\n')}`);
