@@ -26,6 +26,7 @@ import { trustRoutes } from './routes/trust.tsx';
 import { inviteRoutes } from './routes/invites.tsx';
 import { mailRoutes } from './routes/mail.tsx';
 import type { MailAccounts } from './mail/mail-accounts.ts';
+import type { RateLimitStore } from './rate-limit-store.ts';
 
 export { SESSION_COOKIE, PRE_COOKIE };
 
@@ -41,6 +42,10 @@ export interface AppDeps {
   getInviteQuota(userId: string): Promise<number>;
   /** Every call that runs Argon2id goes through it. */
   pwhashSlots: Semaphore;
+  /** Rate-limit buckets (shared by every instance on the database). */
+  rateLimits: RateLimitStore;
+  /** Counts a wrong-password login for the owner of that name, if any, off the response's path. */
+  failedLogin(username: string): void;
   /** Mail accounts; null when `mailboxes` is not configured (no mail pages then). */
   mail?: MailAccounts | null;
 }

@@ -8,13 +8,21 @@ const DAY = 86_400_000;
 /** A duration key of the accounts service; a plain number is seconds, the unit of its older `*Seconds` name. */
 const seconds = (min: number, max = 10 * 365 * DAY) => duration({ unit: 's', min, max });
 
-const windowLimit = (perAccount: number, perClient: number, windowMs: number) =>
+const windowLimit = (perBrowser: number, perAccount: number, perClient: number, windowMs: number) =>
   withOlderNames(
     z
       .object({
-        /** Attempts per account name (existing or not: the limit must not reveal which names exist). */
+        /**
+         * Failures per browser (its pre-login cookie) and account name, or per logged-in user; past it that browser
+         * waits window / limit, doubling per further failure up to the window.
+         */
+        perBrowser: positiveInt.default(perBrowser),
+        /**
+         * Failures per account name from anyone (existing or not: the limit must not reveal which names exist); past
+         * it attempts on that name are spaced window / limit apart, never refused for longer. Keep it above perBrowser.
+         */
         perAccount: positiveInt.default(perAccount),
-        /** Attempts per client address (behind Tor every client is 127.0.0.1, so this is then a global cap). */
+        /** Failures per client address, spaced like perAccount; not applied to loopback peers (Tor, a local proxy). */
         perClient: positiveInt.default(perClient),
         window: seconds(1000).default(windowMs),
       })
@@ -74,10 +82,10 @@ export const accountsConfigSchema = withOlderNames(
     ).prefault({}),
     rateLimits: z
       .object({
-        login: windowLimit(10, 50, 900),
-        signup: windowLimit(5, 20, 3600),
+        login: windowLimit(5, 10, 50, 900_000),
+        signup: windowLimit(3, 5, 20, 3_600_000),
         /** "Help someone reset" and "I forgot my password" attempts. */
-        reset: windowLimit(5, 20, 3600),
+        reset: windowLimit(3, 5, 20, 3_600_000),
       })
       .strict()
       .prefault({}),
@@ -106,6 +114,11 @@ export const accountsConfigSchema = withOlderNames(
           .prefault({}),
         /** Argon2id computations at once (logins, password checks); default: CPU cores − 1, at least 1. */
         pwhashConcurrency: z.number().int().min(1).max(256).optional(),
+        /**
+         * Whether a trust database still at format 1 gets its user tags at start (logged as format-upgraded). Set it to
+         * false once upgraded, so a writer who reverts the database to format 1 cannot have its rows tagged.
+         */
+        allowFormatUpgrade: z.boolean().default(true),
       })
       .strict(),
       {

@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import { migrateTrust, openTrustDb, TrustStore, type TrustEvent } from '@peergroup/trust';
+import { migrateTrust, openTrustDb, TrustError, TrustStore, type TrustEvent } from '@peergroup/trust';
 import { wholeSeconds, type AccountsConfig } from './config.ts';
 import { migrateAccounts, type AllTables } from './db.ts';
 import { AuditLog } from './audit.ts';
@@ -14,6 +14,7 @@ import { MIN_PASSWORD_LENGTH } from './password-strength.ts';
 import type { Mailer } from './mailer.ts';
 import { formatTime } from './views/pages.tsx';
 import { MailAccounts } from './mail/mail-accounts.ts';
+import { RateLimitStore } from './rate-limit-store.ts';
 
 /** The trust store's own per-user cap is set this high; the accounts service enforces the per-user quota. */
 const STORE_INVITE_CAP = 10_000;
@@ -25,6 +26,10 @@ export interface AccountsContext {
   store: TrustStore;
   sessions: SessionStore;
   audit: AuditLog;
+  /** Rate-limit buckets, in the database so that every instance shares them. */
+  rateLimits: RateLimitStore;
+  /** Counts a wrong-password login for the owner of `username`, if there is one, in the background (see app.tsx). */
+  failedLogin(username: string): void;
   csrfKey: Buffer;
   secretFile: string;
   secretCreated: boolean;
@@ -81,7 +86,7 @@ export async function openAccountsContext(
       case 'user-created':
         return audit.add(e.userId, 'signup', e.at);
       case 'login':
-        return audit.add(e.userId, 'login', e.at);
+        return audit.loggedIn(e.userId, e.at);
       case 'password-changed':
         return audit.add(e.userId, 'password_changed', e.at);
       case 'reset-requested':
@@ -122,6 +127,13 @@ export async function openAccountsContext(
             `If you did not do this, contact the operator immediately.\n`,
         );
         return;
+      case 'format-upgraded':
+        // Once per database; a second one means the database was reverted to format 1 (docs/trust-threat-model.md).
+        logger.warn(
+          { users: e.users, untagged: e.untagged },
+          'trust database upgraded to format 2; set trust.allowFormatUpgrade: false now that it is done',
+        );
+        return;
       case 'integrity-alert':
         logger.error({ userId: e.userId, what: e.what }, 'INTEGRITY ALERT: stored trust data failed its server-secret check (database tampering?)');
         return;
@@ -141,6 +153,7 @@ export async function openAccountsContext(
     vetoHoldSeconds: wholeSeconds(config.trust.vetoHold),
     minPasswordLength: MIN_PASSWORD_LENGTH,
     invite: { quota: STORE_INVITE_CAP, ttlSeconds: wholeSeconds(config.trust.inviteTtl) },
+    allowFormatUpgrade: config.trust.allowFormatUpgrade,
     ...(opts.now ? { now: opts.now } : {}),
     onEvent: (e) => {
       const t = handle(e)
@@ -149,6 +162,12 @@ export async function openAccountsContext(
       tasks.add(t);
     },
   });
+
+  const track = (t: Promise<void>) => {
+    const p = t.catch((err: unknown) => logger.error({ err: { message: (err as Error).message } }, 'recording a failed login failed')).finally(() => tasks.delete(p));
+    tasks.add(p);
+  };
+  const clock = opts.now ?? (() => new Date());
 
   const mail = config.mailboxes ? new MailAccounts(db, config.mailboxes, subkey(secret, 'mail-app-password'), store, logger, opts.now) : null;
 
@@ -160,6 +179,19 @@ export async function openAccountsContext(
     store,
     sessions,
     audit,
+    rateLimits: new RateLimitStore(db, subkey(secret, 'rate-limit'), () => clock().getTime()),
+    failedLogin(username) {
+      track(
+        (async () => {
+          // A name that cannot exist is no one's failure.
+          const user = await store.getUserByName(username).catch((err: unknown) => {
+            if (err instanceof TrustError && err.code === 'invalid-username') return null;
+            throw err;
+          });
+          if (user) await audit.failedLogin(user.userId, clock());
+        })(),
+      );
+    },
     csrfKey: subkey(secret, 'csrf'),
     secretFile,
     secretCreated: created,

@@ -2,6 +2,7 @@
 import { Kysely, Migrator, type Migration, type MigrationProvider } from 'kysely';
 import { dialectOf, type TrustTables } from '@peergroup/trust';
 import { createMailTables, dropMailTables, type MailTables } from './mail/tables.ts';
+import type { AccountsRateLimitTable } from './rate-limit-store.ts';
 
 export interface AccountsSessionTable {
   /** Keyed hash of the cookie's session id: a database reader cannot turn rows into cookies. */
@@ -29,10 +30,19 @@ export interface AccountsUserSettingTable {
   invite_quota: number | null;
 }
 
+/** Wrong-password logins since the owner's last login, shown in their activity list (audit.ts). */
+export interface AccountsLoginFailureTable {
+  user_id: string;
+  failures: number;
+  last_at: number;
+}
+
 export interface AccountsTables {
   accounts_session: AccountsSessionTable;
   accounts_audit: AccountsAuditTable;
   accounts_user_setting: AccountsUserSettingTable;
+  accounts_rate_limit: AccountsRateLimitTable;
+  accounts_login_failure: AccountsLoginFailureTable;
 }
 
 export type AllTables = AccountsTables & TrustTables & MailTables;
@@ -75,6 +85,30 @@ const migrations: Record<string, Migration> = {
   },
   // Mail accounts (mail/tables.ts): created whether or not mailboxes are configured, so turning them on later needs no migration.
   '0002_mail': { up: createMailTables, down: dropMailTables },
+  // Rate-limit buckets shared by every instance on the database (rate-limit-store.ts), and the owner's count of
+  // failed logins. Neither is worth keeping in a backup; both are safe to empty.
+  '0003_rate_limits': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('accounts_rate_limit')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('last_failure', 'bigint', (c) => c.notNull())
+        .addColumn('failures', 'integer', (c) => c.notNull())
+        .addColumn('next_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('accounts_rate_limit_expires').on('accounts_rate_limit').column('expires_at').execute();
+      await db.schema
+        .createTable('accounts_login_failure')
+        .addColumn('user_id', 'text', (c) => c.primaryKey().references('trust_user.id').onDelete('cascade'))
+        .addColumn('failures', 'integer', (c) => c.notNull())
+        .addColumn('last_at', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+    async down(db: Kysely<any>) {
+      for (const t of ['accounts_login_failure', 'accounts_rate_limit']) await db.schema.dropTable(t).ifExists().execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -81,6 +81,8 @@ export async function startAccounts(config: AccountsConfig, opts: StartAccountsO
     logger,
     metrics,
     getInviteQuota: (id) => context.inviteQuota(id),
+    rateLimits: context.rateLimits,
+    failedLogin: (username) => context.failedLogin(username),
     mail: context.mail,
   });
   const server = createServer(getRequestListener(app.fetch));
@@ -131,6 +133,7 @@ export async function startAccounts(config: AccountsConfig, opts: StartAccountsO
   }
   const purge = setInterval(() => {
     context.sessions.purgeExpired().catch((err: unknown) => logger.warn({ err: { message: (err as Error).message } }, 'session purge failed'));
+    context.rateLimits.prune().catch((err: unknown) => logger.warn({ err: { message: (err as Error).message } }, 'rate-limit purge failed'));
   }, 10 * 60_000);
   purge.unref();
 

@@ -53,7 +53,9 @@ export function accountRoutes(kit: Kit): Hono<Env> {
     const old = field(body, 'old', MAX_PASSWORD_LENGTH);
     const password = field(body, 'password', MAX_PASSWORD_LENGTH + 1);
     const password2 = field(body, 'password2', MAX_PASSWORD_LENGTH + 1);
-    const lim = limiters.login.hit([{ key: `p:${s.userId}`, limit: rl.login.perAccount }]);
+    // The same bucket as help-reset's own-password check: both let a session guess the account's password.
+    const own = { key: `p:${s.userId}`, limit: rl.login.perBrowser, shared: false };
+    const lim = await limiters.login.admit([own]);
     if (!lim.allowed) return limited(c, lim.retryAfter, 'password');
     const errors: string[] = [];
     if (password !== password2) errors.push('The two new passwords differ.');
@@ -64,6 +66,7 @@ export function accountRoutes(kit: Kit): Hono<Env> {
       if (deps.mail) await hashing(() => deps.mail!.setPassword(s.userId, password));
     } catch (err) {
       if (trustCode(err) !== 'invalid-credentials') throw err;
+      await limiters.login.fail([own]);
       return render(c, <PasswordPage {...common(c)} csrf={c.get('csrf')} errors={['Your current password is not correct.']} />, 401);
     }
     // Every session of this user ends; this browser gets a fresh one so the user stays logged in here.

@@ -11,7 +11,7 @@ import type { HttpBindings } from '@hono/node-server';
 import { TrustError, type UnlockedUser } from '@peergroup/trust';
 import type { AppDeps } from '../app.tsx';
 import type { Session } from '../sessions.ts';
-import { RateLimiter } from '../rate-limit.ts';
+import { RateLimiter, type Bucket } from '../rate-limit.ts';
 import { wholeSeconds } from '../config.ts';
 import { ErrorPage, type Common } from '../views/pages.tsx';
 
@@ -82,6 +82,12 @@ export function trustCode(err: unknown): string | undefined {
   return err instanceof TrustError ? err.code : undefined;
 }
 
+function waitText(seconds: number): string {
+  if (seconds < 60) return seconds === 1 ? '1 second' : `${seconds} seconds`;
+  const m = Math.ceil(seconds / 60);
+  return m === 1 ? '1 minute' : `${m} minutes`;
+}
+
 export type Status = 200 | 400 | 401 | 403 | 404 | 409 | 422 | 429 | 500;
 
 export interface Kit {
@@ -89,6 +95,11 @@ export interface Kit {
   /** Runs fn (which hashes a password with Argon2id) in one of the limited hashing slots. */
   hashing<T>(fn: () => Promise<T>): Promise<T>;
   limiters: { login: RateLimiter; signup: RateLimiter; reset: RateLimiter };
+  /**
+   * The shared bucket of the request's address, or none for a loopback peer: behind Tor or a local proxy that does
+   * not forward addresses everyone arrives from one address, and a bucket there would slow down every user at once.
+   */
+  addressBuckets<E extends Env>(c: C<E>, limit: number): Bucket[];
   cookieOpts<E extends Env>(c: C<E>, maxAge?: number): { path: string; httpOnly: boolean; secure: boolean; sameSite: 'Strict'; maxAge?: number };
   /** The page frame's data: site name, the logged-in user's name and logout token, and the ?m= notice. */
   common<E extends Env>(c: C<E>): Common;
@@ -104,9 +115,14 @@ export function createKit(deps: AppDeps): Kit {
   // One limiter per kind, shared by every route that uses it (login and password change count against the same one,
   // help-reset and forgot likewise), so the counts do not depend on which module a route lives in.
   const limiters = {
-    login: new RateLimiter(rl.login.window),
-    signup: new RateLimiter(rl.signup.window),
-    reset: new RateLimiter(rl.reset.window),
+    login: new RateLimiter(deps.rateLimits, 'login', rl.login.window),
+    signup: new RateLimiter(deps.rateLimits, 'signup', rl.signup.window),
+    reset: new RateLimiter(deps.rateLimits, 'reset', rl.reset.window),
+  };
+  const addressBuckets = <E extends Env>(c: C<E>, limit: number): Bucket[] => {
+    const a = c.get('client');
+    if (a === 'unknown' || /^(::ffff:)?127\./.test(a) || a === '::1') return [];
+    return [{ key: `c:${a}`, limit, shared: true }];
   };
 
   const isSecure = <E extends Env>(c: C<E>): boolean => {
@@ -145,7 +161,7 @@ export function createKit(deps: AppDeps): Kit {
     c.header('Retry-After', String(retryAfter));
     return render(
       c,
-      <ErrorPage {...common(c)} title="Too many attempts" message={`Too many attempts. Please wait ${Math.ceil(retryAfter / 60)} minute(s) and try again.`} />,
+      <ErrorPage {...common(c)} title="Too many attempts" message={`Too many failed attempts. Please wait ${waitText(retryAfter)} and try again.`} />,
       429,
     );
   };
@@ -162,6 +178,7 @@ export function createKit(deps: AppDeps): Kit {
     deps,
     hashing: (fn) => deps.pwhashSlots.run(fn),
     limiters,
+    addressBuckets,
     cookieOpts,
     common,
     render,

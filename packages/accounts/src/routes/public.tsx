@@ -13,7 +13,7 @@ const GENERIC_LOGIN_ERROR = 'Invalid username or password.';
 const GENERIC_CODE_ERROR = 'That code is not valid for that username, or it has expired or been used.';
 
 export function publicRoutes(kit: Kit): Hono<Env> {
-  const { deps, hashing, limiters, render, common, limited, startSession, cookieOpts } = kit;
+  const { deps, hashing, limiters, addressBuckets, render, common, limited, startSession, cookieOpts } = kit;
   const { trust, sessions, metrics } = deps;
   const rl = deps.config.rateLimits;
   const app = new Hono<Env>();
@@ -30,14 +30,16 @@ export function publicRoutes(kit: Kit): Hono<Env> {
     const body = await c.req.parseBody();
     const username = field(body, 'username', 128).trim().toLowerCase();
     const password = field(body, 'password', MAX_PASSWORD_LENGTH);
-    const lim = limiters.login.hit([
-      { key: `a:${username}`, limit: rl.login.perAccount },
-      { key: `c:${c.get('client')}`, limit: rl.login.perClient },
-    ]);
+    // The browser's own bucket slows a guesser down; the account's and the address's only space attempts out, so
+    // the owner, from a browser that has not been failing, gets in (rate-limit.ts).
+    const browser = { key: `b:${c.get('pre')}:${username}`, limit: rl.login.perBrowser, shared: false };
+    const buckets = [browser, { key: `a:${username}`, limit: rl.login.perAccount, shared: true }, ...addressBuckets(c, rl.login.perClient)];
+    const lim = await limiters.login.admit(buckets);
     if (!lim.allowed) return limited(c, lim.retryAfter, 'login');
     try {
       const user = await hashing(() => trust.login(username, password));
       if (deps.mail) await hashing(() => deps.mail!.onWebLogin(user.userId, password));
+      await limiters.login.clear([browser]);
       await startSession(c, user);
       metrics.logins.inc({ result: 'ok' });
       return c.redirect('/dashboard', 303);
@@ -48,6 +50,8 @@ export function publicRoutes(kit: Kit): Hono<Env> {
         return render(c, <LoginPage {...common(c)} csrf={c.get('csrf')} username={username} error="This account is disabled. Please contact the operator." />, 403);
       }
       if (code !== 'invalid-credentials' && code !== 'invalid-username' && code !== 'not-found') throw err;
+      await limiters.login.fail(buckets);
+      deps.failedLogin(username);
       metrics.logins.inc({ result: 'invalid' });
       return render(c, <LoginPage {...common(c)} csrf={c.get('csrf')} username={username} error={GENERIC_LOGIN_ERROR} />, 401);
     }
@@ -72,10 +76,12 @@ export function publicRoutes(kit: Kit): Hono<Env> {
     const username = field(body, 'username', 128).trim().toLowerCase();
     const password = field(body, 'password', MAX_PASSWORD_LENGTH + 1);
     const password2 = field(body, 'password2', MAX_PASSWORD_LENGTH + 1);
-    const lim = limiters.signup.hit([
-      { key: `a:${username}`, limit: rl.signup.perAccount },
-      { key: `c:${c.get('client')}`, limit: rl.signup.perClient },
-    ]);
+    const buckets = [
+      { key: `b:${c.get('pre')}`, limit: rl.signup.perBrowser, shared: false },
+      { key: `a:${username}`, limit: rl.signup.perAccount, shared: true },
+      ...addressBuckets(c, rl.signup.perClient),
+    ];
+    const lim = await limiters.signup.admit(buckets);
     if (!lim.allowed) return limited(c, lim.retryAfter, 'signup');
     const errors: string[] = [];
     if (password !== password2) errors.push('The two passwords differ.');
@@ -93,6 +99,7 @@ export function publicRoutes(kit: Kit): Hono<Env> {
     } catch (err) {
       switch (trustCode(err)) {
         case 'invalid-invite':
+          await limiters.signup.fail(buckets);
           return again(['This invite code is not valid: it may be mistyped, used, revoked or expired.'], 422);
         case 'username-taken':
           return again(['That username is taken; please choose another.'], 409);
@@ -115,10 +122,10 @@ export function publicRoutes(kit: Kit): Hono<Env> {
     const code = field(body, 'code', 64);
     const password = field(body, 'password', MAX_PASSWORD_LENGTH + 1);
     const password2 = field(body, 'password2', MAX_PASSWORD_LENGTH + 1);
-    const lim = limiters.reset.hit([
-      { key: `f:${username}`, limit: rl.reset.perAccount },
-      { key: `c:${c.get('client')}`, limit: rl.reset.perClient },
-    ]);
+    // As at login: a stranger's wrong codes slow the stranger, and only space out the owner's genuine one.
+    const browser = { key: `b:${c.get('pre')}:${username}`, limit: rl.reset.perBrowser, shared: false };
+    const buckets = [browser, { key: `f:${username}`, limit: rl.reset.perAccount, shared: true }, ...addressBuckets(c, rl.reset.perClient)];
+    const lim = await limiters.reset.admit(buckets);
     if (!lim.allowed) return limited(c, lim.retryAfter, 'reset');
     const errors: string[] = [];
     if (password !== password2) errors.push('The two passwords differ.');
@@ -130,8 +137,10 @@ export function publicRoutes(kit: Kit): Hono<Env> {
     } catch (err) {
       const tc = trustCode(err);
       if (tc !== 'invalid-reset-code' && tc !== 'not-found' && tc !== 'invalid-username') throw err;
+      await limiters.reset.fail(buckets);
       return render(c, <ForgotPage {...common(c)} csrf={c.get('csrf')} username={username} errors={[GENERIC_CODE_ERROR]} />, 422);
     }
+    await limiters.reset.clear([browser]);
     // The mail password follows; app passwords go (whoever reset the account must not keep a device logged in).
     if (deps.mail) {
       await hashing(() => deps.mail!.setPassword(resetUserId, password));

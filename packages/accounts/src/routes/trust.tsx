@@ -13,7 +13,7 @@ import { field, loggedIn, trustCode, type C, type Env, type Kit } from './kit.ts
 import { wholeSeconds } from '../config.ts';
 
 export function trustRoutes(kit: Kit): Hono<Env> {
-  const { deps, hashing, limiters, render, common, limited } = kit;
+  const { deps, hashing, limiters, addressBuckets, render, common, limited } = kit;
   const { config, trust } = deps;
   const rl = config.rateLimits;
   const app = new Hono<Env>();
@@ -95,19 +95,23 @@ export function trustRoutes(kit: Kit): Hono<Env> {
     const body = await c.req.parseBody();
     const target = field(body, 'username', 128).trim().toLowerCase();
     const password = field(body, 'password', MAX_PASSWORD_LENGTH);
-    const lim = limiters.reset.hit([
-      { key: `a:${target}`, limit: rl.reset.perAccount },
-      { key: `c:${c.get('client')}`, limit: rl.reset.perClient },
-      { key: `u:${s.userId}`, limit: rl.reset.perClient },
-    ]);
-    if (!lim.allowed) return limited(c, lim.retryAfter, 'reset');
+    // Nothing of the target is guessed here and a non-trustee records nothing, so there is no per-target bucket (one
+    // let strangers block a reset). What counts: the requester's own password (shared with /password) and
+    // submissions that recorded nothing. A trustee's own submissions, re-submits and the code fetch never count.
+    const own = { key: `p:${s.userId}`, limit: rl.login.perBrowser, shared: false };
+    const fruitless = [{ key: `u:${s.userId}`, limit: rl.reset.perClient, shared: false }, ...addressBuckets(c, rl.reset.perClient)];
+    const lim = await limiters.login.admit([own]);
+    const lim2 = lim.allowed ? await limiters.reset.admit(fruitless) : lim;
+    if (!lim2.allowed) return limited(c, lim2.retryAfter, 'reset');
     try {
       await hashing(() => verifyOwnPassword(trust, s.user, password));
     } catch (err) {
       if (trustCode(err) !== 'invalid-credentials') throw err;
+      await limiters.login.fail([own]);
       return render(c, <HelpResetPage {...common(c)} csrf={c.get('csrf')} error="Your own password is not correct." />, 401);
     }
     const outcome = await helpReset(trust, s.user, target);
+    if (!outcome) await limiters.reset.fail(fruitless);
     let result: HelpResetResult = { kind: 'generic' };
     if (outcome?.code) result = { kind: 'code', code: outcome.code.code, expiresAt: outcome.code.expiresAt, username: target };
     else if (outcome?.pending && outcome.pending.state !== 'vetoed') {

@@ -416,6 +416,7 @@ export function PasswordPage(p: Common & { csrf: string; errors?: string[] | und
 
 export const EVENT_TEXT: Record<string, string> = {
   login: 'Logged in',
+  login_failed: 'Failed sign-in attempts with a wrong password',
   signup: 'Account created',
   password_changed: 'Password changed',
   reset_confirmation: 'A trusted user confirmed a password reset for you',
