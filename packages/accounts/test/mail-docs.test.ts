@@ -1,0 +1,39 @@
+/** docs/dovecot.md and docs/postfix-virtual.md show exactly the snippets test/e2e/mail-accounts.test.ts runs. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { accountsConfigSchema } from '../src/index.ts';
+
+const root = new URL('../../../', import.meta.url);
+const read = (p: string) => readFileSync(new URL(p, root), 'utf8');
+
+const guides: Record<string, string[]> = {
+  'docs/dovecot.md': ['mailboxes.yaml', 'dovecot-peergroup.conf', 'dovecot-dict-auth.conf.ext'],
+  'docs/postfix-virtual.md': ['postfix-virtual-main.cf', 'postfix-virtual-master.cf'],
+};
+
+for (const [guide, snippets] of Object.entries(guides)) {
+  test(`${guide} shows the tested snippets verbatim`, () => {
+    const text = read(guide);
+    for (const name of snippets) {
+      const s = read(`docs/snippets/${name}`).trimEnd();
+      assert.ok(text.includes('```\n' + s + '\n```') || text.includes('```yaml\n' + s + '\n```'), `${guide} must contain docs/snippets/${name} as a code block`);
+    }
+  });
+}
+
+test('the mailboxes snippet is a valid accounts configuration', () => {
+  const doc = parse(read('docs/snippets/mailboxes.yaml')) as { accounts: unknown };
+  const c = accountsConfigSchema.parse(doc.accounts);
+  assert.equal(c.mailboxes?.domain, 'example.org');
+  assert.equal(c.mailboxes?.quota, 2 * 1024 ** 3);
+  assert.deepEqual(c.mailboxes?.postfix.socketmap, { host: '127.0.0.1', port: 23010 });
+});
+
+test('every Postfix map name in the snippet is one the socketmap serves', async () => {
+  const { SOCKETMAP_MAPS } = await import('../src/mail/socketmap-server.ts');
+  const names = [...read('docs/snippets/postfix-virtual-main.cf').matchAll(/socketmap:inet:[^:]+:\d+:(\w+)/g)].map((m) => m[1]);
+  assert.equal(names.length, 4);
+  for (const n of names) assert.ok((SOCKETMAP_MAPS as readonly string[]).includes(n!), n);
+});
