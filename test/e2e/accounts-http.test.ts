@@ -26,7 +26,7 @@ for (const dialect of DIALECTS) {
       t = await startTestService(dialect, {
         trustProxy: true,
         mail: { domain: 'mail.example' },
-        rateLimits: { login: { perAccount: 4, perClient: 8, window: '10m' }, reset: { perAccount: 30, perClient: 30 } },
+        rateLimits: { login: { perBrowser: 2, perAccount: 4, perClient: 8, window: '10m' }, reset: { perAccount: 30, perClient: 30 } },
       });
       const s = t.svc.context.store;
       const alice = await s.createUser('alice', PW.alice, { admin: true });
@@ -243,19 +243,36 @@ for (const dialect of DIALECTS) {
       assert.equal(pageText(missing.body).replace('zed-nobody', 'X'), pageText(existing.body).replace('alice', 'X'));
     });
 
-    test('rate limit per account: the 5th login for one name is refused even with the right password, from any client', async () => {
+    test("a stranger's wrong passwords slow the stranger down; the owner gets in at once from a fresh browser on the same address and sees them", async () => {
       const s = t.svc.context.store;
       await s.createUser('frank', 'frank orchard velvet anchor');
-      for (let i = 0; i < 4; i++) assert.equal((await client(t).login('frank', 'wrong password here')).status, 401);
-      const blocked = await client(t).login('frank', 'frank orchard velvet anchor');
-      assert.equal(blocked.status, 429);
-      assert.ok(Number(blocked.headers.get('retry-after')) > 0);
-      assert.ok(!blocked.body.includes('frank orchard'));
+      const address = `198.51.100.${++ipCounter}`;
+      const before = new Client(t.svc.url, address);
+      assert.equal((await before.login('frank', 'frank orchard velvet anchor')).status, 303, 'an earlier visit');
+      const stranger = new Client(t.svc.url, address);
+      const statuses: number[] = [];
+      const waits: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const p = await stranger.login('frank', `wrong guess ${i}`);
+        statuses.push(p.status);
+        if (p.status === 429) waits.push(Number(p.headers.get('retry-after')));
+      }
+      assert.deepEqual(statuses, [401, 401, 429, 429, 429], 'perBrowser 2: the guessing browser is slowed down');
+      assert.ok(waits.every((w) => w > 0 && w <= 300), `waits ${waits}: window / perBrowser at first`);
+      // Behind Tor every browser shares one address; what tells the owner apart is not having failed.
+      await t.svc.context.settled();
+      const owner = new Client(t.svc.url, address);
+      const ok = await owner.login('frank', 'frank orchard velvet anchor');
+      assert.equal(ok.status, 303, 'the owner is not locked out');
+      await t.svc.context.settled();
+      const activity = await owner.get('/activity');
+      assert.match(pageText(activity.body), /Failed sign-in attempts with a wrong password \(2 since your last visit\)/);
+      assert.doesNotMatch(activity.body, /198\.51\.100/, 'no addresses in the activity list');
       // A name that does not exist is limited identically (the limit must not reveal which names exist).
-      for (let i = 0; i < 4; i++) assert.equal((await client(t).login('ghost-name', 'whatever password')).status, 401);
-      assert.equal((await client(t).login('ghost-name', 'whatever password')).status, 429);
-      // Other accounts are unaffected.
-      assert.equal((await client(t).login('dave', PW.dave)).status, 303);
+      const ghost = new Client(t.svc.url, address);
+      const ghostStatuses = [];
+      for (let i = 0; i < 3; i++) ghostStatuses.push((await ghost.login('ghost-name', 'whatever password')).status);
+      assert.deepEqual(ghostStatuses, [401, 401, 429]);
     });
 
     test('rate limit per client: one address trying many names is stopped', async () => {
@@ -314,36 +331,149 @@ for (const dialect of DIALECTS) {
       assert.equal(await t.svc.context.store.getUserByName('mona'), null);
     });
 
-    test('reset and sign-up attempts are limited (per target account across requesters; per client), for existing and missing names alike', async () => {
-      const limited = await startTestService(dialect, { trustProxy: true, rateLimits: { reset: { perAccount: 2, perClient: 100 }, signup: { perAccount: 100, perClient: 2 } } });
+    test('help-reset with k = 3: three trustees submit, re-submit and fetch the code without being refused; the owner completes the reset after a stranger guessed codes', async () => {
+      const limited = await startTestService(dialect, { trustProxy: true, rateLimits: { reset: { perBrowser: 1, perAccount: 3, perClient: 1 }, signup: { perBrowser: 100, perAccount: 100, perClient: 2 } } });
       try {
         const ls = limited.svc.context.store;
-        for (const name of ['nina', 'omar', 'pete', 'quentin']) await ls.createUser(name, `${name} cobalt meadow frost`);
-        const statuses = async (target: string) => {
-          const out: number[] = [];
-          for (const who of ['nina', 'omar', 'pete']) {
-            const c = new Client(limited.svc.url, `203.0.113.${++ipCounter % 250}`);
+        const rhea = await ls.createUser('rhea', 'rhea cobalt meadow frost');
+        for (const name of ['sol', 'tom', 'uma']) {
+          await ls.createUser(name, `${name} cobalt meadow frost`);
+          await ls.addTrustee(rhea, name);
+        }
+        await ls.setSettings(rhea.userId, { threshold: 3 });
+        const browsers = new Map<string, Client>();
+        const submit = async (who: string) => {
+          let c = browsers.get(who);
+          if (!c) {
+            c = new Client(limited.svc.url, `203.0.113.${++ipCounter % 250}`);
             await c.login(who, `${who} cobalt meadow frost`);
-            out.push((await c.submit('/help-reset', { username: target, password: `${who} cobalt meadow frost` })).status);
+            browsers.set(who, c);
           }
-          return out;
+          return c.submit('/help-reset', { username: 'rhea', password: `${who} cobalt meadow frost` });
         };
-        assert.deepEqual(await statuses('quentin'), [200, 200, 429], 'an existing account');
-        assert.deepEqual(await statuses('zz-missing'), [200, 200, 429], 'a missing account: same limit');
-        const f = new Client(limited.svc.url, '203.0.113.251');
-        const forgot = [];
-        for (let i = 0; i < 3; i++) forgot.push((await f.submit('/forgot', { username: 'nina', code: 'AAAA-BBBB-CCCC-DDDD', password: 'lilac harbor stone wheel', password2: 'lilac harbor stone wheel' })).status);
-        assert.deepEqual(forgot, [422, 422, 429]);
+        const statuses: number[] = [];
+        let code: string | undefined;
+        for (const who of ['sol', 'tom', 'uma', 'sol', 'tom', 'uma', 'sol']) {
+          const p = await submit(who);
+          statuses.push(p.status);
+          code = /id="reset-code">([^<]+)</.exec(p.body)?.[1] ?? code;
+          if (statuses.length === 1) assert.match(pageText(p.body), /recorded: 1 of 3 needed/);
+        }
+        assert.deepEqual(statuses, Array(7).fill(200), 'no trustee submission counts against a limit of 1');
+        assert.ok(code, 'the code was fetched (k = 3 reached, zero wait)');
+        const fields = { password: 'fresh maple cobalt tide', password2: 'fresh maple cobalt tide' };
+        const stranger = new Client(limited.svc.url, `203.0.113.${++ipCounter % 250}`);
+        const guesses = [];
+        for (let i = 0; i < 3; i++) guesses.push((await stranger.submit('/forgot', { username: 'rhea', code: 'AAAA-BBBB-CCCC-DDDD', ...fields })).status);
+        assert.deepEqual(guesses, [422, 429, 429], 'the guessing browser is slowed down');
+        const done = await new Client(limited.svc.url, `203.0.113.${++ipCounter % 250}`).submit('/forgot', { username: 'rhea', code, ...fields });
+        assert.equal(done.status, 303, 'the owner with the genuine code from a fresh browser gets through');
         const g = new Client(limited.svc.url, '203.0.113.252');
         const signups = [];
         for (const name of ['sam', 'sue', 'sid']) {
           signups.push((await g.submit('/signup', { code: 'pgi_' + 'A'.repeat(32), username: name, password: 'lilac harbor stone wheel', password2: 'lilac harbor stone wheel' })).status);
         }
-        assert.deepEqual(signups, [422, 422, 429], 'guessing invite codes from one client is stopped');
+        assert.deepEqual(signups, [422, 422, 429], 'guessing invite codes from one address is stopped');
       } finally {
         await limited.stop();
       }
     });
+
+    test("help-reset: a stranger's many submissions do not stop a genuine trustee; the stranger is slowed down, for existing and missing names alike", async () => {
+      const limited = await startTestService(dialect, { trustProxy: true, rateLimits: { reset: { perAccount: 1, perClient: 2 } } });
+      try {
+        const ls = limited.svc.context.store;
+        const wes = await ls.createUser('wes', 'wes cobalt meadow frost');
+        await ls.createUser('xia', 'xia cobalt meadow frost');
+        await ls.createUser('vic', 'vic cobalt meadow frost');
+        await ls.addTrustee(wes, 'xia');
+        const vic = new Client(limited.svc.url, `203.0.113.${++ipCounter % 250}`);
+        await vic.login('vic', 'vic cobalt meadow frost');
+        const strangerStatuses = [];
+        for (const target of ['wes', 'zz-missing', 'wes', 'zz-missing', 'wes']) {
+          strangerStatuses.push((await vic.submit('/help-reset', { username: target, password: 'vic cobalt meadow frost' })).status);
+        }
+        assert.deepEqual(strangerStatuses, [200, 200, 429, 429, 429], 'perClient 2 fruitless submissions per requester');
+        assert.equal(await ls.pendingResetFor(wes.userId), null, 'the stranger recorded nothing');
+        const xia = new Client(limited.svc.url, `203.0.113.${++ipCounter % 250}`);
+        await xia.login('xia', 'xia cobalt meadow frost');
+        const p = await xia.submit('/help-reset', { username: 'wes', password: 'xia cobalt meadow frost' });
+        assert.equal(p.status, 200);
+        assert.match(p.body, /id="reset-code"/, 'the genuine trustee (k = 1) gets the code');
+      } finally {
+        await limited.stop();
+      }
+    });
+
+    test('guessing stays bounded: the guessing browser waits longer and longer, and one account takes one failed attempt per window / perAccount from anyone', async () => {
+      let offset = 0;
+      const now = () => new Date(Date.now() + offset);
+      const clocked = await startTestService(dialect, { trustProxy: true, rateLimits: { login: { perBrowser: 2, perAccount: 4, perClient: 100, window: '10m' } } }, { now });
+      try {
+        const cs = clocked.svc.context.store;
+        await cs.createUser('quinn', 'quinn orchard velvet anchor');
+        await cs.createUser('pavel', 'pavel orchard velvet anchor');
+        const fresh = () => new Client(clocked.svc.url, `192.0.2.${++ipCounter % 250}`);
+        const retry = (p: { headers: Headers }) => Number(p.headers.get('retry-after'));
+        // One browser: 2 failures, then window / perBrowser (300 s), doubling up to the window.
+        const g = fresh();
+        assert.deepEqual([(await g.login('quinn', 'guess 1')).status, (await g.login('quinn', 'guess 2')).status], [401, 401]);
+        const first = await g.login('quinn', 'guess 3');
+        assert.equal(first.status, 429);
+        assert.ok(retry(first) > 290 && retry(first) <= 300, String(retry(first)));
+        offset += 300_000;
+        assert.equal((await g.login('quinn', 'guess 3')).status, 401, 'admitted once the wait is over');
+        const second = await g.login('quinn', 'guess 4');
+        assert.equal(second.status, 429);
+        assert.ok(retry(second) > 590 && retry(second) <= 600, `doubled: ${retry(second)}`);
+        // Fresh browsers for every guess: after perAccount failures, one attempt per 150 s on that account, whoever makes it.
+        for (let i = 0; i < 4; i++) assert.equal((await fresh().login('pavel', `spray ${i}`)).status, 401);
+        const spaced = await fresh().login('pavel', 'spray 5');
+        assert.equal(spaced.status, 429);
+        assert.ok(retry(spaced) > 0 && retry(spaced) <= 150, String(retry(spaced)));
+        const ownerWaits = await fresh().login('pavel', 'pavel orchard velvet anchor');
+        assert.equal(ownerWaits.status, 429, 'the owner shares the account bucket while it is being guessed');
+        assert.ok(retry(ownerWaits) <= 150, 'but never for longer than the spacing');
+        offset += 150_000;
+        assert.equal((await fresh().login('pavel', 'pavel orchard velvet anchor')).status, 303, 'and then gets in');
+        assert.equal((await fresh().login('pavel', 'spray 6')).status, 429, 'the owner took that slot');
+        offset += 150_000;
+        assert.equal((await fresh().login('pavel', 'spray 7')).status, 401);
+        assert.equal((await fresh().login('pavel', 'spray 8')).status, 429, 'one guess per 150 s');
+      } finally {
+        await clocked.stop();
+      }
+    });
+
+    if (dialect === 'postgres') {
+      test('two accounts instances on one PostgreSQL share the limits', async () => {
+        const limits = { login: { perBrowser: 2, perAccount: 4, perClient: 100, window: '10m' } };
+        const a = await startTestService(dialect, { trustProxy: true, rateLimits: limits });
+        const b = await startTestService(dialect, { trustProxy: true, rateLimits: limits, databaseUrl: a.svc.context.config.databaseUrl!, secretFile: a.svc.context.secretFile });
+        try {
+          await a.svc.context.store.createUser('yara', 'yara orchard velvet anchor');
+          // One browser moving between the instances (same cookies, same address).
+          const address = `192.0.2.${++ipCounter % 250}`;
+          const onA = new Client(a.svc.url, address);
+          const onB = new Client(b.svc.url, address);
+          const via = async (to: Client, from: Client, password: string) => {
+            for (const [k, v] of from.cookies) to.cookies.set(k, v);
+            const p = await to.login('yara', password);
+            for (const [k, v] of to.cookies) from.cookies.set(k, v);
+            return p.status;
+          };
+          assert.deepEqual([await via(onA, onB, 'guess 1'), await via(onB, onA, 'guess 2'), await via(onA, onB, 'guess 3')], [401, 401, 429]);
+          const freshOn = (svc: TestService) => new Client(svc.svc.url, `192.0.2.${++ipCounter % 250}`);
+          assert.equal((await freshOn(b).login('yara', 'spray 1')).status, 401);
+          assert.equal((await freshOn(a).login('yara', 'spray 2')).status, 401, 'four failures on the account, across both instances');
+          assert.equal((await freshOn(b).login('yara', 'spray 3')).status, 429, 'instance b sees the account being guessed');
+          assert.equal((await freshOn(a).login('yara', 'spray 4')).status, 429, 'and so does a');
+        } finally {
+          await b.stop();
+          await a.stop();
+        }
+      });
+    }
 
     test('reset by HTTP: notification mails go to the owner, completion ends the owner\'s sessions', async () => {
       const s = t.svc.context.store;

@@ -35,7 +35,8 @@ export interface TestService {
   stop(): Promise<void>;
 }
 
-export async function startTestService(dialect: Dialect, overrides: AccountsConfigInput = {}): Promise<TestService> {
+/** `now`: the service's clock (trust store, sessions, rate limits), for tests that move time on. */
+export async function startTestService(dialect: Dialect, overrides: AccountsConfigInput = {}, opts: { now?: () => Date } = {}): Promise<TestService> {
   const dataDir = mkdtempSync(join(tmpdir(), 'peergroup-accounts-'));
   const databaseUrl = await databaseUrlFor(dialect);
   const { trust, ...rest } = overrides;
@@ -47,7 +48,7 @@ export async function startTestService(dialect: Dialect, overrides: AccountsConf
       ...rest,
       trust: { pwhash: FAST_PWHASH, minWait: 0, defaultWait: 0, ...trust },
     },
-    { logger: createLogger('accounts-test', process.env.PEERGROUP_LOG_LEVEL ?? 'silent') },
+    { logger: createLogger('accounts-test', process.env.PEERGROUP_LOG_LEVEL ?? 'silent'), ...(opts.now ? { now: opts.now } : {}) },
   );
   return {
     svc,
