@@ -25,7 +25,7 @@ export const routingOptions: Record<string, OptionSpec> = {
     defaultText: 'first nameserver in /etc/resolv.conf',
     configKey: 'resolver.servers',
   },
-  'dns-timeout': { type: 'string', arg: 'MS', description: 'per-try DNS timeout in milliseconds', defaultText: '2000', configKey: 'resolver.timeoutMs' },
+  'dns-timeout': { type: 'string', arg: 'DURATION', description: 'per-try DNS timeout (a plain number is milliseconds)', defaultText: '2s', configKey: 'resolver.timeout' },
   'dns-retries': { type: 'string', arg: 'N', description: 'extra rounds over the resolver list', defaultText: '1', configKey: 'resolver.retries' },
   'no-tcp-fallback': { type: 'boolean', description: 'do not retry truncated DNS answers over TCP', configKey: 'resolver.tcpFallback' },
   dnssec: {
@@ -57,6 +57,12 @@ function intOption(ctx: CommandContext, name: string): number | undefined {
   return Number(v);
 }
 
+/** A duration in the config syntax (`2s`) goes to the schema as written; a plain number stays a number (its unit). */
+function durationOption(ctx: CommandContext, name: string): number | string | undefined {
+  const v = stringOption(ctx, name);
+  return v === undefined || !/^\d+(\.\d+)?$/.test(v) ? v : Number(v);
+}
+
 /**
  * Flags given on the command line → dotted config keys (under `prefix`, e.g. 'routing.'). Absent flags map to
  * nothing, so the config file's values stay. Values are left for the zod schema to validate and to name the key.
@@ -75,7 +81,7 @@ export function routingOverrides(ctx: CommandContext, prefix = ''): Record<strin
   if (flagOption(ctx, 'no-watch-maps')) set('watchMaps', false);
   if (flagOption(ctx, 'no-srv')) set('srv', false);
   set('resolver.servers', listOption(ctx, 'resolver'));
-  set('resolver.timeoutMs', intOption(ctx, 'dns-timeout'));
+  set('resolver.timeout', durationOption(ctx, 'dns-timeout'));
   set('resolver.retries', intOption(ctx, 'dns-retries'));
   if (flagOption(ctx, 'no-tcp-fallback')) set('resolver.tcpFallback', false);
   set('dnssec', stringOption(ctx, 'dnssec'));

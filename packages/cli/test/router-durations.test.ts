@@ -37,3 +37,10 @@ test('a flag replaces the file value given under the older name, in the config s
   assert.equal(loadRouterConfig(ctx({ config: path, 'idle-timeout': '120000' })).limits.idleTimeout, 120_000);
   assert.equal(loadRouterConfig(ctx({ 'tcp-table': '127.0.0.1:0', 'no-srv': true, 'log-summary-interval': '0' })).logSummaryInterval, 0);
 });
+
+test('--dns-timeout replaces routing.resolver.timeoutMs from the file', () => {
+  const path = join(dir, 'dns.yaml');
+  writeFileSync(path, 'router:\n  routing: { srv: false, resolver: { servers: [127.0.0.1:53], timeoutMs: 900 } }\n  tcpTable: { listen: 127.0.0.1:0 }\n');
+  assert.equal(loadRouterConfig(ctx({ config: path })).routing.resolver.timeout, 900);
+  assert.equal(loadRouterConfig(ctx({ config: path, 'dns-timeout': '3s' })).routing.resolver.timeout, 3000);
+});

@@ -41,7 +41,7 @@ describe('shared routing flags', () => {
       'routing.watchMaps': false,
       'routing.srv': false,
       'routing.resolver.servers': ['127.0.0.1:53', '[::1]:5353'],
-      'routing.resolver.timeoutMs': 500,
+      'routing.resolver.timeout': 500,
       'routing.resolver.retries': 2,
       'routing.resolver.tcpFallback': false,
       'routing.dnssec': 'require',
@@ -65,7 +65,10 @@ describe('shared routing flags', () => {
     assert.throws(() => loadConfig(routingConfigSchema, { overrides: routingOverrides(ctx(['--resolver', 'nonsense'])) }), (e: unknown) => e instanceof ConfigError && /resolver\.servers\.0/.test(e.message));
     assert.throws(() => loadConfig(routingConfigSchema, { overrides: routingOverrides(ctx(['--cache-min-ttl', '100', '--cache-max-ttl', '10'])) }), /cache\.minTtl: minTtl must not exceed maxTtl/);
     assert.throws(() => loadConfig(routingConfigSchema, { overrides: { surprise: 1 } }), (e: unknown) => e instanceof ConfigError && /surprise/.test(e.message));
-    assert.throws(() => routingOverrides(ctx(['--dns-timeout', 'soon'])), UsageError);
+    // --dns-timeout takes the config's duration syntax, so a bad one is the schema's to refuse, naming the key.
+    assert.throws(() => loadConfig(routingConfigSchema, { overrides: routingOverrides(ctx(['--dns-timeout', 'soon'])) }), (e: unknown) => e instanceof ConfigError && /resolver\.timeout: must be a duration/.test(e.message));
+    assert.equal(loadConfig(routingConfigSchema, { overrides: routingOverrides(ctx(['--dns-timeout', '3s'])) }).resolver.timeout, 3000);
+    assert.throws(() => routingOverrides(ctx(['--dns-retries', 'many'])), UsageError);
     assert.throws(() => routingOverrides(ctx(['--map-format', 'yaml'])), /give at least one --map/);
   });
 });

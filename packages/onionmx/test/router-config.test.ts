@@ -48,3 +48,13 @@ test('router metrics: metrics.listen and the bare address read the same', () => 
   assert.deepEqual(a.metrics, { listen: { host: '127.0.0.1', port: 9464 } });
   assert.deepEqual(b.metrics, a.metrics);
 });
+
+test('routing durations: resolver.timeoutMs and resolver.timeout give the same value', () => {
+  const older = routerConfigSchema.parse({ ...base, routing: { srv: false, resolver: { servers: ['127.0.0.1:53'], timeoutMs: 1500 } } });
+  const newer = routerConfigSchema.parse({ ...base, routing: { srv: false, resolver: { servers: ['127.0.0.1:53'], timeout: '1.5s' } } });
+  assert.equal(newer.routing.resolver.timeout, 1500);
+  assert.deepEqual(newer, older);
+  const both = routerConfigSchema.safeParse({ ...base, routing: { srv: false, resolver: { timeoutMs: 1500, timeout: '2s' } } });
+  assert.equal(both.success, false);
+  assert.deepEqual(both.error!.issues[0]!.path, ['routing', 'resolver', 'timeoutMs']);
+});

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { duration, hostPortSchema, type HostPort } from '@peergroup/service';
+import { duration, hostPortSchema, withOlderNames, type HostPort } from '@peergroup/service';
 import { mapFetchSchema } from '../map-fetch/map-fetch-config.ts';
 
 /** The default resolver is the system's first nameserver, as glibc would use it (port 53; 127.0.0.1 if none). */
@@ -80,10 +80,12 @@ export const routingConfigSchema = z
     watchMaps: z.boolean().default(true),
     /** Look up `_onion-mx._tcp.<domain>` SRV for domains not in a map. */
     srv: z.boolean().default(true),
-    resolver: z
+    resolver: withOlderNames(
+      z
       .object({
         servers: z.array(hostPortSchema).min(1, 'needs at least one IP:PORT').default(() => systemResolvers()),
-        timeoutMs: z.number().int().min(50).max(60000).default(2000),
+        /** Per try and server (a plain number means milliseconds; older name timeoutMs). */
+        timeout: duration({ unit: 'ms', min: 50, max: 60_000 }).default(2000),
         retries: z.number().int().min(0).max(10).default(1),
         tcpFallback: z.boolean().default(true),
         /** udp: `servers` as usual. tor: every routing query goes through Tor to `tor.servers`, none in cleartext. */
@@ -92,7 +94,9 @@ export const routingConfigSchema = z
         /** With transport udp: these domains (or *.domain) are looked up only through Tor all the same. */
         torDomains: z.array(domainPattern).default([]),
       })
-      .strict()
+      .strict(),
+      { timeoutMs: 'timeout' },
+    )
       .superRefine((r, ctx) => {
         if (r.tor) return;
         if (r.transport === 'tor') ctx.addIssue({ code: 'custom', path: ['tor'], message: 'transport is tor (no cleartext DNS) but no Tor resolver is configured: set resolver.tor.servers' });

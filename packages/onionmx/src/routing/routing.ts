@@ -47,7 +47,7 @@ export async function createRouteResolver(config: RoutingConfig, opts: RouteReso
     // transport tor: the cleartext servers are never handed to the DNS client at all, so nothing can fall back to them.
     servers: config.resolver.transport === 'tor' ? torServers : config.resolver.servers,
     ...(torDomains.length > 0 ? { serversFor: (d: string) => (torDomains.some((p) => matchesDomainPattern(d, p)) ? torServers : config.resolver.servers) } : {}),
-    timeoutMs: config.resolver.timeoutMs,
+    timeoutMs: config.resolver.timeout,
     retries: config.resolver.retries,
     tcpFallback: config.resolver.tcpFallback,
     dnssec: config.dnssec,
