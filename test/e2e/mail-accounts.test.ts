@@ -196,7 +196,6 @@ describe('mail accounts with real Dovecot and Postfix (SQLite)', () => {
     // Mail Postfix already holds (local submission) stays queued while peergroup is down.
     await pf.sendmail(`alice@${DOMAIN}`, [`bob@${DOMAIN}`], `From: alice@${DOMAIN}\r\nTo: bob@${DOMAIN}\r\nSubject: while down\r\n\r\nwhile down\r\n`);
     await pf.waitForLog(/virtual_alias_maps map lookup problem for bob@example\.org -- message not accepted, try again later/);
-    assert.equal((await imapLogin(dv.imapPort, `bob@${DOMAIN}`, PW.bob, { read: true })).ok, false, 'no login while peergroup is down');
     await start();
     // smtpd keeps the failed address resolutions of the outage in its resolve cache until the process exits; a
     // reload starts fresh ones (docs/postfix-virtual.md, "When peergroup is down").
