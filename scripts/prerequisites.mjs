@@ -64,6 +64,14 @@ export const prerequisites = [
   ].map(([name, paths, pkg]) => ({ name, paths, package: pkg, install: 'apt', neededBy: ['test/support/dovecot.ts'] })),
   // IMAP client of the mail-account tests (python3 imaplib, a real client that is not ours).
   { name: 'python3', paths: ['python3'], package: 'python3', install: 'apt', neededBy: ['test/support/dovecot.ts'] },
+  {
+    // `security --offline=true` rates a unit file without a running systemd (systemd 252 and later).
+    name: 'systemd-analyze',
+    paths: ['systemd-analyze'],
+    package: 'systemd',
+    install: 'apt',
+    neededBy: ['test/e2e/systemd-units.test.ts'],
+  },
   { name: 'chromium', paths: ['/usr/bin/chromium'], package: 'chromium', install: 'apt', neededBy: ['playwright-core'] },
   {
     // Conflicts with postfix as an installed package, so system-deps.sh extracts it (see there).
