@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import { migrateTrust, openTrustDb } from '@peergroup/trust';
+import { accountsConfigSchema } from '../src/config.ts';
 import { migrateAccounts, type AllTables } from '../src/db.ts';
 import { RateLimitStore } from '../src/rate-limit-store.ts';
 import { RateLimiter, type Bucket } from '../src/rate-limit.ts';
@@ -32,6 +33,16 @@ async function openTwice(dialect: Dialect) {
     },
   };
 }
+
+test('default limits: windows of 15 minutes and an hour, a browser reaches its limit before the account; older names still read', () => {
+  const rl = accountsConfigSchema.parse({}).rateLimits;
+  assert.deepEqual(rl.login, { perBrowser: 5, perAccount: 10, perClient: 50, window: 15 * 60_000 });
+  assert.deepEqual(rl.signup, { perBrowser: 3, perAccount: 5, perClient: 20, window: 3_600_000 });
+  assert.deepEqual(rl.reset, { perBrowser: 3, perAccount: 5, perClient: 20, window: 3_600_000 });
+  const older = accountsConfigSchema.parse({ rateLimits: { login: { perAccount: 4, windowSeconds: 600 } } }).rateLimits.login;
+  assert.deepEqual(older, { perBrowser: 5, perAccount: 4, perClient: 50, window: 600_000 });
+  assert.throws(() => accountsConfigSchema.parse({ rateLimits: { login: { perBrowser: 0 } } }), /perBrowser/);
+});
 
 for (const dialect of DIALECTS) {
   describe(`rate limits in the database (${dialect})`, () => {
