@@ -1,7 +1,6 @@
 // Storage: one kysely schema and one migration set for SQLite (better-sqlite3) and PostgreSQL (pg).
 import Database from 'better-sqlite3';
-import { createRequire } from 'node:module';
-import type pg from 'pg';
+import pg from 'pg';
 import {
   Kysely, Migrator, PostgresAdapter, PostgresDialect, SqliteDialect,
   type Migration, type MigrationProvider, type MigrationResultSet,
@@ -93,12 +92,8 @@ export type OpenTrustDbOptions =
   | { sqlitePath: string; postgresUrl?: never }
   | { postgresUrl: string; sqlitePath?: never; poolSize?: number };
 
-// pg is loaded only for a PostgreSQL database: a SQLite deployment would carry its ~15 MB RSS idle in every process
-// that opens the store (bench/footprint). pg is CommonJS, so require keeps openTrustDb synchronous.
-const loadPg = () => createRequire(import.meta.url)('pg') as typeof pg;
-
 /** Parses int8 as a JS number: every bigint we store (ms timestamps, counters) is far below 2^53. */
-function int8Types(pg: typeof import('pg').default): pg.CustomTypesConfig {
+function int8Types(): pg.CustomTypesConfig {
   return {
     getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
       if (oid === 20) return (v: string) => Number(v);
@@ -109,8 +104,7 @@ function int8Types(pg: typeof import('pg').default): pg.CustomTypesConfig {
 
 export function openTrustDb(opts: OpenTrustDbOptions): TrustDb {
   if ('postgresUrl' in opts && opts.postgresUrl) {
-    const pg = loadPg();
-    const pool = new pg.Pool({ connectionString: opts.postgresUrl, max: opts.poolSize ?? 10, types: int8Types(pg) });
+    const pool = new pg.Pool({ connectionString: opts.postgresUrl, max: opts.poolSize ?? 10, types: int8Types() });
     // An idle pooled connection that the server drops (restart, admin shutdown) emits 'error' on the pool; without a
     // listener that crashes the process. The pool discards the client and the next query reconnects.
     pool.on('error', () => {});
