@@ -18,7 +18,7 @@ import {
   type AuthorityInfo,
   type NodeRole,
   type Tornet,
-} from '../src/tornet.ts';
+} from '../src/index.ts';
 import { connectReplyLength, encodeConnect, encodeUserPass, socksConnect } from '../src/socks-probe.ts';
 import { ControlReplyParser, TorControl } from '../src/tor-control.ts';
 import type { HostPort } from '@peergroup/service';

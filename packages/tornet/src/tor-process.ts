@@ -1,0 +1,152 @@
+/** One tor process (spawn, stop, exit watching) and the bookkeeping that no tor outlives the process that started it. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+const STOP_GRACE_MS = 5_000;
+
+const liveChildren = new Set<ChildProcess>();
+/** Working directories of started networks whose stop() has not run and whose logs are not to be kept anyway. */
+export const unstoppedDirs = new Set<string>();
+let exitHandlerInstalled = false;
+let signalHandlersInstalled = false;
+
+function killAllChildren(): void {
+  for (const c of liveChildren) {
+    try {
+      c.kill('SIGTERM');
+    } catch {
+      /* already gone */
+    }
+  }
+}
+
+export function installExitHandlers(signals: boolean): void {
+  if (!exitHandlerInstalled) {
+    exitHandlerInstalled = true;
+    // 'exit' also runs after an uncaught exception; only synchronous work is possible here, and SIGTERM is enough.
+    process.on('exit', (code) => {
+      killAllChildren();
+      // Networks nobody stopped: drop their directories unless the process failed (then the logs are evidence).
+      for (const dir of unstoppedDirs) {
+        if (code === 0) rmSync(dir, { recursive: true, force: true });
+        else process.stderr.write(`tornet: tor logs kept in ${dir}\n`);
+      }
+    });
+  }
+  if (!signals || signalHandlersInstalled) return;
+  signalHandlersInstalled = true;
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    const handler = (): void => {
+      killAllChildren();
+      process.removeListener(sig, handler);
+      // With no listener left this takes the default action, so the process still ends as the signal asked.
+      process.kill(process.pid, sig);
+    };
+    process.on(sig, handler);
+  }
+}
+
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export function tail(file: string, lines = 15): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+export class TorNode {
+  child: ChildProcess | null = null;
+  exited: Promise<void> = Promise.resolve();
+  /** Set while stop() runs, so an exit it caused is not reported as a death. */
+  private stopping = false;
+  /** Called when the process ends without stop() asking it to. */
+  onDeath: (node: TorNode) => void = () => undefined;
+  constructor(
+    readonly name: string,
+    readonly dataDir: string,
+    readonly torrcPath: string,
+    private readonly torBinary: string,
+  ) {}
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  get logFile(): string {
+    return join(this.dataDir, 'notice.log');
+  }
+
+  start(): void {
+    this.stopping = false;
+    // Before Log takes effect (and for config errors) tor writes to stdout.
+    const out = openSync(join(this.dataDir, 'stdout.log'), 'a');
+    let child: ChildProcess;
+    try {
+      child = spawn(this.torBinary, ['--defaults-torrc', '/dev/null', '-f', this.torrcPath], {
+        stdio: ['ignore', out, out],
+        detached: false,
+      });
+    } finally {
+      closeSync(out);
+    }
+    this.child = child;
+    liveChildren.add(child);
+    // Test files must be able to exit once their tests are done; the exit handlers stop tor then.
+    child.unref();
+    this.exited = new Promise((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) resolve();
+      child.once('exit', () => {
+        liveChildren.delete(child);
+        if (!this.stopping) this.onDeath(this);
+        resolve();
+      });
+      child.once('error', () => {
+        liveChildren.delete(child);
+        resolve();
+      });
+    });
+  }
+
+  get running(): boolean {
+    const c = this.child;
+    return c !== null && c.exitCode === null && c.signalCode === null && c.pid !== undefined;
+  }
+
+  /** Why the node died, for start-up errors. */
+  describeDeath(): string {
+    const c = this.child;
+    const how = c?.exitCode !== null ? `exit code ${c?.exitCode}` : `signal ${c?.signalCode}`;
+    return `tor node ${this.name} (pid ${c?.pid}) exited (${how}):\n${tail(join(this.dataDir, 'stdout.log'))}`;
+  }
+
+  async stop(): Promise<void> {
+    const c = this.child;
+    if (!c || !this.running) return;
+    this.stopping = true;
+    c.kill('SIGTERM');
+    let timer: NodeJS.Timeout | undefined;
+    const killed = new Promise<void>((resolve) => {
+      // A ref'd timer keeps the process alive until tor has really exited.
+      timer = setTimeout(() => {
+        if (this.running) c.kill('SIGKILL');
+        resolve();
+      }, STOP_GRACE_MS);
+    });
+    await Promise.race([this.exited, killed]);
+    clearTimeout(timer);
+    await this.exited;
+  }
+}
+
