@@ -35,6 +35,18 @@ export class DotStuffer {
     return Buffer.concat(parts);
   }
 
+  /**
+   * A chunk that is dot-stuffed already (a relay's pass-through), sent as it is: only what `end` needs is noted.
+   */
+  pass(chunk: Buffer): Buffer {
+    if (chunk.length === 0) return chunk;
+    this.sawAny = true;
+    this.atLineStart = chunk[chunk.length - 1] === LF;
+    if (chunk.length >= 2) this.last2 = [chunk[chunk.length - 2]!, chunk[chunk.length - 1]!];
+    else this.last2 = [this.last2[1]!, chunk[0]!];
+    return chunk;
+  }
+
   /** The terminator: a CRLF first when the body did not end with one. */
   end(): Buffer {
     const endedWithCrlf = this.last2[0] === CR && this.last2[1] === LF;

@@ -4,7 +4,8 @@ import { connect, type AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { SMTPServer } from 'smtp-server';
 import { SMTPStream } from 'smtp-server/lib/smtp-stream.js';
-import { feedDataStream, installFastDataParser, useFastDataParser } from '../src/relay/relay-data-parser.ts';
+import { DotStuffer } from '@peergroup/mta-codecs';
+import { feedDataStream, installFastDataParser, isDotStuffed, useFastDataParser } from '../src/relay/relay-data-parser.ts';
 
 interface Run {
   data: string;
@@ -152,4 +153,87 @@ test('installFastDataParser swaps the reader of a real SMTPServer connection, wh
   sock.write('.\r\nend\r\n.\r\n');
   await waitFor('250');
   assert.equal(received, 'Subject: x\r\n\r\n.leading\r\n.\r\nend\r\n');
+});
+
+interface Wire {
+  wire: string;
+  dataBytes: number;
+  byteLength: number;
+  ended: boolean;
+  after: string[];
+}
+
+/**
+ * What goes to the far MX for `chunks`: the stock path (smtp-server's own parser un-stuffs, DotStuffer re-stuffs
+ * each piece) or the pass-through (fast parser in stuffed mode, pieces sent verbatim), end-of-data mark included.
+ */
+async function wire(passThrough: boolean, chunks: Buffer[]): Promise<Wire> {
+  const parser = new SMTPStream();
+  if (passThrough) assert.ok(useFastDataParser(parser, { stuffed: true }));
+  const after: string[] = [];
+  parser.oncommand = (cmd: Buffer, cb?: () => void) => {
+    after.push(cmd.toString('latin1'));
+    cb?.();
+  };
+  const stream = parser.startDataMode() as ReturnType<SMTPStream['startDataMode']> & { byteLength: number };
+  assert.equal(isDotStuffed(stream), passThrough);
+  const stuffer = new DotStuffer();
+  const out: Buffer[] = [];
+  let ended = false;
+  stream.on('data', (c: Buffer) => out.push(passThrough ? stuffer.pass(c) : stuffer.push(c)));
+  stream.on('end', () => {
+    ended = true;
+    out.push(stuffer.end());
+    parser.continue();
+  });
+  for (const c of chunks) parser.write(c);
+  parser.end();
+  await new Promise<void>((resolve) => parser.once('finish', () => resolve()));
+  await new Promise((r) => setImmediate(r));
+  return { wire: Buffer.concat(out).toString('latin1'), dataBytes: parser.dataBytes, byteLength: stream.byteLength, ended, after };
+}
+
+test('pass-through: known cases, smuggling patterns leave stuffed as on the stock path', async () => {
+  const cases: [string, string][] = [
+    ['a\r\n..b\r\n.\r\n', 'a\r\n..b\r\n.\r\n'],
+    // a client that did not stuff: the dot is doubled, as DotStuffer does after un-stuffing
+    ['.x\r\n.y\r\n.\r\n', '..x\r\n..y\r\n.\r\n'],
+    // bare LF / CR around a dot: never a line the far side could take for the end of DATA
+    ['a\n.\nb\r\n.\r\n', 'a\n..\nb\r\n.\r\n'],
+    ['a\n.\r\nb\r\n.\r\n', 'a\n..\r\nb\r\n.\r\n'],
+    ['a\r.\rb\r\n.\r\n', 'a\r.\rb\r\n.\r\n'],
+    ['\n.x\r\n.\r\n', '\n..x\r\n.\r\n'],
+  ];
+  for (const [input, expected] of cases) {
+    for (let at = 1; at < input.length; at++) {
+      const chunks = [Buffer.from(input.slice(0, at), 'latin1'), Buffer.from(input.slice(at), 'latin1')];
+      const p = await wire(true, chunks);
+      assert.equal(p.wire, expected, JSON.stringify(chunks.map(String)));
+      assert.deepEqual(p, await wire(false, chunks), JSON.stringify(chunks.map(String)));
+    }
+  }
+});
+
+test('pass-through sends what un-stuffing and re-stuffing would, with the same counts, for any input and chunking', async () => {
+  const piece = fc.constantFrom('.', '..', '\r', '\n', '\r\n', '\n.', '\r.', '\n.\n', '\r.\r', '\n.\r\n', '\r\n.', '\r\n..', '\r\n.\r\n', 'a', 'QUIT\r\n', 'xyz');
+  await fc.assert(
+    fc.asyncProperty(fc.array(piece, { maxLength: 40 }), fc.array(fc.integer({ min: 1, max: 9 }), { maxLength: 40 }), async (pieces, cuts) => {
+      const chunks = cut(Buffer.from(pieces.join(''), 'latin1'), cuts);
+      assert.deepEqual(await wire(true, chunks), await wire(false, chunks));
+    }),
+    { numRuns: Number(process.env.RELAY_PARSER_RUNS ?? 600) },
+  );
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(fc.stringMatching(/^\.{0,2}[a-z\r\n.]{0,70}$/), { minLength: 1, maxLength: 300 }),
+      fc.array(fc.integer({ min: 1, max: 9000 }), { maxLength: 10 }),
+      fc.boolean(),
+      async (lines, cuts, terminate) => {
+        const body = lines.map((l) => l + '\r\n').join('') + (terminate ? '.\r\nRSET\r\n' : '');
+        const chunks = cut(Buffer.from(body, 'latin1'), cuts);
+        assert.deepEqual(await wire(true, chunks), await wire(false, chunks));
+      },
+    ),
+    { numRuns: Math.ceil(Number(process.env.RELAY_PARSER_RUNS ?? 600) / 6) },
+  );
 });

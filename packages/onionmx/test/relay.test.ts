@@ -21,18 +21,79 @@ import type { RouteResolver } from '../src/routing/route-decision.ts';
 import { startFarMx, type FarMx } from '@peergroup/test-support/far-mx';
 import { TestClient } from '@peergroup/test-support/relay-client';
 import { startSmtpSink, type SmtpSink } from '@peergroup/test-support/smtp-sink';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
+
+interface WireRecorder {
+  port: number;
+  /** Per DATA: the bytes after the 354 up to the first CRLF.CRLF, and every command line the far side saw after it. */
+  transactions: { data: string; after: string[] }[];
+  close(): Promise<void>;
+}
+
+/**
+ * A far side that records the DATA bytes as they come over the wire (no un-stuffing), ending DATA at the first
+ * CRLF.CRLF as RFC 5321 says: what a far MX would read as the message and as commands after it.
+ */
+async function startWireRecorder(): Promise<WireRecorder> {
+  const socks = new Set<Socket>();
+  const rec: WireRecorder = { port: 0, transactions: [], close: async () => undefined };
+  const server = createServer((sock) => {
+    socks.add(sock);
+    sock.on('close', () => socks.delete(sock));
+    sock.write('220 wire.example ESMTP\r\n');
+    let buf = '';
+    let inData = false;
+    let last: WireRecorder['transactions'][number] | undefined; // this connection's last message
+    sock.on('data', (b: Buffer) => {
+      buf += b.toString('latin1');
+      for (;;) {
+        if (inData) {
+          const end = buf.indexOf('\r\n.\r\n');
+          if (end < 0) return;
+          last = { data: buf.slice(0, end + 2), after: [] };
+          rec.transactions.push(last);
+          buf = buf.slice(end + 5);
+          inData = false;
+          sock.write('250 2.0.0 ok\r\n');
+          continue;
+        }
+        const nl = buf.indexOf('\r\n');
+        if (nl < 0) return;
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 2);
+        last?.after.push(line);
+        const verb = line.slice(0, 4).toUpperCase();
+        if (verb === 'EHLO') sock.write('250-wire.example\r\n250-PIPELINING\r\n250 8BITMIME\r\n');
+        else if (verb === 'DATA') {
+          inData = true;
+          sock.write('354 go\r\n');
+        } else if (verb === 'QUIT') sock.end('221 bye\r\n');
+        else sock.write('250 ok\r\n');
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  rec.port = (server.address() as AddressInfo).port;
+  rec.close = () => new Promise<void>((r) => {
+    for (const s of socks) s.destroy();
+    server.close(() => r());
+  });
+  return rec;
+}
 
 const onionA = onionFromPublicKey(randomBytes(32));
 const onionB = onionFromPublicKey(randomBytes(32));
 const onionGone = onionFromPublicKey(randomBytes(32));
 const onionNo8bit = onionFromPublicKey(randomBytes(32));
 const onionTls = onionFromPublicKey(randomBytes(32));
+const onionWire = onionFromPublicKey(randomBytes(32));
 
 let dir: string;
 let mxA: FarMx;
 let mxB: FarMx;
 let mxNo8bit: FarMx;
 let tlsSink: SmtpSink;
+let wire: WireRecorder;
 let resolver: RoutingResolver;
 const dialed: { host: string; isolationKey: string }[] = [];
 const cleanup: (() => Promise<void>)[] = [];
@@ -40,7 +101,7 @@ const cleanup: (() => Promise<void>)[] = [];
 /** Dials onion → local far MX; an onion without one fails like Tor's ExtendedErrors 0xF0. */
 const dialer: Dialer = (opts) => {
   dialed.push({ host: opts.host, isolationKey: opts.isolationKey });
-  const port = { [onionA]: mxA.port, [onionB]: mxB.port, [onionNo8bit]: mxNo8bit.port, [onionTls]: tlsSink.port }[opts.host];
+  const port = { [onionA]: mxA.port, [onionB]: mxB.port, [onionNo8bit]: mxNo8bit.port, [onionTls]: tlsSink.port, [onionWire]: wire.port }[opts.host];
   if (!port) return Promise.reject(new DialError('no such onion', socksReplyInfo(0xf0)));
   return directDialer({ host: '127.0.0.1', port })(opts);
 };
@@ -58,9 +119,10 @@ before(async () => {
   mxB = await startFarMx({ size: 4096 });
   mxNo8bit = await startFarMx({ hide8BITMIME: true, hideSMTPUTF8: true, hideDSN: true });
   tlsSink = await startSmtpSink({ starttls: true });
+  wire = await startWireRecorder();
   writeFileSync(
     join(dir, 'map'),
-    [`a.example ${onionA}`, `b.example ${onionB}:25`, `gone.example ${onionGone}`, `old.example ${onionNo8bit}`, `tls.example ${onionTls}`].join('\n') + '\n',
+    [`a.example ${onionA}`, `b.example ${onionB}:25`, `gone.example ${onionGone}`, `old.example ${onionNo8bit}`, `tls.example ${onionTls}`, `wire.example ${onionWire}`].join('\n') + '\n',
   );
   resolver = await createRouteResolver(relayConfigSchema.parse({ lmtp: '127.0.0.1:0', routing: { srv: false, maps: [{ path: join(dir, 'map') }] } }).routing, { sighup: false });
 });
@@ -68,7 +130,7 @@ before(async () => {
 after(async () => {
   for (const c of cleanup.reverse()) await c();
   await resolver.close();
-  await Promise.all([mxA.close(), mxB.close(), mxNo8bit.close(), tlsSink.close()]);
+  await Promise.all([mxA.close(), mxB.close(), mxNo8bit.close(), tlsSink.close(), wire.close()]);
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -163,6 +225,36 @@ describe('relay without Tor (direct dialer to local far MX)', () => {
     const m = findMessage(mxA, 'dots-big')!;
     assert.ok(m.data.equals(big), 'far side got the exact bytes the MTA sent');
     client.close();
+  });
+
+  test('smuggling: bare CR/LF around dots reach the far MX stuffed as un-stuffing and re-stuffing gives, never ending its DATA early', async () => {
+    const svc = await relay({ connectionReuse: 0 });
+    const cases: [string, string][] = [
+      ['a\n.\nMAIL FROM:<evil@x>\r\n', 'a\n..\nMAIL FROM:<evil@x>\r\n'],
+      ['a\n.\r\nRCPT TO:<evil@x>\r\n', 'a\n..\r\nRCPT TO:<evil@x>\r\n'],
+      ['a\r.\rDATA\r\n', 'a\r.\rDATA\r\n'],
+      ['a\r\n..\r\nb\r\n', 'a\r\n..\r\nb\r\n'],
+      ['.unstuffed\r\n', '..unstuffed\r\n'],
+    ];
+    for (const mode of ['smtp', 'lmtp'] as const) {
+      for (const [sent, expected] of cases) {
+        const { client } = await TestClient.connect(svc.addresses[mode]!.port);
+        assert.equal((await client.cmd(`${mode === 'lmtp' ? 'LHLO' : 'EHLO'} mta.test`)).code, 250);
+        assert.equal((await client.cmd('MAIL FROM:<s@here.example>')).code, 250);
+        assert.equal((await client.cmd('RCPT TO:<w@wire.example>')).code, 250);
+        assert.equal((await client.cmd('DATA')).code, 354);
+        const before = wire.transactions.length;
+        // Raw, as a hostile client would send it: the relay's own stuffing is what is under test.
+        (client as unknown as { sock: Socket }).sock.write(Buffer.from(sent + '.\r\n', 'latin1'));
+        const reply = await (client as unknown as { read(): Promise<{ code: number }> }).read();
+        assert.equal(reply.code, 250, JSON.stringify(sent));
+        assert.equal(wire.transactions.length, before + 1, 'one message at the far side');
+        assert.equal(wire.transactions.at(-1)!.data, expected, `${mode} ${JSON.stringify(sent)}`);
+        client.close();
+      }
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    for (const t of wire.transactions) assert.ok(t.after.every((l) => /^(QUIT|RSET)$/.test(l)), `no command after a message but QUIT/RSET: ${JSON.stringify(t.after)}`);
   });
 
   test('far-side 4xx and 5xx at end of DATA reach the MTA with their class and text', async () => {

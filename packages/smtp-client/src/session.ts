@@ -179,12 +179,13 @@ export class SmtpSession {
   }
 
   /**
-   * One chunk of the message (un-stuffed bytes). True when the socket takes more at once, else a promise of the drain
-   * (rejected after `dataBlock` without progress, or on loss). Throws when the connection is already gone.
+   * One chunk of the message: un-stuffed bytes, or with `stuffed` bytes dot-stuffed already (a relay's pass-through,
+   * sent verbatim). True when the socket takes more at once, else a promise of the drain (rejected after `dataBlock`
+   * without progress, or on loss). Throws when the connection is already gone.
    */
-  writeData(chunk: Buffer): true | Promise<void> {
+  writeData(chunk: Buffer, stuffed = false): true | Promise<void> {
     this.ensureOpen('message');
-    const ok = this.sock.write(this.stuffer.push(chunk));
+    const ok = this.sock.write(stuffed ? this.stuffer.pass(chunk) : this.stuffer.push(chunk));
     // write() says false for any chunk over the high-water mark, even one the kernel took at once; what is still
     // queued after the write is what backpressure is about. Waiting for 'drain' (a timer, listeners, pausing the
     // sender's stream) on every chunk was the relay's largest cost after parsing (bench/relay).

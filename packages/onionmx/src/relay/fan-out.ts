@@ -5,6 +5,7 @@
 import { finished, type Readable } from 'node:stream';
 import { relayTrouble } from '@peergroup/smtp-client';
 import type { OutboundSession, Outcome } from './relay-delivery.ts';
+import { isDotStuffed } from './relay-data-parser.ts';
 import { errorWithCode, RELAY_REPLIES, relayReply } from './relay-replies.ts';
 
 export interface Sink {
@@ -15,9 +16,11 @@ export interface Sink {
 
 /**
  * Resolves with the message size. An oversized message is read to its end (the MTA is still sending) but no far side
- * gets its end-of-data mark: the promise rejects with the 552 for the MTA.
+ * gets its end-of-data mark: the promise rejects with the 552 for the MTA. A pass-through stream (still dot-stuffed)
+ * goes out verbatim; its size is the un-stuffed one the parser counts.
  */
 export async function streamTo(source: Readable, sinks: Sink[], maxMessageSize: number): Promise<number> {
+  const stuffed = isDotStuffed(source);
   let bytes = 0;
   let oversized = false;
   // A drain still awaited when the stream ends (it may end while paused): the data is not all written before it.
@@ -29,7 +32,7 @@ export async function streamTo(source: Readable, sinks: Sink[], maxMessageSize: 
   // 'data' events rather than for-await: the async iterator's read() joins whatever is buffered into a new
   // Buffer, a copy of most of the message and a third of the relay's GC work (bench/relay).
   const onData = (chunk: Buffer) => {
-    bytes += chunk.length;
+    bytes = stuffed ? source.byteLength : bytes + chunk.length;
     if (oversized) return;
     if (bytes > maxMessageSize) {
       oversized = true;
@@ -41,7 +44,7 @@ export async function streamTo(source: Readable, sinks: Sink[], maxMessageSize: 
       if (sink.failed) continue;
       let r: true | Promise<void>;
       try {
-        r = sink.session.writeChunk(chunk);
+        r = sink.session.writeChunk(chunk, stuffed);
       } catch (err) {
         fail(sink, err);
         continue;
@@ -66,6 +69,7 @@ export async function streamTo(source: Readable, sinks: Sink[], maxMessageSize: 
     });
   });
   await inflight;
+  if (stuffed) bytes = source.byteLength;
   if (oversized) throw errorWithCode(relayReply(RELAY_REPLIES.tooBig, maxMessageSize));
   return bytes;
 }

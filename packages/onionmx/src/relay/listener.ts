@@ -82,8 +82,10 @@ export function makeServer(ctx: RelayContext, mode: RelayMode, idleMs: number): 
       );
     },
   });
-  // Un-stuffing DATA was a third of the relay's busy time (bench/relay); same bytes, native search.
-  installFastDataParser(server);
+  // Un-stuffing DATA was a third of the relay's busy time (bench/relay); same bytes, native search. Pass-through:
+  // the message stays dot-stuffed from the MTA to the far MX (isDotStuffed; the stock parser, should smtp-server's
+  // internals change, gives un-stuffed streams and the session stuffs again).
+  installFastDataParser(server, { stuffed: true });
   return server;
 }
 

@@ -1,5 +1,6 @@
 /**
- * A faster DATA-phase reader for smtp-server's SMTPStream, installed on the relay's own connections only.
+ * A faster DATA-phase reader for smtp-server's SMTPStream, installed on the relay's own connections only, and the
+ * relay's pass-through: the message left dot-stuffed as it came, for the outbound session to send verbatim.
  *
  * smtp-server (3.x) un-stuffs DATA with a JavaScript loop over every byte and copies every socket chunk to prepend
  * the 4 bytes it held back; the relay's profile had a third of its busy time there. This is the same algorithm,
@@ -8,51 +9,127 @@
  * per-escape-dot setImmediate replaced by a loop. test/relay-data-parser.test.ts checks it byte for byte against the
  * installed SMTPStream, so an smtp-server upgrade that changes the algorithm fails that test; an upgrade that
  * renames the internals makes `installFastDataParser` a no-op (the stock parser keeps working).
+ *
+ * Pass-through (`stuffed`): the stream carries what the stock path would put on the wire after re-stuffing its
+ * output (DotStuffer) — the same bytes, without un-stuffing and re-stuffing them. Every decision stays the stock
+ * one; only an escape dot is kept instead of dropped (the re-stuffer would put it back), and a dot at a line start
+ * that the stock parser does not take as an escape (a client that did not stuff; after a bare LF too) gets the dot
+ * the re-stuffer would add. So a bare CR or LF reaches the far MX exactly as it does on the stock path: `\n.\n`
+ * leaves as `\n..\n`, never as a line the far side could read as the end of DATA. Byte counts (size limit,
+ * `byteLength`) stay those of the un-stuffed message.
  */
 import type { PassThrough } from 'node:stream';
 
 /** The SMTPStream internals the stock `_feedDataStream` works with. */
 export interface SmtpStreamInternals {
   _feedDataStream(chunk: Buffer, done: (err?: Error) => void): void;
+  startDataMode(maxBytes?: number): PassThrough;
   _lastBytes: Buffer | false;
   _atDataStart: boolean;
   _dataStream: (PassThrough & { destroyed: boolean }) | null;
   _countDataBytes(len: number): void;
   _endDataMode(chunk: Buffer | false, remainder: Buffer, done: (err?: Error) => void): void;
+  /** Ours: pass-through mode. */
+  _pgStuffed?: boolean;
+  /** Ours, pass-through: a dot goes in front of _lastBytes[_pgInsert] when those bytes go out (-1: none). */
+  _pgInsert?: number;
 }
 
 const DOT = 0x2e;
 const LF = 0x0a;
 const CR = 0x0d;
 const LF_DOT = Buffer.from('\n.');
+const DOT_BUF = Buffer.from('.');
+
+/** Marks a DATA stream whose bytes are still dot-stuffed (pass-through); see `isDotStuffed`. */
+const STUFFED = Symbol('peergroup.dotStuffed');
+
+/** True for a DATA stream of a pass-through parser: its bytes go out verbatim (no re-stuffing), its `byteLength` is the message size. */
+export function isDotStuffed(stream: object): stream is PassThrough & { byteLength: number; sizeExceeded: boolean } {
+  return (stream as { [STUFFED]?: boolean })[STUFFED] === true;
+}
+
+/**
+ * The views that go out in one call, merged where they are adjacent in memory (a kept escape dot and what follows
+ * it are one view of the socket chunk), so the common chunk is one write.
+ */
+/** A dot to go out in front of position `at`: a kept escape dot (a view of the input, adjacent), else DOT_BUF. */
+interface Insert {
+  at: number;
+  dot: Buffer;
+}
+
+class Out {
+  parts: Buffer[] = [];
+  add(b: Buffer): void {
+    if (b.length === 0) return;
+    const last = this.parts[this.parts.length - 1];
+    if (last && last.buffer === b.buffer && last.byteOffset + last.length === b.byteOffset) {
+      this.parts[this.parts.length - 1] = Buffer.from(last.buffer, last.byteOffset, last.length + b.length);
+    } else this.parts.push(b);
+  }
+  /** `b[from, to)` with a dot in front of each position of `inserts` in that range (ascending). */
+  range(b: Buffer, from: number, to: number, inserts: Insert[] | undefined): void {
+    if (inserts) {
+      for (const { at, dot } of inserts) {
+        if (at < from || at >= to) continue;
+        this.add(b.subarray(from, at));
+        this.add(dot);
+        from = at;
+      }
+    }
+    this.add(b.subarray(from, to));
+  }
+}
 
 /** Stock semantics of SMTPStream#_feedDataStream (smtp-server 3.21), see the module comment. */
 export function feedDataStream(this: SmtpStreamInternals, input: Buffer, done: (err?: Error) => void): void {
   const dataStream = this._dataStream!;
+  const stuffed = this._pgStuffed === true;
+  const out = new Out();
   let chunk = input;
   // Bytes held back from the previous chunk, to go out in front of this chunk's first emission. The stock parser
   // copies every chunk to prepend them; that copy is needed only when they can take part in a decision.
   let head: Buffer | undefined;
+  // Pass-through: positions in `chunk` (ascending) that get a dot in front; the one carried in the held-back bytes.
+  let inserts: Insert[] | undefined;
+  let headInsert: Insert[] | undefined;
+  const carried = this._pgInsert ?? -1;
+  this._pgInsert = -1;
   const tail = this._lastBytes;
   if (tail && tail.length) {
     this._lastBytes = false;
     if (this._atDataStart || chunk.length < 4 || junctionHasDot(tail, chunk)) {
       chunk = Buffer.concat([tail, chunk], tail.length + chunk.length);
+      if (carried >= 0) inserts = [{ at: carried, dot: DOT_BUF }];
     } else {
       head = tail;
+      if (carried >= 0) headInsert = [{ at: carried, dot: DOT_BUF }];
     }
   }
+  const emitHead = () => {
+    if (head) out.range(head, 0, head.length, headInsert);
+  };
   let len = chunk.length;
+  const atStart = this._atDataStart;
   // ".\r\n" as the very first payload is the end of an empty message; never after the first byte was consumed,
   // whatever the TCP segmentation (the stock parser's guard against smuggling commands into DATA).
-  if (this._atDataStart && len >= 3 && chunk[0] === DOT && chunk[1] === CR && chunk[2] === LF) {
+  if (atStart && len >= 3 && chunk[0] === DOT && chunk[1] === CR && chunk[2] === LF) {
     this._endDataMode(false, chunk.subarray(3), done);
     return;
   }
-  if (this._atDataStart && len >= 2 && chunk[0] === DOT && chunk[1] === DOT) {
+  if (atStart && len >= 2 && chunk[0] === DOT && chunk[1] === DOT) {
+    const escape = chunk.subarray(0, 1);
     chunk = chunk.subarray(1);
     len--;
     this._atDataStart = false;
+    // Pass-through: the escape dot goes back in front of the dot it escapes, when that one goes out.
+    if (stuffed) inserts = [{ at: 0, dot: escape }];
+  } else if (stuffed && atStart && len >= 2) {
+    // The first byte a dot, or a dot after a leading bare LF (a line start the stock parser never examines): the
+    // re-stuffer would double it. Only final once something goes out in this call (else decided again next time).
+    if (chunk[0] === DOT) inserts = [{ at: 0, dot: DOT_BUF }];
+    else if (chunk[0] === LF && chunk[1] === DOT) inserts = [{ at: 1, dot: DOT_BUF }];
   }
   // The stock parser restarts on the rest of the chunk after each escape dot; so does this loop. It examines a
   // dot at positions 2 .. len-3 only: the rest is held back (or was examined with the previous chunk).
@@ -63,32 +140,47 @@ export function feedDataStream(this: SmtpStreamInternals, input: Buffer, done: (
       if (chunk[i - 2] === CR && chunk[i + 1] === CR && chunk[i + 2] === LF) {
         const buf = chunk.subarray(0, i);
         this._countDataBytes(buf.length + (head ? head.length : 0));
-        if (head && dataStream.writable) dataStream.write(head);
-        this._endDataMode(buf, chunk.subarray(i + 3), done);
+        if (dataStream.writable) {
+          emitHead();
+          out.range(chunk, 0, i, inserts);
+          for (const p of out.parts) dataStream.write(p);
+        }
+        this._endDataMode(false, chunk.subarray(i + 3), done);
         return;
       }
       if (chunk[i + 1] === DOT) {
         escapeAt = i;
         break;
       }
+      if (stuffed) (inserts ??= []).push({ at: i, dot: DOT_BUF });
     }
     if (escapeAt < 0) break;
-    const buf = chunk.subarray(0, escapeAt);
     this._lastBytes = false;
-    this._countDataBytes(buf.length + (head ? head.length : 0));
-    if (dataStream.writable) {
-      if (head) dataStream.write(head);
-      dataStream.write(buf);
-    }
+    this._countDataBytes(escapeAt + (head ? head.length : 0));
+    emitHead();
+    out.range(chunk, 0, escapeAt, inserts);
     head = undefined;
+    // Pass-through keeps the escape dot, in front of the dot it escapes when that one goes out (usually at once:
+    // then both are one view of the input).
+    inserts = stuffed ? [{ at: 0, dot: chunk.subarray(escapeAt, escapeAt + 1) }] : undefined;
     chunk = chunk.subarray(escapeAt + 1);
     len = chunk.length;
   }
   // A copy, not a view: a view would keep the whole socket chunk alive until the next one (or the next message).
-  this._lastBytes = Buffer.from(chunk.length < 4 ? chunk : chunk.subarray(chunk.length - 4));
-  const buf = chunk.subarray(0, chunk.length - this._lastBytes.length);
-  const emitted = buf.length + (head ? head.length : 0);
-  if (emitted === 0) {
+  const keep = chunk.length < 4 ? chunk.length : 4;
+  this._lastBytes = Buffer.from(chunk.subarray(chunk.length - keep));
+  const cut = chunk.length - keep;
+  const emitted = cut + (head ? head.length : 0);
+  // An insert among the held-back bytes goes out with them (the only candidates: their first two bytes). While
+  // nothing went out at the data start, it is decided again with the next chunk.
+  if (stuffed && inserts && (emitted > 0 || !this._atDataStart)) {
+    for (const { at } of inserts) if (at >= cut) this._pgInsert = at - cut;
+  }
+  if (emitted > 0) {
+    emitHead();
+    out.range(chunk, 0, cut, inserts);
+  }
+  if (out.parts.length === 0) {
     done();
     return;
   }
@@ -98,8 +190,7 @@ export function feedDataStream(this: SmtpStreamInternals, input: Buffer, done: (
     return;
   }
   let handled = true;
-  if (head) handled = dataStream.write(head);
-  if (buf.length) handled = dataStream.write(buf);
+  for (const p of out.parts) handled = dataStream.write(p);
   if (handled || dataStream.destroyed) {
     done();
     return;
@@ -130,6 +221,7 @@ function hasStockShape(parser: unknown): parser is SmtpStreamInternals {
   return (
     !!p &&
     typeof p._feedDataStream === 'function' &&
+    typeof p.startDataMode === 'function' &&
     typeof p._countDataBytes === 'function' &&
     typeof p._endDataMode === 'function' &&
     '_lastBytes' in p &&
@@ -138,10 +230,25 @@ function hasStockShape(parser: unknown): parser is SmtpStreamInternals {
   );
 }
 
+export interface FastDataParserOptions {
+  /** Pass-through: DATA streams stay dot-stuffed (marked for `isDotStuffed`). */
+  stuffed?: boolean;
+}
+
 /** Swaps the DATA reader of one SMTPStream; false (and nothing changed) when it is not the expected shape. */
-export function useFastDataParser(parser: unknown): boolean {
+export function useFastDataParser(parser: unknown, opts: FastDataParserOptions = {}): boolean {
   if (!hasStockShape(parser)) return false;
   parser._feedDataStream = feedDataStream;
+  if (opts.stuffed) {
+    parser._pgStuffed = true;
+    const start = parser.startDataMode;
+    parser.startDataMode = function (this: SmtpStreamInternals, maxBytes?: number) {
+      this._pgInsert = -1;
+      const stream = start.call(this, maxBytes);
+      Object.defineProperty(stream, STUFFED, { value: true });
+      return stream;
+    };
+  }
   return true;
 }
 
@@ -154,7 +261,7 @@ interface ConnectionInternals {
  * Makes every connection of `server` (an SMTPServer) use the fast DATA reader, including parsers created later
  * (smtp-server makes a new one after STARTTLS). Returns false when smtp-server's internals are not as expected.
  */
-export function installFastDataParser(server: { connections: Set<unknown> }): boolean {
+export function installFastDataParser(server: { connections: Set<unknown> }, opts: FastDataParserOptions = {}): boolean {
   const set = server.connections;
   if (!(set instanceof Set)) return false;
   const add = set.add.bind(set);
@@ -164,11 +271,11 @@ export function installFastDataParser(server: { connections: Set<unknown> }): bo
       const create = c._createParser;
       c._createParser = function (this: unknown) {
         const parser = create.call(this);
-        useFastDataParser(parser);
+        useFastDataParser(parser, opts);
         return parser;
       };
     }
-    useFastDataParser(c._parser);
+    useFastDataParser(c._parser, opts);
     return add(conn);
   };
   return true;

@@ -188,11 +188,12 @@ export class OutboundSession {
   }
 
   /**
-   * One chunk of message data without a promise in the common case: true when the socket takes more at once, else
-   * a promise of the drain (rejected on timeout or loss). Throws when the connection is already gone.
+   * One chunk of message data (`stuffed`: still dot-stuffed, sent verbatim) without a promise in the common case:
+   * true when the socket takes more at once, else a promise of the drain (rejected on timeout or loss). Throws when
+   * the connection is already gone.
    */
-  writeChunk(chunk: Buffer): true | Promise<void> {
-    return this.smtp.writeData(chunk);
+  writeChunk(chunk: Buffer, stuffed = false): true | Promise<void> {
+    return this.smtp.writeData(chunk, stuffed);
   }
 
   /** Sends the end-of-data mark and returns the far side's verdict on the message. */
