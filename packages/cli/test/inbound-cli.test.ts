@@ -29,7 +29,7 @@ async function cli(args: string[]) {
 test('CLI: every option shows its config key; bad flags exit 64, bad config 78 naming the key', async () => {
   const help = await cli(['onionmx', 'inbound', '--help']);
   assert.equal(help.code, 0);
-  for (const key of ['listen', 'mx', 'domains', 'recipientCheck', 'forward.mode', 'forward.clientName', 'forward.clientAddress', 'limits.messageSize', 'limits.recipients', 'limits.sessions', 'timeouts.session', 'mxTimeouts.dataTerm', 'metrics']) {
+  for (const key of ['listen', 'mx', 'domains', 'recipientCheck', 'dsn', 'forward.mode', 'forward.clientName', 'forward.clientAddress', 'limits.messageSize', 'limits.recipients', 'limits.sessions', 'timeouts.session', 'mxTimeouts.dataTerm', 'metrics']) {
     assert.ok(help.stdout.includes(`config: ${key})`), key);
   }
   let r = await cli(['onionmx', 'inbound', '--domain', 'a.example']);
@@ -39,6 +39,9 @@ test('CLI: every option shows its config key; bad flags exit 64, bad config 78 n
   assert.equal(r.code, 64);
   r = await cli(['onionmx', 'inbound', '--mx', '127.0.0.1:25', '--domain', 'a.example', '--xclient', '--proxy-protocol', 'v1']);
   assert.equal(r.code, 64);
+  r = await cli(['onionmx', 'inbound', '--mx', '127.0.0.1:25', '--domain', 'a.example', '--dsn', 'full']);
+  assert.equal(r.code, 78);
+  assert.match(r.stderr, /dsn: .*strip.*failure-only.*pass|dsn: .*failure-only/);
   r = await cli(['onionmx', 'inbound', '--mx', '127.0.0.1:25', '--domain', 'a.example', '--max-recipients', 'many']);
   assert.equal(r.code, 78);
   assert.match(r.stderr, /limits\.recipients/);

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { inboundConfigSchema } from '../src/inbound/inbound-config.ts';
-import { forwardMailParams } from '../src/inbound/mail-params.ts';
+import { forwardMailParams, forwardRcptParams, type DsnPolicy } from '../src/inbound/mail-params.ts';
+import { clientHelo } from '../src/inbound/client-helo.ts';
 
 function issues(input: unknown): string[] {
   const r = inboundConfigSchema.safeParse(input);
@@ -59,10 +60,10 @@ test('bad settings are refused with the key named', () => {
 test('MAIL parameters are passed on only as far as the MX supports them', () => {
   const postfix = new Map([['SIZE', '10240000'], ['8BITMIME', ''], ['SMTPUTF8', ''], ['DSN', '']]);
   const bare = new Map<string, string>();
-  assert.deepEqual(forwardMailParams('SIZE=100 BODY=8BITMIME SMTPUTF8 RET=HDRS ENVID=x+2By AUTH=<>', postfix), { params: ['SIZE=100', 'BODY=8BITMIME', 'SMTPUTF8', 'RET=HDRS', 'ENVID=x+2By'], utf8: true });
-  assert.deepEqual(forwardMailParams('SIZE=100 RET=FULL BODY=7BIT', bare), { params: ['BODY=7BIT'], utf8: false });
+  assert.deepEqual(forwardMailParams('SIZE=100 BODY=8BITMIME SMTPUTF8 RET=HDRS ENVID=x+2By AUTH=<>', postfix, 'pass'), { params: ['SIZE=100', 'BODY=8BITMIME', 'SMTPUTF8', 'RET=HDRS', 'ENVID=x+2By'], utf8: true });
+  assert.deepEqual(forwardMailParams('SIZE=100 RET=FULL BODY=7BIT', bare, 'pass'), { params: ['BODY=7BIT'], utf8: false });
   const refuse = (p: string, m: Map<string, string>) => {
-    const r = forwardMailParams(p, m);
+    const r = forwardMailParams(p, m, 'pass');
     return 'error' in r ? `${r.error.responseCode} ${r.error.message}` : 'passed';
   };
   assert.match(refuse('BODY=8BITMIME', bare), /^555 5\.5\.4 BODY=8BITMIME/);
@@ -70,4 +71,38 @@ test('MAIL parameters are passed on only as far as the MX supports them', () => 
   assert.match(refuse('BODY=BINARYMIME', postfix), /^555/);
   assert.match(refuse('XFOO=1', postfix), /^555 5\.5\.4 MAIL parameter XFOO/);
   assert.match(refuse('SIZE=1\u0000', postfix), /^501/);
+});
+
+test('DSN parameters: failure-only (the default) drops success and delay reports and returns headers only; strip drops them all', () => {
+  assert.equal(inboundConfigSchema.parse({ mx: '127.0.0.1:25', domains: ['a.example'] }).dsn, 'failure-only');
+  assert.match(issues({ mx: '127.0.0.1:25', domains: ['a.example'], dsn: 'never' }).join('\n'), /^dsn: /m);
+  const dsn = new Map([['DSN', '']]);
+  const mail = (p: string, policy: DsnPolicy) => {
+    const r = forwardMailParams(p, dsn, policy);
+    return 'error' in r ? `${r.error.responseCode} ${r.error.message}` : r.params.join(' ');
+  };
+  const rcpt = (p: string, policy: DsnPolicy, m: Map<string, string> = dsn) => {
+    const r = forwardRcptParams(p, m, policy);
+    return Array.isArray(r) ? r.join(' ') : `${r.responseCode} ${r.message}`;
+  };
+  assert.equal(mail('RET=FULL ENVID=abc', 'failure-only'), 'RET=HDRS ENVID=abc');
+  assert.equal(mail('ret=hdrs', 'failure-only'), 'RET=HDRS');
+  assert.equal(mail('RET=FULL ENVID=abc', 'pass'), 'RET=FULL ENVID=abc');
+  assert.equal(mail('RET=FULL ENVID=abc', 'strip'), '');
+  assert.match(mail('RET=BODY', 'pass'), /^501 5\.5\.4 RET must be FULL or HDRS/);
+  assert.equal(rcpt('NOTIFY=SUCCESS,DELAY ORCPT=rfc822;a@b.example', 'failure-only'), 'NOTIFY=NEVER ORCPT=rfc822;a@b.example');
+  assert.equal(rcpt('NOTIFY=success,failure,delay', 'failure-only'), 'NOTIFY=FAILURE');
+  assert.equal(rcpt('NOTIFY=NEVER', 'failure-only'), 'NOTIFY=NEVER');
+  assert.equal(rcpt('NOTIFY=SUCCESS,DELAY', 'pass'), 'NOTIFY=SUCCESS,DELAY');
+  assert.equal(rcpt('NOTIFY=SUCCESS ORCPT=rfc822;a@b.example', 'strip'), '');
+  assert.equal(rcpt('NOTIFY=SUCCESS', 'pass', new Map()), '', 'an MX without DSN gets none');
+  for (const bad of ['NOTIFY=NEVER,SUCCESS', 'NOTIFY=SOMETIMES', 'NOTIFY=FAILURE,FAILURE']) assert.match(rcpt(bad, 'pass'), /^501 5\.5\.4 NOTIFY must be/, bad);
+});
+
+test('a HELO that claims loopback, a private network, an address or one of our names is replaced by the pseudo-client name', () => {
+  const policy = { ownNames: ['onion-front.ours.example'], domains: ['ours.example', 'other.example'], neutral: 'onion' };
+  for (const claim of ['[127.0.0.1]', '[IPv6:::1]', '[10.1.2.3]', '[192.168.0.1]', '[203.0.113.9]', '127.0.0.1', 'localhost', 'LocalHost', 'mx.localhost', 'localhost.localdomain', 'printer.local', 'nas.home.arpa', 'ours.example', 'MX.Ours.Example', 'onion-front.ours.example', 'other.example', '1.2.3.4.5', 'bad_name', undefined, '']) {
+    assert.equal(clientHelo(claim, policy), 'onion', String(claim));
+  }
+  for (const fine of ['peer.example', 'mail.notours.example', 'xours.example', 'mx1']) assert.equal(clientHelo(fine, policy), fine);
 });

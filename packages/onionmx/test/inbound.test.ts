@@ -16,9 +16,11 @@ let pf: Postfix;
 let proxyPort: number;
 let noXclientPort: number;
 let slowDataPort: number;
+/** smtpd -v: logs every command it receives, so a test sees what the front forwarded. */
+let verbosePort: number;
 
 before(async () => {
-  [proxyPort, noXclientPort, slowDataPort] = [await freePort(), await freePort(), await freePort()];
+  [proxyPort, noXclientPort, slowDataPort, verbosePort] = [await freePort(), await freePort(), await freePort(), await freePort()];
   pf = await startPostfix({
     name: 'mx.ours.example',
     mailbox: { domains: ['ours.example', 'other.example'] },
@@ -42,6 +44,8 @@ before(async () => {
       `127.0.0.1:${slowDataPort} inet n - n - - smtpd`,
       '  -o smtpd_authorized_xclient_hosts=127.0.0.1',
       '  -o { smtpd_data_restrictions = sleep 4 }',
+      `127.0.0.1:${verbosePort} inet n - n - - smtpd -v`,
+      '  -o smtpd_authorized_xclient_hosts=127.0.0.1',
     ],
   });
 });
@@ -101,6 +105,26 @@ async function waitForMail(address: string, count = 1, timeoutMs = 15_000): Prom
 
 let seq = 0;
 const uniq = (local: string) => `${local}${++seq}${Date.now().toString(36)}`;
+
+/** One transaction written line by line (parameters included); the replies in order, DATA's final one last. */
+async function transaction(port: number, lines: { helo?: string; mail: string; rcpt: string[]; body: string }): Promise<SmtpReply[]> {
+  const c = await smtpDialog(port);
+  try {
+    const replies = [await c.command(`EHLO ${lines.helo ?? 'peer.example'}`), await c.command(lines.mail)];
+    for (const r of lines.rcpt) replies.push(await c.command(r));
+    const go = await c.command('DATA');
+    replies.push(go);
+    if (go.code !== 354) return replies;
+    c.write(stuff(lines.body) + '.\r\n');
+    replies.push(await c.reply(30_000));
+    return replies;
+  } finally {
+    await c.quit();
+  }
+}
+
+/** The queue id in a final 250 reply. */
+const queueIdOf = (r: SmtpReply | undefined) => /queued as ([0-9A-Z]+)/.exec(text(r))?.[1] ?? assert.fail(`no queue id in ${text(r)}`);
 
 describe('inbound front with a real Postfix as the internal MX', () => {
   test('XCLIENT: mail for our domain arrives, the Received header shows the pseudo client, not localhost', async (t) => {
@@ -357,5 +381,91 @@ describe('inbound front with a real Postfix as the internal MX', () => {
     // Even the strict parser runs first in probe mode.
     const routed = await send(f.port, 'bob@peer.example', ['@ours.example:user@victim.example'], 'x\r\n');
     assert.match(text(routed.rcpt[0]), /^550 5\.1\.3 .*source route/);
+  });
+
+  test('an unqualified <postmaster> goes to postmaster@ our first domain, not to the MX\'s $myorigin', async (t) => {
+    const f = await front(t, { domains: ['ours.example', 'other.example'] });
+    const subject = uniq('pm');
+    for (const rcpt of ['RCPT TO:<postmaster>', 'RCPT TO:<PostMaster>']) {
+      const offset = (await pf.log()).length;
+      const r = await transaction(f.port, { mail: 'MAIL FROM:<bob@peer.example>', rcpt: [rcpt], body: `Subject: ${subject}\r\n\r\nabuse report\r\n` });
+      assert.equal(r[2]?.code, 250, text(r[2]));
+      const id = queueIdOf(r.at(-1));
+      // myorigin is mx.ours.example here, which no one receives for: qualified by the MX, it would leave the host.
+      const line = await pf.waitForLog(new RegExp(`${id}: to=<[^>]*>.*status=`), 15_000, offset);
+      assert.match(line, /to=<postmaster@ours\.example>.*status=sent/);
+      assert.doesNotMatch((await pf.log()).slice(offset), /postmaster@mx\.ours\.example/);
+    }
+    const box = await waitForMail('postmaster@ours.example');
+    assert.ok(box.filter((m) => m.includes(`Subject: ${subject}`)).length >= 1);
+    // No domain of our own to qualify it with (probe mode): refused, never guessed.
+    const p = await front(t, { domains: [], recipientCheck: 'probe' });
+    const refused = await send(p.port, 'bob@peer.example', ['postmaster'], 'x\r\n');
+    assert.match(text(refused.rcpt[0]), /^550 5\.1\.1 no domain is configured for an unqualified postmaster/);
+  });
+
+  test('DSN: failure-only (default) forwards NOTIFY=NEVER/FAILURE and RET=HDRS, so no success report reaches a forged sender; pass does; strip sends none', async (t) => {
+    const secret = uniq('attacker-content');
+    const run = async (over: FrontInput, notify: string) => {
+      const f = await front(t, { mx: `127.0.0.1:${verbosePort}`, ...over });
+      const sender = `${uniq('forged')}@ours.example`;
+      const to = `${uniq('dsn')}@ours.example`;
+      const offset = (await pf.log()).length;
+      const r = await transaction(f.port, {
+        mail: `MAIL FROM:<${sender}> RET=FULL ENVID=${uniq('env')}`,
+        rcpt: [`RCPT TO:<${to}> NOTIFY=${notify} ORCPT=rfc822;${to}`],
+        body: `Subject: ${secret}\r\n\r\nbuy now\r\n`,
+      });
+      assert.equal(r.at(-1)?.code, 250, r.map(text).join(' | '));
+      const id = queueIdOf(r.at(-1));
+      await pf.waitForLog(new RegExp(`${id}: removed`), 15_000, offset);
+      const log = (await pf.log()).slice(offset);
+      // smtpd -v logs each command line as received: `< onion[192.0.2.1]: RCPT TO:<...> NOTIFY=...`.
+      const got = (cmd: string) => new RegExp(`< [^ ]+: (${cmd}:<[^>]*>.*)$`, 'm').exec(log)?.[1] ?? assert.fail(`${cmd} not in the MX log`);
+      return { mail: got('MAIL FROM'), rcpt: got('RCPT TO'), report: new RegExp(`${id}: sender delivery status notification`).test(log), sender };
+    };
+
+    const dflt = await run({}, 'SUCCESS,DELAY');
+    assert.match(dflt.mail, / RET=HDRS ENVID=/);
+    assert.match(dflt.rcpt, / NOTIFY=NEVER ORCPT=rfc822;/);
+    assert.equal(dflt.report, false);
+    assert.match((await run({ dsn: 'failure-only' }, 'SUCCESS,FAILURE')).rcpt, / NOTIFY=FAILURE /);
+
+    const stripped = await run({ dsn: 'strip' }, 'SUCCESS');
+    assert.doesNotMatch(`${stripped.mail} ${stripped.rcpt}`, /RET=|ENVID=|NOTIFY=|ORCPT=/);
+    assert.equal(stripped.report, false);
+
+    // What the default prevents: with pass the forged sender gets a success report carrying the attacker's headers
+    // (Postfix returns headers only in success reports; RET=FULL would return the body in a failure report).
+    const passed = await run({ dsn: 'pass' }, 'SUCCESS,DELAY');
+    assert.match(passed.rcpt, / NOTIFY=SUCCESS,DELAY /);
+    assert.equal(passed.report, true);
+    const [report] = await waitForMail(passed.sender);
+    assert.match(report!, /Successful Mail Delivery Report/);
+    assert.match(report!, new RegExp(`^Subject: ${secret}$`, 'm'));
+    for (const quiet of [dflt, stripped]) assert.equal((await pf.mailboxes())[quiet.sender], undefined);
+  });
+
+  test('a HELO claiming loopback, a private literal or our own names reaches the MX as the pseudo-client name', async (t) => {
+    const f = await front(t);
+    const viaProxy = await front(t, { mx: `127.0.0.1:${proxyPort}`, forward: { mode: 'proxy-v1' } });
+    const cases: Array<[number, string, RegExp]> = [
+      [f.port, '[127.0.0.1]', /^Received: from onion \(onion \[192\.0\.2\.1\]\)/m],
+      [f.port, 'localhost', /^Received: from onion \(onion \[192\.0\.2\.1\]\)/m],
+      [f.port, '[10.0.0.7]', /^Received: from onion \(onion \[192\.0\.2\.1\]\)/m],
+      [f.port, 'mx.ours.example', /^Received: from onion \(onion \[192\.0\.2\.1\]\)/m],
+      [f.port, 'onion-front.ours.example', /^Received: from onion \(onion \[192\.0\.2\.1\]\)/m],
+      // PROXY: the client's name is the front's only EHLO.
+      [viaProxy.port, 'localhost', /^Received: from onion \(unknown \[192\.0\.2\.1\]\)/m],
+      [viaProxy.port, 'peer.example', /^Received: from peer\.example \(unknown \[192\.0\.2\.1\]\)/m],
+    ];
+    for (const [port, helo, received] of cases) {
+      const to = `${uniq('helo')}@ours.example`;
+      const r = await send(port, 'bob@peer.example', [to], 'Subject: helo\r\n\r\nx\r\n', helo);
+      assert.equal(r.data?.code, 250, `${helo}: ${text(r.rcpt[0])} ${text(r.data)}`);
+      const [msg] = await waitForMail(to);
+      assert.match(/^Received: [^\n]*\n(\s[^\n]*\n)*/m.exec(msg!)![0], received, helo);
+      if (helo !== 'peer.example') assert.ok(!msg!.toLowerCase().includes(`from ${helo.toLowerCase()} `), helo);
+    }
   });
 });

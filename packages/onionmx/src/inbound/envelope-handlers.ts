@@ -16,7 +16,7 @@ export function onMailFrom(ctx: InboundContext, session: SMTPServerSession): Smt
   // eslint-disable-next-line no-control-regex
   if (/[\x00-\x1f\x7f]/.test(split.path)) return smtpError(501, '5.1.7 control characters in the sender address');
   // Checked against what any MX could take now; against this MX's extensions when the MAIL is sent.
-  const check = forwardMailParams(split.params, ALL_EXTENSIONS);
+  const check = forwardMailParams(split.params, ALL_EXTENSIONS, ctx.config.dsn);
   if ('error' in check) return check.error;
   // The MX only hears of the transaction at the first recipient we accept (transaction.ts).
   st.pendingMail = split;
@@ -45,7 +45,17 @@ export async function onRcptTo(ctx: InboundContext, probe: RecipientProbe, sessi
     metrics.recipients.inc({ result: 'too_many' });
     return smtpError(452, '4.5.3 too many recipients');
   }
-  if (parsed.domain !== null && !domains.has(parsed.domain)) {
+  if (parsed.domain === null) {
+    // RFC 5321 §4.1.1.3: <postmaster> must be accepted unqualified. Passed on as it is, the MX would qualify it with
+    // its $myorigin, which need not be one of our domains (then it relays it off-host): it is ours, so our first domain.
+    const [first] = domains;
+    if (first === undefined) {
+      metrics.recipients.inc({ result: 'not_local' });
+      return smtpError(550, '5.1.1 no domain is configured for an unqualified postmaster: write postmaster@<domain>');
+    }
+    parsed.address = `postmaster@${first}`;
+    parsed.domain = first;
+  } else if (!domains.has(parsed.domain)) {
     const refusal =
       config.recipientCheck === 'probe'
         ? await probe.check(parsed.address, session)
@@ -62,7 +72,7 @@ export async function onRcptTo(ctx: InboundContext, probe: RecipientProbe, sessi
       metrics.recipients.inc({ result: mx.responseCode >= 500 ? 'mx_rejected' : 'tempfail' });
       return mx;
     }
-    const params = forwardRcptParams(parsed.params, mx.extensions);
+    const params = forwardRcptParams(parsed.params, mx.extensions, config.dsn);
     if (!Array.isArray(params)) return params;
     const r = await mx.command([`RCPT TO:<${parsed.address}>`, ...params].join(' '), 'rcpt');
     if (r.code !== 250 && r.code !== 251) {

@@ -35,6 +35,8 @@ export const inboundConfigSchema = z
     probeCache: probeCacheDuration().optional(),
     /** Older name of `probeCache`; a plain number is seconds. */
     probeCacheSeconds: probeCacheDuration().optional(),
+    /** The client's DSN parameters: `failure-only` drops NOTIFY=SUCCESS/DELAY and sends RET=FULL as RET=HDRS (mail-params.ts). */
+    dsn: z.enum(['strip', 'failure-only', 'pass']).default('failure-only'),
     forward: z
       .object({
         /** How the MX learns the pseudo client: Postfix XCLIENT, PROXY protocol v1/v2, or nothing (MX on another host). */

@@ -6,8 +6,7 @@ import type { SMTPServerSession } from 'smtp-server';
 import { identity, type InboundContext, type SessionState } from './inbound-context.ts';
 import { forwardMailParams, fromReply, smtpError, type SmtpError } from './mail-params.ts';
 import { InternalMx } from './mx-session.ts';
-
-const SAFE_HELO = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\[(?:IPv6:)?[0-9A-Fa-f:.]+\])$/;
+import { clientHelo } from './client-helo.ts';
 
 /** The MX session with this transaction's MAIL sent (opened or RSET as needed), or the answer for the RCPT. */
 export async function openTransaction(ctx: InboundContext, st: SessionState, session: SMTPServerSession): Promise<InternalMx | SmtpError> {
@@ -26,11 +25,11 @@ export async function openTransaction(ctx: InboundContext, st: SessionState, ses
       st.mx = null;
     }
   }
-  const helo = session.hostNameAppearsAs && SAFE_HELO.test(session.hostNameAppearsAs) ? session.hostNameAppearsAs : config.forward.clientName;
+  const helo = clientHelo(session.hostNameAppearsAs, { ownNames: [config.hostname], domains: ctx.domains, neutral: config.forward.clientName });
   st.mx ??= await InternalMx.open({ mx: config.mx, ehloName: config.hostname, clientHelo: helo, identity: identity(config, session), timeouts: ctx.mxTimeouts });
   const mail = st.pendingMail;
   st.pendingMail = null;
-  const params = forwardMailParams(mail.params, st.mx.extensions);
+  const params = forwardMailParams(mail.params, st.mx.extensions, config.dsn);
   if ('error' in params) {
     st.mailError = params.error;
     return params.error;
