@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { freePort } from '@peergroup/test-support/ports';
 import { isAlive, killQuietly, sleep } from '@peergroup/test-support/proc';
 import { randomOnion, TcpTableClient } from '@peergroup/test-support/router-clients';
 import { smtpDialog } from '@peergroup/test-support/smtp-dialog';
@@ -293,6 +294,47 @@ test('a service that refuses its configuration at start-up (port in use, exit 78
   const started = lines.filter((l) => l.msg === 'service starting').map((l) => l.pid as number);
   assert.equal(started.length, 2, 'router and relay were started once each, never restarted');
   for (const pid of started) assert.ok(!isAlive(pid), `service process ${pid} is gone`);
+});
+
+test('a service that refuses its configuration after a restart (its port taken) is marked failed, the others keep serving, SIGHUP retries it', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'pg-serve-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const port = await freePort();
+  const config = join(dir, 'peergroup.yaml');
+  await writeFile(
+    config,
+    ['logLevel: warn', 'metrics: { listen: "127.0.0.1:0" }', 'routing: { srv: false }', `router: { tcpTable: { listen: "127.0.0.1:${port}", reply: direct } }`, 'relay: { lmtp: "127.0.0.1:0" }', 'accounts: { enabled: false }', ''].join('\n'),
+  );
+  const serve = await startServe(t, config);
+  const before = (await serve.health()).services;
+  process.kill(before.router!.pid!, 'SIGKILL');
+  // Take the router's port while it waits out its back-off: its next start fails with exit 78.
+  const squatter = createServer();
+  for (;;) {
+    const bound = await new Promise<boolean>((resolve) => {
+      squatter.once('error', () => resolve(false));
+      squatter.listen(port, '127.0.0.1', () => resolve(true));
+    });
+    if (bound) break;
+    await sleep(20);
+  }
+  t.after(() => squatter.close());
+  const failed = await serve.until('router failed', (s) => s.router!.state === 'failed');
+  assert.equal((await serve.health()).status, 503);
+  assert.equal(failed.relay!.state, 'running');
+  assert.equal(failed.relay!.pid, before.relay!.pid);
+  assert.equal(await lmtpGreeting(serve.ports.get('relay lmtp')!), '220');
+  await sleep(3000);
+  assert.equal((await serve.health()).services.router!.restarts, 1, 'not restarted again while its configuration fails');
+  assert.ok(supervisorLines(serve.stderr()).some((l) => l.msg === 'service refused its configuration; not restarted until a reload (SIGHUP)' && l.service === 'router'));
+
+  await new Promise<void>((resolve) => squatter.close(() => resolve()));
+  serve.child.kill('SIGHUP');
+  const back = await serve.until('router started again after SIGHUP', (s) => s.router!.state === 'running');
+  assert.match(await tcpTableGet(port, 'a@nowhere.example'), /^500 /);
+  assert.equal(back.relay!.pid, before.relay!.pid);
+  serve.child.kill('SIGTERM');
+  assert.equal(await serve.exited, 0, serve.stderr());
 });
 
 test('peergroup serve --check-config names every bad key of every section at once (exit 78)', async () => {
