@@ -21,6 +21,8 @@ export interface FarMx {
   messages: FarMessage[];
   /** Connections that sent DATA but never completed it (the relay aborted): must never become messages. */
   aborted: number;
+  /** Closes every open connection (the server keeps listening): a far side restarting under idle connections. */
+  dropConnections(): void;
   close(): Promise<void>;
 }
 
@@ -73,6 +75,9 @@ export async function startFarMx(opts: Partial<SMTPServerOptions> = {}): Promise
     messages,
     get aborted() {
       return state.aborted;
+    },
+    dropConnections() {
+      for (const c of (server as unknown as { connections: Set<{ close(): void }> }).connections) c.close();
     },
     close: () =>
       new Promise<void>((resolve) => {

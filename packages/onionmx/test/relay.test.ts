@@ -410,8 +410,8 @@ describe('relay without Tor (direct dialer to local far MX)', () => {
     for (const tag of ['reuse-1', 'reuse-2', 'reuse-3']) assert.ok(findMessage(mxA, tag), tag);
   });
 
-  test('per-destination concurrency limit answers 451 4.4.5 instead of queueing', async () => {
-    const svc = await relay({ limits: { maxPerDestination: 1 }, timeouts: { dataEnd: 3 } });
+  test('per-destination concurrency limit with destinationWait 0 answers 451 4.4.5 instead of queueing', async () => {
+    const svc = await relay({ limits: { maxPerDestination: 1, destinationWait: 0 }, timeouts: { dataEnd: 3 } });
     const first = (await TestClient.connect(svc.addresses.smtp!.port)).client;
     await first.cmd('EHLO mta.test');
     await first.cmd('MAIL FROM:<s@here.example>');
@@ -424,6 +424,52 @@ describe('relay without Tor (direct dialer to local far MX)', () => {
     assert.match(r.lines[0]!, /^4\.4\.5/);
     first.close();
     second.close();
+  });
+
+  test('at the per-destination limit a transaction waits for a connection and reuses it: one dial, every message delivered once', async () => {
+    const svc = await relay({ limits: { maxPerDestination: 1, destinationWait: '20s' }, connectionReuse: '30s' });
+    const before = dialed.length;
+    const tags = ['wait-1', 'wait-2', 'wait-3', 'wait-4'];
+    const replies = await Promise.all(
+      tags.map(async (tag) => {
+        const { client } = await TestClient.connect(svc.addresses.lmtp!.port);
+        try {
+          await client.cmd('LHLO mta.test');
+          await client.cmd('MAIL FROM:<s@here.example>');
+          assert.equal((await client.cmd(`RCPT TO:<${tag}@a.example>`)).code, 250);
+          return (await client.data(body(tag), 1))[0]!.code;
+        } finally {
+          client.close();
+        }
+      }),
+    );
+    assert.deepEqual(replies, [250, 250, 250, 250]);
+    assert.equal(dialed.length - before, 1, 'the other three waited for the one connection');
+    for (const tag of tags) assert.equal(mxA.messages.filter((m) => m.data.includes(`Subject: ${tag}\r\n`)).length, 1, tag);
+  });
+
+  test('reuse.maxMessages closes a connection after that many transactions; a connection closed while idle is replaced without a failure', async () => {
+    const svc = await relay({ connectionReuse: '30s', reuse: { maxMessages: 2 } });
+    const send = async (tag: string) => {
+      const { client } = await TestClient.connect(svc.addresses.lmtp!.port);
+      try {
+        await client.cmd('LHLO mta.test');
+        await client.cmd('MAIL FROM:<s@here.example>');
+        await client.cmd(`RCPT TO:<${tag}@b.example>`);
+        return (await client.data(body(tag), 1))[0]!.code;
+      } finally {
+        client.close();
+      }
+    };
+    const before = dialed.length;
+    for (const tag of ['max-1', 'max-2', 'max-3']) assert.equal(await send(tag), 250);
+    assert.equal(dialed.length - before, 2, 'a second connection after two messages');
+    // The far side drops its idle connections: the next message notices at its pipelined RSET and dials anew.
+    mxB.dropConnections();
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(await send('max-4'), 250);
+    assert.equal(dialed.length - before, 3);
+    for (const tag of ['max-1', 'max-2', 'max-3', 'max-4']) assert.ok(findMessage(mxB, tag), tag);
   });
 
   test('metrics count deliveries by result and source, bytes and Tor errors', async () => {

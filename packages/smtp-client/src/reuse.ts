@@ -48,18 +48,35 @@ export class SessionCache<S extends ReusableSession> {
     this.idle.set(key, list);
   }
 
-  /** The most recently used live session under `key`, RSET already, or undefined. */
-  async take(key: string): Promise<Cached<S> | undefined> {
+  /**
+   * The most recently used live session under `key`, RSET already, or undefined. `verify: false` skips the RSET
+   * round trip (over Tor, one round trip per message): the caller pipelines an RSET with its first commands and
+   * treats that RSET's failure as a stale session.
+   */
+  async take(key: string, opts: { verify?: boolean } = {}): Promise<Cached<S> | undefined> {
     for (;;) {
       const list = this.idle.get(key);
       const entry = list?.pop();
       if (!entry) return undefined;
       if (list!.length === 0) this.idle.delete(key);
       clearTimeout(entry.timer);
-      if (await entry.session.rset()) return { session: entry.session, release: entry.release };
+      if (opts.verify === false ? entry.session.reusable : await entry.session.rset()) return { session: entry.session, release: entry.release };
       entry.session.destroy();
       entry.release();
     }
+  }
+
+  /** Closes the longest-idle session under a key `match` accepts (its slot is wanted elsewhere); false when none. */
+  dropOne(match: (key: string) => boolean): boolean {
+    for (const [key, list] of this.idle) {
+      if (!match(key) || list.length === 0) continue;
+      const entry = list.shift()!;
+      if (list.length === 0) this.idle.delete(key);
+      clearTimeout(entry.timer);
+      void entry.session.quit().finally(entry.release);
+      return true;
+    }
+    return false;
   }
 
   /** Drops every idle session at once (shutdown); later `put`s close their session. */

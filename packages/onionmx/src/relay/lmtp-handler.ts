@@ -34,30 +34,42 @@ export async function lmtpData(ctx: RelayContext, stream: Readable, session: SMT
   await Promise.all(
     [...groups.values()].map(async (indexes) => {
       const decision = rcpts[indexes[0]!]!.decision;
-      let opened: Opened;
-      try {
-        opened = await ctx.pool.open(decision);
-      } catch (err) {
-        const outcome = err instanceof DeliveryFailure ? err.outcome : relayReply(RELAY_REPLIES.internal, (err as Error).message);
-        for (const i of indexes) results[i] = outcome;
-        return;
+      const envelope = indexes.map((i) => ({ address: rcpts[i]!.address, params: rcpts[i]!.params }));
+      let opened: Opened | undefined;
+      let env: Awaited<ReturnType<Opened['session']['transaction']>> | undefined;
+      // An idle connection is taken without its own RSET round trip; one that died while idle costs a new dial.
+      for (const fresh of [false, true]) {
+        try {
+          opened = await ctx.pool.open(decision, { verify: false, fresh });
+        } catch (err) {
+          const outcome = err instanceof DeliveryFailure ? err.outcome : relayReply(RELAY_REPLIES.internal, (err as Error).message);
+          for (const i of indexes) results[i] = outcome;
+          return;
+        }
+        const refusal = opened.session.refusal(params);
+        if (refusal) {
+          for (const i of indexes) results[i] = refusal;
+          // nothing was sent on it: the connection stays good for the next message
+          ctx.pool.finish(decision, opened);
+          return;
+        }
+        env = await opened.session.transaction(from, params, envelope, { rset: opened.unverified === true });
+        if (!env.stale) break;
+        opened.release();
       }
-      const refusal = opened.session.refusal(params);
-      const env = refusal
-        ? { mail: refusal, rcpts: indexes.map(() => refusal) }
-        : await opened.session.envelope(from, params, indexes.map((i) => ({ address: rcpts[i]!.address, params: rcpts[i]!.params })));
+      if (!opened || !env || env.stale) return;
       const accepted: number[] = [];
       env.rcpts.forEach((o, j) => {
         const i = indexes[j]!;
         if (o.code >= 400) results[i] = o;
         else accepted.push(i);
       });
-      if (accepted.length === 0) {
-        opened.session.destroy();
-        opened.release();
+      const data = env.data;
+      if (accepted.length === 0 || !data) {
+        if (opened.session.reusable) ctx.pool.finish(decision, opened);
+        else opened.release();
         return;
       }
-      const data = await opened.session.dataStart();
       if (data.code !== 354) {
         for (const i of accepted) results[i] = data.code < 400 ? replyOf(TROUBLE.relayUnexpectedData, opened.session.who, data) : data;
         opened.session.destroy();

@@ -37,8 +37,13 @@ export const relayConfigSchema = z
       .object({
         /** Simultaneous MTA connections; more are refused with 421. */
         maxConnections: z.number().int().min(1).max(100000).default(100),
-        /** Simultaneous outbound transactions to one onion host; more get 451 4.4.5 and are retried by the MTA. */
+        /**
+         * Simultaneous connections to one onion host (its target list); a transaction over the limit waits up to
+         * `destinationWait` for one of them to finish (then reuses it), else gets 451 4.4.5 and the MTA retries.
+         */
         maxPerDestination: z.number().int().min(1).max(10000).default(10),
+        /** How long a transaction waits for a connection to a destination at `maxPerDestination`; 0: answer 451 at once. */
+        destinationWait: duration({ unit: 's', min: 0, max: 3_600_000 }).prefault('1m'),
         /** Largest message accepted (bytes), advertised as SIZE. */
         maxMessageSize: z.number().int().min(1024).default(50 * 1024 * 1024),
         /** Recipients per transaction; more get 452. */
@@ -66,6 +71,16 @@ export const relayConfigSchema = z
      * number is seconds.
      */
     connectionReuse: duration({ unit: 's', min: 0, max: 3_600_000 }).prefault('30s'),
+    /** Bounds on one reused connection (and so on one Tor circuit's life for a domain): then it is closed. */
+    reuse: z
+      .object({
+        /** Transactions over one connection. */
+        maxMessages: z.number().int().min(1).max(1_000_000).default(1000),
+        /** Age of a connection after which it takes no new transaction. */
+        maxAge: duration({ unit: 's', min: 1000, max: 86_400_000 }).prefault('10m'),
+      })
+      .strict()
+      .prefault({}),
     /** Prometheus /metrics and /healthz (loopback HTTP). */
     metrics: loopbackHostPortSchema.optional(),
     routing: routingConfigSchema.prefault({}),

@@ -167,6 +167,73 @@ export class OutboundSession {
     return { mail, rcpts: out };
   }
 
+  /**
+   * A whole envelope and DATA, as few round trips as the far side allows: with PIPELINING (RFC 2920) `[RSET,] MAIL,
+   * RCPT…, DATA` in one write — over Tor every round trip is a circuit's latency — else one by one. `rset`: the
+   * session came from the idle cache unverified; its RSET failing means it died while idle: `stale`, nothing was
+   * sent that could deliver anything, and the caller retries on a new connection. `data` is present when at least one
+   * recipient was accepted: the 354 to send the message after, or the outcome for the accepted recipients.
+   */
+  async transaction(
+    from: string,
+    params: MailParams,
+    rcpts: { address: string; params: RcptParams }[],
+    opts: { rset: boolean },
+  ): Promise<{ stale?: true; mail: Outcome; rcpts: Outcome[]; data?: Outcome }> {
+    const stale = () => {
+      this.destroy();
+      const o = replyOf(TROUBLE.relayGone, 'RSET', this.who);
+      return { stale: true as const, mail: o, rcpts: rcpts.map(() => o) };
+    };
+    if (!this.extensions.has('PIPELINING')) {
+      if (opts.rset && !(await this.rset())) return stale();
+      const env = await this.envelope(from, params, rcpts);
+      if (env.mail.code >= 400 || env.rcpts.every((r) => r.code >= 400)) return env;
+      return { ...env, data: await this.dataStart() };
+    }
+    try {
+      this.smtp.send([...(opts.rset ? ['RSET'] : []), this.mailCommand(from, params), ...rcpts.map((r) => this.rcptCommand(r.address, r.params)), 'DATA'], 'mail');
+    } catch (err) {
+      if (opts.rset) return stale();
+      this.destroy();
+      const o = relayTrouble(err, this.who);
+      return { mail: o, rcpts: rcpts.map(() => o) };
+    }
+    if (opts.rset) {
+      try {
+        if ((await this.smtp.read('rset')).code !== 250) return stale();
+      } catch {
+        return stale();
+      }
+    }
+    let mail: Outcome;
+    const out: Outcome[] = [];
+    try {
+      mail = relayedReply(await this.smtp.read('mail'), this.who);
+      // With MAIL refused the RCPT and DATA replies are 503s (or never come, after a 421) that would hide the reason.
+      if (mail.code >= 400) {
+        this.destroy();
+        return { mail, rcpts: rcpts.map(() => mail) };
+      }
+      for (let i = 0; i < rcpts.length; i++) out.push(relayedReply(await this.smtp.read('rcpt'), this.who));
+    } catch (err) {
+      const o = relayTrouble(err, this.who);
+      return { mail: o, rcpts: rcpts.map((_, i) => out[i] ?? o) };
+    }
+    let data: Outcome;
+    try {
+      data = relayedReply(await this.smtp.read('data'), this.who);
+    } catch (err) {
+      data = relayTrouble(err, this.who);
+    }
+    if (out.every((r) => r.code >= 400)) {
+      // RFC 2920 §3.1: DATA without a valid recipient is refused; a far side that says 354 anyway gets no message.
+      if (data.code === 354) this.destroy();
+      return { mail, rcpts: out };
+    }
+    return { mail, rcpts: out, data };
+  }
+
   /** DATA → expects 354. Anything else is the outcome for every recipient. */
   async dataStart(): Promise<Outcome> {
     if (this.smtp.broken) return replyOf(TROUBLE.relayGone, 'DATA', this.who);

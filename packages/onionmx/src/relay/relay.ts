@@ -34,7 +34,13 @@ export async function startRelay(config: RelayConfig, deps: RelayDeps = {}): Pro
   const t = config.timeouts;
   const pool = new ConnectionPool(
     { dialer: deps.dialer ?? dialThroughTor, socks: config.socks, heloName: config.heloName, tls: config.tls, signal: shutdown.signal, timeouts: t },
-    { maxPerDestination: config.limits.maxPerDestination, idleMs: config.connectionReuse },
+    {
+      maxPerDestination: config.limits.maxPerDestination,
+      waitMs: config.limits.destinationWait,
+      idleMs: config.connectionReuse,
+      maxMessages: config.reuse.maxMessages,
+      maxAgeMs: config.reuse.maxAge,
+    },
     metrics,
   );
   const ctx: RelayContext = { config, logger, metrics, resolver, pool, states: new Map<string, SessionState>() };
