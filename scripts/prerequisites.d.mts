@@ -18,3 +18,4 @@ export function describeMissing(p: Prerequisite, paths: string[]): string;
 export function requirePrerequisite(name: string, env?: NodeJS.ProcessEnv): void;
 export function importClosure(file: string): Set<string>;
 export function checkPrerequisites(files: string[], env?: NodeJS.ProcessEnv): PrerequisiteProblem[];
+export function prerequisitesOf(file: string, env?: NodeJS.ProcessEnv): string[];

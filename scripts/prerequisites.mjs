@@ -47,6 +47,7 @@ export const prerequisites = [
   { name: 'nsd', paths: ['nsd'], package: 'nsd', install: 'apt', neededBy: ['test/support/dns.ts'] },
   { name: 'unbound', paths: ['unbound'], package: 'unbound', install: 'apt', neededBy: ['test/support/dns.ts'] },
   { name: 'ldns tools', paths: ['ldns-keygen', 'ldns-signzone'], package: 'ldnsutils', install: 'apt', neededBy: ['test/support/dns.ts'] },
+  { name: 'openssl', paths: ['openssl'], package: 'openssl', install: 'apt', neededBy: ['packages/onionmx/test/dns-over-tls-exit.test.ts'] },
   {
     name: 'PostgreSQL 15',
     paths: (env) => [join(pgBin(env), 'postgres'), join(pgBin(env), 'initdb')],
@@ -61,6 +62,7 @@ export const prerequisites = [
     ['dovecot pop3', ['/usr/lib/dovecot/pop3', '/usr/lib/dovecot/pop3-login'], 'dovecot-pop3d'],
     ['dovecot lmtp', ['/usr/lib/dovecot/lmtp'], 'dovecot-lmtpd'],
     ['dovecot managesieve', ['/usr/lib/dovecot/managesieve', '/usr/lib/dovecot/managesieve-login'], 'dovecot-managesieved'],
+    ['dovecot lua', ['/usr/lib/dovecot/modules/auth/libauthdb_lua.so'], 'dovecot-auth-lua'],
   ].map(([name, paths, pkg]) => ({ name, paths, package: pkg, install: 'apt', neededBy: ['test/support/dovecot.ts'] })),
   // IMAP client of the mail-account tests (python3 imaplib, a real client that is not ours).
   { name: 'python3', paths: ['python3'], package: 'python3', install: 'apt', neededBy: ['test/support/dovecot.ts'] },
@@ -165,6 +167,14 @@ export function importClosure(file) {
   };
   visit(resolve(root, file));
   return seen;
+}
+
+/** The names of the table's entries that `file` needs (empty: it runs with no system program, the unit lane). */
+export function prerequisitesOf(file, env = process.env) {
+  const closure = importClosure(file);
+  return prerequisiteTable(env)
+    .filter((p) => p.neededBy.some((m) => m === file || closure.has(m)))
+    .map((p) => p.name);
 }
 
 /** For the given test files: every entry some file needs whose paths are absent, with the files that need it. */

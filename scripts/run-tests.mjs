@@ -1,11 +1,12 @@
 // Runs every *.test.ts under packages/*/test and test/ with node's built-in test runner through tsx, on the TypeScript
 // sources: the "source" export condition resolves every @peergroup/* package to its src/, never to a build in dist/
 // that may be older.
-// Arguments narrow the run to files whose path contains one of them: `npm test -- trust router`.
+// Arguments narrow the run to files whose path contains one of them: `npm test -- trust router`; `--unit` keeps only
+// the files that need no system program (`npm run test:unit`).
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { spawn } from 'node:child_process';
-import { checkPrerequisites, describeMissing } from './prerequisites.mjs';
+import { checkPrerequisites, describeMissing, prerequisitesOf } from './prerequisites.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const roots = ['packages', 'test'].map((d) => join(root, d));
@@ -20,10 +21,14 @@ function walk(dir, out) {
   return out;
 }
 
-const filters = process.argv.slice(2);
+// --unit: only the packages' own test files that need no system program (no daemon, no Tor, no browser): quick, on
+// any machine; test/e2e always needs the real programs.
+const unit = process.argv.includes('--unit');
+const filters = process.argv.slice(2).filter((a) => a !== '--unit');
 const files = roots
   .flatMap((d) => walk(d, []))
   .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
+  .filter((f) => !unit || (f.startsWith('packages/') && prerequisitesOf(f).length === 0))
   .sort();
 if (files.length === 0) {
   console.error(`no test files match ${filters.join(' ')}`);
