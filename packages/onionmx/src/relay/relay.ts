@@ -45,7 +45,7 @@ export async function startRelay(config: RelayConfig, deps: RelayDeps = {}): Pro
   );
   const ctx: RelayContext = { config, logger, metrics, resolver, pool, states: new Map<string, SessionState>() };
   // The MTA is silent while we wait on the far side; smtp-server must not time it out before our own phases do.
-  const mtaIdleMs = t.connect + t.greeting + t.ehlo * 2 + t.mail + t.rcpt + t.dataInit + t.dataEnd + 60_000;
+  const mtaIdleMs = config.limits.destinationWait + t.connect + t.greeting + t.ehlo * 2 + t.mail + t.rcpt + t.dataInit + t.dataEnd + 60_000;
 
   const servers: { name: string; server: SMTPServer; addr: HostPort }[] = [];
   let metricsService: RunningService | undefined;
