@@ -1,5 +1,5 @@
 import type { CommandContext, OptionSpec } from './command.ts';
-import { UsageError, flagOption, listOption, stringOption } from './command.ts';
+import { UsageError, flagOption, listOption, numberOption, stringOption } from './command.ts';
 
 /**
  * Routing flags shared by every command that makes routing decisions (route, router, relay). Keys are
@@ -57,12 +57,6 @@ function intOption(ctx: CommandContext, name: string): number | undefined {
   return Number(v);
 }
 
-/** A duration in the config syntax (`2s`) goes to the schema as written; a plain number stays a number (its unit). */
-function durationOption(ctx: CommandContext, name: string): number | string | undefined {
-  const v = stringOption(ctx, name);
-  return v === undefined || !/^\d+(\.\d+)?$/.test(v) ? v : Number(v);
-}
-
 /**
  * Flags given on the command line → dotted config keys (under `prefix`, e.g. 'routing.'). Absent flags map to
  * nothing, so the config file's values stay. Values are left for the zod schema to validate and to name the key.
@@ -81,7 +75,7 @@ export function routingOverrides(ctx: CommandContext, prefix = ''): Record<strin
   if (flagOption(ctx, 'no-watch-maps')) set('watchMaps', false);
   if (flagOption(ctx, 'no-srv')) set('srv', false);
   set('resolver.servers', listOption(ctx, 'resolver'));
-  set('resolver.timeout', durationOption(ctx, 'dns-timeout'));
+  set('resolver.timeout', numberOption(ctx, 'dns-timeout'));
   set('resolver.retries', intOption(ctx, 'dns-retries'));
   if (flagOption(ctx, 'no-tcp-fallback')) set('resolver.tcpFallback', false);
   set('dnssec', stringOption(ctx, 'dnssec'));

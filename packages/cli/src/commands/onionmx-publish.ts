@@ -29,7 +29,7 @@ export const command: Command = {
     weight: { type: 'string', arg: 'N', description: 'SRV weight', defaultText: '5', configKey: 'weight' },
     verify: { type: 'boolean', description: 'look the records up and report what is missing or wrong' },
     resolver: { type: 'string', multiple: true, arg: 'IP:PORT', description: 'DNS resolver for --verify (validating, for DNSSEC status)', defaultText: 'first nameserver in /etc/resolv.conf', configKey: 'verify.servers' },
-    'dns-timeout': { type: 'string', arg: 'MS', description: 'per-try DNS timeout for --verify', defaultText: '2000', configKey: 'verify.timeoutMs' },
+    'dns-timeout': { type: 'string', arg: 'DURATION', description: 'per-try DNS timeout for --verify (a plain number is milliseconds)', defaultText: '2s', configKey: 'verify.timeout' },
     dnssec: { type: 'string', arg: 'off|prefer|require', description: 'require: an unsigned record is reported as a problem', defaultText: 'prefer', configKey: 'verify.dnssec' },
   },
   async run(ctx) {
@@ -46,7 +46,7 @@ export const command: Command = {
         priority: numberOption(ctx, 'priority'),
         weight: numberOption(ctx, 'weight'),
         'verify.servers': listOption(ctx, 'resolver'),
-        'verify.timeoutMs': numberOption(ctx, 'dns-timeout'),
+        'verify.timeout': numberOption(ctx, 'dns-timeout'),
         'verify.dnssec': stringOption(ctx, 'dnssec'),
       },
     });
@@ -64,7 +64,7 @@ export const command: Command = {
     if (!flagOption(ctx, 'verify')) return EXIT_OK;
     const srv = new SrvDiscovery({
       servers: config.verify.servers,
-      timeoutMs: config.verify.timeoutMs,
+      timeoutMs: config.verify.timeout,
       retries: 1,
       tcpFallback: true,
       dnssec: config.verify.dnssec === 'require' ? 'prefer' : config.verify.dnssec,

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { formatHostPort, hostPortSchema } from '@peergroup/service';
+import { duration, formatHostPort, hostPortSchema, withOlderNames } from '@peergroup/service';
 import { parseOnionAddress } from '../routing/onion-address.ts';
 import { systemResolvers } from '../routing/routing-config.ts';
 import { SRV_PREFIX, type SrvLookup } from '../routing/srv-discovery.ts';
@@ -29,16 +29,19 @@ export const publishConfigSchema = z
     ttl: z.number().int().min(0).max(2147483647).default(3600),
     priority: z.number().int().min(0).max(65535).default(0),
     weight: z.number().int().min(0).max(65535).default(5),
-    verify: z
-      .object({
-        /** Resolvers for --verify; a validating resolver is needed for a meaningful DNSSEC status. */
-        servers: z.array(hostPortSchema).min(1, 'needs at least one IP:PORT').default(() => systemResolvers()),
-        timeoutMs: z.number().int().min(50).max(60000).default(2000),
-        /** require: a record without the AD bit counts as a problem. */
-        dnssec: z.enum(['off', 'prefer', 'require']).default('prefer'),
-      })
-      .strict()
-      .prefault({}),
+    verify: withOlderNames(
+      z
+        .object({
+          /** Resolvers for --verify; a validating resolver is needed for a meaningful DNSSEC status. */
+          servers: z.array(hostPortSchema).min(1, 'needs at least one IP:PORT').default(() => systemResolvers()),
+          /** Per try (a plain number means milliseconds). */
+          timeout: duration({ unit: 'ms', min: 50, max: 60_000 }).default(2000),
+          /** require: a record without the AD bit counts as a problem. */
+          dnssec: z.enum(['off', 'prefer', 'require']).default('prefer'),
+        })
+        .strict(),
+      { timeoutMs: 'timeout' },
+    ).prefault({}),
   })
   .strict();
 
