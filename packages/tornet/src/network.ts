@@ -15,6 +15,7 @@ export class TornetImpl implements Tornet {
   private readonly onions = new Set<string>();
   private stopped = false;
   services: TornetService[] = [];
+  exitRelay?: string;
 
   constructor(
     readonly dir: string,
@@ -186,6 +187,7 @@ export class TornetImpl implements Tornet {
       dns: this.dns,
       control: this.control,
       clientControl: this.clientControl,
+      ...(this.exitRelay ? { exitRelay: this.exitRelay } : {}),
       services: this.services,
       pids: this.pids,
       processes: this.processes,

@@ -6,7 +6,7 @@ import { TornetImpl } from './network.ts';
 
 /** What writeTornetState stores for attachTornet: the network's addresses, and who owns its processes. */
 export type TornetState = { version: 1; ownerPid: number } & Pick<Tornet, 'dir' | 'socks' | 'dns' | 'control' | 'clientControl' | 'services' | 'pids'> &
-  Partial<Pick<Tornet, 'processes'>>;
+  Partial<Pick<Tornet, 'processes' | 'exitRelay'>>;
 
 export function writeTornetState(t: Tornet, file: string): void {
   if (!(t instanceof TornetImpl)) throw new Error('writeTornetState: not a tornet from startTornet()');
@@ -24,6 +24,7 @@ export function attachTornet(file: string, opts: { log?: (line: string) => void 
   const processes = s.processes ?? s.pids.map((pid) => ({ name: 'tor', pid }));
   const net = new TornetImpl(s.dir, s.socks, s.dns, s.control, s.clientControl, true, [], processes, opts.log ?? (() => undefined), true);
   net.services = s.services;
+  if (s.exitRelay) net.exitRelay = s.exitRelay;
   return net;
 }
 

@@ -70,11 +70,13 @@ async function startTornetIn(dir: string, opts: TornetOptions): Promise<Tornet> 
   const authorities = await Promise.all(
     plan.authorities.map((a, i) => makeAuthority(torBinary, nodeDir(`auth${i}`), `auth${i}`, a.orPort, a.dirPort, reuse)),
   );
+  if (opts.exitRelay && relays < 1) throw new Error('tornet: exitRelay needs at least one relay');
+  const exitName = opts.exitRelay ? `relay${relays - 1}` : undefined;
   const roles: { name: string; role: NodeRole }[] = authorities.map((a) => ({
     name: a.nickname,
-    role: { kind: 'authority', orPort: a.orPort, dirPort: a.dirPort },
+    role: { kind: 'authority', orPort: a.orPort, dirPort: a.dirPort, ...(exitName ? { exits: [exitName] } : {}) },
   }));
-  for (let i = 0; i < relays; i++) roles.push({ name: `relay${i}`, role: { kind: 'relay', orPort: plan.relays[i]! } });
+  for (let i = 0; i < relays; i++) roles.push({ name: `relay${i}`, role: { kind: `relay${i}` === exitName ? 'exit' : 'relay', orPort: plan.relays[i]! } });
   const serviceDir = nodeDir('service');
   const hsDirs = specs.map((s) => ({ spec: s, dir: join(serviceDir, `hs-${s.name}`) }));
   const control: HostPort = { host: '127.0.0.1', port: plan.control };
@@ -85,7 +87,7 @@ async function startTornetIn(dir: string, opts: TornetOptions): Promise<Tornet> 
   const socks: HostPort = { host: '127.0.0.1', port: plan.socks };
   const clientControl: HostPort = { host: '127.0.0.1', port: plan.clientControl };
   const dns: HostPort = { host: '127.0.0.1', port: plan.dns };
-  roles.push({ name: 'client', role: { kind: 'client', socksPort: socks.port, dnsPort: dns.port, controlPort: clientControl.port } });
+  roles.push({ name: 'client', role: { kind: 'client', socksPort: socks.port, dnsPort: dns.port, controlPort: clientControl.port, ...(exitName ? { fullDescriptors: true } : {}) } });
 
   const nodes = roles.map(({ name, role }) => {
     const d = nodeDir(name);
@@ -96,6 +98,7 @@ async function startTornetIn(dir: string, opts: TornetOptions): Promise<Tornet> 
 
   installExitHandlers(opts.handleSignals ?? true);
   const net = new TornetImpl(dir, socks, dns, control, clientControl, false, nodes, [], log, keepLogs);
+  if (exitName) net.exitRelay = exitName;
   // A node that dies while the network runs is said at once: otherwise the first sign is an odd SOCKS error.
   for (const n of nodes) {
     // After an abort of `signal` the owner is shutting down, and a terminal's Ctrl-C reaches tor too: not a death.

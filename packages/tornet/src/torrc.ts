@@ -16,10 +16,14 @@ export interface AuthorityInfo {
 }
 
 export type NodeRole =
-  | { kind: 'authority'; orPort: number; dirPort: number }
+  /** `exits`: nicknames voted the Exit flag whatever their policy (a loopback-only exit would not earn it). */
+  | { kind: 'authority'; orPort: number; dirPort: number; exits?: string[] }
   | { kind: 'relay'; orPort: number }
+  /** A relay that also exits, to 127.0.0.1 only. */
+  | { kind: 'exit'; orPort: number }
   | { kind: 'service'; controlPort: number; services: { dir: string; virtualPort: number; target: HostPort }[] }
-  | { kind: 'client'; socksPort: number; dnsPort: number; controlPort: number };
+  /** `fullDescriptors`: with an exit in the network (see case 'exit'). */
+  | { kind: 'client'; socksPort: number; dnsPort: number; controlPort: number; fullDescriptors?: boolean };
 
 /** Tor wants an IP literal as an onion service target; "localhost" is the one name tests use. */
 export function torTarget(target: HostPort): string {
@@ -83,12 +87,28 @@ export function buildTorrc(p: {
         // Stable node, the client kept picking it as both first and last hop and stayed at "Bootstrapped 95%" for
         // a minute or more (seen in the info log with 6 networks starting at once).
         'AuthDirVoteStableGuaranteeMinUptime 0',
+        ...(r.exits?.length ? [`TestingDirAuthVoteExit ${r.exits.join(',')}`] : []),
       );
       break;
     case 'relay':
       // Without AssumeReachable about 1 start in 5 sticks at "Bootstrapped 95%" (too few Stable nodes to finish
       // the reachability self-test).
       lines.push('Address 127.0.0.1', `ORPort 127.0.0.1:${r.orPort}`, 'AssumeReachable 1', 'ContactInfo tornet@localhost');
+      break;
+    case 'exit':
+      lines.push(
+        'Address 127.0.0.1',
+        `ORPort 127.0.0.1:${r.orPort}`,
+        'AssumeReachable 1',
+        'ContactInfo tornet@localhost',
+        'ExitRelay 1',
+        // Loopback only: the exit must never carry a test's stream anywhere else. TestingTorNetwork already sets
+        // ExitPolicyRejectPrivate 0; both are said here so the policy does not depend on that.
+        'ExitPolicyRejectPrivate 0',
+        'ExitPolicyRejectLocalInterfaces 0',
+        'ExitPolicy accept 127.0.0.1:*',
+        'ExitPolicy reject *:*',
+      );
       break;
     case 'service':
       lines.push(`ControlPort 127.0.0.1:${r.controlPort}`);
@@ -100,6 +120,11 @@ export function buildTorrc(p: {
         `DNSPort 127.0.0.1:${r.dnsPort}`,
         'AutomapHostsOnResolve 1',
         `ControlPort 127.0.0.1:${r.controlPort}`,
+        // A microdescriptor carries only a policy summary, which ignores accept rules narrower than *:*, so a
+        // loopback-only exit looks like no exit at all (tor #11264): with microdescriptors the client logs "Application
+        // request when we haven't received a consensus with exits" and the stream never opens. Full descriptors
+        // carry the policy itself.
+        ...(r.fullDescriptors ? ['UseMicrodescriptors 0'] : []),
       );
       break;
   }

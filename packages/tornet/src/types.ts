@@ -25,6 +25,11 @@ export interface TornetOptions {
   ports?: TornetPorts;
   /** Relays besides the 3 authorities; default 2. */
   relays?: number;
+  /**
+   * The last relay is also an exit, to 127.0.0.1 only (ExitPolicy accept 127.0.0.1:*, reject *:*): a clearnet
+   * server reached through Tor is then one on loopback. Needs at least one relay. Its name is in `exitRelay`.
+   */
+  exitRelay?: boolean;
   /** HiddenServiceDir-based services, known at start. */
   services?: TornetServiceSpec[];
   /** Fail hard when the network is not usable after this long; default 120_000. */
@@ -85,6 +90,8 @@ export interface Tornet {
   /** Control port of the client node (GETINFO circuit-status / stream-status); no authentication. */
   clientControl: HostPort;
   services: TornetService[];
+  /** Nickname of the exit relay when started with `exitRelay`. */
+  exitRelay?: string;
   pids: number[];
   /** Which pid is which node; the client's pid changes with stopClient()/startClient(). */
   processes: TornetProcess[];

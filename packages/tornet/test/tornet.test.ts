@@ -142,6 +142,19 @@ describe('torrc generation', () => {
     assert.doesNotMatch(authority, /Sandbox 1/);
   });
 
+  test('an exit relay exits to 127.0.0.1 only, is voted Exit, and the client then reads full descriptors', () => {
+    const exit = buildTorrc({ ...base, nickname: 'relay1', role: { kind: 'exit', orPort: 7001 } }).split('\n');
+    const policy = exit.filter((l) => /^Exit/.test(l));
+    assert.deepEqual(policy, ['ExitRelay 1', 'ExitPolicyRejectPrivate 0', 'ExitPolicyRejectLocalInterfaces 0', 'ExitPolicy accept 127.0.0.1:*', 'ExitPolicy reject *:*']);
+    assert.ok(exit.includes('ORPort 127.0.0.1:7001') && exit.includes('SocksPort 0'));
+    assert.doesNotMatch(buildTorrc({ ...base, nickname: 'relay0', role: { kind: 'relay', orPort: 7000 } }), /^Exit/m, 'a plain relay sets no exit policy (tor: not an exit)');
+    assert.match(buildTorrc({ ...base, nickname: 'auth0', role: { kind: 'authority', orPort: 1, dirPort: 2, exits: ['relay1'] } }), /^TestingDirAuthVoteExit relay1$/m);
+    assert.doesNotMatch(buildTorrc({ ...base, nickname: 'auth0', role: { kind: 'authority', orPort: 1, dirPort: 2 } }), /TestingDirAuthVoteExit/);
+    const client = (fullDescriptors?: boolean) => buildTorrc({ ...base, nickname: 'client', role: { kind: 'client', socksPort: 9, dnsPort: 10, controlPort: 11, ...(fullDescriptors ? { fullDescriptors } : {}) } });
+    assert.match(client(true), /^UseMicrodescriptors 0$/m);
+    assert.doesNotMatch(client(), /UseMicrodescriptors/);
+  });
+
   test('service node maps each HiddenServiceDir to its target', () => {
     const svc = buildTorrc({
       ...base,
