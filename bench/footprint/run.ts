@@ -2,7 +2,7 @@
  * Idle memory of every peergroup daemon, each started as its own `peergroup …` command from the build in dist/ with
  * the embedded defaults on free ports, against a bare node process listening on one port, in the same run. Read from
  * /proc once start-up has settled: RSS, and PSS (pages shared with other processes split between them). `serve` is the
- * sum over its process tree (one child per service once serve supervises them). Goals: each service <= 1.5x the bare
+ * sum over its process tree (one child per service, started with the supervisor's V8 flags). Goals: each service <= 1.5x the bare
  * node RSS; all of serve <= 300 MB.
  *   node --conditions=source --import tsx bench/footprint/run.ts [--settle-ms 4000] [--runs 3]
  */
@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { assertRanFromDist, bin, buildDist, median, productionEnv } from '../support/production.ts';
 import { treeMemory, type Memory } from '../support/proc-memory.ts';
+import { daemonNodeFlags } from '@peergroup/cli/supervisor/services';
 
 const { values } = parseArgs({ options: { 'settle-ms': { type: 'string', default: '4000' }, runs: { type: 'string', default: '3' } } });
 const settleMs = Number(values['settle-ms']);
@@ -72,12 +73,12 @@ const subjects: Subject[] = [
     fromDist: true,
   },
 ];
-// Young-generation semi-spaces grow to 16 MiB each while modules load and are not given back at idle; a 1 MiB cap
-// trades some allocation throughput for that memory. Measured here, not set by default (see the report table).
-const semiSpace = '--max-semi-space-size=1';
-for (const name of ['onionmx router', 'accounts serve', 'serve (whole tree)']) {
+// The V8 flags the supervisor gives every service process and the systemd units set (NODE_OPTIONS): each daemon
+// measured with them too, and serve's supervisor itself (its children have them either way).
+const unitFlags = daemonNodeFlags.join(' ');
+for (const name of ['onionmx router', 'onionmx relay', 'onionmx inbound', 'accounts serve', 'serve (whole tree)']) {
   const s = subjects.find((x) => x.name === name)!;
-  subjects.push({ ...s, name: `${name}, ${semiSpace}`, nodeOptions: semiSpace });
+  subjects.push({ ...s, name: `${name}, ${unitFlags}`, nodeOptions: unitFlags });
 }
 
 async function measure(s: Subject): Promise<Memory & { processes: number }> {

@@ -46,13 +46,13 @@ async function serve(args: string[]): Promise<{ child: ChildProcess; url: string
   const line = await new Promise<string>((resolve, reject) => {
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
-      const m = /^accounts: listening on .*$/m.exec(out);
-      if (m) resolve(m[0]);
+      // runService prints one `NAME HOST:PORT` line per listener, metrics (when on) after http.
+      if (/^http \S+\n/m.test(out) && (!args.includes('--metrics-listen') || /^metrics \S+\n/m.test(out))) resolve(out);
     });
     void exited.then((code) => reject(new Error(`serve exited ${code}: ${err}`)));
   });
-  const url = /listening on (http:\/\/\S+)/.exec(line)![1]!;
-  const metrics = /metrics on (\S+)\)/.exec(line)?.[1];
+  const url = `http://${/^http (\S+)$/m.exec(line)![1]!}/`;
+  const metrics = /^metrics (\S+)$/m.exec(line)?.[1];
   return { child, url, metrics, exited };
 }
 

@@ -276,6 +276,37 @@ test('a killed service comes back after the back-off while the others keep answe
   });
 });
 
+test('SIGKILL of the supervisor (outside systemd, nothing kills the children): every service stops on its own, cleanly, within seconds', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'pg-serve-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const serveArgs = ['--data', dir, '--metrics', '127.0.0.1:0', '--only', 'router,relay,accounts', '--log-level', 'info', '--set', 'routing.srv=false'];
+  for (const key of ['router.tcpTable.listen', 'relay.lmtp', 'accounts.listen']) serveArgs.push('--set', `${key}=127.0.0.1:0`);
+  const child = spawnServe(t, serveArgs);
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  let metricsPort = 0;
+  await new Promise<void>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const m = /^metrics http 127\.0\.0\.1:(\d+)$/.exec(line);
+      if (m) metricsPort = Number(m[1]);
+      if (line.startsWith('peergroup: running')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`serve exited ${code} before running:\n${stderr}`)));
+  });
+  const { services } = (await (await fetch(`http://127.0.0.1:${metricsPort}/healthz`)).json()) as { services: Record<string, ServiceStatus> };
+  const pids = Object.values(services).map((s) => s.pid!);
+  assert.equal(pids.length, 3, JSON.stringify(services));
+  for (const pid of pids) assert.ok(isAlive(pid), `service process ${pid} runs`);
+
+  child.kill('SIGKILL');
+  const deadline = Date.now() + 5000;
+  while (pids.some(isAlive) && Date.now() < deadline) await sleep(100);
+  for (const pid of pids) assert.ok(!isAlive(pid), `service process ${pid} is gone within 5 s of its supervisor's death\n${stderr}`);
+  // They stopped as on SIGTERM (their listeners closed), not through the hard exit that bounds a hanging stop.
+  const stopped = stderr.split('\n').filter((l) => l.includes('"msg":"stopped"')).map((l) => (JSON.parse(l) as { service: string }).service);
+  assert.deepEqual(stopped.sort(), ['accounts', 'relay', 'router'], stderr);
+});
+
 test('a service that refuses its configuration at start-up (port in use, exit 78) stops serve with 78 and leaves no process', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'pg-serve-'));
   t.after(() => rm(dir, { recursive: true, force: true }));

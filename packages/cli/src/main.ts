@@ -46,6 +46,9 @@ export function groupHelp(commands: Pick<CommandEntry, 'path' | 'summary'>[], pr
   ].join('\n');
 }
 
+/** How long a service whose supervisor died has to stop before it exits anyway (serve's default --stop-timeout). */
+const ORPHAN_STOP_MS = 10_000;
+
 export async function main(argv: string[], io = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
   const commands = registry;
   const words = argv.filter((a) => !a.startsWith('-'));
@@ -89,6 +92,15 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     });
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
+    // A process started by `peergroup serve` has an IPC channel to it (and nothing else does): when the supervisor
+    // dies — SIGKILL included, which it cannot pass on — the channel closes, and the service stops as on SIGTERM.
+    // Nobody is left to kill a stop that hangs, so that is bounded here.
+    if (process.channel) {
+      process.once('disconnect', () => {
+        onSignal();
+        setTimeout(() => process.exit(70), ORPHAN_STOP_MS).unref();
+      });
+    }
     return await cmd.run({ values, positionals, stdout: io.stdout, stderr: io.stderr, stopSignal: controller.signal });
   } catch (err) {
     // config.ts brings yaml; the command that threw has loaded it already.
@@ -106,5 +118,7 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    // An open channel would keep the finished process alive.
+    if (process.connected) process.disconnect();
   }
 }

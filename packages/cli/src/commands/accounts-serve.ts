@@ -1,4 +1,4 @@
-import { untilStopped } from '../run-service.ts';
+import { runService } from '../run-service.ts';
 import { ConfigError, deleteDotted, readConfigFile, setDotted, validateConfig } from '../config.ts';
 import { configFileFor, configFileHelp } from '../config-file.ts';
 import { stringOption, type Command, type CommandContext, type OptionSpec } from '../command.ts';
@@ -122,16 +122,14 @@ export const command: Command = {
   async run(ctx) {
     const config = loadAccountsConfig(ctx);
     const logger = createLogger('accounts');
-    let svc;
-    try {
-      svc = await startAccounts(config, { logger });
-    } catch (err) {
-      if (/^(secretFile|listen) /.test((err as Error).message)) throw new ConfigError((err as Error).message);
-      throw err;
-    }
-    ctx.stdout.write(`accounts: listening on ${svc.url}${svc.addresses.metrics ? ` (metrics on ${svc.addresses.metrics.host}:${svc.addresses.metrics.port})` : ''}\n`);
-    await untilStopped(ctx.stopSignal);
-    await svc.close();
-    return 0;
+    // The life cycle of every service (listener lines, started/stopping/stopped, stop when the supervisor dies).
+    return runService(ctx, logger, async () => {
+      try {
+        return await startAccounts(config, { logger });
+      } catch (err) {
+        if (/^(secretFile|listen) /.test((err as Error).message)) throw new ConfigError((err as Error).message);
+        throw err;
+      }
+    });
   },
 };

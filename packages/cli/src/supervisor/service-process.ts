@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { handoverPath } from './handover.ts';
-import { serviceCommands, type ServiceName } from './services.ts';
+import { daemonNodeFlags, serviceCommands, type ServiceName } from './services.ts';
 
 export interface ProcessExit {
   code: number | null;
@@ -21,8 +21,8 @@ export interface SpawnOptions {
 
 /**
  * One run of one service's process. It is up once it printed its listeners on stdout: the service commands print
- * `NAME HOST:PORT` per listener (accounts one `accounts: listening on URL (metrics on HOST:PORT)` line), and the
- * metrics listener is always the last, because it starts after the listeners whose health it reports.
+ * `NAME HOST:PORT` per listener (runService), and the metrics listener is always the last, because it starts after
+ * the listeners whose health it reports.
  */
 export class ServiceProcess {
   readonly child: ChildProcess;
@@ -39,8 +39,10 @@ export class ServiceProcess {
   ) {
     const cmd = serviceCommands[service];
     // The child's metrics are internal (the supervisor gathers them onto serve's one endpoint): any loopback port.
-    const args = [opts.bin, ...cmd.words, '--config', handoverPath, cmd.metricsFlag, '127.0.0.1:0'];
-    this.child = spawn(opts.execPath, args, { stdio: ['ignore', 'pipe', 'inherit', opts.configFd], env: opts.env });
+    const args = [...daemonNodeFlags, opts.bin, ...cmd.words, '--config', handoverPath, cmd.metricsFlag, '127.0.0.1:0'];
+    // The IPC channel (fd 4) carries no messages: it closes when the supervisor dies, however it dies (SIGKILL
+    // included), and the child takes that as a stop request (main.ts), so no service outlives its supervisor.
+    this.child = spawn(opts.execPath, args, { stdio: ['ignore', 'pipe', 'inherit', opts.configFd, 'ipc'], env: opts.env });
     this.pid = this.child.pid;
     let markReady!: (l: Record<string, string>) => void;
     this.ready = new Promise((resolve) => (markReady = resolve));
@@ -54,10 +56,8 @@ export class ServiceProcess {
       this.child.once('error', () => done({ code: null, signal: null }));
     });
     createInterface({ input: this.child.stdout! }).on('line', (line) => {
-      const accounts = /^accounts: listening on http:\/\/([^/\s]+)\/? \(metrics on (\S+)\)$/.exec(line);
       const listener = /^([a-z][\w-]*) (\S+:\d+)$/.exec(line);
-      if (accounts) Object.assign(this.listeners, { http: accounts[1]!, metrics: accounts[2]! });
-      else if (listener) this.listeners[listener[1]!] = listener[2]!;
+      if (listener) this.listeners[listener[1]!] = listener[2]!;
       else opts.onOtherLine?.(line);
       if (this.listeners.metrics) markReady({ ...this.listeners });
     });
