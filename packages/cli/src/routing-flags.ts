@@ -28,6 +28,37 @@ export const routingOptions: Record<string, OptionSpec> = {
   'dns-timeout': { type: 'string', arg: 'DURATION', description: 'per-try DNS timeout (a plain number is milliseconds)', defaultText: '2s', configKey: 'resolver.timeout' },
   'dns-retries': { type: 'string', arg: 'N', description: 'extra rounds over the resolver list', defaultText: '1', configKey: 'resolver.retries' },
   'no-tcp-fallback': { type: 'boolean', description: 'do not retry truncated DNS answers over TCP', configKey: 'resolver.tcpFallback' },
+  'dns-transport': {
+    type: 'string',
+    arg: 'udp|tor',
+    description: 'tor: every routing query through Tor to --dns-tor-resolver, none in cleartext',
+    defaultText: 'udp',
+    configKey: 'resolver.transport',
+  },
+  'dns-tor-resolver': {
+    type: 'string',
+    multiple: true,
+    arg: 'ONION:PORT|IP:PORT#NAME',
+    description: "resolver reached through Tor: its onion service, or DNS over TLS through an exit to a certificate for NAME",
+    configKey: 'resolver.tor.servers[].address',
+  },
+  'dns-tor-ca': {
+    type: 'string',
+    arg: 'FILE',
+    description: 'PEM CA certificates for the --dns-tor-resolver TLS certificates',
+    defaultText: "the system's CAs",
+    configKey: 'resolver.tor.servers[].tls.ca',
+  },
+  'dns-tor-socks': { type: 'string', arg: 'HOST:PORT', description: "Tor's SocksPort for DNS through Tor", defaultText: '127.0.0.1:9050', configKey: 'resolver.tor.socks' },
+  'dns-tor-timeout': { type: 'string', arg: 'DURATION', description: 'one DNS query through Tor, opening its stream included (a plain number is seconds)', defaultText: '15s', configKey: 'resolver.tor.timeout' },
+  'dns-tor-idle-timeout': { type: 'string', arg: 'DURATION', description: 'close the DNS stream through Tor after this long unused (a plain number is seconds)', defaultText: '5m', configKey: 'resolver.tor.idleTimeout' },
+  'tor-domain': {
+    type: 'string',
+    multiple: true,
+    arg: 'DOMAIN',
+    description: 'with --dns-transport udp: look up this domain (*.domain for subdomains) only through Tor',
+    configKey: 'resolver.torDomains',
+  },
   dnssec: {
     type: 'string',
     arg: 'off|prefer|require',
@@ -58,6 +89,23 @@ function intOption(ctx: CommandContext, name: string): number | undefined {
 }
 
 /**
+ * --dns-tor-resolver entries as resolver.tor.servers: `ADDRESS#NAME` (unbound's forward-addr spelling) is DNS over TLS
+ * with a certificate for NAME, checked against --dns-tor-ca when given. The schema refuses a clearnet one without NAME.
+ */
+function torResolvers(ctx: CommandContext): Record<string, unknown>[] | undefined {
+  const list = listOption(ctx, 'dns-tor-resolver');
+  const ca = stringOption(ctx, 'dns-tor-ca');
+  if (ca !== undefined && !list?.some((r) => r.includes('#'))) throw new UsageError('--dns-tor-ca applies to --dns-tor-resolver ADDRESS#NAME (DNS over TLS); give one');
+  return list?.map((entry) => {
+    const hash = entry.indexOf('#');
+    if (hash < 0) return { address: entry };
+    const name = entry.slice(hash + 1);
+    if (name === '') throw new UsageError(`--dns-tor-resolver ${entry}: the name after # is empty`);
+    return { address: entry.slice(0, hash), tls: { name, ...(ca !== undefined ? { ca } : {}) } };
+  });
+}
+
+/**
  * Flags given on the command line → dotted config keys (under `prefix`, e.g. 'routing.'). Absent flags map to
  * nothing, so the config file's values stay. Values are left for the zod schema to validate and to name the key.
  */
@@ -78,6 +126,12 @@ export function routingOverrides(ctx: CommandContext, prefix = ''): Record<strin
   set('resolver.timeout', numberOption(ctx, 'dns-timeout'));
   set('resolver.retries', intOption(ctx, 'dns-retries'));
   if (flagOption(ctx, 'no-tcp-fallback')) set('resolver.tcpFallback', false);
+  set('resolver.transport', stringOption(ctx, 'dns-transport'));
+  set('resolver.tor.servers', torResolvers(ctx));
+  set('resolver.tor.socks', stringOption(ctx, 'dns-tor-socks'));
+  set('resolver.tor.timeout', numberOption(ctx, 'dns-tor-timeout'));
+  set('resolver.tor.idleTimeout', numberOption(ctx, 'dns-tor-idle-timeout'));
+  set('resolver.torDomains', listOption(ctx, 'tor-domain'));
   set('dnssec', stringOption(ctx, 'dnssec'));
   set('cache.minTtl', intOption(ctx, 'cache-min-ttl'));
   set('cache.maxTtl', intOption(ctx, 'cache-max-ttl'));

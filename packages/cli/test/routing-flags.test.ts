@@ -73,6 +73,58 @@ describe('shared routing flags', () => {
   });
 });
 
+describe('DNS through Tor flags', () => {
+  it('map to resolver.transport, resolver.tor.* and resolver.torDomains; ADDRESS#NAME is DNS over TLS', () => {
+    const o = routingOverrides(
+      ctx([
+        '--dns-transport', 'tor', '--dns-tor-resolver', 'abc.onion:53', '--dns-tor-resolver', '192.0.2.53:853#dns.example.net', '--dns-tor-ca', '/etc/ssl/dns-ca.pem',
+        '--dns-tor-socks', '127.0.0.1:9150', '--dns-tor-timeout', '20s', '--dns-tor-idle-timeout', '600', '--tor-domain', '*.onionmx.example',
+      ]),
+      'routing.',
+    );
+    assert.deepEqual(o, {
+      'routing.resolver.transport': 'tor',
+      'routing.resolver.tor.servers': [{ address: 'abc.onion:53' }, { address: '192.0.2.53:853', tls: { name: 'dns.example.net', ca: '/etc/ssl/dns-ca.pem' } }],
+      'routing.resolver.tor.socks': '127.0.0.1:9150',
+      'routing.resolver.tor.timeout': '20s',
+      'routing.resolver.tor.idleTimeout': 600,
+      'routing.resolver.torDomains': ['*.onionmx.example'],
+    });
+  });
+
+  it('go through the schema with the file: strict mode, validated, bad values naming the key', () => {
+    const onion = `${'a'.repeat(56)}.onion`;
+    const cfg = loadConfig(routingConfigSchema, {
+      overrides: routingOverrides(ctx(['--dns-transport', 'tor', '--dns-tor-resolver', `${onion}:53`, '--dns-tor-resolver', '127.0.0.1:853#dot.example', '--dns-tor-timeout', '20s', '--dns-tor-idle-timeout', '600'])),
+    });
+    assert.equal(cfg.resolver.transport, 'tor');
+    assert.deepEqual(cfg.resolver.tor?.servers, [{ address: { host: onion, port: 53 } }, { address: { host: '127.0.0.1', port: 853 }, tls: { name: 'dot.example' } }]);
+    assert.deepEqual(cfg.resolver.tor?.socks, { host: '127.0.0.1', port: 9050 });
+    assert.equal(cfg.resolver.tor?.timeout, 20_000);
+    assert.equal(cfg.resolver.tor?.idleTimeout, 600_000, 'a plain number is seconds');
+    const fails = (args: string[], key: RegExp) =>
+      assert.throws(() => loadConfig(routingConfigSchema, { overrides: routingOverrides(ctx(args)) }), (e: unknown) => e instanceof ConfigError && key.test(e.message), args.join(' '));
+    fails(['--dns-transport', 'tor'], /resolver\.tor: transport is tor .* no Tor resolver/);
+    fails(['--dns-transport', 'carrier-pigeon'], /resolver\.transport: /);
+    fails(['--dns-tor-resolver', '192.0.2.53:853'], /resolver\.tor\.servers\.0\.tls: .*through a Tor exit/);
+    fails(['--tor-domain', 'x.example'], /resolver\.tor: torDomains .* no Tor resolver/);
+    fails(['--dns-tor-resolver', `${onion}:53`, '--dns-tor-timeout', 'later'], /resolver\.tor\.timeout: must be a duration/);
+    assert.throws(() => routingOverrides(ctx(['--dns-tor-resolver', '127.0.0.1:853#'])), /the name after # is empty/);
+    assert.throws(() => routingOverrides(ctx(['--dns-tor-resolver', `${onion}:53`, '--dns-tor-ca', 'ca.pem'])), /--dns-tor-ca applies to --dns-tor-resolver ADDRESS#NAME/);
+    // A file's Tor resolvers stay unless the flag replaces them; a flag for one key leaves the others.
+    const dir = mkdtempSync(join(tmpdir(), 'pg-tor-flags-'));
+    try {
+      const file = join(dir, 'routing.yaml');
+      writeFileSync(file, `routing:\n  resolver:\n    transport: tor\n    tor:\n      servers:\n        - address: ${onion}:53\n`);
+      const merged = loadConfig(routingConfigSchema, { file, section: 'routing', overrides: routingOverrides(ctx(['--dns-tor-socks', '127.0.0.1:9150'])) });
+      assert.deepEqual(merged.resolver.tor?.servers, [{ address: { host: onion, port: 53 } }]);
+      assert.deepEqual(merged.resolver.tor?.socks, { host: '127.0.0.1', port: 9150 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('default resolver', () => {
   it('is the first usable nameserver of resolv.conf on port 53, else 127.0.0.1', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pg-resolv-'));
