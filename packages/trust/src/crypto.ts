@@ -79,6 +79,19 @@ export function deriveOwnerKey(secretKey: Uint8Array): Buffer {
   return keyedHash(secretKey, labelled(LABEL.ownerKey), KEY_BYTES);
 }
 
+/** The key that wraps the user's mail key (format 3); like the owner key, only the holder of the secret key has it. */
+export function deriveMailWrapKey(secretKey: Uint8Array): Buffer {
+  return keyedHash(secretKey, labelled(LABEL.mailWrapKey), KEY_BYTES);
+}
+
+/** crypto_box_seed_keypair: the per-reset key pair, a function of its 32-byte seed only. */
+export function seedKeypair(seed: Uint8Array): KeyPair {
+  const publicKey = Buffer.alloc(sodium.crypto_box_PUBLICKEYBYTES);
+  const secretKey = sodium.sodium_malloc(sodium.crypto_box_SECRETKEYBYTES) as unknown as Buffer;
+  sodium.crypto_box_seed_keypair(publicKey, secretKey, asBuf(seed));
+  return { publicKey, secretKey };
+}
+
 export interface KeyPair {
   publicKey: Buffer;
   secretKey: Buffer;

@@ -70,6 +70,26 @@ export interface TrustInviteTable {
   revoked_at: number | null;
 }
 
+export interface TrustMailKeyTable {
+  user_id: string;
+  mail_box: Buffer;
+  mail_check: Buffer;
+}
+
+export interface TrustResetKeyTable {
+  user_id: string;
+  public_key: Buffer;
+  salt: Buffer;
+  opslimit: number;
+  memlimit: number;
+}
+
+export interface TrustResetShareTable {
+  user_id: string;
+  slot: number;
+  box: Buffer;
+}
+
 export interface TrustTables {
   trust_user: TrustUserTable;
   trust_slot: TrustSlotTable;
@@ -78,6 +98,9 @@ export interface TrustTables {
   trust_reset_code: TrustResetCodeTable;
   trust_invite: TrustInviteTable;
   trust_meta: TrustMetaTable;
+  trust_mail_key: TrustMailKeyTable;
+  trust_reset_key: TrustResetKeyTable;
+  trust_reset_share: TrustResetShareTable;
 }
 
 export type TrustDialect = 'sqlite' | 'postgres';
@@ -221,6 +244,36 @@ export const TRUST_MIGRATIONS: Record<string, Migration> = {
     async down(db: Kysely<any>) {
       await db.schema.dropTable('trust_meta').ifExists().execute();
       await db.schema.alterTable('trust_user').dropColumn('user_tag').execute();
+    },
+  },
+  // Format 3: the mail key, its wrap under the owner's secret key, and the shares confirmed during a reset.
+  '0003_trust_mail_key': {
+    async up(db: Kysely<any>) {
+      const blob = blobType(db);
+      await db.schema
+        .createTable('trust_mail_key')
+        .addColumn('user_id', 'text', (c) => c.primaryKey().references('trust_user.id').onDelete('cascade'))
+        .addColumn('mail_box', blob, (c) => c.notNull())
+        .addColumn('mail_check', blob, (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('trust_reset_key')
+        .addColumn('user_id', 'text', (c) => c.primaryKey().references('trust_reset.user_id').onDelete('cascade'))
+        .addColumn('public_key', blob, (c) => c.notNull())
+        .addColumn('salt', blob, (c) => c.notNull())
+        .addColumn('opslimit', 'integer', (c) => c.notNull())
+        .addColumn('memlimit', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('trust_reset_share')
+        .addColumn('user_id', 'text', (c) => c.notNull().references('trust_reset.user_id').onDelete('cascade'))
+        .addColumn('slot', 'integer', (c) => c.notNull())
+        .addColumn('box', blob, (c) => c.notNull())
+        .addPrimaryKeyConstraint('trust_reset_share_pk', ['user_id', 'slot'])
+        .execute();
+    },
+    async down(db: Kysely<any>) {
+      for (const t of ['trust_reset_share', 'trust_reset_key', 'trust_mail_key']) await db.schema.dropTable(t).ifExists().execute();
     },
   },
 };

@@ -4,7 +4,9 @@
 /** The version byte V inside slot, token and session structures (unchanged since format version 1). */
 export const FORMAT_VERSION = 1;
 /** The version of docs/trust-format.md this code implements: 2 added the server-keyed user tag (§3.1). */
-export const DOCUMENT_VERSION = 2;
+export const DOCUMENT_VERSION = 3;
+/** Version byte of a version 3 token plaintext (it carries a mail-key share). */
+export const TOKEN_VERSION_SHARE = 2;
 
 export const USER_ID_BYTES = 16;
 export const R_BYTES = 32;
@@ -15,8 +17,18 @@ export const AEAD_ABYTES = 16;
 export const SEAL_BYTES = 48; // crypto_box_SEALBYTES: ephemeral pk (32) + MAC (16)
 
 /** [version u8][owner id 16][owner epoch u32be][slot generation u32be][slot u8][R 32] */
-export const TOKEN_PLAINTEXT_BYTES = 1 + USER_ID_BYTES + 4 + 4 + 1 + R_BYTES; // 58
-export const TOKEN_BOX_BYTES = TOKEN_PLAINTEXT_BYTES + SEAL_BYTES; // 106
+export const TOKEN_V1_PLAINTEXT_BYTES = 1 + USER_ID_BYTES + 4 + 4 + 1 + R_BYTES; // 58
+export const TOKEN_V1_BOX_BYTES = TOKEN_V1_PLAINTEXT_BYTES + SEAL_BYTES; // 106
+export const MAIL_KEY_BYTES = 32;
+/** A Shamir share of the mail key as shamir-secret-sharing writes it: y(32) ‖ x(1); x = 0 marks a 1-of-n copy. */
+export const SHARE_BYTES = MAIL_KEY_BYTES + 1; // 33
+/** Format 3: [version u8 = 2][owner id 16][owner epoch u32be][slot generation u32be][slot u8][R 32][share 33] */
+export const TOKEN_PLAINTEXT_BYTES = TOKEN_V1_PLAINTEXT_BYTES + SHARE_BYTES; // 91
+export const TOKEN_BOX_BYTES = TOKEN_PLAINTEXT_BYTES + SEAL_BYTES; // 139
+export const MAIL_BOX_BYTES = NONCE_BYTES + MAIL_KEY_BYTES + AEAD_ABYTES; // 72
+/** [version u8 = 3][owner id 16][owner epoch u32be][slot generation u32be][slot u8][share 33] */
+export const HELD_SHARE_PLAINTEXT_BYTES = 1 + USER_ID_BYTES + 4 + 4 + 1 + SHARE_BYTES; // 59
+export const HELD_SHARE_BOX_BYTES = HELD_SHARE_PLAINTEXT_BYTES + SEAL_BYTES; // 107
 /** [version u8][trustee id 16] */
 export const OWNER_PLAINTEXT_BYTES = 1 + USER_ID_BYTES; // 17
 export const OWNER_BOX_BYTES = NONCE_BYTES + OWNER_PLAINTEXT_BYTES + AEAD_ABYTES; // 57
@@ -36,9 +48,14 @@ export const LABEL = {
   resetCode: 'peergroup-trust-reset-code-v1',
   user: 'peergroup-trust-user-v2',
   formatMarker: 'peergroup-trust-format-v2',
+  tokenShare: 'peergroup-trust-token-v3',
+  mailKey: 'peergroup-trust-mail-key-v3',
+  mailWrapKey: 'peergroup-trust-mail-wrap-key-v3',
+  mailCheck: 'peergroup-trust-mail-check-v3',
+  resetKey: 'peergroup-trust-reset-key-v3',
 } as const;
 
-export type SubkeyPurpose = 'token-tag' | 'pk-tag' | 'invite-code' | 'reset-code' | 'user-tag';
+export type SubkeyPurpose = 'token-tag' | 'pk-tag' | 'invite-code' | 'reset-code' | 'user-tag' | 'reset-key';
 
 const USER_ID_RE = /^[0-9a-f]{32}$/;
 
@@ -87,6 +104,16 @@ export interface TokenContext {
   slot: number;
 }
 
+/** A version 3 token plaintext (V = 2) carrying the owner's mail-key share for this slot. */
+export function encodeShareToken(ctx: TokenContext, r: Uint8Array, share: Uint8Array): Buffer {
+  if (r.length !== R_BYTES) throw new RangeError('R must be 32 bytes');
+  if (share.length !== SHARE_BYTES) throw new RangeError('share must be 33 bytes');
+  return Buffer.concat([
+    u8(TOKEN_VERSION_SHARE), userIdBytes(ctx.ownerId), u32(ctx.ownerEpoch), u32(ctx.slotGen), u8(ctx.slot), Buffer.from(r), Buffer.from(share),
+  ]);
+}
+
+/** A version 1 token plaintext (no share): written before format 3, still read until the owner's next rewrite. */
 export function encodeToken(ctx: TokenContext, r: Uint8Array): Buffer {
   if (r.length !== R_BYTES) throw new RangeError('R must be 32 bytes');
   return Buffer.concat([u8(FORMAT_VERSION), userIdBytes(ctx.ownerId), u32(ctx.ownerEpoch), u32(ctx.slotGen), u8(ctx.slot), Buffer.from(r)]);
@@ -95,27 +122,61 @@ export function encodeToken(ctx: TokenContext, r: Uint8Array): Buffer {
 export interface DecodedToken extends TokenContext {
   version: number;
   r: Buffer;
+  /** The mail-key share (version 2 tokens), null in a version 1 token. */
+  share: Buffer | null;
 }
 
-/** Returns null for anything that is not exactly a v1 token plaintext. */
+/** Null for anything that is not exactly a v1 (58 bytes) or v2 (91 bytes) token plaintext. */
 export function decodeToken(b: Uint8Array): DecodedToken | null {
-  if (b.length !== TOKEN_PLAINTEXT_BYTES) return null;
   const buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
-  const version = buf.readUInt8(0);
-  if (version !== FORMAT_VERSION) return null;
+  const v1 = b.length === TOKEN_V1_PLAINTEXT_BYTES && buf.readUInt8(0) === FORMAT_VERSION;
+  const v2 = b.length === TOKEN_PLAINTEXT_BYTES && buf.readUInt8(0) === TOKEN_VERSION_SHARE;
+  if (!v1 && !v2) return null;
   return {
-    version,
+    version: buf.readUInt8(0),
     ownerId: buf.subarray(1, 17).toString('hex'),
     ownerEpoch: buf.readUInt32BE(17),
     slotGen: buf.readUInt32BE(21),
     slot: buf.readUInt8(25),
     r: Buffer.from(buf.subarray(26, 58)),
+    share: v2 ? Buffer.from(buf.subarray(58, 91)) : null,
   };
 }
 
-/** The keyed-hash input for a token's tag: the label, then exactly the token plaintext. */
-export function tokenTagInput(ctx: TokenContext, r: Uint8Array): Buffer {
-  return labelled(LABEL.token, encodeToken(ctx, r));
+/** The keyed-hash input for a token's tag: its version's label, then exactly the token plaintext. */
+export function tokenTagInput(ctx: TokenContext, r: Uint8Array, share: Uint8Array | null = null): Buffer {
+  return share === null ? labelled(LABEL.token, encodeToken(ctx, r)) : labelled(LABEL.tokenShare, encodeShareToken(ctx, r, share));
+}
+
+/** AD of the mail key's wrap under the owner's secret key (format 3). */
+export function mailKeyAd(userId: string, epoch: number): Buffer {
+  return labelled(LABEL.mailKey, userIdBytes(userId), u32(epoch));
+}
+
+/** Keyed-hash input of the mail-key check value (the hash is keyed with the mail key itself). */
+export function mailCheckInput(userId: string): Buffer {
+  return labelled(LABEL.mailCheck, userIdBytes(userId));
+}
+
+/** A confirmed share as held for the owner between confirmation and completion (sealed to the reset key). */
+export function encodeHeldShare(ctx: TokenContext, share: Uint8Array): Buffer {
+  if (share.length !== SHARE_BYTES) throw new RangeError('share must be 33 bytes');
+  return Buffer.concat([u8(3), userIdBytes(ctx.ownerId), u32(ctx.ownerEpoch), u32(ctx.slotGen), u8(ctx.slot), Buffer.from(share)]);
+}
+
+export function decodeHeldShare(b: Uint8Array): (TokenContext & { share: Buffer }) | null {
+  if (b.length !== HELD_SHARE_PLAINTEXT_BYTES || b[0] !== 3) return null;
+  const buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+  return {
+    ownerId: buf.subarray(1, 17).toString('hex'), ownerEpoch: buf.readUInt32BE(17), slotGen: buf.readUInt32BE(21), slot: buf.readUInt8(25),
+    share: Buffer.from(buf.subarray(26, 59)),
+  };
+}
+
+/** Input of the reset-key seed: H(K_reset-key, this ‖ Argon2id(mail code)) seeds crypto_box_seed_keypair. */
+export function resetKeyInput(userId: string, epoch: number, createdAt: number, stretched: Uint8Array): Buffer {
+  if (stretched.length !== KEY_BYTES) throw new RangeError('stretched code must be 32 bytes');
+  return labelled(LABEL.resetKey, userIdBytes(userId), u32(epoch), u64(createdAt), Buffer.from(stretched));
 }
 
 export function ownerPlaintext(trusteeId: string): Buffer {

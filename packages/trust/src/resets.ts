@@ -5,7 +5,8 @@ import { boxKeypair, equalBytes, keyedHash, randomBytes } from './crypto.ts';
 import { checkState, decoyUserId, loadState, retag, snapshot, stateValid, type UserState } from './binding.ts';
 import { IntegrityError, InvalidResetCodeError, TrustError } from './errors.ts';
 import { formatResetCode, normalizeResetCode, resetCodeHashInput } from './format.ts';
-import { confirmedSlots, decoySlots, dummySlots, reevaluateReset } from './slots.ts';
+import { confirmedTokens, decoySlots, dummySlots, reevaluateReset } from './slots.ts';
+import { createResetKey, dropHeldShares, holdShares, recoverMailKey, storeMailKey } from './mail-key.ts';
 import { parseKeyRow } from './rows.ts';
 import { emit, lookupUser, nowMs, pkTag, pkValid, scrub, type Db, type StoreContext, type Trx, type UserRow } from './store-context.ts';
 import type { PendingReset, RequestResetResult, ResetCode, TrustEvent, TrustSettings, UnlockedUser } from './types.ts';
@@ -66,10 +67,10 @@ async function resetCheck(ctx: StoreContext, trx: Trx, trustee: UnlockedUser, ta
   const current = await trusteeCurrent(ctx, trx, trustee);
   const rows = await trx.selectFrom('trust_slot').select(['slot', 'token_box', 'tag']).where('user_id', '=', id).execute();
   const slots = loaded && rows.length > 0 ? rows : decoySlots(ctx);
-  const confirmed = confirmedSlots(ctx, trustee, loaded?.row ?? { id: ctx.decoyId, epoch: 1, slot_gen: 1 }, slots);
+  const tokens = confirmedTokens(ctx, trustee, loaded?.row ?? { id: ctx.decoyId, epoch: 1, slot_gen: 1 }, slots);
   const valid = checkState(ctx, loaded);
   const st = loaded && found && loaded.row.id === found.id ? loaded : null;
-  return { st, current, confirmed: st ? confirmed : [], valid };
+  return { st, current, confirmed: st ? tokens.map((t) => t.tc.slot) : [], tokens: st ? tokens : [], valid };
 }
 
 /**
@@ -78,10 +79,11 @@ async function resetCheck(ctx: StoreContext, trx: Trx, trustee: UnlockedUser, ta
  */
 export async function requestReset(ctx: StoreContext, trustee: UnlockedUser, targetUsername: string): Promise<RequestResetResult> {
   const events: TrustEvent[] = [];
+  let mailCode: string | undefined;
   const recorded = await ctx.db.transaction().execute(async (trx) => {
     // Unknown, disabled, self, not trusted or tampered: the same queries and the same crypto (N box opens, one
     // user tag), decided only at the end, so the response time does not tell which (issue #13.6).
-    const { st, current, confirmed, valid } = await resetCheck(ctx, trx, trustee, targetUsername);
+    const { st, current, confirmed, tokens, valid } = await resetCheck(ctx, trx, trustee, targetUsername);
     if (!st || st.row.disabled === 1 || !current || confirmed.length === 0) return false;
     const target = st.row;
     // Counters, settings and reset state set back or edited in the database: count nothing.
@@ -99,7 +101,10 @@ export async function requestReset(ctx: StoreContext, trustee: UnlockedUser, tar
     if (!reset) {
       reset = { state: 'collecting', created_at: now, armed_at: null, effective_at: null, vetoed_at: null };
       await trx.insertInto('trust_reset').values({ user_id: target.id, ...reset }).execute();
+      mailCode = await createResetKey(ctx, trx, target.id, target.epoch, now);
     }
+    // Each confirmed share goes to the reset key at once: from here on only the mail code opens it.
+    await holdShares(trx, target.id, tokens.flatMap((t) => (t.share ? [{ tc: t.tc, share: t.share }] : [])));
     const before = await countConfirmations(trx, target.id);
     await trx.insertInto('trust_reset_confirmation')
       .values(confirmed.map((slot) => ({ user_id: target.id, slot })))
@@ -117,7 +122,7 @@ export async function requestReset(ctx: StoreContext, trustee: UnlockedUser, tar
     return true;
   });
   emit(ctx, events);
-  return { recorded };
+  return mailCode && recorded ? { recorded, mailCode } : { recorded };
 }
 
 /**
@@ -132,6 +137,8 @@ function resetExpired(ctx: StoreContext, reset: { state: string; created_at: num
 }
 
 async function dropReset(trx: Trx, userId: string): Promise<void> {
+  await dropHeldShares(trx, userId);
+  await trx.deleteFrom('trust_reset_key').where('user_id', '=', userId).execute();
   await trx.deleteFrom('trust_reset_code').where('user_id', '=', userId).execute();
   await trx.deleteFrom('trust_reset_confirmation').where('user_id', '=', userId).execute();
   await trx.deleteFrom('trust_reset').where('user_id', '=', userId).execute();
@@ -175,6 +182,8 @@ export async function vetoReset(ctx: StoreContext, userId: string): Promise<bool
     }
     await trx.deleteFrom('trust_reset_confirmation').where('user_id', '=', userId).execute();
     await trx.deleteFrom('trust_reset_code').where('user_id', '=', userId).execute();
+    await dropHeldShares(trx, userId);
+    await trx.deleteFrom('trust_reset_key').where('user_id', '=', userId).execute();
     await trx.updateTable('trust_reset').set({ state: 'vetoed', vetoed_at: nowMs(ctx), armed_at: null, effective_at: null }).where('user_id', '=', userId).execute();
     await retag(ctx, trx, userId);
     return true;
@@ -234,7 +243,9 @@ function resetCodeValid(ctx: StoreContext, st: UserState | null, normalized: str
  * service must end all of A's sessions (reset-completed event). Rows where A is someone's trustee are repaired
  * when those users next log in.
  */
-export async function completeReset(ctx: StoreContext, username: string, code: string, newPassword: string): Promise<UnlockedUser> {
+export async function completeReset(
+  ctx: StoreContext, username: string, code: string, newPassword: string, opts: { mailCode?: string } = {},
+): Promise<UnlockedUser & { mailKeyRestored: boolean }> {
   checkPassword(ctx, newPassword);
   const normalized = typeof code === 'string' ? normalizeResetCode(code) : null;
   if (!normalized) throw new InvalidResetCodeError();
@@ -255,12 +266,19 @@ export async function completeReset(ctx: StoreContext, username: string, code: s
   const epoch = target0.epoch + 1;
   const kp = boxKeypair();
   const w = await wrapNew(ctx, newPassword, target0.id, epoch, kp.secretKey);
+  let restored = false;
   await ctx.db.transaction().execute(async (trx) => {
     const st = await loadState(ctx, trx, target0.id, true);
     if (!st || st.row.disabled === 1 || st.row.epoch !== epoch - 1) throw new InvalidResetCodeError();
     const ok = resetCodeValid(ctx, st, normalized, nowMs(ctx));
     if (!checkState(ctx, st) || !ok) throw new InvalidResetCodeError();
     const target = st.row;
+    // Restored under the new key, or (fewer than k shares, no or wrong mail code) a fresh mail key: the old mail is
+    // then as lost as the old private key.
+    const recovered = await recoverMailKey(ctx, trx, target, st.reset!.created_at, opts.mailCode);
+    restored = !!recovered;
+    await storeMailKey(trx, target.id, epoch, kp.secretKey, recovered ?? randomBytes(32));
+    recovered?.fill(0);
     await dropReset(trx, target.id);
     await trx.updateTable('trust_user').set({
       epoch, slot_gen: target.slot_gen + 1, public_key: kp.publicKey, pk_tag: pkTag(ctx, target.id, epoch, kp.publicKey),
@@ -271,5 +289,5 @@ export async function completeReset(ctx: StoreContext, username: string, code: s
   });
   await scrub(ctx); // the old slot rows held tokens and owner boxes of the old relations
   emit(ctx, [{ type: 'reset-completed', userId: target0.id, epoch, at: ctx.now() }]);
-  return { userId: target0.id, username: target0.username, epoch, publicKey: kp.publicKey, secretKey: kp.secretKey };
+  return { userId: target0.id, username: target0.username, epoch, publicKey: kp.publicKey, secretKey: kp.secretKey, mailKeyRestored: restored };
 }

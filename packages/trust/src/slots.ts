@@ -5,7 +5,8 @@ import {
 } from './crypto.ts';
 import type { TrustSlotTable } from './db.ts';
 import { TrustError } from './errors.ts';
-import { decodeOwnerPlaintext, decodeToken, encodeToken, ownerAd, ownerPlaintext, tokenTagInput, type TokenContext } from './format.ts';
+import { decodeOwnerPlaintext, decodeToken, encodeShareToken, ownerAd, ownerPlaintext, tokenTagInput, type TokenContext } from './format.ts';
+import { dropHeldShares, ensureMailKey, splitMailKey } from './mail-key.ts';
 import { parseKeyRow, parseSlotRows } from './rows.ts';
 import { checkState, loadState, retag } from './binding.ts';
 import { IntegrityError } from './errors.ts';
@@ -14,8 +15,8 @@ import type { TrustEvent, UnlockedUser } from './types.ts';
 
 export type TokenSlotRow = Pick<TrustSlotTable, 'slot' | 'token_box' | 'tag'>;
 
-function tokenTag(ctx: StoreContext, tc: TokenContext, r: Uint8Array): Buffer {
-  return keyedHash(ctx.kTokenTag, tokenTagInput(tc, r));
+function tokenTag(ctx: StoreContext, tc: TokenContext, r: Uint8Array, share: Uint8Array | null): Buffer {
+  return keyedHash(ctx.kTokenTag, tokenTagInput(tc, r, share));
 }
 
 /** Opens the owner's own slot list: slot → trustee id. Rows that do not open are dummies (or were tampered with). */
@@ -60,6 +61,12 @@ export async function writeSlots(
     moved.set(old, s);
   }
 
+  // A fresh polynomial per rewrite: shares of different generations never combine (format 3, §4.2).
+  const mailKey = await ensureMailKey(trx, row.id, epoch, owner.secretKey);
+  const sharing = [...placed].filter(([, id]) => { const t = byId.get(id); return !!t && !('bad' in t) && pkValid(ctx, t); }).map(([slot]) => slot);
+  const shareList = await splitMailKey(mailKey, sharing.length, row.threshold);
+  if (mailKey) mailKey.fill(0);
+  const shares = new Map(sharing.map((slot, i) => [slot, shareList[i]!]));
   const rows: TrustSlotTable[] = [];
   let alerted = false;
   for (let slot = 0; slot < count; slot++) {
@@ -80,7 +87,8 @@ export async function writeSlots(
       } else {
         const tc: TokenContext = { ownerId: row.id, ownerEpoch: epoch, slotGen: newGen, slot };
         const r = randomBytes(32);
-        bytes = { ownerBox, tokenBox: seal(encodeToken(tc, r), trustee.public_key), tag: tokenTag(ctx, tc, r) };
+        const share = shares.get(slot) ?? randomBytes(33);
+        bytes = { ownerBox, tokenBox: seal(encodeShareToken(tc, r, share), trustee.public_key), tag: tokenTag(ctx, tc, r, share) };
       }
     }
     rows.push({ user_id: row.id, slot, owner_box: bytes.ownerBox, token_box: bytes.tokenBox, tag: bytes.tag });
@@ -89,6 +97,7 @@ export async function writeSlots(
   await trx.insertInto('trust_slot').values(rows).execute();
   await trx.updateTable('trust_user').set({ slot_gen: newGen }).where('id', '=', row.id).execute();
   row.slot_gen = newGen;
+  await dropHeldShares(trx, row.id);
   await carryConfirmations(trx, row.id, assignment, (old) => (old < count ? old : moved.get(old)));
   await reevaluateReset(trx, row.id, row.threshold);
   await retag(ctx, trx, row.id);
@@ -180,7 +189,14 @@ export async function mutateSlots<T>(
 export function confirmedSlots(
   ctx: StoreContext, trustee: UnlockedUser, target: Pick<UserRow, 'id' | 'epoch' | 'slot_gen'>, slots: TokenSlotRow[],
 ): number[] {
-  const out: number[] = [];
+  return confirmedTokens(ctx, trustee, target, slots).map((t) => t.tc.slot);
+}
+
+/** confirmedSlots with each token's context and mail-key share (null in a token written before format 3). */
+export function confirmedTokens(
+  ctx: StoreContext, trustee: UnlockedUser, target: Pick<UserRow, 'id' | 'epoch' | 'slot_gen'>, slots: TokenSlotRow[],
+): Array<{ tc: TokenContext; share: Buffer | null }> {
+  const out: Array<{ tc: TokenContext; share: Buffer | null }> = [];
   for (const s of parseSlotRows(slots)) {
     const pt = sealOpen(s.token_box, trustee.publicKey, trustee.secretKey);
     if (!pt) continue;
@@ -188,8 +204,9 @@ export function confirmedSlots(
     if (!d) continue;
     const tc: TokenContext = { ownerId: target.id, ownerEpoch: Number(target.epoch), slotGen: Number(target.slot_gen), slot: Number(s.slot) };
     if (d.ownerId !== tc.ownerId || d.ownerEpoch !== tc.ownerEpoch || d.slotGen !== tc.slotGen || d.slot !== tc.slot) continue;
-    // Recomputed from the server's values, not the box's: only the server secret can produce a matching tag.
-    if (equalBytes(tokenTag(ctx, tc, d.r), s.tag)) out.push(tc.slot);
+    // Recomputed from the server's values, not the box's: only the server secret can produce a matching tag. The
+    // tag covers the share, so a share spliced into another token fails here.
+    if (equalBytes(tokenTag(ctx, tc, d.r, d.share), s.tag)) out.push({ tc, share: d.share });
   }
   return out;
 }

@@ -2,6 +2,7 @@
 // waiting period and veto, and single-use invites. No HTTP here; docs/trust-format.md specifies every byte.
 // TrustStore is the public façade: it validates the options once (store-context.ts) and hands the shared context to
 // one module per concept — users.ts, slots.ts, trustees.ts, resets.ts, invites.ts.
+import { openMailKey } from './mail-key.ts';
 import type { PwhashParams } from './crypto.ts';
 import type { TrustDialect } from './db.ts';
 import * as invites from './invites.ts';
@@ -197,9 +198,15 @@ export class TrustStore {
    * A presents the code with a new password: new keypair, epoch + 1, all slots dummies, reset consumed. The
    * service must end all of A's sessions (reset-completed event).
    */
-  async completeReset(username: string, code: string, newPassword: string): Promise<UnlockedUser> {
+  async completeReset(username: string, code: string, newPassword: string, opts: { mailCode?: string } = {}): Promise<UnlockedUser & { mailKeyRestored: boolean }> {
     await this.ready();
-    return resets.completeReset(this.ctx, username, code, newPassword);
+    return resets.completeReset(this.ctx, username, code, newPassword, opts);
+  }
+
+  /** The owner's mail key (format 3), or null before their first login under format 3. Callers wipe it. */
+  async mailKey(owner: UnlockedUser): Promise<Buffer | null> {
+    await this.ready();
+    return this.ctx.db.transaction().execute((trx) => openMailKey(trx, owner.userId, owner.epoch, owner.secretKey));
   }
 
   // ---------------------------------------------------------------------------------------------- invites

@@ -52,6 +52,11 @@ export interface PendingReset {
 export interface RequestResetResult {
   /** True when the requester holds a valid token for one of the target's slots and it was counted (or already was). */
   recorded: boolean;
+  /**
+   * Only to the trustee whose request started the reset (format 3): the mail code, shown once, handed to the owner
+   * with the reset code. Without it the completed reset cannot restore the mail key.
+   */
+  mailCode?: string;
 }
 
 export interface ResetCode {

@@ -82,18 +82,29 @@ describe('format conformance (docs/trust-format.md)', () => {
     sodium.crypto_scalarmult_base(pk, sk);
     assert.ok(pk.equals(ua.public_key));
 
-    // §4 slots: exactly one real slot, owner box names B, token opens for B with the documented plaintext and tag.
+    // §4.1 mail key (format 3): wrapped under a key only the holder of sk derives, with its check value.
+    const mk = await env.db.selectFrom('trust_mail_key').selectAll().where('user_id', '=', a.userId).executeTakeFirstOrThrow();
+    assert.equal(mk.mail_box.length, 72);
+    const M = aeadOpen(H(sk, L('peergroup-trust-mail-wrap-key-v3')), mk.mail_box, Buffer.concat([L('peergroup-trust-mail-key-v3'), id16(ua.id), u32(E)]));
+    assert.ok(M && M.length === 32);
+    assert.ok(H(M, Buffer.concat([L('peergroup-trust-mail-check-v3'), id16(ua.id)])).equals(mk.mail_check));
+    const mailKey = await env.store.mailKey(a);
+    assert.ok(mailKey && mailKey.equals(M));
+
+    // §4 slots: exactly one real slot, owner box names B, token opens for B with the documented plaintext and tag;
+    // with k = 1 and one trustee, its share is the whole mail key followed by x = 0.
     const kOwn = H(sk, L('peergroup-trust-owner-key-v1'));
     const slots = await env.db.selectFrom('trust_slot').selectAll().where('user_id', '=', a.userId).orderBy('slot').execute();
     assert.equal(slots.length, 8);
     let real = 0;
+    let realSlot = -1;
     for (const s of slots) {
       assert.equal(s.owner_box.length, 57);
-      assert.equal(s.token_box.length, 106);
+      assert.equal(s.token_box.length, 139);
       assert.equal(s.tag.length, 32);
       const slot = Number(s.slot);
       const owner = aeadOpen(kOwn, s.owner_box, Buffer.concat([L('peergroup-trust-owner-v1'), id16(ua.id), u32(E), u32(G), u8(slot)]));
-      const P = Buffer.alloc(58);
+      const P = Buffer.alloc(91);
       const opened = sodium.crypto_box_seal_open(P, s.token_box, b.publicKey, b.secretKey);
       if (!owner) {
         assert.equal(opened, false);
@@ -102,14 +113,34 @@ describe('format conformance (docs/trust-format.md)', () => {
       real++;
       assert.ok(owner.equals(Buffer.concat([u8(1), id16(b.userId)])));
       assert.ok(opened);
-      assert.ok(P.subarray(0, 26).equals(Buffer.concat([u8(1), id16(ua.id), u32(E), u32(G), u8(slot)])));
-      assert.ok(H(K('token-tag'), Buffer.concat([L('peergroup-trust-token-v1'), P])).equals(s.tag));
+      assert.ok(P.subarray(0, 26).equals(Buffer.concat([u8(2), id16(ua.id), u32(E), u32(G), u8(slot)])));
+      assert.ok(P.subarray(58, 91).equals(Buffer.concat([M, u8(0)])));
+      assert.ok(H(K('token-tag'), Buffer.concat([L('peergroup-trust-token-v3'), P])).equals(s.tag));
+      realSlot = slot;
     }
     assert.equal(real, 1);
 
     // §5 reset code hash.
-    await env.store.requestReset(b, 'spec-a');
+    const { mailCode } = await env.store.requestReset(b, 'spec-a');
     await userTag(a.userId); // armed (k = 1) by one confirmation
+    // §5.1 reset key and held share: seed = H(K_reset-key, L ‖ id ‖ E ‖ created_at ‖ Argon2id(mail code)).
+    assert.match(mailCode ?? '', /^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$/);
+    const rk = await env.db.selectFrom('trust_reset_key').selectAll().where('user_id', '=', a.userId).executeTakeFirstOrThrow();
+    const rs = await env.db.selectFrom('trust_reset').selectAll().where('user_id', '=', a.userId).executeTakeFirstOrThrow();
+    const stretched = Buffer.alloc(32);
+    sodium.crypto_pwhash(stretched, Buffer.from(mailCode!.replace(/-/g, ''), 'utf8'), rk.salt, Number(rk.opslimit), Number(rk.memlimit), sodium.crypto_pwhash_ALG_ARGON2ID13);
+    const seed = H(K('reset-key'), Buffer.concat([L('peergroup-trust-reset-key-v3'), id16(ua.id), u32(E), u64(Number(rs.created_at)), stretched]));
+    const rpk = Buffer.alloc(32);
+    const rsk = Buffer.alloc(32);
+    sodium.crypto_box_seed_keypair(rpk, rsk, seed);
+    assert.ok(rpk.equals(rk.public_key));
+    const held = await env.db.selectFrom('trust_reset_share').selectAll().where('user_id', '=', a.userId).execute();
+    assert.equal(held.length, 1);
+    assert.equal(Number(held[0]!.slot), realSlot);
+    assert.equal(held[0]!.box.length, 107);
+    const Q = Buffer.alloc(59);
+    assert.ok(sodium.crypto_box_seal_open(Q, held[0]!.box, rpk, rsk));
+    assert.ok(Q.equals(Buffer.concat([u8(3), id16(ua.id), u32(E), u32(G), u8(realSlot), M, u8(0)])));
     env.clock.advance(3600);
     const { code } = await env.store.obtainResetCode(b, 'spec-a');
     await userTag(a.userId); // armed, with a code

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
   decodeOwnerPlaintext, decodeToken, encodeToken, formatInviteCode, formatResetCode, isInviteCode, normalizeResetCode,
-  normalizeUsername, ownerAd, ownerPlaintext, pkTagInput, skAd, tokenTagInput, TOKEN_PLAINTEXT_BYTES, FORMAT_VERSION,
+  normalizeUsername, ownerAd, ownerPlaintext, pkTagInput, skAd, tokenTagInput, TOKEN_V1_PLAINTEXT_BYTES, TOKEN_PLAINTEXT_BYTES, FORMAT_VERSION, encodeShareToken,
 } from '../src/format.ts';
 
 const hex32 = fc.uint8Array({ minLength: 16, maxLength: 16 }).map((b) => Buffer.from(b).toString('hex'));
@@ -16,7 +16,7 @@ describe('trust format codecs', () => {
   it('token plaintext round-trips and has the documented layout', () => {
     fc.assert(fc.property(ctxArb, r32, (ctx, r) => {
       const b = encodeToken(ctx, r);
-      assert.equal(b.length, TOKEN_PLAINTEXT_BYTES);
+      assert.equal(b.length, TOKEN_V1_PLAINTEXT_BYTES);
       assert.equal(b[0], FORMAT_VERSION);
       assert.equal(b.subarray(1, 17).toString('hex'), ctx.ownerId);
       assert.equal(b.readUInt32BE(17), ctx.ownerEpoch);
@@ -26,6 +26,20 @@ describe('trust format codecs', () => {
       assert.deepEqual({ ownerId: d.ownerId, ownerEpoch: d.ownerEpoch, slotGen: d.slotGen, slot: d.slot }, { ...ctx });
       assert.ok(d.r.equals(Buffer.from(r)));
     }));
+  });
+
+  it('a format 3 token carries the share after R and round-trips; its tag uses the v3 label', () => {
+    const tc = { ownerId: '00112233445566778899aabbccddeeff', ownerEpoch: 2, slotGen: 258, slot: 7 };
+    const share = Buffer.alloc(33, 0xcd);
+    const b = encodeShareToken(tc, Buffer.alloc(32, 0xab), share);
+    assert.equal(b.length, TOKEN_PLAINTEXT_BYTES);
+    assert.equal(b.toString('hex'), '02' + '00112233445566778899aabbccddeeff' + '00000002' + '00000102' + '07' + 'ab'.repeat(32) + 'cd'.repeat(33));
+    const d = decodeToken(b)!;
+    assert.ok(d.share?.equals(share) && d.r.equals(Buffer.alloc(32, 0xab)) && d.slot === 7);
+    assert.equal(decodeToken(encodeToken(tc, Buffer.alloc(32)))!.share, null);
+    assert.equal(tokenTagInput(tc, Buffer.alloc(32, 0xab), share).toString('hex'), Buffer.from('peergroup-trust-token-v3\0').toString('hex') + b.toString('hex'));
+    const wrongVersion = Buffer.from(b); wrongVersion[0] = 1;
+    assert.equal(decodeToken(wrongVersion), null);
   });
 
   it('a known token vector', () => {

@@ -5,6 +5,7 @@ import { defineBehaviourSuite } from './suite-behaviour.ts';
 import { definePrivacySuite } from './suite-privacy.ts';
 import { defineModelSuite } from './suite-model.ts';
 import { defineAuditSuite } from './suite-audit.ts';
+import { defineMailKeySuite } from './suite-mail-key.ts';
 
 let factory: DbFactory;
 before(() => { factory = sqliteFactory(); });
@@ -13,4 +14,5 @@ after(async () => { await factory.shutdown(); });
 defineBehaviourSuite(() => factory);
 definePrivacySuite(() => factory);
 defineAuditSuite(() => factory);
+defineMailKeySuite(() => factory);
 defineModelSuite(() => factory, Number(process.env.TRUST_MODEL_RUNS ?? 150));

@@ -236,7 +236,7 @@ export function defineAuditSuite(getFactory: () => DbFactory): void {
       await restoreSlots(a.userId, snap.slots);
       await env.sql.run('UPDATE trust_user SET epoch = ?, slot_gen = ? WHERE id = ?', snap.user.epoch, snap.user.slot_gen, a.userId);
       const since = env.events.length;
-      assert.deepEqual(await env.store.requestReset(b, a.username), { recorded: false });
+      assert.equal((await env.store.requestReset(b, a.username)).recorded, false);
       assert.ok(alerts(env, since).some((e) => e.userId === a.userId && e.what === 'account-state'));
     });
 
@@ -246,7 +246,7 @@ export function defineAuditSuite(getFactory: () => DbFactory): void {
       await env.store.removeTrustee(a, b.userId);
       await restoreSlots(a.userId, snap.slots);
       await env.sql.run('UPDATE trust_user SET slot_gen = ? WHERE id = ?', snap.user.slot_gen, a.userId);
-      assert.deepEqual(await env.store.requestReset(b, a.username), { recorded: false });
+      assert.equal((await env.store.requestReset(b, a.username)).recorded, false);
       await assert.rejects(env.store.listTrustees(a), IntegrityError);
       await assert.rejects(env.store.login(a.username, PW(a.username)), IntegrityError);
     });
@@ -282,7 +282,7 @@ export function defineAuditSuite(getFactory: () => DbFactory): void {
       await assert.rejects(env.store.obtainResetCode(b, a.username), TrustError);
       await env.sql.run('UPDATE trust_reset SET state = ?, armed_at = NULL, effective_at = NULL WHERE user_id = ?', 'collecting', a.userId);
       await env.sql.run('UPDATE trust_user SET threshold = 1 WHERE id = ?', a.userId);
-      assert.deepEqual(await env.store.requestReset(b, a.username), { recorded: false });
+      assert.equal((await env.store.requestReset(b, a.username)).recorded, false);
       assert.equal(await env.store.pendingResetFor(a.userId), null);
     });
   });
@@ -293,6 +293,8 @@ export function defineAuditSuite(getFactory: () => DbFactory): void {
       const sql = await (await import('./harness.ts')).rawConnection({ sqlitePath, postgresUrl });
       try {
         // A fresh database migrated to format 1 only, then rows written the way format-1 code wrote them.
+        for (const t of ['trust_reset_share', 'trust_reset_key', 'trust_mail_key']) await (db as Kysely<any>).schema.dropTable(t).execute();
+        await (db as Kysely<any>).deleteFrom('trust_migration').where('name', '=', '0003_trust_mail_key').execute();
         await (db as Kysely<any>).schema.dropTable('trust_meta').execute();
         await (db as Kysely<any>).schema.alterTable('trust_user').dropColumn('user_tag').execute();
         await (db as Kysely<any>).deleteFrom('trust_migration').where('name', '=', '0002_trust_user_tag').execute();
@@ -309,7 +311,7 @@ export function defineAuditSuite(getFactory: () => DbFactory): void {
           await sql.run('INSERT INTO trust_slot (user_id, slot, owner_box, token_box, tag) VALUES (?, ?, ?, ?, ?)', id, slot, d.ownerBox, d.tokenBox, d.tag);
         }
         const r = await migrateTrust(db);
-        assert.deepEqual(r.results?.map((x) => x.migrationName), ['0002_trust_user_tag']);
+        assert.deepEqual(r.results?.map((x) => x.migrationName), ['0002_trust_user_tag', '0003_trust_mail_key']);
         const events: TrustEvent[] = [];
         const opts = { db, serverSecret, pwhash: params, minWaitSeconds: 3600, onEvent: (e: TrustEvent) => events.push(e) };
         const store = new TrustStore(opts);
@@ -392,12 +394,12 @@ export function defineAuditSuite(getFactory: () => DbFactory): void {
       }
       await env.store.createUser(`n-c`, PW('n-c')).catch(() => {});
       await env.store.setSettings(a.userId, { threshold: 2 });
-      assert.deepEqual(await env.store.requestReset(b, a.username), { recorded: true }); // confirmation for slot s
+      assert.equal((await env.store.requestReset(b, a.username)).recorded, true); // confirmation for slot s
       const smaller = env.withOptions({ slots: s });
       await smaller.login(a.username, PW(a.username)); // B's relation moves into a slot below s
       const moved = await slotOf(a.userId, b);
       assert.ok(moved >= 0 && moved < s, `moved to ${moved}`);
-      assert.deepEqual(await smaller.requestReset(b, a.username), { recorded: true });
+      assert.equal((await smaller.requestReset(b, a.username)).recorded, true);
       const p = await smaller.pendingResetFor(a.userId);
       assert.equal(p?.confirmations, 1);
       assert.equal(p?.state, 'collecting');
