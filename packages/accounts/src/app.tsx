@@ -25,6 +25,8 @@ import { accountRoutes } from './routes/account.tsx';
 import { trustRoutes } from './routes/trust.tsx';
 import { inviteRoutes } from './routes/invites.tsx';
 import { mailRoutes } from './routes/mail.tsx';
+import { preferenceRoutes } from './routes/preferences.tsx';
+import type { UserLocaleStore } from './i18n/index.ts';
 import type { MailAccounts } from './mail/mail-accounts.ts';
 import type { RateLimitStore } from './rate-limit-store.ts';
 
@@ -48,6 +50,8 @@ export interface AppDeps {
   failedLogin(username: string): void;
   /** Mail accounts; null when `mailboxes` is not configured (no mail pages then). */
   mail?: MailAccounts | null;
+  /** Each user's language and time zone, for the mail sent to them; absent: only the cookies remember the choice. */
+  locales?: UserLocaleStore | undefined;
 }
 
 export function createApp(deps: AppDeps): Hono<Env> {
@@ -143,8 +147,8 @@ export function createApp(deps: AppDeps): Hono<Env> {
         c,
         <ErrorPage
           {...common(c)}
-          title="This form has expired"
-          message="The page you sent the form from is no longer valid (for example because you logged in or out in the meantime). Go back, reload the page and try again."
+          title={kit.i18n(c).t('error.badRequestTitle')}
+          message={kit.i18n(c).t('error.badRequest')}
         />,
         403,
       );
@@ -158,9 +162,10 @@ export function createApp(deps: AppDeps): Hono<Env> {
   app.route('/', accountRoutes(kit));
   app.route('/', trustRoutes(kit));
   app.route('/', inviteRoutes(kit));
+  app.route('/', preferenceRoutes(kit));
   if (deps.mail) app.route('/', mailRoutes(kit, deps.mail));
 
-  app.notFound((c) => render(c, <ErrorPage {...common(c)} title="Not found" message="There is no such page." />, 404));
+  app.notFound((c) => render(c, <ErrorPage {...common(c)} title={kit.i18n(c).t('error.notFoundTitle')} message={kit.i18n(c).t('error.notFound')} />, 404));
 
   app.onError((err, c) => {
     if (trustCode(err) === 'stale-session') {
@@ -172,9 +177,11 @@ export function createApp(deps: AppDeps): Hono<Env> {
     }
     logger.error({ err: { name: err.name, message: err.message, stack: err.stack }, path: c.req.path }, 'request failed');
     metrics.errors.inc();
+    // Plain strings, no page frame: whatever failed may be what the frame needs. The texts have no markup characters.
+    const t = kit.i18n(c);
     return c.html(
-      '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Error</title><link rel="stylesheet" href="/static/style.css"></head>' +
-        '<body><main><h1>Something went wrong</h1><p>The server could not complete this request. Please try again later.</p><p><a href="/">Start page</a></p></main></body></html>',
+      `<!DOCTYPE html><html lang="${t.lang}"><head><meta charset="utf-8"><title>${t.t('error.serverTitle')}</title><link rel="stylesheet" href="/static/style.css"></head>` +
+        `<body><main><h1>${t.t('error.serverTitle')}</h1><p>${t.t('error.server')}</p><p><a href="/">${t.t('error.startPage')}</a></p></main></body></html>`,
       500,
     );
   });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { duration, hostPortSchema, loopbackHostPortSchema, withOlderNames } from '@peergroup/service';
 import { mailboxesConfigSchema } from './mail/config.ts';
+import { isTimeZone } from './i18n/locale.ts';
 
 const positiveInt = z.number().int().positive();
 
@@ -51,6 +52,11 @@ export const accountsConfigSchema = withOlderNames(
     sessionTtl: seconds(1000).default(12 * 3_600_000),
     /** Shown in page titles and mail. */
     siteName: z.string().min(1).default('peergroup accounts'),
+    /** IANA time zone for pages and mail of people who chose none (e.g. Europe/Zurich). Default: the server's zone. */
+    timeZone: z
+      .string()
+      .refine((v) => isTimeZone(v), 'must be an IANA time zone such as Europe/Zurich')
+      .default(() => Intl.DateTimeFormat().resolvedOptions().timeZone),
     mail: withOlderNames(
       z
       .object({

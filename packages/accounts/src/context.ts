@@ -12,6 +12,7 @@ import { loadOrCreateServerSecret } from './server-secret.ts';
 import { subkey } from './tokens.ts';
 import { MIN_PASSWORD_LENGTH } from './password-strength.ts';
 import type { Mailer } from './mailer.ts';
+import { DEFAULT_LANG, I18n, UserLocaleStore } from './i18n/index.ts';
 import { formatTime } from './views/pages.tsx';
 import { MailAccounts } from './mail/mail-accounts.ts';
 import { RateLimitStore } from './rate-limit-store.ts';
@@ -38,6 +39,8 @@ export interface AccountsContext {
   /** Mail accounts (verifier, app passwords, aliases, domains); null when `mailboxes` is not configured. */
   mail: MailAccounts | null;
   inviteQuota(userId: string): Promise<number>;
+  /** Each user's language and time zone (their notification mails use them). */
+  locales: UserLocaleStore;
   setInviteQuota(userId: string, quota: number | null): Promise<void>;
   close(): Promise<void>;
 }
@@ -69,12 +72,16 @@ export async function openAccountsContext(
   const sessions = new SessionStore(db, subkey(secret, 'session-id'), wholeSeconds(config.sessionTtl), opts.now);
   const tasks = new Set<Promise<void>>();
 
-  const notify = async (userId: string, subject: string, text: string) => {
+  const locales = new UserLocaleStore(db);
+  /** A notification in the recipient's language and time zone; body() gets the formatter for dates in it. */
+  const notify = async (userId: string, subject: (t: I18n) => string, text: (t: I18n) => string) => {
     if (!mailer) return;
     const user = await store.getUser(userId);
     if (!user) return;
+    const pref = await locales.get(userId);
+    const t = new I18n(pref.lang ?? DEFAULT_LANG, pref.timeZone ?? config.timeZone);
     try {
-      await mailer.send({ to: `${user.username}@${config.mail.domain}`, subject: `[${config.siteName}] ${subject}`, text });
+      await mailer.send({ to: `${user.username}@${config.mail.domain}`, subject: `[${config.siteName}] ${subject(t)}`, text: text(t) });
     } catch (err) {
       logger.error({ err: { message: (err as Error).message } }, 'notification mail failed');
       throw err;
@@ -94,10 +101,8 @@ export async function openAccountsContext(
         if (e.confirmations === 1) {
           await notify(
             e.userId,
-            'A password reset was requested for your account',
-            `One of your trusted users confirmed a password reset for your account at ${formatTime(e.at)}.\n` +
-              `${e.threshold} confirmation(s) are needed before a waiting period starts.\n\n` +
-              `If you did not lose your password, log in and cancel the reset on your dashboard.\n`,
+            (t) => t.t('mail.resetRequested.subject'),
+            (t) => t.t('mail.resetRequested.body', { time: t.time(e.at), k: e.threshold }),
           );
         }
         return;
@@ -105,10 +110,8 @@ export async function openAccountsContext(
         await audit.add(e.userId, 'reset_pending', e.at, `effective ${formatTime(e.effectiveAt)}`);
         await notify(
           e.userId,
-          `A password reset becomes effective at ${formatTime(e.effectiveAt)}`,
-          `Enough of your trusted users confirmed a password reset for your account.\n` +
-            `From ${formatTime(e.effectiveAt)} one of them can hand out a reset code that sets a new password.\n\n` +
-            `If this was not you, log in before then and press "This was not me — cancel the reset" on your dashboard.\n`,
+          (t) => t.t('mail.resetArmed.subject', { time: t.time(e.effectiveAt) }),
+          (t) => t.t('mail.resetArmed.body', { time: t.time(e.effectiveAt) }),
         );
         return;
       case 'reset-vetoed':
@@ -120,11 +123,11 @@ export async function openAccountsContext(
         await audit.add(e.userId, 'reset_completed', e.at);
         await notify(
           e.userId,
-          'Your password was reset',
-          `Your password was reset with a code from a trusted user at ${formatTime(e.at)}. All sessions were logged out.\n` +
-            `Your previous trusted users were removed; please log in and add them again.\n\n` +
-            (mail ? `Every app password of your mail account was revoked: make new ones for your devices.\n\n` : '') +
-            `If you did not do this, contact the operator immediately.\n`,
+          (t) => t.t('mail.resetCompleted.subject'),
+          (t) =>
+            t.t('mail.resetCompleted.body', { time: t.time(e.at) }) +
+            (mail ? t.t('mail.resetCompleted.appPasswords') : '') +
+            t.t('mail.resetCompleted.contact'),
         );
         return;
       case 'format-upgraded':
@@ -178,6 +181,7 @@ export async function openAccountsContext(
     mail,
     store,
     sessions,
+    locales,
     audit,
     rateLimits: new RateLimitStore(db, subkey(secret, 'rate-limit'), () => clock().getTime()),
     failedLogin(username) {

@@ -3,6 +3,7 @@ import { Kysely, Migrator, type Migration, type MigrationProvider } from 'kysely
 import { dialectOf, type TrustTables } from '@peergroup/trust';
 import { createMailTables, dropMailTables, type MailTables } from './mail/tables.ts';
 import type { AccountsRateLimitTable } from './rate-limit-store.ts';
+import type { AccountsUserLocaleTable } from './i18n/user-locale-store.ts';
 
 export interface AccountsSessionTable {
   /** Keyed hash of the cookie's session id: a database reader cannot turn rows into cookies. */
@@ -43,6 +44,7 @@ export interface AccountsTables {
   accounts_user_setting: AccountsUserSettingTable;
   accounts_rate_limit: AccountsRateLimitTable;
   accounts_login_failure: AccountsLoginFailureTable;
+  accounts_user_locale: AccountsUserLocaleTable;
 }
 
 export type AllTables = AccountsTables & TrustTables & MailTables;
@@ -107,6 +109,20 @@ const migrations: Record<string, Migration> = {
     },
     async down(db: Kysely<any>) {
       for (const t of ['accounts_login_failure', 'accounts_rate_limit']) await db.schema.dropTable(t).ifExists().execute();
+    },
+  },
+  // Each user's language and time zone for the mail sent to them (i18n/user-locale-store.ts); null = not chosen.
+  '0004_user_locale': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('accounts_user_locale')
+        .addColumn('user_id', 'text', (c) => c.primaryKey().references('trust_user.id').onDelete('cascade'))
+        .addColumn('lang', 'text')
+        .addColumn('time_zone', 'text')
+        .execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropTable('accounts_user_locale').ifExists().execute();
     },
   },
 };

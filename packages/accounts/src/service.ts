@@ -84,6 +84,7 @@ export async function startAccounts(config: AccountsConfig, opts: StartAccountsO
     rateLimits: context.rateLimits,
     failedLogin: (username) => context.failedLogin(username),
     mail: context.mail,
+    locales: context.locales,
   });
   const server = createServer(getRequestListener(app.fetch));
   server.headersTimeout = 20_000;

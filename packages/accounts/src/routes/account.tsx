@@ -5,12 +5,13 @@
 // The logged-in user's own account: dashboard (with vetoing a pending reset), password change, activity log.
 import { Hono } from 'hono';
 import { checkPasswordStrength, MAX_PASSWORD_LENGTH } from '../password-strength.ts';
+import { translateProblem } from '../i18n/index.ts';
 import { ActivityPage, DashboardPage, PasswordPage } from '../views/pages.tsx';
 import { field, loggedIn, trustCode, type Env, type Kit } from './kit.tsx';
 import { MailSummary } from '../mail/pages.tsx';
 
 export function accountRoutes(kit: Kit): Hono<Env> {
-  const { deps, hashing, limiters, render, common, limited, startSession } = kit;
+  const { deps, hashing, limiters, render, common, limited, startSession, i18n } = kit;
   const { trust, sessions, audit } = deps;
   const rl = deps.config.rateLimits;
   const app = new Hono<Env>();
@@ -58,8 +59,8 @@ export function accountRoutes(kit: Kit): Hono<Env> {
     const lim = await limiters.login.admit([own]);
     if (!lim.allowed) return limited(c, lim.retryAfter, 'password');
     const errors: string[] = [];
-    if (password !== password2) errors.push('The two new passwords differ.');
-    errors.push(...checkPasswordStrength(password, s.user.username).problems);
+    if (password !== password2) errors.push(i18n(c).t('password.differ'));
+    errors.push(...checkPasswordStrength(password, s.user.username).problems.map((p) => translateProblem(i18n(c), p)));
     if (errors.length) return render(c, <PasswordPage {...common(c)} csrf={c.get('csrf')} errors={errors} />, 422);
     try {
       await hashing(() => trust.changePassword(s.user, old, password));
@@ -67,7 +68,7 @@ export function accountRoutes(kit: Kit): Hono<Env> {
     } catch (err) {
       if (trustCode(err) !== 'invalid-credentials') throw err;
       await limiters.login.fail([own]);
-      return render(c, <PasswordPage {...common(c)} csrf={c.get('csrf')} errors={['Your current password is not correct.']} />, 401);
+      return render(c, <PasswordPage {...common(c)} csrf={c.get('csrf')} errors={[i18n(c).t('password.wrong')]} />, 401);
     }
     // Every session of this user ends; this browser gets a fresh one so the user stays logged in here.
     await sessions.destroyAllFor(s.userId);

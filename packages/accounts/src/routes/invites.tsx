@@ -9,7 +9,7 @@ import { ErrorPage, InvitesPage } from '../views/pages.tsx';
 import { field, loggedIn, trustCode, type C, type Env, type Kit } from './kit.tsx';
 
 export function inviteRoutes(kit: Kit): Hono<Env> {
-  const { deps, render, common } = kit;
+  const { deps, render, common, i18n } = kit;
   const { trust } = deps;
   const app = new Hono<Env>();
 
@@ -23,7 +23,7 @@ export function inviteRoutes(kit: Kit): Hono<Env> {
   }
 
   const noInvitesLeft = <E extends Env>(c: C<E>) =>
-    render(c, <ErrorPage {...common(c)} title="No invites left" message="You have used your invite quota. Revoke an unused invite or ask the operator." />, 409);
+    render(c, <ErrorPage {...common(c)} title={i18n(c).t('invites.noneLeftTitle')} message={i18n(c).t('invites.noneLeft')} />, 409);
 
   app.get('/invites', loggedIn, (c) => invitesPage(c, c.get('me')));
 

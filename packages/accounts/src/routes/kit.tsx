@@ -5,7 +5,7 @@
 // What every route module shares: the context types, the logged-in guard, and the helpers bound to the app's
 // dependencies (page rendering, cookies, sessions, rate limiters). createApp builds one Kit and hands it to each module.
 import type { Context } from 'hono';
-import { setCookie } from 'hono/cookie';
+import { getCookie, setCookie } from 'hono/cookie';
 import { createMiddleware } from 'hono/factory';
 import type { HttpBindings } from '@hono/node-server';
 import { TrustError, type UnlockedUser } from '@peergroup/trust';
@@ -14,10 +14,15 @@ import type { Session } from '../sessions.ts';
 import { RateLimiter, type Bucket } from '../rate-limit.ts';
 import { wholeSeconds } from '../config.ts';
 import { ErrorPage, type Common } from '../views/pages.tsx';
+import { I18n, isLang, isTimeZone, negotiateLang, type MessageKey } from '../i18n/index.ts';
 
 export const SESSION_COOKIE = 'pg_session';
 /** Random pre-login cookie that anonymous forms' CSRF tokens are bound to. */
 export const PRE_COOKIE = 'pg_pre';
+/** The language the reader chose (the footer links, /preferences); without it Accept-Language decides. */
+export const LANG_COOKIE = 'lang';
+/** The time zone the reader chose on /preferences; without it the configured timeZone. */
+export const TZ_COOKIE = 'tz';
 
 export type Env = {
   Bindings: HttpBindings;
@@ -54,23 +59,24 @@ export const loggedIn = createMiddleware<LoggedInEnv>(async (c, next) => {
 });
 
 // Fixed texts selected by ?m=…, so nothing from the URL is ever reflected into a page.
-const NOTICES: Record<string, string> = {
-  welcome: 'Welcome! Your account is ready. The person who invited you is your first trusted user.',
-  'trustee-added': 'Trusted user added.',
-  'trustee-removed': 'Trusted user removed.',
-  'settings-saved': 'Reset rules saved.',
-  vetoed: 'The reset was cancelled. Consider changing your password if you think someone else has it.',
-  'invite-revoked': 'Invite revoked.',
-  'password-changed': 'Password changed. Your other sessions were logged out.',
-  'logged-out': 'You are logged out.',
-  'session-ended': 'Please log in.',
+const NOTICES = {
+  welcome: 'notice.welcome',
+  'trustee-added': 'notice.trustee-added',
+  'trustee-removed': 'notice.trustee-removed',
+  'settings-saved': 'notice.settings-saved',
+  vetoed: 'notice.vetoed',
+  'invite-revoked': 'notice.invite-revoked',
+  'password-changed': 'notice.password-changed',
+  'logged-out': 'notice.logged-out',
+  'session-ended': 'notice.session-ended',
+  'preferences-saved': 'notice.preferences-saved',
   // Mail pages (routes/mail.tsx).
-  'web-only-on': 'Your main password now works on the web only. Mail clients need an app password.',
-  'web-only-off': 'Mail clients can use your main password again.',
-  'app-password-revoked': 'App password revoked. The device using it can no longer log in.',
-  'alias-deleted': 'Alias deleted. Mail to it is now refused.',
-  'deletion-cancelled': 'The deletion of your account is cancelled.',
-};
+  'web-only-on': 'notice.web-only-on',
+  'web-only-off': 'notice.web-only-off',
+  'app-password-revoked': 'notice.app-password-revoked',
+  'alias-deleted': 'notice.alias-deleted',
+  'deletion-cancelled': 'notice.deletion-cancelled',
+} as const satisfies Record<string, MessageKey>;
 
 export function field(body: Record<string, unknown>, name: string, max = 256): string {
   const v = body[name];
@@ -80,12 +86,6 @@ export function field(body: Record<string, unknown>, name: string, max = 256): s
 
 export function trustCode(err: unknown): string | undefined {
   return err instanceof TrustError ? err.code : undefined;
-}
-
-function waitText(seconds: number): string {
-  if (seconds < 60) return seconds === 1 ? '1 second' : `${seconds} seconds`;
-  const m = Math.ceil(seconds / 60);
-  return m === 1 ? '1 minute' : `${m} minutes`;
 }
 
 export type Status = 200 | 400 | 401 | 403 | 404 | 409 | 422 | 429 | 500;
@@ -101,7 +101,9 @@ export interface Kit {
    */
   addressBuckets<E extends Env>(c: C<E>, limit: number): Bucket[];
   cookieOpts<E extends Env>(c: C<E>, maxAge?: number): { path: string; httpOnly: boolean; secure: boolean; sameSite: 'Strict'; maxAge?: number };
-  /** The page frame's data: site name, the logged-in user's name and logout token, and the ?m= notice. */
+  /** The request's language (lang cookie, else Accept-Language) and time zone (tz cookie, else config.timeZone). */
+  i18n<E extends Env>(c: C<E>): I18n;
+  /** The page frame's data: site name, the logged-in user's name and logout token, the ?m= notice, language. */
   common<E extends Env>(c: C<E>): Common;
   render<E extends Env>(c: C<E>, el: unknown, status?: Status): Promise<Response>;
   /** The 429 page for a rate-limited action, with Retry-After. */
@@ -142,13 +144,28 @@ export function createKit(deps: AppDeps): Kit {
     ...(maxAge !== undefined ? { maxAge } : {}),
   });
 
+  const perRequest = new WeakMap<Request, I18n>();
+  const i18n = <E extends Env>(c: C<E>): I18n => {
+    let v = perRequest.get(c.req.raw);
+    if (!v) {
+      const lang = getCookie(c, LANG_COOKIE);
+      const tz = getCookie(c, TZ_COOKIE);
+      v = new I18n(isLang(lang) ? lang : negotiateLang(c.req.header('accept-language')), isTimeZone(tz) ? tz : config.timeZone);
+      perRequest.set(c.req.raw, v);
+    }
+    return v;
+  };
+
   const common = <E extends Env>(c: C<E>): Common => {
     const s = c.get('session');
     const m = c.req.query('m');
+    const t = i18n(c);
     return {
       siteName: config.siteName,
       user: s ? { username: s.user.username, csrf: c.get('csrf'), ...(deps.mail ? { mail: true } : {}) } : undefined,
-      notice: m && NOTICES[m] ? { kind: 'ok', text: NOTICES[m] } : undefined,
+      notice: m && Object.hasOwn(NOTICES, m) ? { kind: 'ok', text: t.t(NOTICES[m as keyof typeof NOTICES]) } : undefined,
+      i18n: t,
+      path: c.req.path,
     };
   };
 
@@ -161,7 +178,7 @@ export function createKit(deps: AppDeps): Kit {
     c.header('Retry-After', String(retryAfter));
     return render(
       c,
-      <ErrorPage {...common(c)} title="Too many attempts" message={`Too many failed attempts. Please wait ${waitText(retryAfter)} and try again.`} />,
+      <ErrorPage {...common(c)} title={i18n(c).t('limited.title')} message={i18n(c).t('limited.message', { wait: i18n(c).wait(retryAfter) })} />,
       429,
     );
   };
@@ -180,6 +197,7 @@ export function createKit(deps: AppDeps): Kit {
     limiters,
     addressBuckets,
     cookieOpts,
+    i18n,
     common,
     render,
     limited,

@@ -6,14 +6,13 @@
 import { Hono } from 'hono';
 import { deleteCookie } from 'hono/cookie';
 import { checkPasswordStrength, MAX_PASSWORD_LENGTH } from '../password-strength.ts';
+import { translateProblem } from '../i18n/index.ts';
 import { ForgotDonePage, ForgotPage, LoginPage, SignupPage } from '../views/pages.tsx';
 import { field, SESSION_COOKIE, trustCode, type Env, type Kit } from './kit.tsx';
 
-const GENERIC_LOGIN_ERROR = 'Invalid username or password.';
-const GENERIC_CODE_ERROR = 'That code is not valid for that username, or it has expired or been used.';
 
 export function publicRoutes(kit: Kit): Hono<Env> {
-  const { deps, hashing, limiters, addressBuckets, render, common, limited, startSession, cookieOpts } = kit;
+  const { deps, hashing, limiters, addressBuckets, render, common, limited, startSession, cookieOpts, i18n } = kit;
   const { trust, sessions, metrics } = deps;
   const rl = deps.config.rateLimits;
   const app = new Hono<Env>();
@@ -47,13 +46,13 @@ export function publicRoutes(kit: Kit): Hono<Env> {
       const code = trustCode(err);
       if (code === 'account-disabled') {
         metrics.logins.inc({ result: 'disabled' });
-        return render(c, <LoginPage {...common(c)} csrf={c.get('csrf')} username={username} error="This account is disabled. Please contact the operator." />, 403);
+        return render(c, <LoginPage {...common(c)} csrf={c.get('csrf')} username={username} error={i18n(c).t('login.disabled')} />, 403);
       }
       if (code !== 'invalid-credentials' && code !== 'invalid-username' && code !== 'not-found') throw err;
       await limiters.login.fail(buckets);
       deps.failedLogin(username);
       metrics.logins.inc({ result: 'invalid' });
-      return render(c, <LoginPage {...common(c)} csrf={c.get('csrf')} username={username} error={GENERIC_LOGIN_ERROR} />, 401);
+      return render(c, <LoginPage {...common(c)} csrf={c.get('csrf')} username={username} error={i18n(c).t('login.invalid')} />, 401);
     }
   });
 
@@ -84,15 +83,17 @@ export function publicRoutes(kit: Kit): Hono<Env> {
     const lim = await limiters.signup.admit(buckets);
     if (!lim.allowed) return limited(c, lim.retryAfter, 'signup');
     const errors: string[] = [];
-    if (password !== password2) errors.push('The two passwords differ.');
-    errors.push(...checkPasswordStrength(password, username).problems);
+    if (password !== password2) errors.push(i18n(c).t('signup.passwordsDiffer'));
+    errors.push(...checkPasswordStrength(password, username).problems.map((p) => translateProblem(i18n(c), p)));
     const again = (errs: string[], status: 400 | 409 | 422) =>
       render(c, <SignupPage {...common(c)} csrf={c.get('csrf')} code={code} username={username} errors={errs} />, status);
     if (errors.length) return again(errors, 422);
-    if (deps.mail && (await deps.mail.usernameBlocked(username))) return again(['That username is taken; please choose another.'], 409);
+    if (deps.mail && (await deps.mail.usernameBlocked(username))) return again([i18n(c).t('signup.usernameTaken')], 409);
     try {
       const user = await hashing(() => trust.redeemInvite(code, username, password));
       if (deps.mail) await hashing(() => deps.mail!.setPassword(user.userId, password));
+      // The language the sign-up page was read in is the one their mail will be in, until they choose another.
+      await deps.locales?.set(user.userId, { lang: i18n(c).lang });
       await startSession(c, user);
       const grade = checkPasswordStrength(password, username).strength;
       return c.redirect(`/dashboard?m=welcome${grade === 'fair' ? '&pw=fair' : ''}`, 303);
@@ -100,13 +101,13 @@ export function publicRoutes(kit: Kit): Hono<Env> {
       switch (trustCode(err)) {
         case 'invalid-invite':
           await limiters.signup.fail(buckets);
-          return again(['This invite code is not valid: it may be mistyped, used, revoked or expired.'], 422);
+          return again([i18n(c).t('signup.inviteInvalid')], 422);
         case 'username-taken':
-          return again(['That username is taken; please choose another.'], 409);
+          return again([i18n(c).t('signup.usernameTaken')], 409);
         case 'invalid-username':
-          return again(['Usernames are 1–64 lower-case letters, digits, dots, dashes or underscores, starting and ending with a letter or digit.'], 422);
+          return again([i18n(c).t('signup.usernameInvalid')], 422);
         case 'invalid-password':
-          return again(['That password is not accepted; please choose a longer one.'], 422);
+          return again([i18n(c).t('signup.passwordRefused')], 422);
         default:
           throw err;
       }
@@ -128,8 +129,8 @@ export function publicRoutes(kit: Kit): Hono<Env> {
     const lim = await limiters.reset.admit(buckets);
     if (!lim.allowed) return limited(c, lim.retryAfter, 'reset');
     const errors: string[] = [];
-    if (password !== password2) errors.push('The two passwords differ.');
-    errors.push(...checkPasswordStrength(password, username).problems);
+    if (password !== password2) errors.push(i18n(c).t('signup.passwordsDiffer'));
+    errors.push(...checkPasswordStrength(password, username).problems.map((p) => translateProblem(i18n(c), p)));
     if (errors.length) return render(c, <ForgotPage {...common(c)} csrf={c.get('csrf')} username={username} errors={errors} />, 422);
     let resetUserId: string;
     try {
@@ -138,7 +139,7 @@ export function publicRoutes(kit: Kit): Hono<Env> {
       const tc = trustCode(err);
       if (tc !== 'invalid-reset-code' && tc !== 'not-found' && tc !== 'invalid-username') throw err;
       await limiters.reset.fail(buckets);
-      return render(c, <ForgotPage {...common(c)} csrf={c.get('csrf')} username={username} errors={[GENERIC_CODE_ERROR]} />, 422);
+      return render(c, <ForgotPage {...common(c)} csrf={c.get('csrf')} username={username} errors={[i18n(c).t('forgot.codeInvalid')]} />, 422);
     }
     await limiters.reset.clear([browser]);
     // The mail password follows; app passwords go (whoever reset the account must not keep a device logged in).

@@ -13,7 +13,7 @@ import { field, loggedIn, trustCode, type C, type Env, type Kit } from './kit.ts
 import { wholeSeconds } from '../config.ts';
 
 export function trustRoutes(kit: Kit): Hono<Env> {
-  const { deps, hashing, limiters, addressBuckets, render, common, limited } = kit;
+  const { deps, hashing, limiters, addressBuckets, render, common, limited, i18n } = kit;
   const { config, trust } = deps;
   const rl = config.rateLimits;
   const app = new Hono<Env>();
@@ -46,11 +46,11 @@ export function trustRoutes(kit: Kit): Hono<Env> {
       await trust.addTrustee(s.user, username);
     } catch (err) {
       const messages: Record<string, [string, 404 | 409 | 422]> = {
-        'not-found': ['There is no user with that name.', 404],
-        'invalid-username': ['There is no user with that name.', 404],
-        'trustee-exists': ['You already trust that user.', 409],
-        'trustee-self': ['You cannot be your own trusted user.', 422],
-        'slots-full': ['All places are used; remove someone first.', 409],
+        'not-found': [i18n(c).t('trust.notFound'), 404],
+        'invalid-username': [i18n(c).t('trust.notFound'), 404],
+        'trustee-exists': [i18n(c).t('trust.exists'), 409],
+        'trustee-self': [i18n(c).t('trust.self'), 422],
+        'slots-full': [i18n(c).t('trust.slotsFull'), 409],
       };
       const m = messages[trustCode(err) ?? ''];
       if (!m) throw err;
@@ -62,7 +62,7 @@ export function trustRoutes(kit: Kit): Hono<Env> {
   app.post('/trust/remove', loggedIn, async (c) => {
     const s = c.get('me');
     const trusteeId = field(await c.req.parseBody(), 'trustee', 64);
-    if (!(await trust.removeTrustee(s.user, trusteeId))) return trustPage(c, s, ['That user is not one of your trusted users.'], 422);
+    if (!(await trust.removeTrustee(s.user, trusteeId))) return trustPage(c, s, [i18n(c).t('trust.notTrustee')], 422);
     return c.redirect('/trust?m=trustee-removed', 303);
   });
 
@@ -72,17 +72,17 @@ export function trustRoutes(kit: Kit): Hono<Env> {
     const k = Number(field(body, 'k', 8));
     const wait = Number(field(body, 'wait', 16));
     const errors: string[] = [];
-    if (!Number.isInteger(k) || k < 1 || k > config.trust.slots) errors.push(`The number of trusted users who must agree is between 1 and ${config.trust.slots}.`);
+    if (!Number.isInteger(k) || k < 1 || k > config.trust.slots) errors.push(i18n(c).t('trust.kRange', { slots: config.trust.slots }));
     const minWait = wholeSeconds(config.trust.minWait);
     if (!Number.isInteger(wait) || wait < minWait || wait > 365 * 86400) {
-      errors.push(`The waiting period must be at least ${minWait} seconds (the operator's minimum) and at most a year.`);
+      errors.push(i18n(c).t('trust.waitRange', { min: i18n(c).duration(minWait) }));
     }
     if (errors.length) return trustPage(c, s, errors, 422);
     try {
       await trust.setSettings(s.userId, { threshold: k, waitSeconds: wait });
     } catch (err) {
       if (trustCode(err) !== 'invalid-settings') throw err;
-      return trustPage(c, s, ['Those settings are not allowed.'], 422);
+      return trustPage(c, s, [i18n(c).t('trust.notAllowed')], 422);
     }
     return c.redirect('/trust?m=settings-saved', 303);
   });
@@ -108,7 +108,7 @@ export function trustRoutes(kit: Kit): Hono<Env> {
     } catch (err) {
       if (trustCode(err) !== 'invalid-credentials') throw err;
       await limiters.login.fail([own]);
-      return render(c, <HelpResetPage {...common(c)} csrf={c.get('csrf')} error="Your own password is not correct." />, 401);
+      return render(c, <HelpResetPage {...common(c)} csrf={c.get('csrf')} error={i18n(c).t('help.wrongPassword')} />, 401);
     }
     const outcome = await helpReset(trust, s.user, target);
     if (!outcome) await limiters.reset.fail(fruitless);

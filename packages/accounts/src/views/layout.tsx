@@ -2,6 +2,7 @@
 /** @jsxImportSource hono/jsx */
 // The pragmas keep JSX working when tsx runs with another working directory (no tsconfig.json in reach).
 import type { Child } from 'hono/jsx';
+import { LANGS, CATALOGUES, type I18n } from '../i18n/index.ts';
 
 export interface LayoutProps {
   title: string;
@@ -9,6 +10,10 @@ export interface LayoutProps {
   /** Present when logged in: shows the account navigation and the log-out form. */
   user?: { username: string; csrf: string; mail?: boolean } | undefined;
   notice?: { kind: 'ok' | 'error'; text: string } | undefined;
+  /** The request's language and time zone (routes/kit.tsx common). */
+  i18n: I18n;
+  /** The page's own path, where the language links come back to. */
+  path: string;
   children?: Child;
 }
 
@@ -16,9 +21,11 @@ export function CsrfField({ token }: { token: string }) {
   return <input type="hidden" name="_csrf" value={token} />;
 }
 
-export function Layout({ title, siteName, user, notice, children }: LayoutProps) {
+export function Layout({ title, siteName, user, notice, i18n, path, children }: LayoutProps) {
+  const t = i18n.t.bind(i18n);
+  const next = encodeURIComponent(path);
   return (
-    <html lang="en">
+    <html lang={i18n.lang}>
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -32,26 +39,26 @@ export function Layout({ title, siteName, user, notice, children }: LayoutProps)
             {siteName}
           </a>
           {user ? (
-            <nav aria-label="Account">
-              <a href="/dashboard">Dashboard</a>
-              <a href="/trust">Trusted users</a>
-              <a href="/invites">Invites</a>
-              {user.mail ? <a href="/mail">Mail</a> : null}
-              <a href="/help-reset">Help someone reset</a>
-              <a href="/password">Change password</a>
-              <a href="/activity">Activity</a>
+            <nav aria-label={t('nav.account')}>
+              <a href="/dashboard">{t('nav.dashboard')}</a>
+              <a href="/trust">{t('nav.trust')}</a>
+              <a href="/invites">{t('nav.invites')}</a>
+              {user.mail ? <a href="/mail">{t('nav.mail')}</a> : null}
+              <a href="/help-reset">{t('nav.helpReset')}</a>
+              <a href="/password">{t('nav.password')}</a>
+              <a href="/activity">{t('nav.activity')}</a>
               <form method="post" action="/logout" class="inline">
                 <CsrfField token={user.csrf} />
                 <button type="submit" class="link">
-                  Log out {user.username}
+                  {t('nav.logout', { username: user.username })}
                 </button>
               </form>
             </nav>
           ) : (
-            <nav aria-label="Site">
-              <a href="/login">Log in</a>
-              <a href="/signup">Sign up</a>
-              <a href="/forgot">I forgot my password</a>
+            <nav aria-label={t('nav.site')}>
+              <a href="/login">{t('nav.login')}</a>
+              <a href="/signup">{t('nav.signup')}</a>
+              <a href="/forgot">{t('nav.forgot')}</a>
             </nav>
           )}
         </header>
@@ -64,6 +71,21 @@ export function Layout({ title, siteName, user, notice, children }: LayoutProps)
           ) : null}
           {children}
         </main>
+        <footer>
+          {/* Plain links, so switching works without JavaScript; /lang sets the cookie and comes back here. */}
+          <nav aria-label={t('footer.language')}>
+            {LANGS.map((l) =>
+              l === i18n.lang ? (
+                <strong lang={l}>{CATALOGUES[l]['lang.name']}</strong>
+              ) : (
+                <a href={`/lang/${l}?next=${next}`} lang={l} hreflang={l}>
+                  {CATALOGUES[l]['lang.name']}
+                </a>
+              ),
+            )}
+            <a href={`/preferences?next=${next}`}>{t('footer.preferences')}</a>
+          </nav>
+        </footer>
       </body>
     </html>
   );
@@ -101,6 +123,8 @@ button.link { background: none; border: none; padding: 0; text-decoration: under
 .alert { border: 2px solid #b36b00; background: var(--warn-bg); color: var(--warn-fg); padding: 1rem; border-radius: 6px; margin: 1rem 0; }
 .alert h2 { margin-top: 0; }
 .code { font: 700 1.5rem/1.3 ui-monospace, monospace; letter-spacing: .05em; padding: .75rem; border: 2px dashed var(--line); display: inline-block; word-break: break-all; }
+footer { max-width: 46rem; margin: 0 auto; padding: 1rem 1.25rem 2rem; border-top: 1px solid var(--line); }
+select { font: inherit; padding: .4rem; max-width: 28rem; }
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: .4rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 #activity td:first-child, #invites td { white-space: nowrap; }

@@ -2,24 +2,22 @@
 /** @jsxImportSource hono/jsx */
 // The pragmas keep JSX working when tsx runs with another working directory (no tsconfig.json in reach).
 import type { Child } from 'hono/jsx';
+import type { I18n } from '../i18n/index.ts';
 import { CsrfField, Layout } from './layout.tsx';
 
 export interface Common {
   siteName: string;
   user?: { username: string; csrf: string; mail?: boolean } | undefined;
   notice?: { kind: 'ok' | 'error'; text: string } | undefined;
+  i18n: I18n;
+  path: string;
 }
 
+/** UTC to the minute; kept for pages not yet on the catalogues (mail/pages.tsx) — the others use Common's i18n.time. */
 export function formatTime(d: Date): string {
   return d.toISOString().replace('T', ' ').replace(/:\d\d\.\d+Z$/, ' UTC');
 }
 
-export function formatDuration(seconds: number): string {
-  if (seconds % 86400 === 0 && seconds >= 86400) return `${seconds / 86400} day${seconds === 86400 ? '' : 's'}`;
-  if (seconds % 3600 === 0 && seconds >= 3600) return `${seconds / 3600} hour${seconds === 3600 ? '' : 's'}`;
-  if (seconds % 60 === 0 && seconds >= 60) return `${seconds / 60} minute${seconds === 60 ? '' : 's'}`;
-  return `${seconds} second${seconds === 1 ? '' : 's'}`;
-}
 
 function Errors({ errors }: { errors?: string[] | undefined }) {
   if (!errors || errors.length === 0) return null;
@@ -32,24 +30,22 @@ function Errors({ errors }: { errors?: string[] | undefined }) {
   );
 }
 
-const PASSWORD_HINT = 'At least 10 characters. Several unrelated words are easy to remember and hard to guess. Not your username, not a common password, no keyboard runs.';
-
 export function LoginPage(p: Common & { csrf: string; username?: string; error?: string }) {
   return (
-    <Layout title="Log in" {...p} notice={p.error ? { kind: 'error', text: p.error } : p.notice}>
+    <Layout title={p.i18n.t('login.title')} {...p} notice={p.error ? { kind: 'error', text: p.error } : p.notice}>
       <form method="post" action="/login">
         <CsrfField token={p.csrf} />
-        <label for="username">Username</label>
+        <label for="username">{p.i18n.t('form.username')}</label>
         <input type="text" id="username" name="username" value={p.username ?? ''} autocomplete="username" autocapitalize="none" spellcheck={false} required />
-        <label for="password">Password</label>
+        <label for="password">{p.i18n.t('form.password')}</label>
         <input type="password" id="password" name="password" autocomplete="current-password" required />
         <p>
-          <button type="submit">Log in</button>
+          <button type="submit">{p.i18n.t('login.submit')}</button>
         </p>
       </form>
       <p>
-        No account? You need an invite code from someone who already has one: <a href="/signup">sign up</a>. Lost your password?{' '}
-        <a href="/forgot">I forgot my password</a>.
+        {p.i18n.t('login.noAccount')} <a href="/signup">{p.i18n.t('login.signupLink')}</a>. {p.i18n.t('login.lost')}{' '}
+        <a href="/forgot">{p.i18n.t('login.forgotLink')}</a>.
       </p>
     </Layout>
   );
@@ -57,23 +53,23 @@ export function LoginPage(p: Common & { csrf: string; username?: string; error?:
 
 export function SignupPage(p: Common & { csrf: string; code?: string; username?: string; errors?: string[] }) {
   return (
-    <Layout title="Sign up with an invite" {...p}>
-      <p>The person who invited you becomes your first trusted user: they can help you reset your password later.</p>
+    <Layout title={p.i18n.t('signup.title')} {...p}>
+      <p>{p.i18n.t('signup.intro')}</p>
       <Errors errors={p.errors} />
       <form method="post" action="/signup">
         <CsrfField token={p.csrf} />
-        <label for="code">Invite code</label>
+        <label for="code">{p.i18n.t('signup.code')}</label>
         <input type="text" id="code" name="code" value={p.code ?? ''} autocomplete="off" autocapitalize="none" spellcheck={false} required />
-        <label for="username">Username</label>
+        <label for="username">{p.i18n.t('form.username')}</label>
         <input type="text" id="username" name="username" value={p.username ?? ''} autocomplete="username" autocapitalize="none" spellcheck={false} required />
-        <p class="hint">Lower-case letters, digits, dot, dash and underscore; this is also your mail address.</p>
-        <label for="password">Password</label>
+        <p class="hint">{p.i18n.t('signup.usernameHint')}</p>
+        <label for="password">{p.i18n.t('form.password')}</label>
         <input type="password" id="password" name="password" autocomplete="new-password" required />
-        <p class="hint">{PASSWORD_HINT}</p>
-        <label for="password2">Password again</label>
+        <p class="hint">{p.i18n.t('form.passwordHint')}</p>
+        <label for="password2">{p.i18n.t('signup.password2')}</label>
         <input type="password" id="password2" name="password2" autocomplete="new-password" required />
         <p>
-          <button type="submit">Create account</button>
+          <button type="submit">{p.i18n.t('signup.submit')}</button>
         </p>
       </form>
     </Layout>
@@ -99,42 +95,42 @@ export function DashboardPage(
     mail?: Child;
   },
 ) {
+  const { i18n } = p;
   return (
-    <Layout title="Your account" {...p}>
+    <Layout title={i18n.t('dashboard.title')} {...p}>
       {p.mail ?? null}
       {p.pending ? (
         <section class="alert" id="pending-reset" role="alert">
-          <h2>Someone asked to reset your password</h2>
+          <h2>{i18n.t('dashboard.pendingTitle')}</h2>
           <p>
-            {p.pending.confirmations} of your trusted users confirmed a password reset for this account ({p.pending.k} needed).{' '}
+            {i18n.t('dashboard.pendingCount', { confirmations: p.pending.confirmations, k: p.pending.k })}{' '}
             {p.pending.effectiveAt
-              ? `A reset code can be handed out from ${formatTime(p.pending.effectiveAt)}.`
-              : 'No code can be handed out until enough of them confirm.'}
+              ? i18n.t('dashboard.pendingFrom', { time: i18n.time(p.pending.effectiveAt), relative: i18n.relative(p.pending.effectiveAt) })
+              : i18n.t('dashboard.pendingNoCode')}
           </p>
-          <p>If you did not lose your password, stop it now. This cancels the request and every confirmation.</p>
+          <p>{i18n.t('dashboard.pendingStop')}</p>
           <form method="post" action="/reset/veto">
             <CsrfField token={p.csrf} />
             <button type="submit" class="danger">
-              This was not me — cancel the reset
+              {i18n.t('dashboard.veto')}
             </button>
           </form>
         </section>
       ) : (
-        <p class="notice ok">No password reset is pending for your account.</p>
+        <p class="notice ok">{i18n.t('dashboard.noPending')}</p>
       )}
       {p.strength ? (
         <p class="hint strength-fair" id="password-strength">
-          Your password is accepted but fairly short. A longer one (16 characters or more — several unrelated words) is much harder to
-          guess; you can change it any time.
+          {i18n.t('dashboard.fairPassword')}
         </p>
       ) : null}
-      <h2>Trust</h2>
+      <h2>{i18n.t('dashboard.trustHeading')}</h2>
       <p>
-        You trust {p.trustedCount} {p.trustedCount === 1 ? 'person' : 'people'}. {p.k} of them must agree to reset your password, then{' '}
-        {formatDuration(p.waitSeconds)} pass during which you can cancel. <a href="/trust">Manage trusted users</a>.
+        {i18n.t('dashboard.trustSummary', { count: p.trustedCount, k: p.k, wait: i18n.duration(p.waitSeconds) })}{' '}
+        <a href="/trust">{i18n.t('dashboard.manageTrust')}</a>.
       </p>
       {p.k > p.trustedCount ? (
-        <p class="notice error">You need more trusted users than you have: nobody could help you reset your password.</p>
+        <p class="notice error">{i18n.t('dashboard.tooFew')}</p>
       ) : null}
     </Layout>
   );
@@ -152,19 +148,18 @@ export function TrustPage(
   },
 ) {
   const free = p.slots - p.trusted.length;
+  const { i18n } = p;
   return (
-    <Layout title="Trusted users" {...p}>
-      <p>
-        These people can help you reset your password. Only you can see this list: it is stored encrypted to your key.
-      </p>
+    <Layout title={i18n.t('trust.title')} {...p}>
+      <p>{i18n.t('trust.intro')}</p>
       <Errors errors={p.errors} />
       {p.trusted.length === 0 ? (
-        <p id="no-trusted">You do not trust anyone yet.</p>
+        <p id="no-trusted">{i18n.t('trust.none')}</p>
       ) : (
         <table id="trusted">
           <thead>
             <tr>
-              <th>User</th>
+              <th>{i18n.t('trust.user')}</th>
               <th></th>
             </tr>
           </thead>
@@ -176,8 +171,8 @@ export function TrustPage(
                   <form method="post" action="/trust/remove" class="inline">
                     <CsrfField token={p.csrf} />
                     <input type="hidden" name="trustee" value={t.userId} />
-                    <button type="submit" class="secondary" aria-label={`Remove ${t.username}`}>
-                      Remove
+                    <button type="submit" class="secondary" aria-label={i18n.t('trust.removeLabel', { username: t.username })}>
+                      {i18n.t('trust.remove')}
                     </button>
                   </form>
                 </td>
@@ -186,38 +181,37 @@ export function TrustPage(
           </tbody>
         </table>
       )}
-      <h2>Add a trusted user</h2>
+      <h2>{i18n.t('trust.addHeading')}</h2>
       {free > 0 ? (
         <form method="post" action="/trust/add">
           <CsrfField token={p.csrf} />
-          <label for="add-username">Username</label>
+          <label for="add-username">{i18n.t('form.username')}</label>
           <input type="text" id="add-username" name="username" autocomplete="off" autocapitalize="none" spellcheck={false} required />
-          <p class="hint">{free} of {p.slots} places free.</p>
+          <p class="hint">{i18n.t('trust.free', { free, slots: p.slots })}</p>
           <p>
-            <button type="submit">Add</button>
+            <button type="submit">{i18n.t('trust.add')}</button>
           </p>
         </form>
       ) : (
-        <p>All {p.slots} places are used; remove someone first.</p>
+        <p>{i18n.t('trust.full', { slots: p.slots })}</p>
       )}
-      <h2>Reset rules</h2>
+      <h2>{i18n.t('trust.rulesHeading')}</h2>
       {p.k > p.trusted.length ? (
         <p class="notice error" id="k-warning">
-          {p.k} trusted users must agree, but you only trust {p.trusted.length}: nobody could help you reset your password.
+          {i18n.t('trust.kWarning', { k: p.k, count: p.trusted.length })}
         </p>
       ) : null}
       <form method="post" action="/trust/settings">
         <CsrfField token={p.csrf} />
-        <label for="k">How many trusted users must agree</label>
+        <label for="k">{i18n.t('trust.kLabel')}</label>
         <input type="number" id="k" name="k" min="1" max={String(p.slots)} value={String(p.k)} required />
-        <label for="wait">Waiting period in seconds before a reset code can be handed out</label>
+        <label for="wait">{i18n.t('trust.waitLabel')}</label>
         <input type="number" id="wait" name="wait" min={String(p.minWaitSeconds)} value={String(p.waitSeconds)} required />
         <p class="hint">
-          Currently {formatDuration(p.waitSeconds)}. The operator's minimum is {formatDuration(p.minWaitSeconds)}. During this time you are told by mail
-          and on your dashboard, and you can cancel.
+          {i18n.t('trust.waitHint', { wait: i18n.duration(p.waitSeconds), min: i18n.duration(p.minWaitSeconds) })}
         </p>
         <p>
-          <button type="submit">Save</button>
+          <button type="submit">{i18n.t('trust.save')}</button>
         </p>
       </form>
     </Layout>
@@ -232,50 +226,48 @@ export function InvitesPage(
     newCode?: string | undefined;
   },
 ) {
+  const { i18n } = p;
   return (
-    <Layout title="Invites" {...p}>
+    <Layout title={i18n.t('invites.title')} {...p}>
       {p.newCode ? (
         <section class="alert" id="new-invite">
-          <h2>Your new invite code</h2>
+          <h2>{i18n.t('invites.newHeading')}</h2>
           <p class="code" id="invite-code">
             {p.newCode}
           </p>
-          <p>
-            It is shown only this once. Give it to the person you invite; whoever uses it gets an account and you become their first
-            trusted user.
-          </p>
+          <p>{i18n.t('invites.newOnce')}</p>
         </section>
       ) : null}
-      <p>You can create {p.quotaLeft} more invite {p.quotaLeft === 1 ? 'code' : 'codes'}.</p>
+      <p>{i18n.t('invites.left', { n: p.quotaLeft })}</p>
       {p.quotaLeft > 0 ? (
         <form method="post" action="/invites">
           <CsrfField token={p.csrf} />
-          <button type="submit">Create an invite code</button>
+          <button type="submit">{i18n.t('invites.create')}</button>
         </form>
       ) : null}
-      <h2>Unused invites</h2>
+      <h2>{i18n.t('invites.unused')}</h2>
       {p.invites.length === 0 ? (
-        <p id="no-invites">None.</p>
+        <p id="no-invites">{i18n.t('invites.none')}</p>
       ) : (
         <table id="invites">
           <thead>
             <tr>
-              <th>Created</th>
-              <th>Expires</th>
+              <th>{i18n.t('invites.created')}</th>
+              <th>{i18n.t('invites.expires')}</th>
               <th></th>
             </tr>
           </thead>
           <tbody>
             {p.invites.map((i) => (
               <tr>
-                <td>{formatTime(i.createdAt)}</td>
-                <td>{formatTime(i.expiresAt)}</td>
+                <td>{i18n.time(i.createdAt)}</td>
+                <td>{i18n.time(i.expiresAt)}</td>
                 <td>
                   <form method="post" action="/invites/revoke" class="inline">
                     <CsrfField token={p.csrf} />
                     <input type="hidden" name="id" value={i.id} />
                     <button type="submit" class="secondary">
-                      Revoke
+                      {i18n.t('invites.revoke')}
                     </button>
                   </form>
                 </td>
@@ -295,50 +287,45 @@ export type HelpResetResult =
 
 export function HelpResetPage(p: Common & { csrf: string; result?: HelpResetResult | undefined; error?: string | undefined }) {
   const r = p.result;
+  const { i18n } = p;
   if (r?.kind === 'code') {
     return (
-      <Layout title="Reset code" {...p}>
+      <Layout title={i18n.t('help.codeTitle')} {...p}>
         <section class="alert" id="reset-code-warning">
-          <h2>Give this code only to {r.username}, face to face</h2>
-          <p>
-            Never give it to someone who asks you for it — by mail, chat or phone, even if they say they are {r.username} or say it is
-            urgent. Asking trusted friends for a code is exactly how accounts are stolen.
-          </p>
+          <h2>{i18n.t('help.codeWarningTitle', { username: r.username })}</h2>
+          <p>{i18n.t('help.codeWarning', { username: r.username })}</p>
         </section>
         <p class="code" id="reset-code">
           {r.code}
         </p>
-        <p>It is shown only this once, works once, and expires at {formatTime(r.expiresAt)}.</p>
+        <p>{i18n.t('help.codeOnce', { time: i18n.time(r.expiresAt) })}</p>
       </Layout>
     );
   }
   return (
-    <Layout title="Help someone reset their password" {...p} notice={p.error ? { kind: 'error', text: p.error } : p.notice}>
+    <Layout title={i18n.t('help.title')} {...p} notice={p.error ? { kind: 'error', text: p.error } : p.notice}>
       {r?.kind === 'generic' ? (
         <p class="notice ok" id="help-result">
-          Thank you. If that account exists and you are one of its trusted users, your confirmation has been recorded.
+          {i18n.t('help.generic')}
         </p>
       ) : null}
       {r?.kind === 'recorded' ? (
         <p class="notice ok" id="help-result">
-          Your confirmation is recorded: {r.confirmations} of {r.k} needed.{' '}
+          {i18n.t('help.recorded', { confirmations: r.confirmations, k: r.k })}{' '}
           {r.effectiveAt
-            ? `The code can be handed out from ${formatTime(r.effectiveAt)}. Come back then and submit this form again.`
-            : 'Once enough trusted users confirm, a waiting period starts.'}
+            ? i18n.t('help.recordedFrom', { time: i18n.time(r.effectiveAt), relative: i18n.relative(r.effectiveAt) })
+            : i18n.t('help.recordedWait')}
         </p>
       ) : null}
-      <p>
-        If someone who trusts you lost their password, you can confirm a reset for them. When enough of their trusted users have
-        confirmed and the waiting period has passed, you will see a one-time code here to give them in person.
-      </p>
+      <p>{i18n.t('help.intro')}</p>
       <form method="post" action="/help-reset">
         <CsrfField token={p.csrf} />
-        <label for="target">Their username</label>
+        <label for="target">{i18n.t('help.target')}</label>
         <input type="text" id="target" name="username" autocomplete="off" autocapitalize="none" spellcheck={false} required />
-        <label for="own-password">Your own password</label>
+        <label for="own-password">{i18n.t('help.ownPassword')}</label>
         <input type="password" id="own-password" name="password" autocomplete="current-password" required />
         <p>
-          <button type="submit">Confirm the reset</button>
+          <button type="submit">{i18n.t('help.submit')}</button>
         </p>
       </form>
     </Layout>
@@ -347,25 +334,22 @@ export function HelpResetPage(p: Common & { csrf: string; result?: HelpResetResu
 
 export function ForgotPage(p: Common & { csrf: string; username?: string; errors?: string[] | undefined }) {
   return (
-    <Layout title="I forgot my password" {...p}>
-      <p>
-        Ask the people you trust to confirm a reset for you (they log in and use "Help someone reset"). When enough of them have
-        confirmed and the waiting period is over, one of them gives you a code in person. Enter it here with a new password.
-      </p>
+    <Layout title={p.i18n.t('forgot.title')} {...p}>
+      <p>{p.i18n.t('forgot.intro')}</p>
       <Errors errors={p.errors} />
       <form method="post" action="/forgot">
         <CsrfField token={p.csrf} />
-        <label for="username">Your username</label>
+        <label for="username">{p.i18n.t('forgot.username')}</label>
         <input type="text" id="username" name="username" value={p.username ?? ''} autocomplete="username" autocapitalize="none" spellcheck={false} required />
-        <label for="code">Reset code</label>
+        <label for="code">{p.i18n.t('forgot.code')}</label>
         <input type="text" id="code" name="code" autocomplete="off" autocapitalize="none" spellcheck={false} required />
-        <label for="password">New password</label>
+        <label for="password">{p.i18n.t('forgot.newPassword')}</label>
         <input type="password" id="password" name="password" autocomplete="new-password" required />
-        <p class="hint">{PASSWORD_HINT}</p>
-        <label for="password2">New password again</label>
+        <p class="hint">{p.i18n.t('form.passwordHint')}</p>
+        <label for="password2">{p.i18n.t('forgot.newPassword2')}</label>
         <input type="password" id="password2" name="password2" autocomplete="new-password" required />
         <p>
-          <button type="submit">Set new password</button>
+          <button type="submit">{p.i18n.t('forgot.submit')}</button>
         </p>
       </form>
     </Layout>
@@ -374,19 +358,17 @@ export function ForgotPage(p: Common & { csrf: string; username?: string; errors
 
 export function ForgotDonePage(p: Common & { mailReset?: boolean }) {
   return (
-    <Layout title="Your password was reset" {...p}>
+    <Layout title={p.i18n.t('forgot.doneTitle')} {...p}>
       <p class="alert" id="re-add-prompt">
-        Your account has a new key. Your previous trusted users were removed, because they were tied to the old key. Log in and add
-        them again on the "Trusted users" page — otherwise nobody can help you next time.
+        {p.i18n.t('forgot.reAdd')}
       </p>
       {p.mailReset ? (
         <p class="alert" id="app-passwords-revoked">
-          Every app password of your mail account was revoked, because whoever reset the password must not keep a device logged
-          in. Your mail client needs the new password or a new app password.
+          {p.i18n.t('forgot.appPasswordsRevoked')}
         </p>
       ) : null}
       <p>
-        <a href="/login">Log in</a>
+        <a href="/login">{p.i18n.t('forgot.login')}</a>
       </p>
     </Layout>
   );
@@ -394,58 +376,59 @@ export function ForgotDonePage(p: Common & { mailReset?: boolean }) {
 
 export function PasswordPage(p: Common & { csrf: string; errors?: string[] | undefined }) {
   return (
-    <Layout title="Change password" {...p}>
-      <p>Your trusted users stay as they are. All your other sessions are logged out.</p>
+    <Layout title={p.i18n.t('password.title')} {...p}>
+      <p>{p.i18n.t('password.intro')}</p>
       <Errors errors={p.errors} />
       <form method="post" action="/password">
         <CsrfField token={p.csrf} />
-        <label for="old">Current password</label>
+        <label for="old">{p.i18n.t('password.current')}</label>
         <input type="password" id="old" name="old" autocomplete="current-password" required />
-        <label for="password">New password</label>
+        <label for="password">{p.i18n.t('forgot.newPassword')}</label>
         <input type="password" id="password" name="password" autocomplete="new-password" required />
-        <p class="hint">{PASSWORD_HINT}</p>
-        <label for="password2">New password again</label>
+        <p class="hint">{p.i18n.t('form.passwordHint')}</p>
+        <label for="password2">{p.i18n.t('forgot.newPassword2')}</label>
         <input type="password" id="password2" name="password2" autocomplete="new-password" required />
         <p>
-          <button type="submit">Change password</button>
+          <button type="submit">{p.i18n.t('password.title')}</button>
         </p>
       </form>
     </Layout>
   );
 }
 
-export const EVENT_TEXT: Record<string, string> = {
-  login: 'Logged in',
-  login_failed: 'Failed sign-in attempts with a wrong password',
-  signup: 'Account created',
-  password_changed: 'Password changed',
-  reset_confirmation: 'A trusted user confirmed a password reset for you',
-  reset_pending: 'Enough trusted users confirmed a reset; waiting period started',
-  reset_vetoed: 'You cancelled a pending reset',
-  reset_completed: 'Password reset completed with a code',
-  code_issued: 'A reset code was handed to a trusted user',
-};
+/** The audit kinds the activity list names (audit.ts); an unknown kind is shown as it is stored. */
+const EVENT_KEYS = {
+  login: 'event.login',
+  login_failed: 'event.login_failed',
+  signup: 'event.signup',
+  password_changed: 'event.password_changed',
+  reset_confirmation: 'event.reset_confirmation',
+  reset_pending: 'event.reset_pending',
+  reset_vetoed: 'event.reset_vetoed',
+  reset_completed: 'event.reset_completed',
+  code_issued: 'event.code_issued',
+} as const;
 
 export function ActivityPage(p: Common & { events: { at: Date; kind: string; detail: string | null }[] }) {
   return (
-    <Layout title="Account activity" {...p}>
-      <p>Reset requests, cancellations, completions and logins on your account. Only you can see this list.</p>
+    <Layout title={p.i18n.t('activity.title')} {...p}>
+      <p>{p.i18n.t('activity.intro')}</p>
       {p.events.length === 0 ? (
-        <p>Nothing yet.</p>
+        <p>{p.i18n.t('activity.none')}</p>
       ) : (
         <table id="activity">
           <thead>
             <tr>
-              <th>Time</th>
-              <th>What</th>
+              <th>{p.i18n.t('activity.time')}</th>
+              <th>{p.i18n.t('activity.what')}</th>
             </tr>
           </thead>
           <tbody>
             {p.events.map((e) => (
               <tr>
-                <td>{formatTime(e.at)}</td>
+                <td>{p.i18n.time(e.at)}</td>
                 <td>
-                  {EVENT_TEXT[e.kind] ?? e.kind}
+                  {Object.hasOwn(EVENT_KEYS, e.kind) ? p.i18n.t(EVENT_KEYS[e.kind as keyof typeof EVENT_KEYS]) : e.kind}
                   {e.detail ? ` (${e.detail})` : ''}
                 </td>
               </tr>
@@ -462,8 +445,42 @@ export function ErrorPage(p: Common & { title: string; message: string }) {
     <Layout {...p} title={p.title}>
       <p>{p.message}</p>
       <p>
-        <a href="/">Start page</a>
+        <a href="/">{p.i18n.t('error.startPage')}</a>
       </p>
+    </Layout>
+  );
+}
+
+export function PreferencesPage(
+  p: Common & { csrf: string; next: string; langs: { code: string; name: string }[]; zones: string[]; timeZone: string },
+) {
+  const { i18n } = p;
+  return (
+    <Layout title={i18n.t('prefs.title')} {...p}>
+      <p>{i18n.t('prefs.intro')}</p>
+      <form method="post" action="/preferences">
+        <CsrfField token={p.csrf} />
+        <input type="hidden" name="next" value={p.next} />
+        <label for="lang">{i18n.t('prefs.language')}</label>
+        <select id="lang" name="lang">
+          {p.langs.map((l) => (
+            <option value={l.code} lang={l.code} selected={l.code === i18n.lang}>
+              {l.name}
+            </option>
+          ))}
+        </select>
+        <label for="tz">{i18n.t('prefs.timeZone')}</label>
+        <select id="tz" name="tz">
+          {p.zones.map((z) => (
+            <option value={z} selected={z === p.timeZone}>
+              {z.replaceAll('_', ' ')}
+            </option>
+          ))}
+        </select>
+        <p>
+          <button type="submit">{i18n.t('prefs.save')}</button>
+        </p>
+      </form>
     </Layout>
   );
 }

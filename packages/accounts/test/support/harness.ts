@@ -71,6 +71,8 @@ export interface Page {
 export class Client {
   readonly cookies = new Map<string, string>();
   lastCsrf = '';
+  /** Sent as Accept-Language when set (the language tests). */
+  acceptLanguage: string | undefined;
 
   constructor(readonly base: string, readonly clientIp?: string) {}
 
@@ -78,6 +80,7 @@ export class Client {
     return {
       cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '),
       ...(this.clientIp ? { 'x-forwarded-for': this.clientIp } : {}),
+      ...(this.acceptLanguage ? { 'accept-language': this.acceptLanguage } : {}),
       ...extra,
     };
   }

@@ -1,0 +1,224 @@
+// Français, vouvoiement. fr-CH, fr-BE et fr-CA se rabattent sur ce catalogue. Espaces insécables avant : ; ? !
+import type { Messages } from './en.ts';
+
+export const fr: Messages = {
+  'lang.name': 'Français',
+  'nav.account': 'Compte',
+  'nav.site': 'Site',
+  'nav.dashboard': 'Tableau de bord',
+  'nav.trust': 'Personnes de confiance',
+  'nav.invites': 'Invitations',
+  'nav.mail': 'Mail',
+  'nav.helpReset': 'Aider quelqu’un à réinitialiser',
+  'nav.password': 'Changer de mot de passe',
+  'nav.activity': 'Activité',
+  'nav.logout': 'Déconnecter {username}',
+  'nav.login': 'Se connecter',
+  'nav.signup': 'Créer un compte',
+  'nav.forgot': 'J’ai oublié mon mot de passe',
+  'footer.language': 'Langue',
+  'footer.preferences': 'Langue et fuseau horaire',
+
+  'notice.welcome': 'Bienvenue ! Votre compte est prêt. La personne qui vous a invité est votre première personne de confiance.',
+  'notice.trustee-added': 'Personne de confiance ajoutée.',
+  'notice.trustee-removed': 'Personne de confiance retirée.',
+  'notice.settings-saved': 'Règles de réinitialisation enregistrées.',
+  'notice.vetoed': 'La réinitialisation est annulée. Changez votre mot de passe si vous pensez que quelqu’un d’autre le connaît.',
+  'notice.invite-revoked': 'Invitation retirée.',
+  'notice.password-changed': 'Mot de passe changé. Vos autres sessions ont été déconnectées.',
+  'notice.logged-out': 'Vous êtes déconnecté.',
+  'notice.session-ended': 'Veuillez vous connecter.',
+  'notice.preferences-saved': 'Votre langue et votre fuseau horaire sont enregistrés.',
+  'notice.web-only-on': 'Votre mot de passe principal ne fonctionne plus que sur le web. Les logiciels de messagerie ont besoin d’un mot de passe d’application.',
+  'notice.web-only-off': 'Les logiciels de messagerie peuvent de nouveau utiliser votre mot de passe principal.',
+  'notice.app-password-revoked': 'Mot de passe d’application révoqué. L’appareil qui l’utilise ne peut plus se connecter.',
+  'notice.alias-deleted': 'Alias supprimé. Le courrier qui lui est adressé est désormais refusé.',
+  'notice.deletion-cancelled': 'La suppression de votre compte est annulée.',
+
+  'limited.title': 'Trop de tentatives',
+  'limited.message': 'Trop de tentatives échouées. Veuillez attendre {wait} puis réessayer.',
+
+  'form.username': 'Nom d’utilisateur',
+  'form.password': 'Mot de passe',
+  'form.passwordHint':
+    'Au moins 10 caractères. Plusieurs mots sans rapport entre eux sont faciles à retenir et difficiles à deviner. Pas votre nom d’utilisateur, pas un mot de passe courant, pas de suite de touches.',
+
+  'login.title': 'Se connecter',
+  'login.submit': 'Se connecter',
+  'login.noAccount': 'Pas de compte ? Il vous faut un code d’invitation de quelqu’un qui en a déjà un :',
+  'login.signupLink': 'créer un compte',
+  'login.lost': 'Mot de passe perdu ?',
+  'login.forgotLink': 'J’ai oublié mon mot de passe',
+  'login.invalid': 'Nom d’utilisateur ou mot de passe incorrect.',
+  'login.disabled': 'Ce compte est désactivé. Veuillez contacter l’équipe qui gère le service.',
+
+  'signup.title': 'Créer un compte avec une invitation',
+  'signup.intro':
+    'La personne qui vous a invité devient votre première personne de confiance : elle pourra plus tard vous aider à réinitialiser votre mot de passe.',
+  'signup.code': 'Code d’invitation',
+  'signup.usernameHint': 'Lettres minuscules, chiffres, point, tiret et tiret bas ; c’est aussi votre adresse mail.',
+  'signup.password2': 'Mot de passe, encore une fois',
+  'signup.submit': 'Créer le compte',
+  'signup.passwordsDiffer': 'Les deux mots de passe sont différents.',
+  'signup.usernameTaken': 'Ce nom d’utilisateur est pris ; veuillez en choisir un autre.',
+  'signup.inviteInvalid': 'Ce code d’invitation n’est pas valable : il est peut-être mal saisi, déjà utilisé, retiré ou expiré.',
+  'signup.usernameInvalid':
+    'Un nom d’utilisateur compte de 1 à 64 lettres minuscules, chiffres, points, tirets ou tirets bas, et commence et finit par une lettre ou un chiffre.',
+  'signup.passwordRefused': 'Ce mot de passe n’est pas accepté ; veuillez en choisir un plus long.',
+
+  'strength.username': 'Ne mettez pas votre nom d’utilisateur dans votre mot de passe.',
+  'strength.common': 'C’est l’un des mots de passe les plus courants ; les attaquants l’essaient en premier.',
+  'strength.commonCore': 'Il repose sur un mot de passe très courant ; ajoutez d’autres mots sans rapport.',
+  'strength.repeated': 'Un seul caractère répété se devine tout de suite.',
+  'strength.run': 'Les suites du clavier ou de l’alphabet (abcdef, 123456, azerty) se devinent tout de suite.',
+  'strength.fewChars': 'Trop peu de caractères différents.',
+  'strength.tooShort':
+    '{min, plural, one {Utilisez au moins # caractère (quelques mots sans rapport entre eux conviennent bien).} other {Utilisez au moins # caractères (quelques mots sans rapport entre eux conviennent bien).}}',
+  'strength.tooLong': '{max, plural, one {Utilisez au plus # caractère.} other {Utilisez au plus # caractères.}}',
+
+  'dashboard.title': 'Votre compte',
+  'dashboard.pendingTitle': 'Quelqu’un a demandé à réinitialiser votre mot de passe',
+  'dashboard.pendingCount':
+    '{confirmations, plural, one {# de vos personnes de confiance a confirmé une réinitialisation du mot de passe de ce compte ({k} nécessaires).} other {# de vos personnes de confiance ont confirmé une réinitialisation du mot de passe de ce compte ({k} nécessaires).}}',
+  'dashboard.pendingFrom': 'Un code de réinitialisation peut être remis à partir du {time} ({relative}).',
+  'dashboard.pendingNoCode': 'Aucun code ne peut être remis tant qu’elles ne sont pas assez nombreuses à confirmer.',
+  'dashboard.pendingStop':
+    'Si vous n’avez pas perdu votre mot de passe, arrêtez-la maintenant. Cela annule la demande et toutes les confirmations.',
+  'dashboard.veto': 'Ce n’était pas moi — annuler la réinitialisation',
+  'dashboard.noPending': 'Aucune réinitialisation du mot de passe n’est en cours pour votre compte.',
+  'dashboard.fairPassword':
+    'Votre mot de passe est accepté, mais assez court. Un plus long (16 caractères ou plus — plusieurs mots sans rapport entre eux) est bien plus difficile à deviner ; vous pouvez le changer à tout moment.',
+  'dashboard.trustHeading': 'Confiance',
+  'dashboard.trustSummary':
+    '{count, plural, =0 {Vous ne faites encore confiance à personne.} one {Vous faites confiance à une personne.} other {Vous faites confiance à # personnes.}} {k, plural, one {# d’entre elles doit accepter pour réinitialiser votre mot de passe,} other {# d’entre elles doivent accepter pour réinitialiser votre mot de passe,}} puis {wait} s’écoulent pendant lesquels vous pouvez annuler.',
+  'dashboard.manageTrust': 'Gérer les personnes de confiance',
+  'dashboard.tooFew':
+    'Il vous faut plus de personnes de confiance que vous n’en avez : personne ne pourrait vous aider à réinitialiser votre mot de passe.',
+
+  'trust.title': 'Personnes de confiance',
+  'trust.intro':
+    'Ces personnes peuvent vous aider à réinitialiser votre mot de passe. Vous seul voyez cette liste : elle est stockée chiffrée avec votre clé.',
+  'trust.none': 'Vous ne faites encore confiance à personne.',
+  'trust.user': 'Personne',
+  'trust.remove': 'Retirer',
+  'trust.removeLabel': 'Retirer {username}',
+  'trust.addHeading': 'Ajouter une personne de confiance',
+  'trust.add': 'Ajouter',
+  'trust.free': '{free, plural, one {# place libre sur {slots}.} other {# places libres sur {slots}.}}',
+  'trust.full': 'Les {slots} places sont toutes prises ; retirez d’abord quelqu’un.',
+  'trust.rulesHeading': 'Règles de réinitialisation',
+  'trust.kWarning':
+    '{k, plural, one {# personne de confiance doit accepter,} other {# personnes de confiance doivent accepter,}} {count, plural, =0 {mais vous ne faites confiance à personne :} one {mais vous ne faites confiance qu’à une seule :} other {mais vous ne faites confiance qu’à # :}} personne ne pourrait vous aider à réinitialiser votre mot de passe.',
+  'trust.kLabel': 'Combien de personnes de confiance doivent accepter',
+  'trust.waitLabel': 'Délai d’attente en secondes avant qu’un code de réinitialisation puisse être remis',
+  'trust.waitHint':
+    'Actuellement {wait}. Le minimum fixé par le service est {min}. Pendant ce temps, vous êtes prévenu par mail et sur votre tableau de bord, et vous pouvez annuler.',
+  'trust.save': 'Enregistrer',
+  'trust.notFound': 'Il n’y a personne de ce nom.',
+  'trust.exists': 'Vous faites déjà confiance à cette personne.',
+  'trust.self': 'Vous ne pouvez pas être votre propre personne de confiance.',
+  'trust.slotsFull': 'Toutes les places sont prises ; retirez d’abord quelqu’un.',
+  'trust.notTrustee': 'Cette personne ne fait pas partie de vos personnes de confiance.',
+  'trust.kRange': 'Le nombre de personnes de confiance qui doivent accepter est compris entre 1 et {slots}.',
+  'trust.waitRange': 'Le délai d’attente est d’au moins {min} (le minimum fixé par le service) et d’au plus un an.',
+  'trust.notAllowed': 'Ces réglages ne sont pas autorisés.',
+
+  'invites.title': 'Invitations',
+  'invites.newHeading': 'Votre nouveau code d’invitation',
+  'invites.newOnce':
+    'Il n’est affiché que cette fois-ci. Donnez-le à la personne que vous invitez ; qui l’utilise obtient un compte, et vous devenez sa première personne de confiance.',
+  'invites.left':
+    '{n, plural, =0 {Vous ne pouvez plus créer de code d’invitation.} one {Vous pouvez encore créer un code d’invitation.} other {Vous pouvez encore créer # codes d’invitation.}}',
+  'invites.create': 'Créer un code d’invitation',
+  'invites.unused': 'Invitations non utilisées',
+  'invites.none': 'Aucune.',
+  'invites.created': 'Créée le',
+  'invites.expires': 'Expire le',
+  'invites.revoke': 'Retirer',
+  'invites.noneLeftTitle': 'Plus d’invitations',
+  'invites.noneLeft': 'Vous avez utilisé toutes vos invitations. Retirez une invitation non utilisée ou demandez à l’équipe qui gère le service.',
+
+  'help.codeTitle': 'Code de réinitialisation',
+  'help.codeWarningTitle': 'Ne donnez ce code qu’à {username}, en personne',
+  'help.codeWarning':
+    'Ne le donnez jamais à quelqu’un qui vous le demande — par mail, messagerie ou téléphone —, même si cette personne dit être {username} ou que c’est urgent. Demander un code à des amis de confiance, c’est exactement comme cela qu’on vole des comptes.',
+  'help.codeOnce': 'Il n’est affiché que cette fois-ci, ne sert qu’une fois et expire le {time}.',
+  'help.title': 'Aider quelqu’un à réinitialiser son mot de passe',
+  'help.generic':
+    'Merci. Si ce compte existe et que vous faites partie de ses personnes de confiance, votre confirmation est enregistrée.',
+  'help.recorded': 'Votre confirmation est enregistrée : {confirmations} sur les {k} nécessaires.',
+  'help.recordedFrom': 'Le code pourra être remis à partir du {time} ({relative}). Revenez à ce moment-là et renvoyez ce formulaire.',
+  'help.recordedWait': 'Dès que suffisamment de personnes de confiance auront confirmé, un délai d’attente commencera.',
+  'help.intro':
+    'Si quelqu’un qui vous fait confiance a perdu son mot de passe, vous pouvez confirmer une réinitialisation pour cette personne. Quand assez de ses personnes de confiance auront confirmé et que le délai d’attente sera passé, vous verrez ici un code à usage unique à lui remettre en personne.',
+  'help.target': 'Son nom d’utilisateur',
+  'help.ownPassword': 'Votre propre mot de passe',
+  'help.submit': 'Confirmer la réinitialisation',
+  'help.wrongPassword': 'Votre propre mot de passe est incorrect.',
+
+  'forgot.title': 'J’ai oublié mon mot de passe',
+  'forgot.intro':
+    'Demandez aux personnes en qui vous avez confiance de confirmer une réinitialisation pour vous (elles se connectent et utilisent « Aider quelqu’un à réinitialiser »). Quand assez d’entre elles ont confirmé et que le délai d’attente est passé, l’une d’elles vous remet un code en personne. Saisissez-le ici avec un nouveau mot de passe.',
+  'forgot.username': 'Votre nom d’utilisateur',
+  'forgot.code': 'Code de réinitialisation',
+  'forgot.newPassword': 'Nouveau mot de passe',
+  'forgot.newPassword2': 'Nouveau mot de passe, encore une fois',
+  'forgot.submit': 'Enregistrer le nouveau mot de passe',
+  'forgot.codeInvalid': 'Ce code n’est pas valable pour ce nom d’utilisateur, ou il a expiré ou déjà servi.',
+  'forgot.doneTitle': 'Votre mot de passe a été réinitialisé',
+  'forgot.reAdd':
+    'Votre compte a une nouvelle clé. Vos anciennes personnes de confiance ont été retirées, car elles étaient liées à l’ancienne clé. Connectez-vous et ajoutez-les de nouveau sur la page « Personnes de confiance » — sinon personne ne pourra vous aider la prochaine fois.',
+  'forgot.appPasswordsRevoked':
+    'Tous les mots de passe d’application de votre compte mail ont été révoqués, car la personne qui a réinitialisé le mot de passe ne doit garder aucun appareil connecté. Votre logiciel de messagerie a besoin du nouveau mot de passe ou d’un nouveau mot de passe d’application.',
+  'forgot.login': 'Se connecter',
+
+  'password.title': 'Changer de mot de passe',
+  'password.intro': 'Vos personnes de confiance restent les mêmes. Toutes vos autres sessions sont déconnectées.',
+  'password.current': 'Mot de passe actuel',
+  'password.differ': 'Les deux nouveaux mots de passe sont différents.',
+  'password.wrong': 'Votre mot de passe actuel est incorrect.',
+
+  'activity.title': 'Activité du compte',
+  'activity.intro':
+    'Demandes de réinitialisation, annulations, réinitialisations abouties et connexions sur votre compte. Vous seul voyez cette liste.',
+  'activity.none': 'Rien pour l’instant.',
+  'activity.time': 'Heure',
+  'activity.what': 'Quoi',
+  'event.login': 'Connexion',
+  'event.login_failed': 'Tentatives de connexion échouées avec un mauvais mot de passe',
+  'event.signup': 'Compte créé',
+  'event.password_changed': 'Mot de passe changé',
+  'event.reset_confirmation': 'Une personne de confiance a confirmé une réinitialisation de votre mot de passe',
+  'event.reset_pending': 'Assez de personnes de confiance ont confirmé une réinitialisation ; le délai d’attente a commencé',
+  'event.reset_vetoed': 'Vous avez annulé une réinitialisation en cours',
+  'event.reset_completed': 'Mot de passe réinitialisé avec un code',
+  'event.code_issued': 'Un code de réinitialisation a été remis à une personne de confiance',
+
+  'error.startPage': 'Page d’accueil',
+  'error.notFoundTitle': 'Page introuvable',
+  'error.notFound': 'Il n’y a pas de page à cette adresse.',
+  'error.badRequestTitle': 'Formulaire expiré',
+  'error.badRequest':
+    'La page d’où vous avez envoyé le formulaire n’est plus valable (par exemple parce que vous vous êtes connecté ou déconnecté entre-temps). Revenez en arrière, rechargez la page et réessayez.',
+  'error.serverTitle': 'Un problème est survenu',
+  'error.server': 'Un problème est survenu de notre côté. Veuillez réessayer dans un instant.',
+
+  'prefs.title': 'Langue et fuseau horaire',
+  'prefs.intro': 'Les pages et les mails que ce service vous envoie utilisent cette langue ; les heures sont affichées dans ce fuseau horaire.',
+  'prefs.language': 'Langue',
+  'prefs.timeZone': 'Fuseau horaire',
+  'prefs.save': 'Enregistrer',
+
+  'mail.resetRequested.subject': 'Une réinitialisation du mot de passe de votre compte a été demandée',
+  'mail.resetRequested.body':
+    'L’une de vos personnes de confiance a confirmé une réinitialisation du mot de passe de votre compte le {time}.\n{k, plural, one {Une confirmation est nécessaire avant le début d’un délai d’attente.} other {# confirmations sont nécessaires avant le début d’un délai d’attente.}}\n\nSi vous n’avez pas perdu votre mot de passe, connectez-vous et annulez la réinitialisation sur votre tableau de bord.\n',
+  'mail.resetArmed.subject': 'Une réinitialisation de votre mot de passe prend effet le {time}',
+  'mail.resetArmed.body':
+    'Assez de vos personnes de confiance ont confirmé une réinitialisation du mot de passe de votre compte.\nÀ partir du {time}, l’une d’elles pourra remettre un code qui définit un nouveau mot de passe.\n\nSi ce n’était pas vous, connectez-vous avant et appuyez sur « Ce n’était pas moi — annuler la réinitialisation » sur votre tableau de bord.\n',
+  'mail.resetCompleted.subject': 'Votre mot de passe a été réinitialisé',
+  'mail.resetCompleted.body':
+    'Votre mot de passe a été réinitialisé le {time} avec le code d’une personne de confiance. Toutes les sessions ont été déconnectées.\nVos anciennes personnes de confiance ont été retirées ; veuillez vous connecter et les ajouter de nouveau.\n\n',
+  'mail.resetCompleted.appPasswords':
+    'Tous les mots de passe d’application de votre compte mail ont été révoqués : créez-en de nouveaux pour vos appareils.\n\n',
+  'mail.resetCompleted.contact': 'Si ce n’était pas vous, contactez immédiatement l’équipe qui gère le service.\n',
+};
