@@ -1,7 +1,7 @@
 // Browser tests: Debian's chromium driven by playwright-core through the whole reset story (invite → sign up →
 // trusted users → forgotten password → two trustees confirm, k = 2 → owner sees it → waiting period → code →
 // reset → re-add prompt) and the veto path, on SQLite and PostgreSQL, once with JavaScript disabled.
-// Screenshots of every page go to test-artifacts/accounts/.
+// Screenshots of every page go to test-artifacts/accounts/; one dashboard per language (lang-*.png).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
@@ -263,3 +263,51 @@ for (const dialect of DIALECTS) {
     test('the owner vetoes a reset from the dashboard (JavaScript disabled)', () => runVeto(dialect, false));
   });
 }
+
+// One page per language, each in a browser whose own language is that one (Accept-Language from the context's
+// locale), JavaScript off; then the footer link switches an English browser to Italian. Screenshots: lang-*.png.
+describe('accounts in chromium, in every language (sqlite)', () => {
+  const expected = [
+    { locale: 'en-GB', lang: 'en', heading: 'Your account', trust: 'You trust one person.' },
+    { locale: 'de-CH', lang: 'de', heading: 'Dein Konto', trust: 'Du vertraust einer Person.' },
+    { locale: 'fr-CH', lang: 'fr', heading: 'Votre compte', trust: 'Vous faites confiance à une personne.' },
+    { locale: 'it-CH', lang: 'it', heading: 'Il tuo account', trust: 'Ti fidi di una persona.' },
+  ];
+  test('the dashboard in en, de, fr and it, and the no-JavaScript language switch', async () => {
+    const t = await startTestService('sqlite', { timeZone: 'Europe/Zurich' });
+    const contexts: BrowserContext[] = [];
+    try {
+      const owner = await t.svc.context.store.createUser('lena', 'lena harbor quiet meadow');
+      await t.svc.context.store.createUser('marco', 'marco lantern velvet pebble');
+      await t.svc.context.store.addTrustee(owner, 'marco');
+      for (const e of expected) {
+        const ctx = await browser.newContext({ javaScriptEnabled: false, locale: e.locale, viewport: { width: 1000, height: 800 } });
+        contexts.push(ctx);
+        const page = await ctx.newPage();
+        page.setDefaultTimeout(15_000);
+        await page.goto(new URL('/login', t.svc.url).href);
+        assert.equal(await page.getAttribute('html', 'lang'), e.lang, e.locale);
+        await page.fill('#username', 'lena');
+        await page.fill('#password', 'lena harbor quiet meadow');
+        await page.locator('main button[type=submit]').click();
+        await page.waitForLoadState('load');
+        assert.equal(new URL(page.url()).pathname, '/dashboard');
+        assert.equal(await page.getAttribute('html', 'lang'), e.lang);
+        assert.equal((await page.textContent('h1'))?.trim(), e.heading);
+        assert.ok(((await page.textContent('main')) ?? '').includes(e.trust), e.lang);
+        await page.screenshot({ path: `${ARTIFACTS}lang-${e.lang}-dashboard.png`, fullPage: true });
+      }
+      const en = await contexts[0]!.newPage();
+      await en.goto(new URL('/forgot', t.svc.url).href);
+      await en.getByRole('link', { name: 'Italiano' }).click();
+      await en.waitForLoadState('load');
+      assert.equal(new URL(en.url()).pathname, '/forgot');
+      assert.equal(await en.getAttribute('html', 'lang'), 'it');
+      assert.equal((await en.textContent('h1'))?.trim(), 'Ho dimenticato la password');
+      await en.screenshot({ path: `${ARTIFACTS}lang-it-forgot-after-switch.png`, fullPage: true });
+    } finally {
+      for (const c of contexts) await c.close().catch(() => {});
+      await t.stop();
+    }
+  });
+});

@@ -103,7 +103,7 @@ export const en = {
   'trust.full': 'All {slots} places are used; remove someone first.',
   'trust.rulesHeading': 'Reset rules',
   'trust.kWarning':
-    '{k, plural, one {# trusted user must agree,} other {# trusted users must agree,}} {count, plural, =0 {but you trust nobody:} one {but you only trust one:} other {but you only trust #:}} nobody could help you reset your password.',
+    '{k, plural, one {# trusted user must agree,} other {# trusted users must agree,}} {count, plural, =0 {but you trust nobody:} one {but you only trust #:} other {but you only trust #:}} nobody could help you reset your password.',
   'trust.kLabel': 'How many trusted users must agree',
   'trust.waitLabel': 'Waiting period in seconds before a reset code can be handed out',
   'trust.waitHint':

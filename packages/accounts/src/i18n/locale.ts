@@ -96,12 +96,12 @@ export class I18n {
     return message(this.lang, key).format(params);
   }
 
-  /** Date and time to the minute in the reader's zone, with the zone's name so nobody has to guess. */
+  /** Date and time to the minute, in the reader's locale and zone (the zone they chose, else the configured one). */
   time(d: Date): string {
     const id = `${this.lang}\0${this.timeZone}`;
     let f = dateFormats.get(id);
     if (!f) {
-      f = new Intl.DateTimeFormat(this.lang, { dateStyle: 'medium', timeStyle: 'short', timeZone: this.timeZone, timeZoneName: undefined });
+      f = new Intl.DateTimeFormat(this.lang, { dateStyle: 'medium', timeStyle: 'short', timeZone: this.timeZone });
       dateFormats.set(id, f);
     }
     return f.format(d);
