@@ -21,6 +21,8 @@ export {
   type TrustErrorCode,
 } from './errors.ts';
 export { normalizeUsername, normalizeResetCode } from './format.ts';
+/** k-of-n split of a mail key as a slot rewrite does it (format 3 §4.2); exported for bench/trust. */
+export { splitMailKey } from './mail-key.ts';
 export type {
   UnlockedUser, UserInfo, Trustee, TrustSettings, ResetState, PendingReset, RequestResetResult, ResetCode,
   InviteCode, InviteInfo, TrustEvent, TrustStoreOptions,
