@@ -3,6 +3,7 @@
  * Tor, synchronously. The MTA's DATA is answered only after the far MX answered, so the relay holds no mail:
  * a crash leaves the message in the MTA's queue.
  */
+import { setMaxListeners } from 'node:events';
 import { Registry } from 'prom-client';
 import type { SMTPServer } from 'smtp-server';
 import { silentLogger, startMetricsServer, type HostPort, type Logger, type RunningService } from '@peergroup/service';
@@ -31,6 +32,8 @@ export async function startRelay(config: RelayConfig, deps: RelayDeps = {}): Pro
   const resolver: RouteResolver = deps.resolver ?? ownResolver!;
   const metrics = relayMetrics(registry);
   const shutdown = new AbortController();
+  // One abort listener per Tor dial in flight; after a Tor restart every waiting transaction dials at once.
+  setMaxListeners(0, shutdown.signal);
   const t = config.timeouts;
   const pool = new ConnectionPool(
     { dialer: deps.dialer ?? dialThroughTor, socks: config.socks, heloName: config.heloName, tls: config.tls, signal: shutdown.signal, timeouts: t },
