@@ -1,6 +1,6 @@
-import { createRouteResolver, type RoutingConfig } from '@peergroup/onionmx';
+import { createRouteResolver, type RoutingConfig } from '@peergroup/onionmx/routing';
 import { formatHostPort, type Logger, type RunningService } from '@peergroup/service';
-import { MapLoadError } from '@peergroup/onionmx';
+import { MapLoadError } from '@peergroup/onionmx/routing';
 import type { CommandContext } from './command.ts';
 import { ConfigError } from './config.ts';
 

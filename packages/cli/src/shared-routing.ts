@@ -1,4 +1,4 @@
-import { routingConfigSchema } from '@peergroup/onionmx';
+import { routingConfigSchema } from '@peergroup/onionmx/routing';
 import { readConfigFile, validateConfig } from './config.ts';
 
 /**

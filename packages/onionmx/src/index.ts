@@ -1,25 +1,7 @@
-export type { RouteDecision, RouteResolver, OnionTarget } from './routing/route-decision.ts';
-export { parseOnionAddress, normaliseOnionAddress, isValidOnionAddress, onionFromPublicKey, OnionAddressError, type ParsedOnion, type OnionRefusal, type OnionParseResult } from './routing/onion-address.ts';
-export { queryDns, DnsError, type DnsResponse, type DnsQueryOptions, type DnsErrorKind, type DnsUpstream, type DnsServer } from './routing/dns-client.ts';
-export { TorDnsUpstream, dnsIsolationKey, type TorDnsUpstreamOptions } from './routing/dns-over-tor.ts';
-export { routingConfigSchema, routingConfig, systemResolvers, type RoutingConfig, type RoutingConfigInput } from './routing/routing-config.ts';
-export { createRouteResolver, type RoutingResolver, type RouteResolverOptions } from './routing/routing.ts';
-export { parseMap, inferMapFormat, type MapEntry, type MapRefusal, type ParsedMap } from './routing/map-formats.ts';
-export { MapStore, MapLoadError, loadMaps } from './routing/map-store.ts';
-export { SrvDiscovery, orderSrvRecords, classifySrvTargets, type SrvLookup } from './routing/srv-discovery.ts';
-export { relayConfigSchema, type RelayConfig, type RelayConfigInput } from './relay/relay-config.ts';
-export { startRelay, type RelayDeps } from './relay/relay.ts';
-export { inboundConfigSchema, type InboundConfig } from './inbound/inbound-config.ts';
-export { startInbound } from './inbound/inbound.ts';
-export { routerConfigSchema, type RouterConfig, type RouterConfigInput } from './router/router-config.ts';
-export { startRouter, type RouterDeps } from './router/router.ts';
-export { type InboundService } from './inbound/inbound.ts';
-export { OnionMap } from './routing/onion-map.ts';
-export { mapFormatSchema, type MapFormat } from './routing/routing-config.ts';
-export { loadMapFile } from './routing/map-store.ts';
-export { queryServer } from './routing/dns-client.ts';
-export { directDialer, dialThroughTor } from './relay/onion-dialer.ts';
-export { publishConfigSchema, readHiddenServiceHostname, torrcLines, srvRecordLine, verifyPublished, formatFindings, PublishError, type PublishConfig, type VerifyFinding } from './publish/publish.ts';
-export { fetchMap, startMapFetcher, MapFetchError, signatureFileOf, type MapFetchResult, type MapFetchOptions } from './map-fetch/map-fetch.ts';
-export { mapFetchSchema, type MapFetchConfig, type MapFetchInput } from './map-fetch/map-fetch-config.ts';
-export { parsePublicKey, verifyMinisign, signedTimestamp, MinisignError } from './map-fetch/minisign.ts';
+// Everything, for tests, benches and `peergroup serve`'s plan. A service process imports its own entry
+// (@peergroup/onionmx/router, /relay, /inbound, /routing, /publish) so it does not load the code of the others.
+export * from './routing.ts';
+export * from './router.ts';
+export * from './relay.ts';
+export * from './inbound.ts';
+export * from './publish.ts';

@@ -2,8 +2,8 @@ import { reportCheck, runService } from '../run-service.ts';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { loadConfig } from '../config.ts';
 import { numberOption, UsageError, flagOption, listOption, stringOption, type Command, type CommandContext, type OptionSpec } from '../command.ts';
-import { inboundConfigSchema, type InboundConfig } from '@peergroup/onionmx';
-import { startInbound, type InboundService } from '@peergroup/onionmx';
+import { inboundConfigSchema, type InboundConfig } from '@peergroup/onionmx/inbound';
+import { startInbound, type InboundService } from '@peergroup/onionmx/inbound';
 import { createLogger, type Logger } from '@peergroup/service';
 import { formatHostPort } from '@peergroup/service';
 

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { UsageError, flagOption, stringOption, type Command, type CommandContext } from '../command.ts';
-import { inferMapFormat, parseMap } from '@peergroup/onionmx';
-import { OnionMap } from '@peergroup/onionmx';
-import { mapFormatSchema, type MapFormat } from '@peergroup/onionmx';
-import { fetchMap, mapFetchSchema, MapFetchError } from '@peergroup/onionmx';
+import { inferMapFormat, parseMap } from '@peergroup/onionmx/routing';
+import { OnionMap } from '@peergroup/onionmx/routing';
+import { mapFormatSchema, type MapFormat } from '@peergroup/onionmx/routing';
+import { fetchMap, mapFetchSchema, MapFetchError } from '@peergroup/onionmx/routing';
 
 /** `--map-format`, or its older name `--format`; undefined means inferred, as everywhere else maps are loaded. */
 function givenFormat(ctx: CommandContext): MapFormat | undefined {

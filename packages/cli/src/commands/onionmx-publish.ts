@@ -1,7 +1,7 @@
 import { loadConfig } from '../config.ts';
 import { numberOption, UsageError, flagOption, listOption, stringOption, type Command } from '../command.ts';
-import { publishConfigSchema, readHiddenServiceHostname, torrcLines, srvRecordLine, verifyPublished, formatFindings, PublishError } from '@peergroup/onionmx';
-import { SrvDiscovery } from '@peergroup/onionmx';
+import { publishConfigSchema, readHiddenServiceHostname, torrcLines, srvRecordLine, verifyPublished, formatFindings, PublishError } from '@peergroup/onionmx/publish';
+import { SrvDiscovery } from '@peergroup/onionmx/routing';
 import { terminalLogger } from '../terminal-log.ts';
 
 export const EXIT_OK = 0;

@@ -5,8 +5,8 @@ import { loadConfig } from '../config.ts';
 import { routingOptionsUnder, routingOverrides } from '../routing-flags.ts';
 import { sharedRoutingOverride } from '../shared-routing.ts';
 import { flagTableOptions, flagTableOverrides, type FlagTable } from '../flag-table.ts';
-import { relayConfigSchema, type RelayConfig } from '@peergroup/onionmx';
-import { startRelay } from '@peergroup/onionmx';
+import { relayConfigSchema, type RelayConfig } from '@peergroup/onionmx/relay';
+import { startRelay } from '@peergroup/onionmx/relay';
 import { createLogger } from '@peergroup/service';
 import { formatHostPort } from '@peergroup/service';
 

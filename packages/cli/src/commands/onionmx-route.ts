@@ -2,11 +2,11 @@ import { readConfigFile, validateConfig, ConfigError } from '../config.ts';
 import { setDotted } from '../config.ts';
 import { UsageError, flagOption, stringOption, type Command, type CommandContext } from '../command.ts';
 import { routingOptions, routingOverrides } from '../routing-flags.ts';
-import { routingConfigSchema, type RoutingConfig } from '@peergroup/onionmx';
-import { createRouteResolver } from '@peergroup/onionmx';
-import { MapLoadError } from '@peergroup/onionmx';
+import { routingConfigSchema, type RoutingConfig } from '@peergroup/onionmx/routing';
+import { createRouteResolver } from '@peergroup/onionmx/routing';
+import { MapLoadError } from '@peergroup/onionmx/routing';
 import { terminalLogger } from '../terminal-log.ts';
-import type { RouteDecision } from '@peergroup/onionmx';
+import type { RouteDecision } from '@peergroup/onionmx/routing';
 
 export const EXIT_ONION = 0;
 export const EXIT_NONE = 1;

@@ -5,8 +5,8 @@ import { loadConfig, readConfigFile } from '../config.ts';
 import { routingOptionsUnder, routingOverrides } from '../routing-flags.ts';
 import { sharedRoutingOverride } from '../shared-routing.ts';
 import { flagTableOptions, flagTableOverrides, type FlagTable } from '../flag-table.ts';
-import { routerConfigSchema, type RouterConfig } from '@peergroup/onionmx';
-import { startRouter } from '@peergroup/onionmx';
+import { routerConfigSchema, type RouterConfig } from '@peergroup/onionmx/router';
+import { startRouter } from '@peergroup/onionmx/router';
 import { createLogger, createMetricsRegistry } from '@peergroup/service';
 import { formatHostPort } from '@peergroup/service';
 

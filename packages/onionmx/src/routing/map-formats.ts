@@ -1,4 +1,5 @@
-import { LineCounter, parseDocument, isMap, isScalar, isSeq, type Node } from 'yaml';
+import { createRequire } from 'node:module';
+import type { LineCounter, Node } from 'yaml';
 import { normaliseDomain } from './domain-name.ts';
 import { parseOnionAddress } from './onion-address.ts';
 import type { MapFormat } from './routing-config.ts';
@@ -151,6 +152,9 @@ function lineOf(node: Node | null | undefined, counter: LineCounter): number {
 }
 
 export function parseYamlMap(text: string, file: string): ParsedMap {
+  // Loaded only for a YAML map, synchronously so parseMap stays a plain function: a router or relay whose maps are
+  // native or postfix never holds the YAML parser (a few MB of its idle memory), as config.ts does for config files.
+  const { LineCounter, parseDocument, isMap, isScalar, isSeq } = createRequire(import.meta.url)('yaml') as typeof import('yaml');
   const out: ParsedMap = { entries: [], refused: [] };
   const counter = new LineCounter();
   const doc = parseDocument(text, { lineCounter: counter, uniqueKeys: false });
