@@ -1,6 +1,6 @@
 // Mail authentication through the whole path and the Postfix lookups, with 100k accounts:
 //   Dovecot auth-client protocol (what imap-login and Postfix SASL speak) → Dovecot auth (cache) → auth worker →
-//   peergroup dict server → database; and peergroup's socketmap for each map. Baseline in the same run: one web
+//   Lua passdb → peergroup's passdb HTTP listener → database; and peergroup's socketmap for each map. Baseline in the same run: one web
 //   login's Argon2id (2 × 64 MiB) next to one mail verifier (the configured mail cost).
 //   node --import tsx bench/mail-auth/run.ts [--seconds 5] [--postgres] [--accounts 100000]
 // The load generator shares the event loop with the service (conservative for the event-loop delay column).
@@ -14,7 +14,8 @@ import { randomBytes } from 'node:crypto';
 import { startAccountsFrom } from '@peergroup/accounts';
 import { silentLogger } from '@peergroup/service';
 import { encodeNetstring, NetstringDecoder } from '@peergroup/mta-codecs';
-import { startDovecot, dovecotPaths, mailUser } from '@peergroup/test-support/dovecot';
+import { startDovecot, dovecotPaths, mailUser, writePassdbSecret } from '@peergroup/test-support/dovecot';
+import { freePort } from '@peergroup/test-support/ports';
 import { createDatabase, startPostgres, type RunningPostgres } from '@peergroup/test-support/postgres';
 import { makeVerifier } from '../../packages/accounts/src/mail/verifier.ts';
 
@@ -119,6 +120,9 @@ let pg: RunningPostgres | undefined;
 const databaseUrl = args.postgres ? await createDatabase((pg = await startPostgres()).url, 'bench_mail') : undefined;
 const { uid, gid } = mailUser();
 const paths = dovecotPaths(dovecotDir);
+const secretFile = join(work, 'passdb.secret');
+await writePassdbSecret(secretFile);
+const passdbPort = await freePort();
 const svc = await startAccountsFrom(
   {
     listen: '127.0.0.1:0',
@@ -127,7 +131,7 @@ const svc = await startAccountsFrom(
     mailboxes: {
       domain: 'example.org',
       verifier: MAIL_COST,
-      dovecot: { dictSocket: join(work, 'dict.sock'), authMasterSockets: [paths.authMaster], home: paths.home, uid, gid },
+      dovecot: { dictSocket: join(work, 'dict.sock'), passdb: { listen: `127.0.0.1:${passdbPort}`, secretFile }, authMasterSockets: [paths.authMaster], home: paths.home, uid, gid },
       postfix: { socketmap: '127.0.0.1:0' },
     },
   },
@@ -153,7 +157,7 @@ for (let i = 0; i < ids.length; i += 1000) {
   await db.insertInto('mail_account').values(part.map((r) => ({ user_id: r.id, verifier, web_only: 0, quota_bytes: null, delete_at: null, deleted_at: null }))).execute();
   await db.insertInto('mail_alias').values(part.slice(0, 100).map((r) => ({ address: `a-${r.username}@example.org`, user_id: r.id, kind: 'custom' as const, note: null, created_at: Date.now(), deleted_at: null }))).execute();
 }
-const dv = await startDovecot({ dir: dovecotDir, dictSocket: join(work, 'dict.sock'), domain: 'example.org', settings: { auth_cache_size: '100M' } });
+const dv = await startDovecot({ dir: dovecotDir, dictSocket: join(work, 'dict.sock'), passdb: { port: passdbPort, secretFile }, domain: 'example.org', settings: { auth_cache_size: '100M' } });
 
 const loop = monitorEventLoopDelay({ resolution: 1 });
 loop.enable();
@@ -174,7 +178,7 @@ let failures = 0;
 const uncached = await load(8, async (i, k) => {
   if (!(await clients[i]!.auth(`u${k % ACCOUNTS}@example.org`, PW, rip(k)))) failures++;
 }, SECONDS, ACCOUNTS);
-add('Dovecot login, uncached (auth-client → dict → Argon2id)', uncached, web.rate);
+add('Dovecot login, uncached (auth-client → Lua → HTTP → Argon2id)', uncached, web.rate);
 const cached = await load(8, async (i, k) => {
   if (!(await clients[i]!.auth(`u${k % 50}@example.org`, PW, rip(k)))) failures++;
 });

@@ -1,5 +1,6 @@
 // The account is the mailbox, proven with the real programs: Debian's Dovecot authenticating through peergroup's
-// dict server, Postfix looking up domains, mailboxes, aliases and sender logins through peergroup's socketmap,
+// passdb (the Lua snippet) and finding mailboxes through its dict server, Postfix looking up domains, mailboxes,
+// aliases and sender logins through peergroup's socketmap,
 // submission with SASL via Dovecot, LMTP delivery into Dovecot, python3's imaplib and smtplib as the clients.
 // Configured from docs/snippets/dovecot-*.conf, postfix-virtual-*.cf and mailboxes.yaml.
 import { after, before, describe, test } from 'node:test';
@@ -11,7 +12,7 @@ import { parse as parseYaml } from 'yaml';
 import { createLogger } from '@peergroup/service';
 import { startAccountsFrom, type AccountsConfigInput, type RunningAccounts } from '@peergroup/accounts';
 import { startPostfix, type Postfix } from '@peergroup/test-support/postfix';
-import { startDovecot, dovecotPaths, imapLogin, loopbackSource, mailUser, type Dovecot } from '@peergroup/test-support/dovecot';
+import { startDovecot, dovecotPaths, writePassdbSecret, imapLogin, loopbackSource, mailUser, type Dovecot } from '@peergroup/test-support/dovecot';
 import { freePort } from '@peergroup/test-support/ports';
 import { snippet, mainCfFromSnippet } from '@peergroup/test-support/snippets';
 import { keepTestDirs, run, sleep } from '@peergroup/test-support/proc';
@@ -82,6 +83,9 @@ describe('mail accounts with real Dovecot and Postfix (SQLite)', () => {
     const dovecotDir = join(work, 'dovecot');
     await mkdir(dovecotDir);
     const smPort = await freePort();
+    const passdbPort = await freePort();
+    const secretFile = join(work, 'passdb.secret');
+    await writePassdbSecret(secretFile);
     submissionPort = await freePort();
     const { uid, gid } = mailUser();
     const paths = dovecotPaths(dovecotDir);
@@ -92,7 +96,9 @@ describe('mail accounts with real Dovecot and Postfix (SQLite)', () => {
         .replace('/var/vmail/%d/%n', paths.home)
         .replace('uid: 5000', `uid: ${uid}`)
         .replace('gid: 5000', `gid: ${gid}`)
-        .replace('127.0.0.1:23010', `127.0.0.1:${smPort}`),
+        .replace('127.0.0.1:23010', `127.0.0.1:${smPort}`)
+        .replace('127.0.0.1:23011', `127.0.0.1:${passdbPort}`)
+        .replace('/etc/dovecot/peergroup-passdb.secret', secretFile),
     ) as { accounts: { mailboxes: Record<string, unknown> } };
     config = {
       listen: '127.0.0.1:0',
@@ -113,7 +119,7 @@ describe('mail accounts with real Dovecot and Postfix (SQLite)', () => {
       masterCf: master,
     });
     await start();
-    dv = await startDovecot({ dir: dovecotDir, dictSocket: join(work, 'dict.sock'), domain: DOMAIN, postfixQueueDir: join(pf.dir, 'queue'), settings: process.env.DV_DEBUG ? { auth_debug: 'yes' } : {} });
+    dv = await startDovecot({ dir: dovecotDir, dictSocket: join(work, 'dict.sock'), passdb: { port: passdbPort, secretFile }, domain: DOMAIN, postfixQueueDir: join(pf.dir, 'queue'), settings: process.env.DV_DEBUG ? { auth_debug: 'yes' } : {} });
     const ctx = svc!.context;
     const alice = await ctx.store.createUser('alice', PW.alice, { admin: true });
     await ctx.mail!.setPassword(alice.userId, PW.alice);

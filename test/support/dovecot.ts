@@ -1,7 +1,8 @@
 /**
- * A private, real Dovecot (Debian's dovecot-core, -imapd, -pop3d, -lmtpd) for end-to-end tests: `dovecot -c DIR/dovecot.conf -F`
- * with base_dir, state and log under a temporary directory, IMAP, POP3 and LMTP on free loopback ports, and the
- * operator snippet docs/snippets/dovecot-peergroup.conf included with only its paths swapped for the test's.
+ * A private, real Dovecot (Debian's dovecot-core, -imapd, -pop3d, -lmtpd, -managesieved, -auth-lua) for end-to-end tests: `dovecot -c DIR/dovecot.conf -F`
+ * with base_dir, state and log under a temporary directory, IMAP, POP3, ManageSieve and LMTP on free loopback ports,
+ * and the operator snippets docs/snippets/dovecot-peergroup.conf, dovecot-dict-auth.conf.ext and
+ * dovecot-peergroup-auth.lua with only their paths and addresses swapped for the test's.
  *
  * Mail lives under DIR/mail, owned by the system user `peergroup-mail` that scripts/system-deps.sh creates:
  * Dovecot refuses to access mail as uid 0.
@@ -24,6 +25,8 @@ export interface DovecotOptions {
   dir?: string;
   /** The socket of peergroup's dict server (replaces /run/peergroup/dovecot-dict.sock of the snippet). */
   dictSocket: string;
+  /** peergroup's passdb listener and its secret file (replace 127.0.0.1:23011 and the secret path of the Lua snippet). */
+  passdb: { port: number; secretFile: string };
   /** auth_default_realm (replaces example.org of the snippet). Default example.org. */
   domain?: string;
   /** Postfix queue directory whose private/ gets the SASL and LMTP sockets (as in the snippet). Without it they go under DIR. */
@@ -37,6 +40,7 @@ export interface Dovecot {
   imapPort: number;
   pop3Port: number;
   lmtpPort: number;
+  managesievePort: number;
   /** Dovecot's auth-master socket (peergroup's cache flushes). */
   authMaster: string;
   /** The Postfix SASL socket of the snippet. */
@@ -48,6 +52,8 @@ export interface Dovecot {
   uid: number;
   gid: number;
   log(): Promise<string>;
+  /** Everything Dovecot's master wrote to stdout and stderr since it started. */
+  output(): string;
   /** `doveadm -c CONF ...args` (forks: for test set-up only, never in measured paths). */
   doveadm(args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
   stop(): Promise<void>;
@@ -59,6 +65,24 @@ export function mailUser(): { uid: number; gid: number } {
     if (f[0] === MAIL_USER) return { uid: Number(f[2]), gid: Number(f[3]) };
   }
   throw new Error(`missing prerequisite: system user ${MAIL_USER} (run sh scripts/system-deps.sh as root)`);
+}
+
+/**
+ * A random passdb secret as docs/dovecot.md has the operator create it: group dovecot (Dovecot's auth process reads
+ * it when it loads the Lua script), mode 0640.
+ */
+export async function writePassdbSecret(path: string): Promise<void> {
+  await writeFile(path, randomBytes(32).toString('hex') + '\n', { mode: 0o640 });
+  await chmod(path, 0o640);
+  await chown(path, 0, groupId('dovecot'));
+}
+
+function groupId(name: string): number {
+  for (const line of readFileSync('/etc/group', 'utf8').split('\n')) {
+    const f = line.split(':');
+    if (f[0] === name) return Number(f[2]);
+  }
+  throw new Error(`missing prerequisite: group ${name} (installed with dovecot-core)`);
 }
 
 /** Paths inside a Dovecot dir given as `dir` (known before start, for the peergroup config). */
@@ -77,7 +101,7 @@ function swapped(name: string, replace: Record<string, string>): string {
 }
 
 export async function startDovecot(opts: DovecotOptions): Promise<Dovecot> {
-  for (const p of ['dovecot', 'dovecot imap', 'dovecot pop3', 'dovecot lmtp', 'python3']) requirePrerequisite(p);
+  for (const p of ['dovecot', 'dovecot imap', 'dovecot pop3', 'dovecot lmtp', 'dovecot managesieve', 'dovecot lua', 'python3']) requirePrerequisite(p);
   const { uid, gid } = mailUser();
   const dir = opts.dir ?? (await mkdtemp(join(tmpdir(), 'pg-dovecot-')));
   await chmod(dir, 0o755);
@@ -95,11 +119,16 @@ export async function startDovecot(opts: DovecotOptions): Promise<Dovecot> {
   const log = async () => (existsSync(logFile) ? readFile(logFile, 'utf8') : '');
 
   for (let attempt = 1; ; attempt++) {
-    const [imapPort, pop3Port, lmtpPort] = [await freePort(), await freePort(), await freePort()];
+    const [imapPort, pop3Port, lmtpPort, managesievePort] = [await freePort(), await freePort(), await freePort(), await freePort()];
     await writeFile(join(dir, 'dovecot-dict-auth.conf.ext'), swapped('dovecot-dict-auth.conf.ext', { '/run/peergroup/dovecot-dict.sock': opts.dictSocket }));
+    await writeFile(
+      join(dir, 'peergroup-auth.lua'),
+      swapped('dovecot-peergroup-auth.lua', { '127.0.0.1:23011': `127.0.0.1:${opts.passdb.port}`, '/etc/dovecot/peergroup-passdb.secret': opts.passdb.secretFile }),
+    );
     const peergroup = swapped('dovecot-peergroup.conf', {
       'auth_default_realm = example.org': `auth_default_realm = ${domain}`,
       '/etc/dovecot/dovecot-dict-auth.conf.ext': join(dir, 'dovecot-dict-auth.conf.ext'),
+      '/etc/dovecot/peergroup-auth.lua': join(dir, 'peergroup-auth.lua'),
       '/var/spool/postfix/private/': `${privateDir}/`,
       // The peergroup group of a production host; the tests run peergroup as root.
       'group = peergroup': 'group = root',
@@ -110,7 +139,7 @@ export async function startDovecot(opts: DovecotOptions): Promise<Dovecot> {
       `base_dir = ${base}`,
       `state_dir = ${join(dir, 'state')}`,
       `log_path = ${logFile}`,
-      'protocols = imap pop3 lmtp',
+      'protocols = imap pop3 lmtp sieve',
       'listen = 127.0.0.1',
       // Loopback only, no certificates in tests: production has ssl = required (docs/dovecot.md).
       'ssl = no',
@@ -121,6 +150,7 @@ export async function startDovecot(opts: DovecotOptions): Promise<Dovecot> {
       'mail_location = maildir:~/Maildir',
       'service imap-login {\n  inet_listener imap {\n    address = 127.0.0.1\n    port = ' + imapPort + '\n  }\n  inet_listener imaps {\n    port = 0\n  }\n}',
       'service pop3-login {\n  inet_listener pop3 {\n    address = 127.0.0.1\n    port = ' + pop3Port + '\n  }\n  inet_listener pop3s {\n    port = 0\n  }\n}',
+      'service managesieve-login {\n  inet_listener sieve {\n    address = 127.0.0.1\n    port = ' + managesievePort + '\n  }\n}',
       'service lmtp {\n  inet_listener lmtp {\n    address = 127.0.0.1\n    port = ' + lmtpPort + '\n  }\n}',
       `!include ${join(dir, '90-peergroup.conf')}`,
       ...Object.entries(opts.settings ?? {}).map(([k, v]) => `${k} = ${v}`),
@@ -158,6 +188,7 @@ export async function startDovecot(opts: DovecotOptions): Promise<Dovecot> {
           imapPort,
           pop3Port,
           lmtpPort,
+          managesievePort,
           authMaster: join(base, 'auth-master'),
           authSocket: join(privateDir, 'auth'),
           lmtpSocket: join(privateDir, 'dovecot-lmtp'),
@@ -165,6 +196,7 @@ export async function startDovecot(opts: DovecotOptions): Promise<Dovecot> {
           uid,
           gid,
           log,
+          output: () => stderr,
           doveadm: (args) => run('doveadm', ['-c', confFile, ...args]),
           async stop() {
             if (stopped) return;
@@ -231,4 +263,30 @@ except Exception as e:
   const r = await run('python3', ['-c', script, user, password, String(port), opts.read ? '1' : '0', loopbackSource()], { timeoutMs: 30_000 });
   if (r.code !== 0) throw new Error(`python3 imaplib failed (${r.code}): ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as { ok: boolean; error?: string; messages?: string[] };
+}
+
+/** A POP3 login with python3's poplib from loopbackSource(): { ok } or { ok: false, error } with the server's -ERR text. */
+export async function pop3Login(port: number, user: string, password: string): Promise<{ ok: boolean; error?: string; count?: number }> {
+  const script = `
+import poplib, json, socket, sys
+user, pw, port, src = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+class FromSource(poplib.POP3):
+    def _create_socket(self, timeout):
+        return socket.create_connection((self.host, self.port), timeout, source_address=(src, 0))
+try:
+    m = FromSource('127.0.0.1', port, timeout=30)
+    try:
+        m.user(user)
+        m.pass_(pw)
+    except poplib.error_proto as e:
+        print(json.dumps({'ok': False, 'error': e.args[0].decode('utf-8', 'replace')})); sys.exit(0)
+    count, size = m.stat()
+    m.quit()
+    print(json.dumps({'ok': True, 'count': count}))
+except Exception as e:
+    print(json.dumps({'ok': False, 'error': 'connection: ' + str(e)}))
+`;
+  const r = await run('python3', ['-c', script, user, password, String(port), loopbackSource()], { timeoutMs: 30_000 });
+  if (r.code !== 0) throw new Error(`python3 poplib failed (${r.code}): ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as { ok: boolean; error?: string; count?: number };
 }

@@ -112,6 +112,7 @@ export async function startAccounts(config: AccountsConfig, opts: StartAccountsO
       throw err;
     }
     addresses['mail-socketmap'] = mailLookups.socketmap;
+    addresses['mail-passdb'] = mailLookups.passdb;
     const runDeletions = () => {
       mail.processDueDeletions().catch((err: unknown) => logger.warn({ err: { message: (err as Error).message } }, 'account deletion run failed'));
     };

@@ -9,7 +9,7 @@ const root = new URL('../../../', import.meta.url);
 const read = (p: string) => readFileSync(new URL(p, root), 'utf8');
 
 const guides: Record<string, string[]> = {
-  'docs/dovecot.md': ['mailboxes.yaml', 'dovecot-peergroup.conf', 'dovecot-dict-auth.conf.ext'],
+  'docs/dovecot.md': ['mailboxes.yaml', 'dovecot-peergroup.conf', 'dovecot-peergroup-auth.lua', 'dovecot-dict-auth.conf.ext'],
   'docs/postfix-virtual.md': ['postfix-virtual-main.cf', 'postfix-virtual-master.cf'],
 };
 
@@ -18,7 +18,7 @@ for (const [guide, snippets] of Object.entries(guides)) {
     const text = read(guide);
     for (const name of snippets) {
       const s = read(`docs/snippets/${name}`).trimEnd();
-      assert.ok(text.includes('```\n' + s + '\n```') || text.includes('```yaml\n' + s + '\n```'), `${guide} must contain docs/snippets/${name} as a code block`);
+      assert.ok(text.includes('```\n' + s + '\n```') || text.includes('```yaml\n' + s + '\n```') || text.includes('```lua\n' + s + '\n```'), `${guide} must contain docs/snippets/${name} as a code block`);
     }
   });
 }

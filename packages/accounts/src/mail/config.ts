@@ -2,7 +2,7 @@
 // (dict-server.ts), Postfix looks up domains, mailboxes, aliases and sender logins through the socketmap server
 // (socketmap-server.ts). Hooked into accountsConfigSchema as one optional key.
 import { z } from 'zod';
-import { duration, hostPortSchema } from '@peergroup/service';
+import { duration, hostPortSchema, loopbackHostPortSchema } from '@peergroup/service';
 
 /** Sizes as `512M`, `2G`, `1T` or a plain number of bytes. */
 export const byteSize = z.union([z.number().int().min(0), z.string()]).transform((value, ctx) => {
@@ -67,8 +67,20 @@ export const mailboxesConfigSchema = z
     lookupTimeout: duration({ unit: 'ms', min: 100, max: 60_000 }).prefault('5s'),
     dovecot: z
       .object({
-        /** UNIX socket Dovecot's passdb/userdb `uri = proxy:<socket>:peergroup` points to. */
+        /** UNIX socket Dovecot's userdb `uri = proxy:<socket>:peergroup` points to. */
         dictSocket: z.string().min(1),
+        /**
+         * Where Dovecot's Lua passdb (docs/snippets/dovecot-peergroup-auth.lua) posts a login's password: loopback
+         * HTTP, each request carrying the secret of `secretFile`. The password never travels in a dict key, which
+         * Dovecot logs whenever a lookup fails.
+         */
+        passdb: z
+          .object({
+            listen: loopbackHostPortSchema,
+            /** A file with a random secret of at least 32 characters, the same one the Lua script reads. */
+            secretFile: z.string().min(1),
+          })
+          .strict(),
         /** Mode of that socket: Dovecot's auth workers (user dovecot/root) must connect. */
         dictSocketMode: z.string().regex(/^0?[0-7]{3}$/, 'must be an octal mode such as 0660').default('0660'),
         /** Dovecot auth-master sockets; a password change, reset, disable or revoke flushes that user from each auth cache. */

@@ -1,11 +1,13 @@
-// Dovecot's dict proxy protocol, server side, for `passdb { driver = dict }` and `userdb { driver = dict }` with
+// Dovecot's dict proxy protocol, server side, for `userdb { driver = dict }` with
 // `uri = proxy:<socket>:peergroup`. Lines: `H<major>\t<minor>\t<type>\t<user>\t<dict>` (hello, no answer), then
 // `L<key>\t<user>` answered by `O<value>`, `N` (not found) or `F<reason>` (failure: Dovecot reports a temporary
 // authentication failure). Fields are escaped as in Dovecot's str_tabescape (\001 followed by 1, t, r or n).
 //
-// Keys (docs/snippets/dovecot-dict-auth.conf.ext): `shared/passdb/<login>/<password>` — the password is in the key
-// so that peergroup checks it (app passwords, web-only main passwords, later the key unwrap of mailbox encryption)
-// and Dovecot caches the *result* per login and password — and `shared/userdb/<login>`.
+// Keys (docs/snippets/dovecot-dict-auth.conf.ext): `shared/userdb/<login>` only. The passdb is not served here: a
+// passdb key would carry the password, and Dovecot logs the key of every dict lookup that fails (peergroup down,
+// a timeout, a malformed answer) — the passdb is the Lua script of passdb-http.ts. A `shared/passdb/…` key from
+// an old configuration is answered "not found" (never a failure, which Dovecot would log with the key) and
+// peergroup warns that the configuration must change.
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { MailDirectory } from './directory.ts';
@@ -26,20 +28,15 @@ export type DictAnswer = { kind: 'found'; value: string } | { kind: 'notfound' }
 
 /** One lookup key → its answer; throws for anything that must be a temporary failure. */
 export async function answerDictKey(dir: MailDirectory, key: string): Promise<{ map: string; answer: DictAnswer }> {
-  if (key.startsWith('shared/passdb/')) {
-    const rest = key.slice('shared/passdb/'.length);
-    const slash = rest.indexOf('/');
-    // Login names never contain '/' (Dovecot's auth_username_chars), so the first one ends the login.
-    if (slash <= 0) throw new Error('passdb key without /<password>: check password_key in the dict auth config');
-    const ok = await dir.verifyLogin(rest.slice(0, slash), rest.slice(slash + 1));
-    return { map: 'passdb', answer: ok ? { kind: 'found', value: JSON.stringify({ nopassword: 'y' }) } : { kind: 'notfound' } };
-  }
+  if (key.startsWith('shared/passdb/')) return { map: 'passdb', answer: { kind: 'notfound' } };
   if (key.startsWith('shared/userdb/')) {
     const fields = await dir.userdb(key.slice('shared/userdb/'.length));
     return { map: 'userdb', answer: fields ? { kind: 'found', value: JSON.stringify(fields) } : { kind: 'notfound' } };
   }
-  throw new Error(`unknown dict key (expected shared/passdb/… or shared/userdb/…)`);
+  throw new Error(`unknown dict key (expected shared/userdb/…)`);
 }
+
+let warnedPassdb = 0;
 
 export function serveDict(socket: Socket, dir: MailDirectory, metrics: MailMetrics, logger: Logger, timeoutMs: number): void {
   const out = new OrderedWriter(socket);
@@ -65,6 +62,10 @@ export function serveDict(socket: Socket, dir: MailDirectory, metrics: MailMetri
         continue;
       }
       const key = tabUnescape(line.slice(1).split('\t')[0] ?? '');
+      if (key.startsWith('shared/passdb/') && Date.now() - warnedPassdb > 60_000) {
+        warnedPassdb = Date.now();
+        logger.warn('Dovecot sent a passdb dict lookup (its key holds a password, which Dovecot logs when a lookup fails): answered "not found"; use the Lua passdb of docs/dovecot.md');
+      }
       const started = process.hrtime.bigint();
       withDeadline(answerDictKey(dir, key), timeoutMs, 'lookup').then(
         ({ map, answer }) => {

@@ -1,6 +1,6 @@
-// The mail lookup daemon: the Dovecot dict socket and the Postfix socketmap listener over one MailDirectory.
-// It runs inside the accounts service (same database connection), listed as the `mail-dict` and `mail-socketmap`
-// addresses of that service.
+// The mail lookup daemon: Dovecot's passdb (loopback HTTP for its Lua script), its userdb (the dict socket) and the
+// Postfix socketmap listener over one MailDirectory. It runs inside the accounts service (same database
+// connection), listed as the `mail-passdb` and `mail-socketmap` addresses of that service.
 import { createServer, type Server, type Socket } from 'node:net';
 import { chmod, rm } from 'node:fs/promises';
 import type { Logger } from 'pino';
@@ -10,9 +10,11 @@ import type { MailDirectory } from './directory.ts';
 import { createMailMetrics } from './metrics.ts';
 import { serveDict } from './dict-server.ts';
 import { serveSocketmap } from './socketmap-server.ts';
+import { createPassdbServer, readPassdbSecret } from './passdb-http.ts';
 
 export interface MailLookups {
   socketmap: HostPort;
+  passdb: HostPort;
   dictSocket: string;
   close(): Promise<void>;
 }
@@ -34,7 +36,17 @@ export async function startMailLookups(dir: MailDirectory, logger: Logger, regis
     track(s);
     serveDict(s, dir, metrics, logger, cfg.lookupTimeout);
   });
+  const secret = await readPassdbSecret(cfg.dovecot.passdb.secretFile);
+  const pdb = createPassdbServer(dir, secret, metrics, logger, cfg.lookupTimeout);
+  pdb.on('connection', track);
   const socketmap = await listen(sm, cfg.postfix.socketmap, 'mailboxes.postfix.socketmap');
+  let passdb: HostPort;
+  try {
+    passdb = await listen(pdb, cfg.dovecot.passdb.listen, 'mailboxes.dovecot.passdb.listen');
+  } catch (err) {
+    await closeServer(sm, new Set());
+    throw err;
+  }
   const path = cfg.dovecot.dictSocket;
   // A socket file left by a previous run that did not shut down cleanly would make listen fail with EADDRINUSE.
   await rm(path, { force: true });
@@ -45,14 +57,15 @@ export async function startMailLookups(dir: MailDirectory, logger: Logger, regis
     });
     await chmod(path, parseInt(cfg.dovecot.dictSocketMode, 8));
   } catch (err) {
-    await closeServer(sm, new Set());
+    await Promise.all([closeServer(sm, new Set()), closeServer(pdb, new Set())]);
     throw err;
   }
   return {
     socketmap,
+    passdb,
     dictSocket: path,
     async close() {
-      await Promise.all([closeServer(sm, sockets), closeServer(dict, sockets)]);
+      await Promise.all([closeServer(sm, sockets), closeServer(dict, sockets), closeServer(pdb, sockets)]);
       await rm(path, { force: true });
     },
   };
