@@ -89,7 +89,7 @@ export const de: Messages = {
     'Dein Passwort ist angenommen, aber eher kurz. Ein längeres (16 Zeichen oder mehr – mehrere Wörter, die nichts miteinander zu tun haben) ist viel schwerer zu erraten; du kannst es jederzeit ändern.',
   'dashboard.trustHeading': 'Vertrauen',
   'dashboard.trustSummary':
-    '{count, plural, =0 {Du vertraust noch niemandem.} one {Du vertraust einer Person.} other {Du vertraust # Personen.}} {k, plural, one {# von ihnen muss zustimmen, damit dein Passwort zurückgesetzt wird;} other {# von ihnen müssen zustimmen, damit dein Passwort zurückgesetzt wird;}} danach vergehen {wait}, in denen du abbrechen kannst.',
+    '{count, plural, =0 {Du vertraust noch niemandem.} one {Du vertraust einer Person.} other {Du vertraust # Personen.}} {k, plural, one {# von ihnen muss zustimmen, damit dein Passwort zurückgesetzt wird;} other {# von ihnen müssen zustimmen, damit dein Passwort zurückgesetzt wird;}} danach hast du {wait} Zeit, um abzubrechen.',
   'dashboard.manageTrust': 'Vertrauenspersonen verwalten',
   'dashboard.tooFew': 'Du brauchst mehr Vertrauenspersonen, als du hast: Niemand könnte dir helfen, dein Passwort zurückzusetzen.',
 

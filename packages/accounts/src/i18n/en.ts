@@ -87,7 +87,7 @@ export const en = {
     'Your password is accepted but fairly short. A longer one (16 characters or more — several unrelated words) is much harder to guess; you can change it any time.',
   'dashboard.trustHeading': 'Trust',
   'dashboard.trustSummary':
-    '{count, plural, =0 {You trust nobody yet.} one {You trust one person.} other {You trust # people.}} {k, plural, one {# of them must agree to reset your password,} other {# of them must agree to reset your password,}} then {wait} pass during which you can cancel.',
+    '{count, plural, =0 {You trust nobody yet.} one {You trust one person.} other {You trust # people.}} {k, plural, one {# of them must agree to reset your password,} other {# of them must agree to reset your password,}} then you have {wait} to cancel.',
   'dashboard.manageTrust': 'Manage trusted users',
   'dashboard.tooFew': 'You need more trusted users than you have: nobody could help you reset your password.',
 

@@ -90,7 +90,7 @@ export const fr: Messages = {
     'Votre mot de passe est accepté, mais assez court. Un plus long (16 caractères ou plus — plusieurs mots sans rapport entre eux) est bien plus difficile à deviner ; vous pouvez le changer à tout moment.',
   'dashboard.trustHeading': 'Confiance',
   'dashboard.trustSummary':
-    '{count, plural, =0 {Vous ne faites encore confiance à personne.} one {Vous faites confiance à une personne.} other {Vous faites confiance à # personnes.}} {k, plural, one {# d’entre elles doit accepter pour réinitialiser votre mot de passe,} other {# d’entre elles doivent accepter pour réinitialiser votre mot de passe,}} puis {wait} s’écoulent pendant lesquels vous pouvez annuler.',
+    '{count, plural, =0 {Vous ne faites encore confiance à personne.} one {Vous faites confiance à une personne.} other {Vous faites confiance à # personnes.}} {k, plural, one {# d’entre elles doit accepter pour réinitialiser votre mot de passe,} other {# d’entre elles doivent accepter pour réinitialiser votre mot de passe,}} puis vous disposez de {wait} pour annuler.',
   'dashboard.manageTrust': 'Gérer les personnes de confiance',
   'dashboard.tooFew':
     'Il vous faut plus de personnes de confiance que vous n’en avez : personne ne pourrait vous aider à réinitialiser votre mot de passe.',

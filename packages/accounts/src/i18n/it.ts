@@ -88,7 +88,7 @@ export const it: Messages = {
     'La tua password è accettata, ma piuttosto corta. Una più lunga (16 caratteri o più — più parole senza legame tra loro) è molto più difficile da indovinare; puoi cambiarla quando vuoi.',
   'dashboard.trustHeading': 'Fiducia',
   'dashboard.trustSummary':
-    '{count, plural, =0 {Non ti fidi ancora di nessuno.} one {Ti fidi di una persona.} other {Ti fidi di # persone.}} {k, plural, one {# di loro deve essere d’accordo per reimpostare la tua password,} other {# di loro devono essere d’accordo per reimpostare la tua password,}} poi passano {wait} durante i quali puoi annullare.',
+    '{count, plural, =0 {Non ti fidi ancora di nessuno.} one {Ti fidi di una persona.} other {Ti fidi di # persone.}} {k, plural, one {# di loro deve essere d’accordo per reimpostare la tua password,} other {# di loro devono essere d’accordo per reimpostare la tua password,}} poi hai {wait} per annullare.',
   'dashboard.manageTrust': 'Gestisci le persone di fiducia',
   'dashboard.tooFew': 'Ti servono più persone di fiducia di quante ne hai: nessuno potrebbe aiutarti a reimpostare la password.',
 

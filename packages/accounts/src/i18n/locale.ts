@@ -59,19 +59,14 @@ export function timeZones(): string[] {
   return zones;
 }
 
-const compiled = new Map<string, MessageFormat>();
+const compiled: { [L in Lang]: Partial<Record<MessageKey, MessageFormat>> } = { en: {}, de: {}, fr: {}, it: {} };
 const dateFormats = new Map<string, Intl.DateTimeFormat>();
 const relativeFormats = new Map<Lang, Intl.RelativeTimeFormat>();
 const unitFormats = new Map<string, Intl.NumberFormat>();
+const unitTexts = new Map<string, string>();
 
 function message(lang: Lang, key: MessageKey): MessageFormat {
-  const id = `${lang}\0${key}`;
-  let m = compiled.get(id);
-  if (!m) {
-    m = new MessageFormat(CATALOGUES[lang][key], lang);
-    compiled.set(id, m);
-  }
-  return m;
+  return (compiled[lang][key] ??= new MessageFormat(CATALOGUES[lang][key], lang));
 }
 
 const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
@@ -141,11 +136,18 @@ export class I18n {
 
   private unit(unit: 'day' | 'hour' | 'minute' | 'second', n: number): string {
     const id = `${this.lang}\0${unit}`;
+    const memo = `${id}\0${n}`;
+    const hit = unitTexts.get(memo);
+    if (hit !== undefined) return hit;
     let f = unitFormats.get(id);
     if (!f) {
       f = new Intl.NumberFormat(this.lang, { style: 'unit', unit, unitDisplay: 'long' });
       unitFormats.set(id, f);
     }
-    return f.format(n);
+    const text = f.format(n);
+    // Pages show a handful of distinct durations (settings, the operator's minimum); bounded all the same.
+    if (unitTexts.size > 2000) unitTexts.clear();
+    unitTexts.set(memo, text);
+    return text;
   }
 }

@@ -113,12 +113,23 @@ export class MessageFormat {
   }
 
   format(params: Params = {}): string {
+    // Most messages are plain text: no walk at all.
+    if (this.parts.length === 1 && typeof this.parts[0] === 'string') return this.parts[0];
     return this.walk(this.parts, params, undefined);
   }
 
   private value(v: string | number | undefined, name: string): string {
     if (v === undefined) throw new Error(`message argument ${name} missing`);
-    return typeof v === 'number' ? this.numbers.format(v) : v;
+    if (typeof v === 'string') return v;
+    // Small whole numbers look the same in every shipped locale (no grouping below 1000); Intl is slow for them.
+    return Number.isInteger(v) && v >= 0 && v < 1000 ? String(v) : this.numbers.format(v);
+  }
+
+  private readonly small: (Intl.LDMLPluralRule | undefined)[] = [];
+  /** Intl.PluralRules.select, remembered for the small whole numbers pages show. */
+  private category(v: number): Intl.LDMLPluralRule {
+    if (!Number.isInteger(v) || v < 0 || v >= 1000) return this.rules.select(v);
+    return (this.small[v] ??= this.rules.select(v));
   }
 
   private walk(ps: Part[], params: Params, n: number | undefined): string {
@@ -130,7 +141,7 @@ export class MessageFormat {
       else {
         const v = Number(params[p.plural]);
         if (!Number.isFinite(v)) throw new Error(`plural argument ${p.plural} is not a number`);
-        const c = p.cases.get(`=${v}`) ?? p.cases.get(this.rules.select(v)) ?? p.cases.get('other')!;
+        const c = p.cases.get(`=${v}`) ?? p.cases.get(this.category(v)) ?? p.cases.get('other')!;
         s += this.walk(c, params, v);
       }
     }
