@@ -71,7 +71,28 @@ function resolveConfig(ctx: CommandContext): Promise<ResolvedServe | number> {
   });
 }
 
+/** How often serve under an npm script looks whether npm is still its parent. */
+const PARENT_POLL_MS = 1000;
+
+/**
+ * Under `npm start` the parent is npm (or the shell it ran the script in), and npm does not pass a SIGTERM on: it
+ * exits and serve, reparented, would keep every service and port. So when run by an npm script, serve stops as on
+ * SIGTERM once its parent changes. Only then: under systemd or a shell the parent's exit means nothing to serve.
+ */
+function stopWhenNpmExits(): () => void {
+  if (!process.env.npm_lifecycle_event) return () => {};
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(timer);
+    process.kill(process.pid, 'SIGTERM');
+  }, PARENT_POLL_MS);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
 async function supervise(ctx: CommandContext): Promise<number> {
+  const stopWatching = stopWhenNpmExits();
   let supervisor: Supervisor | undefined;
   let stopping = false;
   let reloads = Promise.resolve();
@@ -144,6 +165,7 @@ async function supervise(ctx: CommandContext): Promise<number> {
     log('info', 'stopped', { pid: process.pid });
     return code;
   } finally {
+    stopWatching();
     process.off('SIGHUP', onHup);
     process.off('SIGINT', onSecondStop);
     process.off('SIGTERM', onSecondStop);
