@@ -6,10 +6,11 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { createLogger } from '@peergroup/service';
 import { startAccountsFrom, type AccountsConfigInput, type RunningAccounts } from '@peergroup/accounts';
-import { startDovecot, dovecotPaths, writePassdbSecret, mailUser, type Dovecot } from '@peergroup/test-support/dovecot';
+import { startDovecot, dovecotPaths, writePassdbSecret, mailUser, loopbackSource, type Dovecot } from '@peergroup/test-support/dovecot';
 import { freePort } from '@peergroup/test-support/ports';
-import { snippet } from '@peergroup/test-support/snippets';
-import { keepTestDirs } from '@peergroup/test-support/proc';
+import { snippet, mainCfFromSnippet } from '@peergroup/test-support/snippets';
+import { startPostfix, type Postfix } from '@peergroup/test-support/postfix';
+import { keepTestDirs, run } from '@peergroup/test-support/proc';
 import { FAST_PWHASH } from '../../packages/accounts/test/support/harness.ts';
 
 export const DOMAIN = 'example.org';
@@ -17,6 +18,9 @@ export const DOMAIN = 'example.org';
 export interface MailStack {
   work: string;
   dv: Dovecot;
+  /** With `postfix: true`: Postfix from postfix-virtual-*.cf, SASL and LMTP through this Dovecot. */
+  pf: Postfix | undefined;
+  submissionPort: number;
   svc: RunningAccounts | undefined;
   config: AccountsConfigInput;
   /** (Re)starts peergroup's accounts service with `config`. */
@@ -26,7 +30,7 @@ export interface MailStack {
   close(): Promise<void>;
 }
 
-export async function startMailStack(o: { dovecotSettings?: Record<string, string>; now?: () => Date; mailboxes?: Record<string, unknown> } = {}): Promise<MailStack> {
+export async function startMailStack(o: { dovecotSettings?: Record<string, string>; now?: () => Date; mailboxes?: Record<string, unknown>; postfix?: boolean } = {}): Promise<MailStack> {
   const work = await mkdtemp(join(tmpdir(), 'pg-mail-e2e-'));
   await chmod(work, 0o755);
   const dovecotDir = join(work, 'dovecot');
@@ -58,6 +62,8 @@ export async function startMailStack(o: { dovecotSettings?: Record<string, strin
   const stack: MailStack = {
     work,
     dv: undefined as unknown as Dovecot,
+    pf: undefined,
+    submissionPort: 0,
     svc: undefined,
     config,
     async start() {
@@ -71,10 +77,57 @@ export async function startMailStack(o: { dovecotSettings?: Record<string, strin
     async close() {
       await stack.svc?.close();
       await stack.dv?.stop();
+      await stack.pf?.stop();
       if (!keepTestDirs()) await rm(work, { recursive: true, force: true });
     },
   };
+  if (o.postfix) {
+    stack.submissionPort = await freePort();
+    const master = snippet('postfix-virtual-master.cf')
+      .replace('submission inet n       -       y', `127.0.0.1:${stack.submissionPort} inet n       -       n`)
+      // No certificates in the test: the snippet's TLS requirement is the one deviation.
+      .replace('smtpd_tls_security_level=encrypt', 'smtpd_tls_security_level=none')
+      .replace('smtpd_tls_auth_only=yes', 'smtpd_tls_auth_only=no')
+      .trimEnd()
+      .split('\n');
+    stack.pf = await startPostfix({
+      name: `mx.${DOMAIN}`,
+      mainCf: mainCfFromSnippet(snippet('postfix-virtual-main.cf'), { '127.0.0.1:23010': `127.0.0.1:${smPort}` }),
+      masterCf: master,
+    });
+  }
   await stack.start();
-  stack.dv = await startDovecot({ dir: dovecotDir, dictSocket: join(work, 'dict.sock'), passdb: { port: passdbPort, secretFile }, domain: DOMAIN, settings: { ...(process.env.DV_DEBUG ? { auth_debug: 'yes' } : {}), ...o.dovecotSettings } });
+  stack.dv = await startDovecot({ dir: dovecotDir, dictSocket: join(work, 'dict.sock'), passdb: { port: passdbPort, secretFile }, domain: DOMAIN, ...(stack.pf ? { postfixQueueDir: join(stack.pf.dir, 'queue') } : {}), settings: { ...(process.env.DV_DEBUG ? { auth_debug: 'yes' } : {}), ...o.dovecotSettings } });
   return stack;
+}
+
+/** SMTP through python3's smtplib: optional AUTH, then MAIL/RCPT/DATA; the first refusal's stage, code and text. */
+export async function smtpSession(port: number, o: { user?: string; password?: string; from: string; to: string[]; body?: string }): Promise<{ ok: boolean; stage?: string; code?: number; text?: string }> {
+  const script = `
+import smtplib, json, sys
+a = json.loads(sys.argv[1])
+def out(d): print(json.dumps(d)); sys.exit(0)
+try:
+    s = smtplib.SMTP('127.0.0.1', a['port'], timeout=30, source_address=(a['src'], 0))
+    s.ehlo('client.test')
+    if a.get('user'):
+        try: s.login(a['user'], a['password'])
+        except smtplib.SMTPAuthenticationError as e: out({'ok': False, 'stage': 'auth', 'code': e.smtp_code, 'text': e.smtp_error.decode()})
+        except smtplib.SMTPException as e: out({'ok': False, 'stage': 'auth', 'code': 0, 'text': str(e)})
+    code, msg = s.mail(a['from'])
+    if code >= 300: out({'ok': False, 'stage': 'mail', 'code': code, 'text': msg.decode()})
+    for r in a['to']:
+        code, msg = s.rcpt(r)
+        if code >= 300: out({'ok': False, 'stage': 'rcpt', 'code': code, 'text': msg.decode()})
+    code, msg = s.data(a['body'])
+    if code >= 300: out({'ok': False, 'stage': 'data', 'code': code, 'text': msg.decode()})
+    s.quit()
+    out({'ok': True, 'code': code, 'text': msg.decode()})
+except smtplib.SMTPException as e:
+    out({'ok': False, 'stage': 'error', 'code': 0, 'text': str(e)})
+`;
+  const body = o.body ?? `From: ${o.from}\r\nTo: ${o.to.join(', ')}\r\nSubject: test\r\n\r\nhello\r\n`;
+  const r = await run('python3', ['-c', script, JSON.stringify({ port, ...o, body, src: loopbackSource() })], { timeoutMs: 60_000 });
+  if (r.code !== 0) throw new Error(`python3 smtplib failed: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!);
 }
