@@ -90,6 +90,14 @@ export interface TrustResetShareTable {
   box: Buffer;
 }
 
+export interface TrustRecoveryTable {
+  user_id: string;
+  salt: Buffer;
+  opslimit: number;
+  memlimit: number;
+  box: Buffer;
+}
+
 export interface TrustTables {
   trust_user: TrustUserTable;
   trust_slot: TrustSlotTable;
@@ -101,6 +109,7 @@ export interface TrustTables {
   trust_mail_key: TrustMailKeyTable;
   trust_reset_key: TrustResetKeyTable;
   trust_reset_share: TrustResetShareTable;
+  trust_recovery: TrustRecoveryTable;
 }
 
 export type TrustDialect = 'sqlite' | 'postgres';
@@ -274,6 +283,23 @@ export const TRUST_MIGRATIONS: Record<string, Migration> = {
     },
     async down(db: Kysely<any>) {
       for (const t of ['trust_reset_share', 'trust_reset_key', 'trust_mail_key']) await db.schema.dropTable(t).ifExists().execute();
+    },
+  },
+  // Format 3, second half: the mail key wrapped under the user's recovery code.
+  '0004_trust_recovery': {
+    async up(db: Kysely<any>) {
+      const blob = blobType(db);
+      await db.schema
+        .createTable('trust_recovery')
+        .addColumn('user_id', 'text', (c) => c.primaryKey().references('trust_user.id').onDelete('cascade'))
+        .addColumn('salt', blob, (c) => c.notNull())
+        .addColumn('opslimit', 'integer', (c) => c.notNull())
+        .addColumn('memlimit', 'bigint', (c) => c.notNull())
+        .addColumn('box', blob, (c) => c.notNull())
+        .execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropTable('trust_recovery').ifExists().execute();
     },
   },
 };

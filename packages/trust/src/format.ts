@@ -53,9 +53,11 @@ export const LABEL = {
   mailWrapKey: 'peergroup-trust-mail-wrap-key-v3',
   mailCheck: 'peergroup-trust-mail-check-v3',
   resetKey: 'peergroup-trust-reset-key-v3',
+  recovery: 'peergroup-trust-recovery-v3',
+  recoveryKey: 'peergroup-trust-recovery-key-v3',
 } as const;
 
-export type SubkeyPurpose = 'token-tag' | 'pk-tag' | 'invite-code' | 'reset-code' | 'user-tag' | 'reset-key';
+export type SubkeyPurpose = 'token-tag' | 'pk-tag' | 'invite-code' | 'reset-code' | 'user-tag' | 'reset-key' | 'recovery';
 
 const USER_ID_RE = /^[0-9a-f]{32}$/;
 
@@ -171,6 +173,17 @@ export function decodeHeldShare(b: Uint8Array): (TokenContext & { share: Buffer 
     ownerId: buf.subarray(1, 17).toString('hex'), ownerEpoch: buf.readUInt32BE(17), slotGen: buf.readUInt32BE(21), slot: buf.readUInt8(25),
     share: Buffer.from(buf.subarray(26, 59)),
   };
+}
+
+/** AD of the mail key's wrap under the recovery code. */
+export function recoveryAd(userId: string): Buffer {
+  return labelled(LABEL.recovery, userIdBytes(userId));
+}
+
+/** Input of the recovery-code key: H(K_recovery, this) with the Argon2id output of the code. */
+export function recoveryKeyInput(userId: string, stretched: Uint8Array): Buffer {
+  if (stretched.length !== KEY_BYTES) throw new RangeError('stretched code must be 32 bytes');
+  return labelled(LABEL.recoveryKey, userIdBytes(userId), Buffer.from(stretched));
 }
 
 /** Input of the reset-key seed: H(K_reset-key, this ‖ Argon2id(mail code)) seeds crypto_box_seed_keypair. */

@@ -136,7 +136,7 @@ function resetExpired(ctx: StoreContext, reset: { state: string; created_at: num
   return false;
 }
 
-async function dropReset(trx: Trx, userId: string): Promise<void> {
+export async function dropReset(trx: Trx, userId: string): Promise<void> {
   await dropHeldShares(trx, userId);
   await trx.deleteFrom('trust_reset_key').where('user_id', '=', userId).execute();
   await trx.deleteFrom('trust_reset_code').where('user_id', '=', userId).execute();

@@ -36,6 +36,7 @@ export interface StoreContext {
   readonly kInvite: Buffer;
   readonly kResetCode: Buffer;
   readonly kResetKey: Buffer;
+  readonly kRecovery: Buffer;
   readonly kUserTag: Buffer;
   readonly dummySalt: Buffer;
   /** Stands in for a user id that does not exist, so unknown accounts take the same queries as real ones. */
@@ -89,6 +90,7 @@ export function createStoreContext(opts: TrustStoreOptions): StoreContext {
     kInvite: deriveSubkey(opts.serverSecret, 'invite-code'),
     kResetCode: deriveSubkey(opts.serverSecret, 'reset-code'),
     kResetKey: deriveSubkey(opts.serverSecret, 'reset-key'),
+    kRecovery: deriveSubkey(opts.serverSecret, 'recovery'),
     kUserTag: deriveSubkey(opts.serverSecret, 'user-tag'),
     dummySalt: keyedHash(kPkTag, Buffer.from('login-dummy-salt'), PWHASH_SALT_BYTES),
     decoyId: randomBytes(16).toString('hex'),

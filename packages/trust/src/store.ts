@@ -3,6 +3,7 @@
 // TrustStore is the public façade: it validates the options once (store-context.ts) and hands the shared context to
 // one module per concept — users.ts, slots.ts, trustees.ts, resets.ts, invites.ts.
 import { openMailKey } from './mail-key.ts';
+import * as recovery from './recovery.ts';
 import type { PwhashParams } from './crypto.ts';
 import type { TrustDialect } from './db.ts';
 import * as invites from './invites.ts';
@@ -201,6 +202,21 @@ export class TrustStore {
   async completeReset(username: string, code: string, newPassword: string, opts: { mailCode?: string } = {}): Promise<UnlockedUser & { mailKeyRestored: boolean }> {
     await this.ready();
     return resets.completeReset(this.ctx, username, code, newPassword, opts);
+  }
+
+  /** A new recovery code for the owner (format 3 §4.3), replacing any earlier one: show once, to be printed. */
+  async createRecoveryCode(owner: UnlockedUser): Promise<string> {
+    await this.ready();
+    return recovery.createRecoveryCode(this.ctx, owner);
+  }
+
+  /**
+   * Redeems a recovery code with a new password: like a completed reset (new key pair, epoch + 1, no trustees, the
+   * service must end A's sessions on reset-completed), with the mail key restored. The code is used up.
+   */
+  async redeemRecoveryCode(username: string, code: string, newPassword: string): Promise<UnlockedUser & { mailKeyRestored: boolean }> {
+    await this.ready();
+    return recovery.redeemRecoveryCode(this.ctx, username, code, newPassword);
   }
 
   /** The owner's mail key (format 3), or null before their first login under format 3. Callers wipe it. */

@@ -91,6 +91,15 @@ describe('format conformance (docs/trust-format.md)', () => {
     const mailKey = await env.store.mailKey(a);
     assert.ok(mailKey && mailKey.equals(M));
 
+    // §4.3 recovery code: AEAD(H(K_recovery, L ‖ id ‖ Argon2id(code, salt)), M, L ‖ id).
+    const rc = await env.store.createRecoveryCode(a);
+    const rrow = await env.db.selectFrom('trust_recovery').selectAll().where('user_id', '=', a.userId).executeTakeFirstOrThrow();
+    const rstretched = Buffer.alloc(32);
+    sodium.crypto_pwhash(rstretched, Buffer.from(rc.replace(/-/g, ''), 'utf8'), rrow.salt, Number(rrow.opslimit), Number(rrow.memlimit), sodium.crypto_pwhash_ALG_ARGON2ID13);
+    const kRc = H(K('recovery'), Buffer.concat([L('peergroup-trust-recovery-key-v3'), id16(ua.id), rstretched]));
+    assert.equal(rrow.box.length, 72);
+    assert.ok(aeadOpen(kRc, rrow.box, Buffer.concat([L('peergroup-trust-recovery-v3'), id16(ua.id)]))?.equals(M));
+
     // §4 slots: exactly one real slot, owner box names B, token opens for B with the documented plaintext and tag;
     // with k = 1 and one trustee, its share is the whole mail key followed by x = 0.
     const kOwn = H(sk, L('peergroup-trust-owner-key-v1'));

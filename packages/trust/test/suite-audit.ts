@@ -293,8 +293,8 @@ export function defineAuditSuite(getFactory: () => DbFactory): void {
       const sql = await (await import('./harness.ts')).rawConnection({ sqlitePath, postgresUrl });
       try {
         // A fresh database migrated to format 1 only, then rows written the way format-1 code wrote them.
-        for (const t of ['trust_reset_share', 'trust_reset_key', 'trust_mail_key']) await (db as Kysely<any>).schema.dropTable(t).execute();
-        await (db as Kysely<any>).deleteFrom('trust_migration').where('name', '=', '0003_trust_mail_key').execute();
+        for (const t of ['trust_recovery', 'trust_reset_share', 'trust_reset_key', 'trust_mail_key']) await (db as Kysely<any>).schema.dropTable(t).execute();
+        await (db as Kysely<any>).deleteFrom('trust_migration').where('name', 'in', ['0003_trust_mail_key', '0004_trust_recovery']).execute();
         await (db as Kysely<any>).schema.dropTable('trust_meta').execute();
         await (db as Kysely<any>).schema.alterTable('trust_user').dropColumn('user_tag').execute();
         await (db as Kysely<any>).deleteFrom('trust_migration').where('name', '=', '0002_trust_user_tag').execute();
@@ -311,7 +311,7 @@ export function defineAuditSuite(getFactory: () => DbFactory): void {
           await sql.run('INSERT INTO trust_slot (user_id, slot, owner_box, token_box, tag) VALUES (?, ?, ?, ?, ?)', id, slot, d.ownerBox, d.tokenBox, d.tag);
         }
         const r = await migrateTrust(db);
-        assert.deepEqual(r.results?.map((x) => x.migrationName), ['0002_trust_user_tag', '0003_trust_mail_key']);
+        assert.deepEqual(r.results?.map((x) => x.migrationName), ['0002_trust_user_tag', '0003_trust_mail_key', '0004_trust_recovery']);
         const events: TrustEvent[] = [];
         const opts = { db, serverSecret, pwhash: params, minWaitSeconds: 3600, onEvent: (e: TrustEvent) => events.push(e) };
         const store = new TrustStore(opts);

@@ -53,7 +53,7 @@ export function defineBehaviourSuite(getFactory: () => DbFactory): void {
       assert.equal(r.error, undefined);
       assert.deepEqual(r.results?.map((x) => x.status), ['Success']);
       const trustRows = await (env.db as Kysely<any>).selectFrom(TRUST_MIGRATION_TABLE).select('name').execute();
-      assert.deepEqual(trustRows.map((x: { name: string }) => x.name), ['0001_trust_initial', '0002_trust_user_tag', '0003_trust_mail_key']);
+      assert.deepEqual(trustRows.map((x: { name: string }) => x.name), ['0001_trust_initial', '0002_trust_user_tag', '0003_trust_mail_key', '0004_trust_recovery']);
       assert.deepEqual((await migrateTrust(env.db)).results, []);
     });
   });

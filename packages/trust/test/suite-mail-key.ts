@@ -202,6 +202,37 @@ export function defineMailKeySuite(getFactory: () => DbFactory): void {
       assert.equal((await env.store.mailKey(done))!.equals(y.mailKey), spliced > 0);
     });
 
+    it('a recovery code restores the mail key under a new password, once; trustees and pending resets are gone', async () => {
+      const { a, b, mailKey } = await group();
+      const code = await env.store.createRecoveryCode(a);
+      assert.match(code, /^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$/);
+      await env.store.requestReset(b, a.username);
+      const done = await env.store.redeemRecoveryCode(a.username, code.toLowerCase(), PW('recovered'));
+      assert.equal(done.mailKeyRestored, true);
+      assert.equal(done.epoch, a.epoch + 1);
+      assert.ok((await env.store.mailKey(done))!.equals(mailKey));
+      const relogin = await env.store.login(a.username, PW('recovered'));
+      assert.ok((await env.store.mailKey(relogin))!.equals(mailKey));
+      assert.equal(await env.store.pendingResetFor(a.userId), null);
+      assert.equal(await count(env, 'trust_recovery', a.userId), 0);
+      await assert.rejects(env.store.redeemRecoveryCode(a.username, code, PW('again')), { code: 'invalid-reset-code' });
+    });
+
+    it('a wrong recovery code, an unknown name, or a recovery row spliced from another user restores nothing', async () => {
+      const x = await group();
+      const y = await group();
+      const xCode = await env.store.createRecoveryCode(x.a);
+      await env.store.createRecoveryCode(y.a);
+      await assert.rejects(env.store.redeemRecoveryCode(x.a.username, '0000-0000-0000-0000', PW('new')), { code: 'invalid-reset-code' });
+      await assert.rejects(env.store.redeemRecoveryCode('mk-nobody', xCode, PW('new')), { code: 'invalid-reset-code' });
+      // Direct SQL: X's recovery row copied over Y's; X's code then opens nothing for Y (the wrap is bound to X's id).
+      const [row] = await env.sql.all<{ salt: Buffer; opslimit: number; memlimit: number; box: Buffer }>('SELECT * FROM trust_recovery WHERE user_id = ?', x.a.userId);
+      await env.sql.run('UPDATE trust_recovery SET salt = ?, opslimit = ?, memlimit = ?, box = ? WHERE user_id = ?',
+        Buffer.from(row!.salt), Number(row!.opslimit), Number(row!.memlimit), Buffer.from(row!.box), y.a.userId);
+      await assert.rejects(env.store.redeemRecoveryCode(y.a.username, xCode, PW('new')), { code: 'invalid-reset-code' });
+      assert.ok((await env.store.login(y.a.username, PW(y.a.username))).epoch === y.a.epoch); // Y untouched
+    });
+
     it('privacy: every user keeps N slot rows of one size, with a mail key, shares or neither', async () => {
       const { a } = await group();
       const lone = await env.store.login((await env.store.createUser(`mk-lone${++n}`, PW('lone'))).username, PW('lone'));
