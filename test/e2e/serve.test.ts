@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -412,6 +412,25 @@ test('serve without --check-config refuses a bad configuration before starting a
 test('the shipped example config (packaging/peergroup.example.yaml) validates and enables every service', async () => {
   const run = promisify(execFile);
   const example = fileURLToPath(new URL('../../packaging/peergroup.example.yaml', import.meta.url));
-  const { stdout } = await run(process.execPath, [bin, 'serve', '--config', example, '--check-config']);
-  assert.match(stdout, /would run: router, relay, inbound, accounts/);
+  // The map it names is the operator's to write; --check-config reads it (serve would refuse to start without it).
+  const dir = await mkdtemp(join(tmpdir(), 'pg-example-'));
+  try {
+    const map = join(dir, 'onion.map');
+    await writeFile(map, `peer.example ${randomOnion()}\n`);
+    const text = (await readFile(example, 'utf8')).replace('path: /etc/peergroup/onion.map ', `path: ${map} `);
+    assert.ok(text.includes(map), 'the example still names /etc/peergroup/onion.map');
+    const config = join(dir, 'peergroup.yaml');
+    await writeFile(config, text);
+    const { stdout } = await run(process.execPath, [bin, 'serve', '--config', config, '--check-config']);
+    assert.match(stdout, /would run: router, relay, inbound, accounts/);
+    assert.ok(stdout.includes(`  routing map ${map}: 1 entry\n`), stdout);
+    // As shipped, pointing at a map that is not there, it is refused like serve refuses it.
+    await assert.rejects(run(process.execPath, [bin, 'serve', '--config', example, '--check-config']), (err: { code: number; stderr: string }) => {
+      assert.equal(err.code, 78);
+      assert.match(err.stderr, /routing\.maps\.0\.path: \/etc\/peergroup\/onion\.map: cannot read map: ENOENT/);
+      return true;
+    });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

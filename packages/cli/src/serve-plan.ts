@@ -51,6 +51,8 @@ const topLevelSchema = z
   .strict();
 
 export interface ServePlan {
+  /** The config file, or "embedded default": what problems found later (in the maps) are reported against. */
+  source: string;
   logLevel: string;
   stopTimeoutMs: number;
   metrics: { host: string; port: number };
@@ -75,6 +77,7 @@ export function planServe(raw: Record<string, unknown>, source: string, only?: S
   const routing = checkConfig(routingConfigSchema, routingRaw, 'routing');
   if (!routing.ok) problems.push(...routing.problems);
   const plan: ServePlan = {
+    source,
     logLevel: top.logLevel,
     stopTimeoutMs: top.stopTimeout,
     metrics: top.metrics.listen,
@@ -107,7 +110,11 @@ export function planServe(raw: Record<string, unknown>, source: string, only?: S
   return plan;
 }
 
-/** What --check-config loaded, one line per listener and map, so "OK" can be compared with what was meant. */
+/**
+ * What --check-config loaded, one line per listener and map, so "OK" can be compared with what was meant. A map the
+ * router and relay would refuse at start (unreadable, or invalid entries under strictMaps) is a ConfigError here too:
+ * the check must not pass a file that serve then refuses (the hardened unit runs it as ExecStartPre).
+ */
 export async function describePlan(plan: ServePlan): Promise<string[]> {
   const lines: string[] = [];
   const hp = (x: { host: string; port: number }) => formatHostPort(x);
@@ -126,14 +133,21 @@ export async function describePlan(plan: ServePlan): Promise<string[]> {
   lines.push(`metrics ${hp(plan.metrics)}`);
   if (plan.router || plan.relay) {
     const r = plan.routing;
-    for (const m of r.maps) {
-      // Read here without failing: the settings are valid, and the operator learns what start-up would trip over.
-      const parsed = await loadMapFile(m).then(
-        (p) => `${p.entries.length} ${p.entries.length === 1 ? 'entry' : 'entries'}${p.refused.length ? `, ${p.refused.length} skipped as invalid` : ''}`,
-        (err: Error) => `${err.message.replace(`${m.path}: `, '')} (router and relay would not start)`,
-      );
-      lines.push(`routing map ${m.path}: ${parsed}`);
+    const problems: ConfigProblem[] = [];
+    for (const [i, m] of r.maps.entries()) {
+      const at = { key: `routing.maps.${i}.path`, path: `routing.maps.${i}.path` };
+      try {
+        const p = await loadMapFile(m);
+        lines.push(`routing map ${m.path}: ${p.entries.length} ${p.entries.length === 1 ? 'entry' : 'entries'}${p.refused.length ? `, ${p.refused.length} skipped as invalid` : ''}`);
+        if (r.strictMaps && p.refused.length) {
+          const which = p.refused.map((x) => `line ${x.line}: ${x.reason}`).join('; ');
+          problems.push({ ...at, message: `${m.path}: invalid entries (strictMaps is on; router and relay would not start): ${which}` });
+        }
+      } catch (err) {
+        problems.push({ ...at, message: `${(err as Error).message} (router and relay would not start)` });
+      }
     }
+    if (problems.length) throw new ConfigError('', { source: plan.source, problems });
     if (r.maps.length === 0) lines.push('routing maps: none');
     lines.push(`routing srv ${r.srv ? `on (resolver ${r.resolver.servers.map(hp).join(', ')}, dnssec ${r.dnssec})` : 'off'}`);
   }

@@ -91,7 +91,7 @@ test('--check-config says what it loaded: listeners, map entries per file, srv',
   assert.equal(inbound.code, 0, inbound.stderr);
   assert.equal(inbound.stdout, 'configuration OK\n  smtp 127.0.0.1:2525\n  mx 127.0.0.1:25 (xclient)\n  domains: example.org\n  recipient check: domains\n');
 
-  const serve = await run(['serve', '--set', `routing.maps=[{path: ${map}}, {path: ${join(dir, 'missing.map')}}]`, '--set', 'routing.srv=false', '--check-config']);
+  const serve = await run(['serve', '--set', `routing.maps=[{path: ${map}}]`, '--set', 'routing.srv=false', '--check-config']);
   assert.equal(serve.code, 0, serve.stderr);
   assert.match(serve.stdout, /^configuration OK; would run: router, relay, accounts\n/);
   for (const line of [
@@ -99,9 +99,26 @@ test('--check-config says what it loaded: listeners, map entries per file, srv',
     '  relay lmtp 127.0.0.1:10024',
     '  accounts http 127.0.0.1:8080 (data ./data)',
     `  routing map ${map}: 2 entries`,
-    `  routing map ${join(dir, 'missing.map')}: cannot read map: ENOENT (router and relay would not start)`,
     '  routing srv off',
   ]) {
     assert.ok(serve.stdout.split('\n').includes(line), `${line}\nnot in\n${serve.stdout}`);
   }
+});
+
+test('serve --check-config refuses (78) the maps router and relay would refuse at start: unreadable, or invalid entries under strictMaps', async () => {
+  const missing = join(dir, 'missing.map');
+  const unreadable = await run(['serve', '--set', `routing.maps=[{path: ${map}}, {path: ${missing}}]`, '--set', 'routing.srv=false', '--check-config']);
+  assert.equal(unreadable.code, 78, unreadable.stdout);
+  assert.match(unreadable.stderr, new RegExp(`routing\\.maps\\.1\\.path: ${missing.replace(/[.]/g, '\\.')}: cannot read map: ENOENT \\(router and relay would not start\\)`));
+  assert.doesNotMatch(unreadable.stdout, /configuration OK/);
+
+  const bad = join(dir, 'bad.map');
+  writeFileSync(bad, 'peer.example pg6mmjiyjmcrsslvykfwnntlaru7p5svn6y2ymmju6nubxndf4pscryd.onion\nbroken.example not-an-onion\n');
+  const base = ['serve', '--set', `routing.maps=[{path: ${bad}}]`, '--set', 'routing.srv=false', '--check-config'];
+  const lenient = await run(base);
+  assert.equal(lenient.code, 0, lenient.stderr);
+  assert.ok(lenient.stdout.includes(`  routing map ${bad}: 1 entry, 1 skipped as invalid\n`), lenient.stdout);
+  const strict = await run([...base, '--set', 'routing.strictMaps=true']);
+  assert.equal(strict.code, 78, strict.stdout);
+  assert.match(strict.stderr, /routing\.maps\.0\.path: .*bad\.map: invalid entries \(strictMaps is on; router and relay would not start\): line 2: /);
 });

@@ -196,8 +196,9 @@ export const command: Command = {
         return 0;
       }
       const running = Object.keys(plan.documents);
+      const lines = await describePlan(plan);
       ctx.stdout.write(`configuration OK; would run: ${running.join(', ') || 'nothing'}\n`);
-      for (const line of await describePlan(plan)) ctx.stdout.write(`  ${line}\n`);
+      for (const line of lines) ctx.stdout.write(`  ${line}\n`);
       return 0;
     }
     return supervise(ctx);
