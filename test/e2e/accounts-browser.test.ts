@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { requirePrerequisite } from '@peergroup/test-support/prerequisites';
-import { DIALECTS, startTestService, stopPostgres, type Dialect, type TestService } from '../../packages/accounts/test/support/harness.ts';
+import { DIALECTS, startTestService, stopPostgres, type Dialect, type TestService } from '@peergroup/test-support/accounts';
 
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/accounts/', import.meta.url));
 mkdirSync(ARTIFACTS, { recursive: true });

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Client, DIALECTS, databaseUrlFor, stopPostgres } from '../../packages/accounts/test/support/harness.ts';
+import { Client, DIALECTS, databaseUrlFor, stopPostgres } from '@peergroup/test-support/accounts';
 
 const bin = fileURLToPath(new URL('../../packages/cli/bin/peergroup.js', import.meta.url));
 const FAST = ['--pwhash-opslimit', '1', '--pwhash-memlimit', '8192', '--min-wait', '0', '--default-wait', '0'];

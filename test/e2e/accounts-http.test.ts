@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Client, DIALECTS, pageText, startTestService, stopPostgres, type TestService } from '../../packages/accounts/test/support/harness.ts';
+import { Client, DIALECTS, pageText, startTestService, stopPostgres, type TestService } from '@peergroup/test-support/accounts';
 
 const PW = { alice: 'alice tulip mirror orbit', bob: 'bob canal lantern harbor', carol: 'carol meadow pebble violin', dave: 'dave juniper saddle comet' };
 

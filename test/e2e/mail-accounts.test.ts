@@ -16,7 +16,7 @@ import { startDovecot, dovecotPaths, writePassdbSecret, imapLogin, loopbackSourc
 import { freePort } from '@peergroup/test-support/ports';
 import { snippet, mainCfFromSnippet } from '@peergroup/test-support/snippets';
 import { keepTestDirs, run, sleep } from '@peergroup/test-support/proc';
-import { Client, FAST_PWHASH } from '../../packages/accounts/test/support/harness.ts';
+import { Client, FAST_PWHASH } from '@peergroup/test-support/accounts';
 
 const DOMAIN = 'example.org';
 const PW = { alice: 'alice tulip mirror orbit', bob: 'canal lantern harbor plum', bob2: 'second quiet river moth', bob3: 'third amber forest kite', carol: 'carol meadow pebble violin' };

@@ -11,7 +11,7 @@ import { freePort } from '@peergroup/test-support/ports';
 import { snippet, mainCfFromSnippet } from '@peergroup/test-support/snippets';
 import { startPostfix, type Postfix } from '@peergroup/test-support/postfix';
 import { keepTestDirs, run } from '@peergroup/test-support/proc';
-import { FAST_PWHASH } from '../../packages/accounts/test/support/harness.ts';
+import { FAST_PWHASH } from '@peergroup/test-support/accounts';
 
 export const DOMAIN = 'example.org';
 

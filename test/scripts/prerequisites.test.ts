@@ -10,6 +10,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+// biome-ignore lint/style/noRestrictedImports: the table is plain JavaScript beside the runner and system-deps.sh, which
+// must read it without tsx or a package install; it is no package.
 import { checkPrerequisites, prerequisites, requirePrerequisite } from '../../scripts/prerequisites.mjs';
 import { run } from '@peergroup/test-support/proc';
 

@@ -8,3 +8,4 @@ export { accountsConfigSchema, type AccountsConfig, type AccountsConfigInput } f
 export { startAccounts, startAccountsFrom, type RunningAccounts, type StartAccountsOptions } from './service.ts';
 export { openAccountsContext, sqlitePathFor, type AccountsContext } from './context.ts';
 export { checkPasswordStrength, MIN_PASSWORD_LENGTH, type StrengthReport } from './password-strength.ts';
+export { makeVerifier } from './mail/verifier.ts';

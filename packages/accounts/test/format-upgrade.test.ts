@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '@peergroup/service';
 import { accountsConfigSchema, openAccountsContext } from '../src/index.ts';
-import { databaseUrlFor, DIALECTS, FAST_PWHASH, stopPostgres } from './support/harness.ts';
+import { databaseUrlFor, DIALECTS, FAST_PWHASH, stopPostgres } from '@peergroup/test-support/accounts';
 
 for (const dialect of DIALECTS) {
   describe(`trust.allowFormatUpgrade (${dialect})`, () => {

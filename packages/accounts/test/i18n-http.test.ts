@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Client, startTestService, type TestService } from './support/harness.ts';
+import { Client, startTestService, type TestService } from '@peergroup/test-support/accounts';
 
 let t: TestService;
 const PW = 'orchard velvet lantern quietly';

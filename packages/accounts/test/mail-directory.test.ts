@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { silentLogger } from '@peergroup/service';
 import { accountsConfigSchema, openAccountsContext, type AccountsContext } from '../src/index.ts';
 import type { MailAccounts } from '../src/mail/mail-accounts.ts';
-import { FAST_PWHASH } from './support/harness.ts';
+import { FAST_PWHASH } from '@peergroup/test-support/accounts';
 
 describe('mail directory', () => {
   let dir: string;

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '@peergroup/service';
 import { startAccountsFrom, type AccountsConfigInput, type RunningAccounts } from '../src/index.ts';
-import { FAST_PWHASH } from './support/harness.ts';
+import { FAST_PWHASH } from '@peergroup/test-support/accounts';
 
 const SECRET = 'x'.repeat(40);
 

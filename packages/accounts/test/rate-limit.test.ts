@@ -10,7 +10,7 @@ import { accountsConfigSchema } from '../src/config.ts';
 import { migrateAccounts, type AllTables } from '../src/db.ts';
 import { RateLimitStore } from '../src/rate-limit-store.ts';
 import { RateLimiter, type Bucket } from '../src/rate-limit.ts';
-import { databaseUrlFor, DIALECTS, stopPostgres, type Dialect } from './support/harness.ts';
+import { databaseUrlFor, DIALECTS, stopPostgres, type Dialect } from '@peergroup/test-support/accounts';
 
 const KEY = Buffer.alloc(32, 7);
 

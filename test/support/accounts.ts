@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '@peergroup/service';
-import { startAccountsFrom, type AccountsConfigInput, type RunningAccounts } from '../../src/index.ts';
-import { createDatabase, postgresAvailable, startPostgres, type RunningPostgres } from '@peergroup/test-support/postgres';
+import { startAccountsFrom, type AccountsConfigInput, type RunningAccounts } from '@peergroup/accounts';
+import { createDatabase, postgresAvailable, startPostgres, type RunningPostgres } from './postgres.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 export const DIALECTS: Dialect[] = ['sqlite', 'postgres'];
