@@ -84,6 +84,25 @@ test('peergroup <command> --help from dist/ loads that command module and no oth
   assert.deepEqual(own.filter((u) => u.includes('/src/')), []);
 });
 
+// Each service's idle memory is its module graph: a command imports its own @peergroup/onionmx entry, never the barrel.
+test('onionmx router and relay from dist/ load their own onionmx entry: the router no smtp-server, neither yaml without a YAML map', async () => {
+  await build();
+  const onionmxModules = (modules: string[]) => modules.filter((u) => u.includes('/packages/onionmx/dist/')).map((u) => u.replace(/.*\/packages\/onionmx\/dist\//, ''));
+  const router = await traced(bin, ['onionmx', 'router', '--tcp-table', '127.0.0.1:0', '--no-srv', '--check-config']);
+  assert.equal(router.code, 0, router.stderr);
+  assert.match(router.stdout, /^configuration OK/);
+  assert.deepEqual(packagesNamed(router.modules, ['smtp-server', 'yaml']), []);
+  const inRouter = onionmxModules(router.modules);
+  assert.ok(inRouter.includes('router.js') && inRouter.includes('router/router.js'), inRouter.join(' '));
+  assert.deepEqual(inRouter.filter((u) => /^(index|relay|inbound|publish)\.js$|^(inbound|publish)\/|^relay\/relay\.js$/.test(u)), []);
+  const relay = await traced(bin, ['onionmx', 'relay', '--lmtp', '127.0.0.1:0', '--no-srv', '--check-config']);
+  assert.equal(relay.code, 0, relay.stderr);
+  assert.deepEqual(packagesNamed(relay.modules, ['yaml']), []);
+  const inRelay = onionmxModules(relay.modules);
+  assert.ok(inRelay.includes('relay.js') && inRelay.includes('relay/relay.js'), inRelay.join(' '));
+  assert.deepEqual(inRelay.filter((u) => /^(index|router|inbound|publish)\.js$|^(router|inbound|publish)\//.test(u)), []);
+});
+
 /** A copy of packages/cli (bin, src, and dist when asked) whose other packages and node_modules are the real ones. */
 function cliCopy(withDist: boolean): string {
   const dir = mkdtempSync(join(tmpdir(), 'pg-cli-copy-'));
