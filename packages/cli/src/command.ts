@@ -1,3 +1,4 @@
+import type { DurationUnit } from '@peergroup/service';
 import type { Writable } from 'node:stream';
 
 /** One option of a command: a flag on the command line, and (when `configKey` is set) a key in the config file. */
@@ -13,6 +14,8 @@ export interface OptionSpec {
   defaultText?: string;
   /** Placeholder in --help, e.g. FILE or IP:PORT. */
   arg?: string;
+  /** A duration (`30s`, `5m`, `1h30m`): the unit of a plain number for its key, said in --help. */
+  durationUnit?: DurationUnit;
 }
 
 export interface CommandContext {
@@ -59,7 +62,10 @@ export function flagOption(ctx: CommandContext, name: string): boolean {
   return ctx.values[name] === true;
 }
 
-/** A number when the flag looks like one; otherwise its text, so the zod schema refuses it naming the config key. */
+/**
+ * A number when the flag looks like one; otherwise its text, so the zod schema refuses it naming the config key. For a
+ * duration key this is right too: `2m` stays text for the duration syntax, a plain number keeps the key's unit.
+ */
 export function numberOption(ctx: CommandContext, name: string): number | string | undefined {
   const v = stringOption(ctx, name);
   return v !== undefined && /^\d+(\.\d+)?$/.test(v) ? Number(v) : v;

@@ -9,12 +9,15 @@ export async function loadCommands(): Promise<Command[]> {
   return all.sort((a, b) => a.path.join(' ').localeCompare(b.path.join(' ')));
 }
 
+const UNIT_WORDS = { ms: 'milliseconds', s: 'seconds', m: 'minutes', h: 'hours', d: 'days' } as const;
+
 function optionLines(options: Record<string, OptionSpec>): string[] {
   const rows = Object.entries(options).map(([name, spec]) => {
     const flag = `${spec.short ? `-${spec.short}, ` : '    '}--${name}${spec.type === 'string' ? ` ${spec.arg ?? 'VALUE'}` : ''}`;
     const extra = [
       spec.multiple ? 'repeatable' : '',
       spec.defaultText ? `default ${spec.defaultText}` : '',
+      spec.durationUnit ? `a plain number is ${UNIT_WORDS[spec.durationUnit]}` : '',
       spec.configKey ? `config: ${spec.configKey}` : '',
     ].filter(Boolean);
     return [flag, spec.description + (extra.length ? ` (${extra.join('; ')})` : '')] as const;

@@ -25,7 +25,7 @@ export const routingOptions: Record<string, OptionSpec> = {
     defaultText: 'first nameserver in /etc/resolv.conf',
     configKey: 'resolver.servers',
   },
-  'dns-timeout': { type: 'string', arg: 'DURATION', description: 'per-try DNS timeout (a plain number is milliseconds)', defaultText: '2s', configKey: 'resolver.timeout' },
+  'dns-timeout': { type: 'string', arg: 'DURATION', description: 'per-try DNS timeout', defaultText: '2s', configKey: 'resolver.timeout', durationUnit: 'ms' },
   'dns-retries': { type: 'string', arg: 'N', description: 'extra rounds over the resolver list', defaultText: '1', configKey: 'resolver.retries' },
   'no-tcp-fallback': { type: 'boolean', description: 'do not retry truncated DNS answers over TCP', configKey: 'resolver.tcpFallback' },
   'dns-transport': {
@@ -50,8 +50,8 @@ export const routingOptions: Record<string, OptionSpec> = {
     configKey: 'resolver.tor.servers[].tls.ca',
   },
   'dns-tor-socks': { type: 'string', arg: 'HOST:PORT', description: "Tor's SocksPort for DNS through Tor", defaultText: '127.0.0.1:9050', configKey: 'resolver.tor.socks' },
-  'dns-tor-timeout': { type: 'string', arg: 'DURATION', description: 'one DNS query through Tor, opening its stream included (a plain number is seconds)', defaultText: '15s', configKey: 'resolver.tor.timeout' },
-  'dns-tor-idle-timeout': { type: 'string', arg: 'DURATION', description: 'close the DNS stream through Tor after this long unused (a plain number is seconds)', defaultText: '5m', configKey: 'resolver.tor.idleTimeout' },
+  'dns-tor-timeout': { type: 'string', arg: 'DURATION', description: 'one DNS query through Tor, opening its stream included', defaultText: '15s', configKey: 'resolver.tor.timeout', durationUnit: 's' },
+  'dns-tor-idle-timeout': { type: 'string', arg: 'DURATION', description: 'close the DNS stream through Tor after this long unused', defaultText: '5m', configKey: 'resolver.tor.idleTimeout', durationUnit: 's' },
   'tor-domain': {
     type: 'string',
     multiple: true,

@@ -43,8 +43,11 @@ test('CLI: every option shows its config key; bad flags exit 64, bad config 78 n
   assert.equal(r.code, 78);
   assert.match(r.stderr, /dsn: .*strip.*failure-only.*pass|dsn: .*failure-only/);
   r = await cli(['onionmx', 'inbound', '--mx', '127.0.0.1:25', '--domain', 'a.example', '--max-recipients', 'many']);
+  assert.equal(r.code, 64);
+  assert.match(r.stderr, /--max-recipients must be a number/);
+  r = await cli(['onionmx', 'inbound', '--mx', '127.0.0.1:25', '--domain', 'a.example', '--command-timeout', 'soon']);
   assert.equal(r.code, 78);
-  assert.match(r.stderr, /limits\.recipients/);
+  assert.match(r.stderr, /timeouts\.command: must be a duration .*got "soon" \(--command-timeout DURATION\)/);
   // --domains takes a comma-separated list, merged with --domain; the result is validated like the file's list.
   r = await cli(['onionmx', 'inbound', '--mx', '127.0.0.1:25', '--domain', 'a.example', '--domains', 'b.example,bad_one', '--listen', 'nonsense']);
   assert.equal(r.code, 78);

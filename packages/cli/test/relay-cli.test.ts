@@ -42,8 +42,11 @@ test('bad settings fail at start-up naming the key', async () => {
   assert.match(r.err, /lmtp: must be a loopback address/);
   assert.match(r.err, /tls: /);
   const n = await cli(['onionmx', 'relay', '--lmtp', '127.0.0.1:0', '--timeout-rcpt', 'soon']);
-  assert.equal(n.code, 64);
-  assert.match(n.err, /--timeout-rcpt must be a number/);
+  assert.equal(n.code, 78);
+  assert.match(n.err, /timeouts\.rcpt: must be a duration such as 30s, 5m, 12h or 3d \(a plain number means s\), got "soon" \(--timeout-rcpt DURATION\)/);
+  const m = await cli(['onionmx', 'relay', '--lmtp', '127.0.0.1:0', '--max-recipients', 'many']);
+  assert.equal(m.code, 64);
+  assert.match(m.err, /--max-recipients must be a number/);
 });
 
 test('config file: unknown keys fail, --check-config validates maps without starting', async () => {

@@ -66,6 +66,8 @@ export const accountsConfigOptions: Record<string, OptionSpec> = {
         description: s.description,
         configKey: `accounts.${s.key}`,
         ...(s.arg ? { arg: s.arg } : {}),
+        // Every accounts duration key's plain number is seconds, the unit of its older `*Seconds` name.
+        ...(s.kind === 'duration' ? { durationUnit: 's' as const } : {}),
         ...(s.defaultText ? { defaultText: s.defaultText } : {}),
       } satisfies OptionSpec,
     ]),
@@ -83,7 +85,7 @@ export function loadAccountsConfig(ctx: CommandContext, env: NodeJS.ProcessEnv =
     if (v === undefined || v === false) continue;
     if (s.kind === 'bool-flag') overrides[s.key] = true;
     // zod names the key if the value is not a number (or a duration); a plain number means what it means in the file.
-    else if (s.kind === 'number' || s.kind === 'duration') overrides[s.key] = /^\d+$/.test(String(v)) ? Number(v) : v;
+    else if (s.kind === 'number' || s.kind === 'duration') overrides[s.key] = /^\d+(\.\d+)?$/.test(String(v)) ? Number(v) : v;
     else if (s.kind === 'bool-value') overrides[s.key] = v === 'true' ? true : v === 'false' ? false : v;
     else overrides[s.key] = v;
   }

@@ -1,33 +1,36 @@
 import { reportCheck, runService } from '../run-service.ts';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { loadConfig } from '../config.ts';
-import { numberOption, UsageError, flagOption, listOption, stringOption, type Command, type CommandContext, type OptionSpec } from '../command.ts';
+import { flagTableOptions, flagTableOverrides, type FlagTable } from '../flag-table.ts';
+import { UsageError, flagOption, listOption, stringOption, type Command, type CommandContext, type OptionSpec } from '../command.ts';
 import { inboundConfigSchema, type InboundConfig } from '@peergroup/onionmx/inbound';
 import { startInbound, type InboundService } from '@peergroup/onionmx/inbound';
 import { createLogger, type Logger } from '@peergroup/service';
 import { formatHostPort } from '@peergroup/service';
 
-const numeric: Record<string, [string, string, string]> = {
-  // flag: [config key, description, default]
-  'probe-cache-seconds': ['probeCacheSeconds', 'seconds a recipient probe result is cached (4xx never)', '300'],
-  'max-message-size': ['limits.messageSize', 'message size limit in bytes (SIZE)', '26214400'],
-  'max-recipients': ['limits.recipients', 'recipients per message', '100'],
-  'max-sessions': ['limits.sessions', 'concurrent sessions; more get 421', '100'],
-  'max-line-length': ['limits.lineLength', 'longest message line in bytes, CRLF included', '16384'],
-  'max-command-length': ['limits.commandLength', 'longest command line in bytes', '2048'],
-  'command-timeout': ['timeouts.command', 'seconds a client may idle between commands', '120'],
-  'data-timeout': ['timeouts.data', 'seconds allowed for one message transfer', '600'],
-  'session-timeout': ['timeouts.session', 'seconds a whole session may last', '1800'],
-  'mx-connect-timeout': ['mxTimeouts.connect', 'seconds to connect to the MX', '30'],
-  'mx-greeting-timeout': ['mxTimeouts.greeting', 'seconds to wait for the MX greeting', '300'],
-  'mx-command-timeout': ['mxTimeouts.command', 'seconds to wait for the MX reply to a command', '300'],
-  'mx-data-init-timeout': ['mxTimeouts.dataInit', 'seconds to wait for the MX 354', '120'],
-  'mx-data-block-timeout': ['mxTimeouts.dataBlock', 'seconds the MX may stall reading data', '180'],
-  'mx-data-term-timeout': ['mxTimeouts.dataTerm', 'seconds to wait for the MX reply to the end of data', '600'],
+/** Inbound flag → [config key, kind, help]; numbers and durations reach the schema so its messages name the key. */
+const inboundFlags: FlagTable = {
+  'probe-cache': ['probeCache', 'duration-s', { description: 'how long a recipient probe result is cached (4xx never)', defaultText: '5m' }],
+  'probe-cache-seconds': ['probeCacheSeconds', 'duration-s', { description: 'older name of --probe-cache' }],
+  'max-message-size': ['limits.messageSize', 'number', { arg: 'BYTES', description: 'message size limit (SIZE)', defaultText: '26214400' }],
+  'max-recipients': ['limits.recipients', 'number', { arg: 'N', description: 'recipients per message', defaultText: '100' }],
+  'max-sessions': ['limits.sessions', 'number', { arg: 'N', description: 'concurrent sessions; more get 421', defaultText: '100' }],
+  'max-line-length': ['limits.lineLength', 'number', { arg: 'BYTES', description: 'longest message line, CRLF included', defaultText: '16384' }],
+  'max-command-length': ['limits.commandLength', 'number', { arg: 'BYTES', description: 'longest command line', defaultText: '2048' }],
+  'command-timeout': ['timeouts.command', 'duration-s', { description: 'how long a client may idle between commands', defaultText: '2m' }],
+  'data-timeout': ['timeouts.data', 'duration-s', { description: 'time allowed for one message transfer', defaultText: '10m' }],
+  'session-timeout': ['timeouts.session', 'duration-s', { description: 'how long a whole session may last', defaultText: '30m' }],
+  'mx-connect-timeout': ['mxTimeouts.connect', 'duration-s', { description: 'connecting to the MX', defaultText: '30s' }],
+  'mx-greeting-timeout': ['mxTimeouts.greeting', 'duration-s', { description: 'waiting for the MX greeting', defaultText: '5m' }],
+  'mx-command-timeout': ['mxTimeouts.command', 'duration-s', { description: 'waiting for the MX reply to a command', defaultText: '5m' }],
+  'mx-data-init-timeout': ['mxTimeouts.dataInit', 'duration-s', { description: 'waiting for the MX 354', defaultText: '2m' }],
+  'mx-data-block-timeout': ['mxTimeouts.dataBlock', 'duration-s', { description: 'how long the MX may stall reading data', defaultText: '3m' }],
+  'mx-data-term-timeout': ['mxTimeouts.dataTerm', 'duration-s', { description: 'waiting for the MX reply to the end of data', defaultText: '10m' }],
 };
 
 const options: Record<string, OptionSpec> = {
-  config: { type: 'string', arg: 'FILE', description: 'YAML config file; settings are read from its "inbound" section' },
+  config: { type: 'string', arg: 'FILE', description: 'YAML config file; settings are read from its --section' },
+  section: { type: 'string', arg: 'KEY', description: 'key of the inbound settings in --config', defaultText: 'inbound' },
   'check-config': { type: 'boolean', description: 'validate the configuration, print what it would run with, exit' },
   listen: { type: 'string', arg: 'HOST:PORT', description: 'where torrc HiddenServicePort 25 points', defaultText: '127.0.0.1:2525', configKey: 'listen' },
   mx: { type: 'string', arg: 'HOST:PORT', description: 'the internal MX every transaction is forwarded to (required)', configKey: 'mx' },
@@ -54,7 +57,7 @@ const options: Record<string, OptionSpec> = {
   'client-name': { type: 'string', arg: 'NAME', description: 'XCLIENT NAME of the pseudo client', defaultText: 'onion', configKey: 'forward.clientName' },
   'client-address': { type: 'string', arg: 'IP', description: 'address of the pseudo client (XCLIENT ADDR / PROXY source)', defaultText: '192.0.2.1', configKey: 'forward.clientAddress' },
   'proxy-destination': { type: 'string', arg: 'IP', description: 'PROXY destination address', defaultText: '127.0.0.1 or ::1', configKey: 'forward.destinationAddress' },
-  ...Object.fromEntries(Object.entries(numeric).map(([flag, [key, description, dflt]]) => [flag, { type: 'string', arg: 'N', description, defaultText: dflt, configKey: key } satisfies OptionSpec])),
+  ...flagTableOptions(inboundFlags),
   metrics: { type: 'string', arg: 'HOST:PORT', description: 'serve Prometheus /metrics and /healthz here (loopback)', configKey: 'metrics' },
 };
 
@@ -86,8 +89,8 @@ export function loadInboundConfig(ctx: CommandContext): InboundConfig {
     'forward.destinationAddress': stringOption(ctx, 'proxy-destination'),
     metrics: stringOption(ctx, 'metrics'),
   };
-  for (const [flag, [key]] of Object.entries(numeric)) overrides[key] = numberOption(ctx, flag);
-  return loadConfig(inboundConfigSchema, { file: stringOption(ctx, 'config'), section: 'inbound', overrides });
+  flagTableOverrides(ctx, inboundFlags, overrides);
+  return loadConfig(inboundConfigSchema, { file: stringOption(ctx, 'config'), section: stringOption(ctx, 'section') ?? 'inbound', overrides });
 }
 
 /**

@@ -93,7 +93,7 @@ const fetch: Command = {
     'public-key': { type: 'string', arg: 'KEY', description: 'minisign public key (RWQ..., the base64 line of minisign.pub)', configKey: 'maps[].fetch.publicKey' },
     'max-drop': { type: 'string', arg: 'SHARE', description: 'refuse a map that removes more than this share of the entries', defaultText: '20%', configKey: 'maps[].fetch.maxDrop' },
     'max-size': { type: 'string', arg: 'BYTES', description: 'refuse a larger download', defaultText: '16777216', configKey: 'maps[].fetch.maxSize' },
-    timeout: { type: 'string', arg: 'DURATION', description: 'whole fetch', defaultText: '2m', configKey: 'maps[].fetch.timeout' },
+    timeout: { type: 'string', arg: 'DURATION', description: 'whole fetch', defaultText: '2m', configKey: 'maps[].fetch.timeout', durationUnit: 's' },
     socks: { type: 'string', arg: 'IP:PORT', description: 'Tor SOCKS port', defaultText: '127.0.0.1:9050', configKey: 'maps[].fetch.socks' },
     'no-tor': { type: 'boolean', description: 'fetch an https:// URL directly, not through Tor', configKey: 'maps[].fetch.viaTor' },
     'map-format': { type: 'string', arg: 'native|yaml|postfix', description: 'map format', defaultText: 'inferred', configKey: 'maps[].format' },

@@ -29,7 +29,7 @@ export const command: Command = {
     weight: { type: 'string', arg: 'N', description: 'SRV weight', defaultText: '5', configKey: 'weight' },
     verify: { type: 'boolean', description: 'look the records up and report what is missing or wrong' },
     resolver: { type: 'string', multiple: true, arg: 'IP:PORT', description: 'DNS resolver for --verify (validating, for DNSSEC status)', defaultText: 'first nameserver in /etc/resolv.conf', configKey: 'verify.servers' },
-    'dns-timeout': { type: 'string', arg: 'DURATION', description: 'per-try DNS timeout for --verify (a plain number is milliseconds)', defaultText: '2s', configKey: 'verify.timeout' },
+    'dns-timeout': { type: 'string', arg: 'DURATION', description: 'per-try DNS timeout for --verify', defaultText: '2s', configKey: 'verify.timeout', durationUnit: 'ms' },
     dnssec: { type: 'string', arg: 'off|prefer|require', description: 'require: an unsigned record is reported as a problem', defaultText: 'prefer', configKey: 'verify.dnssec' },
   },
   async run(ctx) {

@@ -22,7 +22,7 @@ const options: Record<string, OptionSpec> = {
   data: { type: 'string', arg: 'DIR', description: 'data directory of the accounts service', configKey: 'accounts.dataDir', defaultText: './data' },
   'log-level': { type: 'string', arg: 'LEVEL', description: 'pino log level', configKey: 'logLevel', defaultText: 'info' },
   metrics: { type: 'string', arg: 'IP:PORT', description: 'Prometheus /metrics of all services and /healthz of each', configKey: 'metrics.listen', defaultText: '127.0.0.1:9464' },
-  'stop-timeout': { type: 'string', arg: 'DURATION', description: 'after SIGTERM, kill a service that has not stopped within', configKey: 'stopTimeout', defaultText: '10s' },
+  'stop-timeout': { type: 'string', arg: 'DURATION', description: 'after SIGTERM, kill a service that has not stopped within', configKey: 'stopTimeout', defaultText: '10s', durationUnit: 's' },
   'check-config': { type: 'boolean', description: 'validate the whole configuration, print what would run, exit' },
   'print-config': { type: 'boolean', description: 'validate, then print as JSON the configuration each service process is started with, exit' },
 };
