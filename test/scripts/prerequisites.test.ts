@@ -10,8 +10,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-// biome-ignore lint/style/noRestrictedImports: the table is plain JavaScript beside the runner and system-deps.sh, which
-// must read it without tsx or a package install; it is no package.
+// The table is plain JavaScript beside the runner and system-deps.sh, which read it without tsx; it is no package.
+// biome-ignore lint/style/noRestrictedImports: scripts/ is not a package (see above)
 import { checkPrerequisites, prerequisites, requirePrerequisite } from '../../scripts/prerequisites.mjs';
 import { run } from '@peergroup/test-support/proc';
 
