@@ -224,7 +224,7 @@ describe('DNSSEC recipe: nsd + ldns-keygen/ldns-signzone + validating unbound, f
   test('running the cron line again re-signs: nsd serves a newer serial and later signatures', async () => {
     const soa = async () => {
       const r = await queryServer(nsd, DOMAIN, 'SOA', { recursionDesired: false });
-      return (r.answers.find((a) => a.type === 'SOA')?.data as { serial: number }).serial;
+      return (r.answers.find((a) => a.type === 'SOA')!.data as { serial: number }).serial;
     };
     const inceptions = () => new Set(rrsigFields().map((f) => f[9]));
     const before = await soa();

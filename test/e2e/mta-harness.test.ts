@@ -249,8 +249,8 @@ describe('postfix', () => {
     assert.equal(boxes['alice@inbox.test']?.length, 2);
     // Postfix may deliver the second submission first; the order within a mailbox is delivery order.
     const alice = [...(boxes['alice@inbox.test'] ?? [])].sort((a, b) => Number(/^Subject: two/m.test(a)) - Number(/^Subject: two/m.test(b)));
-    assert.match(alice[0] ?? '', /^Subject: one\n[^]*\n\nfirst\n$/m);
-    assert.match(alice[1] ?? '', /^Subject: two\n[^]*\n\nsecond\n$/m);
+    assert.match(alice[0] ?? '', /^Subject: one\n[\s\S]*\n\nfirst\n$/m);
+    assert.match(alice[1] ?? '', /^Subject: two\n[\s\S]*\n\nsecond\n$/m);
     assert.match(boxes['bob@inbox.test']?.[0] ?? '', /Delivered-To: bob@inbox\.test/);
     // Not an open relay by default for a domain it does not serve, from a client outside mynetworks.
     await pf.setMainCf({ mynetworks: '192.0.2.0/24' });
@@ -265,7 +265,7 @@ describe('postfix', () => {
     await pf.waitForLog(/to=<alice@inbox\.test>.*status=sent/);
     const boxes = await pf.mailboxes();
     assert.deepEqual(Object.keys(boxes), ['alice@inbox.test']);
-    assert.match(boxes['alice@inbox.test']?.[0] ?? '', /^Subject: yes\n[^]*\n\nyes\n$/m);
+    assert.match(boxes['alice@inbox.test']?.[0] ?? '', /^Subject: yes\n[\s\S]*\n\nyes\n$/m);
   });
 
   test('smtpdOptions reach the default smtpd: XCLIENT from the harness makes the client look external', async (t) => {
@@ -376,8 +376,8 @@ test('a taken port makes startPostfix and startExim fail with the reason, leavin
     (e: Error) => errors.push(e),
   );
   assert.equal(errors.length, 2);
-  assert.match(errors[0]!.message, new RegExp(`Postfix did not start[^]*bind 127\\.0\\.0\\.1 port ${port}: Address already in use`));
-  assert.match(errors[1]!.message, new RegExp(`Exim daemon did not start[^]*port ${port} for address 127\\.0\\.0\\.1 failed: Address already in use`));
+  assert.match(errors[0]!.message, new RegExp(`Postfix did not start[\s\S]*bind 127\\.0\\.0\\.1 port ${port}: Address already in use`));
+  assert.match(errors[1]!.message, new RegExp(`Exim daemon did not start[\s\S]*port ${port} for address 127\\.0\\.0\\.1 failed: Address already in use`));
   // Each error names the instance's config; its whole directory is gone.
   for (const e of errors) {
     const dir = /\(config (\/\S+?\/pg-(?:postfix|exim)-[^/]+)\//.exec(e.message)?.[1];
@@ -416,7 +416,7 @@ describe('exim', () => {
     t.after(() => ex.stop());
     const bt = await ex.run(['-bt', 'rcpt@far.test']);
     assert.equal(bt.code, 0, bt.stderr);
-    assert.match(bt.stdout, new RegExp(`router = to_sink, transport = remote_smtp[^]*host 127\\.0\\.0\\.1 \\[127\\.0\\.0\\.1\\] port=${sink.port}`));
+    assert.match(bt.stdout, new RegExp(`router = to_sink, transport = remote_smtp[\s\S]*host 127\\.0\\.0\\.1 \\[127\\.0\\.0\\.1\\] port=${sink.port}`));
     const { raw, body } = sampleMessage('exim');
     const reply = await ex.submit('sender@origin.test', ['rcpt@far.test'], raw);
     const id = /id=(\S+)/.exec(reply)?.[1];
@@ -427,7 +427,7 @@ describe('exim', () => {
     assert.deepEqual(msg.to, ['rcpt@far.test']);
     assert.equal(msg.helo, ex.hostname);
     assert.equal(messageBody(msg.data).toString('utf8'), body);
-    assert.match(headerValues(msg.data, 'Received')[0] ?? '', new RegExp(`by ${ex.hostname.replace(/\./g, '\\.')} with esmtp \\(Exim 4\\.96\\)[^]*id ${id}`));
+    assert.match(headerValues(msg.data, 'Received')[0] ?? '', new RegExp(`by ${ex.hostname.replace(/\./g, '\\.')} with esmtp \\(Exim 4\\.96\\)[\s\S]*id ${id}`));
     await ex.waitForLog(new RegExp(`${id} => rcpt@far\\.test R=to_sink T=remote_smtp S=\\d+ H=127\\.0\\.0\\.1 \\[127\\.0\\.0\\.1\\]:${sink.port}`));
     await ex.waitForLog(new RegExp(`${id} Completed`));
     assert.deepEqual(await ex.queueIds(), []);

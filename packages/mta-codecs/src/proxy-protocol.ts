@@ -60,7 +60,7 @@ function ipv6Bytes(ip: string): Buffer {
   const groups = tail === undefined ? headGroups : [...headGroups, ...Array<string>(missing).fill('0'), ...tailGroups];
   if (groups.length !== 8) throw new Error(`bad IPv6 address "${ip}"`);
   const out = Buffer.alloc(16);
-  groups.forEach((g, i) => out.writeUInt16BE(parseInt(g, 16), i * 2));
+  for (const [i, g] of groups.entries()) out.writeUInt16BE(parseInt(g, 16), i * 2);
   return out;
 }
 

@@ -145,7 +145,7 @@ describe('tcp_table', () => {
         }),
       );
       for (const [i, out] of results.entries()) {
-        out.forEach((r, j) => assert.equal(r, `200 smtptor:[${(i + j) % 2 ? mapped : srvA}]:25`));
+        for (const [j, r] of out.entries()) assert.equal(r, `200 smtptor:[${(i + j) % 2 ? mapped : srvA}]:25`);
       }
     } finally {
       for (const c of clients) c.close();

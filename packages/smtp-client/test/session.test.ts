@@ -164,7 +164,10 @@ async function rawPeer(onConnection: (s: Socket) => void): Promise<number> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const sockets = new Set<Socket>();
   server.on('connection', (s) => sockets.add(s));
-  cleanup.push(() => new Promise<void>((r) => (sockets.forEach((s) => s.destroy()), server.close(() => r()))));
+  cleanup.push(() => new Promise<void>((r) => {
+    for (const s of sockets) s.destroy();
+    server.close(() => r());
+  }));
   return (server.address() as AddressInfo).port;
 }
 

@@ -109,7 +109,10 @@ export function socksConnect(
           if (n === 0) return;
           const reply = buf[1]!;
           const rest = buf.subarray(n);
-          if (reply !== 0x00) return finish(null, { ok: false, reply });
+          if (reply !== 0x00) {
+            finish(null, { ok: false, reply });
+            return;
+          }
           finish(null, { ok: true, socket });
           if (rest.length > 0) socket.unshift(rest);
         }

@@ -119,12 +119,12 @@ export function feedDataStream(this: SmtpStreamInternals, input: Buffer, done: (
     return;
   }
   if (atStart && len >= 2 && chunk[0] === DOT && chunk[1] === DOT) {
-    const escape = chunk.subarray(0, 1);
+    const escapeDot = chunk.subarray(0, 1);
     chunk = chunk.subarray(1);
     len--;
     this._atDataStart = false;
     // Pass-through: the escape dot goes back in front of the dot it escapes, when that one goes out.
-    if (stuffed) inserts = [{ at: 0, dot: escape }];
+    if (stuffed) inserts = [{ at: 0, dot: escapeDot }];
   } else if (stuffed && atStart && len >= 2) {
     // The first byte a dot, or a dot after a leading bare LF (a line start the stock parser never examines): the
     // re-stuffer would double it. Only final once something goes out in this call (else decided again next time).

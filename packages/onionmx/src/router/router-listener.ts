@@ -95,7 +95,7 @@ export class OrderedWriter {
   }
 
   /** Runs `fn` once every reply reserved so far has been written. */
-  then(fn: () => void): void {
+  afterWritten(fn: () => void): void {
     if (this.slots.length === 0) fn();
     else this.slots.push({ data: '', after: fn });
     this.flush();

@@ -16,7 +16,7 @@ export function serveSocketmap(socket: Socket, ctx: ConnContext, form: ReplyForm
       // Without framing the stream cannot be resynchronised: drop this connection only.
       protocolError(ctx, socket, 'socketmap', (err as NetstringError).message, 'bad_netstring', true);
       socket.pause();
-      out.then(() => socket.destroy());
+      out.afterWritten(() => socket.destroy());
       return;
     }
     for (const frame of frames) {

@@ -31,7 +31,7 @@ export function serveTcpTable(socket: Socket, ctx: ConnContext, form: ReplyFormN
       protocolError(ctx, socket, 'tcp_table', `request line longer than ${TCP_TABLE_MAX_REPLY} bytes`, 'line_too_long', true);
       socket.pause();
       out.push(formatTcpTableReply({ status: 400, text: 'request too long' }));
-      out.then(() => socket.end());
+      out.afterWritten(() => socket.end());
     }
   });
 }
