@@ -7,3 +7,4 @@ export * from './smtp-reply.ts';
 export * from './dot-stuffing.ts';
 export * from './xclient.ts';
 export * from './proxy-protocol.ts';
+export * from './ip-address.ts';

@@ -7,6 +7,7 @@
  * of the loopback address of the Tor daemon.
  */
 import { isIPv4, isIPv6 } from 'node:net';
+import { ipv4Bytes, ipv6Bytes } from './ip-address.ts';
 
 export interface ProxyAddresses {
   family: 'TCP4' | 'TCP6';
@@ -43,29 +44,6 @@ export function encodeProxyV1(a: ProxyAddresses | null): Buffer {
   if (a === null) return Buffer.from('PROXY UNKNOWN\r\n', 'latin1');
   checkAddresses(a);
   return Buffer.from(`PROXY ${a.family} ${a.sourceAddress} ${a.destinationAddress} ${a.sourcePort} ${a.destinationPort}\r\n`, 'latin1');
-}
-
-/** Writes an IPv6 address as its 16 bytes. */
-function ipv6Bytes(ip: string): Buffer {
-  let text = ip;
-  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
-  if (v4) {
-    const b = ipv4Bytes(v4[1]!);
-    text = text.slice(0, -v4[1]!.length) + `${((b[0]! << 8) | b[1]!).toString(16)}:${((b[2]! << 8) | b[3]!).toString(16)}`;
-  }
-  const [head = '', tail] = text.split('::') as [string, string | undefined];
-  const headGroups = head ? head.split(':') : [];
-  const tailGroups = tail ? tail.split(':') : [];
-  const missing = 8 - headGroups.length - tailGroups.length;
-  const groups = tail === undefined ? headGroups : [...headGroups, ...Array<string>(missing).fill('0'), ...tailGroups];
-  if (groups.length !== 8) throw new Error(`bad IPv6 address "${ip}"`);
-  const out = Buffer.alloc(16);
-  for (const [i, g] of groups.entries()) out.writeUInt16BE(parseInt(g, 16), i * 2);
-  return out;
-}
-
-function ipv4Bytes(ip: string): Buffer {
-  return Buffer.from(ip.split('.').map(Number));
 }
 
 function formatIpv6(bytes: Buffer): string {

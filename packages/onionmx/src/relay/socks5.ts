@@ -3,6 +3,7 @@
  * (tor(1) SocksPort flag `ExtendedErrors`, proposal 304). Pure functions over bytes: no sockets here.
  */
 import { isIP } from 'node:net';
+import { ipv6Bytes } from '@peergroup/mta-codecs';
 
 export const SOCKS_VERSION = 0x05;
 export const AUTH_NONE = 0x00;
@@ -141,15 +142,4 @@ export function socksReplyInfo(reply: number): SocksReplyInfo {
 
 function hex(n: number): string {
   return n.toString(16).padStart(2, '0');
-}
-
-function ipv6Bytes(addr: string): Buffer {
-  const [head = '', tail] = addr.split('::') as [string, string | undefined];
-  const parse = (s: string) => (s ? s.split(':') : []);
-  const h = parse(head);
-  const t = tail === undefined ? [] : parse(tail);
-  const groups = tail === undefined ? h : [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t];
-  const out = Buffer.alloc(16);
-  for (const [i, g] of groups.entries()) out.writeUInt16BE(parseInt(g, 16), i * 2);
-  return out;
 }
