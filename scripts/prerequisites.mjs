@@ -39,7 +39,15 @@ export const prerequisites = [
   },
   {
     name: 'postfix',
-    paths: ['/usr/sbin/postfix', '/usr/sbin/postconf', '/usr/sbin/postmap', '/usr/sbin/postqueue', '/usr/sbin/postsuper', '/usr/sbin/sendmail', '/usr/lib/postfix/sbin/master'],
+    paths: [
+      '/usr/sbin/postfix',
+      '/usr/sbin/postconf',
+      '/usr/sbin/postmap',
+      '/usr/sbin/postqueue',
+      '/usr/sbin/postsuper',
+      '/usr/sbin/sendmail',
+      '/usr/lib/postfix/sbin/master',
+    ],
     package: 'postfix',
     install: 'apt',
     neededBy: ['test/support/postfix.ts'],
@@ -47,7 +55,13 @@ export const prerequisites = [
   { name: 'nsd', paths: ['nsd'], package: 'nsd', install: 'apt', neededBy: ['test/support/dns.ts'] },
   { name: 'unbound', paths: ['unbound'], package: 'unbound', install: 'apt', neededBy: ['test/support/dns.ts'] },
   { name: 'ldns tools', paths: ['ldns-keygen', 'ldns-signzone'], package: 'ldnsutils', install: 'apt', neededBy: ['test/support/dns.ts'] },
-  { name: 'openssl', paths: ['openssl'], package: 'openssl', install: 'apt', neededBy: ['packages/onionmx/test/dns-over-tls-exit.test.ts'] },
+  {
+    name: 'openssl',
+    paths: ['openssl'],
+    package: 'openssl',
+    install: 'apt',
+    neededBy: ['packages/onionmx/test/dns-over-tls-exit.test.ts'],
+  },
   {
     name: 'PostgreSQL 15',
     paths: (env) => [join(pgBin(env), 'postgres'), join(pgBin(env), 'initdb')],
@@ -97,7 +111,12 @@ export function prerequisiteTable(env = process.env) {
 }
 
 function found(path, env) {
-  const candidates = path.includes('/') ? [path] : (env.PATH ?? '').split(':').filter(Boolean).map((d) => join(d, path));
+  const candidates = path.includes('/')
+    ? [path]
+    : (env.PATH ?? '')
+        .split(':')
+        .filter(Boolean)
+        .map((d) => join(d, path));
   return candidates.some((p) => {
     try {
       accessSync(p, path.endsWith('.so') ? constants.R_OK : constants.X_OK);
@@ -146,7 +165,7 @@ function workspaceEntry(spec) {
   const [scope, name, ...rest] = spec.split('/');
   const ws = workspaces.get(`${scope}/${name}`);
   const target = ws?.exports[rest.length ? `./${rest.join('/')}` : '.'];
-  const file = typeof target === 'string' ? target : target?.source ?? target?.default;
+  const file = typeof target === 'string' ? target : (target?.source ?? target?.default);
   return ws && file ? join(root, ws.dir, file) : undefined;
 }
 
@@ -193,7 +212,15 @@ export function checkPrerequisites(files, env = process.env) {
 // `node scripts/prerequisites.mjs apt-packages`: the list scripts/system-deps.sh installs.
 if (process.argv[1] && resolve(process.argv[1]) === new URL(import.meta.url).pathname) {
   if (process.argv[2] === 'apt-packages') {
-    process.stdout.write(`${[...new Set(prerequisiteTable().filter((p) => p.install === 'apt').map((p) => p.package))].join(' ')}\n`);
+    process.stdout.write(
+      `${[
+        ...new Set(
+          prerequisiteTable()
+            .filter((p) => p.install === 'apt')
+            .map((p) => p.package),
+        ),
+      ].join(' ')}\n`,
+    );
   } else {
     process.stderr.write('usage: node scripts/prerequisites.mjs apt-packages\n');
     process.exit(64);

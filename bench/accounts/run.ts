@@ -108,8 +108,14 @@ function argon2Once(): Promise<void> {
   const salt = Buffer.alloc(sodium.crypto_pwhash_SALTBYTES);
   sodium.randombytes_buf(salt);
   return new Promise((resolve, reject) =>
-    sodium.crypto_pwhash_async(out, Buffer.from('correct horse battery staple'), salt, OPS, MEM, sodium.crypto_pwhash_ALG_ARGON2ID13, (err) =>
-      err ? reject(err) : resolve(),
+    sodium.crypto_pwhash_async(
+      out,
+      Buffer.from('correct horse battery staple'),
+      salt,
+      OPS,
+      MEM,
+      sodium.crypto_pwhash_ALG_ARGON2ID13,
+      (err) => (err ? reject(err) : resolve()),
     ),
   );
 }
@@ -143,9 +149,13 @@ try {
   } finally {
     await setup.close();
   }
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', fileURLToPath(new URL('./server.ts', import.meta.url)), JSON.stringify(configInput)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--conditions=source', '--import', 'tsx', fileURLToPath(new URL('./server.ts', import.meta.url)), JSON.stringify(configInput)],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const killChild = () => child.kill('SIGKILL');
   process.once('exit', killChild);
   const ready = await new Promise<string>((resolve, reject) => {
@@ -189,7 +199,7 @@ try {
       if (r.status !== 200) throw new Error(`${path}: ${r.status}`);
     };
     rows.push(await load('GET /dashboard (logged in)', CONCURRENCY, get('/dashboard'), `${CONCURRENCY} keep-alive clients`));
-    rows.push(await load('GET /trust (8 slots, 7 real)', CONCURRENCY, get('/trust'), 'decrypts the owner\'s 8 slots per request'));
+    rows.push(await load('GET /trust (8 slots, 7 real)', CONCURRENCY, get('/trust'), "decrypts the owner's 8 slots per request"));
     rows.push(await load('GET /static/style.css', CONCURRENCY, get('/static/style.css'), 'no session, no DB: the HTTP floor'));
     // Logins and raw Argon2id alternate in slices so that load drift on a shared machine hits both alike.
     const loginOp = async () => {
@@ -204,11 +214,26 @@ try {
     }
     const merge = (what: string, rs: Row[], note: string): Row => {
       const all = rs.flatMap((r) => r.lat).sort((a, b) => a - b);
-      return { what, ops: all.length, seconds: rs.reduce((s2, r) => s2 + r.seconds, 0), p50: pct(all, 50), p99: pct(all, 99), note, lat: all };
+      return {
+        what,
+        ops: all.length,
+        seconds: rs.reduce((s2, r) => s2 + r.seconds, 0),
+        p50: pct(all, 50),
+        p99: pct(all, 99),
+        note,
+        lat: all,
+      };
     };
     rows.push(merge('POST /login', parts.login, 'Argon2id + rewrite of 8 slots + new session'));
     rows.push(merge(`raw crypto_pwhash_async ×${SERVER_PWHASH}`, parts.raw, `same params and concurrency as the server's limit`));
-    rows.push(await load(`raw crypto_pwhash_async ×${CONCURRENCY}`, CONCURRENCY, argon2Once, `all ${POOL} libuv threads busy (what the limit trades away)`));
+    rows.push(
+      await load(
+        `raw crypto_pwhash_async ×${CONCURRENCY}`,
+        CONCURRENCY,
+        argon2Once,
+        `all ${POOL} libuv threads busy (what the limit trades away)`,
+      ),
+    );
 
     // Argon2id runs on the libuv pool: while logins saturate it, the server's event loop keeps turning.
     await serverLoopLag();

@@ -30,13 +30,20 @@ const cases: Case[] = [
   { name: 'peergroup onionmx route --help', args: [bin, 'onionmx', 'route', '--help'], fromDist: true },
   { name: 'peergroup onionmx route x@y --no-srv', args: [bin, 'onionmx', 'route', 'x@y', '--no-srv'], fromDist: true },
   { name: 'peergroup --help (sources, tsx)', args: ['--conditions=source', bin, '--help'], fromDist: false },
-  { name: 'peergroup onionmx route x@y --no-srv (sources, tsx)', args: ['--conditions=source', bin, 'onionmx', 'route', 'x@y', '--no-srv'], fromDist: false },
+  {
+    name: 'peergroup onionmx route x@y --no-srv (sources, tsx)',
+    args: ['--conditions=source', bin, 'onionmx', 'route', 'x@y', '--no-srv'],
+    fromDist: false,
+  },
 ];
 
 function once(c: Case, measureRss: boolean): { ms: number; rssKiB: number } {
   const args = measureRss ? ['--import', reporter, ...c.args] : c.args;
   const started = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, args, { env: productionEnv({ PEERGROUP_BENCH_MAXRSS_FILE: rssFile, PEERGROUP_LOG_LEVEL: 'error' }), encoding: 'utf8' });
+  const r = spawnSync(process.execPath, args, {
+    env: productionEnv({ PEERGROUP_BENCH_MAXRSS_FILE: rssFile, PEERGROUP_LOG_LEVEL: 'error' }),
+    encoding: 'utf8',
+  });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   if (r.status !== 0 && !(c.name.includes('x@y') && r.status === 1)) throw new Error(`${c.name}: exit ${r.status}\n${r.stderr}`);
   if (c.fromDist) assertRanFromDist(r.stderr, c.name);
@@ -61,7 +68,9 @@ const baseMs = median(wall.get('node -e 0')!);
 const baseRss = median(rss.get('node -e 0')!);
 const width = Math.max(...cases.map((c) => c.name.length));
 console.log(`# median of ${runs} runs; ratios against node -e 0 in this run`);
-console.log(`${'command'.padEnd(width)}  ${'wall ms'.padStart(8)}  ${'x node'.padStart(6)}  ${'max RSS MB'.padStart(10)}  ${'x node'.padStart(6)}`);
+console.log(
+  `${'command'.padEnd(width)}  ${'wall ms'.padStart(8)}  ${'x node'.padStart(6)}  ${'max RSS MB'.padStart(10)}  ${'x node'.padStart(6)}`,
+);
 for (const c of cases) {
   const ms = median(wall.get(c.name)!);
   const kib = median(rss.get(c.name)!);

@@ -49,24 +49,65 @@ const subjects: Subject[] = [
   },
   {
     name: 'onionmx router',
-    args: async () => [bin, 'onionmx', 'router', '--tcp-table', '127.0.0.1:0', '--socketmap', '127.0.0.1:0', '--exim', '127.0.0.1:0', '--reply', 'relay', '--no-srv'],
+    args: async () => [
+      bin,
+      'onionmx',
+      'router',
+      '--tcp-table',
+      '127.0.0.1:0',
+      '--socketmap',
+      '127.0.0.1:0',
+      '--exim',
+      '127.0.0.1:0',
+      '--reply',
+      'relay',
+      '--no-srv',
+    ],
     ready: /"started"/,
     fromDist: true,
   },
-  { name: 'onionmx relay', args: async () => [bin, 'onionmx', 'relay', '--lmtp', '127.0.0.1:0', '--smtp', '127.0.0.1:0', '--no-srv'], ready: /"started"/, fromDist: true },
+  {
+    name: 'onionmx relay',
+    args: async () => [bin, 'onionmx', 'relay', '--lmtp', '127.0.0.1:0', '--smtp', '127.0.0.1:0', '--no-srv'],
+    ready: /"started"/,
+    fromDist: true,
+  },
   {
     name: 'onionmx inbound',
-    args: async () => [bin, 'onionmx', 'inbound', '--listen', '127.0.0.1:0', '--mx', `127.0.0.1:${await closedPort()}`, '--domain', 'example.org'],
+    args: async () => [
+      bin,
+      'onionmx',
+      'inbound',
+      '--listen',
+      '127.0.0.1:0',
+      '--mx',
+      `127.0.0.1:${await closedPort()}`,
+      '--domain',
+      'example.org',
+    ],
     ready: /"started"/,
     fromDist: true,
   },
-  { name: 'accounts serve', args: async () => [bin, 'accounts', 'serve', '--listen', '127.0.0.1:0', '--data', join(dir, 'accounts')], ready: /"started"|listening/i, fromDist: true },
+  {
+    name: 'accounts serve',
+    args: async () => [bin, 'accounts', 'serve', '--listen', '127.0.0.1:0', '--data', join(dir, 'accounts')],
+    ready: /"started"|listening/i,
+    fromDist: true,
+  },
   {
     name: 'serve (whole tree)',
     args: async () => [
-      bin, 'serve', '--data', join(dir, 'serve'), '--metrics', '127.0.0.1:0',
-      ...['router.tcpTable.listen', 'router.socketmap.listen', 'router.exim.listen', 'relay.lmtp', 'relay.smtp', 'accounts.listen'].flatMap((k) => ['--set', `${k}=127.0.0.1:0`]),
-      '--set', 'routing.srv=false',
+      bin,
+      'serve',
+      '--data',
+      join(dir, 'serve'),
+      '--metrics',
+      '127.0.0.1:0',
+      ...['router.tcpTable.listen', 'router.socketmap.listen', 'router.exim.listen', 'relay.lmtp', 'relay.smtp', 'accounts.listen'].flatMap(
+        (k) => ['--set', `${k}=127.0.0.1:0`],
+      ),
+      '--set',
+      'routing.srv=false',
     ],
     // The supervisor's own line once every child has started (before the supervisor: the in-process serve's).
     ready: /running.*Ctrl-C stops/,
@@ -83,7 +124,12 @@ for (const name of ['onionmx router', 'onionmx relay', 'onionmx inbound', 'accou
 
 async function measure(s: Subject): Promise<Memory & { processes: number }> {
   const child: ChildProcess = spawn(process.execPath, await s.args(), {
-    env: productionEnv({ PEERGROUP_LOG_FORMAT: 'json', PEERGROUP_LOG_LEVEL: 'info', PEERGROUP_CONFIG: '', ...(s.nodeOptions ? { NODE_OPTIONS: s.nodeOptions } : {}) }),
+    env: productionEnv({
+      PEERGROUP_LOG_FORMAT: 'json',
+      PEERGROUP_LOG_LEVEL: 'info',
+      PEERGROUP_CONFIG: '',
+      ...(s.nodeOptions ? { NODE_OPTIONS: s.nodeOptions } : {}),
+    }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -125,7 +171,9 @@ const row = (name: string) => {
 const base = row(subjects[0]!.name);
 const width = Math.max(...subjects.map((s) => s.name.length));
 console.log(`# idle memory ${settleMs} ms after start-up, median of ${runs} runs; ratios against the bare node listener in this run`);
-console.log(`${'process'.padEnd(width)}  ${'procs'.padStart(5)}  ${'RSS MB'.padStart(7)}  ${'x node'.padStart(6)}  ${'PSS MB'.padStart(7)}  ${'x node'.padStart(6)}`);
+console.log(
+  `${'process'.padEnd(width)}  ${'procs'.padStart(5)}  ${'RSS MB'.padStart(7)}  ${'x node'.padStart(6)}  ${'PSS MB'.padStart(7)}  ${'x node'.padStart(6)}`,
+);
 const goals: string[] = [];
 for (const s of subjects) {
   const r = row(s.name);
@@ -133,6 +181,7 @@ for (const s of subjects) {
     `${s.name.padEnd(width)}  ${String(r.processes).padStart(5)}  ${mb(r.rss).padStart(7)}  ${(r.rss / base.rss).toFixed(2).padStart(6)}  ${mb(r.pss).padStart(7)}  ${(r.pss / base.pss).toFixed(2).padStart(6)}`,
   );
   if (s.name.startsWith('serve')) goals.push(`serve <= 300 MB RSS: ${mb(r.rss)} MB ${r.rss <= 300 * 1024 ? 'met' : 'NOT met'}`);
-  else if (s.fromDist) goals.push(`${s.name} <= 1.5x node RSS: ${(r.rss / base.rss).toFixed(2)}x ${r.rss <= 1.5 * base.rss ? 'met' : 'NOT met'}`);
+  else if (s.fromDist)
+    goals.push(`${s.name} <= 1.5x node RSS: ${(r.rss / base.rss).toFixed(2)}x ${r.rss <= 1.5 * base.rss ? 'met' : 'NOT met'}`);
 }
 console.log(`\n${goals.join('\n')}`);

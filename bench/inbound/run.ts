@@ -15,7 +15,8 @@ import { median, mb, peakRssDuring } from '../support/stats.ts';
 const { messages: MESSAGES, concurrency: CONCURRENCY, big: BIG, bigMb: BIG_MB } = smtpBenchArgs();
 
 const MAIL_FROM = 'bench@peer.test';
-const throughput = async (port: number) => (await measureThroughput(port, { mailFrom: MAIL_FROM, rcpt: 'user@ours.test', messages: MESSAGES, concurrency: CONCURRENCY })).mbps;
+const throughput = async (port: number) =>
+  (await measureThroughput(port, { mailFrom: MAIL_FROM, rcpt: 'user@ours.test', messages: MESSAGES, concurrency: CONCURRENCY })).mbps;
 
 async function freePort(): Promise<number> {
   const s = createServer();
@@ -31,7 +32,21 @@ const frontPort = await freePort();
 const cli = new URL('../../packages/cli/bin/peergroup.js', import.meta.url).pathname;
 const child = spawn(
   process.execPath,
-  [cli, 'onionmx', 'inbound', '--listen', `127.0.0.1:${frontPort}`, '--mx', `127.0.0.1:${mx.port}`, '--domain', 'ours.test', '--max-sessions', String(BIG + CONCURRENCY + 10), '--max-message-size', String((BIG_MB + 1) * 1024 * 1024)],
+  [
+    cli,
+    'onionmx',
+    'inbound',
+    '--listen',
+    `127.0.0.1:${frontPort}`,
+    '--mx',
+    `127.0.0.1:${mx.port}`,
+    '--domain',
+    'ours.test',
+    '--max-sessions',
+    String(BIG + CONCURRENCY + 10),
+    '--max-message-size',
+    String((BIG_MB + 1) * 1024 * 1024),
+  ],
   { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, PEERGROUP_LOG_LEVEL: 'warn' } },
 );
 process.on('exit', () => child.kill('SIGKILL'));
@@ -63,17 +78,31 @@ const {
   peak,
   seconds: bigSeconds,
   result: codes,
-} = await peakRssDuring(child.pid!, () => sendConcurrently(frontPort, { mailFrom: MAIL_FROM, rcpt: 'big@ours.test', count: BIG, mb: BIG_MB }));
+} = await peakRssDuring(child.pid!, () =>
+  sendConcurrently(frontPort, { mailFrom: MAIL_FROM, rcpt: 'big@ours.test', count: BIG, mb: BIG_MB }),
+);
 const ok = codes.filter((c) => c === 250).length;
 
 console.log('\nbench/inbound — the onion inbound front without Tor (client → front → MX on loopback); Node ' + process.version);
 console.log(`\nThroughput, 1 MB messages, ${CONCURRENCY} connections x ${Math.ceil(MESSAGES / CONCURRENCY)} messages, median of 3 rounds`);
 console.log('| path                   | MB/s (rounds)                        | median MB/s |');
 console.log('|------------------------|--------------------------------------|-------------|');
-console.log(`| direct to the MX       | ${direct.map((x) => x.toFixed(1)).join(', ').padEnd(36)} | ${d.toFixed(1).padStart(11)} |`);
-console.log(`| through the front      | ${fronted.map((x) => x.toFixed(1)).join(', ').padEnd(36)} | ${f.toFixed(1).padStart(11)} |`);
+console.log(
+  `| direct to the MX       | ${direct
+    .map((x) => x.toFixed(1))
+    .join(', ')
+    .padEnd(36)} | ${d.toFixed(1).padStart(11)} |`,
+);
+console.log(
+  `| through the front      | ${fronted
+    .map((x) => x.toFixed(1))
+    .join(', ')
+    .padEnd(36)} | ${f.toFixed(1).padStart(11)} |`,
+);
 console.log(`| ratio front / direct   | ${''.padEnd(36)} | ${((f / d) * 100).toFixed(1).padStart(10)}% |`);
-console.log(`\nMemory, ${BIG} concurrent ${BIG_MB} MB messages through the front process (${ok}/${BIG} accepted, ${bigSeconds.toFixed(1)} s)`);
+console.log(
+  `\nMemory, ${BIG} concurrent ${BIG_MB} MB messages through the front process (${ok}/${BIG} accepted, ${bigSeconds.toFixed(1)} s)`,
+);
 console.log('| front RSS idle | front RSS peak | growth   |');
 console.log('|----------------|----------------|----------|');
 console.log(`| ${(mb(idle) + ' MB').padStart(14)} | ${(mb(peak) + ' MB').padStart(14)} | ${(mb(peak - idle) + ' MB').padStart(8)} |`);

@@ -55,7 +55,9 @@ process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 /** user+system CPU seconds of a process (/proc/<pid>/stat utime + stime), 0 once it is gone. */
 function cpuOf(pid: number): number {
   try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      .replace(/^.*\) /, '')
+      .split(' ');
     return (Number(f[11]) + Number(f[12])) / 100;
   } catch {
     return 0;
@@ -143,7 +145,10 @@ function arrivals(sinks: SmtpSink[]): Map<string, number[]> {
   const out = new Map<string, number[]>();
   for (const s of sinks) {
     for (const m of s.messages) {
-      const id = headerValues(m.data, 'Message-ID')[0]?.trim().replace(/^<|@pf\.test>$/g, '') ?? '';
+      const id =
+        headerValues(m.data, 'Message-ID')[0]
+          ?.trim()
+          .replace(/^<|@pf\.test>$/g, '') ?? '';
       out.set(id, [...(out.get(id) ?? []), m.receivedAt.getTime()]);
     }
   }
@@ -161,9 +166,21 @@ const mapFile = join(dir, 'onion.map');
 writeFileSync(mapFile, domains.map((d, i) => `${d} ${onions[i]!.hostname}`).join('\n') + '\n');
 console.error(`tornet and ${MXS} onions ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
-const relayChild = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', new URL('./relay-process.ts', import.meta.url).pathname, `${net.socks.host}:${net.socks.port}`, mapFile, argv['relay-config']], {
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
+const relayChild = spawn(
+  process.execPath,
+  [
+    '--conditions=source',
+    '--import',
+    'tsx',
+    new URL('./relay-process.ts', import.meta.url).pathname,
+    `${net.socks.host}:${net.socks.port}`,
+    mapFile,
+    argv['relay-config'],
+  ],
+  {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  },
+);
 process.on('exit', () => relayChild.kill('SIGKILL'));
 const relayPort = await new Promise<number>((resolve, reject) => {
   let out = '';
@@ -189,7 +206,12 @@ const router: RunningService = await startRouter(
 cleanups.push(() => router.close());
 
 // Both: quick retries so the fault run's deferred mail comes back within the run; nothing else tuned.
-const pacing = { minimal_backoff_time: '2s', maximal_backoff_time: '4s', queue_run_delay: '2s', default_transport: 'error:no cleartext route in this bench' };
+const pacing = {
+  minimal_backoff_time: '2s',
+  maximal_backoff_time: '4s',
+  queue_run_delay: '2s',
+  default_transport: 'error:no cleartext route in this bench',
+};
 const postfixes: Partial<Record<PathName, Postfix>> = {};
 if (PATHS.includes('relay')) {
   postfixes.relay = await startPostfix({
@@ -202,15 +224,21 @@ if (PATHS.includes('relay')) {
   cleanups.push(() => postfixes.relay!.stop());
 }
 if (PATHS.includes('torsocks')) {
-  writeFileSync(join(dir, 'torsocks.conf'), snippet('torsocks.conf').replace('127.0.0.1', net.socks.host).replace('9050', String(net.socks.port)));
-  const torsocksMain = mainCfFromSnippet(snippet('postfix-torsocks-main.cf'), { '/etc/peergroup/torsocks.conf': join(dir, 'torsocks.conf') });
+  writeFileSync(
+    join(dir, 'torsocks.conf'),
+    snippet('torsocks.conf').replace('127.0.0.1', net.socks.host).replace('9050', String(net.socks.port)),
+  );
+  const torsocksMain = mainCfFromSnippet(snippet('postfix-torsocks-main.cf'), {
+    '/etc/peergroup/torsocks.conf': join(dir, 'torsocks.conf'),
+  });
   // The router's direct form over tcp_table answers smtptor:[onion]:25 (the socketmap listener is the relay form here).
   postfixes.torsocks = await startPostfix({
     name: 'pf-torsocks.test',
     mainCf: { ...torsocksMain, transport_maps: `tcp:127.0.0.1:${router.addresses.tcp_table!.port}`, ...pacing },
     masterCf: snippet('postfix-torsocks-master.cf').trimEnd().split('\n'),
   });
-  if (!torsocksMain.import_environment?.includes(TORSOCKS_LIBRARY)) throw new Error('the torsocks snippet no longer preloads the Debian library');
+  if (!torsocksMain.import_environment?.includes(TORSOCKS_LIBRARY))
+    throw new Error('the torsocks snippet no longer preloads the Debian library');
   cleanups.push(() => postfixes.torsocks!.stop());
 }
 const circuits = new CircuitCounter(net);
@@ -235,7 +263,14 @@ interface Result {
 }
 
 let runNo = 0;
-async function run(path: PathName, label: string, n: number, bytes: number, mxs: number, fault?: (progress: () => number) => Promise<void>): Promise<Result> {
+async function run(
+  path: PathName,
+  label: string,
+  n: number,
+  bytes: number,
+  mxs: number,
+  fault?: (progress: () => number) => Promise<void>,
+): Promise<Result> {
   const pf = postfixes[path]!;
   const tag = `r${++runNo}-${path}`;
   for (const s of sinks) s.messages.length = 0;
@@ -332,18 +367,30 @@ for (const s of scenarios) {
 
 // ---- report ----
 const fmt = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '-');
-console.log(`\nbench/relay-tor — Postfix over a private Tor network (${net.pids.length} tor processes), relay vs smtptor under torsocks; Node ${process.version}, ${cpus().length} cores, load ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+console.log(
+  `\nbench/relay-tor — Postfix over a private Tor network (${net.pids.length} tor processes), relay vs smtptor under torsocks; Node ${process.version}, ${cpus().length} cores, load ${loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')}`,
+);
 console.log(`relay config: ${argv['relay-config']}\n`);
-console.log('| messages                     | path     | delivered | msg/s  | p50 s  | p99 s  | circuits (rend) | relay CPU s | agents CPU s |');
-console.log('|------------------------------|----------|-----------|--------|--------|--------|-----------------|-------------|--------------|');
+console.log(
+  '| messages                     | path     | delivered | msg/s  | p50 s  | p99 s  | circuits (rend) | relay CPU s | agents CPU s |',
+);
+console.log(
+  '|------------------------------|----------|-----------|--------|--------|--------|-----------------|-------------|--------------|',
+);
 for (const r of results) {
   console.log(
     `| ${r.label.slice(0, 28).padEnd(28)} | ${r.path.padEnd(8)} | ${`${r.delivered}/${r.n}${r.duplicates ? ` +${r.duplicates}` : ''}`.padStart(9)} | ${fmt(r.perSecond, 2).padStart(6)} | ${fmt(r.p50 / 1000, 2).padStart(6)} | ${fmt(r.p99 / 1000, 2).padStart(6)} | ${`${r.circuits} (${r.rendCircuits})`.padStart(15)} | ${fmt(r.relayCpu, 2).padStart(11)} | ${fmt(r.agentCpu, 2).padStart(12)} |`,
   );
 }
 if (PATHS.length === 2) {
-  console.log('\n| messages                     | msg/s relay / torsocks | p50 torsocks / relay | circuits relay / torsocks | CPU relay path / torsocks path |');
-  console.log('|------------------------------|------------------------|----------------------|---------------------------|--------------------------------|');
+  console.log(
+    '\n| messages                     | msg/s relay / torsocks | p50 torsocks / relay | circuits relay / torsocks | CPU relay path / torsocks path |',
+  );
+  console.log(
+    '|------------------------------|------------------------|----------------------|---------------------------|--------------------------------|',
+  );
   for (const s of scenarios) {
     const a = results.find((r) => r.label === s.label && r.path === 'relay')!;
     const b = results.find((r) => r.label === s.label && r.path === 'torsocks')!;
@@ -381,9 +428,15 @@ if (argv.fault) {
 }
 
 if (faults.length) {
-  console.log(`\nFault runs: Tor client stopped for 3 s after a quarter was delivered, mx${MXS - 1} down until the rest arrived; then flushed until the queue was empty. Goal: none lost, none twice (+N).`);
-  console.log('| run                          | path     | delivered | msg/s  | p50 s  | p99 s  | circuits (rend) | relay CPU s | agents CPU s |');
-  console.log('|------------------------------|----------|-----------|--------|--------|--------|-----------------|-------------|--------------|');
+  console.log(
+    `\nFault runs: Tor client stopped for 3 s after a quarter was delivered, mx${MXS - 1} down until the rest arrived; then flushed until the queue was empty. Goal: none lost, none twice (+N).`,
+  );
+  console.log(
+    '| run                          | path     | delivered | msg/s  | p50 s  | p99 s  | circuits (rend) | relay CPU s | agents CPU s |',
+  );
+  console.log(
+    '|------------------------------|----------|-----------|--------|--------|--------|-----------------|-------------|--------------|',
+  );
   for (const r of faults) {
     console.log(
       `| ${r.label.slice(0, 28).padEnd(28)} | ${r.path.padEnd(8)} | ${`${r.delivered}/${r.n}${r.duplicates ? ` +${r.duplicates}` : ''}`.padStart(9)} | ${fmt(r.perSecond, 2).padStart(6)} | ${fmt(r.p50 / 1000, 2).padStart(6)} | ${fmt(r.p99 / 1000, 2).padStart(6)} | ${`${r.circuits} (${r.rendCircuits})`.padStart(15)} | ${fmt(r.relayCpu, 2).padStart(11)} | ${fmt(r.agentCpu, 2).padStart(12)} |`,
@@ -391,7 +444,9 @@ if (faults.length) {
   }
   for (const f of faults) {
     const q = await postfixes[f.path]!.queue();
-    console.log(`- ${f.path}: ${f.n - f.delivered} lost, ${f.duplicates} duplicated, Postfix queue ${q.length === 0 ? 'empty' : `${q.length} left`}`);
+    console.log(
+      `- ${f.path}: ${f.n - f.delivered} lost, ${f.duplicates} duplicated, Postfix queue ${q.length === 0 ? 'empty' : `${q.length} left`}`,
+    );
   }
 }
 

@@ -24,11 +24,14 @@ import { median, mb, peakRssDuring } from '../support/stats.ts';
 const { messages: MESSAGES, concurrency: CONCURRENCY, big: BIG, bigMb: BIG_MB } = smtpBenchArgs();
 
 const MAIL_FROM = 'bench@here.test';
-const throughput = (port: number, rcpt: string) => measureThroughput(port, { mailFrom: MAIL_FROM, rcpt, messages: MESSAGES, concurrency: CONCURRENCY });
+const throughput = (port: number, rcpt: string) =>
+  measureThroughput(port, { mailFrom: MAIL_FROM, rcpt, messages: MESSAGES, concurrency: CONCURRENCY });
 
 /** user+system CPU seconds of a process (/proc/<pid>/stat fields 14 and 15, in clock ticks of 1/100 s). */
 function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    .replace(/^.*\) /, '')
+    .split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
@@ -42,9 +45,21 @@ const relayFlags = [
   ...(process.env.RELAY_BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.RELAY_BENCH_PROF}`] : []),
   ...(process.env.RELAY_NODE_FLAGS ? process.env.RELAY_NODE_FLAGS.split(' ').filter(Boolean) : []),
 ];
-const child = spawn(process.execPath, [...relayFlags, '--conditions=source', '--import', 'tsx', new URL('./relay-process.ts', import.meta.url).pathname, String(sink.port), join(dir, 'map')], {
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
+const child = spawn(
+  process.execPath,
+  [
+    ...relayFlags,
+    '--conditions=source',
+    '--import',
+    'tsx',
+    new URL('./relay-process.ts', import.meta.url).pathname,
+    String(sink.port),
+    join(dir, 'map'),
+  ],
+  {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  },
+);
 process.on('exit', () => child.kill('SIGKILL'));
 const ports = await new Promise<{ lmtp: number; smtp: number }>((resolve) => {
   let out = '';
@@ -90,22 +105,46 @@ const {
   peak,
   seconds: bigSeconds,
   result: codes,
-} = await peakRssDuring(child.pid!, () => sendConcurrently(ports.smtp, { mailFrom: MAIL_FROM, rcpt: 'big@peer.example', count: BIG, mb: BIG_MB }));
+} = await peakRssDuring(child.pid!, () =>
+  sendConcurrently(ports.smtp, { mailFrom: MAIL_FROM, rcpt: 'big@peer.example', count: BIG, mb: BIG_MB }),
+);
 const ok = codes.filter((c) => c === 250).length;
 
 console.log('\nbench/relay — relay measured without Tor (direct dial to the sink); Node ' + process.version);
-console.log(`\nThroughput, 1 MB messages over SMTP, ${CONCURRENCY} connections x ${Math.ceil(MESSAGES / CONCURRENCY)} messages, median of 3 rounds`);
+console.log(
+  `\nThroughput, 1 MB messages over SMTP, ${CONCURRENCY} connections x ${Math.ceil(MESSAGES / CONCURRENCY)} messages, median of 3 rounds`,
+);
 console.log('| path                  | MB/s (rounds)                        | median MB/s |');
 console.log('|-----------------------|--------------------------------------|-------------|');
-console.log(`| direct to sink        | ${direct.map((x) => x.toFixed(1)).join(', ').padEnd(36)} | ${d.toFixed(1).padStart(11)} |`);
-console.log(`| through the relay     | ${relayed.map((x) => x.toFixed(1)).join(', ').padEnd(36)} | ${r.toFixed(1).padStart(11)} |`);
+console.log(
+  `| direct to sink        | ${direct
+    .map((x) => x.toFixed(1))
+    .join(', ')
+    .padEnd(36)} | ${d.toFixed(1).padStart(11)} |`,
+);
+console.log(
+  `| through the relay     | ${relayed
+    .map((x) => x.toFixed(1))
+    .join(', ')
+    .padEnd(36)} | ${r.toFixed(1).padStart(11)} |`,
+);
 console.log(`| ratio relay / direct  | ${''.padEnd(36)} | ${((r / d) * 100).toFixed(1).padStart(10)}% |  goal >= 90%`);
-console.log(`\nRelay process CPU: ${(relayCpu / relayedGb).toFixed(2)} s per GB relayed (load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}, ${cpus().length} cores)`);
-console.log(`Bench process (client + sink) CPU: ${(benchCpuDirect / relayedGb).toFixed(2)} s per GB direct, ${(benchCpuRelay / relayedGb).toFixed(2)} s per GB through the relay`);
-console.log(`\nMemory, ${BIG} concurrent ${BIG_MB} MB messages through the relay process (${ok}/${BIG} delivered, ${bigSeconds.toFixed(1)} s)`);
+console.log(
+  `\nRelay process CPU: ${(relayCpu / relayedGb).toFixed(2)} s per GB relayed (load average ${loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')}, ${cpus().length} cores)`,
+);
+console.log(
+  `Bench process (client + sink) CPU: ${(benchCpuDirect / relayedGb).toFixed(2)} s per GB direct, ${(benchCpuRelay / relayedGb).toFixed(2)} s per GB through the relay`,
+);
+console.log(
+  `\nMemory, ${BIG} concurrent ${BIG_MB} MB messages through the relay process (${ok}/${BIG} delivered, ${bigSeconds.toFixed(1)} s)`,
+);
 console.log('| relay RSS idle | relay RSS peak | growth   | goal     |');
 console.log('|----------------|----------------|----------|----------|');
-console.log(`| ${(mb(idle) + ' MB').padStart(14)} | ${(mb(peak) + ' MB').padStart(14)} | ${(mb(peak - idle) + ' MB').padStart(8)} | < 64 MB  |`);
+console.log(
+  `| ${(mb(idle) + ' MB').padStart(14)} | ${(mb(peak) + ' MB').padStart(14)} | ${(mb(peak - idle) + ' MB').padStart(8)} | < 64 MB  |`,
+);
 
 child.kill('SIGTERM');
 await Promise.race([new Promise((r) => child.once('exit', r)), new Promise((r) => setTimeout(r, 5000))]);

@@ -34,7 +34,14 @@ interface Result {
 type Proto = 'tcp_table' | 'socketmap';
 
 /** One persistent connection issuing requests back to back until `deadline`. */
-function drive(port: number, proto: Proto, nextKey: () => string, deadline: number, lat: number[], expect: RegExp): Promise<{ n: number; errors: number }> {
+function drive(
+  port: number,
+  proto: Proto,
+  nextKey: () => string,
+  deadline: number,
+  lat: number[],
+  expect: RegExp,
+): Promise<{ n: number; errors: number }> {
   return new Promise((resolve, reject) => {
     const s: Socket = connect({ host: '127.0.0.1', port, noDelay: true });
     let buf = '';
@@ -91,13 +98,20 @@ async function measure(port: number, proto: Proto, conns: number, seconds: numbe
   const runs = await Promise.all(Array.from({ length: conns }, () => drive(port, proto, nextKey, deadline, lat, expect)));
   const elapsed = (performance.now() - start) / 1000;
   const sorted = Float64Array.from(lat).sort();
-  return { lookups: runs.reduce((a, r) => a + r.n, 0), seconds: elapsed, latencies: sorted, errors: runs.reduce((a, r) => a + r.errors, 0) };
+  return {
+    lookups: runs.reduce((a, r) => a + r.n, 0),
+    seconds: elapsed,
+    latencies: sorted,
+    errors: runs.reduce((a, r) => a + r.errors, 0),
+  };
 }
 
 const pct = (a: Float64Array, p: number) => (a.length ? a[Math.min(a.length - 1, Math.floor((p / 100) * a.length))]! : NaN);
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { seconds: { type: 'string', default: '3' }, connections: { type: 'string', default: '1,16,64' } } });
+  const { values } = parseArgs({
+    options: { seconds: { type: 'string', default: '3' }, connections: { type: 'string', default: '1,16,64' } },
+  });
   const seconds = Number(values.seconds);
   const connSets = values.connections!.split(',').map(Number);
   const { startAuthoritative } = await import('@peergroup/test-support/dns');
@@ -116,7 +130,12 @@ async function main(): Promise<void> {
   const children: ChildProcess[] = [];
   const startChild = async (cacheEntries: number) => {
     const child = fork(self, ['--serve', join(dir, 'onion.map'), nsd.address, String(cacheEntries)], {
-      execArgv: ['--conditions=source', '--import', 'tsx', ...(process.env.BENCH_ROUTER_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_ROUTER_PROF}`] : [])],
+      execArgv: [
+        '--conditions=source',
+        '--import',
+        'tsx',
+        ...(process.env.BENCH_ROUTER_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_ROUTER_PROF}`] : []),
+      ],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     children.push(child);
@@ -133,11 +152,35 @@ async function main(): Promise<void> {
     const uncachedRouter = await startChild(1);
     const srvWarm = Array.from({ length: 200 }, (_, i) => `w${i}.srv.bench`);
     // Warm the SRV cache for the cached-srv case.
-    await measure(cachedRouter.ports.tcp, 'tcp_table', 8, 0.5, ((i) => () => `u@${srvWarm[i++ % srvWarm.length]}`)(0), /^200 /);
+    await measure(
+      cachedRouter.ports.tcp,
+      'tcp_table',
+      8,
+      0.5,
+      (
+        (i) => () =>
+          `u@${srvWarm[i++ % srvWarm.length]}`
+      )(0),
+      /^200 /,
+    );
     let fresh = 0;
     const cases: { name: string; router: typeof cachedRouter; key: () => string }[] = [
-      { name: 'cached-map', router: cachedRouter, key: ((i) => () => `u@${mapDomains[i++ % mapDomains.length]}`)(0) },
-      { name: 'cached-srv', router: cachedRouter, key: ((i) => () => `u@${srvWarm[i++ % srvWarm.length]}`)(0) },
+      {
+        name: 'cached-map',
+        router: cachedRouter,
+        key: (
+          (i) => () =>
+            `u@${mapDomains[i++ % mapDomains.length]}`
+        )(0),
+      },
+      {
+        name: 'cached-srv',
+        router: cachedRouter,
+        key: (
+          (i) => () =>
+            `u@${srvWarm[i++ % srvWarm.length]}`
+        )(0),
+      },
       { name: 'uncached', router: uncachedRouter, key: () => `u@f${fresh++ % FRESH}.srv.bench` },
     ];
     const cpu = (child: ChildProcess) =>
@@ -150,7 +193,14 @@ async function main(): Promise<void> {
       for (const c of cases) {
         for (const conns of connSets) {
           const cpuBefore = await cpu(c.router.child);
-          const r = await measure(proto === 'tcp_table' ? c.router.ports.tcp : c.router.ports.sm, proto, conns, seconds, c.key, proto === 'tcp_table' ? /^200 / : /^OK /);
+          const r = await measure(
+            proto === 'tcp_table' ? c.router.ports.tcp : c.router.ports.sm,
+            proto,
+            conns,
+            seconds,
+            c.key,
+            proto === 'tcp_table' ? /^200 / : /^OK /,
+          );
           const cpuPerLookup = (await cpu(c.router.child)) - cpuBefore; // µs of router CPU (user+system) for this row
           const usPer = cpuPerLookup / Math.max(1, r.lookups);
           rows.push([
@@ -170,11 +220,25 @@ async function main(): Promise<void> {
       }
     }
     process.stderr.write('\n');
-    const head = ['protocol', 'case', 'conns', 'lookups', 'lookups/s', 'p50 µs', 'p99 µs', 'router CPU µs/lookup', 'lookups/s per router core', 'wrong'];
+    const head = [
+      'protocol',
+      'case',
+      'conns',
+      'lookups',
+      'lookups/s',
+      'p50 µs',
+      'p99 µs',
+      'router CPU µs/lookup',
+      'lookups/s per router core',
+      'wrong',
+    ];
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-    const line = (cells: string[]) => '| ' + cells.map((c, i) => (i >= 2 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join(' | ') + ' |';
+    const line = (cells: string[]) =>
+      '| ' + cells.map((c, i) => (i >= 2 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join(' | ') + ' |';
     const os = await import('node:os');
-    console.log(`router benchmark: ${seconds}s per row, router in its own process (node ${process.version}, ${os.cpus().length} cpus, load average ${os.loadavg()[0]!.toFixed(1)} at the end)`);
+    console.log(
+      `router benchmark: ${seconds}s per row, router in its own process (node ${process.version}, ${os.cpus().length} cpus, load average ${os.loadavg()[0]!.toFixed(1)} at the end)`,
+    );
     console.log('lookups/s is end to end with the load generator on the same machine; "per router core" = 1e6 / router CPU µs per lookup.');
     console.log(line(head));
     console.log('|' + widths.map((w, i) => (i >= 2 ? '-'.repeat(w + 1) + ':' : '-'.repeat(w + 2))).join('|') + '|');
@@ -199,7 +263,13 @@ async function serve(): Promise<void> {
   const [mapFile, dns, cacheEntries] = [process.argv[3]!, process.argv[4]!, Number(process.argv[5])];
   const svc = await startRouter(
     routerConfigSchema.parse({
-      routing: { maps: [{ path: mapFile }], watchMaps: false, resolver: { servers: [dns], timeoutMs: 2000, retries: 1 }, dnssec: 'off', cache: { maxEntries: cacheEntries } },
+      routing: {
+        maps: [{ path: mapFile }],
+        watchMaps: false,
+        resolver: { servers: [dns], timeoutMs: 2000, retries: 1 },
+        dnssec: 'off',
+        cache: { maxEntries: cacheEntries },
+      },
       tcpTable: { listen: '127.0.0.1:0' },
       socketmap: { listen: '127.0.0.1:0' },
       limits: { maxConnections: 4096 },
@@ -216,7 +286,6 @@ async function serve(): Promise<void> {
     }
   });
 }
-
 
 if (process.argv[2] === '--serve') await serve();
 else await main();

@@ -36,7 +36,11 @@ for (const size of [10_000, 100_000]) {
   const mb = (process.memoryUsage().heapUsed - before) / 1048576;
   // Use the map after measuring, so it is still live when the heap is measured.
   if (map.lookup(`d${size - 1}.example`) === undefined) throw new Error('map lookup failed');
-  rows.push([`load native map, ${size.toLocaleString('en')} entries`, `${ms.toFixed(0)} ms`, `${mb.toFixed(1)} MiB heap${globalThis.gc ? '' : ' (no --expose-gc)'}`]);
+  rows.push([
+    `load native map, ${size.toLocaleString('en')} entries`,
+    `${ms.toFixed(0)} ms`,
+    `${mb.toFixed(1)} MiB heap${globalThis.gc ? '' : ' (no --expose-gc)'}`,
+  ]);
   if (map.size !== size) throw new Error('map size mismatch');
 }
 

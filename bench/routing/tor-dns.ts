@@ -3,7 +3,15 @@
 // warm reused stream, and with a new stream on a new circuit per query. Then cached decisions (Tor vs UDP) and the
 // cache-hit rate for a Zipf-like recipient-domain mix. Run: node --conditions=source --import tsx bench/routing/tor-dns.ts
 import { generateKeyPairSync } from 'node:crypto';
-import { createRouteResolver, dialThroughTor, onionFromPublicKey, routingConfig, TorDnsUpstream, queryDns, type RoutingConfigInput } from '@peergroup/onionmx';
+import {
+  createRouteResolver,
+  dialThroughTor,
+  onionFromPublicKey,
+  routingConfig,
+  TorDnsUpstream,
+  queryDns,
+  type RoutingConfigInput,
+} from '@peergroup/onionmx';
 import { startTornet } from '@peergroup/tornet';
 import { startAuthoritative, startValidatingResolver } from '@peergroup/test-support/dns';
 
@@ -60,15 +68,26 @@ try {
   const base: RoutingConfigInput = { dnssec: 'off', cache: { minTtl: 3600 } };
   const udpR = await createRouteResolver(routingConfig({ ...base, resolver: { servers: [unbound.address] } }), { sighup: false });
   const torR = await createRouteResolver(
-    routingConfig({ ...base, resolver: { transport: 'tor', tor: { socks: `${net.socks.host}:${net.socks.port}`, servers: [{ address: `${server.host}:53` }] } } }),
+    routingConfig({
+      ...base,
+      resolver: { transport: 'tor', tor: { socks: `${net.socks.host}:${net.socks.port}`, servers: [{ address: `${server.host}:53` }] } },
+    }),
     { sighup: false },
   );
   await udpR.decide('a@p1.bench.test');
   await torR.decide('a@p1.bench.test');
   const hitUdp = await timeEach(20_000, () => udpR.decide('a@p1.bench.test'));
   const hitTor = await timeEach(20_000, () => torR.decide('a@p1.bench.test'));
-  latencyRow('cached decision, UDP config', hitUdp.map((x) => x * 1000), undefined);
-  latencyRow('cached decision, Tor config', hitTor.map((x) => x * 1000), hitUdp.map((x) => x * 1000));
+  latencyRow(
+    'cached decision, UDP config',
+    hitUdp.map((x) => x * 1000),
+    undefined,
+  );
+  latencyRow(
+    'cached decision, Tor config',
+    hitTor.map((x) => x * 1000),
+    hitUdp.map((x) => x * 1000),
+  );
   rows[rows.length - 2]![1] = `${(pct(hitUdp, 50) * 1000).toFixed(1)} µs`;
   rows[rows.length - 2]![2] = `${(pct(hitUdp, 99) * 1000).toFixed(1)} µs`;
   rows[rows.length - 1]![1] = `${(pct(hitTor, 50) * 1000).toFixed(1)} µs`;
@@ -91,13 +110,21 @@ try {
     return lo;
   };
   const mixR = await createRouteResolver(
-    routingConfig({ ...base, resolver: { transport: 'tor', tor: { socks: `${net.socks.host}:${net.socks.port}`, servers: [{ address: `${server.host}:53` }] } } }),
+    routingConfig({
+      ...base,
+      resolver: { transport: 'tor', tor: { socks: `${net.socks.host}:${net.socks.port}`, servers: [{ address: `${server.host}:53` }] } },
+    }),
     { sighup: false },
   );
   const t0 = Date.now();
   for (let i = 0; i < MIX; i += 50) await Promise.all(Array.from({ length: 50 }, () => mixR.decide(`u@p${pick()}.bench.test`)));
   const s = mixR.srv.stats;
-  rows.push([`Zipf mix, ${MIX} decisions over ${DOMAINS} domains (Tor)`, `${((s.cacheHits / (s.cacheHits + s.cacheMisses)) * 100).toFixed(1)} % hits`, `${s.queries} queries`, `${((Date.now() - t0) / 1000).toFixed(1)} s`]);
+  rows.push([
+    `Zipf mix, ${MIX} decisions over ${DOMAINS} domains (Tor)`,
+    `${((s.cacheHits / (s.cacheHits + s.cacheMisses)) * 100).toFixed(1)} % hits`,
+    `${s.queries} queries`,
+    `${((Date.now() - t0) / 1000).toFixed(1)} s`,
+  ]);
   await Promise.all([udpR.close(), torR.close(), mixR.close()]);
   perQuery.close();
 } finally {
@@ -111,4 +138,6 @@ const line = (cells: string[]) => `| ${cells.map((x, i) => (i === 0 ? x.padEnd(w
 console.log(line(head));
 console.log(`|${w.map((x) => '-'.repeat(x + 2)).join('|')}|`);
 for (const r of rows) console.log(line(r));
-console.log(`\nnode ${process.version}, ${process.platform}/${process.arch}; private Tor network on loopback (no real latency: Tor's own cost only)`);
+console.log(
+  `\nnode ${process.version}, ${process.platform}/${process.arch}; private Tor network on loopback (no real latency: Tor's own cost only)`,
+);

@@ -20,5 +20,10 @@ export function smtpBenchArgs(): SmtpBenchArgs {
       'big-mb': { type: 'string', default: '25' },
     },
   });
-  return { messages: Number(values.messages), concurrency: Number(values.concurrency), big: Number(values.big), bigMb: Number(values['big-mb']) };
+  return {
+    messages: Number(values.messages),
+    concurrency: Number(values.concurrency),
+    big: Number(values.big),
+    bigMb: Number(values['big-mb']),
+  };
 }

@@ -13,7 +13,10 @@ function field(text: string, name: string): number {
 }
 
 export function processMemory(pid: number): Memory {
-  return { rssKiB: field(readFileSync(`/proc/${pid}/status`, 'utf8'), 'VmRSS'), pssKiB: field(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'), 'Pss') };
+  return {
+    rssKiB: field(readFileSync(`/proc/${pid}/status`, 'utf8'), 'VmRSS'),
+    pssKiB: field(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'), 'Pss'),
+  };
 }
 
 /** `pid` and every process below it. */

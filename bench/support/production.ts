@@ -23,7 +23,8 @@ export function productionEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv 
 
 /** Fails the bench when the bin said it fell back to the sources: the numbers would not be production's. */
 export function assertRanFromDist(stderr: string, what: string): void {
-  if (/older than the sources/.test(stderr)) throw new Error(`${what} ran the sources, not dist/ (sources changed during the bench?): ${stderr.trim()}`);
+  if (/older than the sources/.test(stderr))
+    throw new Error(`${what} ran the sources, not dist/ (sources changed during the bench?): ${stderr.trim()}`);
 }
 
 export function median(xs: number[]): number {

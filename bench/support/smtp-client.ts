@@ -100,7 +100,9 @@ export async function sendConcurrently(port: number, o: { mailFrom: string; rcpt
  * so only the process under test could hold message data. `xclient` accepts XCLIENT (as Postfix with
  * smtpd_authorized_xclient_hosts would).
  */
-export async function startDiscardingMx(o: { xclient?: boolean } = {}): Promise<{ port: number; received: () => number; close: () => Promise<void> }> {
+export async function startDiscardingMx(
+  o: { xclient?: boolean } = {},
+): Promise<{ port: number; received: () => number; close: () => Promise<void> }> {
   let count = 0;
   const server = new SMTPServer({
     authOptional: true,

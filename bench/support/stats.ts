@@ -13,7 +13,10 @@ export function rssOf(pid: number): number {
  * Runs `work` while sampling the RSS of process `pid` every 50 ms; `idle` is taken after a 500 ms settle first.
  * Sampling (rather than one reading at the end) is what catches a transient peak of buffered message data.
  */
-export async function peakRssDuring<T>(pid: number, work: () => Promise<T>): Promise<{ idle: number; peak: number; seconds: number; result: T }> {
+export async function peakRssDuring<T>(
+  pid: number,
+  work: () => Promise<T>,
+): Promise<{ idle: number; peak: number; seconds: number; result: T }> {
   await new Promise((res) => setTimeout(res, 500));
   const idle = rssOf(pid);
   let peak = idle;

@@ -55,10 +55,12 @@ for (let i = 0; i < networks; i++) {
       sameCircuitMs.push(await firstByte(net, o.hostname, `bench-${i}-${j}`));
     }
     const a = performance.now();
-    await Promise.all(Array.from({ length: onionsPerNet }, async () => {
-      await net.addOnion(target);
-      addParMs.push(performance.now() - a);
-    }));
+    await Promise.all(
+      Array.from({ length: onionsPerNet }, async () => {
+        await net.addOnion(target);
+        addParMs.push(performance.now() - a);
+      }),
+    );
   } finally {
     await net.stop();
   }

@@ -25,14 +25,16 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 function auc(a: number[], b: number[]): number {
   const all = [...a.map((v) => ({ v, g: 0 })), ...b.map((v) => ({ v, g: 1 }))].sort((x, y) => x.v - y.v);
   const ranks = new Array<number>(all.length);
-  for (let i = 0; i < all.length;) {
+  for (let i = 0; i < all.length; ) {
     let j = i;
     while (j + 1 < all.length && all[j + 1]!.v === all[i]!.v) j++;
     for (let k = i; k <= j; k++) ranks[k] = (i + j) / 2 + 1;
     i = j + 1;
   }
   let ra = 0;
-  all.forEach((x, i) => { if (x.g === 0) ra += ranks[i]!; });
+  all.forEach((x, i) => {
+    if (x.g === 0) ra += ranks[i]!;
+  });
   return (ra - (a.length * (a.length + 1)) / 2) / (a.length * b.length);
 }
 
@@ -42,15 +44,40 @@ async function time(fn: () => Promise<unknown>): Promise<number> {
   return Number(process.hrtime.bigint() - t0) / 1000;
 }
 
-interface Row { backend: string; op: string; a: string; b: string; ma: number; mb: number; auc: number }
+interface Row {
+  backend: string;
+  op: string;
+  a: string;
+  b: string;
+  ma: number;
+  mb: number;
+  auc: number;
+}
 const rows: Row[] = [];
 
-async function pair(backend: string, op: string, a: string, fa: () => Promise<unknown>, b: string, fb: () => Promise<unknown>, n: number): Promise<void> {
-  for (let i = 0; i < Math.min(50, n); i++) { await fa().catch(() => {}); await fb().catch(() => {}); }
+async function pair(
+  backend: string,
+  op: string,
+  a: string,
+  fa: () => Promise<unknown>,
+  b: string,
+  fb: () => Promise<unknown>,
+  n: number,
+): Promise<void> {
+  for (let i = 0; i < Math.min(50, n); i++) {
+    await fa().catch(() => {});
+    await fb().catch(() => {});
+  }
   const xa: number[] = [];
   const xb: number[] = [];
   for (let i = 0; i < n; i++) {
-    if (Math.random() < 0.5) { xa.push(await time(fa)); xb.push(await time(fb)); } else { xb.push(await time(fb)); xa.push(await time(fa)); }
+    if (Math.random() < 0.5) {
+      xa.push(await time(fa));
+      xb.push(await time(fb));
+    } else {
+      xb.push(await time(fb));
+      xa.push(await time(fa));
+    }
   }
   const row = { backend, op, a, b, ma: median(xa), mb: median(xb), auc: auc(xa, xb) };
   rows.push(row);
@@ -71,14 +98,78 @@ async function run(db: Kysely<TrustTables>, backend: string): Promise<void> {
   const code = 'AAAA-BBBB-CCCC-DDDD';
   void x;
 
-  await pair(backend, 'requestReset', 'unknown', () => store.requestReset(t, 'timing-nobody'), 'existing', () => store.requestReset(t, 'timing-x'), SAMPLES);
-  await pair(backend, 'requestReset', 'unknown', () => store.requestReset(t, 'timing-nobody'), 'disabled', () => store.requestReset(t, 'timing-d'), SAMPLES);
-  await pair(backend, 'requestReset', 'existing', () => store.requestReset(t, 'timing-x'), 'disabled', () => store.requestReset(t, 'timing-d'), SAMPLES);
-  await pair(backend, 'obtainResetCode', 'unknown', () => store.obtainResetCode(t, 'timing-nobody'), 'existing', () => store.obtainResetCode(t, 'timing-x'), SAMPLES);
-  await pair(backend, 'completeReset', 'unknown', () => store.completeReset('timing-nobody', code, 'new-password-1'), 'existing', () => store.completeReset('timing-x', code, 'new-password-1'), SAMPLES);
-  await pair(backend, 'login (raised cost), wrong pw', 'unknown', () => raised.login('timing-nobody', 'wrong-password'), 'not upgraded', () => raised.login('timing-w', 'wrong-password'), LOGIN_SAMPLES);
-  await pair(backend, 'login (raised cost), wrong pw', 'unknown', () => raised.login('timing-nobody', 'wrong-password'), 'upgraded', () => raised.login('timing-u', 'wrong-password'), LOGIN_SAMPLES);
-  await pair(backend, 'login (raised cost), wrong pw', 'not upgraded', () => raised.login('timing-w', 'wrong-password'), 'upgraded', () => raised.login('timing-u', 'wrong-password'), LOGIN_SAMPLES);
+  await pair(
+    backend,
+    'requestReset',
+    'unknown',
+    () => store.requestReset(t, 'timing-nobody'),
+    'existing',
+    () => store.requestReset(t, 'timing-x'),
+    SAMPLES,
+  );
+  await pair(
+    backend,
+    'requestReset',
+    'unknown',
+    () => store.requestReset(t, 'timing-nobody'),
+    'disabled',
+    () => store.requestReset(t, 'timing-d'),
+    SAMPLES,
+  );
+  await pair(
+    backend,
+    'requestReset',
+    'existing',
+    () => store.requestReset(t, 'timing-x'),
+    'disabled',
+    () => store.requestReset(t, 'timing-d'),
+    SAMPLES,
+  );
+  await pair(
+    backend,
+    'obtainResetCode',
+    'unknown',
+    () => store.obtainResetCode(t, 'timing-nobody'),
+    'existing',
+    () => store.obtainResetCode(t, 'timing-x'),
+    SAMPLES,
+  );
+  await pair(
+    backend,
+    'completeReset',
+    'unknown',
+    () => store.completeReset('timing-nobody', code, 'new-password-1'),
+    'existing',
+    () => store.completeReset('timing-x', code, 'new-password-1'),
+    SAMPLES,
+  );
+  await pair(
+    backend,
+    'login (raised cost), wrong pw',
+    'unknown',
+    () => raised.login('timing-nobody', 'wrong-password'),
+    'not upgraded',
+    () => raised.login('timing-w', 'wrong-password'),
+    LOGIN_SAMPLES,
+  );
+  await pair(
+    backend,
+    'login (raised cost), wrong pw',
+    'unknown',
+    () => raised.login('timing-nobody', 'wrong-password'),
+    'upgraded',
+    () => raised.login('timing-u', 'wrong-password'),
+    LOGIN_SAMPLES,
+  );
+  await pair(
+    backend,
+    'login (raised cost), wrong pw',
+    'not upgraded',
+    () => raised.login('timing-w', 'wrong-password'),
+    'upgraded',
+    () => raised.login('timing-u', 'wrong-password'),
+    LOGIN_SAMPLES,
+  );
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'trust-timing-'));
@@ -105,5 +196,7 @@ try {
 console.log(`\n| backend | operation | case A | case B | median A (µs) | median B (µs) | AUC | within 0.5 ± 0.05 |`);
 console.log('|---|---|---|---|---:|---:|---:|---|');
 for (const r of rows) {
-  console.log(`| ${r.backend} | ${r.op} | ${r.a} | ${r.b} | ${r.ma.toFixed(0)} | ${r.mb.toFixed(0)} | ${r.auc.toFixed(3)} | ${Math.abs(r.auc - 0.5) <= 0.05 ? 'yes' : 'NO'} |`);
+  console.log(
+    `| ${r.backend} | ${r.op} | ${r.a} | ${r.b} | ${r.ma.toFixed(0)} | ${r.mb.toFixed(0)} | ${r.auc.toFixed(3)} | ${Math.abs(r.auc - 0.5) <= 0.05 ? 'yes' : 'NO'} |`,
+  );
 }

@@ -7,12 +7,38 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import sodium from 'sodium-native';
 import type { Kysely } from 'kysely';
-import { migrateTrust, openTrustDb, PWHASH_INTERACTIVE, PWHASH_MIN, splitMailKey, TrustStore, type TrustTables, type UnlockedUser } from '@peergroup/trust';
 import {
-  aeadOpen, aeadSeal, boxKeypair, deriveMailWrapKey, deriveOwnerKey, dummySlotRow, keyedHash, pwhash, randomBytes, seal,
+  migrateTrust,
+  openTrustDb,
+  PWHASH_INTERACTIVE,
+  PWHASH_MIN,
+  splitMailKey,
+  TrustStore,
+  type TrustTables,
+  type UnlockedUser,
+} from '@peergroup/trust';
+import {
+  aeadOpen,
+  aeadSeal,
+  boxKeypair,
+  deriveMailWrapKey,
+  deriveOwnerKey,
+  dummySlotRow,
+  keyedHash,
+  pwhash,
+  randomBytes,
+  seal,
 } from '@peergroup/trust/crypto';
 import {
-  encodeShareToken, encodeToken, mailKeyAd, ownerAd, ownerPlaintext, pkTagInput, skAd, TOKEN_PLAINTEXT_BYTES, tokenTagInput,
+  encodeShareToken,
+  encodeToken,
+  mailKeyAd,
+  ownerAd,
+  ownerPlaintext,
+  pkTagInput,
+  skAd,
+  TOKEN_PLAINTEXT_BYTES,
+  tokenTagInput,
 } from '@peergroup/trust/format';
 import { createDatabase, startPostgres } from '@peergroup/test-support/postgres';
 
@@ -26,7 +52,13 @@ const SECONDS = Number(arg('seconds', '1.5'));
 const WITH_PG = !args.includes('--no-postgres');
 const N = 8;
 
-interface Row { op: string; backend: string; opsPerSec: number; usPerOp: number; note: string }
+interface Row {
+  op: string;
+  backend: string;
+  opsPerSec: number;
+  usPerOp: number;
+  note: string;
+}
 const rows: Row[] = [];
 
 async function measure(op: string, backend: string, note: string, fn: () => unknown, seconds = SECONDS): Promise<Row> {
@@ -58,18 +90,37 @@ async function raw(): Promise<void> {
   const box = seal(msg, kp.publicKey);
   const out = Buffer.alloc(TOKEN_PLAINTEXT_BYTES);
   const key = randomBytes(32);
-  await measureSync('raw crypto_box_seal (58 B)', 'sodium-native', () => sodium.crypto_box_seal(Buffer.alloc(box.length), msg, kp.publicKey));
-  await measureSync('raw crypto_box_seal_open, right key', 'sodium-native', () => sodium.crypto_box_seal_open(out, box, kp.publicKey, kp.secretKey));
-  await measureSync('raw crypto_box_seal_open, wrong key', 'sodium-native', () => sodium.crypto_box_seal_open(out, box, other.publicKey, other.secretKey));
-  await measureSync('raw keyed BLAKE2b-256 (84 B)', 'sodium-native', () => keyedHash(key, tokenTagInput({ ownerId: '00'.repeat(16), ownerEpoch: 1, slotGen: 1, slot: 0 }, msg.subarray(0, 32))));
+  await measureSync('raw crypto_box_seal (58 B)', 'sodium-native', () =>
+    sodium.crypto_box_seal(Buffer.alloc(box.length), msg, kp.publicKey),
+  );
+  await measureSync('raw crypto_box_seal_open, right key', 'sodium-native', () =>
+    sodium.crypto_box_seal_open(out, box, kp.publicKey, kp.secretKey),
+  );
+  await measureSync('raw crypto_box_seal_open, wrong key', 'sodium-native', () =>
+    sodium.crypto_box_seal_open(out, box, other.publicKey, other.secretKey),
+  );
+  await measureSync('raw keyed BLAKE2b-256 (84 B)', 'sodium-native', () =>
+    keyedHash(key, tokenTagInput({ ownerId: '00'.repeat(16), ownerEpoch: 1, slotGen: 1, slot: 0 }, msg.subarray(0, 32))),
+  );
   await measureSync('dummy slot row (keypair+seal+random)', 'trust', () => dummySlotRow());
 }
 
 // ------------------------------------------------------------------------------------------------ store ops
-interface Fixture { store: TrustStore; a: UnlockedUser; trustees: UnlockedUser[] }
+interface Fixture {
+  store: TrustStore;
+  a: UnlockedUser;
+  trustees: UnlockedUser[];
+}
 
 async function fixture(db: Kysely<TrustTables>, prefix: string): Promise<Fixture> {
-  const store = new TrustStore({ db, serverSecret: randomBytes(32), pwhash: PWHASH_MIN, slots: N, minWaitSeconds: 60, defaultWaitSeconds: 60 });
+  const store = new TrustStore({
+    db,
+    serverSecret: randomBytes(32),
+    pwhash: PWHASH_MIN,
+    slots: N,
+    minWaitSeconds: 60,
+    defaultWaitSeconds: 60,
+  });
   const a = await store.createUser(`${prefix}-a`, 'bench-password');
   const trustees: UnlockedUser[] = [];
   for (let i = 0; i < N; i++) {
@@ -93,38 +144,62 @@ async function storeOps(db: Kysely<TrustTables>, backend: string, prefix: string
     });
     // The crypto of one login rewrite, as store.ts does it, without the database.
     const ownerRows = await db.selectFrom('trust_slot').select(['slot', 'owner_box']).where('user_id', '=', a.userId).execute();
-    const trusteeRows = await db.selectFrom('trust_user').select(['id', 'epoch', 'public_key', 'pk_tag']).where('id', 'in', trustees.map((t) => t.userId)).execute();
+    const trusteeRows = await db
+      .selectFrom('trust_user')
+      .select(['id', 'epoch', 'public_key', 'pk_tag'])
+      .where(
+        'id',
+        'in',
+        trustees.map((t) => t.userId),
+      )
+      .execute();
     const tagKey = randomBytes(32);
     const mailKey = randomBytes(32);
     const mailBox = aeadSeal(deriveMailWrapKey(a.secretKey), mailKey, mailKeyAd(a.userId, Number(target.epoch)));
     // shares = false is the format 2 rewrite (the baseline); true adds what format 3 does: open the mail key, split
     // it 2-of-8 with a fresh polynomial, and seal the 91-byte tokens.
-    const regenCrypto = (real: boolean, shares = false) => async () => {
-      const kOwn = deriveOwnerKey(a.secretKey);
-      let shareList: Buffer[] = [];
-      if (shares) {
-        const m = aeadOpen(deriveMailWrapKey(a.secretKey), mailBox, mailKeyAd(a.userId, Number(target.epoch)))!;
-        shareList = real ? await splitMailKey(m, N, 2) : [];
-      }
-      for (const r of ownerRows) aeadOpen(kOwn, r.owner_box, ownerAd(a.userId, Number(target.epoch), Number(target.slot_gen), Number(r.slot)));
-      for (let slot = 0; slot < N; slot++) {
-        if (!real) { dummySlotRow(); continue; }
-        const t = trusteeRows[slot]!;
-        keyedHash(tagKey, pkTagInput(t.id, Number(t.epoch), t.public_key)); // public-key check
-        const ctx = { ownerId: a.userId, ownerEpoch: Number(target.epoch), slotGen: Number(target.slot_gen) + 1, slot };
-        const rr = randomBytes(32);
-        aeadSeal(kOwn, ownerPlaintext(t.id), ownerAd(a.userId, ctx.ownerEpoch, ctx.slotGen, slot));
+    const regenCrypto =
+      (real: boolean, shares = false) =>
+      async () => {
+        const kOwn = deriveOwnerKey(a.secretKey);
+        let shareList: Buffer[] = [];
         if (shares) {
-          seal(encodeShareToken(ctx, rr, shareList[slot]!), t.public_key);
-          keyedHash(tagKey, tokenTagInput(ctx, rr, shareList[slot]!));
-        } else {
-          seal(encodeToken(ctx, rr), t.public_key);
-          keyedHash(tagKey, tokenTagInput(ctx, rr));
+          const m = aeadOpen(deriveMailWrapKey(a.secretKey), mailBox, mailKeyAd(a.userId, Number(target.epoch)))!;
+          shareList = real ? await splitMailKey(m, N, 2) : [];
         }
-      }
-    };
-    const base = await measure('login regeneration, N=8 real (crypto only)', 'cpu', '8 owner opens+seals, 8 pk checks, 8 seals, 8 tags', regenCrypto(true));
-    const withShares = await measure('  … with mail-key shares (format 3)', 'cpu', '+ mail key open, 2-of-8 split, 91 B tokens', regenCrypto(true, true));
+        for (const r of ownerRows)
+          aeadOpen(kOwn, r.owner_box, ownerAd(a.userId, Number(target.epoch), Number(target.slot_gen), Number(r.slot)));
+        for (let slot = 0; slot < N; slot++) {
+          if (!real) {
+            dummySlotRow();
+            continue;
+          }
+          const t = trusteeRows[slot]!;
+          keyedHash(tagKey, pkTagInput(t.id, Number(t.epoch), t.public_key)); // public-key check
+          const ctx = { ownerId: a.userId, ownerEpoch: Number(target.epoch), slotGen: Number(target.slot_gen) + 1, slot };
+          const rr = randomBytes(32);
+          aeadSeal(kOwn, ownerPlaintext(t.id), ownerAd(a.userId, ctx.ownerEpoch, ctx.slotGen, slot));
+          if (shares) {
+            seal(encodeShareToken(ctx, rr, shareList[slot]!), t.public_key);
+            keyedHash(tagKey, tokenTagInput(ctx, rr, shareList[slot]!));
+          } else {
+            seal(encodeToken(ctx, rr), t.public_key);
+            keyedHash(tagKey, tokenTagInput(ctx, rr));
+          }
+        }
+      };
+    const base = await measure(
+      'login regeneration, N=8 real (crypto only)',
+      'cpu',
+      '8 owner opens+seals, 8 pk checks, 8 seals, 8 tags',
+      regenCrypto(true),
+    );
+    const withShares = await measure(
+      '  … with mail-key shares (format 3)',
+      'cpu',
+      '+ mail key open, 2-of-8 split, 91 B tokens',
+      regenCrypto(true, true),
+    );
     // The machine is shared: alternate short runs of both and take the median of the per-pair ratios, so load
     // that comes and goes hits both sides alike.
     const timeOf = async (fn: () => Promise<void>, iters = 40) => {
@@ -135,14 +210,18 @@ async function storeOps(db: Kysely<TrustTables>, backend: string, prefix: string
     const ratios: number[] = [];
     for (let i = 0; i < 15; i++) ratios.push((await timeOf(regenCrypto(true, true))) / (await timeOf(regenCrypto(true))));
     ratios.sort((x, y) => x - y);
-    shareRatio.push(`Slot rewrite crypto with mail-key shares / without: ${(withShares.usPerOp / base.usPerOp).toFixed(2)}× from the rows above, `
-      + `${ratios[7]!.toFixed(2)}× median of 15 interleaved pairs (min ${ratios[0]!.toFixed(2)}, max ${ratios[14]!.toFixed(2)}); goal ≤ 1.2×.`);
+    shareRatio.push(
+      `Slot rewrite crypto with mail-key shares / without: ${(withShares.usPerOp / base.usPerOp).toFixed(2)}× from the rows above, ` +
+        `${ratios[7]!.toFixed(2)}× median of 15 interleaved pairs (min ${ratios[0]!.toFixed(2)}, max ${ratios[14]!.toFixed(2)}); goal ≤ 1.2×.`,
+    );
     await measure('login regeneration, N=8 all dummy (crypto only)', 'cpu', '8 owner opens, 8 dummy rows', regenCrypto(false));
   }
   await measure('requestReset, N=8 (incl. DB txn)', backend, 'lock, read 8 rows, check, record', async () => {
     if (!(await store.requestReset(b, a.username)).recorded) throw new Error('not recorded');
   });
-  await measure('login regeneration, N=8 real (no Argon2id)', backend, '8 owner opens, 8 seals, 8 tags, rewrite', () => store.regenerate(a));
+  await measure('login regeneration, N=8 real (no Argon2id)', backend, '8 owner opens, 8 seals, 8 tags, rewrite', () =>
+    store.regenerate(a),
+  );
   const lonely = await store.createUser(`${prefix}-lonely`, 'bench-password');
   await measure('login regeneration, N=8 all dummy (no Argon2id)', backend, '8 dummy rows, rewrite', () => store.regenerate(lonely));
 }
@@ -167,9 +246,21 @@ async function populate(db: Kysely<TrustTables>, count: number): Promise<number>
       const id = randomBytes(16).toString('hex');
       const kp = boxKeypair();
       users.push({
-        id, username: `bulk${i}`, is_admin: 0, disabled: 0, epoch: 1, slot_gen: 1, public_key: kp.publicKey,
-        pk_tag: keyedHash(pkKey, pkTagInput(id, 1, kp.publicKey)), wrapped_sk: aeadSeal(wrapKey, kp.secretKey, skAd(id, 1)),
-        pw_salt: salt, pw_opslimit: PWHASH_MIN.opslimit, pw_memlimit: PWHASH_MIN.memlimit, pw_alg: 2, threshold: 1, wait_seconds: 86400,
+        id,
+        username: `bulk${i}`,
+        is_admin: 0,
+        disabled: 0,
+        epoch: 1,
+        slot_gen: 1,
+        public_key: kp.publicKey,
+        pk_tag: keyedHash(pkKey, pkTagInput(id, 1, kp.publicKey)),
+        wrapped_sk: aeadSeal(wrapKey, kp.secretKey, skAd(id, 1)),
+        pw_salt: salt,
+        pw_opslimit: PWHASH_MIN.opslimit,
+        pw_memlimit: PWHASH_MIN.memlimit,
+        pw_alg: 2,
+        threshold: 1,
+        wait_seconds: 86400,
       });
       for (let s = 0; s < N; s++) {
         const d = pool[(i * N + s) % pool.length]!;
@@ -186,9 +277,17 @@ async function populate(db: Kysely<TrustTables>, count: number): Promise<number>
 function printTable(extra: string[]): void {
   const seal = rows.find((r) => r.op.startsWith('raw crypto_box_seal ('))!;
   const header = ['operation', 'backend', 'ops/s', 'µs/op', '× seal time', 'work'];
-  const body = rows.map((r) => [r.op, r.backend, r.opsPerSec.toFixed(0), r.usPerOp.toFixed(1), (r.usPerOp / seal.usPerOp).toFixed(1), r.note]);
+  const body = rows.map((r) => [
+    r.op,
+    r.backend,
+    r.opsPerSec.toFixed(0),
+    r.usPerOp.toFixed(1),
+    (r.usPerOp / seal.usPerOp).toFixed(1),
+    r.note,
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]) => '| ' + cells.map((c, i) => (i >= 2 && i <= 4 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join(' | ') + ' |';
+  const line = (cells: string[]) =>
+    '| ' + cells.map((c, i) => (i >= 2 && i <= 4 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join(' | ') + ' |';
   console.log(line(header));
   console.log('|' + widths.map((w, i) => (i >= 2 && i <= 4 ? '-'.repeat(w + 1) + ':' : '-'.repeat(w + 2))).join('|') + '|');
   for (const b of body) console.log(line(b));
@@ -199,7 +298,13 @@ async function main(): Promise<void> {
   const extra: string[] = [];
   process.stderr.write('raw primitives\n');
   await raw();
-  await measure('Argon2id INTERACTIVE (64 MiB), for scale', 'cpu', 'the part excluded above', () => pwhash('bench-password', randomBytes(16), PWHASH_INTERACTIVE), 3);
+  await measure(
+    'Argon2id INTERACTIVE (64 MiB), for scale',
+    'cpu',
+    'the part excluded above',
+    () => pwhash('bench-password', randomBytes(16), PWHASH_INTERACTIVE),
+    3,
+  );
 
   process.stderr.write('sqlite\n');
   const dir = mkdtempSync(join(tmpdir(), 'peergroup-trust-bench-'));
@@ -220,8 +325,13 @@ async function main(): Promise<void> {
       const p = openTrustDb({ postgresUrl: url });
       await migrateTrust(p.db);
       const secs = await populate(p.db, USERS);
-      const count = await p.db.selectFrom('trust_slot').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-      extra.push(`PostgreSQL 15: populated ${USERS} users / ${Number(count.n)} slot rows in ${secs.toFixed(1)} s before the postgres-${USERS / 1000}k rows.`);
+      const count = await p.db
+        .selectFrom('trust_slot')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
+      extra.push(
+        `PostgreSQL 15: populated ${USERS} users / ${Number(count.n)} slot rows in ${secs.toFixed(1)} s before the postgres-${USERS / 1000}k rows.`,
+      );
       await storeOps(p.db, `postgres-${USERS / 1000}k`, 'pg');
       await p.close();
     } finally {

@@ -21,9 +21,14 @@ interface Run {
 function peergroup(args: string[], opts: { stdin?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
   return new Promise((resolve) => {
     // Run from outside the repository, as an operator would: nothing may depend on finding tsconfig.json in cwd.
-    const child = execFile(process.execPath, [bin, ...args], { cwd: tmpdir(), env: { ...process.env, ...opts.env } }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
+    const child = execFile(
+      process.execPath,
+      [bin, ...args],
+      { cwd: tmpdir(), env: { ...process.env, ...opts.env } },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
     child.stdin?.end(opts.stdin ?? '');
   });
 }
@@ -33,13 +38,17 @@ process.on('exit', () => {
   for (const c of children) c.kill('SIGKILL');
 });
 
-async function serve(args: string[]): Promise<{ child: ChildProcess; url: string; metrics: string | undefined; exited: Promise<number | null> }> {
+async function serve(
+  args: string[],
+): Promise<{ child: ChildProcess; url: string; metrics: string | undefined; exited: Promise<number | null> }> {
   const child = spawn(process.execPath, [bin, 'accounts', 'serve', ...args], { cwd: tmpdir(), stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => {
-    children.delete(child);
-    resolve(code);
-  }));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      children.delete(child);
+      resolve(code);
+    }),
+  );
   let out = '';
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
@@ -73,7 +82,9 @@ for (const dialect of DIALECTS) {
       const weak = await peergroup(['accounts', 'admin', 'create-user', 'root', ...where], { stdin: 'root1234\n' });
       assert.equal(weak.code, 1, weak.stderr);
       assert.match(weak.stderr, /^peergroup accounts admin create-user: password refused: .+\n$/);
-      const created = await peergroup(['accounts', 'admin', 'create-user', 'root', '--admin', ...where], { stdin: 'granite osprey lantern fig\n' });
+      const created = await peergroup(['accounts', 'admin', 'create-user', 'root', '--admin', ...where], {
+        stdin: 'granite osprey lantern fig\n',
+      });
       assert.equal(created.code, 0, created.stderr);
       assert.match(created.stdout, /^created root \([0-9a-f]{32}\)$/m);
       const pwFile = join(dir, 'pw');
@@ -95,7 +106,12 @@ for (const dialect of DIALECTS) {
       try {
         // An operator invite works in the web sign-up, and the invitee trusts root first.
         const c = new Client(srv.url);
-        const signup = await c.submit('/signup', { code: codes[0]!, username: 'newbie', password: 'amber falcon river mint', password2: 'amber falcon river mint' });
+        const signup = await c.submit('/signup', {
+          code: codes[0]!,
+          username: 'newbie',
+          password: 'amber falcon river mint',
+          password2: 'amber falcon river mint',
+        });
         assert.equal(signup.status, 303, signup.body);
         assert.match((await c.get('/trust')).body, /<td>root<\/td>/);
 
@@ -103,7 +119,10 @@ for (const dialect of DIALECTS) {
         assert.match((await peergroup(['accounts', 'admin', 'set-quota', 'newbie', '0', ...where])).stdout, /newbie: invite quota 0/);
         assert.match((await c.get('/invites')).body, /You cannot create more invite codes\./);
         assert.equal((await c.post('/invites', {})).status, 409);
-        assert.match((await peergroup(['accounts', 'admin', 'set-quota', 'newbie', 'default', ...where])).stdout, /invite quota 5 \(default\)/);
+        assert.match(
+          (await peergroup(['accounts', 'admin', 'set-quota', 'newbie', 'default', ...where])).stdout,
+          /invite quota 5 \(default\)/,
+        );
 
         // Disabling ends the live session and refuses login.
         const zoe = new Client(srv.url);
@@ -112,8 +131,20 @@ for (const dialect of DIALECTS) {
         assert.match(dis.stdout, /zoe: disabled, 1 session\(s\) ended/);
         assert.equal((await zoe.get('/dashboard')).status, 303);
         assert.equal((await new Client(srv.url).login('zoe', 'violet canyon ember sloop')).status, 403);
-        const list = JSON.parse((await peergroup(['accounts', 'admin', 'list-users', '--json', ...where])).stdout) as { username: string; disabled: boolean; admin: boolean; openInvites: number }[];
-        assert.deepEqual(list.map((u) => [u.username, u.disabled, u.admin]), [['newbie', false, false], ['root', false, true], ['zoe', true, false]]);
+        const list = JSON.parse((await peergroup(['accounts', 'admin', 'list-users', '--json', ...where])).stdout) as {
+          username: string;
+          disabled: boolean;
+          admin: boolean;
+          openInvites: number;
+        }[];
+        assert.deepEqual(
+          list.map((u) => [u.username, u.disabled, u.admin]),
+          [
+            ['newbie', false, false],
+            ['root', false, true],
+            ['zoe', true, false],
+          ],
+        );
         assert.equal(list.find((u) => u.username === 'root')!.openInvites, 1, 'one invite redeemed, one open');
         await peergroup(['accounts', 'admin', 'enable', 'zoe', ...where]);
         assert.equal((await new Client(srv.url).login('zoe', 'violet canyon ember sloop')).status, 303);
@@ -152,7 +183,9 @@ describe('peergroup accounts configuration', () => {
   test('settings shows the effective configuration: file, then DATABASE_URL, then flags; passwords masked', async () => {
     const cfg = join(dir, 'ok.yaml');
     writeFileSync(cfg, `accounts:\n  dataDir: ${join(dir, 'd2')}\n  siteName: Riseup-ish\n  trust:\n    slots: 6\n`);
-    const r = await peergroup(['accounts', 'admin', 'settings', '--config', cfg, '--slots', '5'], { env: { DATABASE_URL: 'postgres://acc:hunter2@db.internal/accounts' } });
+    const r = await peergroup(['accounts', 'admin', 'settings', '--config', cfg, '--slots', '5'], {
+      env: { DATABASE_URL: 'postgres://acc:hunter2@db.internal/accounts' },
+    });
     assert.equal(r.code, 0, r.stderr);
     const s = JSON.parse(r.stdout) as { siteName: string; trust: { slots: number }; databaseUrl: string; listen: string };
     assert.equal(s.siteName, 'Riseup-ish');
@@ -182,7 +215,11 @@ describe('peergroup accounts configuration', () => {
     );
     const env = { PEERGROUP_CONFIG: cfg };
     assert.equal((await peergroup(['serve', '--check-config'], { env })).code, 0, 'serve reads the same file by default');
-    const settings = JSON.parse((await peergroup(['accounts', 'admin', 'settings'], { env })).stdout) as { configFile: string; dataDir: string; trust: { pwhash: { opslimit: number } } };
+    const settings = JSON.parse((await peergroup(['accounts', 'admin', 'settings'], { env })).stdout) as {
+      configFile: string;
+      dataDir: string;
+      trust: { pwhash: { opslimit: number } };
+    };
     assert.deepEqual([settings.configFile, settings.dataDir, settings.trust.pwhash.opslimit], [cfg, data, 1]);
 
     const created = await peergroup(['accounts', 'admin', 'create-user', 'ann'], { env, stdin: 'granite osprey lantern fig\n' });
@@ -190,7 +227,10 @@ describe('peergroup accounts configuration', () => {
     // Without the file, an explicit --data on the same directory finds her: the user is in the served database.
     const listed = await peergroup(['accounts', 'admin', 'list-users', '--json', '--data', data]);
     assert.equal(listed.code, 0, listed.stderr);
-    assert.deepEqual((JSON.parse(listed.stdout) as { username: string }[]).map((u) => u.username), ['ann']);
+    assert.deepEqual(
+      (JSON.parse(listed.stdout) as { username: string }[]).map((u) => u.username),
+      ['ann'],
+    );
     const elsewhere = await peergroup(['accounts', 'admin', 'list-users', '--json', '--data', join(dir, 'other-data')]);
     assert.deepEqual(JSON.parse(elsewhere.stdout), []);
   });

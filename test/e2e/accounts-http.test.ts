@@ -7,7 +7,12 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Client, DIALECTS, pageText, startTestService, stopPostgres, type TestService } from '@peergroup/test-support/accounts';
 
-const PW = { alice: 'alice tulip mirror orbit', bob: 'bob canal lantern harbor', carol: 'carol meadow pebble violin', dave: 'dave juniper saddle comet' };
+const PW = {
+  alice: 'alice tulip mirror orbit',
+  bob: 'bob canal lantern harbor',
+  carol: 'carol meadow pebble violin',
+  dave: 'dave juniper saddle comet',
+};
 
 let ipCounter = 0;
 /** Each client gets its own forwarded address so per-client limits of one test do not hit another. */
@@ -102,7 +107,7 @@ for (const dialect of DIALECTS) {
       assert.ok(plain.cookies.has('pg_session'));
     });
 
-    test('CSRF: POSTs without the token, with another client\'s token, or anonymous-bound tokens change nothing', async () => {
+    test("CSRF: POSTs without the token, with another client's token, or anonymous-bound tokens change nothing", async () => {
       const anon = client(t);
       await anon.get('/login');
       const noToken = await anon.post('/login', { _csrf: '', username: 'bob', password: PW.bob });
@@ -190,7 +195,11 @@ for (const dialect of DIALECTS) {
       const weak = await a.submit('/password', { old: 'erin walnut ribbon glacier', password: 'erin12345678', password2: 'erin12345678' });
       assert.equal(weak.status, 422, 'the username inside the password is refused');
       assert.match(weak.body, /username/);
-      const res = await a.submit('/password', { old: 'erin walnut ribbon glacier', password: 'saffron quartz meadow kite', password2: 'saffron quartz meadow kite' });
+      const res = await a.submit('/password', {
+        old: 'erin walnut ribbon glacier',
+        password: 'saffron quartz meadow kite',
+        password2: 'saffron quartz meadow kite',
+      });
       assert.equal(res.status, 303);
       assert.notEqual(a.cookies.get('pg_session'), before, 'this browser gets a fresh session');
       assert.equal((await a.get('/dashboard')).status, 200);
@@ -258,7 +267,10 @@ for (const dialect of DIALECTS) {
         if (p.status === 429) waits.push(Number(p.headers.get('retry-after')));
       }
       assert.deepEqual(statuses, [401, 401, 429, 429, 429], 'perBrowser 2: the guessing browser is slowed down');
-      assert.ok(waits.every((w) => w > 0 && w <= 300), `waits ${waits}: window / perBrowser at first`);
+      assert.ok(
+        waits.every((w) => w > 0 && w <= 300),
+        `waits ${waits}: window / perBrowser at first`,
+      );
       // Behind Tor every browser shares one address; what tells the owner apart is not having failed.
       await t.svc.context.settled();
       const owner = new Client(t.svc.url, address);
@@ -295,9 +307,19 @@ for (const dialect of DIALECTS) {
       const weak = await n.submit('/signup', { code, username: 'gina', password: 'password123', password2: 'password123' });
       assert.equal(weak.status, 422);
       assert.match(weak.body, /common password/);
-      const mismatch = await n.submit('/signup', { code, username: 'gina', password: 'amber falcon river mint', password2: 'amber falcon river mind' });
+      const mismatch = await n.submit('/signup', {
+        code,
+        username: 'gina',
+        password: 'amber falcon river mint',
+        password2: 'amber falcon river mind',
+      });
       assert.match(mismatch.body, /differ/);
-      const ok = await n.submit('/signup', { code, username: 'gina', password: 'amber falcon river mint', password2: 'amber falcon river mint' });
+      const ok = await n.submit('/signup', {
+        code,
+        username: 'gina',
+        password: 'amber falcon river mint',
+        password2: 'amber falcon river mint',
+      });
       assert.equal(ok.status, 303);
       assert.equal(ok.location, '/dashboard?m=welcome');
       assert.equal(/id="password-strength"/.test((await n.get(ok.location!)).body), false, 'a long password gets no nagging');
@@ -308,7 +330,12 @@ for (const dialect of DIALECTS) {
       const fair = await lena.submit('/signup', { code: second, username: 'lena', password: 'ochre lynx 74', password2: 'ochre lynx 74' });
       assert.equal(fair.location, '/dashboard?m=welcome&pw=fair');
       assert.match((await lena.get(fair.location!)).body, /id="password-strength">[^<]*fairly short/);
-      const again = await client(t).submit('/signup', { code, username: 'hank', password: 'amber falcon river mint', password2: 'amber falcon river mint' });
+      const again = await client(t).submit('/signup', {
+        code,
+        username: 'hank',
+        password: 'amber falcon river mint',
+        password2: 'amber falcon river mint',
+      });
       assert.equal(again.status, 422);
       assert.match(again.body, /not valid/);
     });
@@ -326,13 +353,21 @@ for (const dialect of DIALECTS) {
       const after = await carol.get('/invites');
       assert.match(after.body, new RegExp(`create ${left} more invite`));
       assert.match(after.body, /id="no-invites"/);
-      const r = await client(t).submit('/signup', { code, username: 'mona', password: 'amber falcon river mint', password2: 'amber falcon river mint' });
+      const r = await client(t).submit('/signup', {
+        code,
+        username: 'mona',
+        password: 'amber falcon river mint',
+        password2: 'amber falcon river mint',
+      });
       assert.equal(r.status, 422);
       assert.equal(await t.svc.context.store.getUserByName('mona'), null);
     });
 
     test('help-reset with k = 3: three trustees submit, re-submit and fetch the code without being refused; the owner completes the reset after a stranger guessed codes', async () => {
-      const limited = await startTestService(dialect, { trustProxy: true, rateLimits: { reset: { perBrowser: 1, perAccount: 3, perClient: 1 }, signup: { perBrowser: 100, perAccount: 100, perClient: 2 } } });
+      const limited = await startTestService(dialect, {
+        trustProxy: true,
+        rateLimits: { reset: { perBrowser: 1, perAccount: 3, perClient: 1 }, signup: { perBrowser: 100, perAccount: 100, perClient: 2 } },
+      });
       try {
         const ls = limited.svc.context.store;
         const rhea = await ls.createUser('rhea', 'rhea cobalt meadow frost');
@@ -364,14 +399,28 @@ for (const dialect of DIALECTS) {
         const fields = { password: 'fresh maple cobalt tide', password2: 'fresh maple cobalt tide' };
         const stranger = new Client(limited.svc.url, `203.0.113.${++ipCounter % 250}`);
         const guesses = [];
-        for (let i = 0; i < 3; i++) guesses.push((await stranger.submit('/forgot', { username: 'rhea', code: 'AAAA-BBBB-CCCC-DDDD', ...fields })).status);
+        for (let i = 0; i < 3; i++)
+          guesses.push((await stranger.submit('/forgot', { username: 'rhea', code: 'AAAA-BBBB-CCCC-DDDD', ...fields })).status);
         assert.deepEqual(guesses, [422, 429, 429], 'the guessing browser is slowed down');
-        const done = await new Client(limited.svc.url, `203.0.113.${++ipCounter % 250}`).submit('/forgot', { username: 'rhea', code, ...fields });
+        const done = await new Client(limited.svc.url, `203.0.113.${++ipCounter % 250}`).submit('/forgot', {
+          username: 'rhea',
+          code,
+          ...fields,
+        });
         assert.equal(done.status, 303, 'the owner with the genuine code from a fresh browser gets through');
         const g = new Client(limited.svc.url, '203.0.113.252');
         const signups = [];
         for (const name of ['sam', 'sue', 'sid']) {
-          signups.push((await g.submit('/signup', { code: 'pgi_' + 'A'.repeat(32), username: name, password: 'lilac harbor stone wheel', password2: 'lilac harbor stone wheel' })).status);
+          signups.push(
+            (
+              await g.submit('/signup', {
+                code: 'pgi_' + 'A'.repeat(32),
+                username: name,
+                password: 'lilac harbor stone wheel',
+                password2: 'lilac harbor stone wheel',
+              })
+            ).status,
+          );
         }
         assert.deepEqual(signups, [422, 422, 429], 'guessing invite codes from one address is stopped');
       } finally {
@@ -408,7 +457,11 @@ for (const dialect of DIALECTS) {
     test('guessing stays bounded: the guessing browser waits longer and longer, and one account takes one failed attempt per window / perAccount from anyone', async () => {
       let offset = 0;
       const now = () => new Date(Date.now() + offset);
-      const clocked = await startTestService(dialect, { trustProxy: true, rateLimits: { login: { perBrowser: 2, perAccount: 4, perClient: 100, window: '10m' } } }, { now });
+      const clocked = await startTestService(
+        dialect,
+        { trustProxy: true, rateLimits: { login: { perBrowser: 2, perAccount: 4, perClient: 100, window: '10m' } } },
+        { now },
+      );
       try {
         const cs = clocked.svc.context.store;
         await cs.createUser('quinn', 'quinn orchard velvet anchor');
@@ -449,7 +502,12 @@ for (const dialect of DIALECTS) {
       test('two accounts instances on one PostgreSQL share the limits', async () => {
         const limits = { login: { perBrowser: 2, perAccount: 4, perClient: 100, window: '10m' } };
         const a = await startTestService(dialect, { trustProxy: true, rateLimits: limits });
-        const b = await startTestService(dialect, { trustProxy: true, rateLimits: limits, databaseUrl: a.svc.context.config.databaseUrl!, secretFile: a.svc.context.secretFile });
+        const b = await startTestService(dialect, {
+          trustProxy: true,
+          rateLimits: limits,
+          databaseUrl: a.svc.context.config.databaseUrl!,
+          secretFile: a.svc.context.secretFile,
+        });
         try {
           await a.svc.context.store.createUser('yara', 'yara orchard velvet anchor');
           // One browser moving between the instances (same cookies, same address).
@@ -462,7 +520,10 @@ for (const dialect of DIALECTS) {
             for (const [k, v] of to.cookies) from.cookies.set(k, v);
             return p.status;
           };
-          assert.deepEqual([await via(onA, onB, 'guess 1'), await via(onB, onA, 'guess 2'), await via(onA, onB, 'guess 3')], [401, 401, 429]);
+          assert.deepEqual(
+            [await via(onA, onB, 'guess 1'), await via(onB, onA, 'guess 2'), await via(onA, onB, 'guess 3')],
+            [401, 401, 429],
+          );
           const freshOn = (svc: TestService) => new Client(svc.svc.url, `192.0.2.${++ipCounter % 250}`);
           assert.equal((await freshOn(b).login('yara', 'spray 1')).status, 401);
           assert.equal((await freshOn(a).login('yara', 'spray 2')).status, 401, 'four failures on the account, across both instances');
@@ -475,7 +536,7 @@ for (const dialect of DIALECTS) {
       });
     }
 
-    test('reset by HTTP: notification mails go to the owner, completion ends the owner\'s sessions', async () => {
+    test("reset by HTTP: notification mails go to the owner, completion ends the owner's sessions", async () => {
       const s = t.svc.context.store;
       const ivy = await s.createUser('ivy', 'ivy copper willow drum');
       await s.createUser('jack', 'jack pepper island frost');
@@ -488,22 +549,42 @@ for (const dialect of DIALECTS) {
       const code = /id="reset-code">([^<]+)</.exec(p.body)?.[1];
       assert.ok(code, 'k = 1 and a zero wait: the code is shown at once');
       assert.match(p.body, /face to face/);
-      const done = await client(t).submit('/forgot', { username: 'ivy', code, password: 'fresh maple cobalt tide', password2: 'fresh maple cobalt tide' });
+      const done = await client(t).submit('/forgot', {
+        username: 'ivy',
+        code,
+        password: 'fresh maple cobalt tide',
+        password2: 'fresh maple cobalt tide',
+      });
       assert.equal(done.status, 303);
       assert.equal(done.location, '/forgot/done');
       assert.equal((await ivyBrowser.get('/dashboard')).status, 303, 'sessions ended at reset');
-      const reused = await client(t).submit('/forgot', { username: 'ivy', code, password: 'other maple cobalt tide', password2: 'other maple cobalt tide' });
+      const reused = await client(t).submit('/forgot', {
+        username: 'ivy',
+        code,
+        password: 'other maple cobalt tide',
+        password2: 'other maple cobalt tide',
+      });
       assert.equal(reused.status, 422, 'the code is single-use');
       const mails = (await outbox(t)).filter((m) => /^To: ivy@mail\.example/m.test(m));
       const subjects = mails.map((m) => /^Subject: (.*)$/m.exec(m)?.[1] ?? '');
-      assert.ok(subjects.some((x) => /reset was requested/.test(x)), subjects.join(' | '));
-      assert.ok(subjects.some((x) => /becomes effective at/.test(x)), subjects.join(' | '));
-      assert.ok(subjects.some((x) => /was reset/.test(x)), subjects.join(' | '));
+      assert.ok(
+        subjects.some((x) => /reset was requested/.test(x)),
+        subjects.join(' | '),
+      );
+      assert.ok(
+        subjects.some((x) => /becomes effective at/.test(x)),
+        subjects.join(' | '),
+      );
+      assert.ok(
+        subjects.some((x) => /was reset/.test(x)),
+        subjects.join(' | '),
+      );
       for (const m of mails) assert.ok(!m.includes(code), 'the code is never mailed');
       const fresh = client(t);
       await fresh.login('ivy', 'fresh maple cobalt tide');
       const activity = await fresh.get('/activity');
-      for (const what of ['Password reset completed', 'A trusted user confirmed', 'Logged in']) assert.match(activity.body, new RegExp(what));
+      for (const what of ['Password reset completed', 'A trusted user confirmed', 'Logged in'])
+        assert.match(activity.body, new RegExp(what));
       assert.doesNotMatch(activity.body, /jack|127\.0\.0\.1|198\.51\.100/, 'no trustee names or addresses in the audit list');
     });
 

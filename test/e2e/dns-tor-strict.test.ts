@@ -43,16 +43,24 @@ let postfix: Postfix;
 
 /** Runs argv in a private mount namespace where /etc/resolv.conf is `resolvConf`; nothing outside sees the mount. */
 function inResolverNamespace(resolvConf: string, argv: string[]): ChildProcess {
-  return spawn('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', 'mount --bind "$0" /etc/resolv.conf && exec "$@"', resolvConf, ...argv], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  return spawn(
+    'unshare',
+    ['--mount', '--propagation', 'private', 'sh', '-c', 'mount --bind "$0" /etc/resolv.conf && exec "$@"', resolvConf, ...argv],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
 }
 
 function recorded(): string {
-  return [...systemRecorder.queries, ...configuredRecorder.queries].map((q) => `${q.transport} ${q.name} ${q.type} from ${q.from}`).join('\n');
+  return [...systemRecorder.queries, ...configuredRecorder.queries]
+    .map((q) => `${q.transport} ${q.name} ${q.type} from ${q.from}`)
+    .join('\n');
 }
 
-describe('strict DNS over Tor with real Postfix: no cleartext routing query', { skip: asRoot ? false : 'needs root: the system resolver is replaced in a mount namespace and the recorder binds port 53' }, () => {
+describe('strict DNS over Tor with real Postfix: no cleartext routing query', {
+  skip: asRoot ? false : 'needs root: the system resolver is replaced in a mount namespace and the recorder binds port 53',
+}, () => {
   before(async () => {
     requirePrerequisite('postfix');
     dir = mkdtempSync(join(tmpdir(), 'pg-dns-strict-'));
@@ -63,7 +71,10 @@ describe('strict DNS over Tor with real Postfix: no cleartext routing query', { 
         { origin: 'sender.test', sign: true, records: 'www IN A 192.0.2.2\n' },
       ],
     });
-    unbound = await startValidatingResolver({ stubs: ['strict.test', 'later.test', 'sender.test'].map((zone) => ({ zone, server: nsd })), trustAnchors: nsd.trustAnchors });
+    unbound = await startValidatingResolver({
+      stubs: ['strict.test', 'later.test', 'sender.test'].map((zone) => ({ zone, server: nsd })),
+      trustAnchors: nsd.trustAnchors,
+    });
     net = await startTornet();
     resolverOnion = await net.addOnion({ host: unbound.host, port: unbound.port }, { virtualPort: 53 });
     // A loopback address of its own, so the recorder on port 53 cannot collide with a local resolver (127.0.0.53).
@@ -93,7 +104,8 @@ describe('strict DNS over Tor with real Postfix: no cleartext routing query', { 
     router.stderr!.on('data', (b: Buffer) => (routerLog += b.toString()));
     const deadline = Date.now() + 60_000;
     while (!out.includes('\n')) {
-      if (router.exitCode !== null || Date.now() > deadline) throw new Error(`router did not start (exit ${router.exitCode}):\n${routerLog}`);
+      if (router.exitCode !== null || Date.now() > deadline)
+        throw new Error(`router did not start (exit ${router.exitCode}):\n${routerLog}`);
       await new Promise((r) => setTimeout(r, 100));
     }
     const { tcpTable } = JSON.parse(out) as { tcpTable: number };
@@ -139,12 +151,21 @@ describe('strict DNS over Tor with real Postfix: no cleartext routing query', { 
 
   test('Tor client stopped: the router answers 400, Postfix keeps the mail queued, still no cleartext query; delivered once Tor is back', async () => {
     await net.stopClient();
-    await assert.rejects(postfix.submit('a@sender.test', ['carol@later.test'], message('carol@later.test', 'tor down')), (err: Error & { responseCode?: number }) => {
-      assert.ok(err.responseCode !== undefined && err.responseCode >= 400 && err.responseCode < 500, `expected 4xx, got ${err.responseCode}: ${err.message}`);
-      return true;
-    });
+    await assert.rejects(
+      postfix.submit('a@sender.test', ['carol@later.test'], message('carol@later.test', 'tor down')),
+      (err: Error & { responseCode?: number }) => {
+        assert.ok(
+          err.responseCode !== undefined && err.responseCode >= 400 && err.responseCode < 500,
+          `expected 4xx, got ${err.responseCode}: ${err.message}`,
+        );
+        return true;
+      },
+    );
     await postfix.sendmail('a@sender.test', ['carol@later.test'], message('carol@later.test', 'tor down'));
-    await postfix.waitForQueue((q) => q.some((m) => m.queue_name === 'deferred' && m.recipients.some((r) => r.address === 'carol@later.test' && r.delay_reason)), 60_000);
+    await postfix.waitForQueue(
+      (q) => q.some((m) => m.queue_name === 'deferred' && m.recipients.some((r) => r.address === 'carol@later.test' && r.delay_reason)),
+      60_000,
+    );
     assert.ok(!cleartextSink.messages.some((m) => m.to.includes('carol@later.test')), 'never delivered over the cleartext default route');
     assert.equal(recorded(), '', 'no cleartext fallback while Tor is down');
     assert.match(routerLog, /Tor SOCKS port \S+ unreachable.*"msg":"SRV lookup failed"/);

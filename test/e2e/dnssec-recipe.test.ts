@@ -54,7 +54,10 @@ function capture(): { stream: Writable; text: () => string } {
 async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const out = capture();
   const err = capture();
-  const code = await main(args, { stdout: out.stream as unknown as typeof process.stdout, stderr: err.stream as unknown as typeof process.stderr });
+  const code = await main(args, {
+    stdout: out.stream as unknown as typeof process.stdout,
+    stderr: err.stream as unknown as typeof process.stderr,
+  });
   return { code, stdout: out.text(), stderr: err.text() };
 }
 
@@ -74,7 +77,8 @@ async function eventually(check: () => Promise<boolean>, what: string, log: () =
 }
 
 /** `20261229200425` (RRSIG time) → ms since the epoch. */
-const rrsigTime = (t: string) => Date.UTC(+t.slice(0, 4), +t.slice(4, 6) - 1, +t.slice(6, 8), +t.slice(8, 10), +t.slice(10, 12), +t.slice(12, 14));
+const rrsigTime = (t: string) =>
+  Date.UTC(+t.slice(0, 4), +t.slice(4, 6) - 1, +t.slice(6, 8), +t.slice(8, 10), +t.slice(10, 12), +t.slice(12, 14));
 
 test('docs/inbound.md shows every file of the DNSSEC recipe verbatim', () => {
   for (const name of recipe) {
@@ -139,8 +143,14 @@ describe('DNSSEC recipe: nsd + ldns-keygen/ldns-signzone + validating unbound, f
 
     // startNsdWithConfig removes the dir when nsd stops, so it is not in `dirs`.
     zones = mkdtempSync(join(tmpdir(), 'pg-recipe-nsd-'));
-    writeFileSync(join(zones, `${DOMAIN}.zone`), textFromSnippet('example.org.zone', { '<56 characters>.onion.': `${ONION}.`, '192.0.2.53': '127.0.0.1', 'example.org': DOMAIN }));
-    const keygenOutput = await sh(textFromSnippet('dnssec-keygen.sh', { '/etc/nsd/zones': zones, 'example.org': DOMAIN }), 'the keygen commands');
+    writeFileSync(
+      join(zones, `${DOMAIN}.zone`),
+      textFromSnippet('example.org.zone', { '<56 characters>.onion.': `${ONION}.`, '192.0.2.53': '127.0.0.1', 'example.org': DOMAIN }),
+    );
+    const keygenOutput = await sh(
+      textFromSnippet('dnssec-keygen.sh', { '/etc/nsd/zones': zones, 'example.org': DOMAIN }),
+      'the keygen commands',
+    );
     ds = keygenOutput.split('\n').find((l) => /\sDS\s/.test(l)) ?? assert.fail(`no DS line in the keygen output:\n${keygenOutput}`);
 
     const script = join(zones, 'onionmx-sign-zone');
@@ -163,7 +173,11 @@ describe('DNSSEC recipe: nsd + ldns-keygen/ldns-signzone + validating unbound, f
         }),
     });
     await sh(cronCommand, 'the cron line');
-    await eventually(async () => (await queryServer(nsd, SRV_NAME, 'SRV', { recursionDesired: false })).answers.length > 0, 'nsd serves the signed zone', nsd.output);
+    await eventually(
+      async () => (await queryServer(nsd, SRV_NAME, 'SRV', { recursionDesired: false })).answers.length > 0,
+      'nsd serves the signed zone',
+      nsd.output,
+    );
     unbound = await startResolver({ testNames: true });
   });
 
@@ -174,7 +188,9 @@ describe('DNSSEC recipe: nsd + ldns-keygen/ldns-signzone + validating unbound, f
   });
 
   test("the zone template's SRV line is exactly what publish prints, apart from the onion", () => {
-    const template = snippet('example.org.zone').split('\n').find((l) => l.startsWith('_onion-mx._tcp.'));
+    const template = snippet('example.org.zone')
+      .split('\n')
+      .find((l) => l.startsWith('_onion-mx._tcp.'));
     assert.equal(template?.replace('example.org', DOMAIN).replace('<56 characters>.onion.', `${ONION}.`), publishedLine);
     assert.ok(readFileSync(join(zones, `${DOMAIN}.zone`), 'utf8').includes(publishedLine + '\n'));
   });
@@ -189,7 +205,10 @@ describe('DNSSEC recipe: nsd + ldns-keygen/ldns-signzone + validating unbound, f
     const days = rrsigs.map((f) => (rrsigTime(f[8]!) - rrsigTime(f[9]!)) / 86400_000);
     assert.deepEqual(new Set(days), new Set([28]), 'ldns-signzone default validity');
     assert.match(snippet('onionmx-sign-zone'), /expire after 4 weeks/);
-    const [minute, hour, dom, month, dow] = snippet('onionmx-sign-zone.cron').split('\n').find((l) => l && !l.startsWith('#'))!.split(/\s+/);
+    const [minute, hour, dom, month, dow] = snippet('onionmx-sign-zone.cron')
+      .split('\n')
+      .find((l) => l && !l.startsWith('#'))!
+      .split(/\s+/);
     assert.ok(/^\d+$/.test(minute!) && /^\d+$/.test(hour!) && dom === '*' && month === '*' && /^[0-6]$/.test(dow!), 'weekly');
     assert.ok(7 * 3 < days[0]!, 'two missed weekly runs still leave valid signatures');
   });
@@ -199,11 +218,26 @@ describe('DNSSEC recipe: nsd + ldns-keygen/ldns-signzone + validating unbound, f
     assert.equal(r.rcode, 'NOERROR');
     assert.equal(r.authenticated, true, 'AD bit');
     const srv = r.answers.filter((a) => a.type === 'SRV').map((a) => a.data as { target: string; port: number });
-    assert.deepEqual(srv.map((s) => [s.target.replace(/\.$/, ''), s.port]), [[ONION, 25]]);
+    assert.deepEqual(
+      srv.map((s) => [s.target.replace(/\.$/, ''), s.port]),
+      [[ONION, 25]],
+    );
   });
 
   test('publish --verify --dnssec require and route --dnssec require accept the signed record', async () => {
-    const v = await cli(['onionmx', 'publish', '--hidden-service-dir', hiddenServiceDir, '--domain', DOMAIN, '--verify', '--resolver', unbound.address, '--dnssec', 'require']);
+    const v = await cli([
+      'onionmx',
+      'publish',
+      '--hidden-service-dir',
+      hiddenServiceDir,
+      '--domain',
+      DOMAIN,
+      '--verify',
+      '--resolver',
+      unbound.address,
+      '--dnssec',
+      'require',
+    ]);
     assert.equal(v.code, 0, v.stdout + v.stderr);
     assert.match(v.stdout, new RegExp(`^${DOMAIN.replace('.', '\\.')}: ok$`, 'm'));
     assert.match(v.stdout, /dnssec +validated/);
@@ -243,8 +277,13 @@ describe('DNSSEC recipe: nsd + ldns-keygen/ldns-signzone + validating unbound, f
     const reload = await run('nsd-control', ['-c', join(zones, 'nsd.conf'), 'reload', DOMAIN]);
     assert.equal(reload.code, 0, reload.stderr);
     // nsd now really serves the edited record (with the old signature), so what follows is validation at work.
-    const served = async () => (await queryServer(nsd, SRV_NAME, 'SRV', { recursionDesired: false })).answers.filter((a) => a.type === 'SRV');
-    await eventually(async () => (await served()).some((a) => (a.data as { target: string }).target.replace(/\.$/, '') === OTHER), 'nsd serves the edited record', nsd.output);
+    const served = async () =>
+      (await queryServer(nsd, SRV_NAME, 'SRV', { recursionDesired: false })).answers.filter((a) => a.type === 'SRV');
+    await eventually(
+      async () => (await served()).some((a) => (a.data as { target: string }).target.replace(/\.$/, '') === OTHER),
+      'nsd serves the edited record',
+      nsd.output,
+    );
 
     const fresh = await startResolver({ testNames: true }); // the first one has the good answer cached
     const r = await queryServer(fresh, SRV_NAME, 'SRV', { dnssec: true });
@@ -254,7 +293,19 @@ describe('DNSSEC recipe: nsd + ldns-keygen/ldns-signzone + validating unbound, f
     assert.equal(route.code, 75, route.stdout + route.stderr);
     assert.match(route.stdout, /tempfail/);
     assert.doesNotMatch(route.stdout, new RegExp(OTHER));
-    const v = await cli(['onionmx', 'publish', '--hidden-service-dir', hiddenServiceDir, '--domain', DOMAIN, '--verify', '--resolver', fresh.address, '--dnssec', 'require']);
+    const v = await cli([
+      'onionmx',
+      'publish',
+      '--hidden-service-dir',
+      hiddenServiceDir,
+      '--domain',
+      DOMAIN,
+      '--verify',
+      '--resolver',
+      fresh.address,
+      '--dnssec',
+      'require',
+    ]);
     assert.equal(v.code, 1, v.stdout + v.stderr);
     assert.match(v.stdout, new RegExp(`^${DOMAIN.replace('.', '\\.')}: PROBLEM$`, 'm'));
   });

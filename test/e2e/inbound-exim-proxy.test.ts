@@ -23,8 +23,20 @@ before(async () => {
       eximConfig(ctx, {
         main: [hostsProxy, 'acl_smtp_rcpt = acl_check_rcpt'].join('\n'),
         // Our domain from anyone; relaying only for loopback, which is what the front must never look like.
-        acl: ['acl_check_rcpt:', '  accept domains = ours.example', '  accept hosts = : 127.0.0.1', '  deny   message = relay not permitted'].join('\n'),
-        routers: ['to_store:', '  driver = manualroute', '  domains = ours.example', '  transport = remote_smtp', `  route_data = 127.0.0.1::${sink.port}`, '  self = send'].join('\n'),
+        acl: [
+          'acl_check_rcpt:',
+          '  accept domains = ours.example',
+          '  accept hosts = : 127.0.0.1',
+          '  deny   message = relay not permitted',
+        ].join('\n'),
+        routers: [
+          'to_store:',
+          '  driver = manualroute',
+          '  domains = ours.example',
+          '  transport = remote_smtp',
+          `  route_data = 127.0.0.1::${sink.port}`,
+          '  self = send',
+        ].join('\n'),
         transports: ['remote_smtp:', '  driver = smtp', '  allow_localhost'].join('\n'),
       }),
   });
@@ -37,7 +49,13 @@ after(async () => {
 for (const mode of ['proxy-v1', 'proxy-v2'] as const) {
   test(`${mode}: Exim sees the pseudo client 192.0.2.1, delivers our mail and refuses relaying`, async (t) => {
     const front = await startInbound(
-      inboundConfigSchema.parse({ listen: '127.0.0.1:0', mx: `127.0.0.1:${exim.port}`, domains: ['ours.example'], recipientCheck: 'probe', forward: { mode } }),
+      inboundConfigSchema.parse({
+        listen: '127.0.0.1:0',
+        mx: `127.0.0.1:${exim.port}`,
+        domains: ['ours.example'],
+        recipientCheck: 'probe',
+        forward: { mode },
+      }),
       { logger: silentLogger(), registry: new Registry() },
     );
     t.after(() => front.close());
@@ -62,8 +80,11 @@ for (const mode of ['proxy-v1', 'proxy-v2'] as const) {
     assert.doesNotMatch(received, /127\.0\.0\.1/);
     assert.equal(messageBody(msg.data).toString(), '.dot\r\nvia exim\r\n');
     // Exim's own log line for the message names the pseudo client as the sending host.
-    await exim.waitForLog(new RegExp(`<= bob@peer\\.example H=\\(peer\\.example\\) \\[192\\.0\\.2\\.1\\]`));
+    await exim.waitForLog(/<= bob@peer\.example H=\(peer\.example\) \[192\.0\.2\.1\]/);
     // (-C makes Exim log that it gave up root; anything else in the paniclog is a real problem.)
-    assert.deepEqual((await exim.paniclog()).split('\n').filter((l) => l && !/lost privilege for using -C/.test(l)), []);
+    assert.deepEqual(
+      (await exim.paniclog()).split('\n').filter((l) => l && !/lost privilege for using -C/.test(l)),
+      [],
+    );
   });
 }

@@ -24,10 +24,10 @@ before(async () => {
     // The classic onion-MX mistake: loopback is in mynetworks, so anything arriving as 127.0.0.1 may relay.
     mainCf: { mynetworks: '127.0.0.0/8', smtpd_relay_restrictions: 'permit_mynetworks, reject_unauth_destination' },
   });
-  front = await startInbound(
-    inboundConfigSchema.parse({ listen: '127.0.0.1:0', mx: `127.0.0.1:${pf.smtpPort}`, domains: [OUR_DOMAIN] }),
-    { logger: silentLogger(), registry },
-  );
+  front = await startInbound(inboundConfigSchema.parse({ listen: '127.0.0.1:0', mx: `127.0.0.1:${pf.smtpPort}`, domains: [OUR_DOMAIN] }), {
+    logger: silentLogger(),
+    registry,
+  });
 });
 after(async () => {
   await front?.close();

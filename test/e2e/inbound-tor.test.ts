@@ -59,7 +59,11 @@ let relay: RunningService;
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'inbound-tor-'));
-  mx = await startPostfix({ name: 'mx.ours.example', mailbox: { domains: ['ours.example'] }, mainCf: mainCfFromSnippet(snippet('postfix-inbound-main.cf')) });
+  mx = await startPostfix({
+    name: 'mx.ours.example',
+    mailbox: { domains: ['ours.example'] },
+    mainCf: mainCfFromSnippet(snippet('postfix-inbound-main.cf')),
+  });
 
   // The front as operators run it: the CLI, the documented config file, flags for this machine's ports.
   frontPort = await freePort();
@@ -67,8 +71,19 @@ before(async () => {
   front = spawn(
     process.execPath,
     [
-      join(root, 'packages/cli/bin/peergroup.js'), 'onionmx', 'inbound', '--config', join(root, 'docs/snippets/inbound.yaml'),
-      '--listen', `127.0.0.1:${frontPort}`, '--mx', `127.0.0.1:${mx.smtpPort}`, '--domain', 'ours.example', '--metrics', `127.0.0.1:${metricsPort}`,
+      join(root, 'packages/cli/bin/peergroup.js'),
+      'onionmx',
+      'inbound',
+      '--config',
+      join(root, 'docs/snippets/inbound.yaml'),
+      '--listen',
+      `127.0.0.1:${frontPort}`,
+      '--mx',
+      `127.0.0.1:${mx.smtpPort}`,
+      '--domain',
+      'ours.example',
+      '--metrics',
+      `127.0.0.1:${metricsPort}`,
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
@@ -84,7 +99,16 @@ before(async () => {
   const hs = join(dir, 'hs');
   mkdirSync(hs, { mode: 0o700 });
   writeFileSync(join(hs, 'hostname'), `${onion}\n`);
-  const published = await cli(['onionmx', 'publish', '--hidden-service-dir', hs, '--domain', 'ours.example', '--target', `127.0.0.1:${frontPort}`]);
+  const published = await cli([
+    'onionmx',
+    'publish',
+    '--hidden-service-dir',
+    hs,
+    '--domain',
+    'ours.example',
+    '--target',
+    `127.0.0.1:${frontPort}`,
+  ]);
   assert.equal(published.code, 0, published.stderr);
   const srv = published.stdout.split('\n').filter((l) => l.startsWith('_onion-mx._tcp.'));
   assert.equal(srv.length, 1);
@@ -96,15 +120,25 @@ before(async () => {
       { origin: 'victim.test', sign: true, records: hostile },
     ],
   });
-  unbound = await startValidatingResolver({ stubs: ['ours.example', 'victim.test'].map((zone) => ({ zone, server: nsd })), trustAnchors: nsd.trustAnchors });
+  unbound = await startValidatingResolver({
+    stubs: ['ours.example', 'victim.test'].map((zone) => ({ zone, server: nsd })),
+    trustAnchors: nsd.trustAnchors,
+  });
 
   // docs/snippets/routing.yaml with this test's resolver, an empty map and the peer's own domain; DNSSEC required
   // here so the onion is only reached through the signed record.
   writeFileSync(join(dir, 'onion.map'), '');
-  const { routing: documented } = yamlFromSnippet('routing.yaml', { '/etc/peergroup/onion.map': join(dir, 'onion.map'), '127.0.0.1:53': unbound.address, 'example.org': 'peer.test' });
+  const { routing: documented } = yamlFromSnippet('routing.yaml', {
+    '/etc/peergroup/onion.map': join(dir, 'onion.map'),
+    '127.0.0.1:53': unbound.address,
+    'example.org': 'peer.test',
+  });
   const routing = { ...documented, dnssec: 'require' };
   const relayPort = await freePort();
-  relay = await startRelay(relayConfigSchema.parse({ lmtp: `127.0.0.1:${relayPort}`, socks: `${net.socks.host}:${net.socks.port}`, routing }), { registry: new Registry() });
+  relay = await startRelay(
+    relayConfigSchema.parse({ lmtp: `127.0.0.1:${relayPort}`, socks: `${net.socks.host}:${net.socks.port}`, routing }),
+    { registry: new Registry() },
+  );
   const doc = parseYaml(snippet('router-relay.yaml')) as { router: Record<string, unknown> };
   router = await startRouter(
     routerConfigSchema.parse({
@@ -142,7 +176,19 @@ after(async () => {
 describe('peer MTA → router → relay → Tor → our onion → inbound → internal Postfix', () => {
   test('publish --verify finds the published record, DNSSEC-validated', async () => {
     const hs = join(dir, 'hs');
-    const r = await cli(['onionmx', 'publish', '--hidden-service-dir', hs, '--domain', 'ours.example', '--verify', '--resolver', unbound.address, '--dnssec', 'require']);
+    const r = await cli([
+      'onionmx',
+      'publish',
+      '--hidden-service-dir',
+      hs,
+      '--domain',
+      'ours.example',
+      '--verify',
+      '--resolver',
+      unbound.address,
+      '--dnssec',
+      'require',
+    ]);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /ours\.example: ok\n {2}dnssec {5}validated/);
   });
@@ -157,7 +203,11 @@ describe('peer MTA → router → relay → Tor → our onion → inbound → in
       if (box.length) break;
       await sleep(500);
     }
-    assert.equal(box.length, 1, `not delivered; peer log:\n${(await peer.log()).split('\n').slice(-15).join('\n')}\nfront log:\n${frontLog.slice(-2000)}`);
+    assert.equal(
+      box.length,
+      1,
+      `not delivered; peer log:\n${(await peer.log()).split('\n').slice(-15).join('\n')}\nfront log:\n${frontLog.slice(-2000)}`,
+    );
     const got = box[0]!;
     // Our MX's own Received line: the HELO is the peer relay's, the client is the configured pseudo client.
     const ours = /^Received: from [^\n]*\n(\s[^\n]*\n)*/m.exec(got)![0];

@@ -12,17 +12,34 @@ import { parse as parseYaml } from 'yaml';
 import { createLogger } from '@peergroup/service';
 import { startAccountsFrom, type AccountsConfigInput, type RunningAccounts } from '@peergroup/accounts';
 import { startPostfix, type Postfix } from '@peergroup/test-support/postfix';
-import { startDovecot, dovecotPaths, writePassdbSecret, imapLogin, loopbackSource, mailUser, type Dovecot } from '@peergroup/test-support/dovecot';
+import {
+  startDovecot,
+  dovecotPaths,
+  writePassdbSecret,
+  imapLogin,
+  loopbackSource,
+  mailUser,
+  type Dovecot,
+} from '@peergroup/test-support/dovecot';
 import { freePort } from '@peergroup/test-support/ports';
 import { snippet, mainCfFromSnippet } from '@peergroup/test-support/snippets';
 import { keepTestDirs, run, sleep } from '@peergroup/test-support/proc';
 import { Client, FAST_PWHASH } from '@peergroup/test-support/accounts';
 
 const DOMAIN = 'example.org';
-const PW = { alice: 'alice tulip mirror orbit', bob: 'canal lantern harbor plum', bob2: 'second quiet river moth', bob3: 'third amber forest kite', carol: 'carol meadow pebble violin' };
+const PW = {
+  alice: 'alice tulip mirror orbit',
+  bob: 'canal lantern harbor plum',
+  bob2: 'second quiet river moth',
+  bob3: 'third amber forest kite',
+  carol: 'carol meadow pebble violin',
+};
 
 /** SMTP through python3's smtplib: optional AUTH, then MAIL/RCPT/DATA; the first refusal's code and text. */
-async function smtp(port: number, o: { user?: string; password?: string; from: string; to: string[]; body?: string }): Promise<{ ok: boolean; stage?: string; code?: number; text?: string }> {
+async function smtp(
+  port: number,
+  o: { user?: string; password?: string; from: string; to: string[]; body?: string },
+): Promise<{ ok: boolean; stage?: string; code?: number; text?: string }> {
   const script = `
 import smtplib, json, sys
 a = json.loads(sys.argv[1])
@@ -119,7 +136,14 @@ describe('mail accounts with real Dovecot and Postfix (SQLite)', () => {
       masterCf: master,
     });
     await start();
-    dv = await startDovecot({ dir: dovecotDir, dictSocket: join(work, 'dict.sock'), passdb: { port: passdbPort, secretFile }, domain: DOMAIN, postfixQueueDir: join(pf.dir, 'queue'), settings: process.env.DV_DEBUG ? { auth_debug: 'yes' } : {} });
+    dv = await startDovecot({
+      dir: dovecotDir,
+      dictSocket: join(work, 'dict.sock'),
+      passdb: { port: passdbPort, secretFile },
+      domain: DOMAIN,
+      postfixQueueDir: join(pf.dir, 'queue'),
+      settings: process.env.DV_DEBUG ? { auth_debug: 'yes' } : {},
+    });
     const ctx = svc!.context;
     const alice = await ctx.store.createUser('alice', PW.alice, { admin: true });
     await ctx.mail!.setPassword(alice.userId, PW.alice);
@@ -159,7 +183,13 @@ describe('mail accounts with real Dovecot and Postfix (SQLite)', () => {
   });
 
   test('2. submission with SASL as bob delivers over LMTP to alice; foreign senders are refused', async () => {
-    const sent = await smtp(submissionPort, { user: `bob@${DOMAIN}`, password: PW.bob, from: `bob@${DOMAIN}`, to: [`alice@${DOMAIN}`], body: `From: bob@${DOMAIN}\r\nTo: alice@${DOMAIN}\r\nSubject: one\r\n\r\nfrom bob to alice\r\n` });
+    const sent = await smtp(submissionPort, {
+      user: `bob@${DOMAIN}`,
+      password: PW.bob,
+      from: `bob@${DOMAIN}`,
+      to: [`alice@${DOMAIN}`],
+      body: `From: bob@${DOMAIN}\r\nTo: alice@${DOMAIN}\r\nSubject: one\r\n\r\nfrom bob to alice\r\n`,
+    });
     assert.equal(sent.ok, true, JSON.stringify(sent));
     const msgs = await waitForMail(dv, `alice@${DOMAIN}`, PW.alice, (m) => m.some((x) => x.includes('from bob to alice')));
     assert.match(msgs.find((x) => x.includes('from bob to alice'))!, /Subject: one/);
@@ -169,7 +199,12 @@ describe('mail accounts with real Dovecot and Postfix (SQLite)', () => {
       assert.equal(r.code, 553, `${from}: ${JSON.stringify(r)}`);
       assert.match(r.text!, /not owned by user/);
     }
-    const noAuth = await smtp(submissionPort, { user: `bob@${DOMAIN}`, password: 'wrong password', from: `bob@${DOMAIN}`, to: [`alice@${DOMAIN}`] });
+    const noAuth = await smtp(submissionPort, {
+      user: `bob@${DOMAIN}`,
+      password: 'wrong password',
+      from: `bob@${DOMAIN}`,
+      to: [`alice@${DOMAIN}`],
+    });
     assert.equal(noAuth.stage, 'auth');
     assert.equal(noAuth.code, 535);
   });
@@ -184,23 +219,36 @@ describe('mail accounts with real Dovecot and Postfix (SQLite)', () => {
     // Reserved names and existing accounts cannot be aliases.
     assert.equal((await c.post('/mail/aliases', { local: 'postmaster', domain: DOMAIN })).status, 409);
     assert.equal((await c.post('/mail/aliases', { local: 'alice', domain: DOMAIN })).status, 409);
-    for (const [to, mark] of [[`bobby@${DOMAIN}`, 'via alias'], [`Bob+News@${DOMAIN.toUpperCase()}`, 'via tag']] as const) {
+    for (const [to, mark] of [
+      [`bobby@${DOMAIN}`, 'via alias'],
+      [`Bob+News@${DOMAIN.toUpperCase()}`, 'via tag'],
+    ] as const) {
       await pf.submit(`alice@${DOMAIN}`, [to], `From: alice@${DOMAIN}\r\nTo: ${to}\r\nSubject: ${mark}\r\n\r\n${mark}\r\n`);
     }
     await waitForMail(dv, `bob@${DOMAIN}`, PW.bob, (m) => m.some((x) => x.includes('via alias')) && m.some((x) => x.includes('via tag')));
-    await assert.rejects(pf.submit(`alice@${DOMAIN}`, [`nobody@${DOMAIN}`], 'Subject: x\r\n\r\nx\r\n'), (e: { responseCode?: number; response?: string }) => {
-      assert.equal(e.responseCode, 550, e.response);
-      return true;
-    });
+    await assert.rejects(
+      pf.submit(`alice@${DOMAIN}`, [`nobody@${DOMAIN}`], 'Subject: x\r\n\r\nx\r\n'),
+      (e: { responseCode?: number; response?: string }) => {
+        assert.equal(e.responseCode, 550, e.response);
+        return true;
+      },
+    );
 
     await svc!.close();
     svc = undefined;
-    await assert.rejects(pf.submit(`alice@${DOMAIN}`, [`bob@${DOMAIN}`], 'Subject: x\r\n\r\nx\r\n'), (e: { responseCode?: number; response?: string }) => {
-      assert.equal(e.responseCode, 451, e.response);
-      return true;
-    });
+    await assert.rejects(
+      pf.submit(`alice@${DOMAIN}`, [`bob@${DOMAIN}`], 'Subject: x\r\n\r\nx\r\n'),
+      (e: { responseCode?: number; response?: string }) => {
+        assert.equal(e.responseCode, 451, e.response);
+        return true;
+      },
+    );
     // Mail Postfix already holds (local submission) stays queued while peergroup is down.
-    await pf.sendmail(`alice@${DOMAIN}`, [`bob@${DOMAIN}`], `From: alice@${DOMAIN}\r\nTo: bob@${DOMAIN}\r\nSubject: while down\r\n\r\nwhile down\r\n`);
+    await pf.sendmail(
+      `alice@${DOMAIN}`,
+      [`bob@${DOMAIN}`],
+      `From: alice@${DOMAIN}\r\nTo: bob@${DOMAIN}\r\nSubject: while down\r\n\r\nwhile down\r\n`,
+    );
     await pf.waitForLog(/virtual_alias_maps map lookup problem for bob@example\.org -- message not accepted, try again later/);
     await start();
     // smtpd keeps the failed address resolutions of the outage in its resolve cache until the process exits; a
@@ -234,7 +282,11 @@ describe('mail accounts with real Dovecot and Postfix (SQLite)', () => {
     assert.doesNotMatch(page.body, /<td>never<\/td>/, 'the last-used time is shown');
     await c.get('/mail');
     await c.post('/mail/web-only', { webOnly: '1' });
-    assert.equal((await imapLogin(dv.imapPort, `bob@${DOMAIN}`, PW.bob2)).ok, false, 'web-only: the main password no longer works in mail clients');
+    assert.equal(
+      (await imapLogin(dv.imapPort, `bob@${DOMAIN}`, PW.bob2)).ok,
+      false,
+      'web-only: the main password no longer works in mail clients',
+    );
     assert.equal((await imapLogin(dv.imapPort, `bob@${DOMAIN}`, secret)).ok, true);
 
     // alice (bob's inviter, his trustee; k = 1, no waiting period here) hands out a code.
@@ -275,7 +327,10 @@ describe('mail accounts with real Dovecot and Postfix (SQLite)', () => {
     const r = await smtp(submissionPort, { user: `bob@${DOMAIN}`, password: PW.bob3, from: `bob@${DOMAIN}`, to: [`alice@${DOMAIN}`] });
     assert.equal(r.stage, 'auth');
     for (const to of [`bob@${DOMAIN}`, `bobby@${DOMAIN}`]) {
-      await assert.rejects(pf.submit(`alice@${DOMAIN}`, [to], 'Subject: x\r\n\r\nx\r\n'), (e: { responseCode?: number }) => e.responseCode === 550);
+      await assert.rejects(
+        pf.submit(`alice@${DOMAIN}`, [to], 'Subject: x\r\n\r\nx\r\n'),
+        (e: { responseCode?: number }) => e.responseCode === 550,
+      );
     }
     await ctx.store.setDisabled(bob.userId, false);
     await ctx.mail!.flush(bob.userId);

@@ -73,7 +73,10 @@ describe('mail account life with real Dovecot and Postfix', () => {
     assert.equal(await mail.deleteAlias(ids.alice!, `ali@${DOMAIN}`), true);
     await assert.rejects(mail.createAlias(ids.carol!, 'ali', DOMAIN, null), /That address is taken/);
     // Mail to the tombstone is refused meanwhile, not delivered to anyone.
-    await assert.rejects(m.pf!.submit(`carol@${DOMAIN}`, [`ali@${DOMAIN}`], 'Subject: x\r\n\r\nx\r\n'), (e: { responseCode?: number }) => e.responseCode === 550);
+    await assert.rejects(
+      m.pf!.submit(`carol@${DOMAIN}`, [`ali@${DOMAIN}`], 'Subject: x\r\n\r\nx\r\n'),
+      (e: { responseCode?: number }) => e.responseCode === 550,
+    );
     clock += m.svc!.context.config.mailboxes!.aliases.coolDown - DAY;
     await assert.rejects(mail.createAlias(ids.carol!, 'ali', DOMAIN, null), /That address is taken/, 'a day before the end');
     assert.equal(await mail.createAlias(ids.alice!, 'ali', DOMAIN, null), `ali@${DOMAIN}`, 'the former owner takes it back');
@@ -98,16 +101,27 @@ describe('mail account life with real Dovecot and Postfix', () => {
     assert.equal(imap.ok, false);
     assert.match(imap.error!, /AUTHENTICATIONFAILED/, 'refused, not a temporary failure');
     assert.equal((await pop3Login(m.dv.pop3Port, `bob@${DOMAIN}`, PW.bob)).ok, false);
-    const sub = await smtpSession(m.submissionPort, { user: `bob@${DOMAIN}`, password: PW.bob, from: `bob@${DOMAIN}`, to: [`alice@${DOMAIN}`] });
+    const sub = await smtpSession(m.submissionPort, {
+      user: `bob@${DOMAIN}`,
+      password: PW.bob,
+      from: `bob@${DOMAIN}`,
+      to: [`alice@${DOMAIN}`],
+    });
     assert.equal(sub.stage, 'auth');
     assert.equal(sub.code, 535);
     for (const to of [`bob@${DOMAIN}`, `bobby@${DOMAIN}`, `bob+tag@${DOMAIN}`]) {
-      await assert.rejects(m.pf!.submit(`alice@${DOMAIN}`, [to], 'Subject: x\r\n\r\nx\r\n'), (e: { responseCode?: number; response?: string }) => {
-        assert.equal(e.responseCode, 550, `${to}: ${e.response}`);
-        return true;
-      });
+      await assert.rejects(
+        m.pf!.submit(`alice@${DOMAIN}`, [to], 'Subject: x\r\n\r\nx\r\n'),
+        (e: { responseCode?: number; response?: string }) => {
+          assert.equal(e.responseCode, 550, `${to}: ${e.response}`);
+          return true;
+        },
+      );
     }
-    assert.deepEqual((await mail.deletedAccounts()).map((d) => d.username), ['bob']);
+    assert.deepEqual(
+      (await mail.deletedAccounts()).map((d) => d.username),
+      ['bob'],
+    );
     // The name: never an alias, never a new account (its mail and trust stay the old owner's).
     await assert.rejects(mail.createAlias(ids.carol!, 'bob', DOMAIN, null), /That address is taken/);
     await assert.rejects(ctx.store.createUser('bob', 'a new person taking the name'), /taken|exists/i);
@@ -115,7 +129,11 @@ describe('mail account life with real Dovecot and Postfix', () => {
     await assert.rejects(mail.createAlias(ids.carol!, 'bobby', DOMAIN, null), /That address is taken/);
     clock += ctx.config.mailboxes!.aliases.coolDown + 1;
     assert.equal(await mail.createAlias(ids.carol!, 'bobby', DOMAIN, null), `bobby@${DOMAIN}`);
-    await m.pf!.submit(`alice@${DOMAIN}`, [`bobby@${DOMAIN}`], `From: alice@${DOMAIN}\r\nTo: bobby@${DOMAIN}\r\nSubject: for the new bobby\r\n\r\nnew owner\r\n`);
+    await m.pf!.submit(
+      `alice@${DOMAIN}`,
+      [`bobby@${DOMAIN}`],
+      `From: alice@${DOMAIN}\r\nTo: bobby@${DOMAIN}\r\nSubject: for the new bobby\r\n\r\nnew owner\r\n`,
+    );
     const until = Date.now() + 20_000;
     for (;;) {
       const r = await imapLogin(m.dv.imapPort, `carol@${DOMAIN}`, PW.carol, { read: true });

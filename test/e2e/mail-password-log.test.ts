@@ -26,7 +26,7 @@ async function allText(dir: string): Promise<string> {
   return out;
 }
 
-describe('no password ever reaches Dovecot\'s log', () => {
+describe("no password ever reaches Dovecot's log", () => {
   let m: MailStack;
   before(async () => {
     m = await startMailStack({ dovecotSettings: { auth_verbose: 'yes' } });
@@ -55,7 +55,15 @@ describe('no password ever reaches Dovecot\'s log', () => {
     const log = await m.dv.log();
     assert.match(log, /passdb|dict/i, log.slice(-2000));
     const everything = (await allText(m.dv.dir)) + m.dv.output();
-    for (const marker of markers) assert.equal(everything.includes(marker), false, `${marker} is in Dovecot's output:\n${everything.split('\n').filter((l) => l.includes(marker)).join('\n')}`);
+    for (const marker of markers)
+      assert.equal(
+        everything.includes(marker),
+        false,
+        `${marker} is in Dovecot's output:\n${everything
+          .split('\n')
+          .filter((l) => l.includes(marker))
+          .join('\n')}`,
+      );
     await m.start();
   });
 
@@ -77,7 +85,14 @@ describe('no password ever reaches Dovecot\'s log', () => {
     assert.match(r.error!, /UNAVAILABLE|Temporary authentication failure/i, r.error);
     for (const s of servers) await new Promise((r) => s.close(r));
     const everything = (await allText(m.dv.dir)) + m.dv.output();
-    assert.equal(everything.includes(marker), false, everything.split('\n').filter((l) => l.includes(marker)).join('\n'));
+    assert.equal(
+      everything.includes(marker),
+      false,
+      everything
+        .split('\n')
+        .filter((l) => l.includes(marker))
+        .join('\n'),
+    );
     await m.start();
     assert.deepEqual(await imapLogin(m.dv.imapPort, `alice@${DOMAIN}`, PW), { ok: true });
   });

@@ -30,7 +30,9 @@ export interface MailStack {
   close(): Promise<void>;
 }
 
-export async function startMailStack(o: { dovecotSettings?: Record<string, string>; now?: () => Date; mailboxes?: Record<string, unknown>; postfix?: boolean } = {}): Promise<MailStack> {
+export async function startMailStack(
+  o: { dovecotSettings?: Record<string, string>; now?: () => Date; mailboxes?: Record<string, unknown>; postfix?: boolean } = {},
+): Promise<MailStack> {
   const work = await mkdtemp(join(tmpdir(), 'pg-mail-e2e-'));
   await chmod(work, 0o755);
   const dovecotDir = join(work, 'dovecot');
@@ -97,12 +99,22 @@ export async function startMailStack(o: { dovecotSettings?: Record<string, strin
     });
   }
   await stack.start();
-  stack.dv = await startDovecot({ dir: dovecotDir, dictSocket: join(work, 'dict.sock'), passdb: { port: passdbPort, secretFile }, domain: DOMAIN, ...(stack.pf ? { postfixQueueDir: join(stack.pf.dir, 'queue') } : {}), settings: { ...(process.env.DV_DEBUG ? { auth_debug: 'yes' } : {}), ...o.dovecotSettings } });
+  stack.dv = await startDovecot({
+    dir: dovecotDir,
+    dictSocket: join(work, 'dict.sock'),
+    passdb: { port: passdbPort, secretFile },
+    domain: DOMAIN,
+    ...(stack.pf ? { postfixQueueDir: join(stack.pf.dir, 'queue') } : {}),
+    settings: { ...(process.env.DV_DEBUG ? { auth_debug: 'yes' } : {}), ...o.dovecotSettings },
+  });
   return stack;
 }
 
 /** SMTP through python3's smtplib: optional AUTH, then MAIL/RCPT/DATA; the first refusal's stage, code and text. */
-export async function smtpSession(port: number, o: { user?: string; password?: string; from: string; to: string[]; body?: string }): Promise<{ ok: boolean; stage?: string; code?: number; text?: string }> {
+export async function smtpSession(
+  port: number,
+  o: { user?: string; password?: string; from: string; to: string[]; body?: string },
+): Promise<{ ok: boolean; stage?: string; code?: number; text?: string }> {
   const script = `
 import smtplib, json, sys
 a = json.loads(sys.argv[1])

@@ -20,7 +20,8 @@ function sampleMessage(subject: string): { raw: string; body: string } {
     '.a line that starts with a dot\r\n' +
     '..two dots\r\n' +
     'trailing spaces   \r\n' +
-    'x'.repeat(900) + '\r\n' +
+    'x'.repeat(900) +
+    '\r\n' +
     'Grüße aus dem Test\r\n' +
     '\r\n' +
     'last line\r\n';
@@ -65,7 +66,11 @@ describe('smtp sink', () => {
     const { raw } = sampleMessage('sink');
     const tr = nodemailer.createTransport({ host: sink.host, port: sink.port, secure: false, ignoreTLS: true, name: 'client.test' });
     t.after(() => tr.close());
-    const info = await tr.sendMail({ envelope: { from: 'a@origin.test', to: ['b@far.test', 'c@far.test'] }, raw, dsn: { notify: ['failure'] } });
+    const info = await tr.sendMail({
+      envelope: { from: 'a@origin.test', to: ['b@far.test', 'c@far.test'] },
+      raw,
+      dsn: { notify: ['failure'] },
+    });
     assert.match(info.response, /^250 /);
     const [msg] = await sink.waitFor(1);
     assert.ok(msg);
@@ -88,12 +93,19 @@ describe('smtp sink', () => {
     t.after(() => sink.close());
     const tr = nodemailer.createTransport({ host: sink.host, port: sink.port, secure: false, ignoreTLS: true });
     t.after(() => tr.close());
-    await assert.rejects(tr.sendMail({ envelope: { from: 'blocked@x.test', to: ['b@far.test'] }, raw: 'Subject: x\r\n\r\nx\r\n' }), (e: Error & { responseCode?: number }) => e.responseCode === 553);
+    await assert.rejects(
+      tr.sendMail({ envelope: { from: 'blocked@x.test', to: ['b@far.test'] }, raw: 'Subject: x\r\n\r\nx\r\n' }),
+      (e: Error & { responseCode?: number }) => e.responseCode === 553,
+    );
     await assert.rejects(
       tr.sendMail({ envelope: { from: 'a@x.test', to: ['later@far.test'] }, raw: 'Subject: x\r\n\r\nx\r\n' }),
-      (e: Error & { responseCode?: number; response?: string }) => e.responseCode === 450 && /^450 4\.2\.1 mailbox busy$/.test(e.response ?? ''),
+      (e: Error & { responseCode?: number; response?: string }) =>
+        e.responseCode === 450 && /^450 4\.2\.1 mailbox busy$/.test(e.response ?? ''),
     );
-    await assert.rejects(tr.sendMail({ envelope: { from: 'a@x.test', to: ['b@far.test'] }, raw: 'Subject: x\r\n\r\nREJECTME\r\n' }), (e: Error & { responseCode?: number }) => e.responseCode === 554);
+    await assert.rejects(
+      tr.sendMail({ envelope: { from: 'a@x.test', to: ['b@far.test'] }, raw: 'Subject: x\r\n\r\nREJECTME\r\n' }),
+      (e: Error & { responseCode?: number }) => e.responseCode === 554,
+    );
     assert.equal(sink.messages.length, 0);
     assert.equal(sink.rejected.length, 1);
     sink.setBehaviour({});
@@ -115,8 +127,14 @@ describe('smtp sink', () => {
     assert.match(reply, /^220 .*LMTP/);
     const afterData = reply.slice(reply.indexOf('354'));
     assert.match(afterData, /\r\n250 [^\r]*\r\n552 [^\r]*over quota/);
-    assert.deepEqual(sink.messages.map((m) => m.to), [['ok@far.test']]);
-    assert.deepEqual(sink.rejected.map((m) => m.to), [['full@far.test']]);
+    assert.deepEqual(
+      sink.messages.map((m) => m.to),
+      [['ok@far.test']],
+    );
+    assert.deepEqual(
+      sink.rejected.map((m) => m.to),
+      [['full@far.test']],
+    );
   });
 
   test('STARTTLS, SIZE and hidden extensions are what the client sees', async (t) => {
@@ -126,7 +144,13 @@ describe('smtp sink', () => {
     assert.match(ehlo, /250-STARTTLS/);
     assert.match(ehlo, /250[- ]SIZE 2000/);
     assert.doesNotMatch(ehlo, /8BITMIME|DSN/);
-    const tr = nodemailer.createTransport({ host: sink.host, port: sink.port, secure: false, requireTLS: true, tls: { rejectUnauthorized: false } });
+    const tr = nodemailer.createTransport({
+      host: sink.host,
+      port: sink.port,
+      secure: false,
+      requireTLS: true,
+      tls: { rejectUnauthorized: false },
+    });
     t.after(() => tr.close());
     await tr.sendMail({ envelope: { from: 'a@x.test', to: ['b@far.test'] }, raw: 'Subject: tls\r\n\r\nsecret\r\n' });
     const [msg] = await sink.waitFor(1);
@@ -142,8 +166,15 @@ describe('smtp sink', () => {
     test(`stallAt '${phase}' never answers that phase`, async (t) => {
       const sink = await startSmtpSink({ behaviour: { stallAt: phase } });
       t.after(() => sink.close());
-      const got = await rawSession(sink.port, ['EHLO c.test', 'MAIL FROM:<a@x.test>', 'RCPT TO:<b@far.test>', 'DATA', 'Subject: s\r\n\r\nbody\r\n.'], 600);
-      const codes = got.split('\r\n').filter(Boolean).map((l) => l.slice(0, 4));
+      const got = await rawSession(
+        sink.port,
+        ['EHLO c.test', 'MAIL FROM:<a@x.test>', 'RCPT TO:<b@far.test>', 'DATA', 'Subject: s\r\n\r\nbody\r\n.'],
+        600,
+      );
+      const codes = got
+        .split('\r\n')
+        .filter(Boolean)
+        .map((l) => l.slice(0, 4));
       const expected: Record<typeof phase, RegExp> = {
         connect: /^$/,
         rcpt: /^220 ,250-.*250 ,250 $/,
@@ -164,9 +195,16 @@ describe('smtp client', () => {
   });
 
   test('smtpSubmit delivers the exact message, skips refused recipients and reports a total refusal', async (t) => {
-    const sink = await startSmtpSink({ behaviour: { onRcptTo: (a) => (a.startsWith('no') ? { code: 550, message: '5.1.1 unknown' } : undefined) } });
+    const sink = await startSmtpSink({
+      behaviour: { onRcptTo: (a) => (a.startsWith('no') ? { code: 550, message: '5.1.1 unknown' } : undefined) },
+    });
     t.after(() => sink.close());
-    const reply = await smtpSubmit({ port: sink.port, from: 'a@x.test', to: ['no1@far.test', 'yes@far.test'], message: 'Subject: s\n\n.dot\nGrüße\n' });
+    const reply = await smtpSubmit({
+      port: sink.port,
+      from: 'a@x.test',
+      to: ['no1@far.test', 'yes@far.test'],
+      message: 'Subject: s\n\n.dot\nGrüße\n',
+    });
     assert.match(reply, /^250 /);
     const [msg] = await sink.waitFor(1);
     assert.deepEqual(msg?.to, ['yes@far.test']);
@@ -198,8 +236,13 @@ describe('postfix', () => {
     assert.equal(msg.helo, pf.name);
     assert.equal(messageBody(msg.data).toString('utf8'), body);
     assert.equal(headerValues(msg.data, 'Subject')[0], 'relay');
-    assert.match(headerValues(msg.data, 'Received')[0] ?? '', new RegExp(`by ${pf.name.replace(/\./g, '\\.')} \\(Postfix\\) with ESMTP id ${queueId}`));
-    await pf.waitForLog(new RegExp(`${queueId}: to=<rcpt@far.test>, relay=127\\.0\\.0\\.1\\[127\\.0\\.0\\.1\\]:${sink.port},.*status=sent`));
+    assert.match(
+      headerValues(msg.data, 'Received')[0] ?? '',
+      new RegExp(`by ${pf.name.replace(/\./g, '\\.')} \\(Postfix\\) with ESMTP id ${queueId}`),
+    );
+    await pf.waitForLog(
+      new RegExp(`${queueId}: to=<rcpt@far.test>, relay=127\\.0\\.0\\.1\\[127\\.0\\.0\\.1\\]:${sink.port},.*status=sent`),
+    );
     // submit() ends its session properly, so MTA logs show no lost connection that a fault test could misread.
     assert.match(await pf.log(), /disconnect from localhost\[127\.0\.0\.1\] ehlo=1 mail=1 rcpt=1 data=1 quit=1 commands=5/);
     assert.deepEqual(await pf.queue(), []);
@@ -207,7 +250,7 @@ describe('postfix', () => {
     assert.equal(lookup.stdout.trim(), `smtp:[127.0.0.1]:${sink.port}`);
   });
 
-  test('queue() shows the message with the sink\'s reason while the sink answers 4xx; flush() delivers it once accepted', async (t) => {
+  test("queue() shows the message with the sink's reason while the sink answers 4xx; flush() delivers it once accepted", async (t) => {
     const sink = await startSmtpSink({ behaviour: { onRcptTo: () => ({ code: 451, message: '4.4.5 try again later please' }) } });
     t.after(() => sink.close());
     const pf = await startPostfix({
@@ -248,7 +291,9 @@ describe('postfix', () => {
     assert.deepEqual(Object.keys(boxes).sort(), ['alice@inbox.test', 'bob@inbox.test']);
     assert.equal(boxes['alice@inbox.test']?.length, 2);
     // Postfix may deliver the second submission first; the order within a mailbox is delivery order.
-    const alice = [...(boxes['alice@inbox.test'] ?? [])].sort((a, b) => Number(/^Subject: two/m.test(a)) - Number(/^Subject: two/m.test(b)));
+    const alice = [...(boxes['alice@inbox.test'] ?? [])].sort(
+      (a, b) => Number(/^Subject: two/m.test(a)) - Number(/^Subject: two/m.test(b)),
+    );
     assert.match(alice[0] ?? '', /^Subject: one\n[\s\S]*\n\nfirst\n$/m);
     assert.match(alice[1] ?? '', /^Subject: two\n[\s\S]*\n\nsecond\n$/m);
     assert.match(boxes['bob@inbox.test']?.[0] ?? '', /Delivered-To: bob@inbox\.test/);
@@ -260,7 +305,10 @@ describe('postfix', () => {
   test('mailbox users restrict the accepted addresses', async (t) => {
     const pf = await startPostfix({ mailbox: { domains: ['inbox.test'], users: ['alice@inbox.test'] } });
     t.after(() => pf.stop());
-    await assert.rejects(pf.submit('x@else.test', ['mallory@inbox.test'], 'Subject: no\r\n\r\nno\r\n'), /550 5\.1\.1 .*User unknown in virtual mailbox table/);
+    await assert.rejects(
+      pf.submit('x@else.test', ['mallory@inbox.test'], 'Subject: no\r\n\r\nno\r\n'),
+      /550 5\.1\.1 .*User unknown in virtual mailbox table/,
+    );
     await pf.submit('x@else.test', ['alice@inbox.test'], 'Subject: yes\r\n\r\nyes\r\n');
     await pf.waitForLog(/to=<alice@inbox\.test>.*status=sent/);
     const boxes = await pf.mailboxes();
@@ -309,10 +357,7 @@ describe('postfix', () => {
   });
 
   test('two instances run side by side with their own queues, and one relays to the other', async (t) => {
-    const [a, b] = await Promise.all([
-      startPostfix({ mailbox: { domains: ['b.test'] } }),
-      startPostfix(),
-    ]);
+    const [a, b] = await Promise.all([startPostfix({ mailbox: { domains: ['b.test'] } }), startPostfix()]);
     t.after(() => a.stop());
     t.after(() => b.stop());
     assert.notEqual(a.smtpPort, b.smtpPort);
@@ -330,10 +375,20 @@ describe('postfix', () => {
 
 for (const how of ['SIGTERM', 'an uncaught exception'] as const) {
   test(`daemons and directories are cleaned up when the test process dies by ${how}`, async () => {
-    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', fileURLToPath(new URL('./fixtures/mta-harness-child.ts', import.meta.url)), how === 'SIGTERM' ? 'wait' : 'throw'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, PEERGROUP_KEEP_TEST_DIRS: '' },
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        '--conditions=source',
+        '--import',
+        'tsx',
+        fileURLToPath(new URL('./fixtures/mta-harness-child.ts', import.meta.url)),
+        how === 'SIGTERM' ? 'wait' : 'throw',
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, PEERGROUP_KEEP_TEST_DIRS: '' },
+      },
+    );
     let out = '';
     child.stdout.on('data', (b: Buffer) => (out += b.toString()));
     const exited = new Promise<void>((r) => child.once('exit', () => r()));
@@ -376,8 +431,11 @@ test('a taken port makes startPostfix and startExim fail with the reason, leavin
     (e: Error) => errors.push(e),
   );
   assert.equal(errors.length, 2);
-  assert.match(errors[0]!.message, new RegExp(`Postfix did not start[\s\S]*bind 127\\.0\\.0\\.1 port ${port}: Address already in use`));
-  assert.match(errors[1]!.message, new RegExp(`Exim daemon did not start[\s\S]*port ${port} for address 127\\.0\\.0\\.1 failed: Address already in use`));
+  assert.match(errors[0]!.message, new RegExp(`Postfix did not start[sS]*bind 127\\.0\\.0\\.1 port ${port}: Address already in use`));
+  assert.match(
+    errors[1]!.message,
+    new RegExp(`Exim daemon did not start[sS]*port ${port} for address 127\\.0\\.0\\.1 failed: Address already in use`),
+  );
   // Each error names the instance's config; its whole directory is gone.
   for (const e of errors) {
     const dir = /\(config (\/\S+?\/pg-(?:postfix|exim)-[^/]+)\//.exec(e.message)?.[1];
@@ -416,7 +474,10 @@ describe('exim', () => {
     t.after(() => ex.stop());
     const bt = await ex.run(['-bt', 'rcpt@far.test']);
     assert.equal(bt.code, 0, bt.stderr);
-    assert.match(bt.stdout, new RegExp(`router = to_sink, transport = remote_smtp[\s\S]*host 127\\.0\\.0\\.1 \\[127\\.0\\.0\\.1\\] port=${sink.port}`));
+    assert.match(
+      bt.stdout,
+      new RegExp(`router = to_sink, transport = remote_smtp[sS]*host 127\\.0\\.0\\.1 \\[127\\.0\\.0\\.1\\] port=${sink.port}`),
+    );
     const { raw, body } = sampleMessage('exim');
     const reply = await ex.submit('sender@origin.test', ['rcpt@far.test'], raw);
     const id = /id=(\S+)/.exec(reply)?.[1];
@@ -427,8 +488,13 @@ describe('exim', () => {
     assert.deepEqual(msg.to, ['rcpt@far.test']);
     assert.equal(msg.helo, ex.hostname);
     assert.equal(messageBody(msg.data).toString('utf8'), body);
-    assert.match(headerValues(msg.data, 'Received')[0] ?? '', new RegExp(`by ${ex.hostname.replace(/\./g, '\\.')} with esmtp \\(Exim 4\\.96\\)[\s\S]*id ${id}`));
-    await ex.waitForLog(new RegExp(`${id} => rcpt@far\\.test R=to_sink T=remote_smtp S=\\d+ H=127\\.0\\.0\\.1 \\[127\\.0\\.0\\.1\\]:${sink.port}`));
+    assert.match(
+      headerValues(msg.data, 'Received')[0] ?? '',
+      new RegExp(`by ${ex.hostname.replace(/\./g, '\\.')} with esmtp \\(Exim 4\\.96\\)[sS]*id ${id}`),
+    );
+    await ex.waitForLog(
+      new RegExp(`${id} => rcpt@far\\.test R=to_sink T=remote_smtp S=\\d+ H=127\\.0\\.0\\.1 \\[127\\.0\\.0\\.1\\]:${sink.port}`),
+    );
     await ex.waitForLog(new RegExp(`${id} Completed`));
     assert.deepEqual(await ex.queueIds(), []);
     assert.deepEqual(await ex.panics(), []);
@@ -484,7 +550,10 @@ test('Postfix and Exim side by side: Postfix relays to the Exim daemon, which de
   const [msg] = await sink.waitFor(1);
   assert.equal(messageBody(msg!.data).toString('utf8'), body);
   const received = headerValues(msg!.data, 'Received');
-  assert.match(received[0] ?? '', new RegExp(`\\(helo=${pf.name.replace(/\./g, '\\.')}\\) by ${ex.hostname.replace(/\./g, '\\.')} with esmtp`));
+  assert.match(
+    received[0] ?? '',
+    new RegExp(`\\(helo=${pf.name.replace(/\./g, '\\.')}\\) by ${ex.hostname.replace(/\./g, '\\.')} with esmtp`),
+  );
   assert.match(received[1] ?? '', new RegExp(`by ${pf.name.replace(/\./g, '\\.')} \\(Postfix\\)`));
   await pf.waitForLog(new RegExp(`relay=127\\.0\\.0\\.1\\[127\\.0\\.0\\.1\\]:${ex.port}.*status=sent`));
 });

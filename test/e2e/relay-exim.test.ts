@@ -111,13 +111,18 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const message = (tag: string) => `From: s@ex.test\r\nTo: x@peer.example\r\nSubject: ${tag}\r\nMessage-ID: <${tag}@ex.test>\r\n\r\nover Tor, ${tag}\r\n`;
+const message = (tag: string) =>
+  `From: s@ex.test\r\nTo: x@peer.example\r\nSubject: ${tag}\r\nMessage-ID: <${tag}@ex.test>\r\n\r\nover Tor, ${tag}\r\n`;
 
 describe('Exim end to end through Tor', () => {
   test('routing: onion domains to the automap address or the relay, everything else refused', async () => {
     const bt = await exim.run(['-bt', 'alice@peer.example']);
     assert.match(bt.stdout, /router = onionmx_socks, transport = onionmx_socks_smtp/);
-    assert.match(bt.stdout, /host 127\.(19[2-9]|2[0-5][0-9])\.\d+\.\d+ \[127\.\d+\.\d+\.\d+\] port=25/, 'an automap address in 127.192.0.0/10');
+    assert.match(
+      bt.stdout,
+      /host 127\.(19[2-9]|2[0-5][0-9])\.\d+\.\d+ \[127\.\d+\.\d+\.\d+\] port=25/,
+      'an automap address in 127.192.0.0/10',
+    );
     const br = await exim.run(['-bt', 'bob@viarelay.example']);
     assert.match(br.stdout, /router = onionmx_relay, transport = onionmx_relay_lmtp/);
     const plain = await exim.run(['-bt', 'carol@plain.example']);

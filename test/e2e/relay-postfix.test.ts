@@ -29,7 +29,11 @@ const root = new URL('../../', import.meta.url).pathname;
 
 const scripted: SinkBehaviour = {
   onRcptTo: (address) =>
-    address.startsWith('temp') ? { code: 451, message: '4.2.1 mailbox busy, try later' } : address.startsWith('perm') ? { code: 550, message: '5.1.1 no such user here' } : undefined,
+    address.startsWith('temp')
+      ? { code: 451, message: '4.2.1 mailbox busy, try later' }
+      : address.startsWith('perm')
+        ? { code: 550, message: '5.1.1 no such user here' }
+        : undefined,
 };
 
 let net: Tornet;
@@ -46,7 +50,18 @@ let deadResolver: number;
 async function spawnRelay(): Promise<ChildProcess> {
   const child = spawn(
     process.execPath,
-    [join(root, 'packages/cli/bin/peergroup.js'), 'onionmx', 'relay', '--lmtp', `127.0.0.1:${relayPort}`, '--socks', `${net.socks.host}:${net.socks.port}`, '--map', mapFile, '--no-srv'],
+    [
+      join(root, 'packages/cli/bin/peergroup.js'),
+      'onionmx',
+      'relay',
+      '--lmtp',
+      `127.0.0.1:${relayPort}`,
+      '--socks',
+      `${net.socks.host}:${net.socks.port}`,
+      '--map',
+      mapFile,
+      '--no-srv',
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PEERGROUP_LOG_LEVEL: 'warn' } },
   );
   const unregister = onProcessExit(() => killQuietly(child.pid, 'SIGKILL'));
@@ -75,8 +90,15 @@ before(async () => {
   // The documented peergroup.yaml (routing.yaml + router-relay.yaml + relay.yaml), with test ports and map. Nothing
   // answers on the resolver's port: own domains must still be answered, and mapped domains need no DNS.
   deadResolver = await freePort();
-  const { routing } = yamlFromSnippet('routing.yaml', { '/etc/peergroup/onion.map': mapFile, '127.0.0.1:53': `127.0.0.1:${deadResolver}`, 'example.org': 'pf.test' });
-  const { relay: relaySection } = yamlFromSnippet('relay.yaml', { '127.0.0.1:10024': `127.0.0.1:${relayPort}`, '127.0.0.1:9050': `${net.socks.host}:${net.socks.port}` });
+  const { routing } = yamlFromSnippet('routing.yaml', {
+    '/etc/peergroup/onion.map': mapFile,
+    '127.0.0.1:53': `127.0.0.1:${deadResolver}`,
+    'example.org': 'pf.test',
+  });
+  const { relay: relaySection } = yamlFromSnippet('relay.yaml', {
+    '127.0.0.1:10024': `127.0.0.1:${relayPort}`,
+    '127.0.0.1:9050': `${net.socks.host}:${net.socks.port}`,
+  });
   relay = await startRelay(relayConfigSchema.parse({ ...relaySection, routing }));
   const doc = parseYaml(snippet('router-relay.yaml')) as { router: Record<string, unknown> };
   const routerSection = {
@@ -89,7 +111,10 @@ before(async () => {
   const socketmapPort = router.addresses.socketmap!.port;
   postfix = await startPostfix({
     mainCf: {
-      ...mainCfFromSnippet(snippet('postfix-relay-main.cf'), { '127.0.0.1:23001': `127.0.0.1:${socketmapPort}`, '127.0.0.1:10024': `127.0.0.1:${relayPort}` }),
+      ...mainCfFromSnippet(snippet('postfix-relay-main.cf'), {
+        '127.0.0.1:23001': `127.0.0.1:${socketmapPort}`,
+        '127.0.0.1:10024': `127.0.0.1:${relayPort}`,
+      }),
       // Test pacing only: retry deferred mail quickly once flushed.
       minimal_backoff_time: '1s',
       maximal_backoff_time: '2s',
@@ -148,7 +173,10 @@ describe('Postfix → router → relay → Tor → onion → far MX', () => {
     const deferred = await postfix.waitForLog(/to=<temp1@peer\.example>.*status=deferred/, 30_000);
     assert.match(deferred, /4\.2\.1 .*mailbox busy/);
     const q = await postfix.queue();
-    assert.ok(q.some((e) => e.recipients.some((r) => r.address === 'temp1@peer.example')), 'the 4xx recipient is still queued');
+    assert.ok(
+      q.some((e) => e.recipients.some((r) => r.address === 'temp1@peer.example')),
+      'the 4xx recipient is still queued',
+    );
     assert.ok(!q.some((e) => e.recipients.some((r) => r.address.startsWith('good'))), 'delivered recipients left the queue');
   });
 
@@ -170,7 +198,10 @@ describe('Postfix → router → relay → Tor → onion → far MX', () => {
     await new Promise((r) => relayChild!.once('exit', r));
     await postfix.waitForLog(/to=<crash1@peer\.example>.*status=deferred/, 60_000, offset);
     const q = await postfix.queue();
-    assert.ok(q.some((e) => e.recipients.some((r) => r.address === 'crash1@peer.example')), 'still in the queue after the crash');
+    assert.ok(
+      q.some((e) => e.recipients.some((r) => r.address === 'crash1@peer.example')),
+      'still in the queue after the crash',
+    );
     assert.equal(sink.messages.length, before, 'the far side has nothing');
 
     sink.setBehaviour(scripted);

@@ -52,7 +52,11 @@ before(async () => {
   onionScripted = (await net.addOnion({ host: '127.0.0.1', port: scripted.port })).hostname;
   // A valid key nobody publishes: Tor finds no descriptor (a random 32 bytes is no curve point: 0xF6 instead).
   const nowhere = onionFromPublicKey(generateKeyPairSync('ed25519').publicKey.export({ format: 'der', type: 'spki' }).subarray(-32));
-  writeFileSync(join(dir, 'map'), [`good.example ${onionGood}`, `other.example ${onionGood}`, `fault.example ${onionScripted}`, `gone.example ${nowhere}`].join('\n') + '\n');
+  writeFileSync(
+    join(dir, 'map'),
+    [`good.example ${onionGood}`, `other.example ${onionGood}`, `fault.example ${onionScripted}`, `gone.example ${nowhere}`].join('\n') +
+      '\n',
+  );
   relay = await startOn({}, registry);
   slowRelay = await startOn({ timeouts: { connect: 30, greeting: 3, dataEnd: 3, dataBlock: 3 } });
 });
@@ -66,9 +70,15 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const body = (tag: string, extra = '') => Buffer.from(`From: s@here.example\r\nSubject: ${tag}\r\n\r\n.dot line\r\n8bit \xe9 text\r\n${extra}`, 'latin1');
+const body = (tag: string, extra = '') =>
+  Buffer.from(`From: s@here.example\r\nSubject: ${tag}\r\n\r\n.dot line\r\n8bit \xe9 text\r\n${extra}`, 'latin1');
 
-async function lmtp(svc: RunningService, rcpts: string[], data: Buffer, mailArgs = ''): Promise<{ rcpt: number[]; data: { code: number; text: string }[] }> {
+async function lmtp(
+  svc: RunningService,
+  rcpts: string[],
+  data: Buffer,
+  mailArgs = '',
+): Promise<{ rcpt: number[]; data: { code: number; text: string }[] }> {
   const { client } = await TestClient.connect(svc.addresses.lmtp!.port);
   try {
     await client.cmd('LHLO mta.test');
@@ -85,9 +95,17 @@ async function lmtp(svc: RunningService, rcpts: string[], data: Buffer, mailArgs
 
 describe('relay through a private Tor network', () => {
   test('delivers through Tor: byte-identical content, each recipient gets the far side answer', async () => {
-    const r = await lmtp(relay, ['alice@good.example', 'perm-bob@good.example', 'temp-carol@good.example', 'dave@good.example'], body('tor-ok'), ' BODY=8BITMIME');
+    const r = await lmtp(
+      relay,
+      ['alice@good.example', 'perm-bob@good.example', 'temp-carol@good.example', 'dave@good.example'],
+      body('tor-ok'),
+      ' BODY=8BITMIME',
+    );
     assert.deepEqual(r.rcpt, [250, 250, 250, 250]);
-    assert.deepEqual(r.data.map((d) => d.code), [250, 550, 451, 250]);
+    assert.deepEqual(
+      r.data.map((d) => d.code),
+      [250, 550, 451, 250],
+    );
     assert.match(r.data[1]!.text, /^5\.1\.1 .*\.onion:25 said: 550 no such user/);
     const got = good.messages.filter((m) => m.data.includes('Subject: tor-ok'));
     assert.equal(got.length, 1, 'one message for the accepted recipients');
@@ -97,7 +115,10 @@ describe('relay through a private Tor network', () => {
 
   test('each recipient domain gets its own Tor circuit, even to the same onion MX', async () => {
     const r = await lmtp(relay, ['iso1@good.example', 'iso2@other.example'], body('isolation'));
-    assert.deepEqual(r.data.map((d) => d.code), [250, 250]);
+    assert.deepEqual(
+      r.data.map((d) => d.code),
+      [250, 250],
+    );
     const control = await TorControl.connect(net.clientControl);
     try {
       const status = await control.getinfo('circuit-status');

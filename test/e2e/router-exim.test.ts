@@ -56,14 +56,25 @@ function snippet(name: string, replace: Record<string, string>): string {
 
 /** Whatever the onionmx routers decline goes to the cleartext route, which onion-routed mail must never take. */
 const cleartextRouter = (port: number) =>
-  ['cleartext:', '  driver = manualroute', '  domains = ! +local_domains', `  route_list = * 127.0.0.1::${port}`, '  transport = cleartext_smtp', '  self = send'].join('\n');
+  [
+    'cleartext:',
+    '  driver = manualroute',
+    '  domains = ! +local_domains',
+    `  route_list = * 127.0.0.1::${port}`,
+    '  transport = cleartext_smtp',
+    '  self = send',
+  ].join('\n');
 const cleartextTransport = ['cleartext_smtp:', '  driver = smtp', '  allow_localhost'].join('\n');
 
 /** The relay path: docs/snippets/exim-relay-routers.conf and exim-relay-transports.conf, then the cleartext route. */
 function relayConfig(ctx: EximContext, routerPort: number, cleartextPort: number): string {
   return eximConfig(ctx, {
     main: `domainlist local_domains = ${ctx.hostname}`,
-    routers: [snippet('exim-relay-routers.conf', { 'inet:127.0.0.1:23003': `inet:127.0.0.1:${routerPort}` }), '', cleartextRouter(cleartextPort)].join('\n'),
+    routers: [
+      snippet('exim-relay-routers.conf', { 'inet:127.0.0.1:23003': `inet:127.0.0.1:${routerPort}` }),
+      '',
+      cleartextRouter(cleartextPort),
+    ].join('\n'),
     transports: [snippet('exim-relay-transports.conf', {}), '', cleartextTransport].join('\n'),
   });
 }
@@ -72,8 +83,16 @@ function relayConfig(ctx: EximContext, routerPort: number, cleartextPort: number
 function socksConfig(ctx: EximContext, routerPort: number, cleartextPort: number, socks = { host: '127.0.0.1', port: 9050 }): string {
   return eximConfig(ctx, {
     main: `domainlist local_domains = ${ctx.hostname}`,
-    routers: [snippet('exim-socks-routers.conf', { 'inet:127.0.0.1:23002': `inet:127.0.0.1:${routerPort}` }), '', cleartextRouter(cleartextPort)].join('\n'),
-    transports: [snippet('exim-socks-transports.conf', { '127.0.0.1 port=9050': `${socks.host} port=${socks.port}` }), '', cleartextTransport].join('\n'),
+    routers: [
+      snippet('exim-socks-routers.conf', { 'inet:127.0.0.1:23002': `inet:127.0.0.1:${routerPort}` }),
+      '',
+      cleartextRouter(cleartextPort),
+    ].join('\n'),
+    transports: [
+      snippet('exim-socks-transports.conf', { '127.0.0.1 port=9050': `${socks.host} port=${socks.port}` }),
+      '',
+      cleartextTransport,
+    ].join('\n'),
   });
 }
 
@@ -89,7 +108,12 @@ const message = (to: string, subject: string) => `From: a@sender.test\r\nTo: ${t
 async function startTestRouter(extra: Record<string, unknown>, registry = new Registry()): Promise<RunningService> {
   const svc = await startRouter(
     routerConfigSchema.parse({
-      routing: { maps: [{ path: join(dir, 'onion.map') }], watchMaps: false, resolver: { servers: [nsd.address], timeoutMs: 300, retries: 0 }, dnssec: 'off' },
+      routing: {
+        maps: [{ path: join(dir, 'onion.map') }],
+        watchMaps: false,
+        resolver: { servers: [nsd.address], timeoutMs: 300, retries: 0 },
+        dnssec: 'off',
+      },
       logSummaryInterval: 0,
       ...extra,
     }),
@@ -112,7 +136,10 @@ before(async () => {
   // The relay path's transport speaks LMTP (docs/snippets/exim-relay-transports.conf): the sink stands in for the relay.
   relaySink = await startSmtpSink({ name: 'relay-sink.test', lmtp: true });
   cleartextSink = await startSmtpSink({ name: 'cleartext-sink.test' });
-  router = await startTestRouter({ exim: { listen: '127.0.0.1:0', reply: 'relay' }, relay: { address: `127.0.0.1:${relaySink.port}`, protocol: 'lmtp' } });
+  router = await startTestRouter({
+    exim: { listen: '127.0.0.1:0', reply: 'relay' },
+    relay: { address: `127.0.0.1:${relaySink.port}`, protocol: 'lmtp' },
+  });
   exim = await startExim({ name: 'ex-router.test', config: (ctx) => relayConfig(ctx, router.addresses.exim!.port, cleartextSink.port) });
   routeRegistry = new Registry();
   routeRouter = await startTestRouter({ exim: { listen: '127.0.0.1:0', reply: 'exim-route' } }, routeRegistry);

@@ -60,7 +60,12 @@ const zones = () => [
 function startTestRouter(dns: string, tcpPort: number, socketmapPort: number): Promise<RunningService> {
   return startRouter(
     routerConfigSchema.parse({
-      routing: { maps: [{ path: join(dir, 'onion.map') }], watchMaps: false, resolver: { servers: [dns], timeoutMs: 300, retries: 0 }, dnssec: 'off' },
+      routing: {
+        maps: [{ path: join(dir, 'onion.map') }],
+        watchMaps: false,
+        resolver: { servers: [dns], timeoutMs: 300, retries: 0 },
+        dnssec: 'off',
+      },
       tcpTable: { listen: `127.0.0.1:${tcpPort}`, reply: 'relay' },
       socketmap: { listen: `127.0.0.1:${socketmapPort}`, reply: 'direct' },
       relay: { address: `127.0.0.1:${relaySink.port}`, protocol: 'smtp' },
@@ -137,7 +142,11 @@ describe('router with real Postfix', () => {
     // This test's smtptor is plain smtp(8), not run through torsocks: the onion name cannot resolve, so it fails
     // there — which shows that Postfix used the router's transport and nexthop, and that nothing left in cleartext.
     // The documented status filter makes that failure a deferral.
-    const line = await postfix.waitForLog(new RegExp(`postfix/smtptor/smtp\\[\\d+\\]: .*to=<dave@srv.test>.*status=(deferred|bounced).*${srvOnion}`), 30_000, offset);
+    const line = await postfix.waitForLog(
+      new RegExp(`postfix/smtptor/smtp\\[\\d+\\]: .*to=<dave@srv.test>.*status=(deferred|bounced).*${srvOnion}`),
+      30_000,
+      offset,
+    );
     assert.match(line, /relay=none.*dsn=4\.4\.3, status=deferred/);
     // Deferred, it would be retried by the next test's flush over the relay route: delete it.
     const id = /smtp\[\d+\]: ([0-9A-F]+): /.exec(line)![1]!;
@@ -151,19 +160,31 @@ describe('router with real Postfix', () => {
   test('DNS outage: the router answers 400, Postfix keeps the message deferred, sends nothing in cleartext, and delivers over the onion route once DNS is back', async () => {
     await nsd.stop();
     // Over SMTP, smtpd's recipient check already hits the transport lookup failure: a 4xx the client retries.
-    await assert.rejects(postfix.submit('a@sender.test', ['erin@outage.test'], message('erin@outage.test', 'outage')), (err: Error & { responseCode?: number }) => {
-      assert.ok(err.responseCode !== undefined && err.responseCode >= 400 && err.responseCode < 500, `expected 4xx, got ${err.responseCode}: ${err.message}`);
-      return true;
-    });
+    await assert.rejects(
+      postfix.submit('a@sender.test', ['erin@outage.test'], message('erin@outage.test', 'outage')),
+      (err: Error & { responseCode?: number }) => {
+        assert.ok(
+          err.responseCode !== undefined && err.responseCode >= 400 && err.responseCode < 500,
+          `expected 4xx, got ${err.responseCode}: ${err.message}`,
+        );
+        return true;
+      },
+    );
     // Through the pickup path the message is in the queue before routing: it must stay deferred there.
     await postfix.sendmail('a@sender.test', ['erin@outage.test'], message('erin@outage.test', 'outage'));
-    const queue = await postfix.waitForQueue((q) => q.some((m) => m.queue_name === 'deferred' && m.recipients.some((r) => r.address === 'erin@outage.test' && r.delay_reason)), 30_000);
+    const queue = await postfix.waitForQueue(
+      (q) => q.some((m) => m.queue_name === 'deferred' && m.recipients.some((r) => r.address === 'erin@outage.test' && r.delay_reason)),
+      30_000,
+    );
     const entry = queue.find((m) => m.recipients.some((r) => r.address === 'erin@outage.test'))!;
     const reason = entry.recipients[0]!.delay_reason!;
     assert.match(reason, /address resolver failure|lookup/i, reason);
     await postfix.flush();
     await new Promise((r) => setTimeout(r, 2000));
-    assert.ok((await postfix.queue()).some((m) => m.recipients.some((r) => r.address === 'erin@outage.test')), 'still queued after a flush');
+    assert.ok(
+      (await postfix.queue()).some((m) => m.recipients.some((r) => r.address === 'erin@outage.test')),
+      'still queued after a flush',
+    );
     assert.ok(!cleartextSink.messages.some((m) => m.to.includes('erin@outage.test')), 'never delivered over the cleartext default route');
     assert.ok(!relaySink.messages.some((m) => m.to.includes('erin@outage.test')));
 
@@ -209,7 +230,9 @@ async function torsocksSetup(t: TestContext, library: string) {
   t.after(() => svc.close());
   // The howtos' setup: Postfix's processes run with torsocks preloaded, so smtp(8) resolves the onion through Tor
   // and connects through Tor's SOCKS port. The master passes import_environment overrides to every child it execs.
-  const torsocksMain = mainCfFromSnippet(snippet('postfix-torsocks-main.cf'), { '/etc/peergroup/torsocks.conf': join(torDir, 'torsocks.conf') });
+  const torsocksMain = mainCfFromSnippet(snippet('postfix-torsocks-main.cf'), {
+    '/etc/peergroup/torsocks.conf': join(torDir, 'torsocks.conf'),
+  });
   assert.ok(torsocksMain.import_environment?.includes(`LD_PRELOAD=${torsocksLibrary} `), 'the snippet preloads the Debian library path');
   const pf = await startPostfix({
     name: 'pf-torsocks.test',
@@ -236,7 +259,10 @@ describe('direct form end to end over a real Tor network', () => {
     });
     assert.deepEqual(got!.to, ['grace@tor.test']);
     assert.match(got!.data.toString(), /Subject: direct over tor/);
-    assert.match(await pf.waitForLog(/postfix\/smtptor\/smtp\[\d+\]: .*to=<grace@tor.test>.*status=sent/, 30_000), new RegExp(onion.hostname.slice(0, 16)));
+    assert.match(
+      await pf.waitForLog(/postfix\/smtptor\/smtp\[\d+\]: .*to=<grace@tor.test>.*status=sent/, 30_000),
+      new RegExp(onion.hostname.slice(0, 16)),
+    );
   });
 
   test('with the torsocks library missing, the message stays deferred in the queue and nothing bounces', async (t) => {
@@ -244,7 +270,11 @@ describe('direct form end to end over a real Tor network', () => {
     const { pf, onion, onionSink } = await torsocksSetup(t, missing);
     await pf.sendmail('a@sender.test', ['heidi@tor.test'], message('heidi@tor.test', 'no torsocks'));
     const line = await pf.waitForLog(/postfix\/smtptor\/smtp\[\d+\]: .*to=<heidi@tor.test>.*status=/, 30_000);
-    assert.match(line, /dsn=4\.4\.3, status=deferred \(unable to look up host [a-z2-7]{56}\.onion: .* \(torsocks not preloaded\?\)\)/, line);
+    assert.match(
+      line,
+      /dsn=4\.4\.3, status=deferred \(unable to look up host [a-z2-7]{56}\.onion: .* \(torsocks not preloaded\?\)\)/,
+      line,
+    );
     const queue = await pf.waitForQueue((q) => q.some((m) => m.queue_name === 'deferred'), 10_000);
     const entry = queue.find((m) => m.recipients.some((r) => r.address === 'heidi@tor.test'));
     assert.equal(entry?.queue_name, 'deferred', JSON.stringify(queue));

@@ -149,7 +149,11 @@ test('peergroup serve runs router, relay and accounts from one config file, each
   assert.equal(health.status, 200);
   const pids = Object.values(health.services).map((s) => s.pid);
   assert.deepEqual(Object.keys(health.services), ['router', 'relay', 'accounts']);
-  assert.equal(new Set([...pids, serve.child.pid]).size, 4, `one process per service, none the supervisor: ${JSON.stringify(health.services)}`);
+  assert.equal(
+    new Set([...pids, serve.child.pid]).size,
+    4,
+    `one process per service, none the supervisor: ${JSON.stringify(health.services)}`,
+  );
 
   const metrics = await (await fetch(`http://127.0.0.1:${ports.get('metrics http')}/metrics`)).text();
   // One endpoint carries every service's metrics, each sample labelled with its service, each family once.
@@ -279,7 +283,18 @@ test('a killed service comes back after the back-off while the others keep answe
 test('SIGKILL of the supervisor (outside systemd, nothing kills the children): every service stops on its own, cleanly, within seconds', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'pg-serve-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
-  const serveArgs = ['--data', dir, '--metrics', '127.0.0.1:0', '--only', 'router,relay,accounts', '--log-level', 'info', '--set', 'routing.srv=false'];
+  const serveArgs = [
+    '--data',
+    dir,
+    '--metrics',
+    '127.0.0.1:0',
+    '--only',
+    'router,relay,accounts',
+    '--log-level',
+    'info',
+    '--set',
+    'routing.srv=false',
+  ];
   for (const key of ['router.tcpTable.listen', 'relay.lmtp', 'accounts.listen']) serveArgs.push('--set', `${key}=127.0.0.1:0`);
   const child = spawnServe(t, serveArgs);
   let stderr = '';
@@ -293,7 +308,9 @@ test('SIGKILL of the supervisor (outside systemd, nothing kills the children): e
     });
     child.once('exit', (code) => reject(new Error(`serve exited ${code} before running:\n${stderr}`)));
   });
-  const { services } = (await (await fetch(`http://127.0.0.1:${metricsPort}/healthz`)).json()) as { services: Record<string, ServiceStatus> };
+  const { services } = (await (await fetch(`http://127.0.0.1:${metricsPort}/healthz`)).json()) as {
+    services: Record<string, ServiceStatus>;
+  };
   const pids = Object.values(services).map((s) => s.pid!);
   assert.equal(pids.length, 3, JSON.stringify(services));
   for (const pid of pids) assert.ok(isAlive(pid), `service process ${pid} runs`);
@@ -303,7 +320,10 @@ test('SIGKILL of the supervisor (outside systemd, nothing kills the children): e
   while (pids.some(isAlive) && Date.now() < deadline) await sleep(100);
   for (const pid of pids) assert.ok(!isAlive(pid), `service process ${pid} is gone within 5 s of its supervisor's death\n${stderr}`);
   // They stopped as on SIGTERM (their listeners closed), not through the hard exit that bounds a hanging stop.
-  const stopped = stderr.split('\n').filter((l) => l.includes('"msg":"stopped"')).map((l) => (JSON.parse(l) as { service: string }).service);
+  const stopped = stderr
+    .split('\n')
+    .filter((l) => l.includes('"msg":"stopped"'))
+    .map((l) => (JSON.parse(l) as { service: string }).service);
   assert.deepEqual(stopped.sort(), ['accounts', 'relay', 'router'], stderr);
 });
 
@@ -314,14 +334,28 @@ test('a service that refuses its configuration at start-up (port in use, exit 78
   await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
   t.after(() => taken.close());
   const port = (taken.address() as AddressInfo).port;
-  const child = spawnServe(t, ['--set', `router.tcpTable.listen=127.0.0.1:${port}`, '--set', 'relay.lmtp=127.0.0.1:0', '--set', 'routing.srv=false', '--only', 'router,relay', '--metrics', '127.0.0.1:0']);
+  const child = spawnServe(t, [
+    '--set',
+    `router.tcpTable.listen=127.0.0.1:${port}`,
+    '--set',
+    'relay.lmtp=127.0.0.1:0',
+    '--set',
+    'routing.srv=false',
+    '--only',
+    'router,relay',
+    '--metrics',
+    '127.0.0.1:0',
+  ]);
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
   assert.equal(code, 78, stderr);
   assert.match(stderr, /peergroup onionmx router: .*in use/i, 'the router says why');
   const lines = supervisorLines(stderr);
-  assert.ok(lines.some((l) => l.msg === 'service refused its configuration at start-up; stopping every service' && l.service === 'router'), stderr);
+  assert.ok(
+    lines.some((l) => l.msg === 'service refused its configuration at start-up; stopping every service' && l.service === 'router'),
+    stderr,
+  );
   const started = lines.filter((l) => l.msg === 'service starting').map((l) => l.pid as number);
   assert.equal(started.length, 2, 'router and relay were started once each, never restarted');
   for (const pid of started) assert.ok(!isAlive(pid), `service process ${pid} is gone`);
@@ -334,7 +368,15 @@ test('a service that refuses its configuration after a restart (its port taken) 
   const config = join(dir, 'peergroup.yaml');
   await writeFile(
     config,
-    ['logLevel: warn', 'metrics: { listen: "127.0.0.1:0" }', 'routing: { srv: false }', `router: { tcpTable: { listen: "127.0.0.1:${port}", reply: direct } }`, 'relay: { lmtp: "127.0.0.1:0" }', 'accounts: { enabled: false }', ''].join('\n'),
+    [
+      'logLevel: warn',
+      'metrics: { listen: "127.0.0.1:0" }',
+      'routing: { srv: false }',
+      `router: { tcpTable: { listen: "127.0.0.1:${port}", reply: direct } }`,
+      'relay: { lmtp: "127.0.0.1:0" }',
+      'accounts: { enabled: false }',
+      '',
+    ].join('\n'),
   );
   const serve = await startServe(t, config);
   const before = (await serve.health()).services;
@@ -357,7 +399,11 @@ test('a service that refuses its configuration after a restart (its port taken) 
   assert.equal(await lmtpGreeting(serve.ports.get('relay lmtp')!), '220');
   await sleep(3000);
   assert.equal((await serve.health()).services.router!.restarts, 1, 'not restarted again while its configuration fails');
-  assert.ok(supervisorLines(serve.stderr()).some((l) => l.msg === 'service refused its configuration; not restarted until a reload (SIGHUP)' && l.service === 'router'));
+  assert.ok(
+    supervisorLines(serve.stderr()).some(
+      (l) => l.msg === 'service refused its configuration; not restarted until a reload (SIGHUP)' && l.service === 'router',
+    ),
+  );
 
   await new Promise<void>((resolve) => squatter.close(() => resolve()));
   serve.child.kill('SIGHUP');
@@ -371,7 +417,17 @@ test('a service that refuses its configuration after a restart (its port taken) 
 test('peergroup serve --check-config names every bad key of every section at once (exit 78)', async () => {
   const run = promisify(execFile);
   await assert.rejects(
-    run(process.execPath, [bin, 'serve', '--set', 'router.bogus=1', '--set', 'relay.tls=maybe', '--set', 'routing.dnssec=sometimes', '--check-config']),
+    run(process.execPath, [
+      bin,
+      'serve',
+      '--set',
+      'router.bogus=1',
+      '--set',
+      'relay.tls=maybe',
+      '--set',
+      'routing.dnssec=sometimes',
+      '--check-config',
+    ]),
     (err: { code: number; stderr: string }) => {
       assert.equal(err.code, 78);
       assert.match(err.stderr, /router\.bogus: unknown key/);
@@ -425,11 +481,14 @@ test('the shipped example config (packaging/peergroup.example.yaml) validates an
     assert.match(stdout, /would run: router, relay, inbound, accounts/);
     assert.ok(stdout.includes(`  routing map ${map}: 1 entry\n`), stdout);
     // As shipped, pointing at a map that is not there, it is refused like serve refuses it.
-    await assert.rejects(run(process.execPath, [bin, 'serve', '--config', example, '--check-config']), (err: { code: number; stderr: string }) => {
-      assert.equal(err.code, 78);
-      assert.match(err.stderr, /routing\.maps\.0\.path: \/etc\/peergroup\/onion\.map: cannot read map: ENOENT/);
-      return true;
-    });
+    await assert.rejects(
+      run(process.execPath, [bin, 'serve', '--config', example, '--check-config']),
+      (err: { code: number; stderr: string }) => {
+        assert.equal(err.code, 78);
+        assert.match(err.stderr, /routing\.maps\.0\.path: \/etc\/peergroup\/onion\.map: cannot read map: ENOENT/);
+        return true;
+      },
+    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -11,7 +11,9 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 const dir = fileURLToPath(new URL('../../packaging/systemd/', import.meta.url));
-const units = readdirSync(dir).filter((f) => f.endsWith('.service')).sort();
+const units = readdirSync(dir)
+  .filter((f) => f.endsWith('.service'))
+  .sort();
 const hardened = units.filter((f) => f.endsWith('.hardened.service'));
 /** Exposure on systemd's 0–10 scale; 1.2 today for each, "OK" ends at 3.9. */
 const THRESHOLD = 2.0;
@@ -35,6 +37,12 @@ for (const unit of hardened) {
     const { stdout } = await run('systemd-analyze', ['security', '--offline=true', '--no-pager', join(dir, unit)]);
     const score = Number(/Overall exposure level for \S+: (\d+(?:\.\d+)?)/.exec(stdout)?.[1]);
     assert.ok(Number.isFinite(score), stdout);
-    assert.ok(score <= THRESHOLD, `${unit}: exposure ${score}\n${stdout.split('\n').filter((l) => l.startsWith('✗')).join('\n')}`);
+    assert.ok(
+      score <= THRESHOLD,
+      `${unit}: exposure ${score}\n${stdout
+        .split('\n')
+        .filter((l) => l.startsWith('✗'))
+        .join('\n')}`,
+    );
   });
 }

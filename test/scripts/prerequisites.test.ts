@@ -36,7 +36,10 @@ test('the runner exits non-zero naming a missing prerequisite, its package and t
   const r = await runner('packages/mta-codecs/test/netstring.test.ts', withFake(['packages/mta-codecs/test/netstring.test.ts']));
   assert.equal(r.code, 1, r.stdout + r.stderr);
   assert.match(r.stderr, /missing prerequisites of the selected tests \(nothing was run\)/);
-  assert.ok(r.stderr.includes(`FAKE test prerequisite: ${fakePath} (Debian package peergroup-fake-package; run sh scripts/system-deps.sh as root)`), r.stderr);
+  assert.ok(
+    r.stderr.includes(`FAKE test prerequisite: ${fakePath} (Debian package peergroup-fake-package; run sh scripts/system-deps.sh as root)`),
+    r.stderr,
+  );
   assert.match(r.stderr, /needed by packages\/mta-codecs\/test\/netstring\.test\.ts/);
   assert.doesNotMatch(r.stdout, /# Subtest|^ok /m, 'no test ran');
 });
@@ -49,7 +52,10 @@ test('a prerequisite is needed through the import closure, including a module a 
   assert.match(r.stderr, /needed by packages\/tornet\/test\/tornet-cleanup\.test\.ts/);
   const names = checkPrerequisites(['test/e2e/router-postfix.test.ts'], withFake(['test/support/dns.ts'])).map((p) => p.prerequisite.name);
   assert.ok(names.includes('FAKE test prerequisite'), 'router-postfix imports test/support/dns.ts');
-  assert.ok(!checkPrerequisites(['packages/mta-codecs/test/netstring.test.ts'], withFake(['test/support/dns.ts'])).length, 'netstring does not');
+  assert.ok(
+    !checkPrerequisites(['packages/mta-codecs/test/netstring.test.ts'], withFake(['test/support/dns.ts'])).length,
+    'netstring does not',
+  );
 });
 
 test('a missing prerequisite no selected file needs does not stop the run', async () => {
@@ -59,10 +65,9 @@ test('a missing prerequisite no selected file needs does not stop the run', asyn
 });
 
 test('requirePrerequisite throws "missing prerequisite" naming the path and the package', () => {
-  assert.throws(
-    () => requirePrerequisite('FAKE test prerequisite', withFake([])),
-    { message: `missing prerequisite: FAKE test prerequisite: ${fakePath} (Debian package peergroup-fake-package; run sh scripts/system-deps.sh as root)` },
-  );
+  assert.throws(() => requirePrerequisite('FAKE test prerequisite', withFake([])), {
+    message: `missing prerequisite: FAKE test prerequisite: ${fakePath} (Debian package peergroup-fake-package; run sh scripts/system-deps.sh as root)`,
+  });
   assert.throws(() => requirePrerequisite('nsd', { PATH: '/nonexistent' }), {
     message: 'missing prerequisite: nsd: nsd (not on PATH) (Debian package nsd; run sh scripts/system-deps.sh as root)',
   });
@@ -73,9 +78,15 @@ test('a support helper run outside the runner fails with the missing prerequisit
   const empty = mkdtempSync(join(tmpdir(), 'pg-empty-path-'));
   try {
     const script = `const { startAuthoritative } = await import(${JSON.stringify(join(root, 'test/support/dns.ts'))});\nawait startAuthoritative({ zones: [] });`;
-    const r = await run(process.execPath, ['--conditions=source', '--import', 'tsx', '--input-type=module', '-e', script], { env: { ...process.env, PATH: empty }, cwd: root });
+    const r = await run(process.execPath, ['--conditions=source', '--import', 'tsx', '--input-type=module', '-e', script], {
+      env: { ...process.env, PATH: empty },
+      cwd: root,
+    });
     assert.notEqual(r.code, 0);
-    assert.match(r.stderr, /missing prerequisite: nsd: nsd \(not on PATH\) \(Debian package nsd; run sh scripts\/system-deps\.sh as root\)/);
+    assert.match(
+      r.stderr,
+      /missing prerequisite: nsd: nsd \(not on PATH\) \(Debian package nsd; run sh scripts\/system-deps\.sh as root\)/,
+    );
   } finally {
     rmSync(empty, { recursive: true, force: true });
   }
@@ -86,7 +97,10 @@ test('system-deps.sh installs the apt packages of the table: it names a FAKE tab
   assert.deepEqual(listed.sort(), [...new Set(prerequisites.filter((p) => p.install === 'apt').map((p) => p.package))].sort());
   assert.ok(listed.includes('torsocks'));
   // As a user other than root it only reports (as root it would apt-get install the fake name).
-  const asNobody = process.getuid?.() === 0 ? ['setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', 'sh', 'scripts/system-deps.sh']] as const : ['sh', ['scripts/system-deps.sh']] as const;
+  const asNobody =
+    process.getuid?.() === 0
+      ? (['setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', 'sh', 'scripts/system-deps.sh']] as const)
+      : (['sh', ['scripts/system-deps.sh']] as const);
   const r = await run(asNobody[0], [...asNobody[1]], { cwd: root, env: withFake([]) });
   assert.equal(r.code, 1, r.stdout + r.stderr);
   assert.match(r.stderr, /Debian packages that are missing:.* peergroup-fake-package/);

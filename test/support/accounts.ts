@@ -36,7 +36,11 @@ export interface TestService {
 }
 
 /** `now`: the service's clock (trust store, sessions, rate limits), for tests that move time on. */
-export async function startTestService(dialect: Dialect, overrides: AccountsConfigInput = {}, opts: { now?: () => Date } = {}): Promise<TestService> {
+export async function startTestService(
+  dialect: Dialect,
+  overrides: AccountsConfigInput = {},
+  opts: { now?: () => Date } = {},
+): Promise<TestService> {
   const dataDir = mkdtempSync(join(tmpdir(), 'peergroup-accounts-'));
   const databaseUrl = await databaseUrlFor(dialect);
   const { trust, ...rest } = overrides;
@@ -74,7 +78,10 @@ export class Client {
   /** Sent as Accept-Language when set (the language tests). */
   acceptLanguage: string | undefined;
 
-  constructor(readonly base: string, readonly clientIp?: string) {}
+  constructor(
+    readonly base: string,
+    readonly clientIp?: string,
+  ) {}
 
   private headers(extra: Record<string, string> = {}): Record<string, string> {
     return {

@@ -92,5 +92,12 @@ export async function startDnsRecorder(opts: { host?: string; port?: number } = 
     udp.close();
     tcp.close();
   });
-  return { host, port, address: host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`, queries, clear: () => void queries.splice(0), stop };
+  return {
+    host,
+    port,
+    address: host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`,
+    queries,
+    clear: () => void queries.splice(0),
+    stop,
+  };
 }

@@ -388,7 +388,8 @@ export async function startServfailServer(): Promise<DnsServer & { readonly rece
     const reply = dnsPacket.encode({
       type: 'response',
       id: q.id ?? 0,
-      flags: (q.flags ?? 0) & dnsPacket.RECURSION_DESIRED ? dnsPacket.RECURSION_DESIRED | dnsPacket.RECURSION_AVAILABLE | servfail : servfail,
+      flags:
+        (q.flags ?? 0) & dnsPacket.RECURSION_DESIRED ? dnsPacket.RECURSION_DESIRED | dnsPacket.RECURSION_AVAILABLE | servfail : servfail,
       questions: q.questions ?? [],
     });
     s.send(reply, rinfo.port, rinfo.address);

@@ -101,7 +101,8 @@ function swapped(name: string, replace: Record<string, string>): string {
 }
 
 export async function startDovecot(opts: DovecotOptions): Promise<Dovecot> {
-  for (const p of ['dovecot', 'dovecot imap', 'dovecot pop3', 'dovecot lmtp', 'dovecot managesieve', 'dovecot lua', 'python3']) requirePrerequisite(p);
+  for (const p of ['dovecot', 'dovecot imap', 'dovecot pop3', 'dovecot lmtp', 'dovecot managesieve', 'dovecot lua', 'python3'])
+    requirePrerequisite(p);
   const { uid, gid } = mailUser();
   const dir = opts.dir ?? (await mkdtemp(join(tmpdir(), 'pg-dovecot-')));
   await chmod(dir, 0o755);
@@ -120,10 +121,16 @@ export async function startDovecot(opts: DovecotOptions): Promise<Dovecot> {
 
   for (let attempt = 1; ; attempt++) {
     const [imapPort, pop3Port, lmtpPort, managesievePort] = [await freePort(), await freePort(), await freePort(), await freePort()];
-    await writeFile(join(dir, 'dovecot-dict-auth.conf.ext'), swapped('dovecot-dict-auth.conf.ext', { '/run/peergroup/dovecot-dict.sock': opts.dictSocket }));
+    await writeFile(
+      join(dir, 'dovecot-dict-auth.conf.ext'),
+      swapped('dovecot-dict-auth.conf.ext', { '/run/peergroup/dovecot-dict.sock': opts.dictSocket }),
+    );
     await writeFile(
       join(dir, 'peergroup-auth.lua'),
-      swapped('dovecot-peergroup-auth.lua', { '127.0.0.1:23011': `127.0.0.1:${opts.passdb.port}`, '/etc/dovecot/peergroup-passdb.secret': opts.passdb.secretFile }),
+      swapped('dovecot-peergroup-auth.lua', {
+        '127.0.0.1:23011': `127.0.0.1:${opts.passdb.port}`,
+        '/etc/dovecot/peergroup-passdb.secret': opts.passdb.secretFile,
+      }),
     );
     const peergroup = swapped('dovecot-peergroup.conf', {
       'auth_default_realm = example.org': `auth_default_realm = ${domain}`,
@@ -148,8 +155,12 @@ export async function startDovecot(opts: DovecotOptions): Promise<Dovecot> {
       'default_login_user = dovenull',
       `first_valid_uid = ${Math.min(uid, 100)}`,
       'mail_location = maildir:~/Maildir',
-      'service imap-login {\n  inet_listener imap {\n    address = 127.0.0.1\n    port = ' + imapPort + '\n  }\n  inet_listener imaps {\n    port = 0\n  }\n}',
-      'service pop3-login {\n  inet_listener pop3 {\n    address = 127.0.0.1\n    port = ' + pop3Port + '\n  }\n  inet_listener pop3s {\n    port = 0\n  }\n}',
+      'service imap-login {\n  inet_listener imap {\n    address = 127.0.0.1\n    port = ' +
+        imapPort +
+        '\n  }\n  inet_listener imaps {\n    port = 0\n  }\n}',
+      'service pop3-login {\n  inet_listener pop3 {\n    address = 127.0.0.1\n    port = ' +
+        pop3Port +
+        '\n  }\n  inet_listener pop3s {\n    port = 0\n  }\n}',
       'service managesieve-login {\n  inet_listener sieve {\n    address = 127.0.0.1\n    port = ' + managesievePort + '\n  }\n}',
       'service lmtp {\n  inet_listener lmtp {\n    address = 127.0.0.1\n    port = ' + lmtpPort + '\n  }\n}',
       `!include ${join(dir, '90-peergroup.conf')}`,
@@ -226,14 +237,19 @@ export async function startDovecot(opts: DovecotOptions): Promise<Dovecot> {
  */
 export function loopbackSource(): string {
   const b = randomBytes(3);
-  return `127.${b[0]! % 254 + 1}.${b[1]}.${b[2]! % 254 + 1}`;
+  return `127.${(b[0]! % 254) + 1}.${b[1]}.${(b[2]! % 254) + 1}`;
 }
 
 /**
  * Runs an IMAP session with python3's imaplib (a real client, not ours) from loopbackSource(): LOGIN, then optional reads. Resolves with
  * the JSON the script prints: { ok, error?, messages? } — messages are the bodies of INBOX, oldest first.
  */
-export async function imapLogin(port: number, user: string, password: string, opts: { read?: boolean } = {}): Promise<{ ok: boolean; error?: string; messages?: string[] }> {
+export async function imapLogin(
+  port: number,
+  user: string,
+  password: string,
+  opts: { read?: boolean } = {},
+): Promise<{ ok: boolean; error?: string; messages?: string[] }> {
   const script = `
 import imaplib, json, socket, sys
 user, pw, port, read, src = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] == '1', sys.argv[5]
@@ -260,7 +276,9 @@ try:
 except Exception as e:
     print(json.dumps({'ok': False, 'error': 'connection: ' + str(e)}))
 `;
-  const r = await run('python3', ['-c', script, user, password, String(port), opts.read ? '1' : '0', loopbackSource()], { timeoutMs: 30_000 });
+  const r = await run('python3', ['-c', script, user, password, String(port), opts.read ? '1' : '0', loopbackSource()], {
+    timeoutMs: 30_000,
+  });
   if (r.code !== 0) throw new Error(`python3 imaplib failed (${r.code}): ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as { ok: boolean; error?: string; messages?: string[] };
 }

@@ -113,13 +113,7 @@ export interface EximConfigParts {
 
 /** Builds a complete Exim configuration from `ctx.main` and the given sections. */
 export function eximConfig(ctx: EximContext, parts: EximConfigParts): string {
-  const acl =
-    parts.acl ??
-    [
-      'acl_check_rcpt:',
-      '  accept hosts = : 127.0.0.1',
-      '  deny   message = relay not permitted',
-    ].join('\n');
+  const acl = parts.acl ?? ['acl_check_rcpt:', '  accept hosts = : 127.0.0.1', '  deny   message = relay not permitted'].join('\n');
   return [
     ctx.main,
     parts.acl === undefined ? 'acl_smtp_rcpt = acl_check_rcpt' : '',
@@ -212,8 +206,7 @@ async function setUpExim(dir: string, opts: EximOptions): Promise<Exim> {
       throw e;
     }
   };
-  const exim = (args: string[], input?: string | Buffer): Promise<RunResult> =>
-    run(EXIM_PATH, ['-C', configPath, ...args], { input });
+  const exim = (args: string[], input?: string | Buffer): Promise<RunResult> => run(EXIM_PATH, ['-C', configPath, ...args], { input });
 
   const writeConfig = async (port: number): Promise<void> => {
     const main = [
@@ -336,7 +329,9 @@ async function setUpExim(dir: string, opts: EximOptions): Promise<Exim> {
         const line = text.split('\n').find((l) => re.test(l));
         if (line !== undefined) return line;
         if (Date.now() > deadline) {
-          throw new Error(`Exim mainlog (${mainlogPath}) has no line matching ${re} after ${timeoutMs} ms; tail:\n${text.split('\n').slice(-25).join('\n')}`);
+          throw new Error(
+            `Exim mainlog (${mainlogPath}) has no line matching ${re} after ${timeoutMs} ms; tail:\n${text.split('\n').slice(-25).join('\n')}`,
+          );
         }
         await sleep(50);
       }
@@ -350,7 +345,9 @@ async function setUpExim(dir: string, opts: EximOptions): Promise<Exim> {
       const r = await exim(['-bp']);
       if (r.code !== 0) throw new Error(`exim -bp failed (${r.code}): ${r.stderr}`);
       // "  0m   1.4K 1xW2K6-0002w7-2h <sender@origin.test>" (optionally followed by "*** frozen ***")
-      return [...r.stdout.matchAll(/^\s*\d+[smhdw]\s+\S+\s+([0-9A-Za-z]{6}-[0-9A-Za-z]{6,11}-[0-9A-Za-z]{2,4})\s/gm)].map((m) => m[1] as string);
+      return [...r.stdout.matchAll(/^\s*\d+[smhdw]\s+\S+\s+([0-9A-Za-z]{6}-[0-9A-Za-z]{6,11}-[0-9A-Za-z]{2,4})\s/gm)].map(
+        (m) => m[1] as string,
+      );
     },
     async queueRun() {
       const r = await exim(['-qff']);

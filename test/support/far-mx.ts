@@ -55,7 +55,8 @@ export async function startFarMx(opts: Partial<SMTPServerOptions> = {}): Promise
         const to = session.envelope.rcptTo.map((r) => r.address);
         const mf = session.envelope.mailFrom;
         if (to.some((t) => t.startsWith('stall'))) return; // never answer
-        if (to.some((t) => t.startsWith('datatemp'))) return cb(Object.assign(new Error('4.3.0 disk full, try later'), { responseCode: 451 }));
+        if (to.some((t) => t.startsWith('datatemp')))
+          return cb(Object.assign(new Error('4.3.0 disk full, try later'), { responseCode: 451 }));
         if (to.some((t) => t.startsWith('dataperm'))) return cb(Object.assign(new Error('5.7.1 content rejected'), { responseCode: 554 }));
         messages.push({
           from: mf ? mf.address : '',

@@ -498,7 +498,9 @@ async function setUpPostfix(dir: string, opts: PostfixOptions): Promise<Postfix>
         const line = text.split('\n').find((l) => re.test(l));
         if (line !== undefined) return line;
         if (Date.now() > deadline) {
-          throw new Error(`Postfix log (${logFile}) has no line matching ${re} after ${timeoutMs} ms; tail:\n${text.split('\n').slice(-25).join('\n')}`);
+          throw new Error(
+            `Postfix log (${logFile}) has no line matching ${re} after ${timeoutMs} ms; tail:\n${text.split('\n').slice(-25).join('\n')}`,
+          );
         }
         await sleep(50);
       }

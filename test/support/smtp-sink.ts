@@ -217,7 +217,9 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
     onRcptTo(address, session, callback) {
       const b = behaviour;
       if (b.stallAt === 'rcpt') return;
-      Promise.resolve(b.onRcptTo?.(address.address, params(address), session.envelope.mailFrom ? session.envelope.mailFrom.address : '')).then(
+      Promise.resolve(
+        b.onRcptTo?.(address.address, params(address), session.envelope.mailFrom ? session.envelope.mailFrom.address : ''),
+      ).then(
         (r) => callback(r && r.code >= 400 ? smtpError(r) : undefined),
         (e: Error) => callback(e),
       );

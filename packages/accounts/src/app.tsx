@@ -145,11 +145,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
       metrics.csrfRejected.inc();
       return render(
         c,
-        <ErrorPage
-          {...common(c)}
-          title={kit.i18n(c).t('error.badRequestTitle')}
-          message={kit.i18n(c).t('error.badRequest')}
-        />,
+        <ErrorPage {...common(c)} title={kit.i18n(c).t('error.badRequestTitle')} message={kit.i18n(c).t('error.badRequest')} />,
         403,
       );
     }
@@ -165,7 +161,9 @@ export function createApp(deps: AppDeps): Hono<Env> {
   app.route('/', preferenceRoutes(kit));
   if (deps.mail) app.route('/', mailRoutes(kit, deps.mail));
 
-  app.notFound((c) => render(c, <ErrorPage {...common(c)} title={kit.i18n(c).t('error.notFoundTitle')} message={kit.i18n(c).t('error.notFound')} />, 404));
+  app.notFound((c) =>
+    render(c, <ErrorPage {...common(c)} title={kit.i18n(c).t('error.notFoundTitle')} message={kit.i18n(c).t('error.notFound')} />, 404),
+  );
 
   app.onError((err, c) => {
     if (trustCode(err) === 'stale-session') {

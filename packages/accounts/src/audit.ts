@@ -35,14 +35,20 @@ export class AuditLog {
     await this.db
       .insertInto('accounts_login_failure')
       .values({ user_id: userId, failures: 1, last_at: at.getTime() })
-      .onConflict((oc) => oc.column('user_id').doUpdateSet({ failures: sql<number>`accounts_login_failure.failures + 1`, last_at: at.getTime() }))
+      .onConflict((oc) =>
+        oc.column('user_id').doUpdateSet({ failures: sql<number>`accounts_login_failure.failures + 1`, last_at: at.getTime() }),
+      )
       .execute();
   }
 
   /** A login: the failed attempts since the previous one become one entry before it. */
   async loggedIn(userId: string, at: Date): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      const failed = await trx.deleteFrom('accounts_login_failure').where('user_id', '=', userId).returning(['failures', 'last_at']).executeTakeFirst();
+      const failed = await trx
+        .deleteFrom('accounts_login_failure')
+        .where('user_id', '=', userId)
+        .returning(['failures', 'last_at'])
+        .executeTakeFirst();
       if (failed) {
         await trx
           .insertInto('accounts_audit')
@@ -55,12 +61,19 @@ export class AuditLog {
 
   async list(userId: string, limit = 100): Promise<AuditEntry[]> {
     const [rows, pending] = await Promise.all([
-      this.db.selectFrom('accounts_audit').select(['at', 'kind', 'detail']).where('user_id', '=', userId).orderBy('at', 'desc').limit(limit).execute(),
+      this.db
+        .selectFrom('accounts_audit')
+        .select(['at', 'kind', 'detail'])
+        .where('user_id', '=', userId)
+        .orderBy('at', 'desc')
+        .limit(limit)
+        .execute(),
       this.db.selectFrom('accounts_login_failure').select(['failures', 'last_at']).where('user_id', '=', userId).executeTakeFirst(),
     ]);
     const entries = rows.map((r) => ({ at: new Date(Number(r.at)), kind: r.kind, detail: r.detail }));
     // Failures while the owner is logged in are shown at once, not only after the next login.
-    if (pending) entries.push({ at: new Date(Number(pending.last_at)), kind: 'login_failed', detail: `${pending.failures} since you logged in` });
+    if (pending)
+      entries.push({ at: new Date(Number(pending.last_at)), kind: 'login_failed', detail: `${pending.failures} since you logged in` });
     return entries.sort((a, b) => b.at.getTime() - a.at.getTime()).slice(0, limit);
   }
 }

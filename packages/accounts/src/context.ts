@@ -59,7 +59,9 @@ export async function openAccountsContext(
   const secretFile = resolve(config.secretFile ?? join(dataDir, 'server-secret'));
   const { secret, created } = await loadOrCreateServerSecret(secretFile);
   if (created) logger.warn({ secretFile }, 'generated a new server secret; back it up together with the database');
-  const trustDb = config.databaseUrl ? openTrustDb({ postgresUrl: config.databaseUrl }) : openTrustDb({ sqlitePath: sqlitePathFor(config) });
+  const trustDb = config.databaseUrl
+    ? openTrustDb({ postgresUrl: config.databaseUrl })
+    : openTrustDb({ sqlitePath: sqlitePathFor(config) });
   const db = trustDb.db as unknown as Kysely<AllTables>;
   try {
     await migrateTrust(db);
@@ -138,7 +140,10 @@ export async function openAccountsContext(
         );
         return;
       case 'integrity-alert':
-        logger.error({ userId: e.userId, what: e.what }, 'INTEGRITY ALERT: stored trust data failed its server-secret check (database tampering?)');
+        logger.error(
+          { userId: e.userId, what: e.what },
+          'INTEGRITY ALERT: stored trust data failed its server-secret check (database tampering?)',
+        );
         return;
       default:
         return;
@@ -167,12 +172,16 @@ export async function openAccountsContext(
   });
 
   const track = (t: Promise<void>) => {
-    const p = t.catch((err: unknown) => logger.error({ err: { message: (err as Error).message } }, 'recording a failed login failed')).finally(() => tasks.delete(p));
+    const p = t
+      .catch((err: unknown) => logger.error({ err: { message: (err as Error).message } }, 'recording a failed login failed'))
+      .finally(() => tasks.delete(p));
     tasks.add(p);
   };
   const clock = opts.now ?? (() => new Date());
 
-  const mail = config.mailboxes ? new MailAccounts(db, config.mailboxes, subkey(secret, 'mail-app-password'), store, logger, opts.now) : null;
+  const mail = config.mailboxes
+    ? new MailAccounts(db, config.mailboxes, subkey(secret, 'mail-app-password'), store, logger, opts.now)
+    : null;
 
   return {
     config,

@@ -1,5 +1,5 @@
 // The accounts service's own tables, in the same database as the trust tables, with its own migration table.
-import { Kysely, Migrator, type Migration, type MigrationProvider } from 'kysely';
+import { type Kysely, Migrator, type Migration, type MigrationProvider } from 'kysely';
 import { dialectOf, type TrustTables } from '@peergroup/trust';
 import { createMailTables, dropMailTables, type MailTables } from './mail/tables.ts';
 import type { AccountsRateLimitTable } from './rate-limit-store.ts';

@@ -39,7 +39,9 @@ export class RateLimitStore {
   async read(ids: string[]): Promise<Map<string, BucketState>> {
     if (ids.length === 0) return new Map();
     const rows = await this.db.selectFrom(T).select(['id', 'last_failure', 'failures', 'next_at']).where('id', 'in', ids).execute();
-    return new Map(rows.map((r) => [r.id, { failures: Number(r.failures), lastFailure: Number(r.last_failure), nextAt: Number(r.next_at) }]));
+    return new Map(
+      rows.map((r) => [r.id, { failures: Number(r.failures), lastFailure: Number(r.last_failure), nextAt: Number(r.next_at) }]),
+    );
   }
 
   /**
@@ -97,7 +99,10 @@ export class RateLimitStore {
   }
 
   async size(): Promise<number> {
-    const r = await this.db.selectFrom(T).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
+    const r = await this.db
+      .selectFrom(T)
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirst();
     return Number(r?.n ?? 0);
   }
 }

@@ -114,7 +114,9 @@ export async function startAccounts(config: AccountsConfig, opts: StartAccountsO
     addresses['mail-socketmap'] = mailLookups.socketmap;
     addresses['mail-passdb'] = mailLookups.passdb;
     const runDeletions = () => {
-      mail.processDueDeletions().catch((err: unknown) => logger.warn({ err: { message: (err as Error).message } }, 'account deletion run failed'));
+      mail
+        .processDueDeletions()
+        .catch((err: unknown) => logger.warn({ err: { message: (err as Error).message } }, 'account deletion run failed'));
     };
     deletions = setInterval(runDeletions, 60_000);
     deletions.unref();
@@ -134,13 +136,20 @@ export async function startAccounts(config: AccountsConfig, opts: StartAccountsO
     addresses.metrics = metricsServer.addresses.http!;
   }
   const purge = setInterval(() => {
-    context.sessions.purgeExpired().catch((err: unknown) => logger.warn({ err: { message: (err as Error).message } }, 'session purge failed'));
-    context.rateLimits.prune().catch((err: unknown) => logger.warn({ err: { message: (err as Error).message } }, 'rate-limit purge failed'));
+    context.sessions
+      .purgeExpired()
+      .catch((err: unknown) => logger.warn({ err: { message: (err as Error).message } }, 'session purge failed'));
+    context.rateLimits
+      .prune()
+      .catch((err: unknown) => logger.warn({ err: { message: (err as Error).message } }, 'rate-limit purge failed'));
   }, 10 * 60_000);
   purge.unref();
 
   const host = http.host.includes(':') ? `[${http.host}]` : http.host;
-  logger.info({ listen: `${host}:${http.port}`, database: context.dialect, outbox: config.mail.mode === 'outbox' ? outboxDir : undefined }, 'accounts service listening');
+  logger.info(
+    { listen: `${host}:${http.port}`, database: context.dialect, outbox: config.mail.mode === 'outbox' ? outboxDir : undefined },
+    'accounts service listening',
+  );
   let closing: Promise<void> | undefined;
   return {
     name: 'accounts',

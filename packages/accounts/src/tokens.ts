@@ -31,7 +31,11 @@ export function tokensEqual(a: string, b: string): boolean {
 
 /** Derives a purpose-specific 32-byte key from the server secret so one secret never serves two purposes. */
 export function subkey(secret: Buffer, purpose: string): Buffer {
-  return keyedHash(secret.length >= 16 && secret.length <= 64 ? secret : keyedHash(Buffer.alloc(32), secret), 'peergroup-accounts/v1', purpose);
+  return keyedHash(
+    secret.length >= 16 && secret.length <= 64 ? secret : keyedHash(Buffer.alloc(32), secret),
+    'peergroup-accounts/v1',
+    purpose,
+  );
 }
 
 /**

@@ -44,9 +44,16 @@ test('durations: every older *Seconds key and its new name give the same value, 
 });
 
 test('durations: a key given under both names is refused, naming both', () => {
-  const r = accountsConfigSchema.safeParse({ sessionTtl: '1h', sessionTtlSeconds: 3600, trust: { inviteTtl: '1d', inviteTtlSeconds: 86400 } });
+  const r = accountsConfigSchema.safeParse({
+    sessionTtl: '1h',
+    sessionTtlSeconds: 3600,
+    trust: { inviteTtl: '1d', inviteTtlSeconds: 86400 },
+  });
   const messages = r.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`) ?? [];
-  assert.ok(messages.includes('sessionTtlSeconds: sessionTtl and its older name sessionTtlSeconds are both set; keep only sessionTtl'), messages.join('\n'));
+  assert.ok(
+    messages.includes('sessionTtlSeconds: sessionTtl and its older name sessionTtlSeconds are both set; keep only sessionTtl'),
+    messages.join('\n'),
+  );
 });
 
 test('metrics: the bare address reads as metrics.listen', () => {

@@ -18,7 +18,11 @@ after(async () => {
 
 /** The message's header and body as text: RFC 2047 words in the subject and the quoted-printable body decoded. */
 function decode(eml: string): string {
-  const qp = (v: string) => Buffer.from(v.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1').toString('utf8');
+  const qp = (v: string) =>
+    Buffer.from(
+      v.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))),
+      'latin1',
+    ).toString('utf8');
   const [rawHead = '', ...body] = eml.split(/\r?\n\r?\n/);
   const head = rawHead
     .replace(/\?=\r?\n[ \t]+=\?UTF-8\?Q\?/gi, '')

@@ -26,7 +26,8 @@ test('every catalogue has exactly the English keys, the same arguments per messa
 });
 
 test('no "(s)" plurals in any catalogue', () => {
-  for (const lang of LANGS) for (const [k, v] of Object.entries(CATALOGUES[lang])) assert.doesNotMatch(v, /\w\((s|e|n|i)\)/, `${lang} ${k}`);
+  for (const lang of LANGS)
+    for (const [k, v] of Object.entries(CATALOGUES[lang])) assert.doesNotMatch(v, /\w\((s|e|n|i)\)/, `${lang} ${k}`);
 });
 
 test('plural categories come from Intl.PluralRules: French 0 and 1 are "one", English 0 is "other"', () => {
@@ -74,7 +75,7 @@ test('Accept-Language: q-values, header order on ties, region fallback, q=0 refu
   assert.equal(negotiateLang('de;q=abc, it'), 'it');
 });
 
-test('dates in the reader\'s locale and chosen zone; relative times and durations through Intl', () => {
+test("dates in the reader's locale and chosen zone; relative times and durations through Intl", () => {
   const summer = new Date('2026-07-01T12:00:00Z');
   assert.match(new I18n('de', 'Europe/Zurich').time(summer), /01\.07\.2026, 14:00/);
   assert.match(new I18n('en', 'America/New_York').time(summer), /Jul 1, 2026, 8:00\sAM/);
@@ -90,7 +91,16 @@ test('dates in the reader\'s locale and chosen zone; relative times and duration
 
 test('every password problem password-strength.ts can report is translated', () => {
   const de = new I18n('de', 'UTC');
-  const samples = ['short', 'x'.repeat(1100), 'aliceWasHere123456', 'password', 'password2024!!', 'aaaaaaaaaaaa', 'qwertyuiop', 'abababababab'];
+  const samples = [
+    'short',
+    'x'.repeat(1100),
+    'aliceWasHere123456',
+    'password',
+    'password2024!!',
+    'aaaaaaaaaaaa',
+    'qwertyuiop',
+    'abababababab',
+  ];
   const seen = new Set<string>();
   for (const pw of samples) {
     for (const p of checkPasswordStrength(pw, 'alice').problems) {

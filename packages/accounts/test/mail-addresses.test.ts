@@ -9,7 +9,11 @@ test('local part and domain are folded to lower case; +tag is split off and kept
   assert.deepEqual(parseAddress('alice@example.org.', '+'), { local: 'alice', extension: '', domain: 'example.org' });
   // Only the first delimiter splits: the rest belongs to the extension.
   assert.deepEqual(parseAddress('bob+a+b@example.org', '+'), { local: 'bob', extension: '+a+b', domain: 'example.org' });
-  assert.deepEqual(parseAddress('first.last-x_y@sub.example.org', '+'), { local: 'first.last-x_y', extension: '', domain: 'sub.example.org' });
+  assert.deepEqual(parseAddress('first.last-x_y@sub.example.org', '+'), {
+    local: 'first.last-x_y',
+    extension: '',
+    domain: 'sub.example.org',
+  });
 });
 
 test('another delimiter, or none: the plus sign is then not a separator (and not a valid local part)', () => {
@@ -19,7 +23,23 @@ test('another delimiter, or none: the plus sign is then not a separator (and not
 });
 
 test('what can never be ours is undefined, not a guess', () => {
-  for (const key of ['', 'bob', '@example.org', 'bob@', '+tag@example.org', 'a b@example.org', 'a@b@example.org', '.bob@example.org', 'bob.@example.org', 'bob@example', 'bob@-x.org', 'bob@exa_mple.org', `${'a'.repeat(65)}@example.org`, 'bøb@example.org', '"bob"@example.org']) {
+  for (const key of [
+    '',
+    'bob',
+    '@example.org',
+    'bob@',
+    '+tag@example.org',
+    'a b@example.org',
+    'a@b@example.org',
+    '.bob@example.org',
+    'bob.@example.org',
+    'bob@example',
+    'bob@-x.org',
+    'bob@exa_mple.org',
+    `${'a'.repeat(65)}@example.org`,
+    'bøb@example.org',
+    '"bob"@example.org',
+  ]) {
     assert.equal(parseAddress(key, '+'), undefined, JSON.stringify(key));
   }
 });

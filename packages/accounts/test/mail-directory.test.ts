@@ -25,7 +25,13 @@ describe('mail directory', () => {
           domain: 'example.org',
           verifier: { opslimit: 1, memlimit: 8192 },
           quota: '1G',
-          dovecot: { dictSocket: join(dir, 'd.sock'), passdb: { listen: '127.0.0.1:0', secretFile: join(dir, 'secret') }, home: '/m/%d/%n', uid: 5000, gid: 5001 },
+          dovecot: {
+            dictSocket: join(dir, 'd.sock'),
+            passdb: { listen: '127.0.0.1:0', secretFile: join(dir, 'secret') },
+            home: '/m/%d/%n',
+            uid: 5000,
+            gid: 5001,
+          },
           postfix: { socketmap: '127.0.0.1:0' },
         },
       }),
@@ -71,7 +77,7 @@ describe('mail directory', () => {
     assert.equal(await d.isOurDomain('elsewhere.test'), false);
   });
 
-  test('catch-all of a disabled account, and a disabled account\'s name, give nothing', async () => {
+  test("catch-all of a disabled account, and a disabled account's name, give nothing", async () => {
     await mail.setCatchAll('other.test', 'dave');
     assert.equal(await mail.directory.alias('anything@other.test'), null);
     assert.equal(await mail.directory.senderLogin('dave@example.org'), null);
@@ -107,7 +113,13 @@ describe('mail directory', () => {
 
   test('userdb: home from the template, uid/gid, quota default and override (0 = unlimited, no rule)', async () => {
     const d = mail.directory;
-    assert.deepEqual(await d.userdb('alice@example.org'), { home: '/m/example.org/alice', mail: 'maildir:~/Maildir', uid: '5000', gid: '5001', quota_rule: `*:bytes=${1024 ** 3}` });
+    assert.deepEqual(await d.userdb('alice@example.org'), {
+      home: '/m/example.org/alice',
+      mail: 'maildir:~/Maildir',
+      uid: '5000',
+      gid: '5001',
+      quota_rule: `*:bytes=${1024 ** 3}`,
+    });
     await mail.setQuota(ids.alice!, 0);
     assert.equal((await d.userdb('alice@example.org'))!.quota_rule, undefined);
     assert.equal(await d.userdb('dave@example.org'), null);

@@ -18,7 +18,10 @@ for (const [guide, snippets] of Object.entries(guides)) {
     const text = read(guide);
     for (const name of snippets) {
       const s = read(`docs/snippets/${name}`).trimEnd();
-      assert.ok(text.includes('```\n' + s + '\n```') || text.includes('```yaml\n' + s + '\n```') || text.includes('```lua\n' + s + '\n```'), `${guide} must contain docs/snippets/${name} as a code block`);
+      assert.ok(
+        text.includes('```\n' + s + '\n```') || text.includes('```yaml\n' + s + '\n```') || text.includes('```lua\n' + s + '\n```'),
+        `${guide} must contain docs/snippets/${name} as a code block`,
+      );
     }
   });
 }

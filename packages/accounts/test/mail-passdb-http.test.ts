@@ -41,7 +41,11 @@ describe('passdb over loopback HTTP', () => {
   });
 
   const post = (body: string, secret = SECRET) =>
-    fetch(url, { method: 'POST', headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/x-www-form-urlencoded' }, body });
+    fetch(url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body,
+    });
 
   test('valid 200, wrong password and unknown user 403 alike; a password with & = % and spaces arrives intact', async () => {
     assert.equal((await post('user=bob%40example.org&password=bob%20long%20password%20here')).status, 200);
@@ -64,7 +68,10 @@ describe('passdb over loopback HTTP', () => {
     const d2 = mkdtempSync(join(tmpdir(), 'pg-passdb-'));
     try {
       for (const f of [join(dir, 'short'), join(dir, 'missing')]) {
-        await assert.rejects(startAccountsFrom({ ...config(f), dataDir: d2 }, { logger: silentLogger() }), /mailboxes\.dovecot\.passdb\.secretFile/);
+        await assert.rejects(
+          startAccountsFrom({ ...config(f), dataDir: d2 }, { logger: silentLogger() }),
+          /mailboxes\.dovecot\.passdb\.secretFile/,
+        );
       }
     } finally {
       rmSync(d2, { recursive: true, force: true });

@@ -10,7 +10,10 @@ test('outbox mode writes complete RFC 5322 messages as .eml files, nothing half-
   const dir = mkdtempSync(join(tmpdir(), 'pg-outbox-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const outbox = join(dir, 'outbox');
-  const m = await createMailer({ mode: 'outbox', from: 'accounts@example.org', outboxDir: outbox, smtp: { host: 'x', port: 1, secure: false, requireTls: true } }, silentLogger());
+  const m = await createMailer(
+    { mode: 'outbox', from: 'accounts@example.org', outboxDir: outbox, smtp: { host: 'x', port: 1, secure: false, requireTls: true } },
+    silentLogger(),
+  );
   await m.send({ to: 'alice@example.org', subject: 'A reset was requested — ünïcode', text: 'Hello\nline two\n' });
   await m.send({ to: 'bob@example.org', subject: 'second', text: 'x' });
   m.close();
@@ -70,7 +73,10 @@ test('smtp mode submits over SMTP with AUTH to the configured server (smtp-serve
 
   // requireTls (the default) refuses a server that offers no STARTTLS instead of sending in cleartext; the message waits.
   const strictDir = join(dir, 'strict');
-  const strict = await createMailer({ mode: 'smtp', from: 'accounts@example.org', outboxDir: strictDir, smtp: { ...smtp, requireTls: true } }, silentLogger());
+  const strict = await createMailer(
+    { mode: 'smtp', from: 'accounts@example.org', outboxDir: strictDir, smtp: { ...smtp, requireTls: true } },
+    silentLogger(),
+  );
   assert.equal(await strict.send({ to: 'alice@example.org', subject: 'x', text: 'y' }), 'queued');
   assert.equal(await strict.flushSpool(), 1, 'still waiting: no downgrade on retry either');
   strict.close();
@@ -116,5 +122,9 @@ test('smtp mode: a temporary refusal (451) spools the message and a retry delive
   assert.equal(await m.flushSpool(), 0);
   assert.equal(received.length, 1);
   assert.match(received[0]!, /^Subject: It becomes effective at noon\r$/m);
-  assert.deepEqual(readdirSync(join(dir, 'spool')).filter((f) => !f.startsWith('.')), [], 'the spool is empty again');
+  assert.deepEqual(
+    readdirSync(join(dir, 'spool')).filter((f) => !f.startsWith('.')),
+    [],
+    'the spool is empty again',
+  );
 });

@@ -150,7 +150,10 @@ for (const dialect of DIALECTS) {
         for (let i = 0; i < 3; i++) await rl.fail([{ key: 'b:slow', limit: 1, shared: false }]);
         const rows = await dbs.a.selectFrom('accounts_rate_limit').selectAll().execute();
         assert.equal(rows.length, 51);
-        assert.ok(rows.every((r) => !/name|slow/.test(r.id)), 'keys are keyed hashes');
+        assert.ok(
+          rows.every((r) => !/name|slow/.test(r.id)),
+          'keys are keyed hashes',
+        );
         now += 30_000;
         assert.equal(await store.prune(), 50, 'the windows of the 50 names are over');
         assert.equal(await store.size(), 1, 'the slowed bucket waits out its delay');

@@ -19,7 +19,6 @@ export function ipv6Bytes(ip: string): Buffer {
   return out;
 }
 
-
 export function ipv4Bytes(ip: string): Buffer {
   return Buffer.from(ip.split('.').map(Number));
 }

@@ -95,7 +95,10 @@ export function encodeProxyV2(a: ProxyAddresses | null): Buffer {
   return out;
 }
 
-export type ProxyDecode = { status: 'complete'; header: ProxyHeader; length: number } | { status: 'incomplete' } | { status: 'invalid'; reason: string };
+export type ProxyDecode =
+  | { status: 'complete'; header: ProxyHeader; length: number }
+  | { status: 'incomplete' }
+  | { status: 'invalid'; reason: string };
 
 /** Decodes a header at the start of `buf` (v1 or v2). `length` is the number of bytes the header occupies. */
 export function decodeProxyHeader(buf: Buffer): ProxyDecode {
@@ -108,7 +111,8 @@ export function decodeProxyHeader(buf: Buffer): ProxyDecode {
   const n = Math.min(buf.length, prefix.length);
   if (buf.subarray(0, n).toString('latin1') !== prefix.slice(0, n)) return { status: 'invalid', reason: 'no PROXY signature' };
   const end = buf.indexOf('\r\n', 0, 'latin1');
-  if (end < 0) return buf.length >= V1_MAX ? { status: 'invalid', reason: 'PROXY v1 line longer than 107 bytes' } : { status: 'incomplete' };
+  if (end < 0)
+    return buf.length >= V1_MAX ? { status: 'invalid', reason: 'PROXY v1 line longer than 107 bytes' } : { status: 'incomplete' };
   if (end + 2 > V1_MAX) return { status: 'invalid', reason: 'PROXY v1 line longer than 107 bytes' };
   const words = buf.subarray(0, end).toString('latin1').split(' ');
   if (words[1] === 'UNKNOWN') return { status: 'complete', header: { version: 1, command: 'local' }, length: end + 2 };

@@ -37,7 +37,8 @@ export class SmtpReplyDecoder {
       const m = /^([2-5][0-9][0-9])([ -]|$)(.*)$/s.exec(line);
       if (!m) throw new SmtpReplyError(`malformed reply line: ${JSON.stringify(line.slice(0, 80))}`);
       const code = Number(m[1]);
-      if (this.code !== undefined && code !== this.code) throw new SmtpReplyError(`reply code changed within a multi-line reply (${this.code} → ${code})`);
+      if (this.code !== undefined && code !== this.code)
+        throw new SmtpReplyError(`reply code changed within a multi-line reply (${this.code} → ${code})`);
       this.code = code;
       this.lines.push(Buffer.from(m[3]!, 'latin1').toString('utf8'));
       if (this.lines.length > MAX_LINES) throw new SmtpReplyError('reply has too many lines');

@@ -36,7 +36,10 @@ export function formatSocketmapReplyPayload(reply: SocketmapReply): string {
   if (Buffer.byteLength(payload, 'utf8') <= SOCKETMAP_MAX_REPLY) return payload;
   // Truncated routing data would misroute mail; a too-long reason can simply be cut.
   if (reply.status === 'OK') return 'TEMP lookup result exceeds the 100000-byte socketmap limit';
-  return Buffer.from(payload, 'utf8').subarray(0, SOCKETMAP_MAX_REPLY).toString('utf8').replace(/\uFFFD$/, '');
+  return Buffer.from(payload, 'utf8')
+    .subarray(0, SOCKETMAP_MAX_REPLY)
+    .toString('utf8')
+    .replace(/\uFFFD$/, '');
 }
 
 /** The reply as sent on the wire (netstring-framed). */

@@ -17,7 +17,10 @@ const MAX_COMMAND = 512;
 export function xtextEncode(value: string): string {
   let out = '';
   for (const byte of Buffer.from(value, 'utf8')) {
-    out += byte >= 33 && byte <= 126 && byte !== 0x2b && byte !== 0x3d ? String.fromCharCode(byte) : `+${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+    out +=
+      byte >= 33 && byte <= 126 && byte !== 0x2b && byte !== 0x3d
+        ? String.fromCharCode(byte)
+        : `+${byte.toString(16).toUpperCase().padStart(2, '0')}`;
   }
   return out;
 }
@@ -64,7 +67,11 @@ export function xclientAddr(ip: string): string {
  * a required attribute (`require`) is not offered, so the caller can refuse to forward rather than let the MX see the
  * session as coming from loopback.
  */
-export function formatXclient(attrs: XclientAttributes, offered: ReadonlySet<string>, require: readonly XclientAttribute[] = ['ADDR']): string[] {
+export function formatXclient(
+  attrs: XclientAttributes,
+  offered: ReadonlySet<string>,
+  require: readonly XclientAttribute[] = ['ADDR'],
+): string[] {
   for (const name of require) {
     if (attrs[name] !== undefined && !offered.has(name)) throw new Error(`the MX does not offer XCLIENT ${name}`);
   }

@@ -37,7 +37,11 @@ test('decoder refuses malformed framing with a reason, and stays failed', () => 
   ];
   for (const [input, reason] of cases) {
     const d = new NetstringDecoder(1000);
-    assert.throws(() => d.push(Buffer.from(input)), (err: unknown) => err instanceof NetstringError && reason.test(err.message), input);
+    assert.throws(
+      () => d.push(Buffer.from(input)),
+      (err: unknown) => err instanceof NetstringError && reason.test(err.message),
+      input,
+    );
     assert.throws(() => d.push(Buffer.from('1:a,')), NetstringError, 'a failed decoder must not resynchronise on garbage');
   }
 });
@@ -49,19 +53,26 @@ test('an oversized length is refused before its payload is buffered', () => {
 
 test('property: decode(encode(x)) = x for any bytes, however the stream is chunked', () => {
   fc.assert(
-    fc.property(fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 8 }), fc.array(fc.nat(400), { maxLength: 6 }), (payloads, cuts) => {
-      const wire = Buffer.concat(payloads.map((p) => encodeNetstring(Buffer.from(p))));
-      const d = new NetstringDecoder(300);
-      const out: Buffer[] = [];
-      let pos = 0;
-      for (const c of [...cuts].sort((a, b) => a - b)) {
-        const at = Math.min(c, wire.length);
-        if (at < pos) continue;
-        out.push(...d.push(wire.subarray(pos, at)));
-        pos = at;
-      }
-      out.push(...d.push(wire.subarray(pos)));
-      assert.deepEqual(out.map((b) => Buffer.from(b).toString('hex')), payloads.map((p) => Buffer.from(p).toString('hex')));
-    }),
+    fc.property(
+      fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 8 }),
+      fc.array(fc.nat(400), { maxLength: 6 }),
+      (payloads, cuts) => {
+        const wire = Buffer.concat(payloads.map((p) => encodeNetstring(Buffer.from(p))));
+        const d = new NetstringDecoder(300);
+        const out: Buffer[] = [];
+        let pos = 0;
+        for (const c of [...cuts].sort((a, b) => a - b)) {
+          const at = Math.min(c, wire.length);
+          if (at < pos) continue;
+          out.push(...d.push(wire.subarray(pos, at)));
+          pos = at;
+        }
+        out.push(...d.push(wire.subarray(pos)));
+        assert.deepEqual(
+          out.map((b) => Buffer.from(b).toString('hex')),
+          payloads.map((p) => Buffer.from(p).toString('hex')),
+        );
+      },
+    ),
   );
 });

@@ -70,12 +70,18 @@ test('formatReply is the inverse of the decoder', () => {
 });
 
 test('EHLO keywords are upper-cased with their parameters; the greeting line is not one', () => {
-  const k = parseEhloKeywords({ code: 250, lines: ['mx.example hello', 'pipelining', 'SIZE 52428800', 'AUTH=LOGIN PLAIN', 'DSN', 'SMTPUTF8'] });
-  assert.deepEqual([...k], [
-    ['PIPELINING', ''],
-    ['SIZE', '52428800'],
-    ['AUTH', 'LOGIN PLAIN'],
-    ['DSN', ''],
-    ['SMTPUTF8', ''],
-  ]);
+  const k = parseEhloKeywords({
+    code: 250,
+    lines: ['mx.example hello', 'pipelining', 'SIZE 52428800', 'AUTH=LOGIN PLAIN', 'DSN', 'SMTPUTF8'],
+  });
+  assert.deepEqual(
+    [...k],
+    [
+      ['PIPELINING', ''],
+      ['SIZE', '52428800'],
+      ['AUTH', 'LOGIN PLAIN'],
+      ['DSN', ''],
+      ['SMTPUTF8', ''],
+    ],
+  );
 });

@@ -1,12 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeNetstring } from '../src/netstring.ts';
-import {
-  SOCKETMAP_MAX_REPLY,
-  encodeSocketmapReply,
-  formatSocketmapReplyPayload,
-  parseSocketmapRequest,
-} from '../src/socketmap.ts';
+import { SOCKETMAP_MAX_REPLY, encodeSocketmapReply, formatSocketmapReplyPayload, parseSocketmapRequest } from '../src/socketmap.ts';
 import { formatEximReply, parseEximRequest } from '../src/exim-readsocket.ts';
 
 test('socketmap request splits at the first space', () => {

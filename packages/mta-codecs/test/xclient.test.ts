@@ -23,7 +23,13 @@ test('xtext escapes +, = and everything outside printable ASCII, and round-trips
 });
 
 test('the XCLIENT capability is read from the EHLO keywords', () => {
-  const lines = ['mx.example', 'PIPELINING', 'SIZE 10240000', 'XCLIENT NAME ADDR PROTO HELO REVERSE_NAME PORT LOGIN DESTADDR DESTPORT', '8BITMIME'];
+  const lines = [
+    'mx.example',
+    'PIPELINING',
+    'SIZE 10240000',
+    'XCLIENT NAME ADDR PROTO HELO REVERSE_NAME PORT LOGIN DESTADDR DESTPORT',
+    '8BITMIME',
+  ];
   const cap = xclientCapability(lines);
   assert.ok(cap);
   assert.ok(cap.has('NAME') && cap.has('ADDR') && cap.has('HELO'));
@@ -33,15 +39,25 @@ test('the XCLIENT capability is read from the EHLO keywords', () => {
 
 test('formatXclient writes only offered attributes, in order, and refuses when a required one is missing', () => {
   const offered = new Set(['NAME', 'ADDR', 'PROTO', 'HELO']);
-  assert.deepEqual(formatXclient({ ADDR: '192.0.2.1', NAME: 'onion', LOGIN: 'x' }, offered, ['ADDR', 'NAME']), ['XCLIENT NAME=onion ADDR=192.0.2.1']);
-  assert.deepEqual(formatXclient({ ADDR: xclientAddr('2001:db8::1'), HELO: 'peer host' }, offered), ['XCLIENT ADDR=IPV6:2001:db8::1 HELO=peer+20host']);
-  assert.throws(() => formatXclient({ ADDR: '192.0.2.1', NAME: 'onion' }, new Set(['NAME']), ['ADDR', 'NAME']), /does not offer XCLIENT ADDR/);
+  assert.deepEqual(formatXclient({ ADDR: '192.0.2.1', NAME: 'onion', LOGIN: 'x' }, offered, ['ADDR', 'NAME']), [
+    'XCLIENT NAME=onion ADDR=192.0.2.1',
+  ]);
+  assert.deepEqual(formatXclient({ ADDR: xclientAddr('2001:db8::1'), HELO: 'peer host' }, offered), [
+    'XCLIENT ADDR=IPV6:2001:db8::1 HELO=peer+20host',
+  ]);
+  assert.throws(
+    () => formatXclient({ ADDR: '192.0.2.1', NAME: 'onion' }, new Set(['NAME']), ['ADDR', 'NAME']),
+    /does not offer XCLIENT ADDR/,
+  );
   assert.throws(() => formatXclient({ LOGIN: 'x' }, offered, []), /no XCLIENT attribute/);
   // Long values are split over several commands, each short enough for the MX.
   const long = formatXclient({ NAME: 'n'.repeat(300), HELO: 'h'.repeat(300), ADDR: '192.0.2.1' }, offered);
   assert.equal(long.length, 2);
   for (const l of long) assert.ok(l.length <= 512 && l.startsWith('XCLIENT '));
-  assert.deepEqual({ ...parseXclient(long[0]!), ...parseXclient(long[1]!) }, { NAME: 'n'.repeat(300), HELO: 'h'.repeat(300), ADDR: '192.0.2.1' });
+  assert.deepEqual(
+    { ...parseXclient(long[0]!), ...parseXclient(long[1]!) },
+    { NAME: 'n'.repeat(300), HELO: 'h'.repeat(300), ADDR: '192.0.2.1' },
+  );
 });
 
 test('a hostile HELO value cannot inject a second command or attribute', () => {

@@ -28,7 +28,10 @@ describe('DNS message codec (no I/O)', () => {
     const server = { host: '127.0.0.1', port: 53 };
     const reply = (id: number, name: string) => dnsPacket.encode({ type: 'response', id, questions: [{ name, type: 'SRV' }] });
     assert.equal(parseResponse(reply(9, 'Example.ORG'), 9, 'example.org.', 'SRV', server, 'udp').rcode, 'NOERROR');
-    assert.throws(() => parseResponse(Buffer.from('garbage'), 9, 'example.org', 'SRV', server, 'udp'), (e: unknown) => e instanceof DnsError && e.kind === 'malformed');
+    assert.throws(
+      () => parseResponse(Buffer.from('garbage'), 9, 'example.org', 'SRV', server, 'udp'),
+      (e: unknown) => e instanceof DnsError && e.kind === 'malformed',
+    );
     assert.throws(() => parseResponse(reply(8, 'example.org'), 9, 'example.org', 'SRV', server, 'udp'), /not a response to our query/);
     assert.throws(() => parseResponse(reply(9, 'evil.example'), 9, 'example.org', 'SRV', server, 'udp'), /different question/);
   });
@@ -48,7 +51,10 @@ describe('queryDns against real and misbehaving servers', () => {
     const res = await queryDns([nsd], 'www.client.test', 'A');
     assert.equal(res.rcode, 'NOERROR');
     assert.equal(res.transport, 'udp');
-    assert.deepEqual(res.answers.map((a) => a.type === 'A' && a.data), ['192.0.2.7']);
+    assert.deepEqual(
+      res.answers.map((a) => a.type === 'A' && a.data),
+      ['192.0.2.7'],
+    );
     assert.equal(res.authenticated, false);
   });
 
@@ -111,7 +117,12 @@ describe('queryDns against real and misbehaving servers', () => {
       const formerr = 1;
       const reply = edns
         ? dnsPacket.encode({ type: 'response', id: q.id ?? 0, flags: formerr, questions: q.questions ?? [] })
-        : dnsPacket.encode({ type: 'response', id: q.id ?? 0, questions: q.questions ?? [], answers: [{ type: 'A', name: 'www.client.test', ttl: 5, data: '192.0.2.9' }] });
+        : dnsPacket.encode({
+            type: 'response',
+            id: q.id ?? 0,
+            questions: q.questions ?? [],
+            answers: [{ type: 'A', name: 'www.client.test', ttl: 5, data: '192.0.2.9' }],
+          });
       old.send(reply, r.port, r.address);
     });
     await new Promise<void>((r) => old.bind(0, '127.0.0.1', () => r()));
@@ -127,12 +138,18 @@ describe('queryDns against real and misbehaving servers', () => {
 
   it('reports a refused port as a network error and garbage answers as malformed (FAKE garbage server)', async () => {
     const closed = await freePort();
-    await assert.rejects(queryDns([{ host: '127.0.0.1', port: closed }], 'www.client.test', 'A', { timeoutMs: 500, retries: 0 }), (e: unknown) => e instanceof DnsError && e.kind === 'network');
+    await assert.rejects(
+      queryDns([{ host: '127.0.0.1', port: closed }], 'www.client.test', 'A', { timeoutMs: 500, retries: 0 }),
+      (e: unknown) => e instanceof DnsError && e.kind === 'network',
+    );
     const garbage = createSocket('udp4');
     garbage.on('message', (_m, r) => garbage.send(Buffer.from('not dns at all'), r.port, r.address));
     await new Promise<void>((r) => garbage.bind(0, '127.0.0.1', () => r()));
     try {
-      await assert.rejects(queryDns([{ host: '127.0.0.1', port: garbage.address().port }], 'www.client.test', 'A', { timeoutMs: 200, retries: 0 }), (e: unknown) => e instanceof DnsError && e.kind === 'malformed');
+      await assert.rejects(
+        queryDns([{ host: '127.0.0.1', port: garbage.address().port }], 'www.client.test', 'A', { timeoutMs: 200, retries: 0 }),
+        (e: unknown) => e instanceof DnsError && e.kind === 'malformed',
+      );
     } finally {
       garbage.close();
     }

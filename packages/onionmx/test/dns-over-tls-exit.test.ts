@@ -11,7 +11,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SrvAnswer } from 'dns-packet';
 import { startTornet, type Tornet } from '@peergroup/tornet';
-import { startAuthoritative, startSilentServer, startUnboundWithConfig, type AuthoritativeServer, type ConfiguredServer } from '@peergroup/test-support/dns';
+import {
+  startAuthoritative,
+  startSilentServer,
+  startUnboundWithConfig,
+  type AuthoritativeServer,
+  type ConfiguredServer,
+} from '@peergroup/test-support/dns';
 import { newOnion } from '@peergroup/test-support/onions';
 import { freePort } from '@peergroup/test-support/ports';
 import { requirePrerequisite } from '@peergroup/test-support/prerequisites';
@@ -31,11 +37,60 @@ async function makeCertificates(dir: string): Promise<{ ca: string; otherCa: str
     if (r.code !== 0) throw new Error(`openssl ${args[0]}: ${r.stderr}`);
   };
   for (const ca of ['ca', 'other-ca']) {
-    await openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', f(`${ca}.key`), '-out', f(`${ca}.pem`), '-days', '2', '-subj', `/CN=peergroup test ${ca}`, '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign');
+    await openssl(
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      f(`${ca}.key`),
+      '-out',
+      f(`${ca}.pem`),
+      '-days',
+      '2',
+      '-subj',
+      `/CN=peergroup test ${ca}`,
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign',
+    );
   }
-  await openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', f('server.key'), '-out', f('server.csr'), '-subj', `/CN=${NAME}`);
+  await openssl(
+    'req',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    f('server.key'),
+    '-out',
+    f('server.csr'),
+    '-subj',
+    `/CN=${NAME}`,
+  );
   writeFileSync(f('server.ext'), `subjectAltName=DNS:${NAME}\nextendedKeyUsage=serverAuth\n`);
-  await openssl('x509', '-req', '-in', f('server.csr'), '-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-CAcreateserial', '-out', f('server.pem'), '-days', '2', '-extfile', f('server.ext'));
+  await openssl(
+    'x509',
+    '-req',
+    '-in',
+    f('server.csr'),
+    '-CA',
+    f('ca.pem'),
+    '-CAkey',
+    f('ca.key'),
+    '-CAcreateserial',
+    '-out',
+    f('server.pem'),
+    '-days',
+    '2',
+    '-extfile',
+    f('server.ext'),
+  );
   return { ca: f('ca.pem'), otherCa: f('other-ca.pem'), key: f('server.key'), pem: f('server.pem') };
 }
 
@@ -49,7 +104,13 @@ describe('DNS over TLS through a Tor exit to a clearnet resolver (real tor, open
   const resolvers: RoutingResolver[] = [];
 
   const upstream = (tls: TorDnsTls) => {
-    const u = new TorDnsUpstream({ socks: net.socks, server: { host: '127.0.0.1', port: tlsPort }, tls, timeoutMs: 60_000, idleTimeoutMs: 60_000 });
+    const u = new TorDnsUpstream({
+      socks: net.socks,
+      server: { host: '127.0.0.1', port: tlsPort },
+      tls,
+      timeoutMs: 60_000,
+      idleTimeoutMs: 60_000,
+    });
     upstreams.push(u);
     return u;
   };
@@ -57,20 +118,33 @@ describe('DNS over TLS through a Tor exit to a clearnet resolver (real tor, open
     routingConfig({
       dnssec: 'require',
       cache: { minTtl: 0, negativeTtl: 0 },
-      resolver: { transport: 'tor', retries: 0, tor: { socks: `${net.socks.host}:${net.socks.port}`, servers: [{ address: `127.0.0.1:${tlsPort}`, tls }], timeout } },
+      resolver: {
+        transport: 'tor',
+        retries: 0,
+        tor: { socks: `${net.socks.host}:${net.socks.port}`, servers: [{ address: `127.0.0.1:${tlsPort}`, tls }], timeout },
+      },
     });
   const resolver = async (tls: { name: string; ca: string }, timeout?: string) => {
     const r = await createRouteResolver(routing(tls, timeout), { sighup: false });
     resolvers.push(r);
     return r;
   };
-  const tlsQueries = () => unbound.output().split('\n').filter((l) => / info: 127\.0\.0\.1 _onion-mx\._tcp\./.test(l)).length;
+  const tlsQueries = () =>
+    unbound
+      .output()
+      .split('\n')
+      .filter((l) => / info: 127\.0\.0\.1 _onion-mx\._tcp\./.test(l)).length;
 
   before(async () => {
     requirePrerequisite('openssl');
     const dir = mkdtempSync(join(tmpdir(), 'pg-unbound-tls-'));
     certs = await makeCertificates(dir);
-    nsd = await startAuthoritative({ zones: [{ origin: 'signed.test', sign: true, records: `_onion-mx._tcp 300 IN SRV 0 0 25 ${A}.\n` }, { origin: 'plain.test', records: `_onion-mx._tcp 300 IN SRV 0 0 25 ${A}.\n` }] });
+    nsd = await startAuthoritative({
+      zones: [
+        { origin: 'signed.test', sign: true, records: `_onion-mx._tcp 300 IN SRV 0 0 25 ${A}.\n` },
+        { origin: 'plain.test', records: `_onion-mx._tcp 300 IN SRV 0 0 25 ${A}.\n` },
+      ],
+    });
     tlsPort = await freePort();
     unbound = await startUnboundWithConfig({
       dir,
@@ -112,7 +186,10 @@ stub-zone:
     assert.equal(signed.transport, 'tor-tls');
     assert.equal(signed.rcode, 'NOERROR');
     assert.equal(signed.authenticated, true);
-    assert.deepEqual(signed.answers.filter((a): a is SrvAnswer => a.type === 'SRV').map((a) => a.data.target), [A]);
+    assert.deepEqual(
+      signed.answers.filter((a): a is SrvAnswer => a.type === 'SRV').map((a) => a.data.target),
+      [A],
+    );
     const plain = await u.query('_onion-mx._tcp.plain.test', 'SRV', { dnssec: true });
     assert.equal(plain.authenticated, false);
     assert.equal(plain.answers.length, 1);
@@ -145,7 +222,10 @@ stub-zone:
     const silent = await startSilentServer();
     try {
       const config = routing({ name: NAME, ca: certs.ca }, '10s');
-      const r = await createRouteResolver({ ...config, resolver: { ...config.resolver, servers: [{ host: silent.host, port: silent.port }] } }, { sighup: false });
+      const r = await createRouteResolver(
+        { ...config, resolver: { ...config.resolver, servers: [{ host: silent.host, port: silent.port }] } },
+        { sighup: false },
+      );
       resolvers.push(r);
       await net.stopClient();
       try {

@@ -10,7 +10,13 @@ import type { SrvAnswer } from 'dns-packet';
 import { createRouteResolver, type RoutingResolver } from '../src/routing/routing.ts';
 import { routingConfig, routingConfigSchema } from '../src/routing/routing-config.ts';
 import { TorDnsUpstream } from '../src/routing/dns-over-tor.ts';
-import { startAuthoritative, startSilentServer, startValidatingResolver, type AuthoritativeServer, type ResolverServer } from '@peergroup/test-support/dns';
+import {
+  startAuthoritative,
+  startSilentServer,
+  startValidatingResolver,
+  type AuthoritativeServer,
+  type ResolverServer,
+} from '@peergroup/test-support/dns';
 import { newOnion } from '@peergroup/test-support/onions';
 import { sharedTornet, type Tornet, type TornetOnion } from '@peergroup/test-support/tornet';
 
@@ -26,7 +32,13 @@ describe('DNS over Tor to a resolver onion service (real tor, nsd, unbound)', ()
   const upstreams: TorDnsUpstream[] = [];
   const upstream = (server = `${resolverOnion.hostname}:53`, extra: Partial<ConstructorParameters<typeof TorDnsUpstream>[0]> = {}) => {
     const [host, port] = server.split(':') as [string, string];
-    const u = new TorDnsUpstream({ socks: net.socks, server: { host, port: Number(port) }, timeoutMs: 60_000, idleTimeoutMs: 60_000, ...extra });
+    const u = new TorDnsUpstream({
+      socks: net.socks,
+      server: { host, port: Number(port) },
+      timeoutMs: 60_000,
+      idleTimeoutMs: 60_000,
+      ...extra,
+    });
     upstreams.push(u);
     return u;
   };
@@ -35,12 +47,24 @@ describe('DNS over Tor to a resolver onion service (real tor, nsd, unbound)', ()
       dnssec: 'require',
       cache: { minTtl: 0 },
       ...extra,
-      resolver: { transport: 'tor', tor: { socks: `${net.socks.host}:${net.socks.port}`, servers: [{ address: `${resolverOnion.hostname}:53` }], timeout: '60s' }, ...(extra.resolver as object) },
+      resolver: {
+        transport: 'tor',
+        tor: { socks: `${net.socks.host}:${net.socks.port}`, servers: [{ address: `${resolverOnion.hostname}:53` }], timeout: '60s' },
+        ...(extra.resolver as object),
+      },
     });
 
   before(async () => {
-    nsd = await startAuthoritative({ zones: [{ origin: 'signed.test', sign: true, records }, { origin: 'plain.test', records }] });
-    unbound = await startValidatingResolver({ stubs: ['signed.test', 'plain.test'].map((zone) => ({ zone, server: nsd })), trustAnchors: nsd.trustAnchors });
+    nsd = await startAuthoritative({
+      zones: [
+        { origin: 'signed.test', sign: true, records },
+        { origin: 'plain.test', records },
+      ],
+    });
+    unbound = await startValidatingResolver({
+      stubs: ['signed.test', 'plain.test'].map((zone) => ({ zone, server: nsd })),
+      trustAnchors: nsd.trustAnchors,
+    });
     net = await sharedTornet();
     // unbound listens on TCP as well as UDP on its port; the onion forwards only TCP, which is all a Tor stream carries.
     resolverOnion = await net.addOnion({ host: unbound.host, port: unbound.port }, { virtualPort: 53 });
@@ -58,7 +82,10 @@ describe('DNS over Tor to a resolver onion service (real tor, nsd, unbound)', ()
     assert.equal(signed.rcode, 'NOERROR');
     assert.equal(signed.transport, 'tor-tcp');
     assert.equal(signed.authenticated, true);
-    assert.deepEqual(signed.answers.filter((a): a is SrvAnswer => a.type === 'SRV').map((a) => a.data.target), [A]);
+    assert.deepEqual(
+      signed.answers.filter((a): a is SrvAnswer => a.type === 'SRV').map((a) => a.data.target),
+      [A],
+    );
     const plain = await u.query('_onion-mx._tcp.plain.test', 'SRV', { dnssec: true });
     assert.equal(plain.authenticated, false);
     assert.equal(plain.answers.length, 1);
@@ -152,7 +179,11 @@ describe('DNS over Tor to a resolver onion service (real tor, nsd, unbound)', ()
       const config = routingConfig({
         dnssec: 'prefer',
         cache: { minTtl: 0 },
-        resolver: { transport: 'tor', retries: 0, tor: { socks: `${net.socks.host}:${net.socks.port}`, servers: [{ address: `${onion.hostname}:53` }], timeout: '30s' } },
+        resolver: {
+          transport: 'tor',
+          retries: 0,
+          tor: { socks: `${net.socks.host}:${net.socks.port}`, servers: [{ address: `${onion.hostname}:53` }], timeout: '30s' },
+        },
       });
       const r = await createRouteResolver(config, { sighup: false });
       resolvers.push(r);

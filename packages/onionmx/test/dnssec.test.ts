@@ -15,11 +15,15 @@ describe('DNSSEC policy with a zone signed at test time (ldns-signzone) and vali
   let unbound: ResolverServer;
   const resolvers: RoutingResolver[] = [];
   const router = async (dnssec: 'off' | 'prefer' | 'require') => {
-    const r = await createRouteResolver(routingConfig({ dnssec, resolver: { servers: [unbound.address], timeoutMs: 3000 }, cache: { minTtl: 0 } }), { sighup: false });
+    const r = await createRouteResolver(
+      routingConfig({ dnssec, resolver: { servers: [unbound.address], timeoutMs: 3000 }, cache: { minTtl: 0 } }),
+      { sighup: false },
+    );
     resolvers.push(r);
     return r;
   };
-  const decide = async (dnssec: 'off' | 'prefer' | 'require', domain: string): Promise<RouteDecision> => (await router(dnssec)).decide(`postmaster@${domain}`);
+  const decide = async (dnssec: 'off' | 'prefer' | 'require', domain: string): Promise<RouteDecision> =>
+    (await router(dnssec)).decide(`postmaster@${domain}`);
 
   before(async () => {
     nsd = await startAuthoritative({

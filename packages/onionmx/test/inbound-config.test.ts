@@ -14,7 +14,11 @@ test('defaults: XCLIENT with NAME=onion ADDR=192.0.2.1, RFC 5321 MX timeouts, sa
   assert.deepEqual(c.listen, { host: '127.0.0.1', port: 2525 });
   assert.deepEqual(c.domains, ['example.org']);
   assert.deepEqual(c.forward, { mode: 'xclient', clientName: 'onion', clientAddress: '192.0.2.1' });
-  assert.deepEqual(c.mxTimeouts, { connect: 30_000, greeting: 300_000, command: 300_000, dataInit: 120_000, dataBlock: 180_000, dataTerm: 600_000 }, 'milliseconds once parsed');
+  assert.deepEqual(
+    c.mxTimeouts,
+    { connect: 30_000, greeting: 300_000, command: 300_000, dataInit: 120_000, dataBlock: 180_000, dataTerm: 600_000 },
+    'milliseconds once parsed',
+  );
   assert.deepEqual(c.timeouts, { command: 120_000, data: 600_000, session: 1_800_000 });
   assert.equal(c.probeCache, 300_000);
   assert.equal(c.limits.messageSize, 25 * 1024 * 1024);
@@ -23,7 +27,12 @@ test('defaults: XCLIENT with NAME=onion ADDR=192.0.2.1, RFC 5321 MX timeouts, sa
 
 test('timeouts and probeCache take durations; a plain number is seconds; probeCacheSeconds is the older name', () => {
   const base = { mx: '127.0.0.1:25', domains: ['a.example'] };
-  const c = inboundConfigSchema.parse({ ...base, timeouts: { session: '1h', command: 90 }, mxTimeouts: { dataTerm: '15m' }, probeCache: '10m' });
+  const c = inboundConfigSchema.parse({
+    ...base,
+    timeouts: { session: '1h', command: 90 },
+    mxTimeouts: { dataTerm: '15m' },
+    probeCache: '10m',
+  });
   assert.equal(c.timeouts.session, 3_600_000);
   assert.equal(c.timeouts.command, 90_000);
   assert.equal(c.mxTimeouts.dataTerm, 900_000);
@@ -32,7 +41,10 @@ test('timeouts and probeCache take durations; a plain number is seconds; probeCa
   assert.equal(inboundConfigSchema.parse({ ...base, probeCacheSeconds: '2m' }).probeCache, 120_000);
   assert.equal(inboundConfigSchema.parse({ ...base, probeCache: 0 }).probeCache, 0);
   assert.ok(!('probeCacheSeconds' in inboundConfigSchema.parse({ ...base, probeCacheSeconds: 60 })), 'one name after parsing');
-  assert.match(issues({ ...base, probeCache: '5m', probeCacheSeconds: 300 }).join('\n'), /^probeCacheSeconds: is the older name of probeCache/m);
+  assert.match(
+    issues({ ...base, probeCache: '5m', probeCacheSeconds: 300 }).join('\n'),
+    /^probeCacheSeconds: is the older name of probeCache/m,
+  );
   assert.match(issues({ ...base, mxTimeouts: { connect: '20m' } }).join('\n'), /^mxTimeouts\.connect: must be between 1s and 10m/m);
   assert.match(issues({ ...base, timeouts: { data: 'long' } }).join('\n'), /^timeouts\.data: must be a duration/m);
 });
@@ -43,24 +55,45 @@ test('bad settings are refused with the key named', () => {
   assert.deepEqual(issues({ mx: '127.0.0.1:25', recipientCheck: 'probe' }), []);
   assert.match(issues({ mx: '127.0.0.1:25', domains: ['bad_domain'] }).join('\n'), /^domains\.0: /m);
   assert.match(issues({ mx: '127.0.0.1:25', domains: ['a.example.'] }).join('\n'), /^domains\.0: /m);
-  assert.match(issues({ mx: '127.0.0.1:25', domains: ['a.example'], forward: { clientAddress: '127.0.0.1' } }).join('\n'), /^forward\.clientAddress: a loopback pseudo client/m);
-  assert.match(issues({ mx: '127.0.0.1:25', domains: ['a.example'], forward: { clientAddress: 'onion' } }).join('\n'), /^forward\.clientAddress: /m);
+  assert.match(
+    issues({ mx: '127.0.0.1:25', domains: ['a.example'], forward: { clientAddress: '127.0.0.1' } }).join('\n'),
+    /^forward\.clientAddress: a loopback pseudo client/m,
+  );
+  assert.match(
+    issues({ mx: '127.0.0.1:25', domains: ['a.example'], forward: { clientAddress: 'onion' } }).join('\n'),
+    /^forward\.clientAddress: /m,
+  );
   assert.match(issues({ mx: '127.0.0.1:25', domains: ['a.example'], forward: { mode: 'proxy-v3' } }).join('\n'), /^forward\.mode: /m);
   assert.match(
-    issues({ mx: '127.0.0.1:25', domains: ['a.example'], forward: { mode: 'proxy-v2', clientAddress: '2001:db8::1', destinationAddress: '127.0.0.1' } }).join('\n'),
+    issues({
+      mx: '127.0.0.1:25',
+      domains: ['a.example'],
+      forward: { mode: 'proxy-v2', clientAddress: '2001:db8::1', destinationAddress: '127.0.0.1' },
+    }).join('\n'),
     /^forward\.destinationAddress: must be of the same address family/m,
   );
   assert.match(issues({ mx: '127.0.0.1:25', domains: ['a.example'], limits: { messageSize: -1 } }).join('\n'), /^limits\.messageSize: /m);
-  assert.match(issues({ mx: '127.0.0.1:25', recipientCheck: 'probe', forward: { mode: 'none' } }).join('\n'), /^recipientCheck: probe needs forward\.mode/m);
+  assert.match(
+    issues({ mx: '127.0.0.1:25', recipientCheck: 'probe', forward: { mode: 'none' } }).join('\n'),
+    /^recipientCheck: probe needs forward\.mode/m,
+  );
   assert.match(issues({ mx: '127.0.0.1:25', domains: ['a.example'], limits: { bogus: 1 } }).join('\n'), /^limits: .*bogus/m);
   assert.match(issues({ mx: '127.0.0.1:25', domains: ['a.example'], relay: true }).join('\n'), /relay/);
   assert.match(issues({ mx: '127.0.0.1:25', domains: ['a.example'], metrics: '0.0.0.0:9100' }).join('\n'), /^metrics: must be a loopback/m);
 });
 
 test('MAIL parameters are passed on only as far as the MX supports them', () => {
-  const postfix = new Map([['SIZE', '10240000'], ['8BITMIME', ''], ['SMTPUTF8', ''], ['DSN', '']]);
+  const postfix = new Map([
+    ['SIZE', '10240000'],
+    ['8BITMIME', ''],
+    ['SMTPUTF8', ''],
+    ['DSN', ''],
+  ]);
   const bare = new Map<string, string>();
-  assert.deepEqual(forwardMailParams('SIZE=100 BODY=8BITMIME SMTPUTF8 RET=HDRS ENVID=x+2By AUTH=<>', postfix, 'pass'), { params: ['SIZE=100', 'BODY=8BITMIME', 'SMTPUTF8', 'RET=HDRS', 'ENVID=x+2By'], utf8: true });
+  assert.deepEqual(forwardMailParams('SIZE=100 BODY=8BITMIME SMTPUTF8 RET=HDRS ENVID=x+2By AUTH=<>', postfix, 'pass'), {
+    params: ['SIZE=100', 'BODY=8BITMIME', 'SMTPUTF8', 'RET=HDRS', 'ENVID=x+2By'],
+    utf8: true,
+  });
   assert.deepEqual(forwardMailParams('SIZE=100 RET=FULL BODY=7BIT', bare, 'pass'), { params: ['BODY=7BIT'], utf8: false });
   const refuse = (p: string, m: Map<string, string>) => {
     const r = forwardMailParams(p, m, 'pass');
@@ -96,12 +129,34 @@ test('DSN parameters: failure-only (the default) drops success and delay reports
   assert.equal(rcpt('NOTIFY=SUCCESS,DELAY', 'pass'), 'NOTIFY=SUCCESS,DELAY');
   assert.equal(rcpt('NOTIFY=SUCCESS ORCPT=rfc822;a@b.example', 'strip'), '');
   assert.equal(rcpt('NOTIFY=SUCCESS', 'pass', new Map()), '', 'an MX without DSN gets none');
-  for (const bad of ['NOTIFY=NEVER,SUCCESS', 'NOTIFY=SOMETIMES', 'NOTIFY=FAILURE,FAILURE']) assert.match(rcpt(bad, 'pass'), /^501 5\.5\.4 NOTIFY must be/, bad);
+  for (const bad of ['NOTIFY=NEVER,SUCCESS', 'NOTIFY=SOMETIMES', 'NOTIFY=FAILURE,FAILURE'])
+    assert.match(rcpt(bad, 'pass'), /^501 5\.5\.4 NOTIFY must be/, bad);
 });
 
 test('a HELO that claims loopback, a private network, an address or one of our names is replaced by the pseudo-client name', () => {
   const policy = { ownNames: ['onion-front.ours.example'], domains: ['ours.example', 'other.example'], neutral: 'onion' };
-  for (const claim of ['[127.0.0.1]', '[IPv6:::1]', '[10.1.2.3]', '[192.168.0.1]', '[203.0.113.9]', '127.0.0.1', 'localhost', 'LocalHost', 'mx.localhost', 'localhost.localdomain', 'printer.local', 'nas.home.arpa', 'ours.example', 'MX.Ours.Example', 'onion-front.ours.example', 'other.example', '1.2.3.4.5', 'bad_name', undefined, '']) {
+  for (const claim of [
+    '[127.0.0.1]',
+    '[IPv6:::1]',
+    '[10.1.2.3]',
+    '[192.168.0.1]',
+    '[203.0.113.9]',
+    '127.0.0.1',
+    'localhost',
+    'LocalHost',
+    'mx.localhost',
+    'localhost.localdomain',
+    'printer.local',
+    'nas.home.arpa',
+    'ours.example',
+    'MX.Ours.Example',
+    'onion-front.ours.example',
+    'other.example',
+    '1.2.3.4.5',
+    'bad_name',
+    undefined,
+    '',
+  ]) {
     assert.equal(clientHelo(claim, policy), 'onion', String(claim));
   }
   for (const fine of ['peer.example', 'mail.notours.example', 'xours.example', 'mx1']) assert.equal(clientHelo(fine, policy), fine);

@@ -32,7 +32,11 @@ before(async () => {
       smtpd_recipient_restrictions: 'check_recipient_access texthash:$config_directory/rcpt-access',
     },
     files: {
-      'rcpt-access': ['nosuch@ours.example 550 5.1.1 <nosuch@ours.example>: no such user here', 'busy@ours.example 450 4.2.1 mailbox busy, try later', ''].join('\n'),
+      'rcpt-access': [
+        'nosuch@ours.example 550 5.1.1 <nosuch@ours.example>: no such user here',
+        'busy@ours.example 450 4.2.1 mailbox busy, try later',
+        '',
+      ].join('\n'),
     },
     masterCf: [
       // The PROXY smtpd exactly as docs/snippets/postfix-inbound-master.cf has it, on a free port.
@@ -57,10 +61,16 @@ type FrontInput = Record<string, unknown>;
 
 async function front(t: TestContext, over: FrontInput = {}) {
   const registry = new Registry();
-  const config = inboundConfigSchema.parse({ listen: '127.0.0.1:0', mx: `127.0.0.1:${pf.smtpPort}`, domains: ['ours.example'], hostname: 'onion-front.ours.example', ...over });
+  const config = inboundConfigSchema.parse({
+    listen: '127.0.0.1:0',
+    mx: `127.0.0.1:${pf.smtpPort}`,
+    domains: ['ours.example'],
+    hostname: 'onion-front.ours.example',
+    ...over,
+  });
   const svc = await startInbound(config, { logger: silentLogger(), registry });
   t.after(() => svc.close());
-  return { port: svc.addresses.smtp!.port, registry, metric: async (name: string) => (await registry.getSingleMetricAsString(name)) };
+  return { port: svc.addresses.smtp!.port, registry, metric: async (name: string) => await registry.getSingleMetricAsString(name) };
 }
 
 function stuff(body: string): string {
@@ -98,7 +108,8 @@ async function waitForMail(address: string, count = 1, timeoutMs = 15_000): Prom
   for (;;) {
     const box = (await pf.mailboxes())[address] ?? [];
     if (box.length >= count) return box;
-    if (Date.now() > deadline) throw new Error(`no mail for ${address} after ${timeoutMs} ms; MX log tail:\n${(await pf.log()).split("\n").slice(-12).join("\n")}`);
+    if (Date.now() > deadline)
+      throw new Error(`no mail for ${address} after ${timeoutMs} ms; MX log tail:\n${(await pf.log()).split('\n').slice(-12).join('\n')}`);
     await sleep(100);
   }
 }
@@ -224,7 +235,10 @@ describe('inbound front with a real Postfix as the internal MX', () => {
     const a = `${uniq('r')}@ours.example`;
     const b = `${uniq('r')}@ours.example`;
     const r = await send(f.port, 'bob@peer.example', [a, b, `${uniq('r')}@ours.example`], 'Subject: three\r\n\r\nx\r\n');
-    assert.deepEqual(r.rcpt.map((x) => x.code), [250, 250, 452]);
+    assert.deepEqual(
+      r.rcpt.map((x) => x.code),
+      [250, 250, 452],
+    );
     assert.equal(r.data?.code, 250);
 
     const big = `${uniq('big')}@ours.example`;
@@ -344,7 +358,10 @@ describe('inbound front with a real Postfix as the internal MX', () => {
     t.after(() => c.destroy());
     await c.command('EHLO peer.example');
     c.write(`MAIL FROM:<first@peer.example>\r\nRCPT TO:<${a}>\r\nRCPT TO:<x@victim.example>\r\nDATA\r\n`);
-    assert.deepEqual([(await c.reply()).code, (await c.reply()).code, (await c.reply()).code, (await c.reply()).code], [250, 250, 554, 354]);
+    assert.deepEqual(
+      [(await c.reply()).code, (await c.reply()).code, (await c.reply()).code, (await c.reply()).code],
+      [250, 250, 554, 354],
+    );
     c.write('Subject: pipelined\r\n\r\none\r\n.\r\n');
     assert.equal((await c.reply()).code, 250);
     // A transaction abandoned with RSET is dropped at the MX; the next one goes through.
@@ -383,12 +400,16 @@ describe('inbound front with a real Postfix as the internal MX', () => {
     assert.match(text(routed.rcpt[0]), /^550 5\.1\.3 .*source route/);
   });
 
-  test('an unqualified <postmaster> goes to postmaster@ our first domain, not to the MX\'s $myorigin', async (t) => {
+  test("an unqualified <postmaster> goes to postmaster@ our first domain, not to the MX's $myorigin", async (t) => {
     const f = await front(t, { domains: ['ours.example', 'other.example'] });
     const subject = uniq('pm');
     for (const rcpt of ['RCPT TO:<postmaster>', 'RCPT TO:<PostMaster>']) {
       const offset = (await pf.log()).length;
-      const r = await transaction(f.port, { mail: 'MAIL FROM:<bob@peer.example>', rcpt: [rcpt], body: `Subject: ${subject}\r\n\r\nabuse report\r\n` });
+      const r = await transaction(f.port, {
+        mail: 'MAIL FROM:<bob@peer.example>',
+        rcpt: [rcpt],
+        body: `Subject: ${subject}\r\n\r\nabuse report\r\n`,
+      });
       assert.equal(r[2]?.code, 250, text(r[2]));
       const id = queueIdOf(r.at(-1));
       // myorigin is mx.ours.example here, which no one receives for: qualified by the MX, it would leave the host.
@@ -421,8 +442,14 @@ describe('inbound front with a real Postfix as the internal MX', () => {
       await pf.waitForLog(new RegExp(`${id}: removed`), 15_000, offset);
       const log = (await pf.log()).slice(offset);
       // smtpd -v logs each command line as received: `< onion[192.0.2.1]: RCPT TO:<...> NOTIFY=...`.
-      const got = (cmd: string) => new RegExp(`< [^ ]+: (${cmd}:<[^>]*>.*)$`, 'm').exec(log)?.[1] ?? assert.fail(`${cmd} not in the MX log`);
-      return { mail: got('MAIL FROM'), rcpt: got('RCPT TO'), report: new RegExp(`${id}: sender delivery status notification`).test(log), sender };
+      const got = (cmd: string) =>
+        new RegExp(`< [^ ]+: (${cmd}:<[^>]*>.*)$`, 'm').exec(log)?.[1] ?? assert.fail(`${cmd} not in the MX log`);
+      return {
+        mail: got('MAIL FROM'),
+        rcpt: got('RCPT TO'),
+        report: new RegExp(`${id}: sender delivery status notification`).test(log),
+        sender,
+      };
     };
 
     const dflt = await run({}, 'SUCCESS,DELAY');

@@ -56,7 +56,8 @@ function makeKey(): TestKey {
 const key = makeKey();
 const otherKey = makeKey();
 const onions = Array.from({ length: 10 }, () => newOnion());
-const mapText = (n: number, from = 0) => Array.from({ length: n }, (_, i) => `d${from + i}.example ${onions[(from + i) % 10]}`).join('\n') + '\n';
+const mapText = (n: number, from = 0) =>
+  Array.from({ length: n }, (_, i) => `d${from + i}.example ${onions[(from + i) % 10]}`).join('\n') + '\n';
 
 describe('minisign verification (signatures made with libsodium)', () => {
   const data = Buffer.from(mapText(3));
@@ -70,7 +71,10 @@ describe('minisign verification (signatures made with libsodium)', () => {
     assert.throws(() => verifyMinisign(Buffer.from(mapText(4)), key.sign(data), pub), /does not match the data/);
     assert.throws(() => verifyMinisign(data, otherKey.sign(data), pub), /not with the pinned key/);
     const altered = key.sign(data, { trustedComment: 'timestamp:1' }).replace('timestamp:1', 'timestamp:9');
-    assert.throws(() => verifyMinisign(data, altered, pub), (e: unknown) => e instanceof MinisignError && /trusted comment has been altered/.test(e.message));
+    assert.throws(
+      () => verifyMinisign(data, altered, pub),
+      (e: unknown) => e instanceof MinisignError && /trusted comment has been altered/.test(e.message),
+    );
     assert.throws(() => parsePublicKey('RWQnotakey'), MinisignError);
   });
 });
@@ -96,7 +100,13 @@ describe('map fetch over the private Tor network', () => {
   let dir: string;
   const files = new Map<string, Buffer | string>();
   const cfg = (path: string, extra: Partial<MapFetchInput> = {}) =>
-    mapFetchSchema.parse({ url: `http://${onion.hostname}/${path}`, publicKey: key.publicKey, socks: `${net.socks.host}:${net.socks.port}`, timeout: '60s', ...extra });
+    mapFetchSchema.parse({
+      url: `http://${onion.hostname}/${path}`,
+      publicKey: key.publicKey,
+      socks: `${net.socks.host}:${net.socks.port}`,
+      timeout: '60s',
+      ...extra,
+    });
   const serve = (name: string, data: string) => {
     files.set(name, data);
     files.set(`${name}.minisig`, key.sign(Buffer.from(data)));
@@ -150,7 +160,21 @@ describe('map fetch over the private Tor network', () => {
     serve('start', mapText(10));
     const path = join(dir, 'start.map');
     const r = await createRouteResolver(
-      routingConfig({ srv: false, watchMaps: true, maps: [{ path, fetch: { url: `http://${onion.hostname}/start`, publicKey: key.publicKey, socks: `${net.socks.host}:${net.socks.port}`, timeout: '60s' } }] }),
+      routingConfig({
+        srv: false,
+        watchMaps: true,
+        maps: [
+          {
+            path,
+            fetch: {
+              url: `http://${onion.hostname}/start`,
+              publicKey: key.publicKey,
+              socks: `${net.socks.host}:${net.socks.port}`,
+              timeout: '60s',
+            },
+          },
+        ],
+      }),
       { sighup: false },
     );
     try {

@@ -33,7 +33,10 @@ describe('native map format', () => {
       `x.onion ${A}`,
     ].join('\n');
     const { entries, refused } = parseNativeMap(text, 'm');
-    assert.deepEqual(entries.map((e) => e.domain), ['good.example']);
+    assert.deepEqual(
+      entries.map((e) => e.domain),
+      ['good.example'],
+    );
     const byLine = new Map(refused.map((r) => [r.line, r.reason]));
     assert.match(byLine.get(2)!, /v2 onion services no longer exist/);
     assert.match(byLine.get(3)!, /checksum/);
@@ -73,10 +76,20 @@ describe('postfix transport format', () => {
   });
 
   it('refuses non-onion next hops, catch-alls, per-address keys and empty next hops', () => {
-    const text = [`a.example smtp:[192.0.2.1]`, `* smtptor:[${A}]`, `user@b.example smtptor:[${A}]`, `c.example error:`, `d.example local`, `e.example smtptor:[${A}] junk`].join('\n');
+    const text = [
+      `a.example smtp:[192.0.2.1]`,
+      `* smtptor:[${A}]`,
+      `user@b.example smtptor:[${A}]`,
+      `c.example error:`,
+      `d.example local`,
+      `e.example smtptor:[${A}] junk`,
+    ].join('\n');
     const { entries, refused } = parsePostfixMap(text, 'transport');
     assert.equal(entries.length, 0);
-    assert.deepEqual(refused.map((r) => r.line), [1, 2, 3, 4, 5, 6]);
+    assert.deepEqual(
+      refused.map((r) => r.line),
+      [1, 2, 3, 4, 5, 6],
+    );
     assert.match(refused[0]!.reason, /does not end in \.onion/);
     assert.match(refused[1]!.reason, /catch-all/);
     assert.match(refused[2]!.reason, /is an address/);
@@ -104,7 +117,10 @@ describe('community YAML format', () => {
   it('refuses bad onion keys, bad domains and non-string items with their lines', () => {
     const text = `${corruptOnion(A)}:\n  - a.example\n${B}:\n  - good.example\n  - "not a domain"\n  - [nested]\nexpyuzz4wqqyqhjn.onion:\n  - v2.example\n${A}: []\n`;
     const { entries, refused } = parseYamlMap(text, 'p.yml');
-    assert.deepEqual(entries.map((e) => e.domain), ['good.example']);
+    assert.deepEqual(
+      entries.map((e) => e.domain),
+      ['good.example'],
+    );
     assert.deepEqual(
       refused.map((r) => r.line),
       [1, 5, 6, 7, 9],
@@ -122,10 +138,13 @@ describe('community YAML format', () => {
     assert.ok(broken.refused.length >= 1);
     assert.match(broken.refused[0]!.reason, /not valid YAML/);
     const nested = parseYamlMap(`${A}:\n  domains: [a.example]\n${B}:\n`, 'n.yml');
-    assert.deepEqual(nested.refused.map((r) => [r.line, r.reason]), [
-      [1, 'the value must be a list of domains'],
-      [3, 'no domains listed for this onion address'],
-    ]);
+    assert.deepEqual(
+      nested.refused.map((r) => [r.line, r.reason]),
+      [
+        [1, 'the value must be a list of domains'],
+        [3, 'no domains listed for this onion address'],
+      ],
+    );
     const list = parseMap(`- ${A}\n`, 'yaml', 'y.yml');
     assert.match(list.refused[0]!.reason, /top level/);
     assert.equal(list.refused[0]!.line, 1);
@@ -136,7 +155,10 @@ describe('any format', () => {
   it('ignores a UTF-8 byte-order mark and CRLF line ends', () => {
     const native = parseMap(`\uFEFFexample.org ${A}\r\nexample.net ${B}\r\n`, 'native', 'win.map');
     assert.deepEqual(native.refused, []);
-    assert.deepEqual(native.entries.map((e) => e.domain), ['example.org', 'example.net']);
+    assert.deepEqual(
+      native.entries.map((e) => e.domain),
+      ['example.org', 'example.net'],
+    );
     const yaml = parseMap(`\uFEFF${A}:\r\n  - example.org\r\n`, 'yaml', 'win.yml');
     assert.deepEqual(yaml.refused, []);
     assert.equal(yaml.entries[0]?.line, 2);
@@ -172,7 +194,10 @@ describe('map format inference (a map configured without a format)', () => {
 
   it('otherwise the lines decide: native ONION[:PORT] (bare or bracketed), Postfix transport:nexthop, YAML keys', () => {
     assert.equal(inferMapFormat('peers.map', `# peers\na.example ${A}\nb.example ${B}:2525\n*.c.example [${A}]:26\n`), 'native');
-    assert.equal(inferMapFormat('transport', `a.example smtptor:[${A}]\n.sub.example smtptor:${B}:2525\ncont.example\n    smtptor:[${A}]\n`), 'postfix');
+    assert.equal(
+      inferMapFormat('transport', `a.example smtptor:[${A}]\n.sub.example smtptor:${B}:2525\ncont.example\n    smtptor:[${A}]\n`),
+      'postfix',
+    );
     assert.equal(inferMapFormat('transport', `a.example :[${A}]\n`), 'postfix', 'an empty transport name is still Postfix');
     assert.equal(inferMapFormat('peers.txt', `\uFEFF---\n${A}:\n  - a.example\n"${B}": [b.example]\n`), 'yaml');
     assert.equal(inferMapFormat('peers.txt', `- a.example\n`), 'yaml');

@@ -26,7 +26,10 @@ const atomicWrite = (p: string, text: string) => {
 async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    return await Promise.race([p, new Promise<never>((_, rej) => (timer = setTimeout(() => rej(new Error(`timed out waiting for ${what}`)), ms)))]);
+    return await Promise.race([
+      p,
+      new Promise<never>((_, rej) => (timer = setTimeout(() => rej(new Error(`timed out waiting for ${what}`)), ms))),
+    ]);
   } finally {
     clearTimeout(timer);
   }
@@ -71,7 +74,11 @@ describe('MapStore', () => {
     const map = await loadMaps(maps.slice(0, 3), true);
     assert.deepEqual(
       ['yaml.example', 'postfix.example', 'native.example'].map((d) => [map.lookup(d)?.onion, map.lookup(d)?.port]),
-      [[A, 25], [B, 2525], [B, 25]],
+      [
+        [A, 25],
+        [B, 2525],
+        [B, 25],
+      ],
     );
     // An explicit format still wins: the YAML file read as native refuses its lines.
     await assert.rejects(loadMaps([maps[3]!], true), MapLoadError);
@@ -82,7 +89,10 @@ describe('MapStore', () => {
     await assert.rejects(MapStore.open([{ path: bad, format: 'native' }], { strict: true, watch: false, sighup: false }), (e: unknown) => {
       return e instanceof MapLoadError && e.message.includes(`${bad}:2:`) && /v2/.test(e.message);
     });
-    await assert.rejects(MapStore.open([{ path: join(dir, 'missing.map'), format: 'native' }], { strict: false, watch: false, sighup: false }), /ENOENT/);
+    await assert.rejects(
+      MapStore.open([{ path: join(dir, 'missing.map'), format: 'native' }], { strict: false, watch: false, sighup: false }),
+      /ENOENT/,
+    );
   });
 
   it('reloads when the file is replaced or edited in place', async () => {

@@ -4,7 +4,13 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import sodium from 'sodium-native';
 import { base32Decode, base32Encode, Base32Error } from '../src/routing/base32.ts';
-import { isValidOnionAddress, normaliseOnionAddress, OnionAddressError, onionFromPublicKey, parseOnionAddress } from '../src/routing/onion-address.ts';
+import {
+  isValidOnionAddress,
+  normaliseOnionAddress,
+  OnionAddressError,
+  onionFromPublicKey,
+  parseOnionAddress,
+} from '../src/routing/onion-address.ts';
 
 /** A real ed25519 public key from libsodium. */
 function ed25519PublicKey(seed?: Buffer): Buffer {
@@ -50,11 +56,16 @@ describe('base32', () => {
   });
 
   it('round-trips arbitrary bytes', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => Buffer.from(base32Decode(base32Encode(bytes))).equals(Buffer.from(bytes))));
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => Buffer.from(base32Decode(base32Encode(bytes))).equals(Buffer.from(bytes))),
+    );
   });
 
   it('refuses characters outside the alphabet and non-canonical trailing bits, naming the position', () => {
-    assert.throws(() => base32Decode('mzx1'), (e: unknown) => e instanceof Base32Error && e.position === 3 && /position 4/.test(e.message));
+    assert.throws(
+      () => base32Decode('mzx1'),
+      (e: unknown) => e instanceof Base32Error && e.position === 3 && /position 4/.test(e.message),
+    );
     assert.throws(() => base32Decode('mz'), /non-zero trailing bits/); // 'my' is "f"; 'mz' spells it with a stray 1 bit
     assert.throws(() => base32Decode('mzx'), Base32Error); // 15 bits: a 7-bit remainder can never come from whole bytes
   });
@@ -141,7 +152,10 @@ describe('onion addresses (rend-spec-v3)', () => {
     assert.equal(refusal('.').code, 'empty');
     assert.equal(refusal(`-bad.${onion}`).code, 'bad-subdomain');
     assert.equal(refusal(`a..${onion}`).code, 'bad-subdomain');
-    assert.throws(() => normaliseOnionAddress('expyuzz4wqqyqhjn.onion'), (e: unknown) => e instanceof OnionAddressError && e.code === 'v2');
+    assert.throws(
+      () => normaliseOnionAddress('expyuzz4wqqyqhjn.onion'),
+      (e: unknown) => e instanceof OnionAddressError && e.code === 'v2',
+    );
   });
 
   it('every valid address survives a case/trailing-dot round trip; random 56-char labels almost never pass', () => {

@@ -98,7 +98,13 @@ test('non-ASCII letters in the local part need SMTPUTF8; look-alikes and invisib
   const utf = parseRecipientPath('jos\u00e9@ours.example', { utf8: true });
   assert.ok(utf.ok && utf.local === 'jos\u00e9');
   assert.ok(parseRecipientPath('\u7528\u6237@ours.example', { utf8: true }).ok);
-  for (const trick of ['a\uff20b@ours.example', 'a\ufe6bb@ours.example', 'a\u200db@ours.example', 'a\u202eb@ours.example', 'a\u00a0b@ours.example']) {
+  for (const trick of [
+    'a\uff20b@ours.example',
+    'a\ufe6bb@ours.example',
+    'a\u200db@ours.example',
+    'a\u202eb@ours.example',
+    'a\u00a0b@ours.example',
+  ]) {
     assert.equal(parseRecipientPath(trick, { utf8: true }).ok, false, JSON.stringify(trick));
   }
   assert.equal(parseRecipientPath('user@b\u00fccher.example', { utf8: true }).ok, false);

@@ -73,10 +73,14 @@ test('same output, byte count, end and pipelined commands as smtp-server, for an
   // Inputs made of the bytes that matter, so escapes, terminators and near-misses are frequent.
   const piece = fc.constantFrom('.', '\r', '\n', '\r\n', '\r\n.', '\r\n..', '\r\n.\r\n', 'a', 'QUIT\r\n', 'xyz');
   await fc.assert(
-    fc.asyncProperty(fc.array(piece, { maxLength: 40 }), fc.array(fc.integer({ min: 1, max: 9 }), { maxLength: 40 }), async (pieces, cuts) => {
-      const chunks = cut(Buffer.from(pieces.join(''), 'latin1'), cuts);
-      assert.deepEqual(await run(true, chunks), await run(false, chunks));
-    }),
+    fc.asyncProperty(
+      fc.array(piece, { maxLength: 40 }),
+      fc.array(fc.integer({ min: 1, max: 9 }), { maxLength: 40 }),
+      async (pieces, cuts) => {
+        const chunks = cut(Buffer.from(pieces.join(''), 'latin1'), cuts);
+        assert.deepEqual(await run(true, chunks), await run(false, chunks));
+      },
+    ),
     { numRuns: Number(process.env.RELAY_PARSER_RUNS ?? 600) },
   );
 });
@@ -215,12 +219,33 @@ test('pass-through: known cases, smuggling patterns leave stuffed as on the stoc
 });
 
 test('pass-through sends what un-stuffing and re-stuffing would, with the same counts, for any input and chunking', async () => {
-  const piece = fc.constantFrom('.', '..', '\r', '\n', '\r\n', '\n.', '\r.', '\n.\n', '\r.\r', '\n.\r\n', '\r\n.', '\r\n..', '\r\n.\r\n', 'a', 'QUIT\r\n', 'xyz');
+  const piece = fc.constantFrom(
+    '.',
+    '..',
+    '\r',
+    '\n',
+    '\r\n',
+    '\n.',
+    '\r.',
+    '\n.\n',
+    '\r.\r',
+    '\n.\r\n',
+    '\r\n.',
+    '\r\n..',
+    '\r\n.\r\n',
+    'a',
+    'QUIT\r\n',
+    'xyz',
+  );
   await fc.assert(
-    fc.asyncProperty(fc.array(piece, { maxLength: 40 }), fc.array(fc.integer({ min: 1, max: 9 }), { maxLength: 40 }), async (pieces, cuts) => {
-      const chunks = cut(Buffer.from(pieces.join(''), 'latin1'), cuts);
-      assert.deepEqual(await wire(true, chunks), await wire(false, chunks));
-    }),
+    fc.asyncProperty(
+      fc.array(piece, { maxLength: 40 }),
+      fc.array(fc.integer({ min: 1, max: 9 }), { maxLength: 40 }),
+      async (pieces, cuts) => {
+        const chunks = cut(Buffer.from(pieces.join(''), 'latin1'), cuts);
+        assert.deepEqual(await wire(true, chunks), await wire(false, chunks));
+      },
+    ),
     { numRuns: Number(process.env.RELAY_PARSER_RUNS ?? 600) },
   );
   await fc.assert(

@@ -8,8 +8,22 @@ const read = (p: string) => readFileSync(new URL(p, root), 'utf8');
 
 const guides: Record<string, string[]> = {
   'docs/postfix.md': ['torrc-client', 'routing.yaml', 'router-relay.yaml', 'relay.yaml', 'postfix-relay-main.cf'],
-  'docs/exim.md': ['torrc-client', 'routing.yaml', 'router-exim.yaml', 'exim-socks-routers.conf', 'exim-socks-transports.conf', 'exim-relay-routers.conf', 'exim-relay-transports.conf'],
-  'docs/onionmx-router.md': ['exim-socks-routers.conf', 'exim-socks-transports.conf', 'postfix-torsocks-master.cf', 'postfix-torsocks-main.cf', 'torsocks.conf'],
+  'docs/exim.md': [
+    'torrc-client',
+    'routing.yaml',
+    'router-exim.yaml',
+    'exim-socks-routers.conf',
+    'exim-socks-transports.conf',
+    'exim-relay-routers.conf',
+    'exim-relay-transports.conf',
+  ],
+  'docs/onionmx-router.md': [
+    'exim-socks-routers.conf',
+    'exim-socks-transports.conf',
+    'postfix-torsocks-master.cf',
+    'postfix-torsocks-main.cf',
+    'torsocks.conf',
+  ],
 };
 
 for (const [guide, snippets] of Object.entries(guides)) {
@@ -17,7 +31,10 @@ for (const [guide, snippets] of Object.entries(guides)) {
     const text = read(guide);
     for (const name of snippets) {
       const snippet = read(`docs/snippets/${name}`).trimEnd();
-      assert.ok(text.includes('```\n' + snippet + '\n```') || text.includes('```yaml\n' + snippet + '\n```'), `${guide} must contain docs/snippets/${name} as a code block`);
+      assert.ok(
+        text.includes('```\n' + snippet + '\n```') || text.includes('```yaml\n' + snippet + '\n```'),
+        `${guide} must contain docs/snippets/${name} as a code block`,
+      );
     }
   });
 }
@@ -27,10 +44,16 @@ test('no guide carries its own copy of the Exim router or transport lines', asyn
   const snippetLines = new Set(
     readdirSync(new URL('docs/snippets/', root))
       .filter((n) => n.startsWith('exim-'))
-      .flatMap((n) => read(`docs/snippets/${n}`).split('\n').map((l) => l.trim())),
+      .flatMap((n) =>
+        read(`docs/snippets/${n}`)
+          .split('\n')
+          .map((l) => l.trim()),
+      ),
   );
   for (const name of readdirSync(new URL('docs/', root)).filter((n) => n.endsWith('.md'))) {
-    const lines = read(`docs/${name}`).split('\n').map((l) => l.trim());
+    const lines = read(`docs/${name}`)
+      .split('\n')
+      .map((l) => l.trim());
     for (const line of lines.filter((l) => /^(route_data|socks_proxy|hosts_avoid_pipelining|protocol = lmtp)\b/.test(l))) {
       assert.ok(snippetLines.has(line), `docs/${name}: "${line}" is not from docs/snippets/exim-*.conf`);
     }

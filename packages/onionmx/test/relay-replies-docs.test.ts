@@ -18,7 +18,8 @@ const guide = read('docs/postfix.md');
 const tableRows = guide.split('\n').filter((l) => l.startsWith('|'));
 
 /** A failure-table row shows `code enhanced` (alone, or followed by text, or as `554 5.6.3` / `553 5.6.7` pairs). */
-const documented = (code: number, enhanced: string) => tableRows.some((l) => l.includes(`\`${code} ${enhanced}\``) || l.includes(`\`${code} ${enhanced} `));
+const documented = (code: number, enhanced: string) =>
+  tableRows.some((l) => l.includes(`\`${code} ${enhanced}\``) || l.includes(`\`${code} ${enhanced} `));
 
 test('every SOCKS reply has its own row with the exact text the MTA gets', () => {
   const failures = Object.entries(REPLIES).filter(([code]) => Number(code) !== 0);
@@ -27,7 +28,10 @@ test('every SOCKS reply has its own row with the exact text the MTA gets', () =>
     const hex = `0x${Number(code).toString(16).toUpperCase().padStart(2, '0')}`;
     const row = tableRows.find((l) => l.startsWith(`| ${hex} `));
     assert.ok(row, `docs/postfix.md has no row for SOCKS reply ${hex}`);
-    assert.ok(row.includes(`\`${info.smtpCode} ${info.enhanced} ${info.reason}\``), `row ${hex} must show \`${info.smtpCode} ${info.enhanced} ${info.reason}\`: ${row}`);
+    assert.ok(
+      row.includes(`\`${info.smtpCode} ${info.enhanced} ${info.reason}\``),
+      `row ${hex} must show \`${info.smtpCode} ${info.enhanced} ${info.reason}\`: ${row}`,
+    );
   }
 });
 
@@ -40,7 +44,9 @@ test("every reply of the relay's tables (dialer, client trouble, its own) has a 
     ...Object.entries(RELAY_REPLIES).map(([key, r]) => [`RELAY_REPLIES.${key}`, r.code, r.enhanced] as [string, number, string]),
   ];
   assert.ok(rows.length >= 25, `the tables were read (${rows.length} rows)`);
-  const missing = rows.filter(([, code, enhanced]) => !documented(code, enhanced)).map(([key, code, enhanced]) => `${key} (${code} ${enhanced})`);
+  const missing = rows
+    .filter(([, code, enhanced]) => !documented(code, enhanced))
+    .map(([key, code, enhanced]) => `${key} (${code} ${enhanced})`);
   assert.deepEqual(missing, [], `docs/postfix.md's failure table has no row for ${missing.join(', ')}`);
 });
 
@@ -58,7 +64,9 @@ test('no reply is written outside the tables (relay sources and the SMTP client)
   for (const { dir, tables } of dirs) {
     for (const file of readdirSync(new URL(dir, root)).filter((f) => f.endsWith('.ts') && !tables.includes(f))) {
       // Code only: comments may name codes ("the MTA gets 451 4.4.5").
-      const code = read(dir + file).replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
+      const code = read(dir + file)
+        .replace(/\/\*[\s\S]*?\*\//g, '')
+        .replace(/\/\/.*$/gm, '');
       for (const m of code.matchAll(/\bcode: [2-5]\d\d\b|['"`][245]\.\d{1,3}\.\d{1,3} /g)) offenders.push(`${dir}${file}: ${m[0]}`);
     }
   }

@@ -74,10 +74,11 @@ async function startWireRecorder(): Promise<WireRecorder> {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   rec.port = (server.address() as AddressInfo).port;
-  rec.close = () => new Promise<void>((r) => {
-    for (const s of socks) s.destroy();
-    server.close(() => r());
-  });
+  rec.close = () =>
+    new Promise<void>((r) => {
+      for (const s of socks) s.destroy();
+      server.close(() => r());
+    });
   return rec;
 }
 
@@ -101,13 +102,20 @@ const cleanup: (() => Promise<void>)[] = [];
 /** Dials onion → local far MX; an onion without one fails like Tor's ExtendedErrors 0xF0. */
 const dialer: Dialer = (opts) => {
   dialed.push({ host: opts.host, isolationKey: opts.isolationKey });
-  const port = { [onionA]: mxA.port, [onionB]: mxB.port, [onionNo8bit]: mxNo8bit.port, [onionTls]: tlsSink.port, [onionWire]: wire.port }[opts.host];
+  const port = { [onionA]: mxA.port, [onionB]: mxB.port, [onionNo8bit]: mxNo8bit.port, [onionTls]: tlsSink.port, [onionWire]: wire.port }[
+    opts.host
+  ];
   if (!port) return Promise.reject(new DialError('no such onion', socksReplyInfo(0xf0)));
   return directDialer({ host: '127.0.0.1', port })(opts);
 };
 
 async function relay(input: Partial<RelayConfigInput> = {}, registry = new Registry()): Promise<RunningService> {
-  const config = relayConfigSchema.parse({ lmtp: '127.0.0.1:0', smtp: '127.0.0.1:0', ...input, routing: { ...input.routing, srv: false, maps: [{ path: join(dir, 'map') }] } });
+  const config = relayConfigSchema.parse({
+    lmtp: '127.0.0.1:0',
+    smtp: '127.0.0.1:0',
+    ...input,
+    routing: { ...input.routing, srv: false, maps: [{ path: join(dir, 'map') }] },
+  });
   const svc = await startRelay(config, { resolver, dialer, registry });
   cleanup.push(() => svc.close());
   return svc;
@@ -122,9 +130,19 @@ before(async () => {
   wire = await startWireRecorder();
   writeFileSync(
     join(dir, 'map'),
-    [`a.example ${onionA}`, `b.example ${onionB}:25`, `gone.example ${onionGone}`, `old.example ${onionNo8bit}`, `tls.example ${onionTls}`, `wire.example ${onionWire}`].join('\n') + '\n',
+    [
+      `a.example ${onionA}`,
+      `b.example ${onionB}:25`,
+      `gone.example ${onionGone}`,
+      `old.example ${onionNo8bit}`,
+      `tls.example ${onionTls}`,
+      `wire.example ${onionWire}`,
+    ].join('\n') + '\n',
   );
-  resolver = await createRouteResolver(relayConfigSchema.parse({ lmtp: '127.0.0.1:0', routing: { srv: false, maps: [{ path: join(dir, 'map') }] } }).routing, { sighup: false });
+  resolver = await createRouteResolver(
+    relayConfigSchema.parse({ lmtp: '127.0.0.1:0', routing: { srv: false, maps: [{ path: join(dir, 'map') }] } }).routing,
+    { sighup: false },
+  );
 });
 
 after(async () => {
@@ -134,7 +152,8 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const body = (tag: string) => Buffer.from(`From: s@here.example\r\nSubject: ${tag}\r\n\r\n.leading dot line\r\nbinary \xe9\xff ok\r\n..two dots\r\n`, 'latin1');
+const body = (tag: string) =>
+  Buffer.from(`From: s@here.example\r\nSubject: ${tag}\r\n\r\n.leading dot line\r\nbinary \xe9\xff ok\r\n..two dots\r\n`, 'latin1');
 const findMessage = (mx: FarMx, tag: string) => mx.messages.find((m) => m.data.includes(`Subject: ${tag}\r\n`));
 
 describe('relay without Tor (direct dialer to local far MX)', () => {
@@ -176,7 +195,10 @@ describe('relay without Tor (direct dialer to local far MX)', () => {
     await client.cmd('RCPT TO:<i1@a.example>');
     await client.cmd('RCPT TO:<i2@b.example>');
     await client.data(body('isolation'), 2);
-    const keys = dialed.slice(before).map((d) => `${d.host}=${d.isolationKey}`).sort();
+    const keys = dialed
+      .slice(before)
+      .map((d) => `${d.host}=${d.isolationKey}`)
+      .sort();
     assert.deepEqual(keys, [`${onionA}=a.example`, `${onionB}=b.example`].sort());
     client.close();
   });
@@ -185,7 +207,8 @@ describe('relay without Tor (direct dialer to local far MX)', () => {
     const svc = await relay();
     const { client } = await TestClient.connect(svc.addresses.smtp!.port);
     const ehlo = await client.cmd('EHLO mta.test');
-    for (const k of ['PIPELINING', '8BITMIME', 'SMTPUTF8', 'DSN']) assert.ok(ehlo.lines.includes(k), `EHLO offers ${k}: ${ehlo.lines.join('|')}`);
+    for (const k of ['PIPELINING', '8BITMIME', 'SMTPUTF8', 'DSN'])
+      assert.ok(ehlo.lines.includes(k), `EHLO offers ${k}: ${ehlo.lines.join('|')}`);
     assert.equal((await client.cmd('MAIL FROM:<s@here.example> RET=HDRS ENVID=env42')).code, 250);
     assert.equal((await client.cmd('RCPT TO:<s1@a.example> NOTIFY=FAILURE,DELAY ORCPT=rfc822;s1@a.example')).code, 250);
     const perm = await client.cmd('RCPT TO:<perm9@a.example>');
@@ -254,7 +277,11 @@ describe('relay without Tor (direct dialer to local far MX)', () => {
       }
     }
     await new Promise((r) => setTimeout(r, 100));
-    for (const t of wire.transactions) assert.ok(t.after.every((l) => /^(QUIT|RSET)$/.test(l)), `no command after a message but QUIT/RSET: ${JSON.stringify(t.after)}`);
+    for (const t of wire.transactions)
+      assert.ok(
+        t.after.every((l) => /^(QUIT|RSET)$/.test(l)),
+        `no command after a message but QUIT/RSET: ${JSON.stringify(t.after)}`,
+      );
   });
 
   test('far-side 4xx and 5xx at end of DATA reach the MTA with their class and text', async () => {

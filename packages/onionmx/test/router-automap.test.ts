@@ -17,11 +17,17 @@ test('IPv4 networks: parse, membership, refusal of bad input', () => {
   assert.ok(!ipv4InNetwork('10.0.0.1', net));
   assert.ok(!ipv4InNetwork('not-an-ip', net));
   assert.ok(ipv4InNetwork('8.8.8.8', parseIpv4Network('0.0.0.0/0')));
-  for (const bad of ['127.192.0.0', '127.192.0.0/33', '300.1.1.1/8', 'x/8']) assert.throws(() => parseIpv4Network(bad), /not an IPv4 network/);
+  for (const bad of ['127.192.0.0', '127.192.0.0/33', '300.1.1.1/8', 'x/8'])
+    assert.throws(() => parseIpv4Network(bad), /not an IPv4 network/);
 });
 
 test('an answer outside the virtual network is refused: it would not go through Tor', async () => {
-  const m = createAutomapper({ lookupA: async () => ({ addresses: ['192.0.2.7'], ttl: 60 }), network: '127.192.0.0/10', minTtl: 0, maxTtl: 600 });
+  const m = createAutomapper({
+    lookupA: async () => ({ addresses: ['192.0.2.7'], ttl: 60 }),
+    network: '127.192.0.0/10',
+    minTtl: 0,
+    maxTtl: 600,
+  });
   const r = await m.map('x.onion');
   assert.equal(r.ok, false);
   assert.match((r as { reason: string }).reason, /192\.0\.2\.7.*not an address in 127\.192\.0\.0\/10.*AutomapHostsOnResolve/);
@@ -47,8 +53,13 @@ test('mappings are cached for the clamped TTL and concurrent lookups share one q
 });
 
 test('a failing DNSPort is a failure with the reason, not an exception', async () => {
-  const m = createAutomapper({ lookupA: async () => Promise.reject(new Error('timeout')), network: '127.192.0.0/10', minTtl: 0, maxTtl: 1 });
-  assert.deepEqual(await m.map('x.onion'), { ok: false, reason: "Tor DNSPort lookup of x.onion failed: timeout" });
+  const m = createAutomapper({
+    lookupA: async () => Promise.reject(new Error('timeout')),
+    network: '127.192.0.0/10',
+    minTtl: 0,
+    maxTtl: 1,
+  });
+  assert.deepEqual(await m.map('x.onion'), { ok: false, reason: 'Tor DNSPort lookup of x.onion failed: timeout' });
 });
 
 test('exim-automap form: every mappable target in order; none mappable is a tempfail, never not-found', async () => {
@@ -85,13 +96,29 @@ test('exim-automap form: every mappable target in order; none mappable is a temp
 });
 
 test('relay form in each MTA syntax, IPv6 relay for Exim uses the <; list form', async () => {
-  const d: RouteDecision = { kind: 'onion', domain: 'd.test', host: 'x.onion', port: 25, targets: [{ host: 'x.onion', port: 25 }], source: 'map', dnssec: false, ttl: 1, reason: '' };
+  const d: RouteDecision = {
+    kind: 'onion',
+    domain: 'd.test',
+    host: 'x.onion',
+    port: 25,
+    targets: [{ host: 'x.onion', port: 25 }],
+    source: 'map',
+    dnssec: false,
+    ttl: 1,
+    reason: '',
+  };
   const s = (host: string, protocol: 'lmtp' | 'smtp') => ({ transport: 't', relay: { address: { host, port: 10024 }, protocol } });
   assert.deepEqual(await answerFor(d, 'relay', s('127.0.0.1', 'lmtp'), 'postfix'), { kind: 'found', data: 'lmtp:inet:127.0.0.1:10024' });
   assert.deepEqual(await answerFor(d, 'relay', s('127.0.0.1', 'smtp'), 'postfix'), { kind: 'found', data: 'smtp:[127.0.0.1]:10024' });
   assert.deepEqual(await answerFor(d, 'relay', s('::1', 'lmtp'), 'postfix'), { kind: 'found', data: 'lmtp:inet:[::1]:10024' });
   assert.deepEqual(await answerFor(d, 'relay', s('::1', 'smtp'), 'exim'), { kind: 'found', data: '<;[::1]:10024' });
   assert.deepEqual(await answerFor(d, 'direct', s('::1', 'smtp'), 'postfix'), { kind: 'found', data: 't:[x.onion]:25' });
-  assert.deepEqual(await answerFor({ kind: 'tempfail', domain: 'd.test', reason: 'SERVFAIL' }, 'direct', s('::1', 'smtp'), 'postfix'), { kind: 'tempfail', reason: 'SERVFAIL' });
-  assert.deepEqual(await answerFor({ kind: 'none', domain: 'd.test', reason: 'no SRV', ttl: 1 }, 'exim-route', s('::1', 'smtp'), 'exim'), { kind: 'notfound', reason: 'no SRV' });
+  assert.deepEqual(await answerFor({ kind: 'tempfail', domain: 'd.test', reason: 'SERVFAIL' }, 'direct', s('::1', 'smtp'), 'postfix'), {
+    kind: 'tempfail',
+    reason: 'SERVFAIL',
+  });
+  assert.deepEqual(await answerFor({ kind: 'none', domain: 'd.test', reason: 'no SRV', ttl: 1 }, 'exim-route', s('::1', 'smtp'), 'exim'), {
+    kind: 'notfound',
+    reason: 'no SRV',
+  });
 });

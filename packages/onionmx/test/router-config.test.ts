@@ -29,10 +29,20 @@ test('router durations: a plain number under the new name is still milliseconds'
 });
 
 test('router durations: both names given is refused, naming both', () => {
-  const r = routerConfigSchema.safeParse({ ...base, limits: { idleTimeoutMs: 120_000, idleTimeout: '2m' }, logSummaryInterval: '1m', logSummaryIntervalMs: 60_000 });
+  const r = routerConfigSchema.safeParse({
+    ...base,
+    limits: { idleTimeoutMs: 120_000, idleTimeout: '2m' },
+    logSummaryInterval: '1m',
+    logSummaryIntervalMs: 60_000,
+  });
   assert.equal(r.success, false);
   const messages = r.error!.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-  assert.ok(messages.includes('logSummaryIntervalMs: logSummaryInterval and its older name logSummaryIntervalMs are both set; keep only logSummaryInterval'), messages.join('\n'));
+  assert.ok(
+    messages.includes(
+      'logSummaryIntervalMs: logSummaryInterval and its older name logSummaryIntervalMs are both set; keep only logSummaryInterval',
+    ),
+    messages.join('\n'),
+  );
 });
 
 test('router durations: out of range is refused under the name written, with the range', () => {

@@ -189,7 +189,11 @@ describe('socketmap', () => {
   test('several requests in one write are answered in order', async () => {
     const c = await SocketmapClient.open(port(router, 'socketmap'));
     try {
-      const wire = Buffer.concat([encodeNetstring('onionmx x@srv.test'), encodeNetstring('onionmx y@plain.test'), encodeNetstring('onionmx z@port.test')]);
+      const wire = Buffer.concat([
+        encodeNetstring('onionmx x@srv.test'),
+        encodeNetstring('onionmx y@plain.test'),
+        encodeNetstring('onionmx z@port.test'),
+      ]);
       assert.deepEqual(await c.raw(wire, 3), [`OK smtptor:[${srvA}]:25`, 'NOTFOUND ', `OK smtptor:[${mapped}]:2525`]);
     } finally {
       c.close();
@@ -209,7 +213,10 @@ describe('exim readsocket', () => {
   });
 
   test('a client that never finishes its request is dropped after limits.requestTimeout', async () => {
-    const svc = await startRouter(config({ limits: { requestTimeout: 200 }, metrics: undefined }, nsd.address), { logger: silentLogger(), registry: new Registry() });
+    const svc = await startRouter(config({ limits: { requestTimeout: 200 }, metrics: undefined }, nsd.address), {
+      logger: silentLogger(),
+      registry: new Registry(),
+    });
     try {
       const s = await connectTo(port(svc, 'exim'));
       s.write('mapped.te');
@@ -255,7 +262,10 @@ describe('reply forms', () => {
 
 describe('limits, timeouts, metrics', () => {
   test('connections past limits.maxConnections get a tempfail reply, not a hang', async () => {
-    const svc = await startRouter(config({ limits: { maxConnections: 2 }, metrics: undefined }, nsd.address), { logger: silentLogger(), registry: new Registry() });
+    const svc = await startRouter(config({ limits: { maxConnections: 2 }, metrics: undefined }, nsd.address), {
+      logger: silentLogger(),
+      registry: new Registry(),
+    });
     const a = await TcpTableClient.open(port(svc, 'tcp_table'));
     const b = await TcpTableClient.open(port(svc, 'tcp_table'));
     try {
@@ -343,7 +353,11 @@ describe('map reload', () => {
       while (!seen.has(`200 smtptor:[${afterOnion}]:25`) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       stop = true;
       await Promise.all(loops);
-      assert.deepEqual([...seen].sort(), [`200 smtptor:[${afterOnion}]:25`, `200 smtptor:[${before}]:25`].sort(), 'only the old and the new answer, never a failure');
+      assert.deepEqual(
+        [...seen].sort(),
+        [`200 smtptor:[${afterOnion}]:25`, `200 smtptor:[${before}]:25`].sort(),
+        'only the old and the new answer, never a failure',
+      );
     } finally {
       for (const c of clients) c.close();
       await svc.close();
@@ -357,7 +371,10 @@ describe('start-up', () => {
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
     const busy = (blocker.address() as { port: number }).port;
     try {
-      const cfg = config({ tcpTable: { listen: '127.0.0.1:0' }, socketmap: undefined, exim: { listen: `127.0.0.1:${busy}` }, metrics: undefined }, nsd.address);
+      const cfg = config(
+        { tcpTable: { listen: '127.0.0.1:0' }, socketmap: undefined, exim: { listen: `127.0.0.1:${busy}` }, metrics: undefined },
+        nsd.address,
+      );
       await assert.rejects(startRouter(cfg, { logger: silentLogger(), registry: new Registry() }), (err: Error & { code?: string }) => {
         assert.equal(err.code, 'EADDRINUSE');
         assert.match(err.message, new RegExp(`^exim.listen 127.0.0.1:${busy}: cannot listen`));
@@ -379,7 +396,10 @@ describe('config', () => {
     assert.match(bad({ routing: {}, tcpTable: { listen: '127.0.0.1:1', bogus: 1 } }), /tcpTable: .*bogus/);
     assert.match(bad({ routing: {} }), /tcpTable: no listener configured/);
     assert.match(bad({ tcpTable: { listen: '127.0.0.1:1' } }), /^routing: /m);
-    assert.match(bad({ routing: {}, exim: { listen: '127.0.0.1:1', reply: 'exim-automap' } }), /automap.dns: required because exim.reply is exim-automap/);
+    assert.match(
+      bad({ routing: {}, exim: { listen: '127.0.0.1:1', reply: 'exim-automap' } }),
+      /automap.dns: required because exim.reply is exim-automap/,
+    );
     assert.match(bad({ routing: {}, tcpTable: { listen: '0.0.0.0:1' } }), /tcpTable.listen: must be a loopback address/);
     assert.match(bad({ routing: {}, tcpTable: { listen: '127.0.0.1:1', reply: 'carrier-pigeon' } }), /tcpTable.reply/);
     assert.match(bad({ routing: {}, tcpTable: { listen: '127.0.0.1:1' }, automap: { network: '10.0.0.0/33' } }), /automap.network/);

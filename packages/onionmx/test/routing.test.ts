@@ -107,7 +107,10 @@ describe('the routing decision', () => {
       },
     });
     const registry = new Registry();
-    const r = await make({ maps: [{ path: mapFile, format: 'native' }], srvCheck: true, resolver: { servers: [nsd.address] } }, { logger: pino({ level: 'warn' }, sink), registry });
+    const r = await make(
+      { maps: [{ path: mapFile, format: 'native' }], srvCheck: true, resolver: { servers: [nsd.address] } },
+      { logger: pino({ level: 'warn' }, sink), registry },
+    );
     const d = await r.decide('mapped.route.test');
     assert.ok(d.kind === 'onion' && d.source === 'map' && d.host === A);
     assert.match(d.reason, new RegExp(`WARNING: mapped\\.route\\.test publishes SRV ${C}:25`));
@@ -120,7 +123,11 @@ describe('the routing decision', () => {
   });
 
   it('own domains and the ignore list are none, without asking DNS', async () => {
-    const r = await make({ ownDomains: ['own.route.test', '*.mine.test'], ignore: ['peer.route.test'], resolver: { servers: [silent.address] } });
+    const r = await make({
+      ownDomains: ['own.route.test', '*.mine.test'],
+      ignore: ['peer.route.test'],
+      resolver: { servers: [silent.address] },
+    });
     const seen = silent.received;
     const own = await r.decide('me@OWN.route.test');
     assert.equal(own.kind, 'none');
@@ -135,7 +142,16 @@ describe('the routing decision', () => {
   it('bad input is none with a reason, never an exception; .onion recipients go direct and never reach DNS', async () => {
     const r = await make({ resolver: { servers: [silent.address] } });
     const seen = silent.received;
-    for (const input of ['', 'user@', '[192.0.2.1]', 'user@[192.0.2.1]', 'localhost', 'a..b', 'x'.repeat(64) + '.example', 'user@1.2.3.4']) {
+    for (const input of [
+      '',
+      'user@',
+      '[192.0.2.1]',
+      'user@[192.0.2.1]',
+      'localhost',
+      'a..b',
+      'x'.repeat(64) + '.example',
+      'user@1.2.3.4',
+    ]) {
       const d = await r.decide(input);
       assert.equal(d.kind, 'none', input);
       assert.match(d.reason, /not a routable domain/, input);
@@ -152,7 +168,10 @@ describe('the routing decision', () => {
   });
 
   it('a DNS timeout or SERVFAIL is tempfail, never none; maps still answer while DNS is down', async () => {
-    const down = await make({ maps: [{ path: mapFile, format: 'native' }], resolver: { servers: [silent.address], timeoutMs: 150, retries: 0 } });
+    const down = await make({
+      maps: [{ path: mapFile, format: 'native' }],
+      resolver: { servers: [silent.address], timeoutMs: 150, retries: 0 },
+    });
     const t = await down.decide('peer.route.test');
     assert.equal(t.kind, 'tempfail');
     assert.match(t.reason, /timeout/);
@@ -165,7 +184,10 @@ describe('the routing decision', () => {
 
   it('with SRV discovery off, unmapped domains are none without a query; decisions are counted', async () => {
     const registry = new Registry();
-    const r = await make({ srv: false, maps: [{ path: mapFile, format: 'native' }], resolver: { servers: [silent.address] } }, { registry });
+    const r = await make(
+      { srv: false, maps: [{ path: mapFile, format: 'native' }], resolver: { servers: [silent.address] } },
+      { registry },
+    );
     const seen = silent.received;
     assert.equal((await r.decide('peer.route.test')).kind, 'none');
     assert.equal((await r.decide('mapped.route.test')).kind, 'onion');

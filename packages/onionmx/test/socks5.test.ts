@@ -66,16 +66,21 @@ test('connect replies decode for every address type and leave trailing stream by
 
 test('connect reply decoder waits for every byte at every split point', () => {
   fc.assert(
-    fc.property(fc.integer({ min: 0, max: 255 }), fc.constantFrom(1, 3, 4), fc.uint8Array({ minLength: 0, maxLength: 8 }), (rep, atyp, extra) => {
-      const addr = atyp === 1 ? Buffer.alloc(4) : atyp === 4 ? Buffer.alloc(16) : Buffer.concat([Buffer.from([5]), Buffer.from('a.b.c')]);
-      const full = Buffer.concat([Buffer.from([5, rep, 0, atyp]), addr, Buffer.from([1, 2]), Buffer.from(extra)]);
-      const len = full.length - extra.length;
-      for (let cut = 0; cut < len; cut++) assert.equal(decodeConnectReply(full.subarray(0, cut)), undefined);
-      const r = decodeConnectReply(full)!;
-      assert.equal(r.reply, rep);
-      assert.equal(r.length, len);
-      assert.equal(r.bound.port, 0x0102);
-    }),
+    fc.property(
+      fc.integer({ min: 0, max: 255 }),
+      fc.constantFrom(1, 3, 4),
+      fc.uint8Array({ minLength: 0, maxLength: 8 }),
+      (rep, atyp, extra) => {
+        const addr = atyp === 1 ? Buffer.alloc(4) : atyp === 4 ? Buffer.alloc(16) : Buffer.concat([Buffer.from([5]), Buffer.from('a.b.c')]);
+        const full = Buffer.concat([Buffer.from([5, rep, 0, atyp]), addr, Buffer.from([1, 2]), Buffer.from(extra)]);
+        const len = full.length - extra.length;
+        for (let cut = 0; cut < len; cut++) assert.equal(decodeConnectReply(full.subarray(0, cut)), undefined);
+        const r = decodeConnectReply(full)!;
+        assert.equal(r.reply, rep);
+        assert.equal(r.length, len);
+        assert.equal(r.bound.port, 0x0102);
+      },
+    ),
   );
 });
 

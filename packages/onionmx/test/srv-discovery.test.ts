@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Registry } from 'prom-client';
-import { classifySrvTargets, orderSrvRecords, SrvDiscovery, type SrvDiscoveryOptions, type SrvLookup } from '../src/routing/srv-discovery.ts';
+import {
+  classifySrvTargets,
+  orderSrvRecords,
+  SrvDiscovery,
+  type SrvDiscoveryOptions,
+  type SrvLookup,
+} from '../src/routing/srv-discovery.ts';
 import {
   startAuthoritative,
   startServfailServer,
@@ -36,9 +42,18 @@ describe('RFC 2782 ordering and target filtering (no I/O)', () => {
 
   it('orders by ascending priority, and by running weight sum within a priority', () => {
     // floor(random() * (70 + 30 + 1)): 0.0 → 0 → a (running sum 70 ≥ 0); 0.9 → 90 → past a (70) → b (100).
-    assert.deepEqual(orderSrvRecords(recs, () => 0).map((r) => r.target), ['first', 'a', 'b', 'c']);
-    assert.deepEqual(orderSrvRecords(recs, () => 0.9).map((r) => r.target), ['first', 'b', 'a', 'c']);
-    assert.deepEqual(orderSrvRecords([], () => 0), []);
+    assert.deepEqual(
+      orderSrvRecords(recs, () => 0).map((r) => r.target),
+      ['first', 'a', 'b', 'c'],
+    );
+    assert.deepEqual(
+      orderSrvRecords(recs, () => 0.9).map((r) => r.target),
+      ['first', 'b', 'a', 'c'],
+    );
+    assert.deepEqual(
+      orderSrvRecords([], () => 0),
+      [],
+    );
   });
 
   it('gives each record a share of first places equal to its weight over all draws (RFC 2782 selection)', () => {
@@ -69,7 +84,10 @@ describe('RFC 2782 ordering and target filtering (no I/O)', () => {
       { priority: 1, weight: 0, port: 0, target: C },
       { priority: 1, weight: 0, port: 0, target: '.' },
     ]);
-    assert.deepEqual(usable.map((u) => u.target), [A]);
+    assert.deepEqual(
+      usable.map((u) => u.target),
+      [A],
+    );
     assert.deepEqual(
       rejected.map((r) => r.reason.match(/does not end in \.onion|checksum|v2|port 0|no service/)?.[0]),
       ['does not end in .onion', 'checksum', 'v2', 'port 0', 'no service'],
@@ -81,7 +99,18 @@ describe('SRV discovery against nsd and unbound', () => {
   let nsd: AuthoritativeServer;
   let unbound: ResolverServer;
   const disco = (servers: { host: string; port: number }[], over: Partial<SrvDiscoveryOptions> = {}) =>
-    new SrvDiscovery({ servers, timeoutMs: 1000, retries: 0, tcpFallback: true, dnssec: 'off', minTtl: 0, maxTtl: 86400, negativeTtl: 300, maxEntries: 1000, ...over });
+    new SrvDiscovery({
+      servers,
+      timeoutMs: 1000,
+      retries: 0,
+      tcpFallback: true,
+      dnssec: 'off',
+      minTtl: 0,
+      maxTtl: 86400,
+      negativeTtl: 300,
+      maxEntries: 1000,
+      ...over,
+    });
 
   before(async () => {
     const srv = (name: string, ttl: number, prio: number, weight: number, port: number, target: string) =>
@@ -112,7 +141,12 @@ describe('SRV discovery against nsd and unbound', () => {
         { origin: 'neg.test', negativeTtl: 2, records: 'www IN A 192.0.2.1' },
       ],
     });
-    unbound = await startValidatingResolver({ stubs: [{ zone: 'srv.test', server: nsd }, { zone: 'neg.test', server: nsd }] });
+    unbound = await startValidatingResolver({
+      stubs: [
+        { zone: 'srv.test', server: nsd },
+        { zone: 'neg.test', server: nsd },
+      ],
+    });
   });
   after(async () => {
     await Promise.all([nsd?.stop(), unbound?.stop()]);

@@ -48,7 +48,10 @@ export function duration({ unit, min = 0, max = Number.MAX_SAFE_INTEGER }: Durat
   return z.union([z.number(), z.string()]).transform((value, ctx) => {
     const ms = typeof value === 'number' ? Math.round(value * UNIT_MS[unit]) : parseDuration(value);
     if (ms === undefined || !Number.isFinite(ms) || (typeof value === 'number' && value < 0)) {
-      ctx.addIssue({ code: 'custom', message: `must be a duration such as 30s, 5m, 12h or 3d (a plain number means ${unit}), got ${JSON.stringify(value)}` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be a duration such as 30s, 5m, 12h or 3d (a plain number means ${unit}), got ${JSON.stringify(value)}`,
+      });
       return z.NEVER;
     }
     if (ms < min || ms > max) {

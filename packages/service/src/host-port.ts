@@ -8,7 +8,7 @@ export interface HostPort {
 
 /** Parses `127.0.0.1:25`, `[::1]:25` or `localhost:25`. Port 0 asks the OS for a free port (tests). */
 export function parseHostPort(text: string, what = 'address'): HostPort {
-  const m = /^\[([^\]]+)\]:(\d+)$/.exec(text) ?? /^([^:\[\]]+):(\d+)$/.exec(text);
+  const m = /^\[([^\]]+)\]:(\d+)$/.exec(text) ?? /^([^:[\]]+):(\d+)$/.exec(text);
   if (!m) throw new Error(`${what} "${text}" is not HOST:PORT`);
   const host = m[1]!;
   const port = Number(m[2]);

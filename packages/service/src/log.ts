@@ -24,7 +24,12 @@ export function createLogger(name: string, level: string = process.env.PEERGROUP
  * Daemons always log JSON. A command someone types logs sentences when stderr is a terminal, unless its --json
  * asks for machine output; PEERGROUP_LOG_FORMAT=json|human overrides the guess for scripts and for tests.
  */
-export function chooseLogFormat(opts: { kind: 'daemon' | 'terminal'; isTTY: boolean; json?: boolean; env?: string | undefined }): LogFormat {
+export function chooseLogFormat(opts: {
+  kind: 'daemon' | 'terminal';
+  isTTY: boolean;
+  json?: boolean;
+  env?: string | undefined;
+}): LogFormat {
   if (opts.json) return 'json';
   if (opts.env === 'json' || opts.env === 'human') return opts.env;
   return opts.kind === 'terminal' && opts.isTTY ? 'human' : 'json';
@@ -47,7 +52,12 @@ export function humanLogLine(jsonLine: string): string {
   const extra: string[] = [];
   for (const [key, value] of Object.entries(rec)) {
     if (NOT_SHOWN.has(key) || value === undefined || value === null) continue;
-    const shown = typeof value === 'object' && 'message' in value ? String((value as { message: unknown }).message) : typeof value === 'object' ? JSON.stringify(value) : String(value);
+    const shown =
+      typeof value === 'object' && 'message' in value
+        ? String((value as { message: unknown }).message)
+        : typeof value === 'object'
+          ? JSON.stringify(value)
+          : String(value);
     extra.push(`${key} ${shown}`);
   }
   return `${level}: ${where}${String(rec.msg ?? '')}${extra.length ? ` (${extra.join(', ')})` : ''}\n`;

@@ -28,7 +28,12 @@ export function withOlderNames<S extends Shape, O extends OlderOf<S>>(object: z.
       const given = input as Record<string, unknown>;
       for (const [old, now] of Object.entries(older)) {
         if (given[old] !== undefined && given[now] !== undefined) {
-          ctx.addIssue({ code: 'custom', path: [old], input: given[old], message: `${now} and its older name ${old} are both set; keep only ${now}` });
+          ctx.addIssue({
+            code: 'custom',
+            path: [old],
+            input: given[old],
+            message: `${now} and its older name ${old} are both set; keep only ${now}`,
+          });
         }
       }
       return input;
@@ -40,7 +45,10 @@ export function withOlderNames<S extends Shape, O extends OlderOf<S>>(object: z.
         delete out[old];
       }
       return out as z.output<z.ZodObject<S, z.core.$strict>>;
-    }) as unknown as z.ZodType<z.output<z.ZodObject<S, z.core.$strict>>, z.input<z.ZodObject<S, z.core.$strict>> & { [K in keyof O]?: z.input<S[O[K]]> }>;
+    }) as unknown as z.ZodType<
+    z.output<z.ZodObject<S, z.core.$strict>>,
+    z.input<z.ZodObject<S, z.core.$strict>> & { [K in keyof O]?: z.input<S[O[K]]> }
+  >;
   olderNamesByObject.set(extended, older);
   return schema;
 }
@@ -49,7 +57,8 @@ export function withOlderNames<S extends Shape, O extends OlderOf<S>>(object: z.
 function unwrap(schema: z.ZodType): z.ZodType {
   let s = schema;
   for (;;) {
-    if (s instanceof z.ZodDefault || s instanceof z.ZodPrefault || s instanceof z.ZodOptional || s instanceof z.ZodNullable) s = s.unwrap() as z.ZodType;
+    if (s instanceof z.ZodDefault || s instanceof z.ZodPrefault || s instanceof z.ZodOptional || s instanceof z.ZodNullable)
+      s = s.unwrap() as z.ZodType;
     // A preprocess step leads to the schema it feeds; a transform or refinement follows the schema it reads.
     else if (s instanceof z.ZodPipe) s = (s.in instanceof z.ZodTransform ? s.out : s.in) as z.ZodType;
     else return s;
@@ -69,7 +78,10 @@ export function olderNamesOf(schema: z.ZodType, path: string): string[] {
     if (!(node instanceof z.ZodObject)) return [];
     const object = node;
     if (i === parts.length - 1) {
-      const prefix = parts.slice(0, i).map((p) => `${p}.`).join('');
+      const prefix = parts
+        .slice(0, i)
+        .map((p) => `${p}.`)
+        .join('');
       return Object.entries(olderNamesByObject.get(object) ?? {})
         .filter(([, now]) => now === part)
         .map(([old]) => prefix + old);

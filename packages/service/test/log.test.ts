@@ -22,10 +22,22 @@ describe('log format choice', () => {
 describe('human log lines', () => {
   it('level word, file:line, message and the remaining useful fields; no time, pid or logger name', () => {
     const line = humanLogLine(
-      JSON.stringify({ level: 40, time: 1, pid: 7, name: 'onionmx-route', file: 'map.yml', line: 2, domain: 'old.example', msg: 'map entry skipped: v2 onion services no longer exist' }),
+      JSON.stringify({
+        level: 40,
+        time: 1,
+        pid: 7,
+        name: 'onionmx-route',
+        file: 'map.yml',
+        line: 2,
+        domain: 'old.example',
+        msg: 'map entry skipped: v2 onion services no longer exist',
+      }),
     );
     assert.equal(line, 'warning: map.yml:2: map entry skipped: v2 onion services no longer exist (domain old.example)\n');
-    assert.equal(humanLogLine(JSON.stringify({ level: 50, msg: 'reload failed', err: { message: 'EACCES' }, svc: 'router' })), 'error: reload failed (err EACCES)\n');
+    assert.equal(
+      humanLogLine(JSON.stringify({ level: 50, msg: 'reload failed', err: { message: 'EACCES' }, svc: 'router' })),
+      'error: reload failed (err EACCES)\n',
+    );
     assert.equal(humanLogLine('not json'), 'not json\n');
   });
 

@@ -5,10 +5,15 @@ import { duration } from '../src/duration.ts';
 import { olderNamesOf, withOlderNames } from '../src/older-names.ts';
 
 const limits = withOlderNames(
-  z.object({ idleTimeout: duration({ unit: 'ms', min: 1000, max: 86_400_000 }).default(300_000), maxConnections: z.number().default(5) }).strict(),
+  z
+    .object({ idleTimeout: duration({ unit: 'ms', min: 1000, max: 86_400_000 }).default(300_000), maxConnections: z.number().default(5) })
+    .strict(),
   { idleTimeoutMs: 'idleTimeout' },
 );
-const config = z.object({ limits: limits.prefault({}), name: z.string().default('x') }).strict().superRefine(() => undefined);
+const config = z
+  .object({ limits: limits.prefault({}), name: z.string().default('x') })
+  .strict()
+  .superRefine(() => undefined);
 
 test('an older key and its new name give the same value; neither gives the default', () => {
   assert.equal(config.parse({ limits: { idleTimeoutMs: 120000 } }).limits.idleTimeout, 120_000);

@@ -32,9 +32,13 @@ export function connectTcp(t: TcpTarget): Promise<Socket> {
         resolve(sock);
       }
     };
-    const timer = setTimeout(() => done(new SmtpClientError('connect', 'timeout', `no connection to ${where} within ${Math.round(t.timeoutMs / 1000)} s`)), t.timeoutMs);
+    const timer = setTimeout(
+      () => done(new SmtpClientError('connect', 'timeout', `no connection to ${where} within ${Math.round(t.timeoutMs / 1000)} s`)),
+      t.timeoutMs,
+    );
     const onAbort = () => done(new SmtpClientError('connect', 'closed', `connecting to ${where} aborted`));
-    const onError = (err: Error) => done(new SmtpClientError('connect', 'connect', `cannot connect to ${where}: ${err.message}`, { cause: err }));
+    const onError = (err: Error) =>
+      done(new SmtpClientError('connect', 'connect', `cannot connect to ${where}: ${err.message}`, { cause: err }));
     t.signal?.addEventListener('abort', onAbort, { once: true });
     sock.once('error', onError);
     sock.once('connect', () => done());

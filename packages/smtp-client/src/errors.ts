@@ -5,7 +5,21 @@
 import type { SmtpReply } from '@peergroup/mta-codecs';
 
 /** Steps of the dialogue, in order. `message` is the transfer of the message data between DATA's 354 and the dot. */
-export type SmtpPhase = 'connect' | 'greeting' | 'ehlo' | 'helo' | 'starttls' | 'tls' | 'xclient' | 'mail' | 'rcpt' | 'data' | 'message' | 'dataEnd' | 'rset' | 'quit';
+export type SmtpPhase =
+  | 'connect'
+  | 'greeting'
+  | 'ehlo'
+  | 'helo'
+  | 'starttls'
+  | 'tls'
+  | 'xclient'
+  | 'mail'
+  | 'rcpt'
+  | 'data'
+  | 'message'
+  | 'dataEnd'
+  | 'rset'
+  | 'quit';
 
 /**
  * connect: no stream (TCP, or the dial function's own verdict in `dial`); timeout: a phase's time ran out; closed: the

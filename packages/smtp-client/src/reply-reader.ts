@@ -102,7 +102,8 @@ export class ReplyReader {
     this.flush();
   };
 
-  private readonly onError = (err: Error) => this.fail('closed', `connection error (${(err as NodeJS.ErrnoException).code ?? err.message})`, err);
+  private readonly onError = (err: Error) =>
+    this.fail('closed', `connection error (${(err as NodeJS.ErrnoException).code ?? err.message})`, err);
   private readonly onEnd = () => this.fail('closed', 'connection closed by the far side');
 
   private flush(): void {

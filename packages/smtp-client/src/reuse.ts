@@ -60,7 +60,8 @@ export class SessionCache<S extends ReusableSession> {
       if (!entry) return undefined;
       if (list!.length === 0) this.idle.delete(key);
       clearTimeout(entry.timer);
-      if (opts.verify === false ? entry.session.reusable : await entry.session.rset()) return { session: entry.session, release: entry.release };
+      if (opts.verify === false ? entry.session.reusable : await entry.session.rset())
+        return { session: entry.session, release: entry.release };
       entry.session.destroy();
       entry.release();
     }

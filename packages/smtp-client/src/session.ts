@@ -79,7 +79,8 @@ export class SmtpSession {
     const o = this.opts;
     if (o.preamble) this.sock.write(o.preamble);
     this.greeting = await this.read('greeting');
-    if (replyClass(this.greeting.code) !== 'ok') throw new SmtpClientError('greeting', 'reply', `greeting ${this.greeting.code}`, { reply: this.greeting });
+    if (replyClass(this.greeting.code) !== 'ok')
+      throw new SmtpClientError('greeting', 'reply', `greeting ${this.greeting.code}`, { reply: this.greeting });
     const policy = o.tls ?? 'none';
     try {
       await this.ehlo(o.helo);
@@ -108,7 +109,11 @@ export class SmtpSession {
     const plain = this.sock;
     const timeoutMs = timeoutFor(this.opts.timeouts, 'tls');
     return new Promise((resolve, reject) => {
-      const tls = tlsConnect({ socket: plain, rejectUnauthorized: false, ...(this.opts.servername ? { servername: this.opts.servername } : {}) });
+      const tls = tlsConnect({
+        socket: plain,
+        rejectUnauthorized: false,
+        ...(this.opts.servername ? { servername: this.opts.servername } : {}),
+      });
       const timer = setTimeout(() => {
         tls.destroy();
         reject(new SmtpClientError('tls', 'timeout', 'timeout'));

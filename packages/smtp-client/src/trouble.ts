@@ -26,7 +26,12 @@ export interface ReplyRow<A extends unknown[] = never[]> {
   text: (...args: A) => string;
 }
 
-const row = <A extends unknown[]>(voice: ReplyRow['voice'], code: number, enhanced: string, text: (...args: A) => string): ReplyRow<A> => ({ voice, code, enhanced, text });
+const row = <A extends unknown[]>(voice: ReplyRow['voice'], code: number, enhanced: string, text: (...args: A) => string): ReplyRow<A> => ({
+  voice,
+  code,
+  enhanced,
+  text,
+});
 
 /** The reply of `r` for this case. */
 export function replyOf<A extends unknown[]>(r: ReplyRow<A>, ...args: A): Reply {
@@ -35,17 +40,32 @@ export function replyOf<A extends unknown[]>(r: ReplyRow<A>, ...args: A): Reply 
 
 export const TROUBLE = {
   /** A phase timed out, the far side closed or broke the connection, or the TLS handshake failed. */
-  relayLost: row('relay', 451, '4.4.2', (err: SmtpClientError, who: string) => `${err.detail} during ${PHASE_LABEL[err.phase]} with ${who}`),
+  relayLost: row(
+    'relay',
+    451,
+    '4.4.2',
+    (err: SmtpClientError, who: string) => `${err.detail} during ${PHASE_LABEL[err.phase]} with ${who}`,
+  ),
   /** The session was already gone when the next step came. */
   relayGone: row('relay', 451, '4.4.2', (phase: string, who: string) => `connection to ${who} already closed before ${phase}`),
   relayTlsMissing: row('relay', 451, '4.7.0', (who: string) => `TLS required but ${who} does not offer STARTTLS`),
-  relayTlsRefused: row('relay', 451, '4.7.0', (who: string, r: SmtpReply) => `TLS required but ${who} refused STARTTLS: ${r.code} ${replyText(r)}`),
+  relayTlsRefused: row(
+    'relay',
+    451,
+    '4.7.0',
+    (who: string, r: SmtpReply) => `TLS required but ${who} refused STARTTLS: ${r.code} ${replyText(r)}`,
+  ),
   relayUnexpectedData: row('relay', 451, '4.5.0', (who: string, r: Reply) => `unexpected DATA reply from ${who}: ${r.message}`),
   /** Anything else: a dial function without a verdict, a bug. */
   relayOther: row('relay', 451, '4.4.0', (who: string, why: string) => `error talking to ${who}: ${why}`),
   relayNoTarget: row('relay', 451, '4.4.0', () => 'no onion MX target'),
   /** Checked before MAIL: a message the far side cannot take is refused, never downgraded. */
-  relayTooBig: row('relay', 552, '5.3.4', (size: number, limit: number, who: string) => `message of ${size} bytes exceeds the ${limit} byte limit of ${who}`),
+  relayTooBig: row(
+    'relay',
+    552,
+    '5.3.4',
+    (size: number, limit: number, who: string) => `message of ${size} bytes exceeds the ${limit} byte limit of ${who}`,
+  ),
   relayNo8bit: row('relay', 554, '5.6.3', (who: string) => `${who} does not support 8BITMIME and the relay does not convert 8bit messages`),
   relayNoUtf8: row('relay', 553, '5.6.7', (who: string) => `${who} does not support SMTPUTF8`),
   /** XCLIENT or PROXY did not take: the MX would judge the session by the front's own, trusted, address. */
@@ -72,7 +92,8 @@ export function relayTrouble(err: unknown, who: string): Reply & { torError?: st
       // A refused greeting or EHLO is the MX's own verdict.
       return err.reply ? relayedReply(err.reply, who) : replyOf(TROUBLE.relayOther, who, err.message);
     case 'tls':
-      if (err.phase === 'starttls') return err.reply ? replyOf(TROUBLE.relayTlsRefused, who, err.reply) : replyOf(TROUBLE.relayTlsMissing, who);
+      if (err.phase === 'starttls')
+        return err.reply ? replyOf(TROUBLE.relayTlsRefused, who, err.reply) : replyOf(TROUBLE.relayTlsMissing, who);
       return replyOf(TROUBLE.relayLost, err, who);
     case 'connect':
       return replyOf(TROUBLE.relayOther, who, err.detail);

@@ -6,7 +6,15 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { encodeProxyV1, proxyAddresses } from '@peergroup/mta-codecs';
-import { connectTcp, RFC5321_TIMEOUTS, SessionCache, SmtpClientError, SmtpSession, type SmtpSessionOptions, type SmtpTimeouts } from '@peergroup/smtp-client';
+import {
+  connectTcp,
+  RFC5321_TIMEOUTS,
+  SessionCache,
+  SmtpClientError,
+  SmtpSession,
+  type SmtpSessionOptions,
+  type SmtpTimeouts,
+} from '@peergroup/smtp-client';
 import { startSmtpSink, type SmtpSink } from '@peergroup/test-support/smtp-sink';
 import { startScriptedMx } from '@peergroup/test-support/scripted-mx';
 
@@ -21,10 +29,25 @@ async function sink(opts: Parameters<typeof startSmtpSink>[0] = {}): Promise<Smt
   return s;
 }
 
-const quick: SmtpTimeouts = { connect: 5000, greeting: 5000, ehlo: 5000, mail: 5000, rcpt: 5000, dataInit: 5000, dataBlock: 5000, dataEnd: 5000, quit: 1000 };
+const quick: SmtpTimeouts = {
+  connect: 5000,
+  greeting: 5000,
+  ehlo: 5000,
+  mail: 5000,
+  rcpt: 5000,
+  dataInit: 5000,
+  dataBlock: 5000,
+  dataEnd: 5000,
+  quit: 1000,
+};
 
 function open(port: number, over: Partial<SmtpSessionOptions> = {}): Promise<SmtpSession> {
-  return SmtpSession.open({ connect: () => connectTcp({ host: '127.0.0.1', port, timeoutMs: 5000 }), helo: 'client.test', timeouts: quick, ...over });
+  return SmtpSession.open({
+    connect: () => connectTcp({ host: '127.0.0.1', port, timeoutMs: 5000 }),
+    helo: 'client.test',
+    timeouts: quick,
+    ...over,
+  });
 }
 
 async function failure(p: Promise<unknown>): Promise<SmtpClientError> {
@@ -38,7 +61,9 @@ async function failure(p: Promise<unknown>): Promise<SmtpClientError> {
 }
 
 test('a transaction: EHLO keywords, MAIL/RCPT replies as values, the body streamed and dot-stuffed, RSET, a second one, QUIT', async () => {
-  const s = await sink({ behaviour: { onRcptTo: (a) => (a.startsWith('nobody') ? { code: 550, message: '5.1.1 no such user' } : undefined) } });
+  const s = await sink({
+    behaviour: { onRcptTo: (a) => (a.startsWith('nobody') ? { code: 550, message: '5.1.1 no such user' } : undefined) },
+  });
   const c = await open(s.port);
   assert.ok(c.extensions.has('PIPELINING') && c.extensions.has('8BITMIME'), [...c.extensions.keys()].join(' '));
   assert.equal((await c.command('MAIL FROM:<a@client.test>', 'mail')).code, 250);
@@ -89,7 +114,15 @@ test('STARTTLS: opportunistic uses it, none does not, required fails with kind t
 });
 
 test('LMTP: LHLO, and one reply per recipient after the end of data', async () => {
-  const s = await sink({ lmtp: true, behaviour: { onData: () => [{ code: 250, message: '2.0.0 first' }, { code: 452, message: '4.2.2 full' }] } });
+  const s = await sink({
+    lmtp: true,
+    behaviour: {
+      onData: () => [
+        { code: 250, message: '2.0.0 first' },
+        { code: 452, message: '4.2.2 full' },
+      ],
+    },
+  });
   const c = await open(s.port, { lmtp: true });
   await c.command('MAIL FROM:<a@client.test>', 'mail');
   await c.command('RCPT TO:<x@sink.test>', 'rcpt');
@@ -164,10 +197,13 @@ async function rawPeer(onConnection: (s: Socket) => void): Promise<number> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const sockets = new Set<Socket>();
   server.on('connection', (s) => sockets.add(s));
-  cleanup.push(() => new Promise<void>((r) => {
-    for (const s of sockets) s.destroy();
-    server.close(() => r());
-  }));
+  cleanup.push(
+    () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
+  );
   return (server.address() as AddressInfo).port;
 }
 

@@ -17,7 +17,14 @@ function run(cmd: string, args: string[], input: string): Promise<string> {
 }
 
 /** Authority keys: tor-gencert for the v3 identity, then `--list-fingerprint` for the relay identity. */
-export async function makeAuthority(torBinary: string, dataDir: string, nickname: string, orPort: number, dirPort: number, reuse: boolean): Promise<AuthorityInfo> {
+export async function makeAuthority(
+  torBinary: string,
+  dataDir: string,
+  nickname: string,
+  orPort: number,
+  dirPort: number,
+  reuse: boolean,
+): Promise<AuthorityInfo> {
   const keys = join(dataDir, 'keys');
   const known = authorityIdentity(dataDir);
   // The certificate names the DirPort; a reused network keeps its ports, so the authority keeps its identity.
@@ -27,12 +34,27 @@ export async function makeAuthority(torBinary: string, dataDir: string, nickname
   await run(
     'tor-gencert',
     [
-      '--create-identity-key', '--passphrase-fd', '0', '-m', '12', '-a', `127.0.0.1:${dirPort}`,
-      '-i', join(keys, 'authority_identity_key'), '-s', join(keys, 'authority_signing_key'), '-c', join(keys, 'authority_certificate'),
+      '--create-identity-key',
+      '--passphrase-fd',
+      '0',
+      '-m',
+      '12',
+      '-a',
+      `127.0.0.1:${dirPort}`,
+      '-i',
+      join(keys, 'authority_identity_key'),
+      '-s',
+      join(keys, 'authority_signing_key'),
+      '-c',
+      join(keys, 'authority_certificate'),
     ],
     '\n',
   );
-  await run(torBinary, ['--ignore-missing-torrc', '-f', '/dev/null', '--datadirectory', dataDir, '--orport', '1', '--list-fingerprint'], '');
+  await run(
+    torBinary,
+    ['--ignore-missing-torrc', '-f', '/dev/null', '--datadirectory', dataDir, '--orport', '1', '--list-fingerprint'],
+    '',
+  );
   const id = authorityIdentity(dataDir);
   if (!id) throw new Error(`could not read the identity of authority ${nickname} in ${dataDir}`);
   return { nickname, orPort, dirPort, ...id };
@@ -48,4 +70,3 @@ function authorityIdentity(dataDir: string): { v3ident: string; fingerprint: str
     return undefined;
   }
 }
-

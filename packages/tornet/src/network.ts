@@ -67,12 +67,16 @@ export class TornetImpl implements Tornet {
     let f0 = 0;
     for (let attempt = 1; ; attempt++) {
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`onion ${hostname} not reachable through ${formatHostPort(this.socks)} in time (last SOCKS reply: ${lastReply})`);
+      if (left <= 0)
+        throw new Error(`onion ${hostname} not reachable through ${formatHostPort(this.socks)} in time (last SOCKS reply: ${lastReply})`);
       try {
         const res = await socksConnect(
           this.socks,
           { host: hostname, port: probePort(virtualPort) },
-          { credentials: { username: `tornet-probe-${randomBytes(4).toString('hex')}`, password: 'probe' }, timeoutMs: Math.min(left, 30_000) },
+          {
+            credentials: { username: `tornet-probe-${randomBytes(4).toString('hex')}`, password: 'probe' },
+            timeoutMs: Math.min(left, 30_000),
+          },
         );
         const code = res.ok ? 0 : res.reply;
         if (res.ok) res.socket.destroy();
@@ -106,9 +110,7 @@ export class TornetImpl implements Tornet {
     const { control } = await this.serviceControl();
     // Detach: the onion outlives this control connection (attached test files share the service node);
     // DiscardPK: nobody needs the key of a throw-away address.
-    const reply = await control.command(
-      `ADD_ONION NEW:ED25519-V3 Flags=Detach,DiscardPK Port=${virtualPort},${torTarget(target)}`,
-    );
+    const reply = await control.command(`ADD_ONION NEW:ED25519-V3 Flags=Detach,DiscardPK Port=${virtualPort},${torTarget(target)}`);
     const serviceId = reply.lines.map((l) => /^ServiceID=(\S+)$/.exec(l)?.[1]).find(Boolean);
     if (!serviceId) throw new Error(`ADD_ONION reply without ServiceID: ${reply.lines.join(' / ')}`);
     const hostname = `${serviceId}.onion`;
@@ -132,7 +134,9 @@ export class TornetImpl implements Tornet {
 
   async stopClient(): Promise<void> {
     if (this.attached) {
-      throw new Error('stopClient() on an attached tornet would break every other test file using it; start a private network with startTornet() for fault tests');
+      throw new Error(
+        'stopClient() on an attached tornet would break every other test file using it; start a private network with startTornet() for fault tests',
+      );
     }
     await this.clientNode.stop();
     this.log('client stopped');

@@ -11,7 +11,6 @@ import type { TornetPorts } from './types.ts';
 
 export const AUTHORITIES = 3;
 
-
 /** Distinct free loopback ports: all listeners are held open until every port is chosen, so none repeats. */
 async function freePorts(tcp: number, udp: number): Promise<{ tcp: number[]; udp: number[] }> {
   const servers: Server[] = [];
@@ -40,7 +39,6 @@ async function freePorts(tcp: number, udp: number): Promise<{ tcp: number[]; udp
   }
 }
 
-
 export class PortTakenError extends Error {
   override name = 'PortTakenError';
 }
@@ -63,7 +61,8 @@ export interface PortPlan {
 /** Removes the node directories of an earlier network in `dir` (fresh keys, ports and onions every start). */
 export function clearNodeDirs(dir: string): void {
   if (!existsSync(dir)) return;
-  for (const name of readdirSync(dir)) if (NODE_DIR.test(name) || name === PORTS_FILE) rmSync(join(dir, name), { recursive: true, force: true });
+  for (const name of readdirSync(dir))
+    if (NODE_DIR.test(name) || name === PORTS_FILE) rmSync(join(dir, name), { recursive: true, force: true });
 }
 
 export function readPortPlan(dir: string): PortPlan | undefined {
@@ -95,4 +94,3 @@ export async function planPorts(dir: string, relays: number, reuse: boolean, fix
     dns: fixed.dns ?? old?.dns ?? udp[0]!,
   };
 }
-

@@ -17,7 +17,13 @@ export async function connectControlUntil(addr: HostPort, deadline: number, aliv
   }
 }
 
-export async function waitBootstrapped(control: TorControl, deadline: number, what: string, alive: () => boolean, log: (l: string) => void): Promise<void> {
+export async function waitBootstrapped(
+  control: TorControl,
+  deadline: number,
+  what: string,
+  alive: () => boolean,
+  log: (l: string) => void,
+): Promise<void> {
   let last = -1;
   for (;;) {
     if (!alive()) throw new Error(`${what} died while bootstrapping`);
@@ -37,12 +43,20 @@ export async function waitBootstrapped(control: TorControl, deadline: number, wh
  * Waits until the client's consensus lists every relay as Running, Valid, Fast and Stable (the flags onion circuits
  * select on). Soft: at `until` it logs and returns, and the readiness probes decide.
  */
-export async function waitWholeConsensus(control: TorControl, expected: number, until: number, alive: () => boolean, log: (l: string) => void): Promise<void> {
+export async function waitWholeConsensus(
+  control: TorControl,
+  expected: number,
+  until: number,
+  alive: () => boolean,
+  log: (l: string) => void,
+): Promise<void> {
   let usable = 0;
   for (;;) {
     if (!alive()) throw new Error('a tor node died while the network formed');
     const ns = await control.getinfo('ns/all').catch(() => '');
-    usable = ns.split('\n').filter((l) => l.startsWith('s ') && ['Running', 'Valid', 'Fast', 'Stable'].every((f) => l.split(' ').includes(f))).length;
+    usable = ns
+      .split('\n')
+      .filter((l) => l.startsWith('s ') && ['Running', 'Valid', 'Fast', 'Stable'].every((f) => l.split(' ').includes(f))).length;
     if (usable >= expected) return;
     if (Date.now() > until) {
       log(`tornet: consensus lists ${usable} of ${expected} relays as usable; going on`);
@@ -93,4 +107,3 @@ export class DescriptorTracker {
     }
   }
 }
-

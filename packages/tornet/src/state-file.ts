@@ -5,7 +5,10 @@ import { pidAlive } from './tor-process.ts';
 import { TornetImpl } from './network.ts';
 
 /** What writeTornetState stores for attachTornet: the network's addresses, and who owns its processes. */
-export type TornetState = { version: 1; ownerPid: number } & Pick<Tornet, 'dir' | 'socks' | 'dns' | 'control' | 'clientControl' | 'services' | 'pids'> &
+export type TornetState = { version: 1; ownerPid: number } & Pick<
+  Tornet,
+  'dir' | 'socks' | 'dns' | 'control' | 'clientControl' | 'services' | 'pids'
+> &
   Partial<Pick<Tornet, 'processes' | 'exitRelay'>>;
 
 export function writeTornetState(t: Tornet, file: string): void {
@@ -19,7 +22,9 @@ export function attachTornet(file: string, opts: { log?: (line: string) => void 
   if (s.version !== 1) throw new Error(`${file}: unknown tornet state version ${String(s.version)}`);
   const dead = s.pids.filter((p) => !pidAlive(p));
   if (!pidAlive(s.ownerPid) || dead.length > 0) {
-    throw new Error(`${file}: the tornet it describes is gone (owner ${s.ownerPid}${dead.length ? `, dead tor pids ${dead.join(' ')}` : ''})`);
+    throw new Error(
+      `${file}: the tornet it describes is gone (owner ${s.ownerPid}${dead.length ? `, dead tor pids ${dead.join(' ')}` : ''})`,
+    );
   }
   const processes = s.processes ?? s.pids.map((pid) => ({ name: 'tor', pid }));
   const net = new TornetImpl(s.dir, s.socks, s.dns, s.control, s.clientControl, true, [], processes, opts.log ?? (() => undefined), true);
@@ -27,4 +32,3 @@ export function attachTornet(file: string, opts: { log?: (line: string) => void 
   if (s.exitRelay) net.exitRelay = s.exitRelay;
   return net;
 }
-

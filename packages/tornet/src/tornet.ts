@@ -30,7 +30,10 @@ export async function startTornet(opts: TornetOptions = {}): Promise<Tornet> {
     } catch (err) {
       if (err instanceof PortTakenError && pinned) {
         // Other ports would mean other onion keys' published ports, a new map for the relay: say so instead.
-        throw new Error(`${err.message}: the ports are fixed (flags, or kept in ${join(dir, PORTS_FILE)} for this directory); free the port or pick others`, { cause: err });
+        throw new Error(
+          `${err.message}: the ports are fixed (flags, or kept in ${join(dir, PORTS_FILE)} for this directory); free the port or pick others`,
+          { cause: err },
+        );
       }
       if (!(err instanceof PortTakenError) || attempt >= 3) throw err;
       opts.log?.(`tornet: ${err.message}; starting again with other ports`);
@@ -46,7 +49,8 @@ async function startTornetIn(dir: string, opts: TornetOptions): Promise<Tornet> 
   const specs = opts.services ?? [];
   const names = new Set<string>();
   for (const s of specs) {
-    if (!/^[A-Za-z0-9_-]+$/.test(s.name) || names.has(s.name)) throw new Error(`tornet service name "${s.name}" must be unique and [A-Za-z0-9_-]+`);
+    if (!/^[A-Za-z0-9_-]+$/.test(s.name) || names.has(s.name))
+      throw new Error(`tornet service name "${s.name}" must be unique and [A-Za-z0-9_-]+`);
     names.add(s.name);
   }
   const started = Date.now();
@@ -76,23 +80,47 @@ async function startTornetIn(dir: string, opts: TornetOptions): Promise<Tornet> 
     name: a.nickname,
     role: { kind: 'authority', orPort: a.orPort, dirPort: a.dirPort, ...(exitName ? { exits: [exitName] } : {}) },
   }));
-  for (let i = 0; i < relays; i++) roles.push({ name: `relay${i}`, role: { kind: `relay${i}` === exitName ? 'exit' : 'relay', orPort: plan.relays[i]! } });
+  for (let i = 0; i < relays; i++)
+    roles.push({ name: `relay${i}`, role: { kind: `relay${i}` === exitName ? 'exit' : 'relay', orPort: plan.relays[i]! } });
   const serviceDir = nodeDir('service');
   const hsDirs = specs.map((s) => ({ spec: s, dir: join(serviceDir, `hs-${s.name}`) }));
   const control: HostPort = { host: '127.0.0.1', port: plan.control };
   roles.push({
     name: 'service',
-    role: { kind: 'service', controlPort: control.port, services: hsDirs.map((h) => ({ dir: h.dir, virtualPort: h.spec.virtualPort ?? 25, target: h.spec.target })) },
+    role: {
+      kind: 'service',
+      controlPort: control.port,
+      services: hsDirs.map((h) => ({ dir: h.dir, virtualPort: h.spec.virtualPort ?? 25, target: h.spec.target })),
+    },
   });
   const socks: HostPort = { host: '127.0.0.1', port: plan.socks };
   const clientControl: HostPort = { host: '127.0.0.1', port: plan.clientControl };
   const dns: HostPort = { host: '127.0.0.1', port: plan.dns };
-  roles.push({ name: 'client', role: { kind: 'client', socksPort: socks.port, dnsPort: dns.port, controlPort: clientControl.port, ...(exitName ? { fullDescriptors: true } : {}) } });
+  roles.push({
+    name: 'client',
+    role: {
+      kind: 'client',
+      socksPort: socks.port,
+      dnsPort: dns.port,
+      controlPort: clientControl.port,
+      ...(exitName ? { fullDescriptors: true } : {}),
+    },
+  });
 
   const nodes = roles.map(({ name, role }) => {
     const d = nodeDir(name);
     const torrc = join(d, 'torrc');
-    writeFileSync(torrc, buildTorrc({ nickname: name, dataDir: d, role, authorities, ownerPid: process.pid, debugLog: process.env.PEERGROUP_TORNET_DEBUG === '1' }));
+    writeFileSync(
+      torrc,
+      buildTorrc({
+        nickname: name,
+        dataDir: d,
+        role,
+        authorities,
+        ownerPid: process.pid,
+        debugLog: process.env.PEERGROUP_TORNET_DEBUG === '1',
+      }),
+    );
     return new TorNode(name, d, torrc, torBinary);
   });
 
@@ -102,7 +130,8 @@ async function startTornetIn(dir: string, opts: TornetOptions): Promise<Tornet> 
   // A node that dies while the network runs is said at once: otherwise the first sign is an odd SOCKS error.
   for (const n of nodes) {
     // After an abort of `signal` the owner is shutting down, and a terminal's Ctrl-C reaches tor too: not a death.
-    n.onDeath = (node) => void (opts.signal?.aborted || log(`tornet: ${node.describeDeath()}\n--- last lines of ${node.logFile}:\n${tail(node.logFile, 5)}`));
+    n.onDeath = (node) =>
+      void (opts.signal?.aborted || log(`tornet: ${node.describeDeath()}\n--- last lines of ${node.logFile}:\n${tail(node.logFile, 5)}`));
   }
   if (!keepLogs) unstoppedDirs.add(dir);
   const ready = async (): Promise<Tornet> => {
@@ -172,7 +201,6 @@ async function startTornetIn(dir: string, opts: TornetOptions): Promise<Tornet> 
     if (onAbort) signal?.removeEventListener('abort', onAbort);
   }
 }
-
 
 // The package's entry (and scripts/run-tests.mjs, which starts the shared network before any test) import from here.
 export * from './types.ts';

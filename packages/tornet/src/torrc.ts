@@ -130,4 +130,3 @@ export function buildTorrc(p: {
   }
   return lines.join('\n') + '\n';
 }
-

@@ -105,4 +105,3 @@ export interface Tornet {
   /** SIGTERM every pid, wait for exit, SIGKILL after a grace period; removes `dir` unless logs are kept. Attached: removes this process's onions only. */
   stop(opts?: { keepLogs?: boolean }): Promise<void>;
 }
-

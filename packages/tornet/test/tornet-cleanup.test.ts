@@ -12,7 +12,6 @@ import { isAlive } from '@peergroup/test-support/proc';
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const tornetModule = fileURLToPath(new URL('../src/tornet.ts', import.meta.url));
 
-
 async function waitAllDead(pids: number[], timeoutMs: number): Promise<number[]> {
   const until = Date.now() + timeoutMs;
   for (;;) {
@@ -33,13 +32,14 @@ async function runCase(ending: Ending, deadWithinMs: number): Promise<void> {
       `import { startTornet } from ${JSON.stringify(tornetModule)};`,
       `const net = await startTornet({ dir: ${JSON.stringify(join(dir, 'net'))} });`,
       'process.stdout.write(JSON.stringify({ pids: net.pids }) + "\\n");',
-      ending === 'uncaught exception'
-        ? 'setTimeout(() => { throw new Error("boom"); }, 200);'
-        : 'setInterval(() => undefined, 1000);',
+      ending === 'uncaught exception' ? 'setTimeout(() => { throw new Error("boom"); }, 200);' : 'setInterval(() => undefined, 1000);',
       '',
     ].join('\n'),
   );
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', script], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', script], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -53,7 +53,11 @@ async function runCase(ending: Ending, deadWithinMs: number): Promise<void> {
     }
     pids = (JSON.parse(out.split('\n')[0]!) as { pids: number[] }).pids;
     assert.equal(pids.length, 7);
-    assert.deepEqual(pids.filter((p) => !isAlive(p)), [], 'all tor processes run before the ending');
+    assert.deepEqual(
+      pids.filter((p) => !isAlive(p)),
+      [],
+      'all tor processes run before the ending',
+    );
     if (ending !== 'uncaught exception') child.kill(ending);
     await exited;
     if (ending === 'uncaught exception') assert.match(err, /boom/);
@@ -69,7 +73,11 @@ async function runCase(ending: Ending, deadWithinMs: number): Promise<void> {
       const node = /\/net\/([a-z0-9]+)\/torrc/.exec(cmd)?.[1];
       let tail = '';
       try {
-        if (node) tail = readFileSync(join(dir, 'net', node, 'notice.log'), 'utf8').split('\n').slice(-6).join('\n');
+        if (node)
+          tail = readFileSync(join(dir, 'net', node, 'notice.log'), 'utf8')
+            .split('\n')
+            .slice(-6)
+            .join('\n');
       } catch {
         /* no log */
       }

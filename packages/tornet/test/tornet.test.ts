@@ -49,7 +49,10 @@ function freshOnionAddress(): string {
   const { publicKey } = generateKeyPairSync('ed25519');
   const pub = Buffer.from(publicKey.export({ format: 'jwk' }).x!, 'base64url');
   const version = Buffer.from([3]);
-  const checksum = createHash('sha3-256').update(Buffer.concat([Buffer.from('.onion checksum'), pub, version])).digest().subarray(0, 2);
+  const checksum = createHash('sha3-256')
+    .update(Buffer.concat([Buffer.from('.onion checksum'), pub, version]))
+    .digest()
+    .subarray(0, 2);
   return `${base32(Buffer.concat([pub, checksum, version]))}.onion`;
 }
 
@@ -74,7 +77,11 @@ function readAll(socket: Socket): Promise<string> {
 }
 
 async function socksReply(net: Tornet, host: string, port: number, username?: string): Promise<number> {
-  const res = await socksConnect(net.socks, { host, port }, { timeoutMs: 60_000, ...(username ? { credentials: { username, password: 'x' } } : {}) });
+  const res = await socksConnect(
+    net.socks,
+    { host, port },
+    { timeoutMs: 60_000, ...(username ? { credentials: { username, password: 'x' } } : {}) },
+  );
   if (res.ok) {
     res.socket.destroy();
     return 0;
@@ -95,10 +102,13 @@ function dnsQueryA(server: HostPort, name: string): Promise<string[]> {
       const res = dnsPacket.decode(msg);
       resolve((res.answers ?? []).flatMap((a) => (a.type === 'A' ? [String(a.data)] : [])));
     });
-    sock.send(dnsPacket.encode({ type: 'query', id: 4242, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type: 'A', name }] }), server.port, server.host);
+    sock.send(
+      dnsPacket.encode({ type: 'query', id: 4242, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type: 'A', name }] }),
+      server.port,
+      server.host,
+    );
   });
 }
-
 
 // ---- pure parts ----------------------------------------------------------------------------------------------
 
@@ -136,7 +146,13 @@ describe('torrc generation', () => {
     assert.match(relay, /^__OwningControllerProcess 77$/m);
     assert.match(relay, new RegExp(`^${dirAuthorityLine(auth)}$`, 'm'));
     const authority = buildTorrc({ ...base, nickname: 'auth0', role: { kind: 'authority', orPort: 5001, dirPort: 5002 } });
-    for (const line of ['V3AuthoritativeDirectory 1', 'TestingDirAuthVoteHSDir *', 'TestingDirAuthVoteGuard *', 'V3AuthVotingInterval 10', 'AuthDirVoteStableGuaranteeMinUptime 0']) {
+    for (const line of [
+      'V3AuthoritativeDirectory 1',
+      'TestingDirAuthVoteHSDir *',
+      'TestingDirAuthVoteGuard *',
+      'V3AuthVotingInterval 10',
+      'AuthDirVoteStableGuaranteeMinUptime 0',
+    ]) {
       assert.ok(authority.split('\n').includes(line), line);
     }
     assert.doesNotMatch(authority, /Sandbox 1/);
@@ -145,12 +161,33 @@ describe('torrc generation', () => {
   test('an exit relay exits to 127.0.0.1 only, is voted Exit, and the client then reads full descriptors', () => {
     const exit = buildTorrc({ ...base, nickname: 'relay1', role: { kind: 'exit', orPort: 7001 } }).split('\n');
     const policy = exit.filter((l) => /^Exit/.test(l));
-    assert.deepEqual(policy, ['ExitRelay 1', 'ExitPolicyRejectPrivate 0', 'ExitPolicyRejectLocalInterfaces 0', 'ExitPolicy accept 127.0.0.1:*', 'ExitPolicy reject *:*']);
+    assert.deepEqual(policy, [
+      'ExitRelay 1',
+      'ExitPolicyRejectPrivate 0',
+      'ExitPolicyRejectLocalInterfaces 0',
+      'ExitPolicy accept 127.0.0.1:*',
+      'ExitPolicy reject *:*',
+    ]);
     assert.ok(exit.includes('ORPort 127.0.0.1:7001') && exit.includes('SocksPort 0'));
-    assert.doesNotMatch(buildTorrc({ ...base, nickname: 'relay0', role: { kind: 'relay', orPort: 7000 } }), /^Exit/m, 'a plain relay sets no exit policy (tor: not an exit)');
-    assert.match(buildTorrc({ ...base, nickname: 'auth0', role: { kind: 'authority', orPort: 1, dirPort: 2, exits: ['relay1'] } }), /^TestingDirAuthVoteExit relay1$/m);
-    assert.doesNotMatch(buildTorrc({ ...base, nickname: 'auth0', role: { kind: 'authority', orPort: 1, dirPort: 2 } }), /TestingDirAuthVoteExit/);
-    const client = (fullDescriptors?: boolean) => buildTorrc({ ...base, nickname: 'client', role: { kind: 'client', socksPort: 9, dnsPort: 10, controlPort: 11, ...(fullDescriptors ? { fullDescriptors } : {}) } });
+    assert.doesNotMatch(
+      buildTorrc({ ...base, nickname: 'relay0', role: { kind: 'relay', orPort: 7000 } }),
+      /^Exit/m,
+      'a plain relay sets no exit policy (tor: not an exit)',
+    );
+    assert.match(
+      buildTorrc({ ...base, nickname: 'auth0', role: { kind: 'authority', orPort: 1, dirPort: 2, exits: ['relay1'] } }),
+      /^TestingDirAuthVoteExit relay1$/m,
+    );
+    assert.doesNotMatch(
+      buildTorrc({ ...base, nickname: 'auth0', role: { kind: 'authority', orPort: 1, dirPort: 2 } }),
+      /TestingDirAuthVoteExit/,
+    );
+    const client = (fullDescriptors?: boolean) =>
+      buildTorrc({
+        ...base,
+        nickname: 'client',
+        role: { kind: 'client', socksPort: 9, dnsPort: 10, controlPort: 11, ...(fullDescriptors ? { fullDescriptors } : {}) },
+      });
     assert.match(client(true), /^UseMicrodescriptors 0$/m);
     assert.doesNotMatch(client(), /UseMicrodescriptors/);
   });
@@ -219,7 +256,12 @@ const privateLog: string[] = [];
 const privateNet = (async () => {
   const sink = await bannerServer('220 private-sink\r\n');
   try {
-    const net = await startTornet({ services: [{ name: 'mx', target: sink.addr }], relays: 2, torBinary: torWrapper, log: (l) => privateLog.push(l) });
+    const net = await startTornet({
+      services: [{ name: 'mx', target: sink.addr }],
+      relays: 2,
+      torBinary: torWrapper,
+      log: (l) => privateLog.push(l),
+    });
     return { sink, net };
   } catch (err) {
     sink.server.close(); // a listening sink would keep this test file from ever exiting
@@ -290,7 +332,11 @@ describe('shared tornet', { timeout: 300_000 }, () => {
   test('two SOCKS usernames get two circuits, the same username shares one', async () => {
     const open = async (username: string): Promise<Socket> => {
       // The sink closes after its banner; a silent listener keeps the streams open while we look at them.
-      const res = await socksConnect(net.socks, { host: quiet.hostname, port: 25 }, { credentials: { username, password: 'x' }, timeoutMs: 60_000 });
+      const res = await socksConnect(
+        net.socks,
+        { host: quiet.hostname, port: 25 },
+        { credentials: { username, password: 'x' }, timeoutMs: 60_000 },
+      );
       assert.ok(res.ok, `SOCKS reply ${res.ok ? 0 : res.reply}`);
       return res.socket;
     };
@@ -363,7 +409,10 @@ describe('private tornet', { timeout: 300_000 }, () => {
 
   test('a port taken between choosing and binding makes startTornet start again with other ports', () => {
     assert.ok(existsSync(portTakenMarker), 'the first client start failed as arranged');
-    assert.ok(privateLog.some((l) => /client could not bind its port; starting again with other ports/.test(l)), privateLog.join('\n'));
+    assert.ok(
+      privateLog.some((l) => /client could not bind its port; starting again with other ports/.test(l)),
+      privateLog.join('\n'),
+    );
   });
 
   test('a HiddenServiceDir service is reachable as soon as startTornet resolves', async () => {

@@ -37,7 +37,7 @@ function parseReset(raw: Record<string, unknown> | undefined): ResetState | null
   if (!raw) return null;
   const state = raw.state === 'collecting' || raw.state === 'armed' || raw.state === 'vetoed' ? raw.state : null;
   const created = intIn(raw.created_at, 0, MS_MAX);
-  const opt = (v: unknown) => (v === null ? null : intIn(v, 0, MS_MAX) ?? 'bad');
+  const opt = (v: unknown) => (v === null ? null : (intIn(v, 0, MS_MAX) ?? 'bad'));
   const armed = opt(raw.armed_at);
   const effective = opt(raw.effective_at);
   const vetoed = opt(raw.vetoed_at);
@@ -88,10 +88,23 @@ export function snapshot<T>(ctx: StoreContext, fn: (trx: Trx) => Promise<T>): Pr
 function tagFields(st: Omit<UserState, 'malformed'>, publicKey: Uint8Array): UserTagFields {
   const r = st.row;
   return {
-    userId: r.id, epoch: r.epoch, slotGen: r.slot_gen, publicKey, pwAlg: r.pw_alg, pwOpslimit: r.pw_opslimit,
-    pwMemlimit: r.pw_memlimit, pwSalt: r.pw_salt, wrappedSk: r.wrapped_sk, threshold: r.threshold, waitSeconds: r.wait_seconds,
+    userId: r.id,
+    epoch: r.epoch,
+    slotGen: r.slot_gen,
+    publicKey,
+    pwAlg: r.pw_alg,
+    pwOpslimit: r.pw_opslimit,
+    pwMemlimit: r.pw_memlimit,
+    pwSalt: r.pw_salt,
+    wrappedSk: r.wrapped_sk,
+    threshold: r.threshold,
+    waitSeconds: r.wait_seconds,
     reset: st.reset && {
-      state: st.reset.state, createdAt: st.reset.created_at, armedAt: st.reset.armed_at, effectiveAt: st.reset.effective_at, vetoedAt: st.reset.vetoed_at,
+      state: st.reset.state,
+      createdAt: st.reset.created_at,
+      armedAt: st.reset.armed_at,
+      effectiveAt: st.reset.effective_at,
+      vetoedAt: st.reset.vetoed_at,
     },
     confirmations: st.confirmations,
     code: st.code && { codeHash: st.code.code_hash, expiresAt: st.code.expires_at },
@@ -134,7 +147,11 @@ export async function retag(ctx: StoreContext, trx: Trx, userId: string): Promis
   const st = await loadState(ctx, trx, userId, false);
   if (!st) throw new IntegrityError('the user row vanished or became malformed inside a locked transaction');
   if (st.malformed) throw new IntegrityError('stored reset state is malformed');
-  await trx.updateTable('trust_user').set({ user_tag: computeUserTag(ctx, st) }).where('id', '=', userId).execute();
+  await trx
+    .updateTable('trust_user')
+    .set({ user_tag: computeUserTag(ctx, st) })
+    .where('id', '=', userId)
+    .execute();
 }
 
 // ------------------------------------------------------------------------------------------------ format upgrade
@@ -184,9 +201,16 @@ export async function upgradeFormat(ctx: StoreContext): Promise<{ upgraded: numb
     let skipped = 0;
     for (const { id } of users) {
       const st = await loadState(ctx, trx, id, true);
-      if (!st || st.malformed) { skipped++; continue; } // stays untagged: reads as tampered from now on
+      if (!st || st.malformed) {
+        skipped++;
+        continue;
+      } // stays untagged: reads as tampered from now on
       try {
-        await trx.updateTable('trust_user').set({ user_tag: computeUserTag(ctx, st) }).where('id', '=', id).execute();
+        await trx
+          .updateTable('trust_user')
+          .set({ user_tag: computeUserTag(ctx, st) })
+          .where('id', '=', id)
+          .execute();
         upgraded++;
       } catch {
         skipped++;

@@ -1,8 +1,19 @@
 // Every primitive comes from libsodium (sodium-native); this module only adapts buffers and lengths.
 import sodium from 'sodium-native';
 import {
-  AEAD_ABYTES, KEY_BYTES, NONCE_BYTES, OWNER_BOX_BYTES, OWNER_PLAINTEXT_BYTES, R_BYTES, TAG_BYTES,
-  TOKEN_BOX_BYTES, TOKEN_PLAINTEXT_BYTES, LABEL, labelled, subkeyInput, type SubkeyPurpose,
+  AEAD_ABYTES,
+  KEY_BYTES,
+  NONCE_BYTES,
+  OWNER_BOX_BYTES,
+  OWNER_PLAINTEXT_BYTES,
+  R_BYTES,
+  TAG_BYTES,
+  TOKEN_BOX_BYTES,
+  TOKEN_PLAINTEXT_BYTES,
+  LABEL,
+  labelled,
+  subkeyInput,
+  type SubkeyPurpose,
 } from './format.ts';
 
 export interface PwhashParams {
@@ -138,7 +149,14 @@ export function aeadOpen(key: Uint8Array, blob: Uint8Array, ad: Uint8Array): Buf
   const b = asBuf(blob);
   const out = Buffer.alloc(b.length - NONCE_BYTES - AEAD_ABYTES);
   try {
-    sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(out, null, b.subarray(NONCE_BYTES), asBuf(ad), b.subarray(0, NONCE_BYTES), asBuf(key));
+    sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(
+      out,
+      null,
+      b.subarray(NONCE_BYTES),
+      asBuf(ad),
+      b.subarray(0, NONCE_BYTES),
+      asBuf(key),
+    );
     return out;
   } catch {
     return null;

@@ -2,8 +2,14 @@
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import {
-  Kysely, Migrator, PostgresAdapter, PostgresDialect, SqliteDialect,
-  type Migration, type MigrationProvider, type MigrationResultSet,
+  Kysely,
+  Migrator,
+  PostgresAdapter,
+  PostgresDialect,
+  SqliteDialect,
+  type Migration,
+  type MigrationProvider,
+  type MigrationResultSet,
 } from 'kysely';
 
 /** Timestamps are integer milliseconds since the epoch (bigint in PostgreSQL, parsed back to number). */

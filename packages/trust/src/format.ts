@@ -111,7 +111,13 @@ export function encodeShareToken(ctx: TokenContext, r: Uint8Array, share: Uint8A
   if (r.length !== R_BYTES) throw new RangeError('R must be 32 bytes');
   if (share.length !== SHARE_BYTES) throw new RangeError('share must be 33 bytes');
   return Buffer.concat([
-    u8(TOKEN_VERSION_SHARE), userIdBytes(ctx.ownerId), u32(ctx.ownerEpoch), u32(ctx.slotGen), u8(ctx.slot), Buffer.from(r), Buffer.from(share),
+    u8(TOKEN_VERSION_SHARE),
+    userIdBytes(ctx.ownerId),
+    u32(ctx.ownerEpoch),
+    u32(ctx.slotGen),
+    u8(ctx.slot),
+    Buffer.from(r),
+    Buffer.from(share),
   ]);
 }
 
@@ -170,7 +176,10 @@ export function decodeHeldShare(b: Uint8Array): (TokenContext & { share: Buffer 
   if (b.length !== HELD_SHARE_PLAINTEXT_BYTES || b[0] !== 3) return null;
   const buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
   return {
-    ownerId: buf.subarray(1, 17).toString('hex'), ownerEpoch: buf.readUInt32BE(17), slotGen: buf.readUInt32BE(21), slot: buf.readUInt8(25),
+    ownerId: buf.subarray(1, 17).toString('hex'),
+    ownerEpoch: buf.readUInt32BE(17),
+    slotGen: buf.readUInt32BE(21),
+    slot: buf.readUInt8(25),
     share: Buffer.from(buf.subarray(26, 59)),
   };
 }
@@ -223,7 +232,13 @@ export interface UserTagFields {
   wrappedSk: Uint8Array;
   threshold: number;
   waitSeconds: number;
-  reset: { state: 'collecting' | 'armed' | 'vetoed'; createdAt: number; armedAt: number | null; effectiveAt: number | null; vetoedAt: number | null } | null;
+  reset: {
+    state: 'collecting' | 'armed' | 'vetoed';
+    createdAt: number;
+    armedAt: number | null;
+    effectiveAt: number | null;
+    vetoedAt: number | null;
+  } | null;
   /** Confirmed slot numbers (any order; encoded ascending, without duplicates). */
   confirmations: number[];
   code: { codeHash: Uint8Array; expiresAt: number } | null;
@@ -239,14 +254,39 @@ export function userTagInput(f: UserTagFields): Buffer {
   };
   const slots = [...new Set(f.confirmations)].sort((a, b) => a - b);
   if (slots.length > 0xff) throw new RangeError('too many confirmations');
-  const reset = f.reset === null
-    ? u8(0)
-    : Buffer.concat([u8(RESET_STATE_CODE[f.reset.state]), u64(f.reset.createdAt), opt64(f.reset.armedAt), opt64(f.reset.effectiveAt), opt64(f.reset.vetoedAt)]);
+  const reset =
+    f.reset === null
+      ? u8(0)
+      : Buffer.concat([
+          u8(RESET_STATE_CODE[f.reset.state]),
+          u64(f.reset.createdAt),
+          opt64(f.reset.armedAt),
+          opt64(f.reset.effectiveAt),
+          opt64(f.reset.vetoedAt),
+        ]);
   const code = f.code === null ? u8(0) : Buffer.concat([u8(1), fixed(f.code.codeHash, TAG_BYTES, 'code hash'), u64(f.code.expiresAt)]);
   return labelled(
-    LABEL.user, userIdBytes(f.userId), u32(f.epoch), u32(f.slotGen), fixed(f.publicKey, KEY_BYTES, 'public key'),
-    u8(f.pwAlg), u32(f.pwOpslimit), u64(f.pwMemlimit), fixed(f.pwSalt, 16, 'salt'), fixed(f.wrappedSk, WRAPPED_SK_BYTES, 'wrapped key'),
-    u8(f.threshold), u32(f.waitSeconds), reset, u8(slots.length), Buffer.from(slots.map((s) => { u8(s); return s; })), code,
+    LABEL.user,
+    userIdBytes(f.userId),
+    u32(f.epoch),
+    u32(f.slotGen),
+    fixed(f.publicKey, KEY_BYTES, 'public key'),
+    u8(f.pwAlg),
+    u32(f.pwOpslimit),
+    u64(f.pwMemlimit),
+    fixed(f.pwSalt, 16, 'salt'),
+    fixed(f.wrappedSk, WRAPPED_SK_BYTES, 'wrapped key'),
+    u8(f.threshold),
+    u32(f.waitSeconds),
+    reset,
+    u8(slots.length),
+    Buffer.from(
+      slots.map((s) => {
+        u8(s);
+        return s;
+      }),
+    ),
+    code,
   );
 }
 

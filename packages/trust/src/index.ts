@@ -11,19 +11,40 @@
  */
 export { TrustStore } from './store.ts';
 export {
-  openTrustDb, migrateTrust, dialectOf, TRUST_MIGRATION_TABLE, TRUST_MIGRATION_LOCK_TABLE,
-  type TrustDb, type TrustDialect, type TrustTables, type OpenTrustDbOptions,
+  openTrustDb,
+  migrateTrust,
+  dialectOf,
+  TRUST_MIGRATION_TABLE,
+  TRUST_MIGRATION_LOCK_TABLE,
+  type TrustDb,
+  type TrustDialect,
+  type TrustTables,
+  type OpenTrustDbOptions,
 } from './db.ts';
 export { PWHASH_INTERACTIVE, PWHASH_MIN, type PwhashParams } from './crypto.ts';
 export { newSessionKey, wrapUnlockedUser, unwrapUnlockedUser, SESSION_KEY_BYTES } from './session.ts';
 export {
-  TrustError, InvalidCredentialsError, InvalidInviteError, InvalidResetCodeError, IntegrityError,
+  TrustError,
+  InvalidCredentialsError,
+  InvalidInviteError,
+  InvalidResetCodeError,
+  IntegrityError,
   type TrustErrorCode,
 } from './errors.ts';
 export { normalizeUsername, normalizeResetCode } from './format.ts';
 /** k-of-n split of a mail key as a slot rewrite does it (format 3 §4.2); exported for bench/trust. */
 export { splitMailKey } from './mail-key.ts';
 export type {
-  UnlockedUser, UserInfo, Trustee, TrustSettings, ResetState, PendingReset, RequestResetResult, ResetCode,
-  InviteCode, InviteInfo, TrustEvent, TrustStoreOptions,
+  UnlockedUser,
+  UserInfo,
+  Trustee,
+  TrustSettings,
+  ResetState,
+  PendingReset,
+  RequestResetResult,
+  ResetCode,
+  InviteCode,
+  InviteInfo,
+  TrustEvent,
+  TrustStoreOptions,
 } from './types.ts';

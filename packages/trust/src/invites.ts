@@ -17,13 +17,21 @@ export async function createInvite(ctx: StoreContext, userId: string): Promise<I
     const user = await lockUser(ctx, trx, userId);
     if (!user || user.disabled === 1) throw new TrustError('not-found', 'no such active user');
     const now = nowMs(ctx);
-    const open = await trx.selectFrom('trust_invite').select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('inviter_id', '=', userId).where('revoked_at', 'is', null).where('expires_at', '>', now).executeTakeFirst();
+    const open = await trx
+      .selectFrom('trust_invite')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('inviter_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', now)
+      .executeTakeFirst();
     if (Number(open?.n ?? 0) >= ctx.inviteQuota) throw new TrustError('invite-quota', `at most ${ctx.inviteQuota} open invites`);
     const id = randomBytes(8).toString('hex');
     const code = formatInviteCode(randomBytes(24));
     const expiresAt = now + ctx.inviteTtlSeconds * 1000;
-    await trx.insertInto('trust_invite').values({ id, inviter_id: userId, code_hash: inviteHash(ctx, code), created_at: now, expires_at: expiresAt, revoked_at: null }).execute();
+    await trx
+      .insertInto('trust_invite')
+      .values({ id, inviter_id: userId, code_hash: inviteHash(ctx, code), created_at: now, expires_at: expiresAt, revoked_at: null })
+      .execute();
     return { id, code, expiresAt: new Date(expiresAt) };
   });
 }
@@ -41,8 +49,13 @@ export async function listInvites(ctx: StoreContext, userId: string): Promise<In
 }
 
 export async function revokeInvite(ctx: StoreContext, userId: string, inviteId: string): Promise<boolean> {
-  const r = await ctx.db.updateTable('trust_invite').set({ revoked_at: nowMs(ctx) })
-    .where('id', '=', inviteId).where('inviter_id', '=', userId).where('revoked_at', 'is', null).executeTakeFirst();
+  const r = await ctx.db
+    .updateTable('trust_invite')
+    .set({ revoked_at: nowMs(ctx) })
+    .where('id', '=', inviteId)
+    .where('inviter_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
   return Number(r.numUpdatedRows) > 0;
 }
 

@@ -3,13 +3,33 @@
 // k-of-n into the user's trust tokens, and restored at a completed reset from the shares the trustees confirmed.
 import { combine, split } from 'shamir-secret-sharing';
 import {
-  aeadOpen, aeadSeal, deriveMailWrapKey, equalBytes, keyedHash, pwhash, randomBytes, seal, sealOpen, seedKeypair, wipe,
+  aeadOpen,
+  aeadSeal,
+  deriveMailWrapKey,
+  equalBytes,
+  keyedHash,
+  pwhash,
+  randomBytes,
+  seal,
+  sealOpen,
+  seedKeypair,
+  wipe,
   type PwhashParams,
 } from './crypto.ts';
 import { bytesOf } from './rows.ts';
 import {
-  decodeHeldShare, encodeHeldShare, formatResetCode, HELD_SHARE_BOX_BYTES, MAIL_BOX_BYTES, MAIL_KEY_BYTES, mailCheckInput, mailKeyAd,
-  normalizeResetCode, resetKeyInput, SHARE_BYTES, type TokenContext,
+  decodeHeldShare,
+  encodeHeldShare,
+  formatResetCode,
+  HELD_SHARE_BOX_BYTES,
+  MAIL_BOX_BYTES,
+  MAIL_KEY_BYTES,
+  mailCheckInput,
+  mailKeyAd,
+  normalizeResetCode,
+  resetKeyInput,
+  SHARE_BYTES,
+  type TokenContext,
 } from './format.ts';
 import type { StoreContext, Trx } from './store-context.ts';
 
@@ -86,7 +106,15 @@ export async function combineShares(userId: string, shares: Buffer[], check: Uin
 // ------------------------------------------------------------------------------------------------- reset key
 
 /** The per-reset key pair: seed = H(K_reset-key, L ‖ id ‖ epoch ‖ created_at ‖ Argon2id(mail code, salt)). */
-async function resetKeypair(ctx: StoreContext, userId: string, epoch: number, createdAt: number, code: string, salt: Uint8Array, params: PwhashParams) {
+async function resetKeypair(
+  ctx: StoreContext,
+  userId: string,
+  epoch: number,
+  createdAt: number,
+  code: string,
+  salt: Uint8Array,
+  params: PwhashParams,
+) {
   const stretched = await pwhash(code, salt, params);
   const seed = keyedHash(ctx.kResetKey, resetKeyInput(userId, epoch, createdAt, stretched));
   wipe(stretched);
@@ -101,9 +129,16 @@ export async function createResetKey(ctx: StoreContext, trx: Trx, userId: string
   const salt = randomBytes(16);
   const kp = await resetKeypair(ctx, userId, epoch, createdAt, normalizeResetCode(code)!, salt, ctx.pwhashParams);
   wipe(kp.secretKey);
-  await trx.insertInto('trust_reset_key').values({
-    user_id: userId, public_key: kp.publicKey, salt, opslimit: ctx.pwhashParams.opslimit, memlimit: ctx.pwhashParams.memlimit,
-  }).execute();
+  await trx
+    .insertInto('trust_reset_key')
+    .values({
+      user_id: userId,
+      public_key: kp.publicKey,
+      salt,
+      opslimit: ctx.pwhashParams.opslimit,
+      memlimit: ctx.pwhashParams.memlimit,
+    })
+    .execute();
   return code;
 }
 
@@ -113,7 +148,8 @@ export async function holdShares(trx: Trx, userId: string, held: Array<{ tc: Tok
   const rk = await trx.selectFrom('trust_reset_key').select('public_key').where('user_id', '=', userId).executeTakeFirst();
   const pk = rk && bytesOf(rk.public_key, 32);
   if (!pk) return; // a reset started before format 3: it completes without restoring the mail key
-  await trx.insertInto('trust_reset_share')
+  await trx
+    .insertInto('trust_reset_share')
     .values(held.map(({ tc, share }) => ({ user_id: userId, slot: tc.slot, box: seal(encodeHeldShare(tc, share), pk) })))
     .onConflict((oc) => oc.columns(['user_id', 'slot']).doUpdateSet((eb) => ({ box: eb.ref('excluded.box') })))
     .execute();
@@ -124,7 +160,11 @@ export async function holdShares(trx: Trx, userId: string, held: Array<{ tc: Tok
  * (user, epoch, current slot generation, their row's slot), and recombine. Null for anything short of the key.
  */
 export async function recoverMailKey(
-  ctx: StoreContext, trx: Trx, user: { id: string; epoch: number; slot_gen: number }, createdAt: number, mailCode: string | undefined,
+  ctx: StoreContext,
+  trx: Trx,
+  user: { id: string; epoch: number; slot_gen: number },
+  createdAt: number,
+  mailCode: string | undefined,
 ): Promise<Buffer | null> {
   const code = typeof mailCode === 'string' ? normalizeResetCode(mailCode) : null;
   if (!code) return null;

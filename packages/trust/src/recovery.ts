@@ -36,7 +36,10 @@ export async function createRecoveryCode(ctx: StoreContext, owner: UnlockedUser)
       const box = aeadSeal(key, m, recoveryAd(owner.userId));
       m.fill(0);
       await trx.deleteFrom('trust_recovery').where('user_id', '=', owner.userId).execute();
-      await trx.insertInto('trust_recovery').values({ user_id: owner.userId, salt, opslimit: params.opslimit, memlimit: params.memlimit, box }).execute();
+      await trx
+        .insertInto('trust_recovery')
+        .values({ user_id: owner.userId, salt, opslimit: params.opslimit, memlimit: params.memlimit, box })
+        .execute();
     });
   } finally {
     wipe(key);
@@ -49,7 +52,10 @@ export async function createRecoveryCode(ctx: StoreContext, owner: UnlockedUser)
  * code exists (a stand-in row for unknown names). Throws InvalidResetCodeError for every kind of failure.
  */
 export async function redeemRecoveryCode(
-  ctx: StoreContext, username: string, code: string, newPassword: string,
+  ctx: StoreContext,
+  username: string,
+  code: string,
+  newPassword: string,
 ): Promise<UnlockedUser & { mailKeyRestored: boolean }> {
   checkPassword(ctx, newPassword);
   const canon = typeof code === 'string' ? normalizeResetCode(code) : null;
@@ -88,9 +94,17 @@ export async function redeemRecoveryCode(
       const again = await trx.selectFrom('trust_recovery').select('box').where('user_id', '=', target0.id).executeTakeFirst();
       if (!again || !Buffer.from(again.box).equals(box)) throw new InvalidResetCodeError();
       await dropReset(trx, target0.id);
-      await trx.updateTable('trust_user').set({
-        epoch, slot_gen: cur.row.slot_gen + 1, public_key: kp.publicKey, pk_tag: pkTag(ctx, target0.id, epoch, kp.publicKey), ...wrappedColumns(w),
-      }).where('id', '=', target0.id).execute();
+      await trx
+        .updateTable('trust_user')
+        .set({
+          epoch,
+          slot_gen: cur.row.slot_gen + 1,
+          public_key: kp.publicKey,
+          pk_tag: pkTag(ctx, target0.id, epoch, kp.publicKey),
+          ...wrappedColumns(w),
+        })
+        .where('id', '=', target0.id)
+        .execute();
       await dummySlots(ctx, trx, target0.id);
       await storeMailKey(trx, target0.id, epoch, kp.secretKey, m);
       await trx.deleteFrom('trust_recovery').where('user_id', '=', target0.id).execute(); // single use

@@ -47,10 +47,19 @@ export async function setSettings(ctx: StoreContext, userId: string, settings: P
 
 /** The trustee's own row must be current, enabled, and carry a server-issued tag for the key the session holds. */
 async function trusteeCurrent(ctx: StoreContext, trx: Trx, trustee: UnlockedUser): Promise<boolean> {
-  const raw = await trx.selectFrom('trust_user').select(['id', 'epoch', 'public_key', 'pk_tag', 'disabled']).where('id', '=', trustee.userId).executeTakeFirst();
+  const raw = await trx
+    .selectFrom('trust_user')
+    .select(['id', 'epoch', 'public_key', 'pk_tag', 'disabled'])
+    .where('id', '=', trustee.userId)
+    .executeTakeFirst();
   const t = raw && parseKeyRow(raw);
-  return !!t && raw.disabled === 0 && t.epoch === trustee.epoch && equalBytes(t.public_key, trustee.publicKey)
-    && pkValid(ctx, { id: t.id, epoch: t.epoch, public_key: trustee.publicKey, pk_tag: t.pk_tag });
+  return (
+    !!t &&
+    raw.disabled === 0 &&
+    t.epoch === trustee.epoch &&
+    equalBytes(t.public_key, trustee.publicKey) &&
+    pkValid(ctx, { id: t.id, epoch: t.epoch, public_key: trustee.publicKey, pk_tag: t.pk_tag })
+  );
 }
 
 /**
@@ -100,13 +109,21 @@ export async function requestReset(ctx: StoreContext, trustee: UnlockedUser, tar
     }
     if (!reset) {
       reset = { state: 'collecting', created_at: now, armed_at: null, effective_at: null, vetoed_at: null };
-      await trx.insertInto('trust_reset').values({ user_id: target.id, ...reset }).execute();
+      await trx
+        .insertInto('trust_reset')
+        .values({ user_id: target.id, ...reset })
+        .execute();
       mailCode = await createResetKey(ctx, trx, target.id, target.epoch, now);
     }
     // Each confirmed share goes to the reset key at once: from here on only the mail code opens it.
-    await holdShares(trx, target.id, tokens.flatMap((t) => (t.share ? [{ tc: t.tc, share: t.share }] : [])));
+    await holdShares(
+      trx,
+      target.id,
+      tokens.flatMap((t) => (t.share ? [{ tc: t.tc, share: t.share }] : [])),
+    );
     const before = await countConfirmations(trx, target.id);
-    await trx.insertInto('trust_reset_confirmation')
+    await trx
+      .insertInto('trust_reset_confirmation')
       .values(confirmed.map((slot) => ({ user_id: target.id, slot })))
       .onConflict((oc) => oc.columns(['user_id', 'slot']).doNothing())
       .execute();
@@ -115,7 +132,11 @@ export async function requestReset(ctx: StoreContext, trustee: UnlockedUser, tar
     if (count > before) events.push({ type: 'reset-requested', userId: target.id, confirmations: count, threshold, at: new Date(now) });
     if (reset.state === 'collecting' && count >= threshold) {
       const effectiveAt = now + Math.max(target.wait_seconds, ctx.minWaitSeconds) * 1000;
-      await trx.updateTable('trust_reset').set({ state: 'armed', armed_at: now, effective_at: effectiveAt }).where('user_id', '=', target.id).execute();
+      await trx
+        .updateTable('trust_reset')
+        .set({ state: 'armed', armed_at: now, effective_at: effectiveAt })
+        .where('user_id', '=', target.id)
+        .execute();
       events.push({ type: 'reset-armed', userId: target.id, effectiveAt: new Date(effectiveAt), at: new Date(now) });
     }
     await retag(ctx, trx, target.id);
@@ -145,7 +166,11 @@ export async function dropReset(trx: Trx, userId: string): Promise<void> {
 }
 
 async function countConfirmations(db: Db | Trx, userId: string): Promise<number> {
-  const r = await db.selectFrom('trust_reset_confirmation').select((eb) => eb.fn.countAll<number>().as('n')).where('user_id', '=', userId).executeTakeFirst();
+  const r = await db
+    .selectFrom('trust_reset_confirmation')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
   return Number(r?.n ?? 0);
 }
 
@@ -184,7 +209,11 @@ export async function vetoReset(ctx: StoreContext, userId: string): Promise<bool
     await trx.deleteFrom('trust_reset_code').where('user_id', '=', userId).execute();
     await dropHeldShares(trx, userId);
     await trx.deleteFrom('trust_reset_key').where('user_id', '=', userId).execute();
-    await trx.updateTable('trust_reset').set({ state: 'vetoed', vetoed_at: nowMs(ctx), armed_at: null, effective_at: null }).where('user_id', '=', userId).execute();
+    await trx
+      .updateTable('trust_reset')
+      .set({ state: 'vetoed', vetoed_at: nowMs(ctx), armed_at: null, effective_at: null })
+      .where('user_id', '=', userId)
+      .execute();
     await retag(ctx, trx, userId);
     return true;
   });
@@ -209,7 +238,8 @@ export async function obtainResetCode(ctx: StoreContext, trustee: UnlockedUser, 
     const target = st.row;
     const now = nowMs(ctx);
     const reset = st.reset;
-    if (!reset || reset.state !== 'armed' || reset.effective_at === null || now < reset.effective_at || resetExpired(ctx, reset, now)) throw notReady();
+    if (!reset || reset.state !== 'armed' || reset.effective_at === null || now < reset.effective_at || resetExpired(ctx, reset, now))
+      throw notReady();
     const set = new Set(st.confirmations);
     if (!mine.some((s) => set.has(s))) throw notReady();
     const code = formatResetCode(randomBytes(10));
@@ -234,8 +264,15 @@ function resetCodeValid(ctx: StoreContext, st: UserState | null, normalized: str
   const code = st?.code ?? null;
   const reset = st?.reset ?? null;
   const match = equalBytes(hash, code?.code_hash ?? ctx.decoyKey) && !!code;
-  return match && !!code && now < code.expires_at && reset?.state === 'armed' && reset.effective_at !== null
-    && now >= reset.effective_at && !resetExpired(ctx, reset, now);
+  return (
+    match &&
+    !!code &&
+    now < code.expires_at &&
+    reset?.state === 'armed' &&
+    reset.effective_at !== null &&
+    now >= reset.effective_at &&
+    !resetExpired(ctx, reset, now)
+  );
 }
 
 /**
@@ -244,7 +281,11 @@ function resetCodeValid(ctx: StoreContext, st: UserState | null, normalized: str
  * when those users next log in.
  */
 export async function completeReset(
-  ctx: StoreContext, username: string, code: string, newPassword: string, opts: { mailCode?: string } = {},
+  ctx: StoreContext,
+  username: string,
+  code: string,
+  newPassword: string,
+  opts: { mailCode?: string } = {},
 ): Promise<UnlockedUser & { mailKeyRestored: boolean }> {
   checkPassword(ctx, newPassword);
   const normalized = typeof code === 'string' ? normalizeResetCode(code) : null;
@@ -280,14 +321,28 @@ export async function completeReset(
     await storeMailKey(trx, target.id, epoch, kp.secretKey, recovered ?? randomBytes(32));
     recovered?.fill(0);
     await dropReset(trx, target.id);
-    await trx.updateTable('trust_user').set({
-      epoch, slot_gen: target.slot_gen + 1, public_key: kp.publicKey, pk_tag: pkTag(ctx, target.id, epoch, kp.publicKey),
-      ...wrappedColumns(w),
-    }).where('id', '=', target.id).execute();
+    await trx
+      .updateTable('trust_user')
+      .set({
+        epoch,
+        slot_gen: target.slot_gen + 1,
+        public_key: kp.publicKey,
+        pk_tag: pkTag(ctx, target.id, epoch, kp.publicKey),
+        ...wrappedColumns(w),
+      })
+      .where('id', '=', target.id)
+      .execute();
     await dummySlots(ctx, trx, target.id);
     await retag(ctx, trx, target.id);
   });
   await scrub(ctx); // the old slot rows held tokens and owner boxes of the old relations
   emit(ctx, [{ type: 'reset-completed', userId: target0.id, epoch, at: ctx.now() }]);
-  return { userId: target0.id, username: target0.username, epoch, publicKey: kp.publicKey, secretKey: kp.secretKey, mailKeyRestored: restored };
+  return {
+    userId: target0.id,
+    username: target0.username,
+    epoch,
+    publicKey: kp.publicKey,
+    secretKey: kp.secretKey,
+    mailKeyRestored: restored,
+  };
 }

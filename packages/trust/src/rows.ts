@@ -55,13 +55,41 @@ export function parseUserRow(raw: unknown, ceiling: PwhashParams): TrustUserTabl
   const alg = r.pw_alg === sodium.crypto_pwhash_ALG_ARGON2ID13 ? sodium.crypto_pwhash_ALG_ARGON2ID13 : null;
   const threshold = intIn(r.threshold, 1, MAX_SLOTS);
   const wait = intIn(r.wait_seconds, 0, MAX_WAIT_SECONDS);
-  if (id === null || username === null || isAdmin === null || disabled === null || epoch === null || slotGen === null
-    || !publicKey || !pkTag || !wrapped || !salt || ops === null || mem === null || alg === null || threshold === null || wait === null) {
+  if (
+    id === null ||
+    username === null ||
+    isAdmin === null ||
+    disabled === null ||
+    epoch === null ||
+    slotGen === null ||
+    !publicKey ||
+    !pkTag ||
+    !wrapped ||
+    !salt ||
+    ops === null ||
+    mem === null ||
+    alg === null ||
+    threshold === null ||
+    wait === null
+  ) {
     return null;
   }
   return {
-    id, username, is_admin: isAdmin, disabled, epoch, slot_gen: slotGen, public_key: publicKey, pk_tag: pkTag,
-    wrapped_sk: wrapped, pw_salt: salt, pw_opslimit: ops, pw_memlimit: mem, pw_alg: alg, threshold, wait_seconds: wait,
+    id,
+    username,
+    is_admin: isAdmin,
+    disabled,
+    epoch,
+    slot_gen: slotGen,
+    public_key: publicKey,
+    pk_tag: pkTag,
+    wrapped_sk: wrapped,
+    pw_salt: salt,
+    pw_opslimit: ops,
+    pw_memlimit: mem,
+    pw_alg: alg,
+    threshold,
+    wait_seconds: wait,
     // Anything but 32 bytes is no tag: the row then fails its check (binding.ts) rather than reading as malformed.
     user_tag: bytesOf(r.user_tag, TAG_BYTES),
   };

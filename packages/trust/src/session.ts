@@ -27,7 +27,10 @@ export function wrapUnlockedUser(user: UnlockedUser, sessionKey: Uint8Array, ses
  * session/user/epoch, or any corruption. Pass `expectedPublicKey` (from TrustStore) to also detect a stale epoch.
  */
 export function unwrapUnlockedUser(
-  blob: Uint8Array, sessionKey: Uint8Array, sessionId: string, who: { userId: string; username: string; epoch: number },
+  blob: Uint8Array,
+  sessionKey: Uint8Array,
+  sessionId: string,
+  who: { userId: string; username: string; epoch: number },
   expectedPublicKey?: Uint8Array,
 ): UnlockedUser {
   const bad = () => new TrustError('invalid-session-blob', 'session key material does not verify');

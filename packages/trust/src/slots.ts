@@ -1,11 +1,28 @@
 // The N padded trust slots of a user (trust_slot): each row is a real relation or a dummy, and nobody without the
 // owner's key can tell which. Writing, opening and checking the rows; docs/trust-format.md specifies every byte.
 import {
-  aeadOpen, aeadSeal, deriveOwnerKey, dummySlotRow, equalBytes, keyedHash, randomBytes, sealOpen, seal, type SlotRowBytes,
+  aeadOpen,
+  aeadSeal,
+  deriveOwnerKey,
+  dummySlotRow,
+  equalBytes,
+  keyedHash,
+  randomBytes,
+  sealOpen,
+  seal,
+  type SlotRowBytes,
 } from './crypto.ts';
 import type { TrustSlotTable } from './db.ts';
 import { TrustError } from './errors.ts';
-import { decodeOwnerPlaintext, decodeToken, encodeShareToken, ownerAd, ownerPlaintext, tokenTagInput, type TokenContext } from './format.ts';
+import {
+  decodeOwnerPlaintext,
+  decodeToken,
+  encodeShareToken,
+  ownerAd,
+  ownerPlaintext,
+  tokenTagInput,
+  type TokenContext,
+} from './format.ts';
 import { dropHeldShares, ensureMailKey, splitMailKey } from './mail-key.ts';
 import { parseKeyRow, parseSlotRows } from './rows.ts';
 import { checkState, loadState, retag } from './binding.ts';
@@ -20,7 +37,11 @@ function tokenTag(ctx: StoreContext, tc: TokenContext, r: Uint8Array, share: Uin
 }
 
 /** Opens the owner's own slot list: slot → trustee id. Rows that do not open are dummies (or were tampered with). */
-export function readAssignment(owner: UnlockedUser, row: UserRow, slots: Pick<TrustSlotTable, 'slot' | 'owner_box'>[]): Map<number, string> {
+export function readAssignment(
+  owner: UnlockedUser,
+  row: UserRow,
+  slots: Pick<TrustSlotTable, 'slot' | 'owner_box'>[],
+): Map<number, string> {
   const ownerKey = deriveOwnerKey(owner.secretKey);
   const out = new Map<number, string>();
   for (const s of parseSlotRows(slots)) {
@@ -37,7 +58,12 @@ export function readAssignment(owner: UnlockedUser, row: UserRow, slots: Pick<Tr
  * trustee's current (integrity-checked) key, all other rows become fresh dummies. Every row changes.
  */
 export async function writeSlots(
-  ctx: StoreContext, trx: Trx, owner: UnlockedUser, row: UserRow, assignment: Map<number, string>, events: TrustEvent[],
+  ctx: StoreContext,
+  trx: Trx,
+  owner: UnlockedUser,
+  row: UserRow,
+  assignment: Map<number, string>,
+  events: TrustEvent[],
 ): Promise<void> {
   const newGen = Number(row.slot_gen) + 1;
   const epoch = Number(row.epoch);
@@ -53,7 +79,7 @@ export async function writeSlots(
   const placed = new Map<number, string>();
   const overflow: Array<[number, string]> = [];
   const moved = new Map<number, number>(); // old slot → new slot
-  for (const [slot, id] of assignment) (slot < count ? placed.set(slot, id) : overflow.push([slot, id]));
+  for (const [slot, id] of assignment) slot < count ? placed.set(slot, id) : overflow.push([slot, id]);
   for (let s = 0; s < count && overflow.length; s++) {
     if (placed.has(s)) continue;
     const [old, id] = overflow.shift()!;
@@ -63,7 +89,12 @@ export async function writeSlots(
 
   // A fresh polynomial per rewrite: shares of different generations never combine (format 3, §4.2).
   const mailKey = await ensureMailKey(trx, row.id, epoch, owner.secretKey);
-  const sharing = [...placed].filter(([, id]) => { const t = byId.get(id); return !!t && !('bad' in t) && pkValid(ctx, t); }).map(([slot]) => slot);
+  const sharing = [...placed]
+    .filter(([, id]) => {
+      const t = byId.get(id);
+      return !!t && !('bad' in t) && pkValid(ctx, t);
+    })
+    .map(([slot]) => slot);
   const shareList = await splitMailKey(mailKey, sharing.length, row.threshold);
   if (mailKey) mailKey.fill(0);
   const shares = new Map(sharing.map((slot, i) => [slot, shareList[i]!]));
@@ -109,7 +140,12 @@ export async function writeSlots(
  * per trustee id survives — so a trustee counts once whatever N was. Only the owner's rewrite can do this: it is
  * the only place where slot → trustee is known.
  */
-async function carryConfirmations(trx: Trx, userId: string, assignment: Map<number, string>, newSlotOf: (old: number) => number | undefined): Promise<void> {
+async function carryConfirmations(
+  trx: Trx,
+  userId: string,
+  assignment: Map<number, string>,
+  newSlotOf: (old: number) => number | undefined,
+): Promise<void> {
   const rows = await trx.selectFrom('trust_reset_confirmation').select('slot').where('user_id', '=', userId).execute();
   if (rows.length === 0) return;
   const before = rows.map((r) => Number(r.slot)).sort((a, b) => a - b);
@@ -125,7 +161,11 @@ async function carryConfirmations(trx: Trx, userId: string, assignment: Map<numb
   after.sort((a, b) => a - b);
   if (after.length === before.length && after.every((s, i) => s === before[i])) return;
   await trx.deleteFrom('trust_reset_confirmation').where('user_id', '=', userId).execute();
-  if (after.length) await trx.insertInto('trust_reset_confirmation').values(after.map((slot) => ({ user_id: userId, slot }))).execute();
+  if (after.length)
+    await trx
+      .insertInto('trust_reset_confirmation')
+      .values(after.map((slot) => ({ user_id: userId, slot })))
+      .execute();
 }
 
 /**
@@ -135,9 +175,17 @@ async function carryConfirmations(trx: Trx, userId: string, assignment: Map<numb
 export async function reevaluateReset(trx: Trx, userId: string, threshold: number): Promise<void> {
   const reset = await trx.selectFrom('trust_reset').select('state').where('user_id', '=', userId).executeTakeFirst();
   if (reset?.state !== 'armed') return;
-  const n = await trx.selectFrom('trust_reset_confirmation').select((eb) => eb.fn.countAll<number>().as('n')).where('user_id', '=', userId).executeTakeFirst();
+  const n = await trx
+    .selectFrom('trust_reset_confirmation')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
   if (Number(n?.n ?? 0) >= threshold) return;
-  await trx.updateTable('trust_reset').set({ state: 'collecting', armed_at: null, effective_at: null }).where('user_id', '=', userId).execute();
+  await trx
+    .updateTable('trust_reset')
+    .set({ state: 'collecting', armed_at: null, effective_at: null })
+    .where('user_id', '=', userId)
+    .execute();
   await trx.deleteFrom('trust_reset_code').where('user_id', '=', userId).execute();
 }
 
@@ -162,7 +210,11 @@ export function assertCurrent(owner: UnlockedUser, row: UserRow | undefined): as
 export async function mutateSlots<T>(
   ctx: StoreContext,
   owner: UnlockedUser,
-  change: (assignment: Map<number, string>, trx: Trx, row: UserRow) => Promise<{ result: T; write: boolean }> | { result: T; write: boolean },
+  change: (
+    assignment: Map<number, string>,
+    trx: Trx,
+    row: UserRow,
+  ) => Promise<{ result: T; write: boolean }> | { result: T; write: boolean },
   events: TrustEvent[],
 ): Promise<T> {
   let wrote = false;
@@ -187,14 +239,20 @@ export async function mutateSlots<T>(
  * (target id, epoch, slot generation, slot).
  */
 export function confirmedSlots(
-  ctx: StoreContext, trustee: UnlockedUser, target: Pick<UserRow, 'id' | 'epoch' | 'slot_gen'>, slots: TokenSlotRow[],
+  ctx: StoreContext,
+  trustee: UnlockedUser,
+  target: Pick<UserRow, 'id' | 'epoch' | 'slot_gen'>,
+  slots: TokenSlotRow[],
 ): number[] {
   return confirmedTokens(ctx, trustee, target, slots).map((t) => t.tc.slot);
 }
 
 /** confirmedSlots with each token's context and mail-key share (null in a token written before format 3). */
 export function confirmedTokens(
-  ctx: StoreContext, trustee: UnlockedUser, target: Pick<UserRow, 'id' | 'epoch' | 'slot_gen'>, slots: TokenSlotRow[],
+  ctx: StoreContext,
+  trustee: UnlockedUser,
+  target: Pick<UserRow, 'id' | 'epoch' | 'slot_gen'>,
+  slots: TokenSlotRow[],
 ): Array<{ tc: TokenContext; share: Buffer | null }> {
   const out: Array<{ tc: TokenContext; share: Buffer | null }> = [];
   for (const s of parseSlotRows(slots)) {
@@ -202,7 +260,12 @@ export function confirmedTokens(
     if (!pt) continue;
     const d = decodeToken(pt);
     if (!d) continue;
-    const tc: TokenContext = { ownerId: target.id, ownerEpoch: Number(target.epoch), slotGen: Number(target.slot_gen), slot: Number(s.slot) };
+    const tc: TokenContext = {
+      ownerId: target.id,
+      ownerEpoch: Number(target.epoch),
+      slotGen: Number(target.slot_gen),
+      slot: Number(s.slot),
+    };
     if (d.ownerId !== tc.ownerId || d.ownerEpoch !== tc.ownerEpoch || d.slotGen !== tc.slotGen || d.slot !== tc.slot) continue;
     // Recomputed from the server's values, not the box's: only the server secret can produce a matching tag. The
     // tag covers the share, so a share spliced into another token fails here.

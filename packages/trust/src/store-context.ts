@@ -142,7 +142,9 @@ export async function userByName(ctx: StoreContext, db: Db | Trx, username: stri
 export async function lookupUser(ctx: StoreContext, db: Db | Trx, username: string, standIn: string): Promise<UserRow | undefined> {
   const name = typeof username === 'string' ? normalizeUsername(username) : null;
   if (!name) return undefined;
-  const raw = await db.selectFrom('trust_user').selectAll()
+  const raw = await db
+    .selectFrom('trust_user')
+    .selectAll()
     .where(sql<boolean>`id = coalesce((select u.id from trust_user u where u.username = ${name}), ${standIn})`)
     .executeTakeFirst();
   const row = raw === undefined ? undefined : parseUserRow(raw, ctx.pwCeiling);

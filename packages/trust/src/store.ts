@@ -13,8 +13,16 @@ import { upgradeFormat } from './binding.ts';
 import { createStoreContext, emit, secureDelete, type StoreContext, type UserRow } from './store-context.ts';
 import * as trustees from './trustees.ts';
 import type {
-  InviteCode, InviteInfo, PendingReset, RequestResetResult, ResetCode, Trustee, TrustSettings, TrustStoreOptions,
-  UnlockedUser, UserInfo,
+  InviteCode,
+  InviteInfo,
+  PendingReset,
+  RequestResetResult,
+  ResetCode,
+  Trustee,
+  TrustSettings,
+  TrustStoreOptions,
+  UnlockedUser,
+  UserInfo,
 } from './types.ts';
 import * as users from './users.ts';
 
@@ -56,14 +64,19 @@ export class TrustStore {
    */
   private ready(): Promise<void> {
     if (!this.readying) {
-      this.readying = secureDelete(this.ctx).then(() => upgradeFormat(this.ctx)).then((r) => {
-        if (r && (r.upgraded > 0 || r.skipped > 0)) {
-          emit(this.ctx, [{ type: 'format-upgraded', users: r.upgraded, untagged: r.skipped, at: this.ctx.now() }]);
-        }
-      }, (err: unknown) => {
-        this.readying = null;
-        throw err;
-      });
+      this.readying = secureDelete(this.ctx)
+        .then(() => upgradeFormat(this.ctx))
+        .then(
+          (r) => {
+            if (r && (r.upgraded > 0 || r.skipped > 0)) {
+              emit(this.ctx, [{ type: 'format-upgraded', users: r.upgraded, untagged: r.skipped, at: this.ctx.now() }]);
+            }
+          },
+          (err: unknown) => {
+            this.readying = null;
+            throw err;
+          },
+        );
     }
     return this.readying;
   }
@@ -199,7 +212,12 @@ export class TrustStore {
    * A presents the code with a new password: new keypair, epoch + 1, all slots dummies, reset consumed. The
    * service must end all of A's sessions (reset-completed event).
    */
-  async completeReset(username: string, code: string, newPassword: string, opts: { mailCode?: string } = {}): Promise<UnlockedUser & { mailKeyRestored: boolean }> {
+  async completeReset(
+    username: string,
+    code: string,
+    newPassword: string,
+    opts: { mailCode?: string } = {},
+  ): Promise<UnlockedUser & { mailKeyRestored: boolean }> {
     await this.ready();
     return resets.completeReset(this.ctx, username, code, newPassword, opts);
   }

@@ -28,21 +28,26 @@ export async function addTrustee(ctx: StoreContext, user: UnlockedUser, username
   if (target.id === user.userId) throw new TrustError('trustee-self', 'you cannot be your own trustee');
   if (!pkValid(ctx, target)) {
     emit(ctx, [{ type: 'integrity-alert', userId: target.id, what: 'public-key', at: ctx.now() }]);
-    throw new IntegrityError('the trustee\'s stored public key failed its integrity check');
+    throw new IntegrityError("the trustee's stored public key failed its integrity check");
   }
   const events: TrustEvent[] = [];
-  await mutateSlots(ctx, user, async (assignment, trx, row) => {
-    if ([...assignment.values()].includes(target.id)) throw new TrustError('trustee-exists', 'already a trustee');
-    const free: number[] = [];
-    for (let s = 0; s < ctx.slots; s++) if (!assignment.has(s)) free.push(s);
-    if (free.length === 0) throw new TrustError('slots-full', `all ${ctx.slots} trust slots are in use`);
-    // A random free slot, so slot numbers say nothing about the order relations were made in.
-    const slot = free[randomUniform(free.length)]!;
-    assignment.set(slot, target.id);
-    // A confirmation recorded for this slot belonged to whoever held it before.
-    await trx.deleteFrom('trust_reset_confirmation').where('user_id', '=', row.id).where('slot', '=', slot).execute();
-    return { result: undefined, write: true };
-  }, events);
+  await mutateSlots(
+    ctx,
+    user,
+    async (assignment, trx, row) => {
+      if ([...assignment.values()].includes(target.id)) throw new TrustError('trustee-exists', 'already a trustee');
+      const free: number[] = [];
+      for (let s = 0; s < ctx.slots; s++) if (!assignment.has(s)) free.push(s);
+      if (free.length === 0) throw new TrustError('slots-full', `all ${ctx.slots} trust slots are in use`);
+      // A random free slot, so slot numbers say nothing about the order relations were made in.
+      const slot = free[randomUniform(free.length)]!;
+      assignment.set(slot, target.id);
+      // A confirmation recorded for this slot belonged to whoever held it before.
+      await trx.deleteFrom('trust_reset_confirmation').where('user_id', '=', row.id).where('slot', '=', slot).execute();
+      return { result: undefined, write: true };
+    },
+    events,
+  );
   events.push({ type: 'trustee-added', userId: user.userId, at: ctx.now() });
   emit(ctx, events);
   return { userId: target.id, username: target.username };
@@ -51,13 +56,18 @@ export async function addTrustee(ctx: StoreContext, user: UnlockedUser, username
 /** Returns false when `trusteeId` was not a trustee. The slot becomes a dummy; all N rows are rewritten. */
 export async function removeTrustee(ctx: StoreContext, user: UnlockedUser, trusteeId: string): Promise<boolean> {
   const events: TrustEvent[] = [];
-  const removed = await mutateSlots(ctx, user, async (assignment, trx, row) => {
-    const slots = [...assignment].filter(([, id]) => id === trusteeId).map(([s]) => s);
-    if (slots.length === 0) return { result: false, write: false };
-    for (const s of slots) assignment.delete(s);
-    await trx.deleteFrom('trust_reset_confirmation').where('user_id', '=', row.id).where('slot', 'in', slots).execute();
-    return { result: true, write: true };
-  }, events);
+  const removed = await mutateSlots(
+    ctx,
+    user,
+    async (assignment, trx, row) => {
+      const slots = [...assignment].filter(([, id]) => id === trusteeId).map(([s]) => s);
+      if (slots.length === 0) return { result: false, write: false };
+      for (const s of slots) assignment.delete(s);
+      await trx.deleteFrom('trust_reset_confirmation').where('user_id', '=', row.id).where('slot', 'in', slots).execute();
+      return { result: true, write: true };
+    },
+    events,
+  );
   if (removed) events.push({ type: 'trustee-removed', userId: user.userId, at: ctx.now() });
   emit(ctx, events);
   return removed;

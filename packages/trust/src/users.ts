@@ -1,8 +1,18 @@
 // Accounts (trust_user): creation, password unlock and login, password change, disabling, listing; and the
 // username/password rules and key wrapping that invites.ts and resets.ts share when they make or re-key an account.
 import {
-  aeadOpen, aeadSeal, boxKeypair, equalBytes, publicKeyOf, pwhash, PWHASH_ALG_ARGON2ID13, PWHASH_MIN, PWHASH_SALT_BYTES, randomBytes,
-  wipe, type PwhashParams,
+  aeadOpen,
+  aeadSeal,
+  boxKeypair,
+  equalBytes,
+  publicKeyOf,
+  pwhash,
+  PWHASH_ALG_ARGON2ID13,
+  PWHASH_MIN,
+  PWHASH_SALT_BYTES,
+  randomBytes,
+  wipe,
+  type PwhashParams,
 } from './crypto.ts';
 import { checkState, computeUserTag, decoyUserId, loadState, retag, type UserState } from './binding.ts';
 import { IntegrityError, InvalidCredentialsError, TrustError } from './errors.ts';
@@ -45,7 +55,13 @@ export function checkUsername(username: string): string {
   return name;
 }
 
-export async function wrapNew(ctx: StoreContext, password: string, userId: string, epoch: number, secretKey: Uint8Array): Promise<WrappedKey> {
+export async function wrapNew(
+  ctx: StoreContext,
+  password: string,
+  userId: string,
+  epoch: number,
+  secretKey: Uint8Array,
+): Promise<WrappedKey> {
   const salt = randomBytes(PWHASH_SALT_BYTES);
   const key = await pwhash(password, salt, ctx.pwhashParams);
   const wrapped = aeadSeal(key, secretKey, skAd(userId, epoch));
@@ -55,22 +71,42 @@ export async function wrapNew(ctx: StoreContext, password: string, userId: strin
 
 /** The columns that store a key wrapped by wrapNew. */
 export function wrappedColumns(w: WrappedKey) {
-  return { wrapped_sk: w.wrapped, pw_salt: w.salt, pw_opslimit: w.params.opslimit, pw_memlimit: w.params.memlimit, pw_alg: PWHASH_ALG_ARGON2ID13 };
+  return {
+    wrapped_sk: w.wrapped,
+    pw_salt: w.salt,
+    pw_opslimit: w.params.opslimit,
+    pw_memlimit: w.params.memlimit,
+    pw_alg: PWHASH_ALG_ARGON2ID13,
+  };
 }
 
 /** A new account's row, with its user tag (no reset state yet). */
 export function newUserRow(ctx: StoreContext, id: string, name: string, epoch: number, pk: Buffer, w: WrappedKey, admin: boolean): UserRow {
   const row: UserRow = {
-    id, username: name, is_admin: admin ? 1 : 0, disabled: 0, epoch, slot_gen: 1,
-    public_key: pk, pk_tag: pkTag(ctx, id, epoch, pk), ...wrappedColumns(w),
-    threshold: 1, wait_seconds: ctx.defaultWaitSeconds, user_tag: null,
+    id,
+    username: name,
+    is_admin: admin ? 1 : 0,
+    disabled: 0,
+    epoch,
+    slot_gen: 1,
+    public_key: pk,
+    pk_tag: pkTag(ctx, id, epoch, pk),
+    ...wrappedColumns(w),
+    threshold: 1,
+    wait_seconds: ctx.defaultWaitSeconds,
+    user_tag: null,
   };
   row.user_tag = computeUserTag(ctx, { row, reset: null, confirmations: [], code: null });
   return row;
 }
 
 /** Creates a user with no trustees (the operator/admin path; invitees use redeemInvite). */
-export async function createUser(ctx: StoreContext, username: string, password: string, opts: { admin?: boolean } = {}): Promise<UnlockedUser> {
+export async function createUser(
+  ctx: StoreContext,
+  username: string,
+  password: string,
+  opts: { admin?: boolean } = {},
+): Promise<UnlockedUser> {
   const name = checkUsername(username);
   checkPassword(ctx, password);
   if (await userByName(ctx, ctx.db, name)) throw new TrustError('username-taken', 'username is taken');
@@ -80,7 +116,10 @@ export async function createUser(ctx: StoreContext, username: string, password: 
   const w = await wrapNew(ctx, password, id, epoch, kp.secretKey);
   try {
     await ctx.db.transaction().execute(async (trx) => {
-      await trx.insertInto('trust_user').values(newUserRow(ctx, id, name, epoch, kp.publicKey, w, opts.admin === true)).execute();
+      await trx
+        .insertInto('trust_user')
+        .values(newUserRow(ctx, id, name, epoch, kp.publicKey, w, opts.admin === true))
+        .execute();
       await dummySlots(ctx, trx, id);
     });
   } catch (err) {
@@ -171,12 +210,19 @@ export async function loginParamSets(ctx: StoreContext): Promise<PwhashParams[]>
   const c = ctx.pwSets;
   const now = Date.now();
   if (!c.sets || now - c.at > PARAM_REFRESH_MS) {
-    const rows = await ctx.db.selectFrom('trust_user')
+    const rows = await ctx.db
+      .selectFrom('trust_user')
       .select((eb) => ['pw_opslimit', 'pw_memlimit', eb.fn.countAll<number>().as('n')])
-      .groupBy(['pw_opslimit', 'pw_memlimit']).orderBy('n', 'desc').limit(16).execute();
+      .groupBy(['pw_opslimit', 'pw_memlimit'])
+      .orderBy('n', 'desc')
+      .limit(16)
+      .execute();
     const sets: PwhashParams[] = [ctx.pwhashParams];
     for (const r of rows) {
-      const p = { opslimit: intIn(r.pw_opslimit, PWHASH_MIN.opslimit, ctx.pwCeiling.opslimit), memlimit: intIn(r.pw_memlimit, PWHASH_MIN.memlimit, ctx.pwCeiling.memlimit) };
+      const p = {
+        opslimit: intIn(r.pw_opslimit, PWHASH_MIN.opslimit, ctx.pwCeiling.opslimit),
+        memlimit: intIn(r.pw_memlimit, PWHASH_MIN.memlimit, ctx.pwCeiling.memlimit),
+      };
       if (p.opslimit === null || p.memlimit === null) continue;
       const q = { opslimit: p.opslimit, memlimit: p.memlimit };
       if (sets.length < MAX_PARAM_SETS && !sets.some((x) => sameParams(x, q))) sets.push(q);
@@ -196,7 +242,11 @@ export async function login(ctx: StoreContext, username: string, password: strin
   const { user, row, rewrap: prepared } = await unlockRow(ctx, username, password);
   let rewrap: WrappedKey | null = null;
   if (prepared) {
-    rewrap = { salt: prepared.salt, wrapped: aeadSeal(prepared.key, user.secretKey, skAd(user.userId, user.epoch)), params: ctx.pwhashParams };
+    rewrap = {
+      salt: prepared.salt,
+      wrapped: aeadSeal(prepared.key, user.secretKey, skAd(user.userId, user.epoch)),
+      params: ctx.pwhashParams,
+    };
     wipe(prepared.key);
   }
   const events: TrustEvent[] = [];
@@ -231,7 +281,12 @@ export async function regenerate(ctx: StoreContext, user: UnlockedUser): Promise
 }
 
 /** Re-wraps the same key under a new password; relations are untouched. Requires the old password. */
-export async function changePassword(ctx: StoreContext, user: UnlockedUser | string, oldPassword: string, newPassword: string): Promise<void> {
+export async function changePassword(
+  ctx: StoreContext,
+  user: UnlockedUser | string,
+  oldPassword: string,
+  newPassword: string,
+): Promise<void> {
   checkPassword(ctx, newPassword);
   const username = typeof user === 'string' ? user : user.username;
   const { user: u, row, rewrap } = await unlockRow(ctx, username, oldPassword);
@@ -247,7 +302,11 @@ export async function changePassword(ctx: StoreContext, user: UnlockedUser | str
 }
 
 export async function setDisabled(ctx: StoreContext, userId: string, disabled: boolean): Promise<void> {
-  const r = await ctx.db.updateTable('trust_user').set({ disabled: disabled ? 1 : 0 }).where('id', '=', userId).executeTakeFirst();
+  const r = await ctx.db
+    .updateTable('trust_user')
+    .set({ disabled: disabled ? 1 : 0 })
+    .where('id', '=', userId)
+    .executeTakeFirst();
   if (Number(r.numUpdatedRows) === 0) throw new TrustError('not-found', 'no such user');
 }
 

@@ -7,9 +7,17 @@ import { PW, makeEnv, sqliteFactory, type DbFactory, type Env } from './harness.
 import { wrapUnlockedUser } from '../src/index.ts';
 
 const L = (label: string) => Buffer.concat([Buffer.from(label, 'ascii'), Buffer.from([0])]);
-const u32 = (n: number) => { const b = Buffer.alloc(4); b.writeUInt32BE(n); return b; };
+const u32 = (n: number) => {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(n);
+  return b;
+};
 const u8 = (n: number) => Buffer.from([n]);
-const u64 = (n: number) => { const b = Buffer.alloc(8); b.writeBigUInt64BE(BigInt(n)); return b; };
+const u64 = (n: number) => {
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64BE(BigInt(n));
+  return b;
+};
 const opt64 = (n: unknown) => (n === null ? Buffer.alloc(9) : Buffer.concat([u8(1), u64(Number(n))]));
 const id16 = (id: string) => Buffer.from(id, 'hex');
 function H(key: Buffer, msg: Buffer, len = 32): Buffer {
@@ -53,15 +61,35 @@ describe('format conformance (docs/trust-format.md)', () => {
     const userTag = async (id: string) => {
       const u = await env.db.selectFrom('trust_user').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
       const reset = await env.db.selectFrom('trust_reset').selectAll().where('user_id', '=', id).executeTakeFirst();
-      const conf = (await env.db.selectFrom('trust_reset_confirmation').select('slot').where('user_id', '=', id).execute()).map((c) => Number(c.slot)).sort((x, y) => x - y);
+      const conf = (await env.db.selectFrom('trust_reset_confirmation').select('slot').where('user_id', '=', id).execute())
+        .map((c) => Number(c.slot))
+        .sort((x, y) => x - y);
       const code = await env.db.selectFrom('trust_reset_code').selectAll().where('user_id', '=', id).executeTakeFirst();
       const stateByte = { collecting: 1, armed: 2, vetoed: 3 } as const;
       const msg = Buffer.concat([
-        L('peergroup-trust-user-v2'), id16(u.id), u32(Number(u.epoch)), u32(Number(u.slot_gen)), u.public_key,
-        u8(Number(u.pw_alg)), u32(Number(u.pw_opslimit)), u64(Number(u.pw_memlimit)), u.pw_salt, u.wrapped_sk,
-        u8(Number(u.threshold)), u32(Number(u.wait_seconds)),
-        reset ? Buffer.concat([u8(stateByte[reset.state]), u64(Number(reset.created_at)), opt64(reset.armed_at), opt64(reset.effective_at), opt64(reset.vetoed_at)]) : u8(0),
-        u8(conf.length), Buffer.from(conf),
+        L('peergroup-trust-user-v2'),
+        id16(u.id),
+        u32(Number(u.epoch)),
+        u32(Number(u.slot_gen)),
+        u.public_key,
+        u8(Number(u.pw_alg)),
+        u32(Number(u.pw_opslimit)),
+        u64(Number(u.pw_memlimit)),
+        u.pw_salt,
+        u.wrapped_sk,
+        u8(Number(u.threshold)),
+        u32(Number(u.wait_seconds)),
+        reset
+          ? Buffer.concat([
+              u8(stateByte[reset.state]),
+              u64(Number(reset.created_at)),
+              opt64(reset.armed_at),
+              opt64(reset.effective_at),
+              opt64(reset.vetoed_at),
+            ])
+          : u8(0),
+        u8(conf.length),
+        Buffer.from(conf),
         code ? Buffer.concat([u8(1), code.code_hash, u64(Number(code.expires_at))]) : u8(0),
       ]);
       assert.ok(u.user_tag && H(K('user-tag'), msg).equals(u.user_tag), 'user_tag');
@@ -74,7 +102,14 @@ describe('format conformance (docs/trust-format.md)', () => {
     // §3 pk_tag and wrapped_sk.
     assert.ok(H(K('pk-tag'), Buffer.concat([L('peergroup-trust-pk-v1'), id16(ua.id), u32(E), ua.public_key])).equals(ua.pk_tag));
     const kpw = Buffer.alloc(32);
-    sodium.crypto_pwhash(kpw, Buffer.from(PW('spec-a'), 'utf8'), ua.pw_salt, Number(ua.pw_opslimit), Number(ua.pw_memlimit), sodium.crypto_pwhash_ALG_ARGON2ID13);
+    sodium.crypto_pwhash(
+      kpw,
+      Buffer.from(PW('spec-a'), 'utf8'),
+      ua.pw_salt,
+      Number(ua.pw_opslimit),
+      Number(ua.pw_memlimit),
+      sodium.crypto_pwhash_ALG_ARGON2ID13,
+    );
     assert.equal(ua.wrapped_sk.length, 72);
     const sk = aeadOpen(kpw, ua.wrapped_sk, Buffer.concat([L('peergroup-trust-sk-v1'), id16(ua.id), u32(E)]));
     assert.ok(sk && sk.equals(a.secretKey));
@@ -85,7 +120,11 @@ describe('format conformance (docs/trust-format.md)', () => {
     // §4.1 mail key (format 3): wrapped under a key only the holder of sk derives, with its check value.
     const mk = await env.db.selectFrom('trust_mail_key').selectAll().where('user_id', '=', a.userId).executeTakeFirstOrThrow();
     assert.equal(mk.mail_box.length, 72);
-    const M = aeadOpen(H(sk, L('peergroup-trust-mail-wrap-key-v3')), mk.mail_box, Buffer.concat([L('peergroup-trust-mail-key-v3'), id16(ua.id), u32(E)]));
+    const M = aeadOpen(
+      H(sk, L('peergroup-trust-mail-wrap-key-v3')),
+      mk.mail_box,
+      Buffer.concat([L('peergroup-trust-mail-key-v3'), id16(ua.id), u32(E)]),
+    );
     assert.ok(M && M.length === 32);
     assert.ok(H(M, Buffer.concat([L('peergroup-trust-mail-check-v3'), id16(ua.id)])).equals(mk.mail_check));
     const mailKey = await env.store.mailKey(a);
@@ -95,7 +134,14 @@ describe('format conformance (docs/trust-format.md)', () => {
     const rc = await env.store.createRecoveryCode(a);
     const rrow = await env.db.selectFrom('trust_recovery').selectAll().where('user_id', '=', a.userId).executeTakeFirstOrThrow();
     const rstretched = Buffer.alloc(32);
-    sodium.crypto_pwhash(rstretched, Buffer.from(rc.replace(/-/g, ''), 'utf8'), rrow.salt, Number(rrow.opslimit), Number(rrow.memlimit), sodium.crypto_pwhash_ALG_ARGON2ID13);
+    sodium.crypto_pwhash(
+      rstretched,
+      Buffer.from(rc.replace(/-/g, ''), 'utf8'),
+      rrow.salt,
+      Number(rrow.opslimit),
+      Number(rrow.memlimit),
+      sodium.crypto_pwhash_ALG_ARGON2ID13,
+    );
     const kRc = H(K('recovery'), Buffer.concat([L('peergroup-trust-recovery-key-v3'), id16(ua.id), rstretched]));
     assert.equal(rrow.box.length, 72);
     assert.ok(aeadOpen(kRc, rrow.box, Buffer.concat([L('peergroup-trust-recovery-v3'), id16(ua.id)]))?.equals(M));
@@ -137,8 +183,18 @@ describe('format conformance (docs/trust-format.md)', () => {
     const rk = await env.db.selectFrom('trust_reset_key').selectAll().where('user_id', '=', a.userId).executeTakeFirstOrThrow();
     const rs = await env.db.selectFrom('trust_reset').selectAll().where('user_id', '=', a.userId).executeTakeFirstOrThrow();
     const stretched = Buffer.alloc(32);
-    sodium.crypto_pwhash(stretched, Buffer.from(mailCode!.replace(/-/g, ''), 'utf8'), rk.salt, Number(rk.opslimit), Number(rk.memlimit), sodium.crypto_pwhash_ALG_ARGON2ID13);
-    const seed = H(K('reset-key'), Buffer.concat([L('peergroup-trust-reset-key-v3'), id16(ua.id), u32(E), u64(Number(rs.created_at)), stretched]));
+    sodium.crypto_pwhash(
+      stretched,
+      Buffer.from(mailCode!.replace(/-/g, ''), 'utf8'),
+      rk.salt,
+      Number(rk.opslimit),
+      Number(rk.memlimit),
+      sodium.crypto_pwhash_ALG_ARGON2ID13,
+    );
+    const seed = H(
+      K('reset-key'),
+      Buffer.concat([L('peergroup-trust-reset-key-v3'), id16(ua.id), u32(E), u64(Number(rs.created_at)), stretched]),
+    );
     const rpk = Buffer.alloc(32);
     const rsk = Buffer.alloc(32);
     sodium.crypto_box_seed_keypair(rpk, rsk, seed);
@@ -156,7 +212,11 @@ describe('format conformance (docs/trust-format.md)', () => {
     assert.match(code, /^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$/);
     const row = await env.db.selectFrom('trust_reset_code').selectAll().where('user_id', '=', a.userId).executeTakeFirstOrThrow();
     const canon = code.replace(/-/g, '');
-    assert.ok(H(K('reset-code'), Buffer.concat([L('peergroup-trust-reset-code-v1'), id16(ua.id), u32(E), Buffer.from(canon, 'ascii')])).equals(row.code_hash));
+    assert.ok(
+      H(K('reset-code'), Buffer.concat([L('peergroup-trust-reset-code-v1'), id16(ua.id), u32(E), Buffer.from(canon, 'ascii')])).equals(
+        row.code_hash,
+      ),
+    );
 
     await env.store.vetoReset(a.userId);
     await userTag(a.userId); // vetoed: no confirmations, no code, NULL armed/effective times
@@ -171,7 +231,11 @@ describe('format conformance (docs/trust-format.md)', () => {
     const key = Buffer.alloc(32, 9);
     const blob = wrapUnlockedUser(a, key, 'sid-1');
     assert.equal(blob[0], 1);
-    const skBack = aeadOpen(key, blob.subarray(1), Buffer.concat([L('peergroup-trust-session-v1'), id16(a.userId), u32(a.epoch), Buffer.from('sid-1', 'utf8')]));
+    const skBack = aeadOpen(
+      key,
+      blob.subarray(1),
+      Buffer.concat([L('peergroup-trust-session-v1'), id16(a.userId), u32(a.epoch), Buffer.from('sid-1', 'utf8')]),
+    );
     assert.ok(skBack && skBack.equals(a.secretKey));
   });
 });

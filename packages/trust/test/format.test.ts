@@ -3,8 +3,23 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
-  decodeOwnerPlaintext, decodeToken, encodeToken, formatInviteCode, formatResetCode, isInviteCode, normalizeResetCode,
-  normalizeUsername, ownerAd, ownerPlaintext, pkTagInput, skAd, tokenTagInput, TOKEN_V1_PLAINTEXT_BYTES, TOKEN_PLAINTEXT_BYTES, FORMAT_VERSION, encodeShareToken,
+  decodeOwnerPlaintext,
+  decodeToken,
+  encodeToken,
+  formatInviteCode,
+  formatResetCode,
+  isInviteCode,
+  normalizeResetCode,
+  normalizeUsername,
+  ownerAd,
+  ownerPlaintext,
+  pkTagInput,
+  skAd,
+  tokenTagInput,
+  TOKEN_V1_PLAINTEXT_BYTES,
+  TOKEN_PLAINTEXT_BYTES,
+  FORMAT_VERSION,
+  encodeShareToken,
 } from '../src/format.ts';
 
 const hex32 = fc.uint8Array({ minLength: 16, maxLength: 16 }).map((b) => Buffer.from(b).toString('hex'));
@@ -14,18 +29,20 @@ const r32 = fc.uint8Array({ minLength: 32, maxLength: 32 });
 
 describe('trust format codecs', () => {
   it('token plaintext round-trips and has the documented layout', () => {
-    fc.assert(fc.property(ctxArb, r32, (ctx, r) => {
-      const b = encodeToken(ctx, r);
-      assert.equal(b.length, TOKEN_V1_PLAINTEXT_BYTES);
-      assert.equal(b[0], FORMAT_VERSION);
-      assert.equal(b.subarray(1, 17).toString('hex'), ctx.ownerId);
-      assert.equal(b.readUInt32BE(17), ctx.ownerEpoch);
-      assert.equal(b.readUInt32BE(21), ctx.slotGen);
-      assert.equal(b[25], ctx.slot);
-      const d = decodeToken(b)!;
-      assert.deepEqual({ ownerId: d.ownerId, ownerEpoch: d.ownerEpoch, slotGen: d.slotGen, slot: d.slot }, { ...ctx });
-      assert.ok(d.r.equals(Buffer.from(r)));
-    }));
+    fc.assert(
+      fc.property(ctxArb, r32, (ctx, r) => {
+        const b = encodeToken(ctx, r);
+        assert.equal(b.length, TOKEN_V1_PLAINTEXT_BYTES);
+        assert.equal(b[0], FORMAT_VERSION);
+        assert.equal(b.subarray(1, 17).toString('hex'), ctx.ownerId);
+        assert.equal(b.readUInt32BE(17), ctx.ownerEpoch);
+        assert.equal(b.readUInt32BE(21), ctx.slotGen);
+        assert.equal(b[25], ctx.slot);
+        const d = decodeToken(b)!;
+        assert.deepEqual({ ownerId: d.ownerId, ownerEpoch: d.ownerEpoch, slotGen: d.slotGen, slot: d.slot }, { ...ctx });
+        assert.ok(d.r.equals(Buffer.from(r)));
+      }),
+    );
   });
 
   it('a format 3 token carries the share after R and round-trips; its tag uses the v3 label', () => {
@@ -33,36 +50,53 @@ describe('trust format codecs', () => {
     const share = Buffer.alloc(33, 0xcd);
     const b = encodeShareToken(tc, Buffer.alloc(32, 0xab), share);
     assert.equal(b.length, TOKEN_PLAINTEXT_BYTES);
-    assert.equal(b.toString('hex'), '02' + '00112233445566778899aabbccddeeff' + '00000002' + '00000102' + '07' + 'ab'.repeat(32) + 'cd'.repeat(33));
+    assert.equal(
+      b.toString('hex'),
+      '02' + '00112233445566778899aabbccddeeff' + '00000002' + '00000102' + '07' + 'ab'.repeat(32) + 'cd'.repeat(33),
+    );
     const d = decodeToken(b)!;
     assert.ok(d.share?.equals(share) && d.r.equals(Buffer.alloc(32, 0xab)) && d.slot === 7);
     assert.equal(decodeToken(encodeToken(tc, Buffer.alloc(32)))!.share, null);
-    assert.equal(tokenTagInput(tc, Buffer.alloc(32, 0xab), share).toString('hex'), Buffer.from('peergroup-trust-token-v3\0').toString('hex') + b.toString('hex'));
-    const wrongVersion = Buffer.from(b); wrongVersion[0] = 1;
+    assert.equal(
+      tokenTagInput(tc, Buffer.alloc(32, 0xab), share).toString('hex'),
+      Buffer.from('peergroup-trust-token-v3\0').toString('hex') + b.toString('hex'),
+    );
+    const wrongVersion = Buffer.from(b);
+    wrongVersion[0] = 1;
     assert.equal(decodeToken(wrongVersion), null);
   });
 
   it('a known token vector', () => {
     const b = encodeToken({ ownerId: '00112233445566778899aabbccddeeff', ownerEpoch: 2, slotGen: 258, slot: 7 }, Buffer.alloc(32, 0xab));
     assert.equal(b.toString('hex'), '01' + '00112233445566778899aabbccddeeff' + '00000002' + '00000102' + '07' + 'ab'.repeat(32));
-    assert.equal(tokenTagInput({ ownerId: '00112233445566778899aabbccddeeff', ownerEpoch: 2, slotGen: 258, slot: 7 }, Buffer.alloc(32, 0xab)).toString('hex'),
-      Buffer.from('peergroup-trust-token-v1\0').toString('hex') + b.toString('hex'));
+    assert.equal(
+      tokenTagInput({ ownerId: '00112233445566778899aabbccddeeff', ownerEpoch: 2, slotGen: 258, slot: 7 }, Buffer.alloc(32, 0xab)).toString(
+        'hex',
+      ),
+      Buffer.from('peergroup-trust-token-v1\0').toString('hex') + b.toString('hex'),
+    );
   });
 
   it('decodeToken rejects wrong lengths and versions', () => {
     const b = encodeToken({ ownerId: 'ff'.repeat(16), ownerEpoch: 1, slotGen: 1, slot: 0 }, Buffer.alloc(32));
     assert.equal(decodeToken(b.subarray(1)), null);
     assert.equal(decodeToken(Buffer.concat([b, Buffer.alloc(1)])), null);
-    const v2 = Buffer.from(b); v2[0] = 2;
+    const v2 = Buffer.from(b);
+    v2[0] = 2;
     assert.equal(decodeToken(v2), null);
   });
 
   it('contexts differ whenever any bound field differs (no ambiguous concatenation)', () => {
-    fc.assert(fc.property(ctxArb, ctxArb, r32, (c1, c2, r) => {
-      const same = JSON.stringify(c1) === JSON.stringify(c2);
-      assert.equal(tokenTagInput(c1, r).equals(tokenTagInput(c2, r)), same);
-      assert.equal(ownerAd(c1.ownerId, c1.ownerEpoch, c1.slotGen, c1.slot).equals(ownerAd(c2.ownerId, c2.ownerEpoch, c2.slotGen, c2.slot)), same);
-    }));
+    fc.assert(
+      fc.property(ctxArb, ctxArb, r32, (c1, c2, r) => {
+        const same = JSON.stringify(c1) === JSON.stringify(c2);
+        assert.equal(tokenTagInput(c1, r).equals(tokenTagInput(c2, r)), same);
+        assert.equal(
+          ownerAd(c1.ownerId, c1.ownerEpoch, c1.slotGen, c1.slot).equals(ownerAd(c2.ownerId, c2.ownerEpoch, c2.slotGen, c2.slot)),
+          same,
+        );
+      }),
+    );
     const pk = Buffer.alloc(32, 1);
     assert.ok(!pkTagInput('00'.repeat(16), 1, pk).equals(pkTagInput('00'.repeat(16), 2, pk)));
     assert.ok(!skAd('00'.repeat(16), 1).equals(skAd('01'.repeat(16), 1)));
@@ -74,11 +108,13 @@ describe('trust format codecs', () => {
   });
 
   it('reset codes: 16 Crockford symbols, normalisation forgives case, dashes, I/L/O', () => {
-    fc.assert(fc.property(fc.uint8Array({ minLength: 10, maxLength: 10 }), (bytes) => {
-      const code = formatResetCode(bytes);
-      assert.match(code, /^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$/);
-      assert.equal(normalizeResetCode(code.toLowerCase().replace(/-/g, ' ')), code.replace(/-/g, ''));
-    }));
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 10, maxLength: 10 }), (bytes) => {
+        const code = formatResetCode(bytes);
+        assert.match(code, /^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$/);
+        assert.equal(normalizeResetCode(code.toLowerCase().replace(/-/g, ' ')), code.replace(/-/g, ''));
+      }),
+    );
     assert.equal(normalizeResetCode('oooo-llll-iiii-0000'), '0000111111110000');
     assert.equal(normalizeResetCode('UUUU-0000-0000-0000'), null);
     assert.equal(normalizeResetCode('0000-0000'), null);

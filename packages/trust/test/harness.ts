@@ -8,7 +8,16 @@ import type { Kysely } from 'kysely';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { createDatabase, startPostgres, type RunningPostgres } from '@peergroup/test-support/postgres';
-import { migrateTrust, openTrustDb, PWHASH_MIN, TrustStore, type TrustDialect, type TrustEvent, type TrustStoreOptions, type TrustTables } from '../src/index.ts';
+import {
+  migrateTrust,
+  openTrustDb,
+  PWHASH_MIN,
+  TrustStore,
+  type TrustDialect,
+  type TrustEvent,
+  type TrustStoreOptions,
+  type TrustTables,
+} from '../src/index.ts';
 
 export interface DbFactory {
   dialect: TrustDialect;
@@ -40,18 +49,33 @@ export async function rawConnection(o: Pick<OpenedDb, 'sqlitePath' | 'postgresUr
     const c = new Database(o.sqlitePath);
     c.pragma('busy_timeout = 5000');
     return {
-      async run(q, ...p) { c.prepare(q).run(...p); },
-      async all<T>(q: string, ...p: unknown[]) { return c.prepare(q).all(...p) as T[]; },
-      async close() { c.close(); },
+      async run(q, ...p) {
+        c.prepare(q).run(...p);
+      },
+      async all<T>(q: string, ...p: unknown[]) {
+        return c.prepare(q).all(...p) as T[];
+      },
+      async close() {
+        c.close();
+      },
     };
   }
   const c = new pg.Client({ connectionString: o.postgresUrl });
   await c.connect();
-  const num = (q: string) => { let i = 0; return q.replace(/\?/g, () => `$${++i}`); };
+  const num = (q: string) => {
+    let i = 0;
+    return q.replace(/\?/g, () => `$${++i}`);
+  };
   return {
-    async run(q, ...p) { await c.query(num(q), p); },
-    async all<T>(q: string, ...p: unknown[]) { return (await c.query(num(q), p)).rows as T[]; },
-    async close() { await c.end(); },
+    async run(q, ...p) {
+      await c.query(num(q), p);
+    },
+    async all<T>(q: string, ...p: unknown[]) {
+      return (await c.query(num(q), p)).rows as T[];
+    },
+    async close() {
+      await c.end();
+    },
   };
 }
 
@@ -114,16 +138,34 @@ export async function makeEnv(factory: DbFactory, o: Partial<TrustStoreOptions> 
   const { db } = opened;
   const where = { sqlitePath: opened.sqlitePath, postgresUrl: opened.postgresUrl };
   const sql = await rawConnection(where);
-  const clock = { ms: Date.UTC(2030, 0, 1), advance(s: number) { this.ms += s * 1000; } };
+  const clock = {
+    ms: Date.UTC(2030, 0, 1),
+    advance(s: number) {
+      this.ms += s * 1000;
+    },
+  };
   const events: TrustEvent[] = [];
   const serverSecret = randomBytes(32);
   const base: TrustStoreOptions = {
-    db, serverSecret, pwhash: PWHASH_MIN, minWaitSeconds: 3600, defaultWaitSeconds: 3600, codeTtlSeconds: 600,
-    vetoHoldSeconds: 7200, now: () => new Date(clock.ms), onEvent: (e) => events.push(e),
+    db,
+    serverSecret,
+    pwhash: PWHASH_MIN,
+    minWaitSeconds: 3600,
+    defaultWaitSeconds: 3600,
+    codeTtlSeconds: 600,
+    vetoHoldSeconds: 7200,
+    now: () => new Date(clock.ms),
+    onEvent: (e) => events.push(e),
   };
   const store = new TrustStore({ ...base, ...o });
   return {
-    db, store, events, clock, serverSecret, sql, where,
+    db,
+    store,
+    events,
+    clock,
+    serverSecret,
+    sql,
+    where,
     withOptions: (x) => new TrustStore({ ...base, ...o, ...x }),
     async close() {
       await sql.close();

@@ -8,8 +8,12 @@ import { defineAuditSuite } from './suite-audit.ts';
 import { defineMailKeySuite } from './suite-mail-key.ts';
 
 let factory: DbFactory;
-before(async () => { factory = await postgresFactory(); });
-after(async () => { await factory?.shutdown(); });
+before(async () => {
+  factory = await postgresFactory();
+});
+after(async () => {
+  await factory?.shutdown();
+});
 
 defineBehaviourSuite(() => factory);
 definePrivacySuite(() => factory);

@@ -31,7 +31,8 @@ describe('session key wrapping', () => {
     bad(() => unwrapUnlockedUser(blob, key, 'sess-1', { ...who, userId: 'cd'.repeat(16) }));
     bad(() => unwrapUnlockedUser(blob, key, 'sess-1', { ...who, epoch: 4 }));
     for (const i of [0, 1, 30, SESSION_BLOB_BYTES - 1]) {
-      const x = Buffer.from(blob); x[i] = x[i]! ^ 0x80;
+      const x = Buffer.from(blob);
+      x[i] = x[i]! ^ 0x80;
       bad(() => unwrapUnlockedUser(x, key, 'sess-1', who));
     }
     bad(() => unwrapUnlockedUser(blob.subarray(0, 72), key, 'sess-1', who));

@@ -8,8 +8,12 @@ import { defineAuditSuite } from './suite-audit.ts';
 import { defineMailKeySuite } from './suite-mail-key.ts';
 
 let factory: DbFactory;
-before(() => { factory = sqliteFactory(); });
-after(async () => { await factory.shutdown(); });
+before(() => {
+  factory = sqliteFactory();
+});
+after(async () => {
+  await factory.shutdown();
+});
 
 defineBehaviourSuite(() => factory);
 definePrivacySuite(() => factory);

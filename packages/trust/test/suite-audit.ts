@@ -6,7 +6,15 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import sodium from 'sodium-native';
 import type { Kysely, KyselyPlugin } from 'kysely';
-import { IntegrityError, InvalidResetCodeError, migrateTrust, TrustError, TrustStore, type TrustEvent, type UnlockedUser } from '../src/index.ts';
+import {
+  IntegrityError,
+  InvalidResetCodeError,
+  migrateTrust,
+  TrustError,
+  TrustStore,
+  type TrustEvent,
+  type UnlockedUser,
+} from '../src/index.ts';
 import { aeadSeal, boxKeypair, deriveSubkey, keyedHash, pwhash, randomBytes, dummySlotRow, workCounter } from '../src/crypto.ts';
 import { pkTagInput, skAd } from '../src/format.ts';
 import { makeEnv, PW, type DbFactory, type Env } from './harness.ts';
@@ -15,7 +23,13 @@ export type RawSlot = { user_id: string; slot: number; owner_box: Buffer; token_
 
 export async function rawSlots(env: Env, userId: string): Promise<RawSlot[]> {
   const rows = await env.sql.all<RawSlot>('SELECT * FROM trust_slot WHERE user_id = ? ORDER BY slot', userId);
-  return rows.map((r) => ({ ...r, slot: Number(r.slot), owner_box: Buffer.from(r.owner_box), token_box: Buffer.from(r.token_box), tag: Buffer.from(r.tag) }));
+  return rows.map((r) => ({
+    ...r,
+    slot: Number(r.slot),
+    owner_box: Buffer.from(r.owner_box),
+    token_box: Buffer.from(r.token_box),
+    tag: Buffer.from(r.tag),
+  }));
 }
 
 export async function rawUser(env: Env, userId: string): Promise<Record<string, unknown>> {
@@ -28,7 +42,8 @@ export async function rawUser(env: Env, userId: string): Promise<Record<string, 
 export async function opensFor(env: Env, owner: string, kp: { publicKey: Buffer; secretKey: Buffer }): Promise<boolean> {
   for (const r of await rawSlots(env, owner)) {
     const out = Buffer.alloc(Math.max(0, r.token_box.length - sodium.crypto_box_SEALBYTES));
-    if (r.token_box.length >= sodium.crypto_box_SEALBYTES && sodium.crypto_box_seal_open(out, r.token_box, kp.publicKey, kp.secretKey)) return true;
+    if (r.token_box.length >= sodium.crypto_box_SEALBYTES && sodium.crypto_box_seal_open(out, r.token_box, kp.publicKey, kp.secretKey))
+      return true;
   }
   return false;
 }
@@ -43,15 +58,22 @@ function alerts(env: Env, since: number): Extract<TrustEvent, { type: 'integrity
 
 /** Fails unless `p` rejects with a TrustError (a RangeError/TypeError from a malformed value is a crash, not a refusal). */
 async function refusedCleanly(p: Promise<unknown>, what: string): Promise<void> {
-  const e = await p.then(() => null, (err: unknown) => err);
+  const e = await p.then(
+    () => null,
+    (err: unknown) => err,
+  );
   assert.ok(e instanceof TrustError, `${what}: expected a TrustError, got ${e === null ? 'success' : String(e)}`);
 }
 
 export function defineAuditSuite(getFactory: () => DbFactory): void {
   describe('audit #13.2: malformed stored values read as tampered, never crash', () => {
     let env: Env;
-    before(async () => { env = await makeEnv(getFactory()); });
-    after(async () => { await env.close(); });
+    before(async () => {
+      env = await makeEnv(getFactory());
+    });
+    after(async () => {
+      await env.close();
+    });
 
     async function graph(prefix: string) {
       const t = await env.store.createUser(`${prefix}-t`, PW(`${prefix}-t`));
@@ -73,9 +95,15 @@ export function defineAuditSuite(getFactory: () => DbFactory): void {
         await env.store.login(u.username, PW(u.username));
         assert.equal(await slotGen(env, u.userId), g + 1, `${u.username}'s slots were rewritten`);
         assert.ok(alerts(env, since).some((e) => e.userId === t.userId && e.what === 'public-key'));
-        assert.deepEqual((await env.store.listTrustees(u)).map((x) => x.username), [t.username]);
+        assert.deepEqual(
+          (await env.store.listTrustees(u)).map((x) => x.username),
+          [t.username],
+        );
       }
-      await refusedCleanly(env.store.addTrustee(await env.store.login('pk31-d', PW('pk31-d')), t.username), 'addTrustee to a malformed key');
+      await refusedCleanly(
+        env.store.addTrustee(await env.store.login('pk31-d', PW('pk31-d')), t.username),
+        'addTrustee to a malformed key',
+      );
     });
 
     it('epoch −1 / 1.5 / 2^32 / text on a trustee cannot map its trusters: every login behaves the same', async () => {
@@ -95,23 +123,43 @@ export function defineAuditSuite(getFactory: () => DbFactory): void {
         assert.equal(await opensFor(env, a.userId, t), false, 'no token for a trustee whose row is malformed');
         // The malformed row's own owner fails the generic way.
         await refusedCleanly(env.store.login(t.username, PW(t.username)), `own login with epoch ${String(v)}`);
-        await refusedCleanly(env.store.requestReset(a, t.username).then((r) => { if (!r.recorded) throw new TrustError('not-found', 'x'); }), 'reset of a malformed target');
+        await refusedCleanly(
+          env.store.requestReset(a, t.username).then((r) => {
+            if (!r.recorded) throw new TrustError('not-found', 'x');
+          }),
+          'reset of a malformed target',
+        );
       }
     });
 
-    it('malformed values in a user\'s own row or slot rows fail cleanly (no RangeError, no Argon2id bomb)', async () => {
+    it("malformed values in a user's own row or slot rows fail cleanly (no RangeError, no Argon2id bomb)", async () => {
       const { t, a } = await graph('own');
       const cases: Array<[string, unknown]> = [
-        ['slot_gen', -1], ['slot_gen', 2 ** 32], ['pw_salt', Buffer.alloc(3)], ['wrapped_sk', Buffer.alloc(71)],
-        ['pw_opslimit', 0], ['pw_memlimit', 2 ** 40], ['pw_alg', 7], ['threshold', -3], ['wait_seconds', -1],
+        ['slot_gen', -1],
+        ['slot_gen', 2 ** 32],
+        ['pw_salt', Buffer.alloc(3)],
+        ['wrapped_sk', Buffer.alloc(71)],
+        ['pw_opslimit', 0],
+        ['pw_memlimit', 2 ** 40],
+        ['pw_alg', 7],
+        ['threshold', -3],
+        ['wait_seconds', -1],
       ];
       if (getFactory().dialect === 'sqlite') cases.push(['slot_gen', 'x'], ['wrapped_sk', 'text'], ['pw_salt', 12]);
       const orig = await rawUser(env, a.userId);
       for (const [col, v] of cases) {
         await env.sql.run(`UPDATE trust_user SET ${col} = ? WHERE id = ?`, v, a.userId);
-        const outcome = await env.store.login(a.username, PW(a.username)).then(() => 'ok', (e: unknown) => e);
+        const outcome = await env.store.login(a.username, PW(a.username)).then(
+          () => 'ok',
+          (e: unknown) => e,
+        );
         assert.ok(outcome === 'ok' || outcome instanceof TrustError, `${col} = ${String(v)}: ${String(outcome)}`);
-        await refusedCleanly(env.store.requestReset(t, a.username).then((r) => { if (!r.recorded) throw new TrustError('not-found', 'x'); }), `reset with ${col}`);
+        await refusedCleanly(
+          env.store.requestReset(t, a.username).then((r) => {
+            if (!r.recorded) throw new TrustError('not-found', 'x');
+          }),
+          `reset with ${col}`,
+        );
         await env.sql.run(`UPDATE trust_user SET ${col} = ? WHERE id = ?`, orig[col], a.userId);
       }
       // An out-of-range slot number in the own slot rows reads as a dummy row.
@@ -119,7 +167,10 @@ export function defineAuditSuite(getFactory: () => DbFactory): void {
       const rows = await rawSlots(env, a.userId);
       await env.sql.run('UPDATE trust_slot SET slot = ? WHERE user_id = ? AND slot = ?', 300, a.userId, rows[0]!.slot);
       await env.sql.run('UPDATE trust_slot SET slot = ? WHERE user_id = ? AND slot = ?', -1, a.userId, rows[1]!.slot);
-      const outcome = await env.store.login(a.username, PW(a.username)).then(() => 'ok', (e: unknown) => e);
+      const outcome = await env.store.login(a.username, PW(a.username)).then(
+        () => 'ok',
+        (e: unknown) => e,
+      );
       assert.ok(outcome === 'ok' || outcome instanceof TrustError, String(outcome));
       const me: UnlockedUser = await env.store.unlock(a.username, PW(a.username)).catch(() => a);
       await env.store.listTrustees(me).catch((e: unknown) => assert.ok(e instanceof TrustError, String(e)));
@@ -129,16 +180,25 @@ export function defineAuditSuite(getFactory: () => DbFactory): void {
 
   describe('audit #13.1: a database writer cannot mint a wrapped key and log in as anyone', () => {
     let env: Env;
-    before(async () => { env = await makeEnv(getFactory()); });
-    after(async () => { await env.close(); });
+    before(async () => {
+      env = await makeEnv(getFactory());
+    });
+    after(async () => {
+      await env.close();
+    });
 
     /** The writer's forgery: AEAD(Argon2id(chosen password), sk, skAd(victim, epoch)) stored with public_key = pk. */
     async function mint(victim: UnlockedUser, sk: Buffer, pk: Buffer, chosen: string): Promise<void> {
       const u = await rawUser(env, victim.userId);
       const salt = randomBytes(16);
       const key = await pwhash(chosen, salt, { opslimit: Number(u.pw_opslimit), memlimit: Number(u.pw_memlimit) });
-      await env.sql.run('UPDATE trust_user SET wrapped_sk = ?, pw_salt = ?, public_key = ? WHERE id = ?',
-        aeadSeal(key, sk, skAd(victim.userId, Number(u.epoch))), salt, pk, victim.userId);
+      await env.sql.run(
+        'UPDATE trust_user SET wrapped_sk = ?, pw_salt = ?, public_key = ? WHERE id = ?',
+        aeadSeal(key, sk, skAd(victim.userId, Number(u.epoch))),
+        salt,
+        pk,
+        victim.userId,
+      );
     }
 
     async function victimWithTruster(prefix: string) {
@@ -148,7 +208,7 @@ export function defineAuditSuite(getFactory: () => DbFactory): void {
       return { a, c, orig: await rawUser(env, a.userId) };
     }
 
-    it('a minted wrapped key with the writer\'s own keypair: login, unlock and changePassword refuse, with an alert', async () => {
+    it("a minted wrapped key with the writer's own keypair: login, unlock and changePassword refuse, with an alert", async () => {
       const { a, c } = await victimWithTruster('mint');
       const x = boxKeypair();
       await mint(a, x.secretKey, x.publicKey, 'chosen-by-the-writer');
@@ -173,8 +233,14 @@ export function defineAuditSuite(getFactory: () => DbFactory): void {
       await env.store.login(a.username, 'chosen-by-the-writer').catch(() => {});
       const laundered = Buffer.from((await rawUser(env, a.userId)).pk_tag as Buffer);
       // Restore A's genuine row (no alert from A's side any more), then swap the pair in just for C's login.
-      await env.sql.run('UPDATE trust_user SET wrapped_sk = ?, pw_salt = ?, public_key = ?, pk_tag = ? WHERE id = ?',
-        orig.wrapped_sk, orig.pw_salt, orig.public_key, orig.pk_tag, a.userId);
+      await env.sql.run(
+        'UPDATE trust_user SET wrapped_sk = ?, pw_salt = ?, public_key = ?, pk_tag = ? WHERE id = ?',
+        orig.wrapped_sk,
+        orig.pw_salt,
+        orig.public_key,
+        orig.pk_tag,
+        a.userId,
+      );
       await env.sql.run('UPDATE trust_user SET public_key = ?, pk_tag = ? WHERE id = ?', x.publicKey, laundered, a.userId);
       await env.store.login(c.username, PW(c.username));
       assert.equal(await opensFor(env, c.userId, x), false);
@@ -191,8 +257,12 @@ export function defineAuditSuite(getFactory: () => DbFactory): void {
 
   describe('audit #13.3: counters and reset state are bound under the server secret', () => {
     let env: Env;
-    before(async () => { env = await makeEnv(getFactory()); });
-    after(async () => { await env.close(); });
+    before(async () => {
+      env = await makeEnv(getFactory());
+    });
+    after(async () => {
+      await env.close();
+    });
 
     async function pair(prefix: string, k = 1) {
       const a = await env.store.createUser(`${prefix}-a`, PW(`${prefix}-a`));
@@ -204,7 +274,15 @@ export function defineAuditSuite(getFactory: () => DbFactory): void {
 
     async function restoreSlots(userId: string, rows: RawSlot[]): Promise<void> {
       await env.sql.run('DELETE FROM trust_slot WHERE user_id = ?', userId);
-      for (const r of rows) await env.sql.run('INSERT INTO trust_slot (user_id, slot, owner_box, token_box, tag) VALUES (?, ?, ?, ?, ?)', userId, r.slot, r.owner_box, r.token_box, r.tag);
+      for (const r of rows)
+        await env.sql.run(
+          'INSERT INTO trust_slot (user_id, slot, owner_box, token_box, tag) VALUES (?, ?, ?, ?, ?)',
+          userId,
+          r.slot,
+          r.owner_box,
+          r.token_box,
+          r.tag,
+        );
     }
 
     async function snapshotOf(userId: string) {
@@ -221,9 +299,24 @@ export function defineAuditSuite(getFactory: () => DbFactory): void {
       await env.sql.run('DELETE FROM trust_reset_code WHERE user_id = ?', userId);
       await env.sql.run('DELETE FROM trust_reset_confirmation WHERE user_id = ?', userId);
       await env.sql.run('DELETE FROM trust_reset WHERE user_id = ?', userId);
-      for (const r of snap.reset) await env.sql.run('INSERT INTO trust_reset (user_id, state, created_at, armed_at, effective_at, vetoed_at) VALUES (?, ?, ?, ?, ?, ?)', r.user_id, r.state, r.created_at, r.armed_at, r.effective_at, r.vetoed_at);
+      for (const r of snap.reset)
+        await env.sql.run(
+          'INSERT INTO trust_reset (user_id, state, created_at, armed_at, effective_at, vetoed_at) VALUES (?, ?, ?, ?, ?, ?)',
+          r.user_id,
+          r.state,
+          r.created_at,
+          r.armed_at,
+          r.effective_at,
+          r.vetoed_at,
+        );
       for (const r of snap.conf) await env.sql.run('INSERT INTO trust_reset_confirmation (user_id, slot) VALUES (?, ?)', r.user_id, r.slot);
-      for (const r of snap.code) await env.sql.run('INSERT INTO trust_reset_code (user_id, code_hash, expires_at) VALUES (?, ?, ?)', r.user_id, r.code_hash, r.expires_at);
+      for (const r of snap.code)
+        await env.sql.run(
+          'INSERT INTO trust_reset_code (user_id, code_hash, expires_at) VALUES (?, ?, ?)',
+          r.user_id,
+          r.code_hash,
+          r.expires_at,
+        );
     }
 
     it('setting epoch and slot_gen back (old slot rows restored) revives no pre-reset token', async () => {
@@ -240,7 +333,7 @@ export function defineAuditSuite(getFactory: () => DbFactory): void {
       assert.ok(alerts(env, since).some((e) => e.userId === a.userId && e.what === 'account-state'));
     });
 
-    it('setting slot_gen back (old slot rows restored) revives no removed trustee\'s token, nor the relation', async () => {
+    it("setting slot_gen back (old slot rows restored) revives no removed trustee's token, nor the relation", async () => {
       const { a, b } = await pair('removed');
       const snap = await snapshotOf(a.userId);
       await env.store.removeTrustee(a, b.userId);
@@ -278,7 +371,13 @@ export function defineAuditSuite(getFactory: () => DbFactory): void {
     it('marking a reset armed with an effective time in the past, or lowering k, in the database arms nothing', async () => {
       const { a, b } = await pair('forcearm', 2);
       await env.store.requestReset(b, a.username);
-      await env.sql.run('UPDATE trust_reset SET state = ?, armed_at = ?, effective_at = ? WHERE user_id = ?', 'armed', env.clock.ms - 7200_000, env.clock.ms - 3600_000, a.userId);
+      await env.sql.run(
+        'UPDATE trust_reset SET state = ?, armed_at = ?, effective_at = ? WHERE user_id = ?',
+        'armed',
+        env.clock.ms - 7200_000,
+        env.clock.ms - 3600_000,
+        a.userId,
+      );
       await assert.rejects(env.store.obtainResetCode(b, a.username), TrustError);
       await env.sql.run('UPDATE trust_reset SET state = ?, armed_at = NULL, effective_at = NULL WHERE user_id = ?', 'collecting', a.userId);
       await env.sql.run('UPDATE trust_user SET threshold = 1 WHERE id = ?', a.userId);
@@ -293,8 +392,12 @@ export function defineAuditSuite(getFactory: () => DbFactory): void {
       const sql = await (await import('./harness.ts')).rawConnection({ sqlitePath, postgresUrl });
       try {
         // A fresh database migrated to format 1 only, then rows written the way format-1 code wrote them.
-        for (const t of ['trust_recovery', 'trust_reset_share', 'trust_reset_key', 'trust_mail_key']) await (db as Kysely<any>).schema.dropTable(t).execute();
-        await (db as Kysely<any>).deleteFrom('trust_migration').where('name', 'in', ['0003_trust_mail_key', '0004_trust_recovery']).execute();
+        for (const t of ['trust_recovery', 'trust_reset_share', 'trust_reset_key', 'trust_mail_key'])
+          await (db as Kysely<any>).schema.dropTable(t).execute();
+        await (db as Kysely<any>)
+          .deleteFrom('trust_migration')
+          .where('name', 'in', ['0003_trust_mail_key', '0004_trust_recovery'])
+          .execute();
         await (db as Kysely<any>).schema.dropTable('trust_meta').execute();
         await (db as Kysely<any>).schema.alterTable('trust_user').dropColumn('user_tag').execute();
         await (db as Kysely<any>).deleteFrom('trust_migration').where('name', '=', '0002_trust_user_tag').execute();
@@ -304,20 +407,42 @@ export function defineAuditSuite(getFactory: () => DbFactory): void {
         const salt = randomBytes(16);
         const params = { opslimit: 1, memlimit: 8192 };
         const key = await pwhash('format-one-password', salt, params);
-        await sql.run('INSERT INTO trust_user (id, username, is_admin, disabled, epoch, slot_gen, public_key, pk_tag, wrapped_sk, pw_salt, pw_opslimit, pw_memlimit, pw_alg, threshold, wait_seconds) VALUES (?, ?, 0, 0, 1, 1, ?, ?, ?, ?, ?, ?, 2, 1, 3600)',
-          id, 'old-timer', kp.publicKey, keyedHash(deriveSubkey(serverSecret, 'pk-tag'), pkTagInput(id, 1, kp.publicKey)), aeadSeal(key, kp.secretKey, skAd(id, 1)), salt, params.opslimit, params.memlimit);
+        await sql.run(
+          'INSERT INTO trust_user (id, username, is_admin, disabled, epoch, slot_gen, public_key, pk_tag, wrapped_sk, pw_salt, pw_opslimit, pw_memlimit, pw_alg, threshold, wait_seconds) VALUES (?, ?, 0, 0, 1, 1, ?, ?, ?, ?, ?, ?, 2, 1, 3600)',
+          id,
+          'old-timer',
+          kp.publicKey,
+          keyedHash(deriveSubkey(serverSecret, 'pk-tag'), pkTagInput(id, 1, kp.publicKey)),
+          aeadSeal(key, kp.secretKey, skAd(id, 1)),
+          salt,
+          params.opslimit,
+          params.memlimit,
+        );
         for (let slot = 0; slot < 8; slot++) {
           const d = dummySlotRow();
-          await sql.run('INSERT INTO trust_slot (user_id, slot, owner_box, token_box, tag) VALUES (?, ?, ?, ?, ?)', id, slot, d.ownerBox, d.tokenBox, d.tag);
+          await sql.run(
+            'INSERT INTO trust_slot (user_id, slot, owner_box, token_box, tag) VALUES (?, ?, ?, ?, ?)',
+            id,
+            slot,
+            d.ownerBox,
+            d.tokenBox,
+            d.tag,
+          );
         }
         const r = await migrateTrust(db);
-        assert.deepEqual(r.results?.map((x) => x.migrationName), ['0002_trust_user_tag', '0003_trust_mail_key', '0004_trust_recovery']);
+        assert.deepEqual(
+          r.results?.map((x) => x.migrationName),
+          ['0002_trust_user_tag', '0003_trust_mail_key', '0004_trust_recovery'],
+        );
         const events: TrustEvent[] = [];
         const opts = { db, serverSecret, pwhash: params, minWaitSeconds: 3600, onEvent: (e: TrustEvent) => events.push(e) };
         const store = new TrustStore(opts);
         const u = await store.login('old-timer', 'format-one-password');
         assert.equal(u.userId, id);
-        assert.deepEqual(events.filter((e) => e.type === 'format-upgraded').map((e) => 'users' in e && e.users), [1]);
+        assert.deepEqual(
+          events.filter((e) => e.type === 'format-upgraded').map((e) => 'users' in e && e.users),
+          [1],
+        );
         // A second store (or restart) does not upgrade again; a tag removed afterwards is tampering, not format 1.
         await new TrustStore(opts).login('old-timer', 'format-one-password');
         assert.equal(events.filter((e) => e.type === 'format-upgraded').length, 1);
@@ -337,8 +462,12 @@ export function defineAuditSuite(getFactory: () => DbFactory): void {
 
   describe('audit #13.4: an armed reset is re-checked; confirmations count distinct trustees', () => {
     let env: Env;
-    before(async () => { env = await makeEnv(getFactory()); });
-    after(async () => { await env.close(); });
+    before(async () => {
+      env = await makeEnv(getFactory());
+    });
+    after(async () => {
+      await env.close();
+    });
 
     async function slotOf(owner: string, trustee: UnlockedUser): Promise<number> {
       for (const r of await rawSlots(env, owner)) {
@@ -386,7 +515,8 @@ export function defineAuditSuite(getFactory: () => DbFactory): void {
       const b = await env.store.createUser('n-b', PW('n-b'));
       let a: UnlockedUser;
       let s = 0;
-      for (let i = 0; ; i++) { // until B's random slot is not slot 0, so that N = s pushes B out of range
+      for (let i = 0; ; i++) {
+        // until B's random slot is not slot 0, so that N = s pushes B out of range
         a = await env.store.createUser(`n-a${i}`, PW(`n-a${i}`));
         await env.store.addTrustee(a, b.username);
         s = await slotOf(a.userId, b);
@@ -408,8 +538,12 @@ export function defineAuditSuite(getFactory: () => DbFactory): void {
 
   describe('audit #13.5: the SQLite file and its WAL keep no deleted or superseded linking data', () => {
     let env: Env;
-    before(async () => { env = await makeEnv(getFactory()); });
-    after(async () => { await env.close(); });
+    before(async () => {
+      env = await makeEnv(getFactory());
+    });
+    after(async () => {
+      await env.close();
+    });
 
     /** The raw bytes a copy of the live directory holds: main file and -wal. */
     function dump(): Buffer {
@@ -448,8 +582,12 @@ export function defineAuditSuite(getFactory: () => DbFactory): void {
 
   describe('audit #13.6: unknown, existing, disabled and not-yet-upgraded accounts take the same work', () => {
     let env: Env;
-    before(async () => { env = await makeEnv(getFactory()); });
-    after(async () => { await env.close(); });
+    before(async () => {
+      env = await makeEnv(getFactory());
+    });
+    after(async () => {
+      await env.close();
+    });
 
     /** Queries issued and primitive calls made by `fn` (after one warm-up call of the same case). */
     function meter(store: TrustStore, queries: { n: number }) {
@@ -466,7 +604,13 @@ export function defineAuditSuite(getFactory: () => DbFactory): void {
 
     function counted(o: Partial<Parameters<Env['withOptions']>[0]> = {}) {
       const queries = { n: 0 };
-      const plugin: KyselyPlugin = { transformQuery: (a) => { queries.n++; return a.node; }, transformResult: async (a) => a.result };
+      const plugin: KyselyPlugin = {
+        transformQuery: (a) => {
+          queries.n++;
+          return a.node;
+        },
+        transformResult: async (a) => a.result,
+      };
       const store = env.withOptions({ ...o, db: (env.db as Kysely<any>).withPlugin(plugin) });
       return meter(store, queries);
     }

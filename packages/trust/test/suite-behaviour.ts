@@ -17,8 +17,12 @@ async function slotsOf(env: Env, userId: string): Promise<SlotRow[]> {
 }
 
 async function putSlot(env: Env, userId: string, slot: number, r: Pick<SlotRow, 'owner_box' | 'token_box' | 'tag'>): Promise<void> {
-  await env.db.updateTable('trust_slot').set({ owner_box: r.owner_box, token_box: r.token_box, tag: r.tag })
-    .where('user_id', '=', userId).where('slot', '=', slot).execute();
+  await env.db
+    .updateTable('trust_slot')
+    .set({ owner_box: r.owner_box, token_box: r.token_box, tag: r.tag })
+    .where('user_id', '=', userId)
+    .where('slot', '=', slot)
+    .execute();
 }
 
 /** The slot of `owner` holding a token `trustee` can open (found the way an attacker with trustee's key would). */
@@ -37,31 +41,53 @@ async function rejects(p: Promise<unknown>, code: string): Promise<void> {
 export function defineBehaviourSuite(getFactory: () => DbFactory): void {
   describe('migrations', () => {
     let env: Env;
-    before(async () => { env = await makeEnv(getFactory()); });
-    after(async () => { await env.close(); });
+    before(async () => {
+      env = await makeEnv(getFactory());
+    });
+    after(async () => {
+      await env.close();
+    });
 
-    it('are idempotent and coexist with another package\'s migration set in the same database', async () => {
+    it("are idempotent and coexist with another package's migration set in the same database", async () => {
       const again = await migrateTrust(env.db);
       assert.deepEqual(again.results, []);
       const other = new Migrator({
         db: env.db as Kysely<any>,
-        provider: { getMigrations: async () => ({ '0001_other': { up: async (db: Kysely<any>) => { await db.schema.createTable('other_thing').addColumn('id', 'integer').execute(); } } }) },
+        provider: {
+          getMigrations: async () => ({
+            '0001_other': {
+              up: async (db: Kysely<any>) => {
+                await db.schema.createTable('other_thing').addColumn('id', 'integer').execute();
+              },
+            },
+          }),
+        },
         migrationTableName: 'other_migration',
         migrationLockTableName: 'other_migration_lock',
       });
       const r = await other.migrateToLatest();
       assert.equal(r.error, undefined);
-      assert.deepEqual(r.results?.map((x) => x.status), ['Success']);
+      assert.deepEqual(
+        r.results?.map((x) => x.status),
+        ['Success'],
+      );
       const trustRows = await (env.db as Kysely<any>).selectFrom(TRUST_MIGRATION_TABLE).select('name').execute();
-      assert.deepEqual(trustRows.map((x: { name: string }) => x.name), ['0001_trust_initial', '0002_trust_user_tag', '0003_trust_mail_key', '0004_trust_recovery']);
+      assert.deepEqual(
+        trustRows.map((x: { name: string }) => x.name),
+        ['0001_trust_initial', '0002_trust_user_tag', '0003_trust_mail_key', '0004_trust_recovery'],
+      );
       assert.deepEqual((await migrateTrust(env.db)).results, []);
     });
   });
 
   describe('accounts, login and passwords', () => {
     let env: Env;
-    before(async () => { env = await makeEnv(getFactory()); });
-    after(async () => { await env.close(); });
+    before(async () => {
+      env = await makeEnv(getFactory());
+    });
+    after(async () => {
+      await env.close();
+    });
 
     it('login with a wrong password and with an unknown user fail with the very same error', async () => {
       await env.store.createUser('Carol', PW('carol'));
@@ -89,7 +115,10 @@ export function defineBehaviourSuite(getFactory: () => DbFactory): void {
       const a2 = await env.store.login('pwa', 'a-brand-new-password');
       assert.ok(a2.publicKey.equals(a.publicKey));
       assert.equal(a2.epoch, a.epoch);
-      assert.deepEqual((await env.store.listTrustees(a2)).map((t) => t.username), ['pwb']);
+      assert.deepEqual(
+        (await env.store.listTrustees(a2)).map((t) => t.username),
+        ['pwb'],
+      );
       await assert.rejects(env.store.changePassword(a2, 'not-the-password', 'whatever-else'), InvalidCredentialsError);
       assert.ok(env.events.some((e) => e.type === 'password-changed' && e.userId === a.userId));
     });
@@ -128,13 +157,20 @@ export function defineBehaviourSuite(getFactory: () => DbFactory): void {
 
   describe('trust links and invites', () => {
     let env: Env;
-    before(async () => { env = await makeEnv(getFactory(), { invite: { quota: 2, ttlSeconds: 600 } }); });
-    after(async () => { await env.close(); });
+    before(async () => {
+      env = await makeEnv(getFactory(), { invite: { quota: 2, ttlSeconds: 600 } });
+    });
+    after(async () => {
+      await env.close();
+    });
 
     it('an invite creates the account with the inviter as first trustee, then disappears', async () => {
       const a = await env.store.createUser('inviter', PW('inviter'));
       const inv = await env.store.createInvite(a.userId);
-      assert.deepEqual((await env.store.listInvites(a.userId)).map((i) => i.state), ['open']);
+      assert.deepEqual(
+        (await env.store.listInvites(a.userId)).map((i) => i.state),
+        ['open'],
+      );
       const b = await env.store.redeemInvite(inv.code, 'invitee', PW('invitee'));
       assert.deepEqual(await env.store.listTrustees(b), [{ userId: a.userId, username: 'inviter' }]);
       assert.deepEqual(await env.store.listInvites(a.userId), []);
@@ -172,7 +208,10 @@ export function defineBehaviourSuite(getFactory: () => DbFactory): void {
       const l2 = await env.store.getUserByName('l2');
       assert.equal(await env.store.removeTrustee(a, l2!.userId), true);
       assert.equal(await env.store.removeTrustee(a, l2!.userId), false);
-      assert.deepEqual((await env.store.listTrustees(a)).map((t) => t.username), ['l1']);
+      assert.deepEqual(
+        (await env.store.listTrustees(a)).map((t) => t.username),
+        ['l1'],
+      );
     });
 
     it('slots fill up at N', async () => {
@@ -187,8 +226,12 @@ export function defineBehaviourSuite(getFactory: () => DbFactory): void {
 
   describe('resets', () => {
     let env: Env;
-    before(async () => { env = await makeEnv(getFactory()); });
-    after(async () => { await env.close(); });
+    before(async () => {
+      env = await makeEnv(getFactory());
+    });
+    after(async () => {
+      await env.close();
+    });
 
     async function trio(prefix: string, k: number) {
       const a = await env.store.createUser(`${prefix}-a`, PW(`${prefix}-a`));
@@ -233,13 +276,19 @@ export function defineBehaviourSuite(getFactory: () => DbFactory): void {
       await assert.rejects(env.store.completeReset(a.username, code, 'another-password-a'), InvalidResetCodeError);
       // The old unlocked key is stale for every operation.
       await rejects(env.store.listTrustees(a), 'stale-session');
-      const types = env.events.slice(since).filter((e) => 'userId' in e && e.userId === a.userId).map((e) => e.type);
-      assert.deepEqual(types.filter((t) => t.startsWith('reset')), ['reset-requested', 'reset-requested', 'reset-armed', 'reset-code-issued', 'reset-completed']);
+      const types = env.events
+        .slice(since)
+        .filter((e) => 'userId' in e && e.userId === a.userId)
+        .map((e) => e.type);
+      assert.deepEqual(
+        types.filter((t) => t.startsWith('reset')),
+        ['reset-requested', 'reset-requested', 'reset-armed', 'reset-code-issued', 'reset-completed'],
+      );
       // Events never name the trustees.
       for (const e of env.events) assert.ok(!JSON.stringify(e).includes(b.userId) || ('userId' in e && e.userId === b.userId));
     });
 
-    it('after a reset, A\'s role as trustee of others is repaired at their next login', async () => {
+    it("after a reset, A's role as trustee of others is repaired at their next login", async () => {
       const { a, b } = await trio('repair', 1);
       // b is a's trustee; make a a trustee of b, then reset a.
       await env.store.addTrustee(b, a.username);
@@ -341,8 +390,12 @@ export function defineBehaviourSuite(getFactory: () => DbFactory): void {
 
   describe('concurrency', () => {
     let env: Env;
-    before(async () => { env = await makeEnv(getFactory()); });
-    after(async () => { await env.close(); });
+    before(async () => {
+      env = await makeEnv(getFactory());
+    });
+    after(async () => {
+      await env.close();
+    });
 
     it('concurrent operations on one user are serialized: no lost update, no deadlock', async () => {
       const a = await env.store.createUser('conc-a', PW('conc-a'));
@@ -358,7 +411,10 @@ export function defineBehaviourSuite(getFactory: () => DbFactory): void {
       ops.push(env.store.login('conc-0', PW('conc-0')));
       ops.push(env.store.requestReset(a, 'conc-0'));
       const results = await Promise.allSettled(ops);
-      assert.deepEqual(results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason)), []);
+      assert.deepEqual(
+        results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason)),
+        [],
+      );
       const names = (await env.store.listTrustees(a)).map((t) => t.username);
       assert.deepEqual(names, ['conc-0', 'conc-1', 'conc-2', 'conc-3', 'conc-4', 'conc-5']);
       assert.equal((await slotsOf(env, a.userId)).length, 8);
@@ -370,8 +426,12 @@ export function defineBehaviourSuite(getFactory: () => DbFactory): void {
 
   describe('concurrency storm', () => {
     let env: Env;
-    before(async () => { env = await makeEnv(getFactory()); });
-    after(async () => { await env.close(); });
+    before(async () => {
+      env = await makeEnv(getFactory());
+    });
+    after(async () => {
+      await env.close();
+    });
 
     it('many users acting on each other at once (more operations than pool connections) finish consistently', async () => {
       const us: UnlockedUser[] = [];
@@ -403,8 +463,12 @@ export function defineBehaviourSuite(getFactory: () => DbFactory): void {
 
   describe('attacks by a database writer (each must fail)', () => {
     let env: Env;
-    before(async () => { env = await makeEnv(getFactory()); });
-    after(async () => { await env.close(); });
+    before(async () => {
+      env = await makeEnv(getFactory());
+    });
+    after(async () => {
+      await env.close();
+    });
 
     async function setup(prefix: string) {
       const a = await env.store.createUser(`${prefix}-a`, PW(`${prefix}-a`));
@@ -414,7 +478,7 @@ export function defineBehaviourSuite(getFactory: () => DbFactory): void {
       return { a, b, c, slot: await tokenSlotFor(env, a.userId, b) };
     }
 
-    it('splicing B\'s token row for A under another user C does not let B reset C', async () => {
+    it("splicing B's token row for A under another user C does not let B reset C", async () => {
       const { a, b, c, slot } = await setup('splice');
       const row = (await slotsOf(env, a.userId))[slot]!;
       for (let s = 0; s < 8; s++) await putSlot(env, c.userId, s, row); // every slot of C, including the same number
@@ -462,7 +526,9 @@ export function defineBehaviourSuite(getFactory: () => DbFactory): void {
         const ctx = { ownerId: c.userId, ownerEpoch: Number(row.epoch), slotGen: Number(row.slot_gen), slot };
         const r = randomBytes(32);
         await putSlot(env, c.userId, slot, {
-          owner_box: randomBytes(OWNER_BOX_BYTES), token_box: seal(encodeToken(ctx, r), b.publicKey), tag: keyedHash(wrongKey, tokenTagInput(ctx, r)),
+          owner_box: randomBytes(OWNER_BOX_BYTES),
+          token_box: seal(encodeToken(ctx, r), b.publicKey),
+          tag: keyedHash(wrongKey, tokenTagInput(ctx, r)),
         });
       }
       assert.equal((await env.store.requestReset(b, c.username)).recorded, false);
@@ -470,7 +536,11 @@ export function defineBehaviourSuite(getFactory: () => DbFactory): void {
       const realKey = deriveSubkey(env.serverSecret, 'token-tag');
       const ctx = { ownerId: c.userId, ownerEpoch: Number(row.epoch), slotGen: Number(row.slot_gen), slot: 0 };
       const r = randomBytes(32);
-      await putSlot(env, c.userId, 0, { owner_box: randomBytes(OWNER_BOX_BYTES), token_box: seal(encodeToken(ctx, r), b.publicKey), tag: keyedHash(realKey, tokenTagInput(ctx, r)) });
+      await putSlot(env, c.userId, 0, {
+        owner_box: randomBytes(OWNER_BOX_BYTES),
+        token_box: seal(encodeToken(ctx, r), b.publicKey),
+        tag: keyedHash(realKey, tokenTagInput(ctx, r)),
+      });
       assert.equal((await env.store.requestReset(b, c.username)).recorded, true);
       void a;
     });
@@ -487,7 +557,10 @@ export function defineBehaviourSuite(getFactory: () => DbFactory): void {
         assert.equal(sodium.crypto_box_seal_open(out, r.token_box, attacker.publicKey, attacker.secretKey), false);
       }
       // A still sees B as a trustee (nothing silently dropped) …
-      assert.deepEqual((await env.store.listTrustees(a)).map((t) => t.username), [b.username]);
+      assert.deepEqual(
+        (await env.store.listTrustees(a)).map((t) => t.username),
+        [b.username],
+      );
       // … and cannot add a trustee whose key fails the check.
       await env.db.updateTable('trust_user').set({ public_key: attacker.publicKey }).where('id', '=', c.userId).execute();
       await rejects(env.store.addTrustee(a, c.username), 'integrity');
@@ -502,8 +575,13 @@ export function defineBehaviourSuite(getFactory: () => DbFactory): void {
       const { a, b, slot } = await setup('flip');
       const good = (await slotsOf(env, a.userId))[slot]!;
       const variants: Array<[string, Pick<SlotRow, 'owner_box' | 'token_box' | 'tag'>]> = [];
-      const flip = (buf: Buffer, i: number) => { const x = Buffer.from(buf); x[i] = x[i]! ^ 0x01; return x; };
-      for (const i of [0, 31, 32, 60, TOKEN_BOX_BYTES - 1]) variants.push([`token bit ${i}`, { ...good, token_box: flip(good.token_box, i) }]);
+      const flip = (buf: Buffer, i: number) => {
+        const x = Buffer.from(buf);
+        x[i] = x[i]! ^ 0x01;
+        return x;
+      };
+      for (const i of [0, 31, 32, 60, TOKEN_BOX_BYTES - 1])
+        variants.push([`token bit ${i}`, { ...good, token_box: flip(good.token_box, i) }]);
       for (const i of [0, TAG_BYTES - 1]) variants.push([`tag bit ${i}`, { ...good, tag: flip(good.tag, i) }]);
       variants.push(['token truncated', { ...good, token_box: good.token_box.subarray(0, TOKEN_BOX_BYTES - 1) }]);
       variants.push(['token empty', { ...good, token_box: Buffer.alloc(0) }]);
@@ -537,7 +615,11 @@ export function defineBehaviourSuite(getFactory: () => DbFactory): void {
       // Give C A's salt, params and wrapped key: A's password must still not open C's account.
       await env.db.updateTable('trust_user').set({ wrapped_sk: ua.wrapped_sk, pw_salt: ua.pw_salt }).where('id', '=', c.userId).execute();
       await assert.rejects(env.store.login(c.username, PW(a.username)), InvalidCredentialsError);
-      await env.db.updateTable('trust_user').set({ epoch: Number(ua.epoch) + 1 }).where('id', '=', a.userId).execute();
+      await env.db
+        .updateTable('trust_user')
+        .set({ epoch: Number(ua.epoch) + 1 })
+        .where('id', '=', a.userId)
+        .execute();
       await assert.rejects(env.store.login(a.username, PW(a.username)), InvalidCredentialsError);
     });
   });

@@ -38,8 +38,12 @@ export function defineMailKeySuite(getFactory: () => DbFactory): void {
   describe('mail key (format 3)', () => {
     let env: Env;
     let n = 0;
-    before(async () => { env = await makeEnv(getFactory()); });
-    after(async () => { await env.close(); });
+    before(async () => {
+      env = await makeEnv(getFactory());
+    });
+    after(async () => {
+      await env.close();
+    });
 
     /** A with k = 2 and trustees B, C, D (k is set before the trustees, so every rewrite splits 2-of-3). */
     async function group(k = 2) {
@@ -156,7 +160,10 @@ export function defineMailKeySuite(getFactory: () => DbFactory): void {
       const again = await env.store.login(a.username, PW(a.username)); // every login is a rewrite
       const g2 = await sharesFor(env, a.userId, b);
       assert.ok(!g1[0]!.equals(g2[0]!));
-      for (const pair of [[g1[0]!, g2[0]!], [g1[0]!, (await sharesFor(env, a.userId, c))[0]!]]) {
+      for (const pair of [
+        [g1[0]!, g2[0]!],
+        [g1[0]!, (await sharesFor(env, a.userId, c))[0]!],
+      ]) {
         const r = await tryCombine(pair);
         assert.ok(!r || !r.equals(mailKey));
       }
@@ -174,7 +181,12 @@ export function defineMailKeySuite(getFactory: () => DbFactory): void {
       env.clock.advance(7200);
       const { code, mailCode } = await armAndCode(a, [c, b]);
       // Replace B's new held share by the one from the vetoed reset (same user, epoch, generation and slot).
-      await env.sql.run('UPDATE trust_reset_share SET box = ? WHERE user_id = ? AND slot = ?', Buffer.from(old!.box), a.userId, Number(old!.slot));
+      await env.sql.run(
+        'UPDATE trust_reset_share SET box = ? WHERE user_id = ? AND slot = ?',
+        Buffer.from(old!.box),
+        a.userId,
+        Number(old!.slot),
+      );
       const done = await env.store.completeReset(a.username, code, PW('new-a'), { mailCode });
       assert.equal(done.mailKeyRestored, false);
       assert.ok(!(await env.store.mailKey(done))!.equals(mailKey));
@@ -186,15 +198,30 @@ export function defineMailKeySuite(getFactory: () => DbFactory): void {
       await armAndCode(x.a, [x.b, x.c]);
       const { code, mailCode } = await armAndCode(y.a, [y.b, y.c]);
       const xs = await env.sql.all<{ slot: number; box: Buffer }>('SELECT slot, box FROM trust_reset_share WHERE user_id = ?', x.a.userId);
-      const taken = new Set((await env.sql.all<{ slot: number }>('SELECT slot FROM trust_reset_share WHERE user_id = ?', y.a.userId)).map((r) => Number(r.slot)));
+      const taken = new Set(
+        (await env.sql.all<{ slot: number }>('SELECT slot FROM trust_reset_share WHERE user_id = ?', y.a.userId)).map((r) =>
+          Number(r.slot),
+        ),
+      );
       let spliced = 0;
       for (const s of xs) {
         if (taken.has(Number(s.slot))) continue;
-        await env.sql.run('INSERT INTO trust_reset_share (user_id, slot, box) VALUES (?, ?, ?)', y.a.userId, Number(s.slot), Buffer.from(s.box));
+        await env.sql.run(
+          'INSERT INTO trust_reset_share (user_id, slot, box) VALUES (?, ?, ?)',
+          y.a.userId,
+          Number(s.slot),
+          Buffer.from(s.box),
+        );
         spliced++;
       }
-      if (spliced === 0) { // X's two slots are Y's two: splice one over Y's own instead, which must then fail
-        await env.sql.run('UPDATE trust_reset_share SET box = ? WHERE user_id = ? AND slot = ?', Buffer.from(xs[0]!.box), y.a.userId, Number(xs[0]!.slot));
+      if (spliced === 0) {
+        // X's two slots are Y's two: splice one over Y's own instead, which must then fail
+        await env.sql.run(
+          'UPDATE trust_reset_share SET box = ? WHERE user_id = ? AND slot = ?',
+          Buffer.from(xs[0]!.box),
+          y.a.userId,
+          Number(xs[0]!.slot),
+        );
       }
       const done = await env.store.completeReset(y.a.username, code, PW('new-y'), { mailCode });
       // X's rows are sealed to X's reset key and bound to X's id: ignored, never combined with Y's.
@@ -226,9 +253,18 @@ export function defineMailKeySuite(getFactory: () => DbFactory): void {
       await assert.rejects(env.store.redeemRecoveryCode(x.a.username, '0000-0000-0000-0000', PW('new')), { code: 'invalid-reset-code' });
       await assert.rejects(env.store.redeemRecoveryCode('mk-nobody', xCode, PW('new')), { code: 'invalid-reset-code' });
       // Direct SQL: X's recovery row copied over Y's; X's code then opens nothing for Y (the wrap is bound to X's id).
-      const [row] = await env.sql.all<{ salt: Buffer; opslimit: number; memlimit: number; box: Buffer }>('SELECT * FROM trust_recovery WHERE user_id = ?', x.a.userId);
-      await env.sql.run('UPDATE trust_recovery SET salt = ?, opslimit = ?, memlimit = ?, box = ? WHERE user_id = ?',
-        Buffer.from(row!.salt), Number(row!.opslimit), Number(row!.memlimit), Buffer.from(row!.box), y.a.userId);
+      const [row] = await env.sql.all<{ salt: Buffer; opslimit: number; memlimit: number; box: Buffer }>(
+        'SELECT * FROM trust_recovery WHERE user_id = ?',
+        x.a.userId,
+      );
+      await env.sql.run(
+        'UPDATE trust_recovery SET salt = ?, opslimit = ?, memlimit = ?, box = ? WHERE user_id = ?',
+        Buffer.from(row!.salt),
+        Number(row!.opslimit),
+        Number(row!.memlimit),
+        Buffer.from(row!.box),
+        y.a.userId,
+      );
       await assert.rejects(env.store.redeemRecoveryCode(y.a.username, xCode, PW('new')), { code: 'invalid-reset-code' });
       assert.ok((await env.store.login(y.a.username, PW(y.a.username))).epoch === y.a.epoch); // Y untouched
     });

@@ -27,13 +27,32 @@ export type Op =
   | { t: 'password'; u: Name }
   | { t: 'k'; u: Name; k: number };
 
-interface MReset { state: 'collecting' | 'armed' | 'vetoed'; confirmers: Set<Name>; effectiveAt: number | null; vetoedAt: number | null }
-interface MUser { epoch: number; pw: string; trustees: Set<Name>; sealed: Map<Name, number>; k: number; reset: MReset | null }
+interface MReset {
+  state: 'collecting' | 'armed' | 'vetoed';
+  confirmers: Set<Name>;
+  effectiveAt: number | null;
+  vetoedAt: number | null;
+}
+interface MUser {
+  epoch: number;
+  pw: string;
+  trustees: Set<Name>;
+  sealed: Map<Name, number>;
+  k: number;
+  reset: MReset | null;
+}
 
 export const PREFIX: Op[] = [
-  { t: 'create', u: 'ann' }, { t: 'create', u: 'ben' }, { t: 'invite', from: 'ben', u: 'cy' }, { t: 'invite', from: 'cy', u: 'dee' },
-  { t: 'add', u: 'ann', v: 'ben' }, { t: 'add', u: 'ann', v: 'cy' }, { t: 'add', u: 'ben', v: 'cy' }, { t: 'add', u: 'ben', v: 'dee' },
-  { t: 'add', u: 'cy', v: 'ann' }, { t: 'add', u: 'dee', v: 'ann' },
+  { t: 'create', u: 'ann' },
+  { t: 'create', u: 'ben' },
+  { t: 'invite', from: 'ben', u: 'cy' },
+  { t: 'invite', from: 'cy', u: 'dee' },
+  { t: 'add', u: 'ann', v: 'ben' },
+  { t: 'add', u: 'ann', v: 'cy' },
+  { t: 'add', u: 'ben', v: 'cy' },
+  { t: 'add', u: 'ben', v: 'dee' },
+  { t: 'add', u: 'cy', v: 'ann' },
+  { t: 'add', u: 'dee', v: 'ann' },
 ];
 
 const name = fc.constantFrom(...NAMES);
@@ -62,10 +81,15 @@ export async function run(env: Env, ops: Op[]): Promise<void> {
   const keys = new Map<Name, UnlockedUser>();
   let pwCounter = 0;
   const newPw = (n: Name) => `pw-${n}-${++pwCounter}-xyz`;
-  const seal = (m: MUser) => { m.sealed = new Map([...m.trustees].map((t) => [t, model.get(t)!.epoch])); };
+  const seal = (m: MUser) => {
+    m.sealed = new Map([...m.trustees].map((t) => [t, model.get(t)!.epoch]));
+  };
   // An armed reset whose confirmations fall below k (trustee removed, k raised) goes back to collecting (#13.4).
   const disarmIfShort = (m: MUser) => {
-    if (m.reset?.state === 'armed' && m.reset.confirmers.size < m.k) { m.reset.state = 'collecting'; m.reset.effectiveAt = null; }
+    if (m.reset?.state === 'armed' && m.reset.confirmers.size < m.k) {
+      m.reset.state = 'collecting';
+      m.reset.effectiveAt = null;
+    }
   };
   const tokenValid = (target: MUser, by: Name) => target.trustees.has(by) && target.sealed.get(by) === model.get(by)!.epoch;
 
@@ -79,7 +103,10 @@ export async function run(env: Env, ops: Op[]): Promise<void> {
     }
     switch (op.t) {
       case 'create': {
-        if (model.has(op.u)) { await expectCode(env.store.createUser(op.u, 'pw-whatever-1'), 'username-taken'); break; }
+        if (model.has(op.u)) {
+          await expectCode(env.store.createUser(op.u, 'pw-whatever-1'), 'username-taken');
+          break;
+        }
         const pw = newPw(op.u);
         keys.set(op.u, await env.store.createUser(op.u, pw));
         model.set(op.u, { epoch: 1, pw, trustees: new Set(), sealed: new Map(), k: 1, reset: null });
@@ -98,7 +125,10 @@ export async function run(env: Env, ops: Op[]): Promise<void> {
       }
       case 'login': {
         const m = model.get(op.u);
-        if (!m) { await expectCode(env.store.login(op.u, 'pw-whatever-1'), 'invalid-credentials'); break; }
+        if (!m) {
+          await expectCode(env.store.login(op.u, 'pw-whatever-1'), 'invalid-credentials');
+          break;
+        }
         keys.set(op.u, await env.store.login(op.u, m.pw));
         seal(m);
         break;
@@ -110,7 +140,12 @@ export async function run(env: Env, ops: Op[]): Promise<void> {
         if (op.u === op.v) await expectCode(p, 'trustee-self');
         else if (m.trustees.has(op.v)) await expectCode(p, 'trustee-exists');
         else if (m.trustees.size >= SLOTS) await expectCode(p, 'slots-full');
-        else { await p; m.trustees.add(op.v); seal(m); stats.added++; }
+        else {
+          await p;
+          m.trustees.add(op.v);
+          seal(m);
+          stats.added++;
+        }
         break;
       }
       case 'remove': {
@@ -119,7 +154,13 @@ export async function run(env: Env, ops: Op[]): Promise<void> {
         if (!m || !v) break;
         const removed = await env.store.removeTrustee(keys.get(op.u)!, v.userId);
         assert.equal(removed, m.trustees.has(op.v));
-        if (removed) { stats.removed++; m.trustees.delete(op.v); m.reset?.confirmers.delete(op.v); seal(m); disarmIfShort(m); }
+        if (removed) {
+          stats.removed++;
+          m.trustees.delete(op.v);
+          m.reset?.confirmers.delete(op.v);
+          seal(m);
+          disarmIfShort(m);
+        }
         break;
       }
       case 'request': {
@@ -156,9 +197,18 @@ export async function run(env: Env, ops: Op[]): Promise<void> {
         const target = model.get(op.target);
         if (op.by === null || !target || !model.has(op.by)) break;
         const r = target.reset;
-        const ok = op.by !== op.target && !!r && r.state === 'armed' && now >= r.effectiveAt! && r.confirmers.has(op.by) && tokenValid(target, op.by);
+        const ok =
+          op.by !== op.target &&
+          !!r &&
+          r.state === 'armed' &&
+          now >= r.effectiveAt! &&
+          r.confirmers.has(op.by) &&
+          tokenValid(target, op.by);
         const p = env.store.obtainResetCode(keys.get(op.by)!, op.target);
-        if (!ok) { await expectCode(p, 'reset-not-ready'); break; }
+        if (!ok) {
+          await expectCode(p, 'reset-not-ready');
+          break;
+        }
         const { code } = await p;
         const pw = newPw(op.target);
         keys.set(op.target, await env.store.completeReset(op.target, code, pw));
@@ -209,10 +259,16 @@ export function defineModelSuite(getFactory: () => DbFactory, numRuns: number): 
     let env: Env;
     before(async () => {
       env = await makeEnv(getFactory(), {
-        slots: SLOTS, minWaitSeconds: WAIT, defaultWaitSeconds: WAIT, vetoHoldSeconds: HOLD, invite: { quota: 100 },
+        slots: SLOTS,
+        minWaitSeconds: WAIT,
+        defaultWaitSeconds: WAIT,
+        vetoHoldSeconds: HOLD,
+        invite: { quota: 100 },
       });
     });
-    after(async () => { await env.close(); });
+    after(async () => {
+      await env.close();
+    });
 
     it('a fixed scenario through every reset path matches the model', async () => {
       await wipe(env.db);
@@ -220,12 +276,25 @@ export function defineModelSuite(getFactory: () => DbFactory, numRuns: number): 
       await run(env, [
         ...PREFIX,
         { t: 'k', u: 'ben', k: 2 },
-        { t: 'request', by: 'cy', target: 'ben' }, { t: 'request', by: 'cy', target: 'ben' }, { t: 'request', by: 'dee', target: 'ben' },
-        { t: 'complete', by: 'dee', target: 'ben' }, { t: 'tick', s: 3600 }, { t: 'complete', by: 'ann', target: 'ben' },
-        { t: 'complete', by: null, target: 'ben' }, { t: 'login', u: 'ann' }, { t: 'login', u: 'ben' },
-        { t: 'request', by: 'ann', target: 'cy' }, { t: 'veto', u: 'cy' }, { t: 'request', by: 'ann', target: 'cy' },
-        { t: 'tick', s: 7200 }, { t: 'request', by: 'ann', target: 'cy' }, { t: 'remove', u: 'cy', v: 'ann' },
-        { t: 'password', u: 'dee' }, { t: 'login', u: 'dee' }, { t: 'add', u: 'dee', v: 'ben' }, { t: 'request', by: 'ben', target: 'dee' },
+        { t: 'request', by: 'cy', target: 'ben' },
+        { t: 'request', by: 'cy', target: 'ben' },
+        { t: 'request', by: 'dee', target: 'ben' },
+        { t: 'complete', by: 'dee', target: 'ben' },
+        { t: 'tick', s: 3600 },
+        { t: 'complete', by: 'ann', target: 'ben' },
+        { t: 'complete', by: null, target: 'ben' },
+        { t: 'login', u: 'ann' },
+        { t: 'login', u: 'ben' },
+        { t: 'request', by: 'ann', target: 'cy' },
+        { t: 'veto', u: 'cy' },
+        { t: 'request', by: 'ann', target: 'cy' },
+        { t: 'tick', s: 7200 },
+        { t: 'request', by: 'ann', target: 'cy' },
+        { t: 'remove', u: 'cy', v: 'ann' },
+        { t: 'password', u: 'dee' },
+        { t: 'login', u: 'dee' },
+        { t: 'add', u: 'dee', v: 'ben' },
+        { t: 'request', by: 'ben', target: 'dee' },
       ]);
       assert.equal(stats.completed - before.completed, 1);
       assert.equal(stats.vetoed - before.vetoed, 1);

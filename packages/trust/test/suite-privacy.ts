@@ -47,7 +47,9 @@ export function definePrivacySuite(getFactory: () => DbFactory): void {
       await env.store.addTrustee(users[5]!, 'root');
       await env.store.requestReset(users[0]!, users[6]!.username).catch(() => {});
     });
-    after(async () => { await env.close(); });
+    after(async () => {
+      await env.close();
+    });
 
     it('every user has exactly N slot rows, all of identical sizes', async () => {
       const rows = await env.db.selectFrom('trust_slot').selectAll().execute();
@@ -59,10 +61,14 @@ export function definePrivacySuite(getFactory: () => DbFactory): void {
         assert.equal(r.tag.length, TAG_BYTES);
       }
       assert.equal(per.size, users.length);
-      for (const slots of per.values()) assert.deepEqual(slots.sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7]);
+      for (const slots of per.values())
+        assert.deepEqual(
+          slots.sort((a, b) => a - b),
+          [0, 1, 2, 3, 4, 5, 6, 7],
+        );
     });
 
-    it('no user id appears inside any column except the trusting user\'s own id column', async () => {
+    it("no user id appears inside any column except the trusting user's own id column", async () => {
       const allIds = users.map((u) => u.userId);
       const slots = await env.db.selectFrom('trust_slot').selectAll().execute();
       for (const r of slots) {

@@ -82,7 +82,8 @@ export const de: Messages = {
     '{confirmations, plural, one {# deiner Vertrauenspersonen hat das Zurücksetzen des Passworts für dieses Konto bestätigt ({k} nötig).} other {# deiner Vertrauenspersonen haben das Zurücksetzen des Passworts für dieses Konto bestätigt ({k} nötig).}}',
   'dashboard.pendingFrom': 'Ab {time} ({relative}) kann ein Code zum Zurücksetzen ausgegeben werden.',
   'dashboard.pendingNoCode': 'Es kann kein Code ausgegeben werden, bevor genug von ihnen bestätigt haben.',
-  'dashboard.pendingStop': 'Wenn du dein Passwort nicht verloren hast, halte es jetzt auf. Das bricht die Anfrage und alle Bestätigungen ab.',
+  'dashboard.pendingStop':
+    'Wenn du dein Passwort nicht verloren hast, halte es jetzt auf. Das bricht die Anfrage und alle Bestätigungen ab.',
   'dashboard.veto': 'Das war ich nicht – Zurücksetzen abbrechen',
   'dashboard.noPending': 'Für dein Konto ist kein Zurücksetzen des Passworts offen.',
   'dashboard.fairPassword':
@@ -144,7 +145,8 @@ export const de: Messages = {
   'help.title': 'Jemandem helfen, das Passwort zurückzusetzen',
   'help.generic': 'Danke. Wenn es dieses Konto gibt und du eine seiner Vertrauenspersonen bist, ist deine Bestätigung gespeichert.',
   'help.recorded': 'Deine Bestätigung ist gespeichert: {confirmations} von {k} nötigen.',
-  'help.recordedFrom': 'Der Code kann ab {time} ({relative}) ausgegeben werden. Komm dann wieder und schick dieses Formular noch einmal ab.',
+  'help.recordedFrom':
+    'Der Code kann ab {time} ({relative}) ausgegeben werden. Komm dann wieder und schick dieses Formular noch einmal ab.',
   'help.recordedWait': 'Sobald genug Vertrauenspersonen bestätigt haben, beginnt eine Wartezeit.',
   'help.intro':
     'Wenn jemand, der dir vertraut, sein Passwort verloren hat, kannst du das Zurücksetzen für diese Person bestätigen. Wenn genug ihrer Vertrauenspersonen bestätigt haben und die Wartezeit vorbei ist, siehst du hier einen einmaligen Code, den du ihr persönlich gibst.',
@@ -176,7 +178,8 @@ export const de: Messages = {
   'password.wrong': 'Dein aktuelles Passwort ist nicht richtig.',
 
   'activity.title': 'Kontoaktivität',
-  'activity.intro': 'Anfragen zum Zurücksetzen, Abbrüche, abgeschlossene Zurücksetzungen und Anmeldungen bei deinem Konto. Nur du siehst diese Liste.',
+  'activity.intro':
+    'Anfragen zum Zurücksetzen, Abbrüche, abgeschlossene Zurücksetzungen und Anmeldungen bei deinem Konto. Nur du siehst diese Liste.',
   'activity.none': 'Noch nichts.',
   'activity.time': 'Zeit',
   'activity.what': 'Was',
@@ -200,7 +203,8 @@ export const de: Messages = {
   'error.server': 'Bei uns ist etwas schiefgegangen. Bitte versuche es gleich noch einmal.',
 
   'prefs.title': 'Sprache und Zeitzone',
-  'prefs.intro': 'Die Seiten und die Mails, die dieser Dienst dir schickt, verwenden diese Sprache; Zeiten werden in dieser Zeitzone angezeigt.',
+  'prefs.intro':
+    'Die Seiten und die Mails, die dieser Dienst dir schickt, verwenden diese Sprache; Zeiten werden in dieser Zeitzone angezeigt.',
   'prefs.language': 'Sprache',
   'prefs.timeZone': 'Zeitzone',
   'prefs.save': 'Speichern',

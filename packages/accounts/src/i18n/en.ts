@@ -122,7 +122,8 @@ export const en = {
   'invites.newHeading': 'Your new invite code',
   'invites.newOnce':
     'It is shown only this once. Give it to the person you invite; whoever uses it gets an account and you become their first trusted user.',
-  'invites.left': '{n, plural, =0 {You cannot create more invite codes.} one {You can create one more invite code.} other {You can create # more invite codes.}}',
+  'invites.left':
+    '{n, plural, =0 {You cannot create more invite codes.} one {You can create one more invite code.} other {You can create # more invite codes.}}',
   'invites.create': 'Create an invite code',
   'invites.unused': 'Unused invites',
   'invites.none': 'None.',

@@ -29,7 +29,8 @@ export const fr: Messages = {
   'notice.logged-out': 'Vous êtes déconnecté.',
   'notice.session-ended': 'Veuillez vous connecter.',
   'notice.preferences-saved': 'Votre langue et votre fuseau horaire sont enregistrés.',
-  'notice.web-only-on': 'Votre mot de passe principal ne fonctionne plus que sur le web. Les logiciels de messagerie ont besoin d’un mot de passe d’application.',
+  'notice.web-only-on':
+    'Votre mot de passe principal ne fonctionne plus que sur le web. Les logiciels de messagerie ont besoin d’un mot de passe d’application.',
   'notice.web-only-off': 'Les logiciels de messagerie peuvent de nouveau utiliser votre mot de passe principal.',
   'notice.app-password-revoked': 'Mot de passe d’application révoqué. L’appareil qui l’utilise ne peut plus se connecter.',
   'notice.alias-deleted': 'Alias supprimé. Le courrier qui lui est adressé est désormais refusé.',
@@ -136,7 +137,8 @@ export const fr: Messages = {
   'invites.expires': 'Expire le',
   'invites.revoke': 'Retirer',
   'invites.noneLeftTitle': 'Plus d’invitations',
-  'invites.noneLeft': 'Vous avez utilisé toutes vos invitations. Retirez une invitation non utilisée ou demandez à l’équipe qui gère le service.',
+  'invites.noneLeft':
+    'Vous avez utilisé toutes vos invitations. Retirez une invitation non utilisée ou demandez à l’équipe qui gère le service.',
 
   'help.codeTitle': 'Code de réinitialisation',
   'help.codeWarningTitle': 'Ne donnez ce code qu’à {username}, en personne',
@@ -144,8 +146,7 @@ export const fr: Messages = {
     'Ne le donnez jamais à quelqu’un qui vous le demande — par mail, messagerie ou téléphone —, même si cette personne dit être {username} ou que c’est urgent. Demander un code à des amis de confiance, c’est exactement comme cela qu’on vole des comptes.',
   'help.codeOnce': 'Il n’est affiché que cette fois-ci, ne sert qu’une fois et expire le {time}.',
   'help.title': 'Aider quelqu’un à réinitialiser son mot de passe',
-  'help.generic':
-    'Merci. Si ce compte existe et que vous faites partie de ses personnes de confiance, votre confirmation est enregistrée.',
+  'help.generic': 'Merci. Si ce compte existe et que vous faites partie de ses personnes de confiance, votre confirmation est enregistrée.',
   'help.recorded': 'Votre confirmation est enregistrée : {confirmations} sur les {k} nécessaires.',
   'help.recordedFrom': 'Le code pourra être remis à partir du {time} ({relative}). Revenez à ce moment-là et renvoyez ce formulaire.',
   'help.recordedWait': 'Dès que suffisamment de personnes de confiance auront confirmé, un délai d’attente commencera.',
@@ -204,7 +205,8 @@ export const fr: Messages = {
   'error.server': 'Un problème est survenu de notre côté. Veuillez réessayer dans un instant.',
 
   'prefs.title': 'Langue et fuseau horaire',
-  'prefs.intro': 'Les pages et les mails que ce service vous envoie utilisent cette langue ; les heures sont affichées dans ce fuseau horaire.',
+  'prefs.intro':
+    'Les pages et les mails que ce service vous envoie utilisent cette langue ; les heures sont affichées dans ce fuseau horaire.',
   'prefs.language': 'Langue',
   'prefs.timeZone': 'Fuseau horaire',
   'prefs.save': 'Enregistrer',

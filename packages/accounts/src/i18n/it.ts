@@ -53,7 +53,8 @@ export const it: Messages = {
   'login.disabled': 'Questo account è disattivato. Contatta chi gestisce il servizio.',
 
   'signup.title': 'Registrati con un invito',
-  'signup.intro': 'La persona che ti ha invitato diventa la tua prima persona di fiducia: più avanti potrà aiutarti a reimpostare la password.',
+  'signup.intro':
+    'La persona che ti ha invitato diventa la tua prima persona di fiducia: più avanti potrà aiutarti a reimpostare la password.',
   'signup.code': 'Codice d’invito',
   'signup.usernameHint': 'Lettere minuscole, cifre, punto, trattino e trattino basso; è anche il tuo indirizzo di posta.',
   'signup.password2': 'Ripeti la password',
@@ -175,7 +176,8 @@ export const it: Messages = {
   'password.wrong': 'La tua password attuale non è corretta.',
 
   'activity.title': 'Attività dell’account',
-  'activity.intro': 'Richieste di reimpostazione, annullamenti, reimpostazioni completate e accessi al tuo account. Solo tu vedi questo elenco.',
+  'activity.intro':
+    'Richieste di reimpostazione, annullamenti, reimpostazioni completate e accessi al tuo account. Solo tu vedi questo elenco.',
   'activity.none': 'Ancora niente.',
   'activity.time': 'Ora',
   'activity.what': 'Cosa',
@@ -213,6 +215,7 @@ export const it: Messages = {
   'mail.resetCompleted.subject': 'La tua password è stata reimpostata',
   'mail.resetCompleted.body':
     'La tua password è stata reimpostata il {time} con il codice di una persona di fiducia. Tutte le sessioni sono state chiuse.\nLe tue persone di fiducia precedenti sono state rimosse; accedi e aggiungile di nuovo.\n\n',
-  'mail.resetCompleted.appPasswords': 'Tutte le password per app del tuo account di posta sono state revocate: creane di nuove per i tuoi dispositivi.\n\n',
+  'mail.resetCompleted.appPasswords':
+    'Tutte le password per app del tuo account di posta sono state revocate: creane di nuove per i tuoi dispositivi.\n\n',
   'mail.resetCompleted.contact': 'Se non sei stato tu, contatta subito chi gestisce il servizio.\n',
 };

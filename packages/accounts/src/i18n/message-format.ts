@@ -4,11 +4,7 @@
 
 export type Params = Record<string, string | number>;
 
-type Part =
-  | string
-  | { arg: string }
-  | { plural: string; cases: Map<string, Part[]> }
-  | { hash: true };
+type Part = string | { arg: string } | { plural: string; cases: Map<string, Part[]> } | { hash: true };
 
 export class MessageSyntaxError extends Error {}
 

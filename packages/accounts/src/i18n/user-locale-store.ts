@@ -20,7 +20,11 @@ export class UserLocaleStore {
 
   /** What is stored and still valid (a catalogue or zone may have gone since). */
   async get(userId: string): Promise<UserLocale> {
-    const row = await this.db.selectFrom('accounts_user_locale').select(['lang', 'time_zone']).where('user_id', '=', userId).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('accounts_user_locale')
+      .select(['lang', 'time_zone'])
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
     return {
       lang: isLang(row?.lang) ? row.lang : undefined,
       timeZone: isTimeZone(row?.time_zone) ? row.time_zone : undefined,

@@ -35,7 +35,9 @@ export function accountRoutes(kit: Kit): Hono<Env> {
         k={settings.threshold}
         waitSeconds={settings.waitSeconds}
         strength={c.req.query('pw') === 'fair' ? 'fair' : undefined}
-        mail={deps.mail ? <MailSummary address={deps.mail.address(s.user.username)} {...await deps.mail.settings(s.userId)} /> : undefined}
+        mail={
+          deps.mail ? <MailSummary address={deps.mail.address(s.user.username)} {...(await deps.mail.settings(s.userId))} /> : undefined
+        }
       />,
     );
   });

@@ -100,7 +100,10 @@ export interface Kit {
    * not forward addresses everyone arrives from one address, and a bucket there would slow down every user at once.
    */
   addressBuckets<E extends Env>(c: C<E>, limit: number): Bucket[];
-  cookieOpts<E extends Env>(c: C<E>, maxAge?: number): { path: string; httpOnly: boolean; secure: boolean; sameSite: 'Strict'; maxAge?: number };
+  cookieOpts<E extends Env>(
+    c: C<E>,
+    maxAge?: number,
+  ): { path: string; httpOnly: boolean; secure: boolean; sameSite: 'Strict'; maxAge?: number };
   /** The request's language (lang cookie, else Accept-Language) and time zone (tz cookie, else config.timeZone). */
   i18n<E extends Env>(c: C<E>): I18n;
   /** The page frame's data: site name, the logged-in user's name and logout token, the ?m= notice, language. */
@@ -178,7 +181,11 @@ export function createKit(deps: AppDeps): Kit {
     c.header('Retry-After', String(retryAfter));
     return render(
       c,
-      <ErrorPage {...common(c)} title={i18n(c).t('limited.title')} message={i18n(c).t('limited.message', { wait: i18n(c).wait(retryAfter) })} />,
+      <ErrorPage
+        {...common(c)}
+        title={i18n(c).t('limited.title')}
+        message={i18n(c).t('limited.message', { wait: i18n(c).wait(retryAfter) })}
+      />,
       429,
     );
   };

@@ -21,7 +21,11 @@ export function mailRoutes(kit: Kit, mail: MailAccounts): Hono<Env> {
 
   app.get('/mail', loggedIn, async (c) => {
     const s = c.get('me');
-    const [settings, aliases, apps] = await Promise.all([mail.settings(s.userId), mail.listAliases(s.userId), mail.listAppPasswords(s.userId)]);
+    const [settings, aliases, apps] = await Promise.all([
+      mail.settings(s.userId),
+      mail.listAliases(s.userId),
+      mail.listAppPasswords(s.userId),
+    ]);
     return render(
       c,
       <MailSettingsPage
@@ -44,8 +48,23 @@ export function mailRoutes(kit: Kit, mail: MailAccounts): Hono<Env> {
   });
 
   // ---- app passwords -------------------------------------------------------------------------------------------
-  async function appPage<E extends Env>(c: C<E>, s: Session, extra: { created?: { name: string; secret: string }; errors?: string[] } = {}, status: 200 | 409 | 422 = 200) {
-    return render(c, <AppPasswordsPage {...common(c)} csrf={c.get('csrf')} list={await mail.listAppPasswords(s.userId)} max={cfg.appPasswords.max} {...extra} />, status);
+  async function appPage<E extends Env>(
+    c: C<E>,
+    s: Session,
+    extra: { created?: { name: string; secret: string }; errors?: string[] } = {},
+    status: 200 | 409 | 422 = 200,
+  ) {
+    return render(
+      c,
+      <AppPasswordsPage
+        {...common(c)}
+        csrf={c.get('csrf')}
+        list={await mail.listAppPasswords(s.userId)}
+        max={cfg.appPasswords.max}
+        {...extra}
+      />,
+      status,
+    );
   }
 
   app.get('/mail/app-passwords', loggedIn, (c) => appPage(c, c.get('me')));
@@ -70,7 +89,12 @@ export function mailRoutes(kit: Kit, mail: MailAccounts): Hono<Env> {
   });
 
   // ---- aliases ---------------------------------------------------------------------------------------------------
-  async function aliasPage<E extends Env>(c: C<E>, s: Session, extra: { created?: string; errors?: string[] } = {}, status: 200 | 409 | 422 = 200) {
+  async function aliasPage<E extends Env>(
+    c: C<E>,
+    s: Session,
+    extra: { created?: string; errors?: string[] } = {},
+    status: 200 | 409 | 422 = 200,
+  ) {
     const [list, domains] = await Promise.all([mail.listAliases(s.userId), mail.aliasDomains()]);
     return render(
       c,
@@ -120,11 +144,19 @@ export function mailRoutes(kit: Kit, mail: MailAccounts): Hono<Env> {
   });
 
   // ---- deleting the account ----------------------------------------------------------------------------------------
-  const waitText = formatDuration(cfg.deletionWait).replace(/(\d+)d/, '$1 days ').replace(/(\d+)h/, '$1 hours ').replace(/(\d+)m(?!s)/, '$1 minutes ').replace(/(\d+)s/, '$1 seconds').trim();
+  const waitText = formatDuration(cfg.deletionWait)
+    .replace(/(\d+)d/, '$1 days ')
+    .replace(/(\d+)h/, '$1 hours ')
+    .replace(/(\d+)m(?!s)/, '$1 minutes ')
+    .replace(/(\d+)s/, '$1 seconds')
+    .trim();
 
   app.get('/account/delete', loggedIn, async (c) => {
     const s = c.get('me');
-    return render(c, <DeleteAccountPage {...common(c)} csrf={c.get('csrf')} deleteAt={(await mail.settings(s.userId)).deleteAt} waitText={waitText} />);
+    return render(
+      c,
+      <DeleteAccountPage {...common(c)} csrf={c.get('csrf')} deleteAt={(await mail.settings(s.userId)).deleteAt} waitText={waitText} />,
+    );
   });
 
   app.post('/account/delete', loggedIn, async (c) => {
@@ -134,7 +166,17 @@ export function mailRoutes(kit: Kit, mail: MailAccounts): Hono<Env> {
       await hashing(() => verifyOwnPassword(deps.trust, s.user, password));
     } catch (err) {
       if (trustCode(err) !== 'invalid-credentials') throw err;
-      return render(c, <DeleteAccountPage {...common(c)} csrf={c.get('csrf')} deleteAt={null} waitText={waitText} errors={['Your password is not correct.']} />, 401);
+      return render(
+        c,
+        <DeleteAccountPage
+          {...common(c)}
+          csrf={c.get('csrf')}
+          deleteAt={null}
+          waitText={waitText}
+          errors={['Your password is not correct.']}
+        />,
+        401,
+      );
     }
     await mail.requestDeletion(s.userId);
     return c.redirect('/account/delete', 303);

@@ -10,7 +10,6 @@ import { translateProblem } from '../i18n/index.ts';
 import { ForgotDonePage, ForgotPage, LoginPage, SignupPage } from '../views/pages.tsx';
 import { field, SESSION_COOKIE, trustCode, type Env, type Kit } from './kit.tsx';
 
-
 export function publicRoutes(kit: Kit): Hono<Env> {
   const { deps, hashing, limiters, addressBuckets, render, common, limited, startSession, cookieOpts, i18n } = kit;
   const { trust, sessions, metrics } = deps;
@@ -139,7 +138,11 @@ export function publicRoutes(kit: Kit): Hono<Env> {
       const tc = trustCode(err);
       if (tc !== 'invalid-reset-code' && tc !== 'not-found' && tc !== 'invalid-username') throw err;
       await limiters.reset.fail(buckets);
-      return render(c, <ForgotPage {...common(c)} csrf={c.get('csrf')} username={username} errors={[i18n(c).t('forgot.codeInvalid')]} />, 422);
+      return render(
+        c,
+        <ForgotPage {...common(c)} csrf={c.get('csrf')} username={username} errors={[i18n(c).t('forgot.codeInvalid')]} />,
+        422,
+      );
     }
     await limiters.reset.clear([browser]);
     // The mail password follows; app passwords go (whoever reset the account must not keep a device logged in).

@@ -41,7 +41,9 @@ export function trustRoutes(kit: Kit): Hono<Env> {
 
   app.post('/trust/add', loggedIn, async (c) => {
     const s = c.get('me');
-    const username = field(await c.req.parseBody(), 'username', 128).trim().toLowerCase();
+    const username = field(await c.req.parseBody(), 'username', 128)
+      .trim()
+      .toLowerCase();
     try {
       await trust.addTrustee(s.user, username);
     } catch (err) {
@@ -115,7 +117,12 @@ export function trustRoutes(kit: Kit): Hono<Env> {
     let result: HelpResetResult = { kind: 'generic' };
     if (outcome?.code) result = { kind: 'code', code: outcome.code.code, expiresAt: outcome.code.expiresAt, username: target };
     else if (outcome?.pending && outcome.pending.state !== 'vetoed') {
-      result = { kind: 'recorded', confirmations: outcome.pending.confirmations, k: outcome.pending.threshold, effectiveAt: outcome.pending.effectiveAt };
+      result = {
+        kind: 'recorded',
+        confirmations: outcome.pending.confirmations,
+        k: outcome.pending.threshold,
+        effectiveAt: outcome.pending.effectiveAt,
+      };
     }
     return render(c, <HelpResetPage {...common(c)} csrf={c.get('csrf')} result={result} />);
   });

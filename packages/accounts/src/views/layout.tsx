@@ -28,7 +28,9 @@ function footerHtml(i18n: I18n, next: string): string {
   if (!f) {
     const links = LANGS.map((l) => {
       const name = escapeHtml(CATALOGUES[l]['lang.name']);
-      return l === i18n.lang ? `<strong lang="${l}">${name}</strong>` : `<a href="/lang/${l}?next=\0" lang="${l}" hreflang="${l}">${name}</a>`;
+      return l === i18n.lang
+        ? `<strong lang="${l}">${name}</strong>`
+        : `<a href="/lang/${l}?next=\0" lang="${l}" hreflang="${l}">${name}</a>`;
     }).join('');
     const html =
       `<footer><nav aria-label="${escapeHtml(i18n.t('footer.language'))}">${links}` +

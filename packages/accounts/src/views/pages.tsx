@@ -15,9 +15,11 @@ export interface Common {
 
 /** UTC to the minute; kept for pages not yet on the catalogues (mail/pages.tsx) — the others use Common's i18n.time. */
 export function formatTime(d: Date): string {
-  return d.toISOString().replace('T', ' ').replace(/:\d\d\.\d+Z$/, ' UTC');
+  return d
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/:\d\d\.\d+Z$/, ' UTC');
 }
-
 
 function Errors({ errors }: { errors?: string[] | undefined }) {
   if (!errors || errors.length === 0) return null;
@@ -36,7 +38,16 @@ export function LoginPage(p: Common & { csrf: string; username?: string; error?:
       <form method="post" action="/login">
         <CsrfField token={p.csrf} />
         <label for="username">{p.i18n.t('form.username')}</label>
-        <input type="text" id="username" name="username" value={p.username ?? ''} autocomplete="username" autocapitalize="none" spellcheck={false} required />
+        <input
+          type="text"
+          id="username"
+          name="username"
+          value={p.username ?? ''}
+          autocomplete="username"
+          autocapitalize="none"
+          spellcheck={false}
+          required
+        />
         <label for="password">{p.i18n.t('form.password')}</label>
         <input type="password" id="password" name="password" autocomplete="current-password" required />
         <p>
@@ -59,9 +70,27 @@ export function SignupPage(p: Common & { csrf: string; code?: string; username?:
       <form method="post" action="/signup">
         <CsrfField token={p.csrf} />
         <label for="code">{p.i18n.t('signup.code')}</label>
-        <input type="text" id="code" name="code" value={p.code ?? ''} autocomplete="off" autocapitalize="none" spellcheck={false} required />
+        <input
+          type="text"
+          id="code"
+          name="code"
+          value={p.code ?? ''}
+          autocomplete="off"
+          autocapitalize="none"
+          spellcheck={false}
+          required
+        />
         <label for="username">{p.i18n.t('form.username')}</label>
-        <input type="text" id="username" name="username" value={p.username ?? ''} autocomplete="username" autocapitalize="none" spellcheck={false} required />
+        <input
+          type="text"
+          id="username"
+          name="username"
+          value={p.username ?? ''}
+          autocomplete="username"
+          autocapitalize="none"
+          spellcheck={false}
+          required
+        />
         <p class="hint">{p.i18n.t('signup.usernameHint')}</p>
         <label for="password">{p.i18n.t('form.password')}</label>
         <input type="password" id="password" name="password" autocomplete="new-password" required />
@@ -129,9 +158,7 @@ export function DashboardPage(
         {i18n.t('dashboard.trustSummary', { count: p.trustedCount, k: p.k, wait: i18n.duration(p.waitSeconds) })}{' '}
         <a href="/trust">{i18n.t('dashboard.manageTrust')}</a>.
       </p>
-      {p.k > p.trustedCount ? (
-        <p class="notice error">{i18n.t('dashboard.tooFew')}</p>
-      ) : null}
+      {p.k > p.trustedCount ? <p class="notice error">{i18n.t('dashboard.tooFew')}</p> : null}
     </Layout>
   );
 }
@@ -207,9 +234,7 @@ export function TrustPage(
         <input type="number" id="k" name="k" min="1" max={String(p.slots)} value={String(p.k)} required />
         <label for="wait">{i18n.t('trust.waitLabel')}</label>
         <input type="number" id="wait" name="wait" min={String(p.minWaitSeconds)} value={String(p.waitSeconds)} required />
-        <p class="hint">
-          {i18n.t('trust.waitHint', { wait: i18n.duration(p.waitSeconds), min: i18n.duration(p.minWaitSeconds) })}
-        </p>
+        <p class="hint">{i18n.t('trust.waitHint', { wait: i18n.duration(p.waitSeconds), min: i18n.duration(p.minWaitSeconds) })}</p>
         <p>
           <button type="submit">{i18n.t('trust.save')}</button>
         </p>
@@ -340,7 +365,16 @@ export function ForgotPage(p: Common & { csrf: string; username?: string; errors
       <form method="post" action="/forgot">
         <CsrfField token={p.csrf} />
         <label for="username">{p.i18n.t('forgot.username')}</label>
-        <input type="text" id="username" name="username" value={p.username ?? ''} autocomplete="username" autocapitalize="none" spellcheck={false} required />
+        <input
+          type="text"
+          id="username"
+          name="username"
+          value={p.username ?? ''}
+          autocomplete="username"
+          autocapitalize="none"
+          spellcheck={false}
+          required
+        />
         <label for="code">{p.i18n.t('forgot.code')}</label>
         <input type="text" id="code" name="code" autocomplete="off" autocapitalize="none" spellcheck={false} required />
         <label for="password">{p.i18n.t('forgot.newPassword')}</label>

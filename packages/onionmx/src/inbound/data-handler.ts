@@ -24,7 +24,11 @@ export function kill(ctx: InboundContext, st: SessionState, code: number, text: 
 }
 
 /** The final reply text on success, or the refusal. */
-export async function onData(ctx: InboundContext, stream: SMTPServerDataStream, session: SMTPServerSession): Promise<{ ok: string } | { error: SmtpError }> {
+export async function onData(
+  ctx: InboundContext,
+  stream: SMTPServerDataStream,
+  session: SMTPServerSession,
+): Promise<{ ok: string } | { error: SmtpError }> {
   const { config, metrics, logger } = ctx;
   const st = ctx.states.get(session.id);
   const drain = async () => {

@@ -16,7 +16,8 @@ const domainName = z
 const ipAddress = z.string().refine((s) => isIP(s) !== 0, { message: 'must be an IPv4 or IPv6 address' });
 
 /** A duration key between `min` and `max` seconds; a plain number is seconds (the keys' unit before durations). Milliseconds once parsed. */
-const timeLimit = (min: number, max: number, dflt: number) => duration({ unit: 's', min: min * 1000, max: max * 1000 }).prefault(formatDuration(dflt * 1000));
+const timeLimit = (min: number, max: number, dflt: number) =>
+  duration({ unit: 's', min: min * 1000, max: max * 1000 }).prefault(formatDuration(dflt * 1000));
 const probeCacheDuration = () => duration({ unit: 's', min: 0, max: 86_400_000 });
 
 export const inboundConfigSchema = z
@@ -26,7 +27,10 @@ export const inboundConfigSchema = z
     /** The internal MX every transaction is forwarded to. */
     mx: hostPortSchema,
     /** Name in our banner and EHLO reply, and our EHLO name towards the MX before XCLIENT. */
-    hostname: z.string().regex(/^[A-Za-z0-9.-]+$/, 'must be a host name').default('localhost'),
+    hostname: z
+      .string()
+      .regex(/^[A-Za-z0-9.-]+$/, 'must be a host name')
+      .default('localhost'),
     /** The provider's own domains: RCPT is accepted for these only (exact match, case-insensitive). */
     domains: z.array(domainName).default([]),
     /** `domains`: the list above decides. `probe`: also accept a recipient the MX accepts in a probe session (MAIL FROM:<> RCPT). */
@@ -42,7 +46,10 @@ export const inboundConfigSchema = z
         /** How the MX learns the pseudo client: Postfix XCLIENT, PROXY protocol v1/v2, or nothing (MX on another host). */
         mode: z.enum(['xclient', 'proxy-v1', 'proxy-v2', 'none']).default('xclient'),
         /** XCLIENT NAME the MX sees (its Received header shows it). */
-        clientName: z.string().regex(/^[A-Za-z0-9.-]+$/, 'must be a host name').default('onion'),
+        clientName: z
+          .string()
+          .regex(/^[A-Za-z0-9.-]+$/, 'must be a host name')
+          .default('onion'),
         /** Client address the MX sees (XCLIENT ADDR / PROXY source); a documentation address by default. */
         clientAddress: ipAddress.default('192.0.2.1'),
         /** PROXY destination address (same family as clientAddress); default the loopback address of that family. */
@@ -53,12 +60,22 @@ export const inboundConfigSchema = z
     limits: z
       .object({
         /** Bytes; advertised with SIZE and enforced while streaming. */
-        messageSize: z.number().int().min(1024).max(2 ** 31).default(25 * 1024 * 1024),
+        messageSize: z
+          .number()
+          .int()
+          .min(1024)
+          .max(2 ** 31)
+          .default(25 * 1024 * 1024),
         recipients: z.number().int().min(1).max(10000).default(100),
         /** Concurrent Tor-side sessions; more get 421. */
         sessions: z.number().int().min(1).max(100000).default(100),
         /** Longest message line in bytes, CRLF included; a longer one fails the message with 554. */
-        lineLength: z.number().int().min(1000).max(1024 * 1024).default(16384),
+        lineLength: z
+          .number()
+          .int()
+          .min(1000)
+          .max(1024 * 1024)
+          .default(16384),
         /** Longest command line in bytes. */
         commandLength: z.number().int().min(512).max(65536).default(2048),
       })
@@ -98,14 +115,26 @@ export const inboundConfigSchema = z
     }
     const f = c.forward;
     if (f.destinationAddress && isIP(f.destinationAddress) !== isIP(f.clientAddress)) {
-      ctx.addIssue({ code: 'custom', path: ['forward', 'destinationAddress'], message: 'must be of the same address family as forward.clientAddress' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['forward', 'destinationAddress'],
+        message: 'must be of the same address family as forward.clientAddress',
+      });
     }
     if (c.recipientCheck === 'probe' && f.mode === 'none') {
       // The probe would ask the MX as the front itself, which the MX may trust to relay: an open relay by proxy.
-      ctx.addIssue({ code: 'custom', path: ['recipientCheck'], message: 'probe needs forward.mode xclient or proxy-v1/v2 (the MX must judge the pseudo client)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['recipientCheck'],
+        message: 'probe needs forward.mode xclient or proxy-v1/v2 (the MX must judge the pseudo client)',
+      });
     }
     if (/^(127\.|::1$|::ffff:127\.)/.test(f.clientAddress) && f.mode !== 'none') {
-      ctx.addIssue({ code: 'custom', path: ['forward', 'clientAddress'], message: 'a loopback pseudo client would look trusted to the MX' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['forward', 'clientAddress'],
+        message: 'a loopback pseudo client would look trusted to the MX',
+      });
     }
     if (c.probeCache !== undefined && c.probeCacheSeconds !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['probeCacheSeconds'], message: 'is the older name of probeCache: set only one of them' });

@@ -39,7 +39,16 @@ export interface InboundContext {
 
 export function mxTimeoutsOf(config: InboundConfig): SmtpTimeouts {
   const t = config.mxTimeouts;
-  return { connect: t.connect, greeting: t.greeting, ehlo: t.command, mail: t.command, rcpt: t.command, dataInit: t.dataInit, dataBlock: t.dataBlock, dataEnd: t.dataTerm };
+  return {
+    connect: t.connect,
+    greeting: t.greeting,
+    ehlo: t.command,
+    mail: t.command,
+    rcpt: t.command,
+    dataInit: t.dataInit,
+    dataBlock: t.dataBlock,
+    dataEnd: t.dataTerm,
+  };
 }
 
 /** How the MX learns the pseudo client of this session. */
@@ -60,7 +69,10 @@ export function mxFailure(ctx: InboundContext, err: unknown, st: SessionState | 
   const t = frontTrouble(err, identityKind(ctx.config.forward.mode));
   if (t.label !== 'internal') ctx.metrics.mxErrors.inc({ kind: t.label });
   if (t.misconfigured) {
-    ctx.logger.error({ err: (err as Error).message, phase }, 'cannot present the pseudo client to the MX; refusing to forward (check smtpd_authorized_xclient_hosts / proxy settings)');
+    ctx.logger.error(
+      { err: (err as Error).message, phase },
+      'cannot present the pseudo client to the MX; refusing to forward (check smtpd_authorized_xclient_hosts / proxy settings)',
+    );
   } else if (t.label === 'internal') {
     ctx.logger.error({ err: (err as Error).message, phase }, 'unexpected inbound failure');
   } else {

@@ -72,7 +72,18 @@ export async function startInbound(config: InboundConfig, deps: InboundDeps): Pr
         logger.error('smtp-server internals changed: cannot observe raw commands, refusing sessions');
         return callback(smtpError(421, '4.3.0 service not available'));
       }
-      const st: SessionState = { conn, lastCommand: '', mx: null, pendingMail: null, mailError: null, utf8: false, rcpts: 0, dataStream: null, timers: [], timedOut: false };
+      const st: SessionState = {
+        conn,
+        lastCommand: '',
+        mx: null,
+        pendingMail: null,
+        mailError: null,
+        utf8: false,
+        rcpts: 0,
+        dataStream: null,
+        timers: [],
+        timedOut: false,
+      };
       observeCommands(conn, (line) => (st.lastCommand = line));
       const timer = setTimeout(() => {
         logger.info({ session: session.id }, 'session time limit reached');
@@ -135,7 +146,10 @@ export async function startInbound(config: InboundConfig, deps: InboundDeps): Pr
   const metricsService = config.metrics
     ? await startMetricsServer(config.metrics, [deps.registry], () => (server.server.listening ? [] : ['SMTP listener is down']))
     : null;
-  logger.info({ listen: smtp, mx: config.mx, mode: config.forward.mode, domains: config.domains, recipientCheck: config.recipientCheck }, 'onion inbound front listening');
+  logger.info(
+    { listen: smtp, mx: config.mx, mode: config.forward.mode, domains: config.domains, recipientCheck: config.recipientCheck },
+    'onion inbound front listening',
+  );
 
   return {
     name: 'inbound',

@@ -9,7 +9,10 @@ export function smtpError(code: number, text: string): SmtpError {
 
 /** The whole reply text on one line (enhanced code kept: it is passed on to the Tor-side client), control characters blanked. */
 export function replyLine(reply: SmtpReply): string {
-  return reply.lines.join(' ').replace(/[\x00-\x1f\x7f]/g, ' ').trim();
+  return reply.lines
+    .join(' ')
+    .replace(/[\x00-\x1f\x7f]/g, ' ')
+    .trim();
 }
 
 /** The MX's reply, passed on to the Tor-side client as it is. */
@@ -29,7 +32,11 @@ export type DsnPolicy = 'strip' | 'failure-only' | 'pass';
 export const ALL_EXTENSIONS: ReadonlyMap<string, string> = new Map(['SIZE', '8BITMIME', 'SMTPUTF8', 'DSN'].map((k) => [k, '']));
 
 /** Which MAIL FROM parameters go on to the MX, given its EHLO keywords; an error refuses the MAIL. */
-export function forwardMailParams(params: string, mxExtensions: ReadonlyMap<string, string>, dsn: DsnPolicy): { params: string[]; utf8: boolean } | { error: SmtpError } {
+export function forwardMailParams(
+  params: string,
+  mxExtensions: ReadonlyMap<string, string>,
+  dsn: DsnPolicy,
+): { params: string[]; utf8: boolean } | { error: SmtpError } {
   const out: string[] = [];
   let utf8 = false;
   for (const token of params.split(/[ \t]+/).filter(Boolean)) {

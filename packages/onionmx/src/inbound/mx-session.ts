@@ -6,7 +6,15 @@
  */
 import type { Readable } from 'node:stream';
 import type { HostPort } from '@peergroup/service';
-import { encodeProxyV1, encodeProxyV2, formatXclient, xclientCapability, type ProxyAddresses, type SmtpReply, type XclientAttributes } from '@peergroup/mta-codecs';
+import {
+  encodeProxyV1,
+  encodeProxyV2,
+  formatXclient,
+  xclientCapability,
+  type ProxyAddresses,
+  type SmtpReply,
+  type XclientAttributes,
+} from '@peergroup/mta-codecs';
 import { connectTcp, SmtpClientError, SmtpSession, type FrontIdentity, type SmtpPhase, type SmtpTimeouts } from '@peergroup/smtp-client';
 import { replyLine } from './mail-params.ts';
 
@@ -27,7 +35,8 @@ export interface MxClientOptions {
 }
 
 /** The identity step as trouble.ts knows it. */
-export const identityKind = (mode: MxIdentity['mode']): FrontIdentity => (mode === 'xclient' ? 'xclient' : mode === 'none' ? 'none' : 'proxy');
+export const identityKind = (mode: MxIdentity['mode']): FrontIdentity =>
+  mode === 'xclient' ? 'xclient' : mode === 'none' ? 'none' : 'proxy';
 
 export class InternalMx {
   /** MAIL accepted and not yet finished by the final DATA reply or RSET. */
@@ -43,7 +52,11 @@ export class InternalMx {
       helo: id.mode === 'xclient' ? opts.ehloName : opts.clientHelo,
       tls: 'none',
       timeouts: opts.timeouts,
-      ...(id.mode === 'proxy-v1' ? { preamble: encodeProxyV1(id.addresses) } : id.mode === 'proxy-v2' ? { preamble: encodeProxyV2(id.addresses) } : {}),
+      ...(id.mode === 'proxy-v1'
+        ? { preamble: encodeProxyV1(id.addresses) }
+        : id.mode === 'proxy-v2'
+          ? { preamble: encodeProxyV2(id.addresses) }
+          : {}),
       ...(id.mode === 'xclient' ? { afterEhlo: (s: SmtpSession) => xclient(s, id.attributes, opts.clientHelo) } : {}),
     });
     return new InternalMx(smtp);
@@ -107,7 +120,12 @@ export class InternalMx {
 
 async function xclient(s: SmtpSession, attributes: XclientAttributes, clientHelo: string): Promise<void> {
   const offered = xclientCapability([...s.extensions].map(([k, v]) => (v ? `${k} ${v}` : k)));
-  if (!offered) throw new SmtpClientError('xclient', 'protocol', 'the internal MX does not offer XCLIENT to the inbound front (smtpd_authorized_xclient_hosts)');
+  if (!offered)
+    throw new SmtpClientError(
+      'xclient',
+      'protocol',
+      'the internal MX does not offer XCLIENT to the inbound front (smtpd_authorized_xclient_hosts)',
+    );
   let lines: string[];
   try {
     lines = formatXclient(attributes, offered, ['ADDR', 'NAME']);
@@ -116,7 +134,8 @@ async function xclient(s: SmtpSession, attributes: XclientAttributes, clientHelo
   }
   for (const line of lines) {
     const r = await s.command(line, 'xclient');
-    if (r.code !== 220) throw new SmtpClientError('xclient', 'reply', `internal MX refused XCLIENT: ${r.code} ${replyLine(r)}`, { reply: r });
+    if (r.code !== 220)
+      throw new SmtpClientError('xclient', 'reply', `internal MX refused XCLIENT: ${r.code} ${replyLine(r)}`, { reply: r });
   }
   await s.ehlo(clientHelo);
 }

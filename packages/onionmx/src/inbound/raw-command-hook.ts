@@ -19,7 +19,8 @@ export function connectionOf(server: SMTPServer, session: SMTPServerSession): Co
   for (const c of server.connections as Set<ConnectionInternals>) {
     if (c.session === session) conn = c;
   }
-  if (!conn || typeof conn._onCommand !== 'function' || typeof conn.send !== 'function' || typeof conn.close !== 'function') return undefined;
+  if (!conn || typeof conn._onCommand !== 'function' || typeof conn.send !== 'function' || typeof conn.close !== 'function')
+    return undefined;
   return conn;
 }
 

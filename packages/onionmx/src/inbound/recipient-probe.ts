@@ -31,9 +31,16 @@ export class RecipientProbe {
     }
     let mx: InternalMx | null = null;
     try {
-      mx = await InternalMx.open({ mx: config.mx, ehloName: config.hostname, clientHelo: config.forward.clientName, identity: identity(config, session), timeouts: mxTimeoutsOf(config) });
+      mx = await InternalMx.open({
+        mx: config.mx,
+        ehloName: config.hostname,
+        clientHelo: config.forward.clientName,
+        identity: identity(config, session),
+        timeouts: mxTimeoutsOf(config),
+      });
       const mail = await mx.command('MAIL FROM:<>', 'mail');
-      if (mail.code !== 250) throw new SmtpClientError('mail', 'reply', `probe MAIL FROM:<> refused: ${mail.code} ${replyLine(mail)}`, { reply: mail });
+      if (mail.code !== 250)
+        throw new SmtpClientError('mail', 'reply', `probe MAIL FROM:<> refused: ${mail.code} ${replyLine(mail)}`, { reply: mail });
       const r = await mx.command(`RCPT TO:<${address}>`, 'rcpt');
       await mx.quit();
       if (r.code >= 400 && r.code < 500) {

@@ -25,8 +25,18 @@ export async function openTransaction(ctx: InboundContext, st: SessionState, ses
       st.mx = null;
     }
   }
-  const helo = clientHelo(session.hostNameAppearsAs, { ownNames: [config.hostname], domains: ctx.domains, neutral: config.forward.clientName });
-  st.mx ??= await InternalMx.open({ mx: config.mx, ehloName: config.hostname, clientHelo: helo, identity: identity(config, session), timeouts: ctx.mxTimeouts });
+  const helo = clientHelo(session.hostNameAppearsAs, {
+    ownNames: [config.hostname],
+    domains: ctx.domains,
+    neutral: config.forward.clientName,
+  });
+  st.mx ??= await InternalMx.open({
+    mx: config.mx,
+    ehloName: config.hostname,
+    clientHelo: helo,
+    identity: identity(config, session),
+    timeouts: ctx.mxTimeouts,
+  });
   const mail = st.pendingMail;
   st.pendingMail = null;
   const params = forwardMailParams(mail.params, st.mx.extensions, config.dsn);

@@ -35,7 +35,12 @@ export const mapFetchSchema = z
     /** Refuse a map that would remove more than this share of the current entries. */
     maxDrop: share.default(0.2),
     /** Refuse a response larger than this many bytes (map and signature alike). */
-    maxSize: z.number().int().min(1024).max(1024 * 1024 * 1024).default(16 * 1024 * 1024),
+    maxSize: z
+      .number()
+      .int()
+      .min(1024)
+      .max(1024 * 1024 * 1024)
+      .default(16 * 1024 * 1024),
     timeout: duration({ unit: 's', min: 1000, max: 3_600_000 }).default(120_000),
     /** Fetch through Tor's SOCKS port (always for .onion): the map host does not learn who fetches, nor does DNS. */
     viaTor: z.boolean().default(true),
@@ -49,10 +54,10 @@ export const mapFetchSchema = z
       const onion = u.hostname.endsWith('.onion');
       if (onion && !f.viaTor) ctx.addIssue({ code: 'custom', path: ['viaTor'], message: 'an .onion URL can only be fetched through Tor' });
       // Plain http is tolerable only to an onion, whose address authenticates the server; the signature is checked either way.
-      if (!onion && u.protocol === 'http:') ctx.addIssue({ code: 'custom', path: [key], message: 'http:// is only allowed for .onion hosts; use https://' });
+      if (!onion && u.protocol === 'http:')
+        ctx.addIssue({ code: 'custom', path: [key], message: 'http:// is only allowed for .onion hosts; use https://' });
     }
   });
 
 export type MapFetchConfig = z.output<typeof mapFetchSchema>;
 export type MapFetchInput = z.input<typeof mapFetchSchema>;
-

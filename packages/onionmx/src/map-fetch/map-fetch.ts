@@ -64,7 +64,10 @@ async function download(url: URL, cfg: MapFetchConfig, opts: MapFetchOptions, de
       if (err) reject(err);
       else resolve(data!);
     };
-    const timer = setTimeout(() => finish(new MapFetchError(`${url.href}: no complete answer within ${cfg.timeout / 1000} s`, 'temporary')), left());
+    const timer = setTimeout(
+      () => finish(new MapFetchError(`${url.href}: no complete answer within ${cfg.timeout / 1000} s`, 'temporary')),
+      left(),
+    );
     const createConnection = cfg.viaTor
       ? (_o: unknown, cb: (err: Error | null, s?: Socket) => void) => {
           dialer({ socks: cfg.socks, host: url.hostname, port, isolationKey: `[map fetch ${url.host}]`, timeoutMs: left() }).then(
@@ -92,7 +95,8 @@ async function download(url: URL, cfg: MapFetchConfig, opts: MapFetchOptions, de
     req.on('response', (res: IncomingMessage) => {
       if (res.statusCode !== 200) return finish(new MapFetchError(`${url.href}: HTTP ${res.statusCode}`, 'temporary'));
       const announced = Number(res.headers['content-length'] ?? NaN);
-      if (announced > cfg.maxSize) return finish(new MapFetchError(`${url.href}: ${announced} bytes announced, more than maxSize ${cfg.maxSize}`, 'refused'));
+      if (announced > cfg.maxSize)
+        return finish(new MapFetchError(`${url.href}: ${announced} bytes announced, more than maxSize ${cfg.maxSize}`, 'refused'));
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (c: Buffer) => {
@@ -139,11 +143,18 @@ async function writeAtomically(path: string, data: Buffer | string): Promise<voi
 }
 
 /** One fetch: download, verify, check, replace. Throws MapFetchError and leaves the current file alone on any failure. */
-export async function fetchMap(target: { path: string; format?: MapFormat | undefined }, cfg: MapFetchConfig, opts: MapFetchOptions = {}): Promise<MapFetchResult> {
+export async function fetchMap(
+  target: { path: string; format?: MapFormat | undefined },
+  cfg: MapFetchConfig,
+  opts: MapFetchOptions = {},
+): Promise<MapFetchResult> {
   const deadline = Date.now() + cfg.timeout;
   const pub: MinisignPublicKey = parsePublicKey(cfg.publicKey);
   const url = new URL(cfg.url);
-  const [data, sigData] = await Promise.all([download(url, cfg, opts, deadline), download(new URL(cfg.signatureUrl ?? `${cfg.url}.minisig`), cfg, opts, deadline)]);
+  const [data, sigData] = await Promise.all([
+    download(url, cfg, opts, deadline),
+    download(new URL(cfg.signatureUrl ?? `${cfg.url}.minisig`), cfg, opts, deadline),
+  ]);
   const sigText = sigData.toString('utf8');
   let verified;
   try {
@@ -164,7 +175,10 @@ export async function fetchMap(target: { path: string; format?: MapFormat | unde
     }
     // A replayed older signed map (say, one that still lists a peer since moved) is as signed as the new one.
     if (before !== undefined && newStamp !== undefined && newStamp < before) {
-      throw new MapFetchError(`${url.href}: signed at ${new Date(newStamp * 1000).toISOString()}, older than the current map (${new Date(before * 1000).toISOString()})`, 'refused');
+      throw new MapFetchError(
+        `${url.href}: signed at ${new Date(newStamp * 1000).toISOString()}, older than the current map (${new Date(before * 1000).toISOString()})`,
+        'refused',
+      );
     }
   }
   const text = data.toString('utf8');
@@ -183,11 +197,16 @@ export async function fetchMap(target: { path: string; format?: MapFormat | unde
   let dropped = 0;
   let before = 0;
   if (current) {
-    const old = new OnionMap([parseMap(current.toString('utf8'), target.format ?? inferMapFormat(target.path, current.toString('utf8')), target.path)]);
+    const old = new OnionMap([
+      parseMap(current.toString('utf8'), target.format ?? inferMapFormat(target.path, current.toString('utf8')), target.path),
+    ]);
     before = old.size;
     for (const e of old.entries) if (!nowDomains.has(e.domain)) dropped++;
     if (before > 0 && dropped / before > cfg.maxDrop) {
-      throw new MapFetchError(`${url.href}: would drop ${dropped} of ${before} entries (${Math.round((dropped / before) * 100)} %), more than maxDrop ${Math.round(cfg.maxDrop * 100)} %`, 'refused');
+      throw new MapFetchError(
+        `${url.href}: would drop ${dropped} of ${before} entries (${Math.round((dropped / before) * 100)} %), more than maxDrop ${Math.round(cfg.maxDrop * 100)} %`,
+        'refused',
+      );
     }
   }
   // Signature first: a crash between the two renames leaves a new signature over the old map, which only turns off
@@ -195,11 +214,21 @@ export async function fetchMap(target: { path: string; format?: MapFormat | unde
   await writeAtomically(signatureFileOf(target.path), sigText);
   await writeAtomically(target.path, data);
   opts.logger?.info({ map: target.path, entries: next.size, dropped, comment: verified.trustedComment }, 'onion map fetched and replaced');
-  return { outcome: 'replaced', entries: next.size, dropped, added: next.size - (before - dropped), trustedComment: verified.trustedComment };
+  return {
+    outcome: 'replaced',
+    entries: next.size,
+    dropped,
+    added: next.size - (before - dropped),
+    trustedComment: verified.trustedComment,
+  };
 }
 
 /** Fetches every `interval`; each failure is logged and the last good map stays. */
-export function startMapFetcher(target: { path: string; format?: MapFormat | undefined }, cfg: MapFetchConfig, opts: MapFetchOptions = {}): { close(): void; runNow(): Promise<MapFetchResult | MapFetchError> } {
+export function startMapFetcher(
+  target: { path: string; format?: MapFormat | undefined },
+  cfg: MapFetchConfig,
+  opts: MapFetchOptions = {},
+): { close(): void; runNow(): Promise<MapFetchResult | MapFetchError> } {
   const logger = opts.logger ?? silentLogger();
   let running: Promise<MapFetchResult | MapFetchError> | undefined;
   const runNow = () =>

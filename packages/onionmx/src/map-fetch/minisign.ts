@@ -40,10 +40,14 @@ export function keyIdHex(keyId: Buffer): string {
 
 /** A public key as `minisign -G` writes it: the base64 line alone (`RWQ…`) or the whole .pub file with its comment. */
 export function parsePublicKey(text: string): MinisignPublicKey {
-  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('untrusted comment:'));
+  const lines = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('untrusted comment:'));
   if (lines.length !== 1) throw new MinisignError('a minisign public key is one base64 line (RWQ…)');
   const raw = b64(lines[0]!, 'the public key', 42);
-  if (raw.subarray(0, 2).toString('latin1') !== 'Ed') throw new MinisignError('the public key is not an Ed25519 minisign key (no "Ed" prefix)');
+  if (raw.subarray(0, 2).toString('latin1') !== 'Ed')
+    throw new MinisignError('the public key is not an Ed25519 minisign key (no "Ed" prefix)');
   const key = createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, raw.subarray(10)]), format: 'der', type: 'spki' });
   return { keyId: raw.subarray(2, 10), key };
 }
@@ -51,7 +55,8 @@ export function parsePublicKey(text: string): MinisignPublicKey {
 /** Checks `signatureText` (a .minisig file) over `data` with `pub`; throws MinisignError saying what is wrong. */
 export function verifyMinisign(data: Buffer, signatureText: string, pub: MinisignPublicKey): VerifiedSignature {
   const lines = signatureText.split(/\r?\n/);
-  if (lines.length < 4 || !lines[0]!.startsWith('untrusted comment:')) throw new MinisignError('not a minisign signature (no "untrusted comment:" line)');
+  if (lines.length < 4 || !lines[0]!.startsWith('untrusted comment:'))
+    throw new MinisignError('not a minisign signature (no "untrusted comment:" line)');
   const sigLine = b64(lines[1]!, 'the signature line', 74);
   const tc = lines[2]!;
   if (!tc.startsWith('trusted comment: ')) throw new MinisignError('the signature has no "trusted comment:" line');
@@ -60,7 +65,8 @@ export function verifyMinisign(data: Buffer, signatureText: string, pub: Minisig
   const algorithm = sigLine.subarray(0, 2).toString('latin1');
   if (algorithm !== 'ED' && algorithm !== 'Ed') throw new MinisignError(`unknown signature algorithm "${algorithm}"`);
   const keyId = sigLine.subarray(2, 10);
-  if (!keyId.equals(pub.keyId)) throw new MinisignError(`signed with key ${keyIdHex(keyId)}, not with the pinned key ${keyIdHex(pub.keyId)}`);
+  if (!keyId.equals(pub.keyId))
+    throw new MinisignError(`signed with key ${keyIdHex(keyId)}, not with the pinned key ${keyIdHex(pub.keyId)}`);
   const signature = sigLine.subarray(10);
   const signed = algorithm === 'ED' ? createHash('blake2b512').update(data).digest() : data;
   if (!verify(null, signed, pub.key, signature)) throw new MinisignError('the signature does not match the data');

@@ -33,7 +33,10 @@ export const publishConfigSchema = z
       z
         .object({
           /** Resolvers for --verify; a validating resolver is needed for a meaningful DNSSEC status. */
-          servers: z.array(hostPortSchema).min(1, 'needs at least one IP:PORT').default(() => systemResolvers()),
+          servers: z
+            .array(hostPortSchema)
+            .min(1, 'needs at least one IP:PORT')
+            .default(() => systemResolvers()),
           /** Per try (a plain number means milliseconds). */
           timeout: duration({ unit: 'ms', min: 50, max: 60_000 }).default(2000),
           /** require: a record without the AD bit counts as a problem. */
@@ -59,7 +62,8 @@ export function readHiddenServiceHostname(dir: string): string {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const hint = code === 'ENOENT' ? ' (has tor started with this HiddenServiceDir yet?)' : code === 'EACCES' ? ' (run as the tor user or root)' : '';
+    const hint =
+      code === 'ENOENT' ? ' (has tor started with this HiddenServiceDir yet?)' : code === 'EACCES' ? ' (run as the tor user or root)' : '';
     throw new PublishError(`cannot read ${file}: ${(err as Error).message}${hint}`);
   }
   const parsed = parseOnionAddress(text.trim());
@@ -69,10 +73,7 @@ export function readHiddenServiceHostname(dir: string): string {
 }
 
 export function torrcLines(config: Pick<PublishConfig, 'hiddenServiceDir' | 'port' | 'target'>): string[] {
-  return [
-    `HiddenServiceDir ${config.hiddenServiceDir}`,
-    `HiddenServicePort ${config.port} ${formatHostPort(config.target)}`,
-  ];
+  return [`HiddenServiceDir ${config.hiddenServiceDir}`, `HiddenServicePort ${config.port} ${formatHostPort(config.target)}`];
 }
 
 /** `_onion-mx._tcp.example.org. 3600 IN SRV 0 5 25 <onion>.` */
@@ -112,7 +113,8 @@ export async function verifyPublished(
       published = r.targets.map((t) => `${t.host}:${t.port}`);
       const ours = r.targets.find((t) => t.host === onion);
       if (!ours) problems.push(`wrong: ${name} points to ${published.join(', ')}, not to ${onion}`);
-      else if (ours.port !== config.port) problems.push(`wrong port: ${name} says ${ours.port} for ${onion}, the onion service listens on ${config.port}`);
+      else if (ours.port !== config.port)
+        problems.push(`wrong port: ${name} says ${ours.port} for ${onion}, the onion service listens on ${config.port}`);
       for (const t of r.targets) {
         if (t.host !== onion) problems.push(`extra target ${t.host}:${t.port}: peers will also try it`);
       }
@@ -136,4 +138,3 @@ export function formatFindings(findings: VerifyFinding[]): string {
   }
   return lines.join('\n') + '\n';
 }
-

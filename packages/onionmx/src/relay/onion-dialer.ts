@@ -27,7 +27,9 @@ export class DialError extends SmtpClientError {
     message: string,
     readonly info: SocksReplyInfo,
   ) {
-    super('connect', info.label === 'timeout' ? 'timeout' : 'connect', message, { dial: { code: info.smtpCode, enhanced: info.enhanced, reason: info.reason, label: info.label } });
+    super('connect', info.label === 'timeout' ? 'timeout' : 'connect', message, {
+      dial: { code: info.smtpCode, enhanced: info.enhanced, reason: info.reason, label: info.label },
+    });
     this.message = message;
   }
 }
@@ -81,7 +83,13 @@ export const dialThroughTor: Dialer = (opts) =>
       reject(err);
     };
     const timer = setTimeout(
-      () => fail(new DialError(`timed out after ${opts.timeoutMs} ms in SOCKS ${stage}`, localFailure('timeout', `Tor: no connection to ${opts.host} within ${Math.round(opts.timeoutMs / 1000)} s`))),
+      () =>
+        fail(
+          new DialError(
+            `timed out after ${opts.timeoutMs} ms in SOCKS ${stage}`,
+            localFailure('timeout', `Tor: no connection to ${opts.host} within ${Math.round(opts.timeoutMs / 1000)} s`),
+          ),
+        ),
       opts.timeoutMs,
     );
     const onAbort = () => fail(new DialError('aborted', localFailure('aborted', 'delivery aborted (relay shutting down)')));
@@ -94,8 +102,22 @@ export const dialThroughTor: Dialer = (opts) =>
       sock.off('close', onClose);
     };
     const onError = (err: Error) =>
-      fail(new DialError(`SOCKS port ${opts.socks.host}:${opts.socks.port}: ${err.message}`, localFailure('tor_unreachable', `Tor SOCKS port ${opts.socks.host}:${opts.socks.port} unreachable (${(err as NodeJS.ErrnoException).code ?? err.message})`)));
-    const onClose = () => fail(new DialError(`SOCKS port closed the connection during ${stage}`, localFailure('tor_closed', `Tor closed the SOCKS connection during ${stage}`)));
+      fail(
+        new DialError(
+          `SOCKS port ${opts.socks.host}:${opts.socks.port}: ${err.message}`,
+          localFailure(
+            'tor_unreachable',
+            `Tor SOCKS port ${opts.socks.host}:${opts.socks.port} unreachable (${(err as NodeJS.ErrnoException).code ?? err.message})`,
+          ),
+        ),
+      );
+    const onClose = () =>
+      fail(
+        new DialError(
+          `SOCKS port closed the connection during ${stage}`,
+          localFailure('tor_closed', `Tor closed the SOCKS connection during ${stage}`),
+        ),
+      );
     const onData = (chunk: Buffer) => {
       buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
       try {
@@ -104,7 +126,12 @@ export const dialThroughTor: Dialer = (opts) =>
           if (!sel) return;
           buf = buf.subarray(sel.length);
           if (sel.method !== AUTH_USERPASS) {
-            return fail(new DialError(`SOCKS server chose method 0x${sel.method.toString(16)}`, localFailure('socks_auth_refused', 'Tor SOCKS port refused username/password isolation (is this Tor?)')));
+            return fail(
+              new DialError(
+                `SOCKS server chose method 0x${sel.method.toString(16)}`,
+                localFailure('socks_auth_refused', 'Tor SOCKS port refused username/password isolation (is this Tor?)'),
+              ),
+            );
           }
           stage = 'auth';
           sock.write(encodeUserPass(isolationUsername(opts.isolationKey), 'peergroup'));
@@ -113,7 +140,10 @@ export const dialThroughTor: Dialer = (opts) =>
           const r = decodeUserPassReply(buf);
           if (!r) return;
           buf = buf.subarray(r.length);
-          if (!r.ok) return fail(new DialError('SOCKS auth rejected', localFailure('socks_auth_refused', 'Tor SOCKS port rejected the isolation credentials')));
+          if (!r.ok)
+            return fail(
+              new DialError('SOCKS auth rejected', localFailure('socks_auth_refused', 'Tor SOCKS port rejected the isolation credentials')),
+            );
           stage = 'connect';
           sock.write(encodeConnect(opts.host, opts.port));
         }

@@ -45,7 +45,11 @@ export const relayConfigSchema = z
         /** How long a transaction waits for a connection to a destination at `maxPerDestination`; 0: answer 451 at once. */
         destinationWait: duration({ unit: 's', min: 0, max: 3_600_000 }).prefault('1m'),
         /** Largest message accepted (bytes), advertised as SIZE. */
-        maxMessageSize: z.number().int().min(1024).default(50 * 1024 * 1024),
+        maxMessageSize: z
+          .number()
+          .int()
+          .min(1024)
+          .default(50 * 1024 * 1024),
         /** Recipients per transaction; more get 452. */
         maxRecipients: z.number().int().min(1).max(100000).default(1000),
       })

@@ -5,7 +5,16 @@
  * Outcome the MTA hears (trouble.ts words the failures).
  */
 import type { HostPort } from '@peergroup/service';
-import { replyOf, relayTrouble, relayedReply, SmtpSession, TROUBLE, type Reply, type SmtpTimeouts, type TlsPolicy } from '@peergroup/smtp-client';
+import {
+  replyOf,
+  relayTrouble,
+  relayedReply,
+  SmtpSession,
+  TROUBLE,
+  type Reply,
+  type SmtpTimeouts,
+  type TlsPolicy,
+} from '@peergroup/smtp-client';
 import type { Dialer } from './onion-dialer.ts';
 import type { OnionTarget } from '../routing/route-decision.ts';
 
@@ -74,7 +83,14 @@ export class OutboundSession {
       try {
         const smtp = await SmtpSession.open({
           connect: () =>
-            opts.dialer({ socks: opts.socks, host: target.host, port: target.port, isolationKey: opts.isolationKey, timeoutMs: opts.timeouts.connect, ...(opts.signal ? { signal: opts.signal } : {}) }),
+            opts.dialer({
+              socks: opts.socks,
+              host: target.host,
+              port: target.port,
+              isolationKey: opts.isolationKey,
+              timeoutMs: opts.timeouts.connect,
+              ...(opts.signal ? { signal: opts.signal } : {}),
+            }),
           helo: opts.heloName,
           heloFallback: true,
           tls: opts.tls,
@@ -135,7 +151,11 @@ export class OutboundSession {
   }
 
   /** MAIL and every RCPT, in one write when the far side offers PIPELINING (RFC 2920), else one by one. */
-  async envelope(from: string, params: MailParams, rcpts: { address: string; params: RcptParams }[]): Promise<{ mail: Outcome; rcpts: Outcome[] }> {
+  async envelope(
+    from: string,
+    params: MailParams,
+    rcpts: { address: string; params: RcptParams }[],
+  ): Promise<{ mail: Outcome; rcpts: Outcome[] }> {
     if (!this.extensions.has('PIPELINING')) {
       const mail = await this.mail(from, params);
       if (mail.code >= 400) return { mail, rcpts: rcpts.map(() => mail) };
@@ -192,7 +212,15 @@ export class OutboundSession {
       return { ...env, data: await this.dataStart() };
     }
     try {
-      this.smtp.send([...(opts.rset ? ['RSET'] : []), this.mailCommand(from, params), ...rcpts.map((r) => this.rcptCommand(r.address, r.params)), 'DATA'], 'mail');
+      this.smtp.send(
+        [
+          ...(opts.rset ? ['RSET'] : []),
+          this.mailCommand(from, params),
+          ...rcpts.map((r) => this.rcptCommand(r.address, r.params)),
+          'DATA',
+        ],
+        'mail',
+      );
     } catch (err) {
       if (opts.rset) return stale();
       this.destroy();

@@ -24,8 +24,17 @@ export function relayMetrics(registry: Registry): RelayMetrics {
       labelNames: ['result', 'source'],
       registers,
     }),
-    bytes: new Counter({ name: 'onionmx_relay_bytes_total', help: 'Message bytes relayed to onion MXs (before dot-stuffing), counted once per destination.', registers }),
-    torErrors: new Counter({ name: 'onionmx_relay_tor_errors_total', help: 'Failed Tor connections by SOCKS reply label (onion_desc_not_found, timeout, ...).', labelNames: ['code'], registers }),
+    bytes: new Counter({
+      name: 'onionmx_relay_bytes_total',
+      help: 'Message bytes relayed to onion MXs (before dot-stuffing), counted once per destination.',
+      registers,
+    }),
+    torErrors: new Counter({
+      name: 'onionmx_relay_tor_errors_total',
+      help: 'Failed Tor connections by SOCKS reply label (onion_desc_not_found, timeout, ...).',
+      labelNames: ['code'],
+      registers,
+    }),
     inboundSessions: new Gauge({ name: 'onionmx_relay_inbound_sessions', help: 'MTA connections open now.', registers }),
     outboundSessions: new Gauge({ name: 'onionmx_relay_outbound_sessions', help: 'Connections to onion MXs open now.', registers }),
   };

@@ -6,14 +6,23 @@
 import { replyOf, type ReplyRow } from '@peergroup/smtp-client';
 import type { Outcome } from './relay-delivery.ts';
 
-const row = <A extends unknown[]>(code: number, enhanced: string, text: (...args: A) => string): ReplyRow<A> => ({ voice: 'relay', code, enhanced, text });
+const row = <A extends unknown[]>(code: number, enhanced: string, text: (...args: A) => string): ReplyRow<A> => ({
+  voice: 'relay',
+  code,
+  enhanced,
+  text,
+});
 
 export const RELAY_REPLIES = {
   routingFailed: row(451, '4.4.3', (why: string) => `routing failed: ${why}`),
   cannotRoute: row(451, '4.4.3', (domain: string, why: string) => `cannot route ${domain} now: ${why}`),
   // Not ours to deliver, but the router sent it here: defer rather than bounce, so the MTA asks its router again on
   // retry. Never a cleartext fallback.
-  notOnionRouted: row(451, '4.3.0', (domain: string, why: string) => `${domain} is not onion-routed (${why}); this relay delivers only over Tor`),
+  notOnionRouted: row(
+    451,
+    '4.3.0',
+    (domain: string, why: string) => `${domain} is not onion-routed (${why}); this relay delivers only over Tor`,
+  ),
   busyDestination: row(451, '4.4.5', (host: string) => `too many concurrent deliveries to ${host}, try again later`),
   tooManyRecipients: row(452, '4.5.3', () => 'too many recipients'),
   otherDestination: row(452, '4.5.3', () => 'recipient for another onion MX or domain: send it in a new transaction'),
@@ -27,4 +36,5 @@ export const RELAY_REPLIES = {
 export const relayReply = replyOf;
 
 /** An Outcome as the Error smtp-server turns into a reply. */
-export const errorWithCode = (o: Outcome): Error & { responseCode: number } => Object.assign(new Error(o.message), { responseCode: o.code });
+export const errorWithCode = (o: Outcome): Error & { responseCode: number } =>
+  Object.assign(new Error(o.message), { responseCode: o.code });

@@ -36,7 +36,14 @@ export async function startRelay(config: RelayConfig, deps: RelayDeps = {}): Pro
   setMaxListeners(0, shutdown.signal);
   const t = config.timeouts;
   const pool = new ConnectionPool(
-    { dialer: deps.dialer ?? dialThroughTor, socks: config.socks, heloName: config.heloName, tls: config.tls, signal: shutdown.signal, timeouts: t },
+    {
+      dialer: deps.dialer ?? dialThroughTor,
+      socks: config.socks,
+      heloName: config.heloName,
+      tls: config.tls,
+      signal: shutdown.signal,
+      timeouts: t,
+    },
     {
       maxPerDestination: config.limits.maxPerDestination,
       waitMs: config.limits.destinationWait,

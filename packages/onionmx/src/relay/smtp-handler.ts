@@ -73,7 +73,10 @@ export async function smtpData(ctx: RelayContext, stream: Readable, session: SMT
     ctx.pool.finish(p.decision, p);
   }
   for (const r of s.recipients.values()) countDelivery(ctx, outcome, r.decision.source);
-  ctx.logger.info({ rcpts: [...s.recipients.keys()], domain: p.decision.domain, code: outcome.code, reply: outcome.message }, 'smtp delivery');
+  ctx.logger.info(
+    { rcpts: [...s.recipients.keys()], domain: p.decision.domain, code: outcome.code, reply: outcome.message },
+    'smtp delivery',
+  );
   if (outcome.code >= 400) throw errorWithCode(outcome);
   return outcome.message;
 }

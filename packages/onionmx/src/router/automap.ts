@@ -58,7 +58,7 @@ export function parseIpv4Network(text: string): Ipv4Network {
 
 export function ipv4InNetwork(address: string, net: Ipv4Network): boolean {
   const ip = parseIpv4(address);
-  return ip !== undefined && ((ip & net.mask) >>> 0) === net.base;
+  return ip !== undefined && (ip & net.mask) >>> 0 === net.base;
 }
 
 export function createAutomapper(opts: AutomapOptions): Automapper {
@@ -77,7 +77,10 @@ export function createAutomapper(opts: AutomapOptions): Automapper {
     const address = answer.addresses.find((a) => ipv4InNetwork(a, net));
     if (!address) {
       const got = answer.addresses.length ? answer.addresses.join(', ') : 'no address';
-      return { ok: false, reason: `Tor DNSPort returned ${got} for ${onion}, not an address in ${net.text} (is AutomapHostsOnResolve on?)` };
+      return {
+        ok: false,
+        reason: `Tor DNSPort returned ${got} for ${onion}, not an address in ${net.text} (is AutomapHostsOnResolve on?)`,
+      };
     }
     const ttl = Math.min(Math.max(answer.ttl, opts.minTtl), opts.maxTtl);
     cache.set(onion, { address, expires: now() + ttl * 1000 });

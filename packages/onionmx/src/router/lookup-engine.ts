@@ -54,7 +54,14 @@ export class LookupEngine {
     const started = performance.now();
     const subject = lookupSubject(key);
     if (subject === undefined) {
-      this.finish(protocol, key, started, { kind: 'notfound', reason: key.trim() === '*' ? 'no default route' : 'not a routable key' }, undefined, done);
+      this.finish(
+        protocol,
+        key,
+        started,
+        { kind: 'notfound', reason: key.trim() === '*' ? 'no default route' : 'not a routable key' },
+        undefined,
+        done,
+      );
       return;
     }
     let settled = false;
@@ -87,7 +94,14 @@ export class LookupEngine {
     );
   }
 
-  private finish(protocol: RouterProtocol, key: string, started: number, answer: LookupAnswer, decision: RouteDecision | undefined, done: Done): void {
+  private finish(
+    protocol: RouterProtocol,
+    key: string,
+    started: number,
+    answer: LookupAnswer,
+    decision: RouteDecision | undefined,
+    done: Done,
+  ): void {
     const seconds = (performance.now() - started) / 1000;
     this.count(protocol, answer.kind);
     let h = this.durations.get(protocol);
@@ -132,7 +146,8 @@ export class LookupEngine {
   private sweep(): void {
     const now = performance.now();
     for (const p of [...this.pending]) {
-      if (now - p.started >= this.timeoutMs) p.settle({ kind: 'tempfail', reason: `routing decision took longer than ${formatDuration(this.timeoutMs)}` });
+      if (now - p.started >= this.timeoutMs)
+        p.settle({ kind: 'tempfail', reason: `routing decision took longer than ${formatDuration(this.timeoutMs)}` });
     }
   }
 }

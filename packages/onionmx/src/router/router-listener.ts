@@ -27,7 +27,12 @@ export interface ConnContext {
   refused: Set<Socket>;
 }
 
-export async function startListener(protocol: RouterProtocol, at: HostPort, ctx: ConnContext, handle: (s: Socket) => void): Promise<Listener> {
+export async function startListener(
+  protocol: RouterProtocol,
+  at: HostPort,
+  ctx: ConnContext,
+  handle: (s: Socket) => void,
+): Promise<Listener> {
   const server = createServer({ allowHalfOpen: protocol === 'exim', noDelay: true }, (socket) => {
     if (ctx.sockets.size >= ctx.config.limits.maxConnections) {
       ctx.metrics.refusedConnections.inc({ protocol });
@@ -39,7 +44,13 @@ export async function startListener(protocol: RouterProtocol, at: HostPort, ctx:
       socket.setTimeout(5000, () => socket.destroy());
       ctx.refused.add(socket);
       socket.once('close', () => ctx.refused.delete(socket));
-      socket.end(protocol === 'tcp_table' ? '400 too many connections\n' : protocol === 'socketmap' ? encodeSocketmapReply({ status: 'TEMP', text: 'too many connections' }) : formatEximReply({ kind: 'tempfail', reason: 'too many connections' }));
+      socket.end(
+        protocol === 'tcp_table'
+          ? '400 too many connections\n'
+          : protocol === 'socketmap'
+            ? encodeSocketmapReply({ status: 'TEMP', text: 'too many connections' })
+            : formatEximReply({ kind: 'tempfail', reason: 'too many connections' }),
+      );
       return;
     }
     ctx.sockets.add(socket);
@@ -65,10 +76,20 @@ export function closeServer(server: Server): Promise<void> {
   });
 }
 
-export function protocolError(ctx: ConnContext, socket: Socket, protocol: RouterProtocol, reason: string, code: string, closing = false): void {
+export function protocolError(
+  ctx: ConnContext,
+  socket: Socket,
+  protocol: RouterProtocol,
+  reason: string,
+  code: string,
+  closing = false,
+): void {
   ctx.metrics.protocolErrors.inc({ protocol, reason: code });
   ctx.engine.count(protocol, 'error');
-  ctx.logger.warn({ protocol, remote: `${socket.remoteAddress}:${socket.remotePort}`, reason, closing }, closing ? 'malformed request, closing the connection' : 'malformed request');
+  ctx.logger.warn(
+    { protocol, remote: `${socket.remoteAddress}:${socket.remotePort}`, reason, closing },
+    closing ? 'malformed request, closing the connection' : 'malformed request',
+  );
 }
 
 /**

@@ -18,10 +18,7 @@ export type ReplyFormName = 'direct' | 'relay' | 'exim-route' | 'exim-automap';
 export const replyFormNames = ['direct', 'relay', 'exim-route', 'exim-automap'] as const;
 
 /** What the router answers, before the protocol codec encodes it. */
-export type LookupAnswer =
-  | { kind: 'found'; data: string }
-  | { kind: 'notfound'; reason: string }
-  | { kind: 'tempfail'; reason: string };
+export type LookupAnswer = { kind: 'found'; data: string } | { kind: 'notfound'; reason: string } | { kind: 'tempfail'; reason: string };
 
 export interface ReplySettings {
   /** Postfix transport name for the direct form (master.cf service running smtp through torsocks). */
@@ -42,7 +39,8 @@ function eximHost(host: string, port: number): string {
 /** An Exim host list. Items are joined without spaces: in route_data a space starts the options. */
 function eximHostList(items: { host: string; port: number }[]): string {
   // IPv6 addresses are full of colons: switch the list separator to `;` (`<;`) and bracket them.
-  if (items.some((i) => i.host.includes(':'))) return `<;${items.map((i) => (i.host.includes(':') ? `[${i.host}]:${i.port}` : `${i.host}:${i.port}`)).join(';')}`;
+  if (items.some((i) => i.host.includes(':')))
+    return `<;${items.map((i) => (i.host.includes(':') ? `[${i.host}]:${i.port}` : `${i.host}:${i.port}`)).join(';')}`;
   return items.map((i) => eximHost(i.host, i.port)).join(':');
 }
 
@@ -57,7 +55,12 @@ export function relayReply(settings: ReplySettings, syntax: MtaSyntax): string {
  * The answer for every form that needs no I/O; undefined means "ask the automapper" (exim-automap for an onion
  * decision). Kept synchronous because it is on the hot path of every lookup.
  */
-export function answerNow(decision: RouteDecision, form: ReplyFormName, settings: ReplySettings, syntax: MtaSyntax): LookupAnswer | undefined {
+export function answerNow(
+  decision: RouteDecision,
+  form: ReplyFormName,
+  settings: ReplySettings,
+  syntax: MtaSyntax,
+): LookupAnswer | undefined {
   if (decision.kind === 'tempfail') return { kind: 'tempfail', reason: decision.reason };
   if (decision.kind === 'none') return { kind: 'notfound', reason: decision.reason };
   switch (form) {

@@ -45,14 +45,20 @@ export async function startRouter(config: RouterConfig, deps: RouterDeps): Promi
   const connCtx: ConnContext = { config, engine, metrics, logger, sockets, refused };
   let metricsServer: RunningService | undefined;
   try {
-    if (config.tcpTable) listeners.push(await startListener('tcp_table', config.tcpTable.listen, connCtx, (s) => serveTcpTable(s, connCtx, config.tcpTable!.reply)));
+    if (config.tcpTable)
+      listeners.push(
+        await startListener('tcp_table', config.tcpTable.listen, connCtx, (s) => serveTcpTable(s, connCtx, config.tcpTable!.reply)),
+      );
     if (config.socketmap) {
       const sm = config.socketmap;
       listeners.push(await startListener('socketmap', sm.listen, connCtx, (s) => serveSocketmap(s, connCtx, sm.reply, sm.name)));
     }
-    if (config.exim) listeners.push(await startListener('exim', config.exim.listen, connCtx, (s) => serveExim(s, connCtx, config.exim!.reply)));
+    if (config.exim)
+      listeners.push(await startListener('exim', config.exim.listen, connCtx, (s) => serveExim(s, connCtx, config.exim!.reply)));
     metricsServer = config.metrics
-      ? await startMetricsServer(config.metrics.listen, [registry], () => (listeners.every((l) => l.server.listening) ? [] : ['a listener is down']))
+      ? await startMetricsServer(config.metrics.listen, [registry], () =>
+          listeners.every((l) => l.server.listening) ? [] : ['a listener is down'],
+        )
       : undefined;
   } catch (err) {
     // A port in use (or any start-up failure) must not leave half a router running.

@@ -1,6 +1,12 @@
 /** Postfix socketmap_table(5): netstring requests naming a map, netstring replies, on a kept-open connection. */
 import type { Socket } from 'node:net';
-import { NetstringDecoder, NetstringError, encodeSocketmapReply, parseSocketmapRequest, SOCKETMAP_MAX_REQUEST } from '@peergroup/mta-codecs';
+import {
+  NetstringDecoder,
+  type NetstringError,
+  encodeSocketmapReply,
+  parseSocketmapRequest,
+  SOCKETMAP_MAX_REQUEST,
+} from '@peergroup/mta-codecs';
 import type { ReplyFormName } from './router-reply.ts';
 import { armIdle, OrderedWriter, protocolError, type ConnContext } from './router-listener.ts';
 
@@ -35,7 +41,11 @@ export function serveSocketmap(socket: Socket, ctx: ConnContext, form: ReplyForm
       ctx.engine.lookup('socketmap', req.key, form, 'postfix', (a) =>
         reply(
           encodeSocketmapReply(
-            a.kind === 'found' ? { status: 'OK', text: a.data } : a.kind === 'notfound' ? { status: 'NOTFOUND', text: '' } : { status: 'TEMP', text: a.reason },
+            a.kind === 'found'
+              ? { status: 'OK', text: a.data }
+              : a.kind === 'notfound'
+                ? { status: 'NOTFOUND', text: '' }
+                : { status: 'TEMP', text: a.reason },
           ),
         ),
       );

@@ -22,7 +22,11 @@ export function serveTcpTable(socket: Socket, ctx: ConnContext, form: ReplyFormN
       ctx.engine.lookup('tcp_table', req.key, form, 'postfix', (a) =>
         reply(
           formatTcpTableReply(
-            a.kind === 'found' ? { status: 200, text: a.data } : a.kind === 'notfound' ? { status: 500, text: a.reason } : { status: 400, text: a.reason },
+            a.kind === 'found'
+              ? { status: 200, text: a.data }
+              : a.kind === 'notfound'
+                ? { status: 500, text: a.reason }
+                : { status: 400, text: a.reason },
           ),
         ),
       );

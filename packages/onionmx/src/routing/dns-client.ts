@@ -83,14 +83,30 @@ export function buildQuery(id: number, name: string, type: string, opts: { dnsse
     flags |= dnsPacket.AUTHENTIC_DATA;
     packet.flags = flags;
     packet.additionals = [
-      { type: 'OPT', name: '.', udpPayloadSize: EDNS_UDP_SIZE, extendedRcode: 0, ednsVersion: 0, flags: dnsPacket.DNSSEC_OK, flag_do: true, options: [] },
+      {
+        type: 'OPT',
+        name: '.',
+        udpPayloadSize: EDNS_UDP_SIZE,
+        extendedRcode: 0,
+        ednsVersion: 0,
+        flags: dnsPacket.DNSSEC_OK,
+        flag_do: true,
+        options: [],
+      },
     ];
   }
   return dnsPacket.encode(packet);
 }
 
 /** Decodes a response and checks that it answers our question; throws DnsError('malformed') otherwise. */
-export function parseResponse(raw: Buffer, id: number, name: string, type: string, server: HostPort, transport: DnsTransportName): DnsResponse {
+export function parseResponse(
+  raw: Buffer,
+  id: number,
+  name: string,
+  type: string,
+  server: HostPort,
+  transport: DnsTransportName,
+): DnsResponse {
   let packet: DecodedPacket;
   try {
     packet = dnsPacket.decode(raw);
@@ -103,7 +119,11 @@ export function parseResponse(raw: Buffer, id: number, name: string, type: strin
   const q = packet.questions?.[0];
   // A response with no question section is legal for some errors (FORMERR); otherwise it must echo ours.
   if (q && (q.name.toLowerCase().replace(/\.$/, '') !== name.toLowerCase().replace(/\.$/, '') || q.type !== type)) {
-    throw new DnsError('malformed', `DNS response from ${formatHostPort(server)} answers a different question (${q.name} ${q.type})`, server);
+    throw new DnsError(
+      'malformed',
+      `DNS response from ${formatHostPort(server)} answers a different question (${q.name} ${q.type})`,
+      server,
+    );
   }
   const rcode = (packet as DecodedPacket & { rcode?: string }).rcode ?? 'NOERROR';
   return {
@@ -124,7 +144,15 @@ function abortError(signal: AbortSignal): DnsError {
   return new DnsError('network', `DNS query aborted: ${String(signal.reason ?? 'aborted')}`);
 }
 
-function udpExchange(server: HostPort, query: Buffer, id: number, name: string, type: string, timeoutMs: number, signal?: AbortSignal): Promise<DnsResponse> {
+function udpExchange(
+  server: HostPort,
+  query: Buffer,
+  id: number,
+  name: string,
+  type: string,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<DnsResponse> {
   return new Promise((resolve, reject) => {
     const socket = createSocket(isIP(server.host) === 6 ? 'udp6' : 'udp4');
     let done = false;
@@ -162,7 +190,15 @@ function udpExchange(server: HostPort, query: Buffer, id: number, name: string, 
   });
 }
 
-function tcpExchange(server: HostPort, query: Buffer, id: number, name: string, type: string, timeoutMs: number, signal?: AbortSignal): Promise<DnsResponse> {
+function tcpExchange(
+  server: HostPort,
+  query: Buffer,
+  id: number,
+  name: string,
+  type: string,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<DnsResponse> {
   return new Promise((resolve, reject) => {
     const socket = connect({ host: server.host, port: server.port });
     let done = false;
@@ -199,7 +235,9 @@ function tcpExchange(server: HostPort, query: Buffer, id: number, name: string, 
         finish(err as Error);
       }
     });
-    socket.on('end', () => finish(new DnsError('malformed', `DNS over TCP: ${formatHostPort(server)} closed the connection before a full answer`, server)));
+    socket.on('end', () =>
+      finish(new DnsError('malformed', `DNS over TCP: ${formatHostPort(server)} closed the connection before a full answer`, server)),
+    );
   });
 }
 
@@ -210,7 +248,8 @@ export async function queryServer(server: HostPort, name: string, type: string, 
   const query = buildQuery(id, name, type, opts);
   const udp = await udpExchange(server, query, id, name, type, timeoutMs, opts.signal);
   // RFC 6891 §7: a server that does not know EDNS answers FORMERR (or NOTIMP); ask again without it.
-  if (opts.dnssec && (udp.rcode === 'FORMERR' || udp.rcode === 'NOTIMP')) return queryServer(server, name, type, { ...opts, dnssec: false });
+  if (opts.dnssec && (udp.rcode === 'FORMERR' || udp.rcode === 'NOTIMP'))
+    return queryServer(server, name, type, { ...opts, dnssec: false });
   if (!udp.truncated || opts.tcpFallback === false) return udp;
   return tcpExchange(server, query, id, name, type, timeoutMs, opts.signal);
 }
@@ -219,7 +258,12 @@ export async function queryServer(server: HostPort, name: string, type: string, 
  * Queries `servers` in order, `retries` extra rounds. A SERVFAIL/REFUSED moves on to a server not yet asked,
  * and is returned when every server said so. Throws DnsError only when no server gave any usable answer.
  */
-export async function queryDns(servers: readonly DnsServer[], name: string, type: string, opts: DnsQueryOptions = {}): Promise<DnsResponse> {
+export async function queryDns(
+  servers: readonly DnsServer[],
+  name: string,
+  type: string,
+  opts: DnsQueryOptions = {},
+): Promise<DnsResponse> {
   if (servers.length === 0) throw new DnsError('network', 'no DNS servers configured');
   const rounds = (opts.retries ?? DNS_DEFAULTS.retries) + 1;
   const failures: DnsError[] = [];

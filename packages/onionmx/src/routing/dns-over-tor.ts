@@ -116,7 +116,10 @@ export class TorDnsUpstream implements DnsUpstream {
 
   close(): void {
     this.closing = true;
-    void this.stream?.then((s) => s.socket.destroy(), () => undefined);
+    void this.stream?.then(
+      (s) => s.socket.destroy(),
+      () => undefined,
+    );
     this.stream = undefined;
   }
 
@@ -162,10 +165,13 @@ export class TorDnsUpstream implements DnsUpstream {
           // rejectUnauthorized (the default) makes the handshake fail on an unknown CA or a name mismatch: the exit
           // must neither read nor answer in the resolver's place.
           const t = tlsConnect({ socket: raw, servername: tls.servername, ...(tls.ca ? { ca: tls.ca } : {}), minVersion: 'TLSv1.2' });
-          const timer = setTimeout(() => {
-            t.destroy();
-            reject(new Error(`TLS handshake with ${tls.servername} timed out`));
-          }, Math.max(1, deadline - Date.now()));
+          const timer = setTimeout(
+            () => {
+              t.destroy();
+              reject(new Error(`TLS handshake with ${tls.servername} timed out`));
+            },
+            Math.max(1, deadline - Date.now()),
+          );
           t.once('secureConnect', () => {
             clearTimeout(timer);
             t.off('error', onError);

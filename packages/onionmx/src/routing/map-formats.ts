@@ -87,7 +87,8 @@ export function parseNativeMap(text: string, file: string): ParsedMap {
         file,
         line,
         domain: domainText,
-        reason: fields.length === 1 ? 'missing onion address after the domain' : `expected "DOMAIN ONION[:PORT]", found ${fields.length} fields`,
+        reason:
+          fields.length === 1 ? 'missing onion address after the domain' : `expected "DOMAIN ONION[:PORT]", found ${fields.length} fields`,
       });
       return;
     }

@@ -53,12 +53,7 @@ export class OnionAddressError extends Error {
 }
 
 function checksum(publicKey: Uint8Array, version: number): Buffer {
-  return createHash('sha3-256')
-    .update(CHECKSUM_PREFIX)
-    .update(publicKey)
-    .update(Uint8Array.of(version))
-    .digest()
-    .subarray(0, 2);
+  return createHash('sha3-256').update(CHECKSUM_PREFIX).update(publicKey).update(Uint8Array.of(version)).digest().subarray(0, 2);
 }
 
 /** The v3 onion address (`<56 chars>.onion`) of an ed25519 public key. */

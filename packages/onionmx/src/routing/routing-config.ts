@@ -39,13 +39,21 @@ export const torResolverSchema = z
     /** ONION:PORT (usually 53), or IP:PORT / NAME:PORT of a DNS-over-TLS resolver (usually 853). */
     address: hostPortSchema,
     /** DNS over TLS: the certificate must be valid for `name` and chain to `ca` (a PEM file; default the system's CAs). */
-    tls: z.object({ name: z.string().min(1, 'must name the host the certificate is for'), ca: z.string().min(1).optional() }).strict().optional(),
+    tls: z
+      .object({ name: z.string().min(1, 'must name the host the certificate is for'), ca: z.string().min(1).optional() })
+      .strict()
+      .optional(),
   })
   .strict()
   .superRefine((r, ctx) => {
     // Through an exit, plain DNS could be read and rewritten by whoever runs the exit; an onion address authenticates itself.
     if (!r.address.host.endsWith('.onion') && !r.tls) {
-      ctx.addIssue({ code: 'custom', path: ['tls'], message: 'a resolver that is not an onion service is reached through a Tor exit: it needs tls (name, and ca unless the system CAs apply)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tls'],
+        message:
+          'a resolver that is not an onion service is reached through a Tor exit: it needs tls (name, and ca unless the system CAs apply)',
+      });
     }
   });
 
@@ -82,25 +90,38 @@ export const routingConfigSchema = z
     srv: z.boolean().default(true),
     resolver: withOlderNames(
       z
-      .object({
-        servers: z.array(hostPortSchema).min(1, 'needs at least one IP:PORT').default(() => systemResolvers()),
-        /** Per try and server (a plain number means milliseconds; older name timeoutMs). */
-        timeout: duration({ unit: 'ms', min: 50, max: 60_000 }).default(2000),
-        retries: z.number().int().min(0).max(10).default(1),
-        tcpFallback: z.boolean().default(true),
-        /** udp: `servers` as usual. tor: every routing query goes through Tor to `tor.servers`, none in cleartext. */
-        transport: z.enum(['udp', 'tor']).default('udp'),
-        tor: torResolversSchema.optional(),
-        /** With transport udp: these domains (or *.domain) are looked up only through Tor all the same. */
-        torDomains: z.array(domainPattern).default([]),
-      })
-      .strict(),
+        .object({
+          servers: z
+            .array(hostPortSchema)
+            .min(1, 'needs at least one IP:PORT')
+            .default(() => systemResolvers()),
+          /** Per try and server (a plain number means milliseconds; older name timeoutMs). */
+          timeout: duration({ unit: 'ms', min: 50, max: 60_000 }).default(2000),
+          retries: z.number().int().min(0).max(10).default(1),
+          tcpFallback: z.boolean().default(true),
+          /** udp: `servers` as usual. tor: every routing query goes through Tor to `tor.servers`, none in cleartext. */
+          transport: z.enum(['udp', 'tor']).default('udp'),
+          tor: torResolversSchema.optional(),
+          /** With transport udp: these domains (or *.domain) are looked up only through Tor all the same. */
+          torDomains: z.array(domainPattern).default([]),
+        })
+        .strict(),
       { timeoutMs: 'timeout' },
     )
       .superRefine((r, ctx) => {
         if (r.tor) return;
-        if (r.transport === 'tor') ctx.addIssue({ code: 'custom', path: ['tor'], message: 'transport is tor (no cleartext DNS) but no Tor resolver is configured: set resolver.tor.servers' });
-        else if (r.torDomains.length > 0) ctx.addIssue({ code: 'custom', path: ['tor'], message: 'torDomains are looked up through Tor only, but no Tor resolver is configured: set resolver.tor.servers' });
+        if (r.transport === 'tor')
+          ctx.addIssue({
+            code: 'custom',
+            path: ['tor'],
+            message: 'transport is tor (no cleartext DNS) but no Tor resolver is configured: set resolver.tor.servers',
+          });
+        else if (r.torDomains.length > 0)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['tor'],
+            message: 'torDomains are looked up through Tor only, but no Tor resolver is configured: set resolver.tor.servers',
+          });
       })
       .prefault({}),
     /** require: accept an SRV answer only with the AD bit from the (validating, trusted) resolver. */

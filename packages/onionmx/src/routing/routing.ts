@@ -35,18 +35,32 @@ export async function createRouteResolver(config: RoutingConfig, opts: RouteReso
   const torServers = torUpstreams(config);
   let store: MapStore | undefined;
   const fetched = config.maps.flatMap((m) =>
-    m.fetch ? [{ path: m.path, fetcher: startMapFetcher(m, m.fetch, { logger, onReplaced: () => void (config.watchMaps ? undefined : store?.reload()) }) }] : [],
+    m.fetch
+      ? [
+          {
+            path: m.path,
+            fetcher: startMapFetcher(m, m.fetch, { logger, onReplaced: () => void (config.watchMaps ? undefined : store?.reload()) }),
+          },
+        ]
+      : [],
   );
   const fetchers = fetched.map((f) => f.fetcher);
   // A fetched map not on disk yet is fetched once before start; a failure is logged and the map starts empty.
   await Promise.all(fetched.filter((f) => !existsSync(f.path)).map((f) => f.fetcher.runNow()));
-  const maps = await MapStore.open(config.maps, { strict: config.strictMaps, watch: config.watchMaps, sighup: opts.sighup ?? true, logger });
+  const maps = await MapStore.open(config.maps, {
+    strict: config.strictMaps,
+    watch: config.watchMaps,
+    sighup: opts.sighup ?? true,
+    logger,
+  });
   store = maps;
   const torDomains = config.resolver.torDomains;
   const srv = new SrvDiscovery({
     // transport tor: the cleartext servers are never handed to the DNS client at all, so nothing can fall back to them.
     servers: config.resolver.transport === 'tor' ? torServers : config.resolver.servers,
-    ...(torDomains.length > 0 ? { serversFor: (d: string) => (torDomains.some((p) => matchesDomainPattern(d, p)) ? torServers : config.resolver.servers) } : {}),
+    ...(torDomains.length > 0
+      ? { serversFor: (d: string) => (torDomains.some((p) => matchesDomainPattern(d, p)) ? torServers : config.resolver.servers) }
+      : {}),
     timeoutMs: config.resolver.timeout,
     retries: config.resolver.retries,
     tcpFallback: config.resolver.tcpFallback,
@@ -62,16 +76,28 @@ export async function createRouteResolver(config: RoutingConfig, opts: RouteReso
     const remote = config.resolver.servers.filter((s) => !(s.host === '::1' || s.host === 'localhost' || /^127\./.test(s.host)));
     // The AD bit is only as trustworthy as the path to the resolver (RFC 6840 §5.8): on-path attackers can set it.
     if (remote.length > 0) {
-      logger.warn({ servers: remote.map((s) => `${s.host}:${s.port}`) }, 'dnssec is "require" but the resolver is not on loopback; its AD bit can be forged on the way');
+      logger.warn(
+        { servers: remote.map((s) => `${s.host}:${s.port}`) },
+        'dnssec is "require" but the resolver is not on loopback; its AD bit can be forged on the way',
+      );
     }
   }
   const registers = opts.registry ? [opts.registry] : [];
   const decisions =
     (opts.registry?.getSingleMetric('onionmx_route_decisions_total') as Counter<'kind' | 'source'> | undefined) ??
-    new Counter({ name: 'onionmx_route_decisions_total', help: 'Routing decisions by kind and source', labelNames: ['kind', 'source'], registers });
+    new Counter({
+      name: 'onionmx_route_decisions_total',
+      help: 'Routing decisions by kind and source',
+      labelNames: ['kind', 'source'],
+      registers,
+    });
   const disagreements =
     (opts.registry?.getSingleMetric('onionmx_route_srv_disagreements_total') as Counter | undefined) ??
-    new Counter({ name: 'onionmx_route_srv_disagreements_total', help: 'Map entries whose domain publishes a different SRV target (srvCheck)', registers });
+    new Counter({
+      name: 'onionmx_route_srv_disagreements_total',
+      help: 'Map entries whose domain publishes a different SRV target (srvCheck)',
+      registers,
+    });
 
   /** Only a published, differing SRV record is a disagreement: no record or a DNS failure says nothing. */
   async function srvCheck(domain: string, entry: MapEntry): Promise<string> {
@@ -81,7 +107,10 @@ export async function createRouteResolver(config: RoutingConfig, opts: RouteReso
     if (found.targets.some((t) => t.host === entry.onion && t.port === entry.port)) return '';
     disagreements.inc();
     const published = found.targets.map((t) => `${t.host}:${t.port}`).join(', ');
-    logger.warn({ domain, map: `${entry.onion}:${entry.port}`, at: `${entry.file}:${entry.line}`, srv: published }, 'map entry disagrees with the published SRV record');
+    logger.warn(
+      { domain, map: `${entry.onion}:${entry.port}`, at: `${entry.file}:${entry.line}`, srv: published },
+      'map entry disagrees with the published SRV record',
+    );
     return `; WARNING: ${domain} publishes SRV ${published}, which differs from the map`;
   }
 
@@ -129,7 +158,8 @@ export async function createRouteResolver(config: RoutingConfig, opts: RouteReso
         reason: `curated map ${entry.file}:${entry.line} (${entry.domain})${warning}`,
       };
     }
-    if (!config.srv) return { kind: 'none', domain, reason: `${domain} is not in any map and SRV discovery is off`, ttl: config.cache.minTtl };
+    if (!config.srv)
+      return { kind: 'none', domain, reason: `${domain} is not in any map and SRV discovery is off`, ttl: config.cache.minTtl };
     const found: SrvLookup = await srv.lookup(domain);
     switch (found.kind) {
       case 'tempfail':
@@ -187,7 +217,9 @@ function torUpstreams(config: RoutingConfig): TorDnsUpstream[] {
       try {
         ca = readFileSync(r.tls.ca);
       } catch (err) {
-        throw new Error(`resolver.tor.servers[${i}].tls.ca: cannot read ${r.tls.ca}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+        throw new Error(
+          `resolver.tor.servers[${i}].tls.ca: cannot read ${r.tls.ca}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+        );
       }
     }
     return new TorDnsUpstream({

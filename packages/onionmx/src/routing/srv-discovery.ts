@@ -63,7 +63,10 @@ export interface SrvDiscoveryOptions {
 }
 
 /** Orders SRV records per RFC 2782: ascending priority, then weighted random selection within a priority. */
-export function orderSrvRecords<T extends { priority: number; weight: number }>(records: readonly T[], random: () => number = Math.random): T[] {
+export function orderSrvRecords<T extends { priority: number; weight: number }>(
+  records: readonly T[],
+  random: () => number = Math.random,
+): T[] {
   const byPriority = new Map<number, T[]>();
   for (const r of records) byPriority.set(r.priority, [...(byPriority.get(r.priority) ?? []), r]);
   const out: T[] = [];
@@ -153,17 +156,33 @@ export class SrvDiscovery {
     this.random = opts.random ?? Math.random;
     const r = opts.registry;
     this.m = {
-      hits: metric(r, 'onionmx_route_srv_cache_hits_total', (registers) => new Counter({ name: 'onionmx_route_srv_cache_hits_total', help: 'SRV lookups answered from the cache', registers })),
-      misses: metric(r, 'onionmx_route_srv_cache_misses_total', (registers) => new Counter({ name: 'onionmx_route_srv_cache_misses_total', help: 'SRV lookups not in the cache', registers })),
-      coalesced: metric(r, 'onionmx_route_srv_coalesced_total', (registers) => new Counter({ name: 'onionmx_route_srv_coalesced_total', help: 'SRV lookups that joined a query already in flight', registers })),
-      latency: metric(r, 'onionmx_route_dns_duration_seconds', (registers) =>
-        new Histogram({
-          name: 'onionmx_route_dns_duration_seconds',
-          help: 'DNS SRV query latency by outcome (rcode, or timeout/network/malformed)',
-          labelNames: ['outcome'],
-          buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-          registers,
-        }),
+      hits: metric(
+        r,
+        'onionmx_route_srv_cache_hits_total',
+        (registers) => new Counter({ name: 'onionmx_route_srv_cache_hits_total', help: 'SRV lookups answered from the cache', registers }),
+      ),
+      misses: metric(
+        r,
+        'onionmx_route_srv_cache_misses_total',
+        (registers) => new Counter({ name: 'onionmx_route_srv_cache_misses_total', help: 'SRV lookups not in the cache', registers }),
+      ),
+      coalesced: metric(
+        r,
+        'onionmx_route_srv_coalesced_total',
+        (registers) =>
+          new Counter({ name: 'onionmx_route_srv_coalesced_total', help: 'SRV lookups that joined a query already in flight', registers }),
+      ),
+      latency: metric(
+        r,
+        'onionmx_route_dns_duration_seconds',
+        (registers) =>
+          new Histogram({
+            name: 'onionmx_route_dns_duration_seconds',
+            help: 'DNS SRV query latency by outcome (rcode, or timeout/network/malformed)',
+            labelNames: ['outcome'],
+            buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+            registers,
+          }),
       ),
     };
   }
@@ -283,7 +302,11 @@ export class SrvDiscovery {
     if (this.opts.dnssec === 'require' && !res.authenticated) {
       // Unvalidated data is not trusted for routing; it is the same as having no record (a `none`, not a tempfail:
       // an insecure zone stays insecure, retrying would not help). Bogus data never gets here: the resolver SERVFAILs.
-      const value: CacheValue = { kind: 'none', reason: `${name} SRV answer is not DNSSEC-validated (AD bit not set) and dnssec is "require"`, dnssec: false };
+      const value: CacheValue = {
+        kind: 'none',
+        reason: `${name} SRV answer is not DNSSEC-validated (AD bit not set) and dnssec is "require"`,
+        dnssec: false,
+      };
       this.store(domain, value, ttl);
       return { value, ttl };
     }
@@ -297,8 +320,14 @@ export class SrvDiscovery {
     for (const r of rejected) this.logger.info({ domain, target: r.target, port: r.port }, `SRV target skipped: ${r.reason}`);
     let value: CacheValue;
     if (usable.length > 0) value = { kind: 'found', records: usable, rejected, dnssec: authenticated };
-    else if (records.length === 1 && rejected[0]?.target === '.') value = { kind: 'none', reason: `${name} SRV target is "." (the domain publishes that it has no onion MX)`, dnssec: authenticated };
-    else value = { kind: 'none', reason: `${name} SRV has no usable v3 onion target: ${rejected.map((r) => `${r.target} (${r.reason})`).join('; ')}`, dnssec: authenticated };
+    else if (records.length === 1 && rejected[0]?.target === '.')
+      value = { kind: 'none', reason: `${name} SRV target is "." (the domain publishes that it has no onion MX)`, dnssec: authenticated };
+    else
+      value = {
+        kind: 'none',
+        reason: `${name} SRV has no usable v3 onion target: ${rejected.map((r) => `${r.target} (${r.reason})`).join('; ')}`,
+        dnssec: authenticated,
+      };
     this.store(domain, value, ttl);
     return { value, ttl };
   }
