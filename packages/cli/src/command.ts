@@ -14,6 +14,8 @@ export interface OptionSpec {
   defaultText?: string;
   /** Placeholder in --help, e.g. FILE or IP:PORT. */
   arg?: string;
+  /** Accepted but left out of --help (the command's details say which others it takes). */
+  hidden?: boolean;
   /** A duration (`30s`, `5m`, `1h30m`): the unit of a plain number for its key, said in --help. */
   durationUnit?: DurationUnit;
 }

@@ -12,7 +12,7 @@ export async function loadCommands(): Promise<Command[]> {
 const UNIT_WORDS = { ms: 'milliseconds', s: 'seconds', m: 'minutes', h: 'hours', d: 'days' } as const;
 
 function optionLines(options: Record<string, OptionSpec>): string[] {
-  const rows = Object.entries(options).map(([name, spec]) => {
+  const rows = Object.entries(options).filter(([, spec]) => !spec.hidden).map(([name, spec]) => {
     const flag = `${spec.short ? `-${spec.short}, ` : '    '}--${name}${spec.type === 'string' ? ` ${spec.arg ?? 'VALUE'}` : ''}`;
     const extra = [
       spec.multiple ? 'repeatable' : '',
@@ -114,7 +114,8 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     }
     const code = (err as { code?: string }).code;
     if (err instanceof UsageError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))) {
-      io.stderr.write(`peergroup ${cmd.path.join(' ')}: ${(err as Error).message}\n\n${commandHelp(cmd)}`);
+      // The error and where the options are; the whole help would bury the one line that matters.
+      io.stderr.write(`peergroup ${cmd.path.join(' ')}: ${(err as Error).message}\nRun "peergroup ${cmd.path.join(' ')} --help" for the options.\n`);
       return 64;
     }
     throw err;

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { ConfigError } from '../config.ts';
+import { ConfigError, setDotted } from '../config.ts';
+import { formatDuration } from '@peergroup/service';
 import { UsageError, flagOption, stringOption, type Command, type CommandContext, type OptionSpec } from '../command.ts';
-import { accountsConfigFile, accountsConfigOptions, loadAccountsConfig } from './accounts-serve.ts';
+import { accountsConfigFile, accountsConfigOptions, accountsDurationKeys, loadAccountsConfig } from './accounts-serve.ts';
 import { openAccountsContext, type AccountsContext } from '@peergroup/accounts';
 import { checkPasswordStrength } from '@peergroup/accounts';
 import { TrustError } from '@peergroup/trust';
@@ -43,22 +44,80 @@ export function onePositional(ctx: CommandContext, what: string): string {
   return ctx.positionals[0]!;
 }
 
-async function readPassword(ctx: CommandContext): Promise<string> {
+/** Asks on the terminal without echo: readline reads the line, its output (the echo) goes nowhere. */
+async function promptHidden(prompt: string): Promise<string | undefined> {
+  const { createInterface } = await import('node:readline');
+  const { Writable } = await import('node:stream');
+  const nowhere = new Writable({ write: (_chunk, _enc, done) => done() });
+  const rl = createInterface({ input: process.stdin, output: nowhere, terminal: true });
+  process.stderr.write(prompt);
+  try {
+    return await new Promise<string | undefined>((resolve) => {
+      rl.once('line', resolve);
+      // Ctrl-C or Ctrl-D at the prompt: no password.
+      rl.once('SIGINT', () => resolve(undefined));
+      rl.once('close', () => resolve(undefined));
+    });
+  } finally {
+    rl.close();
+    process.stderr.write('\n');
+  }
+}
+
+const NO_PASSWORD = 'no password given: type it at the prompt (on a terminal), give it as the first line of stdin (printf \'%s\\n\' "$PW" | peergroup accounts admin create-user NAME), or use --password-file FILE';
+
+/**
+ * The password, never from argv (visible in ps, kept in shell history): --password-file, else on a terminal a prompt
+ * without echo, asked twice, else the first line of stdin.
+ */
+async function readPassword(ctx: CommandContext, username: string): Promise<string> {
   const file = stringOption(ctx, 'password-file');
   let text: string;
   if (file) text = await readFile(file, 'utf8');
-  else {
-    // First line of stdin: keeps the password out of argv (visible in ps) and out of shell history.
+  else if (process.stdin.isTTY) {
+    const first = await promptHidden(`Password for ${username}: `);
+    if (!first) throw new UsageError(NO_PASSWORD);
+    const again = await promptHidden(`Password for ${username} (again): `);
+    if (again !== first) throw new Refusal('the two passwords differ; nothing was created');
+    return first;
+  } else {
     const chunks: Buffer[] = [];
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
     text = Buffer.concat(chunks).toString('utf8');
   }
-  return text.split(/\r?\n/)[0] ?? '';
+  const password = text.split(/\r?\n/)[0] ?? '';
+  if (password === '') throw new UsageError(file ? `--password-file ${file}: its first line is empty, so no password was given` : NO_PASSWORD);
+  return password;
 }
 
-const common = accountsConfigOptions;
+/** Plain plurals: "1 user", "2 users". */
+export function count(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
 
-export function admin(name: string, summary: string, usage: string | undefined, extra: Record<string, OptionSpec>, run: (ctx: CommandContext) => Promise<number>, details?: string): Command {
+/**
+ * The options an admin command shows: where the database is. Every other accounts setting (the flags of
+ * `peergroup accounts serve`) is still accepted, so a script can pass the same flags to serve and admin, but left
+ * out of --help, where it would bury the few that matter.
+ */
+const SHOWN = new Set(['config', 'section', 'data', 'database-url', 'secret-file']);
+const common: Record<string, OptionSpec> = Object.fromEntries(
+  Object.entries(accountsConfigOptions).map(([name, spec]) => [name, SHOWN.has(name) ? spec : { ...spec, hidden: true }]),
+);
+
+/**
+ * An admin command. `refusals` names what exit status 1 means for this command (a request turned down); a command
+ * that never refuses has no 1 in its exit-status line.
+ */
+export function admin(
+  name: string,
+  summary: string,
+  usage: string | undefined,
+  extra: Record<string, OptionSpec>,
+  run: (ctx: CommandContext) => Promise<number>,
+  details?: string,
+  refusals?: string,
+): Command {
   return {
     path: ['accounts', 'admin', name],
     summary,
@@ -66,7 +125,8 @@ export function admin(name: string, summary: string, usage: string | undefined, 
     details: [
       ...(details ? [details] : []),
       'Reads the accounts section of the config file peergroup serve reads, so it acts on the database the service uses.',
-      'Exit status: 0 done, 1 refused (weak password, name taken, no such user), 64 usage, 78 configuration.',
+      'The other accounts settings (the flags of "peergroup accounts serve") are accepted too.',
+      `Exit status: 0 done, ${refusals ? `1 refused (${refusals}), ` : ''}64 usage, 78 configuration.`,
     ].join('\n'),
     options: { ...extra, ...common },
     async run(ctx) {
@@ -87,12 +147,12 @@ export const commands: Command[] = [
     'Create an account without an invite (the first user, or for the operator); prints its id',
     'USERNAME',
     {
-      'password-file': { type: 'string', arg: 'FILE', description: 'read the password from the first line of FILE (default: first line of stdin)' },
+      'password-file': { type: 'string', arg: 'FILE', description: 'read the password from the first line of FILE (default: a prompt on a terminal, else the first line of stdin)' },
       admin: { type: 'boolean', description: 'mark the account as an operator account' },
     },
     async (ctx) => {
       const username = onePositional(ctx, 'USERNAME');
-      const password = await readPassword(ctx);
+      const password = await readPassword(ctx, username);
       const report = checkPasswordStrength(password, username);
       if (!report.ok) throw new Refusal(`password refused: ${report.problems.join(' ')}`);
       return withContext(ctx, async (a) => {
@@ -109,6 +169,7 @@ export const commands: Command[] = [
       });
     },
     'The new account trusts nobody yet; it can create invites, and invitees trust it first.',
+    'weak password, the two typed passwords differ, name taken or invalid',
   ),
   admin(
     'invite',
@@ -129,6 +190,7 @@ export const commands: Command[] = [
       });
     },
     'Codes are shown only now (the database holds keyed hashes). Whoever redeems one trusts USERNAME first.',
+    'no such user',
   ),
   admin('list-users', 'List accounts: name, id, flags, key epoch, open invites / quota, live sessions', undefined, { json: { type: 'boolean', description: 'one JSON array' } }, async (ctx) =>
     withContext(ctx, async (a) => {
@@ -156,7 +218,7 @@ export const commands: Command[] = [
           const flags = [r.admin ? 'admin' : '', r.disabled ? 'disabled' : ''].filter(Boolean).join(',') || '-';
           ctx.stdout.write(`${r.username.padEnd(w)}  ${r.id}  ${flags.padEnd(14)}  ${String(r.epoch).padStart(5)}  ${`${r.openInvites}/${r.inviteQuota}`.padStart(7)}  ${String(r.sessions).padStart(8)}\n`);
         }
-        ctx.stdout.write(`${rows.length} user(s)\n`);
+        ctx.stdout.write(`${count(rows.length, 'user')}\n`);
       }
       return 0;
     }),
@@ -172,7 +234,7 @@ export const commands: Command[] = [
       ctx.stdout.write(`${username}: invite quota ${await a.inviteQuota(id)}${quota === null ? ' (default)' : ''}\n`);
       return 0;
     });
-  }),
+  }, undefined, 'no such user'),
   ...(['disable', 'enable'] as const).map((verb) =>
     admin(
       verb,
@@ -186,14 +248,22 @@ export const commands: Command[] = [
           await a.store.setDisabled(id, verb === 'disable');
           await a.mail?.flush(id);
           const ended = verb === 'disable' ? await a.sessions.destroyAllFor(id) : 0;
-          ctx.stdout.write(`${username}: ${verb}d${verb === 'disable' ? `, ${ended} session(s) ended` : ''}\n`);
+          ctx.stdout.write(`${username}: ${verb}d${verb === 'disable' ? `, ${count(ended, 'session')} ended` : ''}\n`);
           return 0;
         });
       },
+      undefined,
+      'no such user',
     ),
   ),
-  admin('settings', 'Show the effective operator settings (config file + flags + defaults) and the database in use', undefined, {}, async (ctx) => {
-    const config = loadAccountsConfig(ctx);
+  // settings shows what every accounts flag does, so it lists them all.
+  { ...admin('settings', 'Show the effective operator settings (config file + flags + defaults) and the database in use', undefined, {}, async (ctx) => {
+    const config = structuredClone(loadAccountsConfig(ctx));
+    // Durations as an operator writes them (12h), not the milliseconds they are parsed to.
+    for (const key of accountsDurationKeys) {
+      const ms = getDotted(config, key);
+      if (typeof ms === 'number') setDotted(config as unknown as Record<string, unknown>, key, formatDuration(ms));
+    }
     const shown = {
       configFile: accountsConfigFile(ctx) ?? '(none: embedded default)',
       ...config,
@@ -203,5 +273,9 @@ export const commands: Command[] = [
     };
     ctx.stdout.write(JSON.stringify(shown, null, 2) + '\n');
     return 0;
-  }),
+  }), options: accountsConfigOptions },
 ];
+
+function getDotted(obj: unknown, dotted: string): unknown {
+  return dotted.split('.').reduce<unknown>((o, k) => (typeof o === 'object' && o !== null ? (o as Record<string, unknown>)[k] : undefined), obj);
+}

@@ -58,6 +58,7 @@ export const commands: Command[] = [
       );
     },
     'Postfix sees a new domain at its next lookup. Removing a domain refuses its mail from then on; its aliases stay as tombstones.',
+    'mail accounts not configured, domain taken or unknown',
   ),
   admin(
     'catch-all',
@@ -75,6 +76,8 @@ export const commands: Command[] = [
         }),
       );
     },
+    undefined,
+    'mail accounts not configured, no such domain or user',
   ),
   admin('mail-quota', 'Set a user\'s mailbox quota (500M, 2G, 0 = unlimited, "default" = the configured quota)', 'USERNAME SIZE|default', {}, async (ctx) => {
     if (ctx.positionals.length !== 2) throw new UsageError('give USERNAME and a quota');
@@ -87,7 +90,7 @@ export const commands: Command[] = [
       ctx.stdout.write(`${username}: mailbox quota ${(await mail.settings(id)).quotaBytes} bytes${bytes === null ? ' (default)' : ''}\n`);
       return 0;
     });
-  }),
+  }, undefined, 'mail accounts not configured, no such user'),
   admin('mail-deleted', 'List deleted accounts and the mail home directory each left behind (for the operator to remove)', undefined, {}, async (ctx) =>
     withContext(ctx, async (a) => {
       const mail = mailOf(a);
@@ -95,6 +98,8 @@ export const commands: Command[] = [
       for (const d of await mail.deletedAccounts()) ctx.stdout.write(`${d.username}\t${d.deletedAt.toISOString()}\t${d.home}\n`);
       return 0;
     }),
+    undefined,
+    'mail accounts not configured',
   ),
 ];
 

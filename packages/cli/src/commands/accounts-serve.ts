@@ -55,6 +55,14 @@ for (const action of ['login', 'signup', 'reset'] as const) {
   SETTINGS[`${action}-limit-window`] = { key: `rateLimits.${action}.window`, kind: 'duration', arg: 'DURATION', description: `${action} rate-limit window` };
 }
 
+/** Dotted keys of the accounts config whose values are durations (milliseconds once parsed), for display. */
+export const accountsDurationKeys: readonly string[] = [
+  ...Object.values(SETTINGS).filter((s) => s.kind === 'duration').map((s) => s.key),
+  'mailboxes.aliases.coolDown',
+  'mailboxes.deletionWait',
+  'mailboxes.lookupTimeout',
+];
+
 export const accountsConfigOptions: Record<string, OptionSpec> = {
   config: { type: 'string', arg: 'FILE', description: `YAML config file, the one peergroup serve reads; accounts settings are read from its --section (${configFileHelp})` },
   section: { type: 'string', arg: 'KEY', description: 'top-level key of the accounts settings in --config', defaultText: 'accounts' },
