@@ -18,7 +18,7 @@ const where = ['--data', join(dir, 'data'), '--pwhash-opslimit', '1', '--pwhash-
 
 function peergroup(args: string[], stdin = ''): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const env = { ...process.env, PEERGROUP_CONFIG: join(dir, 'peergroup.yaml') };
+    const env: NodeJS.ProcessEnv = { ...process.env, PEERGROUP_CONFIG: join(dir, 'peergroup.yaml') };
     delete env.DATABASE_URL;
     const child = execFile(process.execPath, [bin, ...args], { cwd: dir, env }, (err, stdout, stderr) => {
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
