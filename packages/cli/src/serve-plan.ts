@@ -2,7 +2,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { UsageError, listOption, numberOption, stringOption, type CommandContext } from './command.ts';
 import { configFileFor } from './config-file.ts';
-import { checkConfig, ConfigError, readConfigFile, setDotted, validateConfig, type ConfigProblem } from './config.ts';
+import { checkConfig, ConfigError, readConfigFile, setDotted, type ConfigProblem } from './config.ts';
 import { inboundConfigSchema, loadMapFile, relayConfigSchema, routerConfigSchema, routingConfigSchema } from '@peergroup/onionmx';
 import { duration, formatHostPort, loopbackHostPortSchema } from '@peergroup/service';
 import { accountsConfigSchema } from '@peergroup/accounts';
@@ -71,9 +71,18 @@ export interface ServePlan {
 
 /** File + --set overrides + embedded defaults → one validated plan; every error names its dotted key. */
 export function planServe(raw: Record<string, unknown>, source: string, only?: ServiceName[]): ServePlan {
-  const top = validateConfig(topLevelSchema, raw, source);
-  const routingRaw = top.routing ?? {};
   const problems: ConfigProblem[] = [];
+  const checkedTop = checkConfig(topLevelSchema, raw);
+  let top: z.output<typeof topLevelSchema>;
+  if (checkedTop.ok) top = checkedTop.data;
+  else {
+    // Every problem at once: go on without the top-level keys that have one, so the sections are checked too.
+    problems.push(...checkedTop.problems);
+    const bad = new Set(checkedTop.problems.map((p) => p.path.split('.')[0]));
+    const rest = topLevelSchema.safeParse(Object.fromEntries(Object.entries(raw).filter(([k]) => !bad.has(k))));
+    top = rest.success ? rest.data : topLevelSchema.parse({});
+  }
+  const routingRaw = top.routing ?? {};
   const routing = checkConfig(routingConfigSchema, routingRaw, 'routing');
   if (!routing.ok) problems.push(...routing.problems);
   const plan: ServePlan = {

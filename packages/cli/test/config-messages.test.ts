@@ -94,3 +94,13 @@ for (const c of cases) {
     if (c.not) assert.doesNotMatch(r.err, c.not);
   });
 }
+
+test('serve reports every problem at once: an unknown top-level key, a bad top-level value and unknown keys inside sections', async () => {
+  const file = join(dir, 'many.yaml');
+  writeFileSync(file, ['bogusTop: 1', 'logLevel: loud', 'routing: { srv: false, bogusRouting: 1 }', 'router: { bogusRouter: 1 }', 'relay: { lmtp: 127.0.0.1:0, bogusRelay: 1 }', 'accounts: { bogusAccounts: 1 }', ''].join('\n'));
+  const r = await cli(['serve', '--config', file, '--check-config']);
+  assert.equal(r.code, 78, r.err);
+  for (const line of ['  bogusTop: unknown key', '  logLevel: must be one of', '  routing.bogusRouting: unknown key', '  router.bogusRouter: unknown key', '  relay.bogusRelay: unknown key', '  accounts.bogusAccounts: unknown key']) {
+    assert.ok(r.err.split('\n').some((l) => l.startsWith(line)), `expected a line starting\n${line}\nin\n${r.err}`);
+  }
+});
