@@ -1,5 +1,6 @@
-// The mail directory against a real (SQLite) accounts database: what Postfix's maps and Dovecot's passdb/userdb get
-// for mailboxes, aliases, +tags, catch-alls, disabled accounts, app passwords and web-only main passwords.
+// The mail directory against a real accounts database, SQLite and PostgreSQL (its lookups are one compiled SQL
+// statement each, a UNION on both dialects): what Postfix's maps and Dovecot's passdb/userdb get for mailboxes,
+// aliases, +tags, catch-alls, disabled accounts, app passwords and web-only main passwords.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -9,17 +10,22 @@ import { silentLogger } from '@peergroup/service';
 import { accountsConfigSchema, openAccountsContext, type AccountsContext } from '../src/index.ts';
 import type { MailAccounts } from '../src/mail/mail-accounts.ts';
 import { FAST_PWHASH } from '@peergroup/test-support/accounts';
+import { createDatabase, startPostgres, type RunningPostgres } from '@peergroup/test-support/postgres';
 
-describe('mail directory', () => {
+for (const dialect of ['sqlite', 'postgres'] as const)
+describe(`mail directory (${dialect})`, () => {
+  let pg: RunningPostgres | undefined;
   let dir: string;
   let ctx: AccountsContext;
   let mail: MailAccounts;
   const ids: Record<string, string> = {};
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'pg-mail-dir-'));
+    const databaseUrl = dialect === 'postgres' ? await createDatabase((pg = await startPostgres()).url, 'mail_directory') : undefined;
     ctx = await openAccountsContext(
       accountsConfigSchema.parse({
         dataDir: dir,
+        ...(databaseUrl ? { databaseUrl } : {}),
         trust: { pwhash: FAST_PWHASH, minWait: 0, defaultWait: 0 },
         mailboxes: {
           domain: 'example.org',
@@ -51,6 +57,7 @@ describe('mail directory', () => {
   });
   after(async () => {
     await ctx?.close();
+    await pg?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
