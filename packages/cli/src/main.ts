@@ -44,7 +44,7 @@ export function groupHelp(commands: Pick<CommandEntry, 'path' | 'summary'>[], pr
     prefix.length ? `Commands under "${prefix.join(' ')}":` : 'peergroup: SMTP over Tor onion services and invite-based accounts for community mail providers.\n\nCommands:',
     ...under.map((c) => `  ${c.path.join(' ').padEnd(width)}  ${c.summary}`),
     '',
-    `Run "peergroup <command> --help" for the options of one command.`,
+    `Run "peergroup <command> --help" (or "peergroup help <command>") for the options of one command; "peergroup --version" prints the version.`,
     '',
   ].join('\n');
 }
@@ -53,6 +53,15 @@ export function groupHelp(commands: Pick<CommandEntry, 'path' | 'summary'>[], pr
 const ORPHAN_STOP_MS = 10_000;
 
 export async function main(argv: string[], io = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+    const { readFileSync } = await import('node:fs');
+    // The same file from src/ and from dist/: both sit one level under the package.
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    io.stdout.write(`peergroup ${pkg.version}\n`);
+    return 0;
+  }
+  // `peergroup help [command…]` is `peergroup [command…] --help`.
+  if (argv[0] === 'help') return main([...argv.slice(1).filter((a) => a !== '--help' && a !== '-h'), '--help'], io);
   const commands = registry;
   const words = argv.filter((a) => !a.startsWith('-'));
   // Longest command path that is a prefix of the leading words.

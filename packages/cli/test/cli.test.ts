@@ -32,3 +32,19 @@ test('an unknown command exits 64 with the command list', async () => {
     return true;
   });
 });
+
+test('peergroup --version prints the version of package.json; peergroup help [command] is --help', async () => {
+  const { readFile } = await import('node:fs/promises');
+  const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  assert.equal((await run(process.execPath, [bin, '--version'])).stdout, `peergroup ${pkg.version}\n`);
+  const help = await run(process.execPath, [bin, 'help']);
+  assert.equal(help.stdout, (await run(process.execPath, [bin, '--help'])).stdout);
+  const route = await run(process.execPath, [bin, 'help', 'onionmx', 'route']);
+  assert.equal(route.stdout, (await run(process.execPath, [bin, 'onionmx', 'route', '--help'])).stdout);
+  assert.match(route.stdout, /^Usage: peergroup onionmx route/);
+  await assert.rejects(run(process.execPath, [bin, 'help', 'no-such-command']), (err: { code: number; stderr: string }) => {
+    assert.equal(err.code, 64);
+    assert.match(err.stderr, /unknown command "no-such-command"/);
+    return true;
+  });
+});
