@@ -64,3 +64,24 @@ test('CLI: every option shows its config key; bad flags exit 64, bad config 78 n
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('docs/snippets/inbound.yaml is valid for the command alone and in the file serve reads; --section picks another key', async () => {
+  const snippetFile = new URL('../../../docs/snippets/inbound.yaml', import.meta.url).pathname;
+  const alone = await cli(['onionmx', 'inbound', '--config', snippetFile, '--check-config']);
+  assert.equal(alone.code, 0, alone.stderr);
+  assert.match(alone.stdout, /domains: example\.org/);
+  const served = await cli(['serve', '--config', snippetFile, '--only', 'inbound', '--check-config']);
+  assert.equal(served.code, 0, served.stderr);
+  assert.match(served.stdout, /inbound smtp 127\.0\.0\.1:2525 -> mx 127\.0\.0\.1:25 \(domains: example\.org\)/);
+
+  const dir = mkdtempSync(join(tmpdir(), 'inbound-section-'));
+  try {
+    const file = join(dir, 'two.yaml');
+    writeFileSync(file, 'inbound: { mx: 127.0.0.1:25, domains: [a.example] }\nfront2: { mx: 127.0.0.1:26, domains: [b.example] }\n');
+    const other = await cli(['onionmx', 'inbound', '--config', file, '--section', 'front2', '--check-config']);
+    assert.equal(other.code, 0, other.stderr);
+    assert.match(other.stdout, /mx 127\.0\.0\.1:26 .*\n  domains: b\.example/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
