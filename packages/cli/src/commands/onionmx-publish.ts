@@ -50,6 +50,14 @@ export const command: Command = {
         'verify.dnssec': stringOption(ctx, 'dnssec'),
       },
     });
+    // tor refuses a relative HiddenServiceDir: a relative one is resolved here, from the current directory for the
+    // flag and from the config file's directory for the file's key, so the printed torrc line can be pasted as is.
+    const { dirname, isAbsolute, resolve } = await import('node:path');
+    if (!isAbsolute(config.hiddenServiceDir)) {
+      const file = stringOption(ctx, 'config');
+      const base = stringOption(ctx, 'hidden-service-dir') === undefined && file ? dirname(resolve(file)) : process.cwd();
+      config.hiddenServiceDir = resolve(base, config.hiddenServiceDir);
+    }
     let onion: string;
     try {
       onion = readHiddenServiceHostname(config.hiddenServiceDir);
