@@ -113,3 +113,29 @@ test('create-user on a terminal (a real pty through script(1)): prompts, does no
   assert.match(ok.out, /Password for carol: [\s\S]*Password for carol \(again\): [\s\S]*created carol \(/);
   assert.ok(!ok.out.includes('osprey'), `the password was echoed:\n${ok.out}`);
 });
+
+test('accounts serve takes --metrics like the other services, and --metrics-listen as its older name', async () => {
+  const { spawn } = await import('node:child_process');
+  for (const flag of ['--metrics', '--metrics-listen']) {
+    const env: NodeJS.ProcessEnv = { ...process.env, PEERGROUP_CONFIG: join(dir, 'peergroup.yaml') };
+    const child = spawn(process.execPath, [bin, 'accounts', 'serve', '--listen', '127.0.0.1:0', flag, '127.0.0.1:0', ...where], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      let out = '';
+      let err = '';
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      const metrics = await new Promise<string>((resolve, reject) => {
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          const m = /^metrics (\S+)$/m.exec(out);
+          if (m) resolve(m[1]!);
+        });
+        child.once('exit', (code) => reject(new Error(`${flag}: exited ${code}: ${err}`)));
+      });
+      const res = await fetch(`http://${metrics}/metrics`);
+      assert.equal(res.status, 200, flag);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('close', r));
+    }
+  }
+});

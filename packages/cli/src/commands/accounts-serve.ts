@@ -14,6 +14,7 @@ interface Setting {
   description: string;
   arg?: string;
   defaultText?: string;
+  hidden?: boolean;
 }
 
 // Every accounts setting as a flag; the config key is the same dotted path under the `accounts` section.
@@ -47,7 +48,9 @@ const SETTINGS: Record<string, Setting> = {
   'pwhash-opslimit': { key: 'trust.pwhash.opslimit', kind: 'number', arg: 'N', description: 'Argon2id passes', defaultText: '2' },
   'pwhash-memlimit': { key: 'trust.pwhash.memlimit', kind: 'number', arg: 'BYTES', description: 'Argon2id memory', defaultText: '67108864' },
   'pwhash-concurrency': { key: 'trust.pwhashConcurrency', kind: 'number', arg: 'N', description: 'Argon2id computations at once', defaultText: 'CPU cores - 1' },
-  'metrics-listen': { key: 'metrics.listen', kind: 'string', arg: 'HOST:PORT', description: 'loopback /metrics and /healthz listener (off when unset)' },
+  metrics: { key: 'metrics.listen', kind: 'string', arg: 'HOST:PORT', description: 'loopback /metrics and /healthz listener (off when unset)' },
+  // The older name, from before every service called it --metrics; accepted, not shown.
+  'metrics-listen': { key: 'metrics.listen', kind: 'string', arg: 'HOST:PORT', description: 'older name of --metrics', hidden: true },
 };
 for (const action of ['login', 'signup', 'reset'] as const) {
   SETTINGS[`${action}-limit-account`] = { key: `rateLimits.${action}.perAccount`, kind: 'number', arg: 'N', description: `${action} attempts per account name per window` };
@@ -77,6 +80,7 @@ export const accountsConfigOptions: Record<string, OptionSpec> = {
         // Every accounts duration key's plain number is seconds, the unit of its older `*Seconds` name.
         ...(s.kind === 'duration' ? { durationUnit: 's' as const } : {}),
         ...(s.defaultText ? { defaultText: s.defaultText } : {}),
+        ...(s.hidden ? { hidden: true } : {}),
       } satisfies OptionSpec,
     ]),
   ),

@@ -24,7 +24,7 @@ export const serviceCommands: Record<ServiceName, ServiceCommand> = {
   router: { words: ['onionmx', 'router'], metricsFlag: '--metrics', reloadsOnHup: true },
   relay: { words: ['onionmx', 'relay'], metricsFlag: '--metrics', reloadsOnHup: true },
   inbound: { words: ['onionmx', 'inbound'], metricsFlag: '--metrics', reloadsOnHup: true },
-  accounts: { words: ['accounts', 'serve'], metricsFlag: '--metrics-listen', reloadsOnHup: false },
+  accounts: { words: ['accounts', 'serve'], metricsFlag: '--metrics', reloadsOnHup: false },
 };
 
 /** The CLI entry point children are started through (`process.execPath BIN …`), whether it runs sources or a build. */
