@@ -48,3 +48,15 @@ test('peergroup --version prints the version of package.json; peergroup help [co
     return true;
   });
 });
+
+test('every command summary is a sentence: it starts with a capital letter', async () => {
+  for (const c of await loadCommands()) assert.match(c.summary, /^[A-Z]/, c.path.join(' '));
+});
+
+test('onionmx route --help speaks of one lookup, not of a daemon that starts, reloads or watches files', async () => {
+  const { stdout } = await run(process.execPath, [bin, 'onionmx', 'route', '--help']);
+  assert.match(stdout, /--strict-maps\s+exit 78 when a map has an invalid entry/);
+  assert.doesNotMatch(stdout, /refuse to start or reload|--no-watch-maps/);
+  const router = await run(process.execPath, [bin, 'onionmx', 'router', '--help']);
+  assert.match(router.stdout, /--strict-maps\s+refuse to start or reload/);
+});

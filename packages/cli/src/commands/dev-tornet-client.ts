@@ -5,7 +5,7 @@ import { controlSocketPath } from './dev-tornet.ts';
 export const command: Command = {
   path: ['dev', 'tornet', 'client'],
   usage: 'stop|start',
-  summary: 'stop or start the client node of a running "peergroup dev tornet" (Tor down, then back)',
+  summary: 'Stop or start the client node of a running "peergroup dev tornet" (Tor down, then back)',
   details: [
     'Talks to the running network through DIR/control.sock. "stop" ends the client tor process: its SOCKS and DNS',
     'ports refuse until "start", which runs it again with the same ports and waits until it has bootstrapped. The',

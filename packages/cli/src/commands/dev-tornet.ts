@@ -149,7 +149,7 @@ async function serveControl(path: string, net: Tornet, say: (line: string) => vo
 
 export const command: Command = {
   path: ['dev', 'tornet'],
-  summary: 'run a private Tor network on loopback (3 authorities, relays, an onion service node and a client) for manual work',
+  summary: 'Run a private Tor network on loopback (3 authorities, relays, an onion service node and a client) for manual work',
   details: [
     'Starts tor processes with TestingTorNetwork 1, waits until the client has bootstrapped and every --services onion',
     'answers through the client SOCKS port, prints the ports and onion hostnames, and runs until Ctrl-C, then stops',

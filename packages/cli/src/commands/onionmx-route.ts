@@ -66,6 +66,9 @@ export const command: Command = {
     config: { type: 'string', arg: 'FILE', description: 'YAML config file; routing settings are read from its --section' },
     section: { type: 'string', arg: 'KEY', description: 'dotted key of the routing settings in --config', defaultText: 'routing' },
     ...routingOptions,
+    // One lookup and exit: the daemons' wording ("refuse to start or reload", file watching) would not fit.
+    'strict-maps': { ...routingOptions['strict-maps']!, description: 'exit 78 when a map has an invalid entry (what would stop the router and relay from starting)' },
+    'no-watch-maps': { ...routingOptions['no-watch-maps']!, hidden: true },
     json: { type: 'boolean', description: 'print the decision as one JSON object' },
   },
   async run(ctx) {
