@@ -44,7 +44,7 @@ test('every DURATION flag says in --help what unit a plain number is, and no fla
     for (const [name, spec] of Object.entries(c.options)) {
       // DNS TTLs and dev tornet's start-up limit are whole seconds by nature, not durations.
       if (spec.arg === 'SECONDS') assert.match(name, /ttl|^ready-timeout$/, `${c.path.join(' ')} --${name} asks for SECONDS: make it a DURATION`);
-      if (spec.arg !== 'DURATION') continue;
+      if (spec.arg !== 'DURATION' || spec.hidden) continue;
       durations.push(`${c.path.join(' ')} --${name}`);
       assert.ok(spec.durationUnit, `${c.path.join(' ')} --${name} has no unit for a plain number`);
       const line = help.split('\n').find((l) => l.includes(`--${name} DURATION`));
