@@ -4,7 +4,6 @@ import type { z } from 'zod';
 import type { OptionSpec } from './command.ts';
 import { olderNamesOf } from '@peergroup/service';
 
-
 /**
  * JSON — what `peergroup serve` hands its services — through JSON.parse, anything else through yaml, loaded only
  * then: a service process under serve never loads the YAML parser (a few MB of every process's idle memory).
@@ -109,7 +108,10 @@ function flagFor(options: Record<string, OptionSpec> | undefined, ...paths: stri
   for (const path of paths) {
     const parts = path.split('.').filter(Boolean);
     for (let n = parts.length; n > 0; n--) {
-      const key = parts.slice(0, n).join('.').replace(/\.(\d+)(?=\.|$)/g, '[]');
+      const key = parts
+        .slice(0, n)
+        .join('.')
+        .replace(/\.(\d+)(?=\.|$)/g, '[]');
       const flag = byKey.get(key) ?? byKey.get(key.replace(/\[\]$/, ''));
       if (flag) return flag;
     }
@@ -156,7 +158,9 @@ function zodIssueProblems(issue: z.core.$ZodIssue, basePath: PropertyKey[], pref
   };
   const input = (issue as { input?: unknown }).input;
   const got = input === undefined ? '' : `, got ${shown(input)}`;
-  const isDefault = /^(Invalid input|Invalid option|Too small|Too big|Invalid string|Invalid element|Invalid key|Invalid value)\b/.test(issue.message);
+  const isDefault = /^(Invalid input|Invalid option|Too small|Too big|Invalid string|Invalid element|Invalid key|Invalid value)\b/.test(
+    issue.message,
+  );
   switch (issue.code) {
     case 'unrecognized_keys':
       // Name each unknown key itself, so a typo is found by searching the file for the printed key.
@@ -176,7 +180,9 @@ function zodIssueProblems(issue: z.core.$ZodIssue, basePath: PropertyKey[], pref
       const inclusive = issue.inclusive !== false;
       const what =
         issue.origin === 'string'
-          ? small && Number(limit) === 1 ? 'must not be empty' : `must be ${small ? 'at least' : 'at most'} ${limit} characters long`
+          ? small && Number(limit) === 1
+            ? 'must not be empty'
+            : `must be ${small ? 'at least' : 'at most'} ${limit} characters long`
           : issue.origin === 'array' || issue.origin === 'set'
             ? `needs ${small ? 'at least' : 'at most'} ${limit} entries`
             : `must be ${small ? (inclusive ? 'at least' : 'more than') : inclusive ? 'at most' : 'less than'} ${limit}`;
@@ -189,7 +195,9 @@ function zodIssueProblems(issue: z.core.$ZodIssue, basePath: PropertyKey[], pref
       // Report the alternative the value was meant for: the one that did not fail on its type at the top.
       const meant = issue.errors.find((branch) => !branch.every((i) => i.code === 'invalid_type' && i.path.length === 0));
       if (meant) return meant.flatMap((i) => zodIssueProblems(i, path, prefix));
-      const kinds = issue.errors.flatMap((b) => b.map((i) => (i.code === 'invalid_type' ? (KINDS[i.expected] ?? i.expected) : undefined))).filter(Boolean);
+      const kinds = issue.errors
+        .flatMap((b) => b.map((i) => (i.code === 'invalid_type' ? (KINDS[i.expected] ?? i.expected) : undefined)))
+        .filter(Boolean);
       if (input === undefined) return [{ ...at(), message: 'required', required: true }];
       return [{ ...at(), message: `must be ${[...new Set(kinds)].join(' or ')}${got}` }];
     }

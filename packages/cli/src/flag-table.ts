@@ -14,13 +14,20 @@ export function flagTableOptions(table: FlagTable): Record<string, OptionSpec> {
   return Object.fromEntries(
     Object.entries(table).map(([flag, [key, kind, spec]]) => {
       const unit = kind.startsWith('duration-') ? (kind.slice('duration-'.length) as DurationUnit) : undefined;
-      return [flag, { type: 'string', configKey: key, ...(unit ? { arg: 'DURATION', durationUnit: unit } : {}), ...spec } satisfies OptionSpec];
+      return [
+        flag,
+        { type: 'string', configKey: key, ...(unit ? { arg: 'DURATION', durationUnit: unit } : {}), ...spec } satisfies OptionSpec,
+      ];
     }),
   );
 }
 
 /** Given flags → `overrides[key]`; absent flags leave the config file's values alone. */
-export function flagTableOverrides(ctx: CommandContext, table: FlagTable, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+export function flagTableOverrides(
+  ctx: CommandContext,
+  table: FlagTable,
+  overrides: Record<string, unknown> = {},
+): Record<string, unknown> {
   for (const [flag, [key, kind]] of Object.entries(table)) {
     const v = stringOption(ctx, flag);
     if (v === undefined) continue;

@@ -12,16 +12,18 @@ export async function loadCommands(): Promise<Command[]> {
 const UNIT_WORDS = { ms: 'milliseconds', s: 'seconds', m: 'minutes', h: 'hours', d: 'days' } as const;
 
 function optionLines(options: Record<string, OptionSpec>): string[] {
-  const rows = Object.entries(options).filter(([, spec]) => !spec.hidden).map(([name, spec]) => {
-    const flag = `${spec.short ? `-${spec.short}, ` : '    '}--${name}${spec.type === 'string' ? ` ${spec.arg ?? 'VALUE'}` : ''}`;
-    const extra = [
-      spec.multiple ? 'repeatable' : '',
-      spec.defaultText ? `default ${spec.defaultText}` : '',
-      spec.durationUnit ? `a plain number is ${UNIT_WORDS[spec.durationUnit]}` : '',
-      spec.configKey ? `config: ${spec.configKey}` : '',
-    ].filter(Boolean);
-    return [flag, spec.description + (extra.length ? ` (${extra.join('; ')})` : '')] as const;
-  });
+  const rows = Object.entries(options)
+    .filter(([, spec]) => !spec.hidden)
+    .map(([name, spec]) => {
+      const flag = `${spec.short ? `-${spec.short}, ` : '    '}--${name}${spec.type === 'string' ? ` ${spec.arg ?? 'VALUE'}` : ''}`;
+      const extra = [
+        spec.multiple ? 'repeatable' : '',
+        spec.defaultText ? `default ${spec.defaultText}` : '',
+        spec.durationUnit ? `a plain number is ${UNIT_WORDS[spec.durationUnit]}` : '',
+        spec.configKey ? `config: ${spec.configKey}` : '',
+      ].filter(Boolean);
+      return [flag, spec.description + (extra.length ? ` (${extra.join('; ')})` : '')] as const;
+    });
   rows.push(['-h, --help', 'show this help'] as const);
   const width = Math.max(...rows.map(([f]) => f.length));
   return rows.map(([f, d]) => `  ${f.padEnd(width)}  ${d}`);
@@ -41,7 +43,9 @@ export function groupHelp(commands: Pick<CommandEntry, 'path' | 'summary'>[], pr
   return [
     `Usage: ${title} <command> [options]`,
     '',
-    prefix.length ? `Commands under "${prefix.join(' ')}":` : 'peergroup: SMTP over Tor onion services and invite-based accounts for community mail providers.\n\nCommands:',
+    prefix.length
+      ? `Commands under "${prefix.join(' ')}":`
+      : 'peergroup: SMTP over Tor onion services and invite-based accounts for community mail providers.\n\nCommands:',
     ...under.map((c) => `  ${c.path.join(' ').padEnd(width)}  ${c.summary}`),
     '',
     `Run "peergroup <command> --help" (or "peergroup help <command>") for the options of one command; "peergroup --version" prints the version.`,
@@ -124,7 +128,9 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     const code = (err as { code?: string }).code;
     if (err instanceof UsageError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))) {
       // The error and where the options are; the whole help would bury the one line that matters.
-      io.stderr.write(`peergroup ${cmd.path.join(' ')}: ${(err as Error).message}\nRun "peergroup ${cmd.path.join(' ')} --help" for the options.\n`);
+      io.stderr.write(
+        `peergroup ${cmd.path.join(' ')}: ${(err as Error).message}\nRun "peergroup ${cmd.path.join(' ')} --help" for the options.\n`,
+      );
       return 64;
     }
     throw err;

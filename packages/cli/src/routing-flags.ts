@@ -15,7 +15,11 @@ export const routingOptions: Record<string, OptionSpec> = {
     configKey: 'maps[].format',
   },
   'strict-maps': { type: 'boolean', description: 'refuse to start or reload when a map has an invalid entry', configKey: 'strictMaps' },
-  'no-watch-maps': { type: 'boolean', description: 'do not reload maps when the files change (SIGHUP still reloads)', configKey: 'watchMaps' },
+  'no-watch-maps': {
+    type: 'boolean',
+    description: 'do not reload maps when the files change (SIGHUP still reloads)',
+    configKey: 'watchMaps',
+  },
   'no-srv': { type: 'boolean', description: 'do not look up _onion-mx._tcp SRV records; maps only', configKey: 'srv' },
   resolver: {
     type: 'string',
@@ -25,8 +29,21 @@ export const routingOptions: Record<string, OptionSpec> = {
     defaultText: 'first nameserver in /etc/resolv.conf',
     configKey: 'resolver.servers',
   },
-  'dns-timeout': { type: 'string', arg: 'DURATION', description: 'per-try DNS timeout', defaultText: '2s', configKey: 'resolver.timeout', durationUnit: 'ms' },
-  'dns-retries': { type: 'string', arg: 'N', description: 'extra rounds over the resolver list', defaultText: '1', configKey: 'resolver.retries' },
+  'dns-timeout': {
+    type: 'string',
+    arg: 'DURATION',
+    description: 'per-try DNS timeout',
+    defaultText: '2s',
+    configKey: 'resolver.timeout',
+    durationUnit: 'ms',
+  },
+  'dns-retries': {
+    type: 'string',
+    arg: 'N',
+    description: 'extra rounds over the resolver list',
+    defaultText: '1',
+    configKey: 'resolver.retries',
+  },
   'no-tcp-fallback': { type: 'boolean', description: 'do not retry truncated DNS answers over TCP', configKey: 'resolver.tcpFallback' },
   'dns-transport': {
     type: 'string',
@@ -39,7 +56,7 @@ export const routingOptions: Record<string, OptionSpec> = {
     type: 'string',
     multiple: true,
     arg: 'ONION:PORT|IP:PORT#NAME',
-    description: "resolver reached through Tor: its onion service, or DNS over TLS through an exit to a certificate for NAME",
+    description: 'resolver reached through Tor: its onion service, or DNS over TLS through an exit to a certificate for NAME',
     configKey: 'resolver.tor.servers[].address',
   },
   'dns-tor-ca': {
@@ -49,9 +66,29 @@ export const routingOptions: Record<string, OptionSpec> = {
     defaultText: "the system's CAs",
     configKey: 'resolver.tor.servers[].tls.ca',
   },
-  'dns-tor-socks': { type: 'string', arg: 'HOST:PORT', description: "Tor's SocksPort for DNS through Tor", defaultText: '127.0.0.1:9050', configKey: 'resolver.tor.socks' },
-  'dns-tor-timeout': { type: 'string', arg: 'DURATION', description: 'one DNS query through Tor, opening its stream included', defaultText: '15s', configKey: 'resolver.tor.timeout', durationUnit: 's' },
-  'dns-tor-idle-timeout': { type: 'string', arg: 'DURATION', description: 'close the DNS stream through Tor after this long unused', defaultText: '5m', configKey: 'resolver.tor.idleTimeout', durationUnit: 's' },
+  'dns-tor-socks': {
+    type: 'string',
+    arg: 'HOST:PORT',
+    description: "Tor's SocksPort for DNS through Tor",
+    defaultText: '127.0.0.1:9050',
+    configKey: 'resolver.tor.socks',
+  },
+  'dns-tor-timeout': {
+    type: 'string',
+    arg: 'DURATION',
+    description: 'one DNS query through Tor, opening its stream included',
+    defaultText: '15s',
+    configKey: 'resolver.tor.timeout',
+    durationUnit: 's',
+  },
+  'dns-tor-idle-timeout': {
+    type: 'string',
+    arg: 'DURATION',
+    description: 'close the DNS stream through Tor after this long unused',
+    defaultText: '5m',
+    configKey: 'resolver.tor.idleTimeout',
+    durationUnit: 's',
+  },
   'tor-domain': {
     type: 'string',
     multiple: true,
@@ -66,8 +103,20 @@ export const routingOptions: Record<string, OptionSpec> = {
     defaultText: 'prefer',
     configKey: 'dnssec',
   },
-  'cache-min-ttl': { type: 'string', arg: 'SECONDS', description: 'lower bound for cached DNS answers', defaultText: '60', configKey: 'cache.minTtl' },
-  'cache-max-ttl': { type: 'string', arg: 'SECONDS', description: 'upper bound for cached DNS answers', defaultText: '86400', configKey: 'cache.maxTtl' },
+  'cache-min-ttl': {
+    type: 'string',
+    arg: 'SECONDS',
+    description: 'lower bound for cached DNS answers',
+    defaultText: '60',
+    configKey: 'cache.minTtl',
+  },
+  'cache-max-ttl': {
+    type: 'string',
+    arg: 'SECONDS',
+    description: 'upper bound for cached DNS answers',
+    defaultText: '86400',
+    configKey: 'cache.maxTtl',
+  },
   'negative-ttl': {
     type: 'string',
     arg: 'SECONDS',
@@ -75,9 +124,27 @@ export const routingOptions: Record<string, OptionSpec> = {
     defaultText: '300',
     configKey: 'cache.negativeTtl',
   },
-  'cache-size': { type: 'string', arg: 'N', description: 'maximum number of cached domains', defaultText: '10000', configKey: 'cache.maxEntries' },
-  'own-domain': { type: 'string', multiple: true, arg: 'DOMAIN', description: 'our own mail domain (never routed over onion)', configKey: 'ownDomains' },
-  ignore: { type: 'string', multiple: true, arg: 'DOMAIN', description: 'domain never routed over onion (*.domain for subdomains)', configKey: 'ignore' },
+  'cache-size': {
+    type: 'string',
+    arg: 'N',
+    description: 'maximum number of cached domains',
+    defaultText: '10000',
+    configKey: 'cache.maxEntries',
+  },
+  'own-domain': {
+    type: 'string',
+    multiple: true,
+    arg: 'DOMAIN',
+    description: 'our own mail domain (never routed over onion)',
+    configKey: 'ownDomains',
+  },
+  ignore: {
+    type: 'string',
+    multiple: true,
+    arg: 'DOMAIN',
+    description: 'domain never routed over onion (*.domain for subdomains)',
+    configKey: 'ignore',
+  },
   'srv-check': { type: 'boolean', description: 'warn when a map entry differs from the published SRV record', configKey: 'srvCheck' },
 };
 
@@ -95,7 +162,8 @@ function intOption(ctx: CommandContext, name: string): number | undefined {
 function torResolvers(ctx: CommandContext): Record<string, unknown>[] | undefined {
   const list = listOption(ctx, 'dns-tor-resolver');
   const ca = stringOption(ctx, 'dns-tor-ca');
-  if (ca !== undefined && !list?.some((r) => r.includes('#'))) throw new UsageError('--dns-tor-ca applies to --dns-tor-resolver ADDRESS#NAME (DNS over TLS); give one');
+  if (ca !== undefined && !list?.some((r) => r.includes('#')))
+    throw new UsageError('--dns-tor-ca applies to --dns-tor-resolver ADDRESS#NAME (DNS over TLS); give one');
   return list?.map((entry) => {
     const hash = entry.indexOf('#');
     if (hash < 0) return { address: entry };
@@ -118,7 +186,10 @@ export function routingOverrides(ctx: CommandContext, prefix = ''): Record<strin
   const format = stringOption(ctx, 'map-format');
   if (format !== undefined && !maps) throw new UsageError('--map-format applies to --map files; give at least one --map');
   // Without --map-format each file's format is inferred when it is loaded, as for maps in a config file.
-  set('maps', maps?.map((path) => (format === undefined ? { path } : { path, format })));
+  set(
+    'maps',
+    maps?.map((path) => (format === undefined ? { path } : { path, format })),
+  );
   if (flagOption(ctx, 'strict-maps')) set('strictMaps', true);
   if (flagOption(ctx, 'no-watch-maps')) set('watchMaps', false);
   if (flagOption(ctx, 'no-srv')) set('srv', false);
@@ -146,6 +217,9 @@ export function routingOverrides(ctx: CommandContext, prefix = ''): Record<strin
 /** The routing flags of a service whose config embeds routing under `prefix` (e.g. 'routing.'), for --help. */
 export function routingOptionsUnder(prefix: string): Record<string, OptionSpec> {
   return Object.fromEntries(
-    Object.entries(routingOptions).map(([flag, spec]) => [flag, { ...spec, ...(spec.configKey ? { configKey: prefix + spec.configKey } : {}) }]),
+    Object.entries(routingOptions).map(([flag, spec]) => [
+      flag,
+      { ...spec, ...(spec.configKey ? { configKey: prefix + spec.configKey } : {}) },
+    ]),
   );
 }

@@ -18,7 +18,8 @@ export function untilStopped(signal: AbortSignal): Promise<void> {
  */
 export function asStartupError(err: unknown): unknown {
   if (err instanceof MapLoadError) return new ConfigError(err.message);
-  if (['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL'].includes((err as NodeJS.ErrnoException).code ?? '')) return new ConfigError((err as Error).message);
+  if (['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL'].includes((err as NodeJS.ErrnoException).code ?? ''))
+    return new ConfigError((err as Error).message);
   return err;
 }
 

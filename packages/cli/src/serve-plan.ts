@@ -43,7 +43,10 @@ const topLevelSchema = z
     /** How long a service may take to stop after SIGTERM before it is killed. */
     stopTimeout: duration({ unit: 's', min: 0, max: 600_000 }).prefault('10s'),
     /** One /metrics and /healthz for every service serve runs (the supervisor gathers the children's). */
-    metrics: z.object({ listen: loopbackHostPortSchema.prefault('127.0.0.1:9464') }).strict().prefault({}),
+    metrics: z
+      .object({ listen: loopbackHostPortSchema.prefault('127.0.0.1:9464') })
+      .strict()
+      .prefault({}),
     /** Routing (maps, resolver, DNSSEC, own domains) is configured once and shared by router and relay. */
     routing: z.record(z.string(), z.unknown()).optional(),
     ...Object.fromEntries(serviceNames.map((n) => [n, z.record(z.string(), z.unknown()).optional()])),
@@ -96,11 +99,22 @@ export function planServe(raw: Record<string, unknown>, source: string, only?: S
   for (const name of serviceNames) {
     const section = structuredClone((top as Record<string, unknown>)[name] as Record<string, unknown> | undefined);
     const { enabled, ...rest } = section ?? {};
-    if (enabled !== undefined && typeof enabled !== 'boolean') problems.push({ key: `${name}.enabled`, path: `${name}.enabled`, message: 'must be true or false' });
+    if (enabled !== undefined && typeof enabled !== 'boolean')
+      problems.push({ key: `${name}.enabled`, path: `${name}.enabled`, message: 'must be true or false' });
     const on = only ? only.includes(name) : enabled === false ? false : enabled === true || name !== 'inbound' || section !== undefined;
     if (!on) continue;
-    if ('routing' in rest) problems.push({ key: `${name}.routing`, path: `${name}.routing`, message: 'under peergroup serve, routing is set once at the top level ("routing:")' });
-    if ('metrics' in rest) problems.push({ key: `${name}.metrics`, path: `${name}.metrics`, message: 'under peergroup serve, metrics are served for all services at "metrics.listen"' });
+    if ('routing' in rest)
+      problems.push({
+        key: `${name}.routing`,
+        path: `${name}.routing`,
+        message: 'under peergroup serve, routing is set once at the top level ("routing:")',
+      });
+    if ('metrics' in rest)
+      problems.push({
+        key: `${name}.metrics`,
+        path: `${name}.metrics`,
+        message: 'under peergroup serve, metrics are served for all services at "metrics.listen"',
+      });
     const defaults = embeddedDefaults[name];
     const hasListener = listenerKeys[name].some((k) => k in rest);
     const merged: Record<string, unknown> = { ...defaults, ...rest };
@@ -137,7 +151,10 @@ export async function describePlan(plan: ServePlan): Promise<string[]> {
     for (const k of ['lmtp', 'smtp'] as const) if (plan.relay[k]) lines.push(`relay ${k} ${hp(plan.relay[k])}`);
     lines.push(`relay socks ${hp(plan.relay.socks)} (tls ${plan.relay.tls})`);
   }
-  if (plan.inbound) lines.push(`inbound smtp ${hp(plan.inbound.listen)} -> mx ${hp(plan.inbound.mx)} (domains: ${plan.inbound.domains.join(', ') || 'none'})`);
+  if (plan.inbound)
+    lines.push(
+      `inbound smtp ${hp(plan.inbound.listen)} -> mx ${hp(plan.inbound.mx)} (domains: ${plan.inbound.domains.join(', ') || 'none'})`,
+    );
   if (plan.accounts) lines.push(`accounts http ${hp(plan.accounts.listen)} (data ${plan.accounts.dataDir})`);
   lines.push(`metrics ${hp(plan.metrics)}`);
   if (plan.router || plan.relay) {
@@ -147,7 +164,9 @@ export async function describePlan(plan: ServePlan): Promise<string[]> {
       const at = { key: `routing.maps.${i}.path`, path: `routing.maps.${i}.path` };
       try {
         const p = await loadMapFile(m);
-        lines.push(`routing map ${m.path}: ${p.entries.length} ${p.entries.length === 1 ? 'entry' : 'entries'}${p.refused.length ? `, ${p.refused.length} skipped as invalid` : ''}`);
+        lines.push(
+          `routing map ${m.path}: ${p.entries.length} ${p.entries.length === 1 ? 'entry' : 'entries'}${p.refused.length ? `, ${p.refused.length} skipped as invalid` : ''}`,
+        );
         if (r.strictMaps && p.refused.length) {
           const which = p.refused.map((x) => `line ${x.line}: ${x.reason}`).join('; ');
           problems.push({ ...at, message: `${m.path}: invalid entries (strictMaps is on; router and relay would not start): ${which}` });
@@ -165,9 +184,13 @@ export async function describePlan(plan: ServePlan): Promise<string[]> {
 
 function parseOnly(text: string | undefined): ServiceName[] | undefined {
   if (text === undefined) return undefined;
-  const names = text.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const n of names) {
-    if (!(serviceNames as readonly string[]).includes(n)) throw new UsageError(`--only: unknown service "${n}" (known: ${serviceNames.join(', ')})`);
+    if (!(serviceNames as readonly string[]).includes(n))
+      throw new UsageError(`--only: unknown service "${n}" (known: ${serviceNames.join(', ')})`);
   }
   return names as ServiceName[];
 }

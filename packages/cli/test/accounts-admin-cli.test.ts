@@ -30,8 +30,10 @@ function peergroup(args: string[], stdin = ''): Promise<{ code: number; stdout: 
 test('admin help shows only where the database is, and an exit-status line that fits the command', async () => {
   const list = await peergroup(['accounts', 'admin', 'list-users', '--help']);
   assert.equal(list.code, 0);
-  for (const flag of ['--config', '--section', '--data', '--database-url', '--secret-file', '--json']) assert.match(list.stdout, new RegExp(`${flag}\\b`), flag);
-  for (const flag of ['--listen', '--trust-proxy', '--login-limit-window', '--metrics-listen', '--session-ttl']) assert.doesNotMatch(list.stdout, new RegExp(`${flag}\\b`), flag);
+  for (const flag of ['--config', '--section', '--data', '--database-url', '--secret-file', '--json'])
+    assert.match(list.stdout, new RegExp(`${flag}\\b`), flag);
+  for (const flag of ['--listen', '--trust-proxy', '--login-limit-window', '--metrics-listen', '--session-ttl'])
+    assert.doesNotMatch(list.stdout, new RegExp(`${flag}\\b`), flag);
   assert.ok(list.stdout.split('\n').length < 25, `${list.stdout.split('\n').length} lines:\n${list.stdout}`);
   assert.match(list.stdout, /^Exit status: 0 done, 64 usage, 78 configuration\.$/m);
 
@@ -48,7 +50,10 @@ test('a usage mistake prints the error and one line pointing at --help', async (
   const r = await peergroup(['accounts', 'admin', 'list-users', '--bogus']);
   assert.equal(r.code, 64);
   assert.equal(r.stderr.trimEnd().split('\n').length, 2, r.stderr);
-  assert.match(r.stderr, /^peergroup accounts admin list-users: .*--bogus.*\nRun "peergroup accounts admin list-users --help" for the options\.\n$/);
+  assert.match(
+    r.stderr,
+    /^peergroup accounts admin list-users: .*--bogus.*\nRun "peergroup accounts admin list-users --help" for the options\.\n$/,
+  );
 });
 
 test('create-user without a terminal: empty stdin says no password was given and how to give one; a piped one is used', async () => {
@@ -64,7 +69,10 @@ test('create-user without a terminal: empty stdin says no password was given and
   const weak = await peergroup(['accounts', 'admin', 'create-user', 'alice', ...where], 'short\n');
   assert.equal(weak.code, 1);
   assert.match(weak.stderr, /password refused/);
-  const piped = await peergroup(['accounts', 'admin', 'create-user', 'alice', ...where], 'granite osprey lantern fig\nignored second line\n');
+  const piped = await peergroup(
+    ['accounts', 'admin', 'create-user', 'alice', ...where],
+    'granite osprey lantern fig\nignored second line\n',
+  );
   assert.equal(piped.code, 0, piped.stderr);
   assert.match(piped.stdout, /^created alice \([0-9a-f]{32}\)\n$/);
   assert.doesNotMatch(piped.stderr, /Password for/, 'no prompt without a terminal');
@@ -80,7 +88,12 @@ test('list-users and disable count in plain plurals; settings shows durations as
 
   const r = await peergroup(['accounts', 'admin', 'settings', ...where, '--invite-ttl', '36h']);
   assert.equal(r.code, 0, r.stderr);
-  const s = JSON.parse(r.stdout) as { sessionTtl: unknown; trust: Record<string, unknown>; rateLimits: { login: { window: unknown } }; mail: { retryInterval: unknown } };
+  const s = JSON.parse(r.stdout) as {
+    sessionTtl: unknown;
+    trust: Record<string, unknown>;
+    rateLimits: { login: { window: unknown } };
+    mail: { retryInterval: unknown };
+  };
   assert.deepEqual(
     [s.sessionTtl, s.trust.inviteTtl, s.trust.minWait, s.trust.vetoHold, s.rateLimits.login.window, s.mail.retryInterval],
     ['12h', '1d12h', '1d', '7d', '15m', '1m'],
@@ -118,7 +131,11 @@ test('accounts serve takes --metrics like the other services, and --metrics-list
   const { spawn } = await import('node:child_process');
   for (const flag of ['--metrics', '--metrics-listen']) {
     const env: NodeJS.ProcessEnv = { ...process.env, PEERGROUP_CONFIG: join(dir, 'peergroup.yaml') };
-    const child = spawn(process.execPath, [bin, 'accounts', 'serve', '--listen', '127.0.0.1:0', flag, '127.0.0.1:0', ...where], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [bin, 'accounts', 'serve', '--listen', '127.0.0.1:0', flag, '127.0.0.1:0', ...where], {
+      cwd: dir,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     try {
       let out = '';
       let err = '';

@@ -63,10 +63,16 @@ test('peergroup --help from dist/: plain node, no tsx, no command module, none o
   const r = await traced(bin, ['--help']);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stderr, '', 'no warning about a stale build');
-  assert.match(r.stdout, /^  onionmx route\s/m);
-  assert.ok(r.modules.some((u) => u.endsWith('/packages/cli/dist/main.js')), 'ran dist/main.js');
+  assert.match(r.stdout, /^ {2}onionmx route\s/m);
+  assert.ok(
+    r.modules.some((u) => u.endsWith('/packages/cli/dist/main.js')),
+    'ran dist/main.js',
+  );
   assert.deepEqual(r.modules.filter(isTsx), []);
-  assert.deepEqual(r.modules.filter((u) => /\.tsx?$/.test(u)), []);
+  assert.deepEqual(
+    r.modules.filter((u) => /\.tsx?$/.test(u)),
+    [],
+  );
   assert.deepEqual(commandModules(r.modules), []);
   assert.deepEqual(packagesNamed(r.modules, heavy), []);
 });
@@ -76,31 +82,47 @@ test('peergroup <command> --help from dist/ loads that command module and no oth
   const r = await traced(bin, ['onionmx', 'route', '--help']);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^Usage: peergroup onionmx route/m);
-  assert.deepEqual(commandModules(r.modules).map((u) => u.replace(/.*\/commands\//, '')), ['onionmx-route.js']);
+  assert.deepEqual(
+    commandModules(r.modules).map((u) => u.replace(/.*\/commands\//, '')),
+    ['onionmx-route.js'],
+  );
   assert.deepEqual(r.modules.filter(isTsx), []);
   // The other packages come from their build too, not from their sources.
   const own = r.modules.filter((u) => u.includes('/packages/'));
-  assert.ok(own.some((u) => u.includes('/packages/onionmx/dist/')), 'loaded @peergroup/onionmx from dist/');
-  assert.deepEqual(own.filter((u) => u.includes('/src/')), []);
+  assert.ok(
+    own.some((u) => u.includes('/packages/onionmx/dist/')),
+    'loaded @peergroup/onionmx from dist/',
+  );
+  assert.deepEqual(
+    own.filter((u) => u.includes('/src/')),
+    [],
+  );
 });
 
 // Each service's idle memory is its module graph: a command imports its own @peergroup/onionmx entry, never the barrel.
 test('onionmx router and relay from dist/ load their own onionmx entry: the router no smtp-server, neither yaml without a YAML map', async () => {
   await build();
-  const onionmxModules = (modules: string[]) => modules.filter((u) => u.includes('/packages/onionmx/dist/')).map((u) => u.replace(/.*\/packages\/onionmx\/dist\//, ''));
+  const onionmxModules = (modules: string[]) =>
+    modules.filter((u) => u.includes('/packages/onionmx/dist/')).map((u) => u.replace(/.*\/packages\/onionmx\/dist\//, ''));
   const router = await traced(bin, ['onionmx', 'router', '--tcp-table', '127.0.0.1:0', '--no-srv', '--check-config']);
   assert.equal(router.code, 0, router.stderr);
   assert.match(router.stdout, /^configuration OK/);
   assert.deepEqual(packagesNamed(router.modules, ['smtp-server', 'yaml']), []);
   const inRouter = onionmxModules(router.modules);
   assert.ok(inRouter.includes('router.js') && inRouter.includes('router/router.js'), inRouter.join(' '));
-  assert.deepEqual(inRouter.filter((u) => /^(index|relay|inbound|publish)\.js$|^(inbound|publish)\/|^relay\/relay\.js$/.test(u)), []);
+  assert.deepEqual(
+    inRouter.filter((u) => /^(index|relay|inbound|publish)\.js$|^(inbound|publish)\/|^relay\/relay\.js$/.test(u)),
+    [],
+  );
   const relay = await traced(bin, ['onionmx', 'relay', '--lmtp', '127.0.0.1:0', '--no-srv', '--check-config']);
   assert.equal(relay.code, 0, relay.stderr);
   assert.deepEqual(packagesNamed(relay.modules, ['yaml']), []);
   const inRelay = onionmxModules(relay.modules);
   assert.ok(inRelay.includes('relay.js') && inRelay.includes('relay/relay.js'), inRelay.join(' '));
-  assert.deepEqual(inRelay.filter((u) => /^(index|router|inbound|publish)\.js$|^(router|inbound|publish)\//.test(u)), []);
+  assert.deepEqual(
+    inRelay.filter((u) => /^(index|router|inbound|publish)\.js$|^(router|inbound|publish)\//.test(u)),
+    [],
+  );
 });
 
 /** A copy of packages/cli (bin, src, and dist when asked) whose other packages and node_modules are the real ones. */
@@ -121,10 +143,19 @@ test('without dist/ (a fresh clone before the build) the bin runs the sources th
     assert.equal(r.stderr.includes('older than the sources'), false, r.stderr);
     assert.match(r.stdout, /example\.org: none/);
     assert.ok(r.modules.some(isTsx), 'tsx loaded');
-    assert.ok(r.modules.some((u) => u.endsWith(`${dir}/packages/cli/src/main.ts`)), 'ran src/main.ts');
+    assert.ok(
+      r.modules.some((u) => u.endsWith(`${dir}/packages/cli/src/main.ts`)),
+      'ran src/main.ts',
+    );
     const own = r.modules.filter((u) => /\/packages\/(?!cli\/bin)/.test(u));
-    assert.ok(own.some((u) => u.includes('/packages/onionmx/src/')), 'loaded @peergroup/onionmx from src/');
-    assert.deepEqual(own.filter((u) => u.includes('/dist/')), []);
+    assert.ok(
+      own.some((u) => u.includes('/packages/onionmx/src/')),
+      'loaded @peergroup/onionmx from src/',
+    );
+    assert.deepEqual(
+      own.filter((u) => u.includes('/dist/')),
+      [],
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -138,9 +169,18 @@ test('when sources are newer than dist/, the bin says so and runs the sources', 
     utimesSync(stamp, new Date(0), new Date(0));
     const r = await traced(join(dir, 'packages/cli/bin/peergroup.js'), ['--help']);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stderr, /the build in dist\/ is missing or older than the sources of cli; running the sources through tsx.*npm run build/);
-    assert.ok(r.modules.some((u) => u.endsWith(`${dir}/packages/cli/src/main.ts`)), 'ran src/main.ts');
-    assert.equal(r.modules.some((u) => u.includes('/packages/cli/dist/')), false);
+    assert.match(
+      r.stderr,
+      /the build in dist\/ is missing or older than the sources of cli; running the sources through tsx.*npm run build/,
+    );
+    assert.ok(
+      r.modules.some((u) => u.endsWith(`${dir}/packages/cli/src/main.ts`)),
+      'ran src/main.ts',
+    );
+    assert.equal(
+      r.modules.some((u) => u.includes('/packages/cli/dist/')),
+      false,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -156,7 +196,10 @@ test('the command registry: each entry loads the command of its path and summary
   }
   assert.equal(loaded.size, registry.length, 'no path twice');
   for (const file of readdirSync(join(root, 'packages/cli/src/commands')).filter((f) => f.endsWith('.ts'))) {
-    const mod = (await import(join(root, 'packages/cli/src/commands', file))) as { command?: { path: string[] }; commands?: { path: string[] }[] };
+    const mod = (await import(join(root, 'packages/cli/src/commands', file))) as {
+      command?: { path: string[] };
+      commands?: { path: string[] }[];
+    };
     for (const c of [...(mod.command ? [mod.command] : []), ...(mod.commands ?? [])]) {
       assert.ok(loaded.has(c.path.join(' ')), `"peergroup ${c.path.join(' ')}" (commands/${file}) is in src/registry.ts`);
     }
@@ -173,7 +216,9 @@ test('every built package: exports resolve to src/ under "source" and dist/ othe
   const built = JSON.parse(readFileSync(join(root, 'tsconfig.build.json'), 'utf8')) as { references: { path: string }[] };
   const inBuild = built.references.map((r) => r.path.replace(/^packages\/|\/tsconfig\.build\.json$/g, '')).sort();
   const workspaces = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { workspaces: string[] }).workspaces;
-  const withSources = workspaces.filter((w) => w.startsWith('packages/') && existsSync(join(root, w, 'src'))).map((w) => w.slice('packages/'.length));
+  const withSources = workspaces
+    .filter((w) => w.startsWith('packages/') && existsSync(join(root, w, 'src')))
+    .map((w) => w.slice('packages/'.length));
   assert.deepEqual(inBuild, withSources.sort(), 'tsconfig.build.json builds every package with sources');
   const dirOf = new Map<string, string>();
   for (const p of inBuild) dirOf.set((JSON.parse(readFileSync(join(root, 'packages', p, 'package.json'), 'utf8')) as PackageJson).name, p);
@@ -186,9 +231,14 @@ test('every built package: exports resolve to src/ under "source" and dist/ othe
       assert.match(t.source!, /^\.\/src\/.*\.tsx?$/);
       assert.equal(t.default, t.source!.replace(/^\.\/src\//, './dist/').replace(/\.tsx?$/, '.js'), `${pkg.name} "${subpath}"`);
     }
-    const config = JSON.parse(readFileSync(join(root, 'packages', p, 'tsconfig.build.json'), 'utf8')) as { references?: { path: string }[] };
+    const config = JSON.parse(readFileSync(join(root, 'packages', p, 'tsconfig.build.json'), 'utf8')) as {
+      references?: { path: string }[];
+    };
     const refs = (config.references ?? []).map((r) => r.path.replace(/^\.\.\/|\/tsconfig\.build\.json$/g, '')).sort();
-    const deps = Object.keys(pkg.dependencies ?? {}).filter((d) => dirOf.has(d)).map((d) => dirOf.get(d)!).sort();
+    const deps = Object.keys(pkg.dependencies ?? {})
+      .filter((d) => dirOf.has(d))
+      .map((d) => dirOf.get(d)!)
+      .sort();
     assert.deepEqual(refs, deps, `packages/${p}/tsconfig.build.json references its @peergroup dependencies`);
   }
   assert.match(readFileSync(join(root, '.gitignore'), 'utf8'), /^dist\/$/m);

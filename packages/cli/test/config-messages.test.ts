@@ -24,7 +24,10 @@ test.after(() => rmSync(dir, { recursive: true, force: true }));
 const routerFile = join(dir, 'router.yaml');
 writeFileSync(routerFile, 'router:\n  routing: { srv: false }\n  tcpTable: { listen: nowhere }\n');
 const bothNamesFile = join(dir, 'both-names.yaml');
-writeFileSync(bothNamesFile, 'router:\n  routing: { srv: false }\n  tcpTable: { listen: 127.0.0.1:0 }\n  limits: { idleTimeoutMs: 60000, idleTimeout: 2m }\n');
+writeFileSync(
+  bothNamesFile,
+  'router:\n  routing: { srv: false }\n  tcpTable: { listen: 127.0.0.1:0 }\n  limits: { idleTimeoutMs: 60000, idleTimeout: 2m }\n',
+);
 
 const cases: { what: string; args: string[]; line: string; not?: RegExp }[] = [
   {
@@ -97,10 +100,31 @@ for (const c of cases) {
 
 test('serve reports every problem at once: an unknown top-level key, a bad top-level value and unknown keys inside sections', async () => {
   const file = join(dir, 'many.yaml');
-  writeFileSync(file, ['bogusTop: 1', 'logLevel: loud', 'routing: { srv: false, bogusRouting: 1 }', 'router: { bogusRouter: 1 }', 'relay: { lmtp: 127.0.0.1:0, bogusRelay: 1 }', 'accounts: { bogusAccounts: 1 }', ''].join('\n'));
+  writeFileSync(
+    file,
+    [
+      'bogusTop: 1',
+      'logLevel: loud',
+      'routing: { srv: false, bogusRouting: 1 }',
+      'router: { bogusRouter: 1 }',
+      'relay: { lmtp: 127.0.0.1:0, bogusRelay: 1 }',
+      'accounts: { bogusAccounts: 1 }',
+      '',
+    ].join('\n'),
+  );
   const r = await cli(['serve', '--config', file, '--check-config']);
   assert.equal(r.code, 78, r.err);
-  for (const line of ['  bogusTop: unknown key', '  logLevel: must be one of', '  routing.bogusRouting: unknown key', '  router.bogusRouter: unknown key', '  relay.bogusRelay: unknown key', '  accounts.bogusAccounts: unknown key']) {
-    assert.ok(r.err.split('\n').some((l) => l.startsWith(line)), `expected a line starting\n${line}\nin\n${r.err}`);
+  for (const line of [
+    '  bogusTop: unknown key',
+    '  logLevel: must be one of',
+    '  routing.bogusRouting: unknown key',
+    '  router.bogusRouter: unknown key',
+    '  relay.bogusRelay: unknown key',
+    '  accounts.bogusAccounts: unknown key',
+  ]) {
+    assert.ok(
+      r.err.split('\n').some((l) => l.startsWith(line)),
+      `expected a line starting\n${line}\nin\n${r.err}`,
+    );
   }
 });

@@ -18,7 +18,6 @@ import { isAlive } from '@peergroup/test-support/proc';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
-
 function context(values: CommandContext['values'], signal: AbortSignal): CommandContext {
   const out = new PassThrough();
   out.resume();
@@ -75,7 +74,10 @@ test('runs a network with a HiddenServiceDir service until SIGINT, then leaves n
     ].join('\n'),
   );
   const values = { services: [`mx=127.0.0.1:${sinkPort}`], state: stateFile };
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', script, JSON.stringify(values)], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', script, JSON.stringify(values)], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -135,7 +137,10 @@ function startDevTornet(dir: string, values: CommandContext['values']) {
       '',
     ].join('\n'),
   );
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', script, JSON.stringify(values)], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', script, JSON.stringify(values)], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const io = { stdout: '', stderr: '' };
   child.stdout.on('data', (d: Buffer) => (io.stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (io.stderr += d.toString()));
@@ -143,7 +148,8 @@ function startDevTornet(dir: string, values: CommandContext['values']) {
   const until = async (pred: () => boolean, what: string, ms = 180_000): Promise<void> => {
     const deadline = Date.now() + ms;
     while (!pred()) {
-      if (child.exitCode !== null) assert.fail(`dev tornet ended early (${child.exitCode}) waiting for ${what}:\n${io.stdout}\n${io.stderr}`);
+      if (child.exitCode !== null)
+        assert.fail(`dev tornet ended early (${child.exitCode}) waiting for ${what}:\n${io.stdout}\n${io.stderr}`);
       if (Date.now() > deadline) assert.fail(`no ${what} in time:\n${io.stdout}\n${io.stderr}`);
       await new Promise((r) => setTimeout(r, 250));
     }
@@ -176,7 +182,11 @@ function tcpConnects(port: number): Promise<boolean> {
 }
 
 async function bannerThrough(socks: { host: string; port: number }, onion: string): Promise<string> {
-  const res = await socksConnect(socks, { host: onion, port: 25 }, { timeoutMs: 60_000, credentials: { username: `t-${Date.now()}`, password: 'x' } });
+  const res = await socksConnect(
+    socks,
+    { host: onion, port: 25 },
+    { timeoutMs: 60_000, credentials: { username: `t-${Date.now()}`, password: 'x' } },
+  );
   assert.ok(res.ok, `SOCKS reply ${res.ok ? 0 : res.reply}`);
   return new Promise<string>((resolve) => {
     let b = '';
@@ -185,7 +195,9 @@ async function bannerThrough(socks: { host: string; port: number }, onion: strin
   });
 }
 
-test('--dir: client stop/start from the command line, a killed node is reported, a restart keeps onion names and ports', { timeout: 480_000 }, async () => {
+test('--dir: client stop/start from the command line, a killed node is reported, a restart keeps onion names and ports', {
+  timeout: 480_000,
+}, async () => {
   const sink = createServer((s) => s.end('220 keep-sink\r\n'));
   await new Promise<void>((r) => sink.listen(0, '127.0.0.1', () => r()));
   const sinkPort = (sink.address() as { port: number }).port;

@@ -22,7 +22,10 @@ const ctx = (values: CommandContext['values']): CommandContext => ({
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
 /** Per command: the loader with the least it needs to start, and how a flag's config key is read back. */
-const loaders: Record<string, { load: (values: CommandContext['values']) => unknown; base: CommandContext['values']; keyOf?: (key: string) => string }> = {
+const loaders: Record<
+  string,
+  { load: (values: CommandContext['values']) => unknown; base: CommandContext['values']; keyOf?: (key: string) => string }
+> = {
   'onionmx router': { load: (v) => loadRouterConfig(ctx(v)), base: { 'tcp-table': '127.0.0.1:0', 'no-srv': true } },
   'onionmx relay': { load: (v) => loadRelayConfig(ctx(v)), base: { lmtp: '127.0.0.1:0', 'no-srv': true } },
   'onionmx inbound': {
@@ -43,7 +46,8 @@ test('every DURATION flag says in --help what unit a plain number is, and no fla
     const help = commandHelp(c);
     for (const [name, spec] of Object.entries(c.options)) {
       // DNS TTLs and dev tornet's start-up limit are whole seconds by nature, not durations.
-      if (spec.arg === 'SECONDS') assert.match(name, /ttl|^ready-timeout$/, `${c.path.join(' ')} --${name} asks for SECONDS: make it a DURATION`);
+      if (spec.arg === 'SECONDS')
+        assert.match(name, /ttl|^ready-timeout$/, `${c.path.join(' ')} --${name} asks for SECONDS: make it a DURATION`);
       if (spec.arg !== 'DURATION' || spec.hidden) continue;
       durations.push(`${c.path.join(' ')} --${name}`);
       assert.ok(spec.durationUnit, `${c.path.join(' ')} --${name} has no unit for a plain number`);
@@ -51,7 +55,14 @@ test('every DURATION flag says in --help what unit a plain number is, and no fla
       assert.match(line ?? '', /\ba plain number is (milliseconds|seconds|minutes|hours|days)\b/, `${c.path.join(' ')} --${name}: ${line}`);
     }
   }
-  for (const flag of ['onionmx relay --timeout-connect', 'onionmx inbound --command-timeout', 'onionmx router --idle-timeout', 'accounts serve --session-ttl', 'onionmx publish --dns-timeout', 'serve --stop-timeout']) {
+  for (const flag of [
+    'onionmx relay --timeout-connect',
+    'onionmx inbound --command-timeout',
+    'onionmx router --idle-timeout',
+    'accounts serve --session-ttl',
+    'onionmx publish --dns-timeout',
+    'serve --stop-timeout',
+  ]) {
     assert.ok(durations.includes(flag), `${flag} is not a DURATION flag`);
   }
 });
@@ -61,7 +72,9 @@ test('duration flags × inputs: "1m", "1m30s", a plain number in the key\'s unit
   let rows = 0;
   for (const [path, { load, base, keyOf = (k: string) => k }] of Object.entries(loaders)) {
     const cmd = commands.find((c) => c.path.join(' ') === path)!;
-    const flags = Object.entries(cmd.options).filter((e): e is [string, OptionSpec & { durationUnit: keyof typeof UNIT_MS }] => e[1].durationUnit !== undefined);
+    const flags = Object.entries(cmd.options).filter(
+      (e): e is [string, OptionSpec & { durationUnit: keyof typeof UNIT_MS }] => e[1].durationUnit !== undefined,
+    );
     assert.ok(flags.length > 0, path);
     for (const [flag, spec] of flags) {
       const key = keyOf(spec.configKey!);
@@ -89,7 +102,10 @@ test('duration flags × inputs: "1m", "1m30s", a plain number in the key\'s unit
       }
       assert.throws(
         () => load({ ...base, ...needs, [flag]: 'soon' }),
-        (err: Error) => err instanceof ConfigError && err.message.includes(spec.configKey!.replace(/^accounts\./, '')) && /must be a duration/.test(err.message),
+        (err: Error) =>
+          err instanceof ConfigError &&
+          err.message.includes(spec.configKey!.replace(/^accounts\./, '')) &&
+          /must be a duration/.test(err.message),
         `${path} --${flag} soon`,
       );
     }

@@ -16,7 +16,10 @@ test('the example config: the DNS-through-Tor block uncommented is a valid stric
   assert.ok(start > 0 && end > start, 'the block is between the resolver keys and dnssec');
   const onion = newOnion();
   // "# transport: tor" → "transport: tor" at the indentation of the surrounding keys; the prose comment lines stay.
-  const uncommented = lines.map((l, i) => (i > start && i < end && !/^\s*# (DNS|with udp)/.test(l) ? l.replace(/^(\s*)# ?/, '$1') : l)).join('\n').replace('5rkd...qd.onion', onion);
+  const uncommented = lines
+    .map((l, i) => (i > start && i < end && !/^\s*# (DNS|with udp)/.test(l) ? l.replace(/^(\s*)# ?/, '$1') : l))
+    .join('\n')
+    .replace('5rkd...qd.onion', onion);
   const doc = parseYaml(uncommented) as { routing: unknown };
   const routing = routingConfigSchema.parse(doc.routing);
   assert.equal(routing.resolver.transport, 'tor');

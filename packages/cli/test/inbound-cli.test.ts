@@ -22,14 +22,32 @@ function sink(): { stream: Writable; text: () => string } {
 async function cli(args: string[]) {
   const out = sink();
   const err = sink();
-  const code = await main(args, { stdout: out.stream as unknown as typeof process.stdout, stderr: err.stream as unknown as typeof process.stderr });
+  const code = await main(args, {
+    stdout: out.stream as unknown as typeof process.stdout,
+    stderr: err.stream as unknown as typeof process.stderr,
+  });
   return { code, stdout: out.text(), stderr: err.text() };
 }
 
 test('CLI: every option shows its config key; bad flags exit 64, bad config 78 naming the key', async () => {
   const help = await cli(['onionmx', 'inbound', '--help']);
   assert.equal(help.code, 0);
-  for (const key of ['listen', 'mx', 'domains', 'recipientCheck', 'dsn', 'forward.mode', 'forward.clientName', 'forward.clientAddress', 'limits.messageSize', 'limits.recipients', 'limits.sessions', 'timeouts.session', 'mxTimeouts.dataTerm', 'metrics']) {
+  for (const key of [
+    'listen',
+    'mx',
+    'domains',
+    'recipientCheck',
+    'dsn',
+    'forward.mode',
+    'forward.clientName',
+    'forward.clientAddress',
+    'limits.messageSize',
+    'limits.recipients',
+    'limits.sessions',
+    'timeouts.session',
+    'mxTimeouts.dataTerm',
+    'metrics',
+  ]) {
     assert.ok(help.stdout.includes(`config: ${key})`), key);
   }
   let r = await cli(['onionmx', 'inbound', '--domain', 'a.example']);
@@ -49,14 +67,28 @@ test('CLI: every option shows its config key; bad flags exit 64, bad config 78 n
   assert.equal(r.code, 78);
   assert.match(r.stderr, /timeouts\.command: must be a duration .*got "soon" \(--command-timeout DURATION\)/);
   // --domains takes a comma-separated list, merged with --domain; the result is validated like the file's list.
-  r = await cli(['onionmx', 'inbound', '--mx', '127.0.0.1:25', '--domain', 'a.example', '--domains', 'b.example,bad_one', '--listen', 'nonsense']);
+  r = await cli([
+    'onionmx',
+    'inbound',
+    '--mx',
+    '127.0.0.1:25',
+    '--domain',
+    'a.example',
+    '--domains',
+    'b.example,bad_one',
+    '--listen',
+    'nonsense',
+  ]);
   assert.equal(r.code, 78);
   assert.match(r.stderr, /domains\.2: /);
   assert.match(r.stderr, /listen: /);
   const dir = mkdtempSync(join(tmpdir(), 'pg-inbound-cfg-'));
   try {
     const file = join(dir, 'peergroup.yaml');
-    writeFileSync(file, 'inbound:\n  mx: 127.0.0.1:25\n  domains: [a.example]\n  forward:\n    mode: xclient\n    clientAdress: 192.0.2.9\n');
+    writeFileSync(
+      file,
+      'inbound:\n  mx: 127.0.0.1:25\n  domains: [a.example]\n  forward:\n    mode: xclient\n    clientAdress: 192.0.2.9\n',
+    );
     r = await cli(['onionmx', 'inbound', '--config', file]);
     assert.equal(r.code, 78);
     assert.match(r.stderr, /inbound\.forward\.clientAdress: unknown key/);
@@ -80,7 +112,7 @@ test('docs/snippets/inbound.yaml is valid for the command alone and in the file 
     writeFileSync(file, 'inbound: { mx: 127.0.0.1:25, domains: [a.example] }\nfront2: { mx: 127.0.0.1:26, domains: [b.example] }\n');
     const other = await cli(['onionmx', 'inbound', '--config', file, '--section', 'front2', '--check-config']);
     assert.equal(other.code, 0, other.stderr);
-    assert.match(other.stdout, /mx 127\.0\.0\.1:26 .*\n  domains: b\.example/);
+    assert.match(other.stdout, /mx 127\.0\.0\.1:26 .*\n {2}domains: b\.example/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

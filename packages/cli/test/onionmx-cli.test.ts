@@ -23,7 +23,10 @@ function peergroup(...args: string[]): Promise<{ code: number; stdout: string; s
 
 function peergroupWith(env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PEERGROUP_LOG_FORMAT: '', ...env } });
+    const child = spawn(process.execPath, [bin, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, PEERGROUP_LOG_FORMAT: '', ...env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
@@ -43,7 +46,12 @@ describe('peergroup onionmx route (real command, real nsd/unbound)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'pg-cli-route-'));
   before(async () => {
     const records = `_onion-mx._tcp.peer 300 IN SRV 0 0 2525 ${A}.\n`;
-    nsd = await startAuthoritative({ zones: [{ origin: 'cli.test', records }, { origin: 'secure.test', sign: true, records }] });
+    nsd = await startAuthoritative({
+      zones: [
+        { origin: 'cli.test', records },
+        { origin: 'secure.test', sign: true, records },
+      ],
+    });
     unbound = await startValidatingResolver({
       stubs: [
         { zone: 'cli.test', server: nsd },
@@ -92,7 +100,10 @@ describe('peergroup onionmx route (real command, real nsd/unbound)', () => {
     const map = join(dir, 'peers.yml');
     writeFileSync(map, `${B}:\n  - mapped.example\n`);
     const config = join(dir, 'peergroup.yml');
-    writeFileSync(config, `router:\n  routing:\n    maps:\n      - { path: ${map}, format: yaml }\n    ownDomains: [ours.example]\n    resolver: { servers: ["${silent.address}"], timeoutMs: 200, retries: 0 }\n`);
+    writeFileSync(
+      config,
+      `router:\n  routing:\n    maps:\n      - { path: ${map}, format: yaml }\n    ownDomains: [ours.example]\n    resolver: { servers: ["${silent.address}"], timeoutMs: 200, retries: 0 }\n`,
+    );
     const [mapped, own, flagged, bad, usage] = await Promise.all([
       peergroup('onionmx', 'route', 'x@mapped.example', '--config', config, '--section', 'router.routing', '--json'),
       peergroup('onionmx', 'route', 'ours.example', '--config', config, '--section', 'router.routing'),
@@ -101,7 +112,10 @@ describe('peergroup onionmx route (real command, real nsd/unbound)', () => {
       peergroup('onionmx', 'route'),
     ]);
     assert.equal(mapped.code, 0, mapped.stderr);
-    assert.deepEqual([(JSON.parse(mapped.stdout) as { source: string }).source, (JSON.parse(mapped.stdout) as { host: string }).host], ['map', B]);
+    assert.deepEqual(
+      [(JSON.parse(mapped.stdout) as { source: string }).source, (JSON.parse(mapped.stdout) as { host: string }).host],
+      ['map', B],
+    );
     assert.equal(own.code, 1);
     assert.match(own.stdout, /own domains/);
     assert.equal(flagged.code, 0, flagged.stderr);
@@ -129,16 +143,29 @@ describe('peergroup onionmx route --map community.yml (format inferred, logs for
     const r = await peergroupWith({ PEERGROUP_LOG_FORMAT: 'human' }, ...args);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stderr.split('\n').length, 2, r.stderr);
-    assert.ok(r.stderr.startsWith(`warning: ${map}:3: map entry skipped: "expyuzz4wqqyqhjn.onion" is a 16-character v2 onion address;`), r.stderr);
+    assert.ok(
+      r.stderr.startsWith(`warning: ${map}:3: map entry skipped: "expyuzz4wqqyqhjn.onion" is a 16-character v2 onion address;`),
+      r.stderr,
+    );
     assert.ok(r.stderr.endsWith(' (onion expyuzz4wqqyqhjn.onion)\n'), r.stderr);
   });
 
   it('stderr that is not a terminal keeps pino JSON lines, as do --json and PEERGROUP_LOG_FORMAT=json', async () => {
-    for (const [env, extra] of [[{}, []], [{ PEERGROUP_LOG_FORMAT: 'human' }, ['--json']], [{ PEERGROUP_LOG_FORMAT: 'json' }, []]] as const) {
+    for (const [env, extra] of [
+      [{}, []],
+      [{ PEERGROUP_LOG_FORMAT: 'human' }, ['--json']],
+      [{ PEERGROUP_LOG_FORMAT: 'json' }, []],
+    ] as const) {
       const r = await peergroupWith(env, ...args, ...extra);
       assert.equal(r.code, 0, r.stderr);
-      const lines = r.stderr.trim().split('\n').map((l) => JSON.parse(l) as { level: number; file: string; line: number; msg: string });
-      assert.deepEqual(lines.map((l) => [l.level, l.file, l.line]), [[40, map, 3]]);
+      const lines = r.stderr
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { level: number; file: string; line: number; msg: string });
+      assert.deepEqual(
+        lines.map((l) => [l.level, l.file, l.line]),
+        [[40, map, 3]],
+      );
       assert.match(lines[0]!.msg, /^map entry skipped: /);
     }
   });
@@ -183,13 +210,19 @@ describe('peergroup onionmx map check (real command)', () => {
     assert.match(p.stdout, /\(postfix\): 2 accepted, 0 refused/);
     // Read as native, the smtptor: prefix is not an onion: every line is refused, with its line.
     assert.equal(wrong.code, 1);
-    assert.deepEqual((JSON.parse(wrong.stdout) as { refused: { line: number }[] }).refused.map((x) => x.line), [1, 2]);
+    assert.deepEqual(
+      (JSON.parse(wrong.stdout) as { refused: { line: number }[] }).refused.map((x) => x.line),
+      [1, 2],
+    );
   });
 
   it('--format is the older name of --map-format: it still overrides the inferred format', async () => {
     const yamlInMap = join(dir, 'community.map');
     writeFileSync(yamlInMap, `${A}:\n  - a.example\n`);
-    const [inferred, forced] = await Promise.all([peergroup('onionmx', 'map', 'check', yamlInMap), peergroup('onionmx', 'map', 'check', yamlInMap, '--format', 'native')]);
+    const [inferred, forced] = await Promise.all([
+      peergroup('onionmx', 'map', 'check', yamlInMap),
+      peergroup('onionmx', 'map', 'check', yamlInMap, '--format', 'native'),
+    ]);
     assert.equal(inferred.code, 0, inferred.stdout);
     assert.match(inferred.stdout, /\(yaml\): 1 accepted, 0 refused/);
     assert.equal(forced.code, 1);
@@ -197,7 +230,10 @@ describe('peergroup onionmx map check (real command)', () => {
   });
 
   it('a missing file exits 1 with the reason; a bad --map-format is a usage error', async () => {
-    const [missing, badFormat] = await Promise.all([peergroup('onionmx', 'map', 'check', join(dir, 'nope.map')), peergroup('onionmx', 'map', 'check', 'x', '--map-format', 'csv')]);
+    const [missing, badFormat] = await Promise.all([
+      peergroup('onionmx', 'map', 'check', join(dir, 'nope.map')),
+      peergroup('onionmx', 'map', 'check', 'x', '--map-format', 'csv'),
+    ]);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /ENOENT/);
     assert.equal(badFormat.code, 64);

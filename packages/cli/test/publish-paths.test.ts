@@ -19,7 +19,7 @@ async function cli(args: string[]): Promise<{ code: number; out: string; err: st
   return { code, out, err };
 }
 
-test('a relative --hidden-service-dir is printed absolute (from the current directory), a relative file key from the file\'s directory', async (t) => {
+test("a relative --hidden-service-dir is printed absolute (from the current directory), a relative file key from the file's directory", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'publish-paths-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const onion = newOnion();

@@ -29,7 +29,10 @@ function capture(): { stream: Writable; text: () => string } {
 async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const out = capture();
   const err = capture();
-  const code = await main(args, { stdout: out.stream as unknown as typeof process.stdout, stderr: err.stream as unknown as typeof process.stderr });
+  const code = await main(args, {
+    stdout: out.stream as unknown as typeof process.stdout,
+    stderr: err.stream as unknown as typeof process.stderr,
+  });
   return { code, stdout: out.text(), stderr: err.text() };
 }
 
@@ -82,7 +85,19 @@ test("publish reads the onion from tor's own HiddenServiceDir; the record it pri
   // The printed record, served signed, is what --verify expects.
   nsd = await startAuthoritative({ zones: [{ origin: 'ours.test', sign: true, records: srv.join('\n') }] });
   unbound = await startValidatingResolver({ stubs: [{ zone: 'ours.test', server: nsd }], trustAnchors: nsd.trustAnchors });
-  const v = await cli(['onionmx', 'publish', '--hidden-service-dir', hs, '--domain', 'ours.test', '--verify', '--resolver', unbound.address, '--dnssec', 'require']);
+  const v = await cli([
+    'onionmx',
+    'publish',
+    '--hidden-service-dir',
+    hs,
+    '--domain',
+    'ours.test',
+    '--verify',
+    '--resolver',
+    unbound.address,
+    '--dnssec',
+    'require',
+  ]);
   assert.equal(v.code, 0, v.stdout + v.stderr);
   assert.match(v.stdout, /ours\.test: ok/);
   assert.ok(v.stdout.includes(`published  ${svc.hostname}:25`), v.stdout);

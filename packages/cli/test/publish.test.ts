@@ -6,7 +6,13 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { main } from '../src/main.ts';
 import { readHiddenServiceHostname, srvRecordLine, torrcLines, PublishError } from '@peergroup/onionmx';
-import { startAuthoritative, startSilentServer, startValidatingResolver, type AuthoritativeServer, type ResolverServer } from '@peergroup/test-support/dns';
+import {
+  startAuthoritative,
+  startSilentServer,
+  startValidatingResolver,
+  type AuthoritativeServer,
+  type ResolverServer,
+} from '@peergroup/test-support/dns';
 import { newOnion, corruptOnion } from '@peergroup/test-support/onions';
 
 function capture(): { stream: Writable; text: () => string } {
@@ -25,7 +31,10 @@ function capture(): { stream: Writable; text: () => string } {
 async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const out = capture();
   const err = capture();
-  const code = await main(args, { stdout: out.stream as unknown as typeof process.stdout, stderr: err.stream as unknown as typeof process.stderr });
+  const code = await main(args, {
+    stdout: out.stream as unknown as typeof process.stdout,
+    stderr: err.stream as unknown as typeof process.stderr,
+  });
   return { code, stdout: out.text(), stderr: err.text() };
 }
 
@@ -48,7 +57,18 @@ after(() => {
 
 test('publish prints the torrc lines and one SRV record per domain in zone-file syntax', async () => {
   const hs = hiddenServiceDir(`${ONION}\n`);
-  const r = await cli(['onionmx', 'publish', '--hidden-service-dir', hs, '--domain', 'Example.org', '--domain', 'example.net', '--target', '127.0.0.1:2526']);
+  const r = await cli([
+    'onionmx',
+    'publish',
+    '--hidden-service-dir',
+    hs,
+    '--domain',
+    'Example.org',
+    '--domain',
+    'example.net',
+    '--target',
+    '127.0.0.1:2526',
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const lines = r.stdout.split('\n');
   assert.ok(lines.includes(`HiddenServiceDir ${hs}`));
@@ -59,7 +79,10 @@ test('publish prints the torrc lines and one SRV record per domain in zone-file 
 });
 
 test('the record helpers honour ttl, priority, weight and port', () => {
-  assert.equal(srvRecordLine('a.example', ONION, { ttl: 300, priority: 10, weight: 0, port: 2525 }), `_onion-mx._tcp.a.example. 300 IN SRV 10 0 2525 ${ONION}.`);
+  assert.equal(
+    srvRecordLine('a.example', ONION, { ttl: 300, priority: 10, weight: 0, port: 2525 }),
+    `_onion-mx._tcp.a.example. 300 IN SRV 10 0 2525 ${ONION}.`,
+  );
   assert.deepEqual(torrcLines({ hiddenServiceDir: '/var/lib/tor/mx', port: 25, target: { host: '::1', port: 2525 } }), [
     'HiddenServiceDir /var/lib/tor/mx',
     'HiddenServicePort 25 [::1]:2525',
@@ -121,7 +144,19 @@ describe('--verify against real DNS (nsd + validating unbound)', () => {
 
   test('a correct signed record verifies (exit 0) and shows the DNSSEC status', async () => {
     const hs = hiddenServiceDir(`${ONION}\n`);
-    const r = await cli(['onionmx', 'publish', '--hidden-service-dir', hs, '--domain', 'good.test', '--verify', '--resolver', unbound.address, '--dnssec', 'require']);
+    const r = await cli([
+      'onionmx',
+      'publish',
+      '--hidden-service-dir',
+      hs,
+      '--domain',
+      'good.test',
+      '--verify',
+      '--resolver',
+      unbound.address,
+      '--dnssec',
+      'require',
+    ]);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /good\.test: ok\n {2}dnssec {5}validated \(AD bit\)/);
     assert.ok(r.stdout.includes(`published  ${ONION}:25`));
@@ -130,8 +165,25 @@ describe('--verify against real DNS (nsd + validating unbound)', () => {
   test('missing, wrong onion, wrong port and unsigned records are each reported (exit 1)', async () => {
     const hs = hiddenServiceDir(`${ONION}\n`);
     const r = await cli([
-      'onionmx', 'publish', '--hidden-service-dir', hs, '--verify', '--resolver', unbound.address, '--dnssec', 'require',
-      '--domain', 'good.test', '--domain', 'wrong.test', '--domain', 'port.test', '--domain', 'missing.test', '--domain', 'unsigned.test',
+      'onionmx',
+      'publish',
+      '--hidden-service-dir',
+      hs,
+      '--verify',
+      '--resolver',
+      unbound.address,
+      '--dnssec',
+      'require',
+      '--domain',
+      'good.test',
+      '--domain',
+      'wrong.test',
+      '--domain',
+      'port.test',
+      '--domain',
+      'missing.test',
+      '--domain',
+      'unsigned.test',
     ]);
     assert.equal(r.code, 1, r.stdout + r.stderr);
     const section = (d: string) => r.stdout.slice(r.stdout.indexOf(`\n${d}: `) + 1).split(/\n(?=\S)/)[0]!;
@@ -148,7 +200,19 @@ describe('--verify against real DNS (nsd + validating unbound)', () => {
     const silent = await startSilentServer();
     try {
       const hs = hiddenServiceDir(`${ONION}\n`);
-      const r = await cli(['onionmx', 'publish', '--hidden-service-dir', hs, '--domain', 'good.test', '--verify', '--resolver', silent.address, '--dns-timeout', '200']);
+      const r = await cli([
+        'onionmx',
+        'publish',
+        '--hidden-service-dir',
+        hs,
+        '--domain',
+        'good.test',
+        '--verify',
+        '--resolver',
+        silent.address,
+        '--dns-timeout',
+        '200',
+      ]);
       assert.equal(r.code, 1, r.stdout);
       assert.match(r.stdout, /good\.test: PROBLEM\n[\s\S]*problem {4}lookup of _onion-mx\._tcp\.good\.test\. failed/);
       assert.doesNotMatch(r.stdout, /missing/);
@@ -160,7 +224,17 @@ describe('--verify against real DNS (nsd + validating unbound)', () => {
 
   test('with --dnssec prefer an unsigned but correct record is fine', async () => {
     const hs = hiddenServiceDir(`${ONION}\n`);
-    const r = await cli(['onionmx', 'publish', '--hidden-service-dir', hs, '--domain', 'unsigned.test', '--verify', '--resolver', unbound.address]);
+    const r = await cli([
+      'onionmx',
+      'publish',
+      '--hidden-service-dir',
+      hs,
+      '--domain',
+      'unsigned.test',
+      '--verify',
+      '--resolver',
+      unbound.address,
+    ]);
     assert.equal(r.code, 0, r.stdout);
     assert.match(r.stdout, /unsigned\.test: ok\n {2}dnssec {5}not validated/);
   });

@@ -43,7 +43,10 @@ test('bad settings fail at start-up naming the key', async () => {
   assert.match(r.err, /tls: /);
   const n = await cli(['onionmx', 'relay', '--lmtp', '127.0.0.1:0', '--timeout-rcpt', 'soon']);
   assert.equal(n.code, 78);
-  assert.match(n.err, /timeouts\.rcpt: must be a duration such as 30s, 5m, 12h or 3d \(a plain number means s\), got "soon" \(--timeout-rcpt DURATION\)/);
+  assert.match(
+    n.err,
+    /timeouts\.rcpt: must be a duration such as 30s, 5m, 12h or 3d \(a plain number means s\), got "soon" \(--timeout-rcpt DURATION\)/,
+  );
   const m = await cli(['onionmx', 'relay', '--lmtp', '127.0.0.1:0', '--max-recipients', 'many']);
   assert.equal(m.code, 64);
   assert.match(m.err, /--max-recipients must be a number/);
@@ -58,7 +61,10 @@ test('config file: unknown keys fail, --check-config validates maps without star
     assert.equal(bad.code, 78);
     assert.match(bad.err, /relay\.limits/);
     assert.match(bad.err, /maxConnectoins/);
-    writeFileSync(join(dir, 'ok.yaml'), `relay:\n  lmtp: 127.0.0.1:0\n  routing:\n    srv: false\n    maps:\n      - path: ${join(dir, 'map')}\n`);
+    writeFileSync(
+      join(dir, 'ok.yaml'),
+      `relay:\n  lmtp: 127.0.0.1:0\n  routing:\n    srv: false\n    maps:\n      - path: ${join(dir, 'map')}\n`,
+    );
     const ok = await cli(['onionmx', 'relay', '--config', join(dir, 'ok.yaml'), '--check-config']);
     assert.equal(ok.code, 0, ok.err);
     assert.match(ok.out, /configuration OK/);

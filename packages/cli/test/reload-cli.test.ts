@@ -17,8 +17,15 @@ import { freePort } from '@peergroup/test-support/ports';
 const bin = fileURLToPath(new URL('../bin/peergroup.js', import.meta.url));
 
 /** Starts `peergroup <args>` and resolves with its child and the `<name> <ip>:<port>` lines it printed. */
-async function daemon(t: { after(fn: () => void): void }, args: string[], names: string[]): Promise<{ child: ChildProcess; ports: Record<string, number>; log: () => string }> {
-  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PEERGROUP_LOG_LEVEL: 'info' } });
+async function daemon(
+  t: { after(fn: () => void): void },
+  args: string[],
+  names: string[],
+): Promise<{ child: ChildProcess; ports: Record<string, number>; log: () => string }> {
+  const child = spawn(process.execPath, [bin, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, PEERGROUP_LOG_LEVEL: 'info' },
+  });
   t.after(() => child.kill('SIGKILL'));
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d));
@@ -51,17 +58,28 @@ test('router: SIGHUP reloads a map with watching off; the top-level routing sect
   const map = join(dir, 'onion.map');
   writeFileSync(map, `peer.test ${first}\n`);
   const file = join(dir, 'peergroup.yaml');
-  writeFileSync(file, `routing:\n  maps: [{ path: ${map} }]\n  watchMaps: false\n  srv: false\nrouter:\n  socketmap: { listen: 127.0.0.1:0, reply: direct }\n`);
+  writeFileSync(
+    file,
+    `routing:\n  maps: [{ path: ${map} }]\n  watchMaps: false\n  srv: false\nrouter:\n  socketmap: { listen: 127.0.0.1:0, reply: direct }\n`,
+  );
   const { child, ports } = await daemon(t, ['onionmx', 'router', '--config', file], ['socketmap']);
   const s = await SocketmapClient.open(ports.socketmap!);
   t.after(() => s.close());
-  assert.equal(await s.lookup('onionmx', 'peer.test'), `OK smtptor:[${first}]:25`, 'the top-level routing section routes the standalone router');
+  assert.equal(
+    await s.lookup('onionmx', 'peer.test'),
+    `OK smtptor:[${first}]:25`,
+    'the top-level routing section routes the standalone router',
+  );
 
   writeFileSync(map, `peer.test ${second}\n`);
   await new Promise((r) => setTimeout(r, 300));
   assert.equal(await s.lookup('onionmx', 'peer.test'), `OK smtptor:[${first}]:25`, 'watchMaps: false, so nothing changes before SIGHUP');
   child.kill('SIGHUP');
-  const after = await eventually('reload', () => s.lookup('onionmx', 'peer.test'), (v) => v.includes(second));
+  const after = await eventually(
+    'reload',
+    () => s.lookup('onionmx', 'peer.test'),
+    (v) => v.includes(second),
+  );
   assert.equal(after, `OK smtptor:[${second}]:25`);
 });
 
@@ -97,7 +115,8 @@ test('inbound: SIGHUP reloads domains from the file; a broken file keeps them', 
   const file = join(dir, 'peergroup.yaml');
   // Nothing listens on the MX port: an accepted domain gets the front's 451 for an unreachable MX, a refused one 554.
   const mx = await freePort();
-  const write = (domains: string) => writeFileSync(file, `inbound:\n  listen: 127.0.0.1:0\n  mx: 127.0.0.1:${mx}\n  domains: [${domains}]\n`);
+  const write = (domains: string) =>
+    writeFileSync(file, `inbound:\n  listen: 127.0.0.1:0\n  mx: 127.0.0.1:${mx}\n  domains: [${domains}]\n`);
   write('a.test');
   const { child, ports, log } = await daemon(t, ['onionmx', 'inbound', '--config', file], ['smtp']);
   const rcpt = async (to: string) => {
@@ -111,12 +130,20 @@ test('inbound: SIGHUP reloads domains from the file; a broken file keeps them', 
   assert.equal((await rcpt('u@b.test')).code, 554);
   write('a.test, b.test');
   child.kill('SIGHUP');
-  const r = await eventually('reload', () => rcpt('u@b.test'), (v) => v.code !== 554);
+  const r = await eventually(
+    'reload',
+    () => rcpt('u@b.test'),
+    (v) => v.code !== 554,
+  );
   assert.equal(r.code, 451, `b.test accepted after SIGHUP, then the unreachable MX: ${r.lines.join(' ')}`);
 
   writeFileSync(file, 'inbound: [not, a, mapping]\n');
   child.kill('SIGHUP');
-  await eventually('error logged', async () => log(), (l) => l.includes('configuration not reloaded'));
+  await eventually(
+    'error logged',
+    async () => log(),
+    (l) => l.includes('configuration not reloaded'),
+  );
   assert.match(log(), /configuration not reloaded/);
   assert.equal((await rcpt('u@b.test')).code, 451, 'still accepted');
   assert.equal(child.exitCode, null);

@@ -31,7 +31,24 @@ test('quick start from flags: listeners come up, answer, and stop on SIGTERM', a
   writeFileSync(join(dir, 'onion.map'), `mapped.test ${onion}:2525\n`);
   const child = spawn(
     process.execPath,
-    [bin, 'onionmx', 'router', '--map', join(dir, 'onion.map'), '--no-srv', '--tcp-table', '127.0.0.1:0', '--socketmap', '127.0.0.1:0', '--exim', '127.0.0.1:0', '--reply', 'direct', '--transport', 'torsmtp'],
+    [
+      bin,
+      'onionmx',
+      'router',
+      '--map',
+      join(dir, 'onion.map'),
+      '--no-srv',
+      '--tcp-table',
+      '127.0.0.1:0',
+      '--socketmap',
+      '127.0.0.1:0',
+      '--exim',
+      '127.0.0.1:0',
+      '--reply',
+      'direct',
+      '--transport',
+      'torsmtp',
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   t.after(() => child.kill('SIGKILL'));
@@ -62,10 +79,13 @@ test('config file, --check-config, and refusals naming the key', async (t) => {
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, 'onion.map'), `mapped.test ${randomOnion()}\n`);
   const good = join(dir, 'good.yaml');
-  writeFileSync(good, `router:\n  routing:\n    maps: [{ path: ${join(dir, 'onion.map')} }]\n    srv: false\n  tcpTable: { listen: 127.0.0.1:23000, reply: relay }\n  exim: { listen: 127.0.0.1:23002 }\n`);
+  writeFileSync(
+    good,
+    `router:\n  routing:\n    maps: [{ path: ${join(dir, 'onion.map')} }]\n    srv: false\n  tcpTable: { listen: 127.0.0.1:23000, reply: relay }\n  exim: { listen: 127.0.0.1:23002 }\n`,
+  );
   let r = await runCli(['onionmx', 'router', '--config', good, '--check-config']);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /configuration OK\n  tcpTable 127\.0\.0\.1:23000 \(relay\)\n  exim 127\.0\.0\.1:23002 \(exim-route\)/);
+  assert.match(r.stdout, /configuration OK\n {2}tcpTable 127\.0\.0\.1:23000 \(relay\)\n {2}exim 127\.0\.0\.1:23002 \(exim-route\)/);
 
   const typo = join(dir, 'typo.yaml');
   writeFileSync(typo, `router:\n  routing: {}\n  tcpTable: { listen: 127.0.0.1:23000, replay: relay }\n`);
@@ -100,9 +120,11 @@ test('--check-config warns when the direct form is configured and the torsocks l
   const missing = { ...process.env, PEERGROUP_TORSOCKS_LIBRARY: join(dir, 'no-such-libtorsocks.so') };
   let r = await runCli([...base, '--socketmap', '127.0.0.1:23001', '--reply', 'direct'], missing);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /configuration OK\n  socketmap 127\.0\.0\.1:23001 \(direct\)/);
+  assert.match(r.stdout, /configuration OK\n {2}socketmap 127\.0\.0\.1:23001 \(direct\)/);
   assert.ok(
-    r.stderr.includes(`warning: socketmap answer with the direct form (smtptor:[onion]:port), which needs torsocks preloaded into Postfix's smtp(8), but ${missing.PEERGROUP_TORSOCKS_LIBRARY} does not exist (Debian package torsocks)`),
+    r.stderr.includes(
+      `warning: socketmap answer with the direct form (smtptor:[onion]:port), which needs torsocks preloaded into Postfix's smtp(8), but ${missing.PEERGROUP_TORSOCKS_LIBRARY} does not exist (Debian package torsocks)`,
+    ),
     r.stderr,
   );
   // The relay form does not use torsocks: no warning.
@@ -111,7 +133,10 @@ test('--check-config warns when the direct form is configured and the torsocks l
   assert.doesNotMatch(r.stderr, /torsocks/);
   // The library present (any existing file stands in for it): no warning.
   writeFileSync(join(dir, 'libtorsocks.so'), '');
-  r = await runCli([...base, '--tcp-table', '127.0.0.1:23000', '--reply', 'direct'], { ...process.env, PEERGROUP_TORSOCKS_LIBRARY: join(dir, 'libtorsocks.so') });
+  r = await runCli([...base, '--tcp-table', '127.0.0.1:23000', '--reply', 'direct'], {
+    ...process.env,
+    PEERGROUP_TORSOCKS_LIBRARY: join(dir, 'libtorsocks.so'),
+  });
   assert.equal(r.code, 0, r.stderr);
   assert.doesNotMatch(r.stderr, /torsocks/);
 });
@@ -119,7 +144,16 @@ test('--check-config warns when the direct form is configured and the torsocks l
 test('--help lists every option with its config key', async () => {
   const r = await runCli(['onionmx', 'router', '--help']);
   assert.equal(r.code, 0);
-  for (const key of ['tcpTable.listen', 'socketmap.name', 'exim.reply', 'automap.dns', 'limits.maxConnections', 'metrics.listen', 'routing.resolver.servers', 'routing.maps[].path']) {
+  for (const key of [
+    'tcpTable.listen',
+    'socketmap.name',
+    'exim.reply',
+    'automap.dns',
+    'limits.maxConnections',
+    'metrics.listen',
+    'routing.resolver.servers',
+    'routing.maps[].path',
+  ]) {
     assert.ok(r.stdout.includes(`config: ${key}`), key);
   }
 });

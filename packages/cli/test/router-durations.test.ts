@@ -40,7 +40,10 @@ test('a flag replaces the file value given under the older name, in the config s
 
 test('--dns-timeout replaces routing.resolver.timeoutMs from the file', () => {
   const path = join(dir, 'dns.yaml');
-  writeFileSync(path, 'router:\n  routing: { srv: false, resolver: { servers: [127.0.0.1:53], timeoutMs: 900 } }\n  tcpTable: { listen: 127.0.0.1:0 }\n');
+  writeFileSync(
+    path,
+    'router:\n  routing: { srv: false, resolver: { servers: [127.0.0.1:53], timeoutMs: 900 } }\n  tcpTable: { listen: 127.0.0.1:0 }\n',
+  );
   assert.equal(loadRouterConfig(ctx({ config: path })).routing.resolver.timeout, 900);
   assert.equal(loadRouterConfig(ctx({ config: path, 'dns-timeout': '3s' })).routing.resolver.timeout, 3000);
 });

@@ -28,7 +28,14 @@ for (const signal of ['SIGKILL', 'SIGTERM'] as const) {
     const config = join(dir, 'peergroup.yaml');
     await writeFile(
       config,
-      ['logLevel: info', 'metrics: { listen: "127.0.0.1:0" }', 'routing: { srv: false }', 'router:', '  tcpTable: { listen: "127.0.0.1:0", reply: direct }', ''].join('\n'),
+      [
+        'logLevel: info',
+        'metrics: { listen: "127.0.0.1:0" }',
+        'routing: { srv: false }',
+        'router:',
+        '  tcpTable: { listen: "127.0.0.1:0", reply: direct }',
+        '',
+      ].join('\n'),
     );
     // `; :` keeps the shell from exec'ing serve, so serve's parent is the shell, as it is npm's `sh -c` under npm.
     const npm = spawn('sh', ['-c', `"${process.execPath}" "${bin}" serve --only router --config "${config}"; :`], {

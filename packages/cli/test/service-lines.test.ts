@@ -34,12 +34,27 @@ function messages(stderr: string): { msg: string; listeners?: Record<string, str
 const dir = mkdtempSync(join(tmpdir(), 'service-lines-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 const map = join(dir, 'onion.map');
-writeFileSync(map, 'peer.example pg6mmjiyjmcrsslvykfwnntlaru7p5svn6y2ymmju6nubxndf4pscryd.onion\nother.example pg6mmjiyjmcrsslvykfwnntlaru7p5svn6y2ymmju6nubxndf4pscryd.onion:2525\n');
+writeFileSync(
+  map,
+  'peer.example pg6mmjiyjmcrsslvykfwnntlaru7p5svn6y2ymmju6nubxndf4pscryd.onion\nother.example pg6mmjiyjmcrsslvykfwnntlaru7p5svn6y2ymmju6nubxndf4pscryd.onion:2525\n',
+);
 
 const services: { name: string; args: string[]; listeners: string[] }[] = [
-  { name: 'router', args: ['onionmx', 'router', '--map', map, '--no-srv', '--tcp-table', '127.0.0.1:0', '--exim', '127.0.0.1:0'], listeners: ['tcp_table', 'exim'] },
-  { name: 'relay', args: ['onionmx', 'relay', '--map', map, '--no-srv', '--lmtp', '127.0.0.1:0', '--smtp', '127.0.0.1:0'], listeners: ['lmtp', 'smtp'] },
-  { name: 'inbound', args: ['onionmx', 'inbound', '--listen', '127.0.0.1:0', '--mx', '127.0.0.1:1', '--domain', 'example.org'], listeners: ['smtp'] },
+  {
+    name: 'router',
+    args: ['onionmx', 'router', '--map', map, '--no-srv', '--tcp-table', '127.0.0.1:0', '--exim', '127.0.0.1:0'],
+    listeners: ['tcp_table', 'exim'],
+  },
+  {
+    name: 'relay',
+    args: ['onionmx', 'relay', '--map', map, '--no-srv', '--lmtp', '127.0.0.1:0', '--smtp', '127.0.0.1:0'],
+    listeners: ['lmtp', 'smtp'],
+  },
+  {
+    name: 'inbound',
+    args: ['onionmx', 'inbound', '--listen', '127.0.0.1:0', '--mx', '127.0.0.1:1', '--domain', 'example.org'],
+    listeners: ['smtp'],
+  },
 ];
 
 for (const s of services) {
@@ -68,7 +83,9 @@ for (const s of services) {
       }
       child.kill('SIGTERM');
       assert.equal(await exited, 0, stderr);
-      const order = messages(stderr).map((m) => m.msg).filter((m) => ['started', 'stopping', 'stopped'].includes(m));
+      const order = messages(stderr)
+        .map((m) => m.msg)
+        .filter((m) => ['started', 'stopping', 'stopped'].includes(m));
       assert.deepEqual(order, ['started', 'stopping', 'stopped']);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
@@ -82,14 +99,27 @@ test('--check-config says what it loaded: listeners, map entries per file, srv',
   assert.equal(router.code, 0, router.stderr);
   assert.equal(router.stdout, `configuration OK\n  tcpTable 127.0.0.1:23000 (direct)\n  map ${map}: 2 entries\n  srv off\n`);
 
-  const relay = await run(['onionmx', 'relay', '--map', map, '--lmtp', '127.0.0.1:10024', '--resolver', '127.0.0.1:5353', '--check-config']);
+  const relay = await run([
+    'onionmx',
+    'relay',
+    '--map',
+    map,
+    '--lmtp',
+    '127.0.0.1:10024',
+    '--resolver',
+    '127.0.0.1:5353',
+    '--check-config',
+  ]);
   assert.equal(relay.code, 0, relay.stderr);
-  assert.match(relay.stdout, /^configuration OK\n  lmtp 127\.0\.0\.1:10024\n  socks 127\.0\.0\.1:9050 \(tls opportunistic\)\n/);
+  assert.match(relay.stdout, /^configuration OK\n {2}lmtp 127\.0\.0\.1:10024\n {2}socks 127\.0\.0\.1:9050 \(tls opportunistic\)\n/);
   assert.ok(relay.stdout.includes(`  map ${map}: 2 entries\n  srv on (resolver 127.0.0.1:5353, dnssec prefer)\n`), relay.stdout);
 
   const inbound = await run(['onionmx', 'inbound', '--mx', '127.0.0.1:25', '--domain', 'example.org', '--check-config']);
   assert.equal(inbound.code, 0, inbound.stderr);
-  assert.equal(inbound.stdout, 'configuration OK\n  smtp 127.0.0.1:2525\n  mx 127.0.0.1:25 (xclient)\n  domains: example.org\n  recipient check: domains\n');
+  assert.equal(
+    inbound.stdout,
+    'configuration OK\n  smtp 127.0.0.1:2525\n  mx 127.0.0.1:25 (xclient)\n  domains: example.org\n  recipient check: domains\n',
+  );
 
   const serve = await run(['serve', '--set', `routing.maps=[{path: ${map}}]`, '--set', 'routing.srv=false', '--check-config']);
   assert.equal(serve.code, 0, serve.stderr);
@@ -107,9 +137,21 @@ test('--check-config says what it loaded: listeners, map entries per file, srv',
 
 test('serve --check-config refuses (78) the maps router and relay would refuse at start: unreadable, or invalid entries under strictMaps', async () => {
   const missing = join(dir, 'missing.map');
-  const unreadable = await run(['serve', '--set', `routing.maps=[{path: ${map}}, {path: ${missing}}]`, '--set', 'routing.srv=false', '--check-config']);
+  const unreadable = await run([
+    'serve',
+    '--set',
+    `routing.maps=[{path: ${map}}, {path: ${missing}}]`,
+    '--set',
+    'routing.srv=false',
+    '--check-config',
+  ]);
   assert.equal(unreadable.code, 78, unreadable.stdout);
-  assert.match(unreadable.stderr, new RegExp(`routing\\.maps\\.1\\.path: ${missing.replace(/[.]/g, '\\.')}: cannot read map: ENOENT \\(router and relay would not start\\)`));
+  assert.match(
+    unreadable.stderr,
+    new RegExp(
+      `routing\\.maps\\.1\\.path: ${missing.replace(/[.]/g, '\\.')}: cannot read map: ENOENT \\(router and relay would not start\\)`,
+    ),
+  );
   assert.doesNotMatch(unreadable.stdout, /configuration OK/);
 
   const bad = join(dir, 'bad.map');
@@ -120,5 +162,8 @@ test('serve --check-config refuses (78) the maps router and relay would refuse a
   assert.ok(lenient.stdout.includes(`  routing map ${bad}: 1 entry, 1 skipped as invalid\n`), lenient.stdout);
   const strict = await run([...base, '--set', 'routing.strictMaps=true']);
   assert.equal(strict.code, 78, strict.stdout);
-  assert.match(strict.stderr, /routing\.maps\.0\.path: .*bad\.map: invalid entries \(strictMaps is on; router and relay would not start\): line 2: /);
+  assert.match(
+    strict.stderr,
+    /routing\.maps\.0\.path: .*bad\.map: invalid entries \(strictMaps is on; router and relay would not start\): line 2: /,
+  );
 });

@@ -54,7 +54,8 @@ test('the handover file has no name on disk, is read whole by a child as /dev/fd
   const h = new ConfigHandover('{"router":{"a":1}}');
   try {
     const readTwice = `const fs=require('fs');process.stdout.write(fs.readFileSync('${handoverPath}','utf8')+'|'+fs.readFileSync('${handoverPath}','utf8'))`;
-    const child = () => spawnSync(process.execPath, ['-e', readTwice], { stdio: ['ignore', 'pipe', 'inherit', h.fd], encoding: 'utf8' }).stdout;
+    const child = () =>
+      spawnSync(process.execPath, ['-e', readTwice], { stdio: ['ignore', 'pipe', 'inherit', h.fd], encoding: 'utf8' }).stdout;
     assert.equal(child(), '{"router":{"a":1}}|{"router":{"a":1}}');
     h.write('{"b":2}');
     assert.equal(child(), '{"b":2}|{"b":2}', 'a shorter document leaves nothing of the longer one');

@@ -64,7 +64,8 @@ async function promptHidden(prompt: string): Promise<string | undefined> {
   }
 }
 
-const NO_PASSWORD = 'no password given: type it at the prompt (on a terminal), give it as the first line of stdin (printf \'%s\\n\' "$PW" | peergroup accounts admin create-user NAME), or use --password-file FILE';
+const NO_PASSWORD =
+  'no password given: type it at the prompt (on a terminal), give it as the first line of stdin (printf \'%s\\n\' "$PW" | peergroup accounts admin create-user NAME), or use --password-file FILE';
 
 /**
  * The password, never from argv (visible in ps, kept in shell history): --password-file, else on a terminal a prompt
@@ -86,7 +87,8 @@ async function readPassword(ctx: CommandContext, username: string): Promise<stri
     text = Buffer.concat(chunks).toString('utf8');
   }
   const password = text.split(/\r?\n/)[0] ?? '';
-  if (password === '') throw new UsageError(file ? `--password-file ${file}: its first line is empty, so no password was given` : NO_PASSWORD);
+  if (password === '')
+    throw new UsageError(file ? `--password-file ${file}: its first line is empty, so no password was given` : NO_PASSWORD);
   return password;
 }
 
@@ -147,7 +149,11 @@ export const commands: Command[] = [
     'Create an account without an invite (the first user, or for the operator); prints its id',
     'USERNAME',
     {
-      'password-file': { type: 'string', arg: 'FILE', description: 'read the password from the first line of FILE (default: a prompt on a terminal, else the first line of stdin)' },
+      'password-file': {
+        type: 'string',
+        arg: 'FILE',
+        description: 'read the password from the first line of FILE (default: a prompt on a terminal, else the first line of stdin)',
+      },
       admin: { type: 'boolean', description: 'mark the account as an operator account' },
     },
     async (ctx) => {
@@ -163,7 +169,8 @@ export const commands: Command[] = [
           ctx.stdout.write(`created ${u.username} (${u.userId})\n`);
           return 0;
         } catch (err) {
-          if (err instanceof TrustError && ['username-taken', 'invalid-username', 'invalid-password'].includes(err.code)) throw new Refusal(err.message);
+          if (err instanceof TrustError && ['username-taken', 'invalid-username', 'invalid-password'].includes(err.code))
+            throw new Refusal(err.message);
           throw err;
         }
       });
@@ -192,53 +199,70 @@ export const commands: Command[] = [
     'Codes are shown only now (the database holds keyed hashes). Whoever redeems one trusts USERNAME first.',
     'no such user',
   ),
-  admin('list-users', 'List accounts: name, id, flags, key epoch, open invites / quota, live sessions', undefined, { json: { type: 'boolean', description: 'one JSON array' } }, async (ctx) =>
-    withContext(ctx, async (a) => {
-      const users = await a.store.listUsers();
-      const rows = await Promise.all(
-        users.map(async (u) => {
-          const invites = await a.store.listInvites(u.userId);
-          return {
-            username: u.username,
-            id: u.userId,
-            admin: u.admin,
-            disabled: u.disabled,
-            epoch: u.epoch,
-            openInvites: invites.filter((i) => i.state === 'open').length,
-            inviteQuota: await a.inviteQuota(u.userId),
-            sessions: await a.sessions.countFor(u.userId),
-          };
-        }),
-      );
-      if (flagOption(ctx, 'json')) ctx.stdout.write(JSON.stringify(rows) + '\n');
-      else {
-        const w = Math.max(8, ...rows.map((r) => r.username.length));
-        ctx.stdout.write(`${'USERNAME'.padEnd(w)}  ${'ID'.padEnd(32)}  FLAGS           EPOCH  INVITES  SESSIONS\n`);
-        for (const r of rows) {
-          const flags = [r.admin ? 'admin' : '', r.disabled ? 'disabled' : ''].filter(Boolean).join(',') || '-';
-          ctx.stdout.write(`${r.username.padEnd(w)}  ${r.id}  ${flags.padEnd(14)}  ${String(r.epoch).padStart(5)}  ${`${r.openInvites}/${r.inviteQuota}`.padStart(7)}  ${String(r.sessions).padStart(8)}\n`);
+  admin(
+    'list-users',
+    'List accounts: name, id, flags, key epoch, open invites / quota, live sessions',
+    undefined,
+    { json: { type: 'boolean', description: 'one JSON array' } },
+    async (ctx) =>
+      withContext(ctx, async (a) => {
+        const users = await a.store.listUsers();
+        const rows = await Promise.all(
+          users.map(async (u) => {
+            const invites = await a.store.listInvites(u.userId);
+            return {
+              username: u.username,
+              id: u.userId,
+              admin: u.admin,
+              disabled: u.disabled,
+              epoch: u.epoch,
+              openInvites: invites.filter((i) => i.state === 'open').length,
+              inviteQuota: await a.inviteQuota(u.userId),
+              sessions: await a.sessions.countFor(u.userId),
+            };
+          }),
+        );
+        if (flagOption(ctx, 'json')) ctx.stdout.write(JSON.stringify(rows) + '\n');
+        else {
+          const w = Math.max(8, ...rows.map((r) => r.username.length));
+          ctx.stdout.write(`${'USERNAME'.padEnd(w)}  ${'ID'.padEnd(32)}  FLAGS           EPOCH  INVITES  SESSIONS\n`);
+          for (const r of rows) {
+            const flags = [r.admin ? 'admin' : '', r.disabled ? 'disabled' : ''].filter(Boolean).join(',') || '-';
+            ctx.stdout.write(
+              `${r.username.padEnd(w)}  ${r.id}  ${flags.padEnd(14)}  ${String(r.epoch).padStart(5)}  ${`${r.openInvites}/${r.inviteQuota}`.padStart(7)}  ${String(r.sessions).padStart(8)}\n`,
+            );
+          }
+          ctx.stdout.write(`${count(rows.length, 'user')}\n`);
         }
-        ctx.stdout.write(`${count(rows.length, 'user')}\n`);
-      }
-      return 0;
-    }),
+        return 0;
+      }),
   ),
-  admin('set-quota', 'Set how many open invites a user may hold ("default" returns to the configured quota)', 'USERNAME N|default', {}, async (ctx) => {
-    if (ctx.positionals.length !== 2) throw new UsageError('give USERNAME and a quota (a number or "default")');
-    const [username, q] = ctx.positionals as [string, string];
-    const quota = q === 'default' ? null : /^\d+$/.test(q) && Number(q) <= 10_000 ? Number(q) : undefined;
-    if (quota === undefined) throw new UsageError('the quota must be 0..10000 or "default"');
-    return withContext(ctx, async (a) => {
-      const id = await userIdOf(a, username);
-      await a.setInviteQuota(id, quota);
-      ctx.stdout.write(`${username}: invite quota ${await a.inviteQuota(id)}${quota === null ? ' (default)' : ''}\n`);
-      return 0;
-    });
-  }, undefined, 'no such user'),
+  admin(
+    'set-quota',
+    'Set how many open invites a user may hold ("default" returns to the configured quota)',
+    'USERNAME N|default',
+    {},
+    async (ctx) => {
+      if (ctx.positionals.length !== 2) throw new UsageError('give USERNAME and a quota (a number or "default")');
+      const [username, q] = ctx.positionals as [string, string];
+      const quota = q === 'default' ? null : /^\d+$/.test(q) && Number(q) <= 10_000 ? Number(q) : undefined;
+      if (quota === undefined) throw new UsageError('the quota must be 0..10000 or "default"');
+      return withContext(ctx, async (a) => {
+        const id = await userIdOf(a, username);
+        await a.setInviteQuota(id, quota);
+        ctx.stdout.write(`${username}: invite quota ${await a.inviteQuota(id)}${quota === null ? ' (default)' : ''}\n`);
+        return 0;
+      });
+    },
+    undefined,
+    'no such user',
+  ),
   ...(['disable', 'enable'] as const).map((verb) =>
     admin(
       verb,
-      verb === 'disable' ? 'Disable an account: it cannot log in, its sessions end, it cannot be reset or invite' : 'Enable a disabled account again',
+      verb === 'disable'
+        ? 'Disable an account: it cannot log in, its sessions end, it cannot be reset or invite'
+        : 'Enable a disabled account again',
       'USERNAME',
       {},
       async (ctx) => {
@@ -257,25 +281,36 @@ export const commands: Command[] = [
     ),
   ),
   // settings shows what every accounts flag does, so it lists them all.
-  { ...admin('settings', 'Show the effective operator settings (config file + flags + defaults) and the database in use', undefined, {}, async (ctx) => {
-    const config = structuredClone(loadAccountsConfig(ctx));
-    // Durations as an operator writes them (12h), not the milliseconds they are parsed to.
-    for (const key of accountsDurationKeys) {
-      const ms = getDotted(config, key);
-      if (typeof ms === 'number') setDotted(config as unknown as Record<string, unknown>, key, formatDuration(ms));
-    }
-    const shown = {
-      configFile: accountsConfigFile(ctx) ?? '(none: embedded default)',
-      ...config,
-      listen: `${config.listen.host}:${config.listen.port}`,
-      databaseUrl: config.databaseUrl ? config.databaseUrl.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@') : undefined,
-      metrics: { listen: config.metrics.listen ? `${config.metrics.listen.host}:${config.metrics.listen.port}` : undefined },
-    };
-    ctx.stdout.write(JSON.stringify(shown, null, 2) + '\n');
-    return 0;
-  }), options: accountsConfigOptions },
+  {
+    ...admin(
+      'settings',
+      'Show the effective operator settings (config file + flags + defaults) and the database in use',
+      undefined,
+      {},
+      async (ctx) => {
+        const config = structuredClone(loadAccountsConfig(ctx));
+        // Durations as an operator writes them (12h), not the milliseconds they are parsed to.
+        for (const key of accountsDurationKeys) {
+          const ms = getDotted(config, key);
+          if (typeof ms === 'number') setDotted(config as unknown as Record<string, unknown>, key, formatDuration(ms));
+        }
+        const shown = {
+          configFile: accountsConfigFile(ctx) ?? '(none: embedded default)',
+          ...config,
+          listen: `${config.listen.host}:${config.listen.port}`,
+          databaseUrl: config.databaseUrl ? config.databaseUrl.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@') : undefined,
+          metrics: { listen: config.metrics.listen ? `${config.metrics.listen.host}:${config.metrics.listen.port}` : undefined },
+        };
+        ctx.stdout.write(JSON.stringify(shown, null, 2) + '\n');
+        return 0;
+      },
+    ),
+    options: accountsConfigOptions,
+  },
 ];
 
 function getDotted(obj: unknown, dotted: string): unknown {
-  return dotted.split('.').reduce<unknown>((o, k) => (typeof o === 'object' && o !== null ? (o as Record<string, unknown>)[k] : undefined), obj);
+  return dotted
+    .split('.')
+    .reduce<unknown>((o, k) => (typeof o === 'object' && o !== null ? (o as Record<string, unknown>)[k] : undefined), obj);
 }

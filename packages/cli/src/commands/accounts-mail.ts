@@ -14,7 +14,7 @@ function parseQuota(text: string): number | null {
   if (text === 'default') return null;
   const m = /^(\d+)([KMGT]?)$/i.exec(text);
   if (!m) throw new UsageError('the quota is a size such as 500M or 2G, 0 for unlimited, or "default"');
-  return Number(m[1]) * ({ '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 }[m[2]!.toUpperCase() as '' | 'K' | 'M' | 'G' | 'T']);
+  return Number(m[1]) * { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 }[m[2]!.toUpperCase() as '' | 'K' | 'M' | 'G' | 'T'];
 }
 
 const refuse = async <T>(fn: () => Promise<T>): Promise<T> => {
@@ -46,7 +46,8 @@ export const commands: Command[] = [
           return 0;
         });
       }
-      if ((verb !== 'add' && verb !== 'remove') || !name || ctx.positionals.length !== 2) throw new UsageError('give add DOMAIN, remove DOMAIN or list');
+      if ((verb !== 'add' && verb !== 'remove') || !name || ctx.positionals.length !== 2)
+        throw new UsageError('give add DOMAIN, remove DOMAIN or list');
       return withContext(ctx, async (a) =>
         refuse(async () => {
           const mail = mailOf(a);
@@ -79,27 +80,39 @@ export const commands: Command[] = [
     undefined,
     'mail accounts not configured, no such domain or user',
   ),
-  admin('mail-quota', 'Set a user\'s mailbox quota (500M, 2G, 0 = unlimited, "default" = the configured quota)', 'USERNAME SIZE|default', {}, async (ctx) => {
-    if (ctx.positionals.length !== 2) throw new UsageError('give USERNAME and a quota');
-    const [username, q] = ctx.positionals as [string, string];
-    const bytes = parseQuota(q);
-    return withContext(ctx, async (a) => {
-      const mail = mailOf(a);
-      const id = await userIdOf(a, username);
-      await mail.setQuota(id, bytes);
-      ctx.stdout.write(`${username}: mailbox quota ${(await mail.settings(id)).quotaBytes} bytes${bytes === null ? ' (default)' : ''}\n`);
-      return 0;
-    });
-  }, undefined, 'mail accounts not configured, no such user'),
-  admin('mail-deleted', 'List deleted accounts and the mail home directory each left behind (for the operator to remove)', undefined, {}, async (ctx) =>
-    withContext(ctx, async (a) => {
-      const mail = mailOf(a);
-      await mail.processDueDeletions();
-      for (const d of await mail.deletedAccounts()) ctx.stdout.write(`${d.username}\t${d.deletedAt.toISOString()}\t${d.home}\n`);
-      return 0;
-    }),
+  admin(
+    'mail-quota',
+    'Set a user\'s mailbox quota (500M, 2G, 0 = unlimited, "default" = the configured quota)',
+    'USERNAME SIZE|default',
+    {},
+    async (ctx) => {
+      if (ctx.positionals.length !== 2) throw new UsageError('give USERNAME and a quota');
+      const [username, q] = ctx.positionals as [string, string];
+      const bytes = parseQuota(q);
+      return withContext(ctx, async (a) => {
+        const mail = mailOf(a);
+        const id = await userIdOf(a, username);
+        await mail.setQuota(id, bytes);
+        ctx.stdout.write(`${username}: mailbox quota ${(await mail.settings(id)).quotaBytes} bytes${bytes === null ? ' (default)' : ''}\n`);
+        return 0;
+      });
+    },
+    undefined,
+    'mail accounts not configured, no such user',
+  ),
+  admin(
+    'mail-deleted',
+    'List deleted accounts and the mail home directory each left behind (for the operator to remove)',
+    undefined,
+    {},
+    async (ctx) =>
+      withContext(ctx, async (a) => {
+        const mail = mailOf(a);
+        await mail.processDueDeletions();
+        for (const d of await mail.deletedAccounts()) ctx.stdout.write(`${d.username}\t${d.deletedAt.toISOString()}\t${d.home}\n`);
+        return 0;
+      }),
     undefined,
     'mail accounts not configured',
   ),
 ];
-

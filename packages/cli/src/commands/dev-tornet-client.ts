@@ -28,7 +28,11 @@ export const command: Command = {
       c.on('data', (d: string) => (buf += d));
       c.on('end', () => resolve(buf.trim()));
       c.on('error', (err: NodeJS.ErrnoException) =>
-        reject(err.code === 'ENOENT' || err.code === 'ECONNREFUSED' ? new Error(`no "peergroup dev tornet" is running in ${dir} (nothing answers on ${path})`) : err),
+        reject(
+          err.code === 'ENOENT' || err.code === 'ECONNREFUSED'
+            ? new Error(`no "peergroup dev tornet" is running in ${dir} (nothing answers on ${path})`)
+            : err,
+        ),
       );
     }).catch((err: Error) => `error ${err.message}`);
     const ok = reply.startsWith('ok ');

@@ -69,7 +69,13 @@ export type DevTornetConfig = z.output<typeof devTornetConfigSchema>;
 
 const options: Record<string, OptionSpec> = {
   config: { type: 'string', arg: 'FILE', description: 'YAML config file; settings are read from its "tornet" section' },
-  dir: { type: 'string', arg: 'DIR', description: 'working directory for the nodes (kept afterwards)', defaultText: 'a new temporary directory, removed at exit', configKey: 'dir' },
+  dir: {
+    type: 'string',
+    arg: 'DIR',
+    description: 'working directory for the nodes (kept afterwards)',
+    defaultText: 'a new temporary directory, removed at exit',
+    configKey: 'dir',
+  },
   services: {
     type: 'string',
     multiple: true,
@@ -77,14 +83,53 @@ const options: Record<string, OptionSpec> = {
     description: 'an onion service (HiddenServiceDir) whose virtual port VPORT (default 25) forwards to HOST:PORT',
     configKey: 'services',
   },
-  state: { type: 'string', arg: 'FILE', description: 'write the network state (JSON) here, for PEERGROUP_TORNET_STATE / attachTornet()', configKey: 'state' },
+  state: {
+    type: 'string',
+    arg: 'FILE',
+    description: 'write the network state (JSON) here, for PEERGROUP_TORNET_STATE / attachTornet()',
+    configKey: 'state',
+  },
   relays: { type: 'string', arg: 'N', description: 'relays besides the 3 directory authorities', defaultText: '2', configKey: 'relays' },
-  'ready-timeout': { type: 'string', arg: 'SECONDS', description: 'give up when the network is not usable after this long', defaultText: '120', configKey: 'readyTimeout' },
-  'keep-logs': { type: 'boolean', description: 'keep the working directory with every node\'s notice.log after stopping', configKey: 'keepLogs' },
-  'socks-port': { type: 'string', arg: 'PORT', description: 'client SocksPort on 127.0.0.1', defaultText: 'a free port, kept for --dir', configKey: 'socksPort' },
-  'dns-port': { type: 'string', arg: 'PORT', description: 'client DNSPort (UDP) on 127.0.0.1', defaultText: 'a free port, kept for --dir', configKey: 'dnsPort' },
-  'control-port': { type: 'string', arg: 'PORT', description: 'control port of the service node on 127.0.0.1', defaultText: 'a free port, kept for --dir', configKey: 'controlPort' },
-  'client-control-port': { type: 'string', arg: 'PORT', description: 'control port of the client node on 127.0.0.1', defaultText: 'a free port, kept for --dir', configKey: 'clientControlPort' },
+  'ready-timeout': {
+    type: 'string',
+    arg: 'SECONDS',
+    description: 'give up when the network is not usable after this long',
+    defaultText: '120',
+    configKey: 'readyTimeout',
+  },
+  'keep-logs': {
+    type: 'boolean',
+    description: "keep the working directory with every node's notice.log after stopping",
+    configKey: 'keepLogs',
+  },
+  'socks-port': {
+    type: 'string',
+    arg: 'PORT',
+    description: 'client SocksPort on 127.0.0.1',
+    defaultText: 'a free port, kept for --dir',
+    configKey: 'socksPort',
+  },
+  'dns-port': {
+    type: 'string',
+    arg: 'PORT',
+    description: 'client DNSPort (UDP) on 127.0.0.1',
+    defaultText: 'a free port, kept for --dir',
+    configKey: 'dnsPort',
+  },
+  'control-port': {
+    type: 'string',
+    arg: 'PORT',
+    description: 'control port of the service node on 127.0.0.1',
+    defaultText: 'a free port, kept for --dir',
+    configKey: 'controlPort',
+  },
+  'client-control-port': {
+    type: 'string',
+    arg: 'PORT',
+    description: 'control port of the client node on 127.0.0.1',
+    defaultText: 'a free port, kept for --dir',
+    configKey: 'clientControlPort',
+  },
 };
 
 /** Where a running `dev tornet` listens for `dev tornet client stop|start` (a UNIX socket in its working directory). */
@@ -178,7 +223,9 @@ export const command: Command = {
       },
     });
     if (config.dir !== undefined && (await socketAnswers(controlSocketPath(config.dir)))) {
-      throw new ConfigError(`${config.dir}: another "peergroup dev tornet" is running in this directory; stop it first or pick another --dir`);
+      throw new ConfigError(
+        `${config.dir}: another "peergroup dev tornet" is running in this directory; stop it first or pick another --dir`,
+      );
     }
     const out = (line: string): void => void ctx.stdout.write(line + '\n');
     const starting = startTornet({

@@ -10,12 +10,20 @@ import { formatHostPort } from '@peergroup/service';
 
 /** Inbound flag → [config key, kind, help]; numbers and durations reach the schema so its messages name the key. */
 const inboundFlags: FlagTable = {
-  'probe-cache': ['probeCache', 'duration-s', { description: 'how long a recipient probe result is cached (4xx never)', defaultText: '5m' }],
+  'probe-cache': [
+    'probeCache',
+    'duration-s',
+    { description: 'how long a recipient probe result is cached (4xx never)', defaultText: '5m' },
+  ],
   'probe-cache-seconds': ['probeCacheSeconds', 'duration-s', { description: 'older name of --probe-cache' }],
   'max-message-size': ['limits.messageSize', 'number', { arg: 'BYTES', description: 'message size limit (SIZE)', defaultText: '26214400' }],
   'max-recipients': ['limits.recipients', 'number', { arg: 'N', description: 'recipients per message', defaultText: '100' }],
   'max-sessions': ['limits.sessions', 'number', { arg: 'N', description: 'concurrent sessions; more get 421', defaultText: '100' }],
-  'max-line-length': ['limits.lineLength', 'number', { arg: 'BYTES', description: 'longest message line, CRLF included', defaultText: '16384' }],
+  'max-line-length': [
+    'limits.lineLength',
+    'number',
+    { arg: 'BYTES', description: 'longest message line, CRLF included', defaultText: '16384' },
+  ],
   'max-command-length': ['limits.commandLength', 'number', { arg: 'BYTES', description: 'longest command line', defaultText: '2048' }],
   'command-timeout': ['timeouts.command', 'duration-s', { description: 'how long a client may idle between commands', defaultText: '2m' }],
   'data-timeout': ['timeouts.data', 'duration-s', { description: 'time allowed for one message transfer', defaultText: '10m' }],
@@ -24,17 +32,37 @@ const inboundFlags: FlagTable = {
   'mx-greeting-timeout': ['mxTimeouts.greeting', 'duration-s', { description: 'waiting for the MX greeting', defaultText: '5m' }],
   'mx-command-timeout': ['mxTimeouts.command', 'duration-s', { description: 'waiting for the MX reply to a command', defaultText: '5m' }],
   'mx-data-init-timeout': ['mxTimeouts.dataInit', 'duration-s', { description: 'waiting for the MX 354', defaultText: '2m' }],
-  'mx-data-block-timeout': ['mxTimeouts.dataBlock', 'duration-s', { description: 'how long the MX may stall reading data', defaultText: '3m' }],
-  'mx-data-term-timeout': ['mxTimeouts.dataTerm', 'duration-s', { description: 'waiting for the MX reply to the end of data', defaultText: '10m' }],
+  'mx-data-block-timeout': [
+    'mxTimeouts.dataBlock',
+    'duration-s',
+    { description: 'how long the MX may stall reading data', defaultText: '3m' },
+  ],
+  'mx-data-term-timeout': [
+    'mxTimeouts.dataTerm',
+    'duration-s',
+    { description: 'waiting for the MX reply to the end of data', defaultText: '10m' },
+  ],
 };
 
 const options: Record<string, OptionSpec> = {
   config: { type: 'string', arg: 'FILE', description: 'YAML config file; settings are read from its --section' },
   section: { type: 'string', arg: 'KEY', description: 'key of the inbound settings in --config', defaultText: 'inbound' },
   'check-config': { type: 'boolean', description: 'validate the configuration, print what it would run with, exit' },
-  listen: { type: 'string', arg: 'HOST:PORT', description: 'where torrc HiddenServicePort 25 points', defaultText: '127.0.0.1:2525', configKey: 'listen' },
+  listen: {
+    type: 'string',
+    arg: 'HOST:PORT',
+    description: 'where torrc HiddenServicePort 25 points',
+    defaultText: '127.0.0.1:2525',
+    configKey: 'listen',
+  },
   mx: { type: 'string', arg: 'HOST:PORT', description: 'the internal MX every transaction is forwarded to (required)', configKey: 'mx' },
-  hostname: { type: 'string', arg: 'NAME', description: 'our name in the banner and towards the MX', defaultText: 'localhost', configKey: 'hostname' },
+  hostname: {
+    type: 'string',
+    arg: 'NAME',
+    description: 'our name in the banner and towards the MX',
+    defaultText: 'localhost',
+    configKey: 'hostname',
+  },
   domain: { type: 'string', multiple: true, arg: 'DOMAIN', description: 'a domain we accept mail for', configKey: 'domains' },
   domains: { type: 'string', arg: 'LIST', description: 'the same as --domain, comma-separated', configKey: 'domains' },
   'recipient-check': {
@@ -52,22 +80,61 @@ const options: Record<string, OptionSpec> = {
     configKey: 'dsn',
   },
   xclient: { type: 'boolean', description: 'present the pseudo client with Postfix XCLIENT (the default)', configKey: 'forward.mode' },
-  'proxy-protocol': { type: 'string', arg: 'v1|v2', description: 'present the pseudo client with a PROXY protocol header instead', configKey: 'forward.mode' },
-  'forward-mode': { type: 'string', arg: 'xclient|proxy-v1|proxy-v2|none', description: 'the same as --xclient / --proxy-protocol; none only for an MX on another host', configKey: 'forward.mode' },
-  'client-name': { type: 'string', arg: 'NAME', description: 'XCLIENT NAME of the pseudo client', defaultText: 'onion', configKey: 'forward.clientName' },
-  'client-address': { type: 'string', arg: 'IP', description: 'address of the pseudo client (XCLIENT ADDR / PROXY source)', defaultText: '192.0.2.1', configKey: 'forward.clientAddress' },
-  'proxy-destination': { type: 'string', arg: 'IP', description: 'PROXY destination address', defaultText: '127.0.0.1 or ::1', configKey: 'forward.destinationAddress' },
+  'proxy-protocol': {
+    type: 'string',
+    arg: 'v1|v2',
+    description: 'present the pseudo client with a PROXY protocol header instead',
+    configKey: 'forward.mode',
+  },
+  'forward-mode': {
+    type: 'string',
+    arg: 'xclient|proxy-v1|proxy-v2|none',
+    description: 'the same as --xclient / --proxy-protocol; none only for an MX on another host',
+    configKey: 'forward.mode',
+  },
+  'client-name': {
+    type: 'string',
+    arg: 'NAME',
+    description: 'XCLIENT NAME of the pseudo client',
+    defaultText: 'onion',
+    configKey: 'forward.clientName',
+  },
+  'client-address': {
+    type: 'string',
+    arg: 'IP',
+    description: 'address of the pseudo client (XCLIENT ADDR / PROXY source)',
+    defaultText: '192.0.2.1',
+    configKey: 'forward.clientAddress',
+  },
+  'proxy-destination': {
+    type: 'string',
+    arg: 'IP',
+    description: 'PROXY destination address',
+    defaultText: '127.0.0.1 or ::1',
+    configKey: 'forward.destinationAddress',
+  },
   ...flagTableOptions(inboundFlags),
-  metrics: { type: 'string', arg: 'HOST:PORT', description: 'serve Prometheus /metrics and /healthz here (loopback)', configKey: 'metrics' },
+  metrics: {
+    type: 'string',
+    arg: 'HOST:PORT',
+    description: 'serve Prometheus /metrics and /healthz here (loopback)',
+    configKey: 'metrics',
+  },
 };
 
 function domainList(ctx: CommandContext): string[] | undefined {
-  const list = [...(listOption(ctx, 'domain') ?? []), ...(stringOption(ctx, 'domains')?.split(',') ?? [])].map((d) => d.trim()).filter(Boolean);
+  const list = [...(listOption(ctx, 'domain') ?? []), ...(stringOption(ctx, 'domains')?.split(',') ?? [])]
+    .map((d) => d.trim())
+    .filter(Boolean);
   return ctx.values.domain === undefined && ctx.values.domains === undefined ? undefined : list;
 }
 
 export function loadInboundConfig(ctx: CommandContext): InboundConfig {
-  const modeFlags = [flagOption(ctx, 'xclient') ? 'xclient' : undefined, stringOption(ctx, 'proxy-protocol'), stringOption(ctx, 'forward-mode')].filter(Boolean);
+  const modeFlags = [
+    flagOption(ctx, 'xclient') ? 'xclient' : undefined,
+    stringOption(ctx, 'proxy-protocol'),
+    stringOption(ctx, 'forward-mode'),
+  ].filter(Boolean);
   if (modeFlags.length > 1) throw new UsageError('give only one of --xclient, --proxy-protocol, --forward-mode');
   let mode: string | undefined = stringOption(ctx, 'forward-mode');
   if (flagOption(ctx, 'xclient')) mode = 'xclient';
@@ -90,7 +157,11 @@ export function loadInboundConfig(ctx: CommandContext): InboundConfig {
     metrics: stringOption(ctx, 'metrics'),
   };
   flagTableOverrides(ctx, inboundFlags, overrides);
-  return loadConfig(inboundConfigSchema, { file: stringOption(ctx, 'config'), section: stringOption(ctx, 'section') ?? 'inbound', overrides });
+  return loadConfig(inboundConfigSchema, {
+    file: stringOption(ctx, 'config'),
+    section: stringOption(ctx, 'section') ?? 'inbound',
+    overrides,
+  });
 }
 
 /**
@@ -108,7 +179,9 @@ function reloadDomainsOnHup(ctx: CommandContext, config: InboundConfig, service:
       return;
     }
     service.setDomains(next.domains);
-    const restartFor = (Object.keys(next) as (keyof InboundConfig)[]).filter((k) => k !== 'domains' && JSON.stringify(next[k]) !== JSON.stringify(config[k]));
+    const restartFor = (Object.keys(next) as (keyof InboundConfig)[]).filter(
+      (k) => k !== 'domains' && JSON.stringify(next[k]) !== JSON.stringify(config[k]),
+    );
     logger.info({ domains: next.domains, ...(restartFor.length ? { restartFor } : {}) }, 'SIGHUP: domains reloaded');
   };
   process.on('SIGHUP', onHup);

@@ -70,7 +70,8 @@ const check: Command = {
     } else {
       const width = Math.max(0, ...accepted.map((e) => e.domain.length));
       for (const e of accepted) ctx.stdout.write(`accepted  ${e.domain.padEnd(width)}  ${e.onion}:${e.port}  (${e.file}:${e.line})\n`);
-      for (const r of refused) ctx.stdout.write(`refused   ${r.file}:${r.line}: ${r.domain ?? r.onion ?? ''}${r.domain ?? r.onion ? ': ' : ''}${r.reason}\n`);
+      for (const r of refused)
+        ctx.stdout.write(`refused   ${r.file}:${r.line}: ${r.domain ?? r.onion ?? ''}${(r.domain ?? r.onion) ? ': ' : ''}${r.reason}\n`);
       ctx.stdout.write(`${file} (${format}): ${accepted.length} accepted, ${refused.length} refused\n`);
     }
     return refused.length === 0 ? 0 : 1;
@@ -89,14 +90,56 @@ const fetch: Command = {
   ].join('\n'),
   options: {
     url: { type: 'string', arg: 'URL', description: 'http://ONION/... or https://... of the map', configKey: 'maps[].fetch.url' },
-    'signature-url': { type: 'string', arg: 'URL', description: 'URL of the .minisig', defaultText: 'URL.minisig', configKey: 'maps[].fetch.signatureUrl' },
-    'public-key': { type: 'string', arg: 'KEY', description: 'minisign public key (RWQ..., the base64 line of minisign.pub)', configKey: 'maps[].fetch.publicKey' },
-    'max-drop': { type: 'string', arg: 'SHARE', description: 'refuse a map that removes more than this share of the entries', defaultText: '20%', configKey: 'maps[].fetch.maxDrop' },
-    'max-size': { type: 'string', arg: 'BYTES', description: 'refuse a larger download', defaultText: '16777216', configKey: 'maps[].fetch.maxSize' },
-    timeout: { type: 'string', arg: 'DURATION', description: 'whole fetch', defaultText: '2m', configKey: 'maps[].fetch.timeout', durationUnit: 's' },
-    socks: { type: 'string', arg: 'IP:PORT', description: 'Tor SOCKS port', defaultText: '127.0.0.1:9050', configKey: 'maps[].fetch.socks' },
+    'signature-url': {
+      type: 'string',
+      arg: 'URL',
+      description: 'URL of the .minisig',
+      defaultText: 'URL.minisig',
+      configKey: 'maps[].fetch.signatureUrl',
+    },
+    'public-key': {
+      type: 'string',
+      arg: 'KEY',
+      description: 'minisign public key (RWQ..., the base64 line of minisign.pub)',
+      configKey: 'maps[].fetch.publicKey',
+    },
+    'max-drop': {
+      type: 'string',
+      arg: 'SHARE',
+      description: 'refuse a map that removes more than this share of the entries',
+      defaultText: '20%',
+      configKey: 'maps[].fetch.maxDrop',
+    },
+    'max-size': {
+      type: 'string',
+      arg: 'BYTES',
+      description: 'refuse a larger download',
+      defaultText: '16777216',
+      configKey: 'maps[].fetch.maxSize',
+    },
+    timeout: {
+      type: 'string',
+      arg: 'DURATION',
+      description: 'whole fetch',
+      defaultText: '2m',
+      configKey: 'maps[].fetch.timeout',
+      durationUnit: 's',
+    },
+    socks: {
+      type: 'string',
+      arg: 'IP:PORT',
+      description: 'Tor SOCKS port',
+      defaultText: '127.0.0.1:9050',
+      configKey: 'maps[].fetch.socks',
+    },
     'no-tor': { type: 'boolean', description: 'fetch an https:// URL directly, not through Tor', configKey: 'maps[].fetch.viaTor' },
-    'map-format': { type: 'string', arg: 'native|yaml|postfix', description: 'map format', defaultText: 'inferred', configKey: 'maps[].format' },
+    'map-format': {
+      type: 'string',
+      arg: 'native|yaml|postfix',
+      description: 'map format',
+      defaultText: 'inferred',
+      configKey: 'maps[].format',
+    },
     json: { type: 'boolean', description: 'print the result as JSON' },
   },
   async run(ctx) {
@@ -116,7 +159,16 @@ const fetch: Command = {
     };
     const parsed = mapFetchSchema.safeParse(Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)));
     if (!parsed.success) {
-      const flag: Record<string, string> = { url: 'url', signatureUrl: 'signature-url', publicKey: 'public-key', maxDrop: 'max-drop', maxSize: 'max-size', timeout: 'timeout', socks: 'socks', viaTor: 'no-tor' };
+      const flag: Record<string, string> = {
+        url: 'url',
+        signatureUrl: 'signature-url',
+        publicKey: 'public-key',
+        maxDrop: 'max-drop',
+        maxSize: 'max-size',
+        timeout: 'timeout',
+        socks: 'socks',
+        viaTor: 'no-tor',
+      };
       const issue = parsed.error.issues[0]!;
       const key = String(issue.path[0] ?? '');
       throw new UsageError(`--${flag[key] ?? key}: ${issue.message}`);
@@ -126,7 +178,8 @@ const fetch: Command = {
       const r = await fetchMap({ path: file, format: givenFormat(ctx) }, parsed.data);
       if (json) ctx.stdout.write(JSON.stringify({ file, ...r }) + '\n');
       else if (r.outcome === 'unchanged') ctx.stdout.write(`${file}: unchanged (${r.entries} entries; signed: ${r.trustedComment})\n`);
-      else ctx.stdout.write(`${file}: replaced, ${r.entries} entries (${r.added} new, ${r.dropped} dropped; signed: ${r.trustedComment})\n`);
+      else
+        ctx.stdout.write(`${file}: replaced, ${r.entries} entries (${r.added} new, ${r.dropped} dropped; signed: ${r.trustedComment})\n`);
       return 0;
     } catch (err) {
       if (!(err instanceof MapFetchError)) throw err;

@@ -1,6 +1,14 @@
 import { loadConfig } from '../config.ts';
 import { numberOption, UsageError, flagOption, listOption, stringOption, type Command } from '../command.ts';
-import { publishConfigSchema, readHiddenServiceHostname, torrcLines, srvRecordLine, verifyPublished, formatFindings, PublishError } from '@peergroup/onionmx/publish';
+import {
+  publishConfigSchema,
+  readHiddenServiceHostname,
+  torrcLines,
+  srvRecordLine,
+  verifyPublished,
+  formatFindings,
+  PublishError,
+} from '@peergroup/onionmx/publish';
 import { SrvDiscovery } from '@peergroup/onionmx/routing';
 import { terminalLogger } from '../terminal-log.ts';
 
@@ -15,22 +23,59 @@ export const command: Command = {
   details: [
     'Reads the onion address from <hidden-service-dir>/hostname and prints, in zone-file syntax, for each --domain:',
     '  _onion-mx._tcp.<domain>. 3600 IN SRV 0 5 25 <onion>.',
-    'With --verify, looks the records up with the router\'s SRV discovery (AD bit = DNSSEC-validated) and reports',
+    "With --verify, looks the records up with the router's SRV discovery (AD bit = DNSSEC-validated) and reports",
     'what is missing or wrong. Exit status: 0 ok, 1 problems found by --verify, 66 no hostname file, 64 usage, 78 configuration.',
   ].join('\n'),
   options: {
     config: { type: 'string', arg: 'FILE', description: 'YAML config file; settings are read from its "publish" section' },
-    'hidden-service-dir': { type: 'string', arg: 'DIR', description: 'the HiddenServiceDir of our onion MX (required)', configKey: 'hiddenServiceDir' },
-    domain: { type: 'string', multiple: true, arg: 'DOMAIN', description: 'a mail domain served by this onion (required)', configKey: 'domains' },
-    target: { type: 'string', arg: 'HOST:PORT', description: 'the inbound front the onion service forwards to', defaultText: '127.0.0.1:2525', configKey: 'target' },
+    'hidden-service-dir': {
+      type: 'string',
+      arg: 'DIR',
+      description: 'the HiddenServiceDir of our onion MX (required)',
+      configKey: 'hiddenServiceDir',
+    },
+    domain: {
+      type: 'string',
+      multiple: true,
+      arg: 'DOMAIN',
+      description: 'a mail domain served by this onion (required)',
+      configKey: 'domains',
+    },
+    target: {
+      type: 'string',
+      arg: 'HOST:PORT',
+      description: 'the inbound front the onion service forwards to',
+      defaultText: '127.0.0.1:2525',
+      configKey: 'target',
+    },
     port: { type: 'string', arg: 'N', description: 'onion-side port, also the SRV port', defaultText: '25', configKey: 'port' },
     ttl: { type: 'string', arg: 'SECONDS', description: 'TTL of the SRV records', defaultText: '3600', configKey: 'ttl' },
     priority: { type: 'string', arg: 'N', description: 'SRV priority', defaultText: '0', configKey: 'priority' },
     weight: { type: 'string', arg: 'N', description: 'SRV weight', defaultText: '5', configKey: 'weight' },
     verify: { type: 'boolean', description: 'look the records up and report what is missing or wrong' },
-    resolver: { type: 'string', multiple: true, arg: 'IP:PORT', description: 'DNS resolver for --verify (validating, for DNSSEC status)', defaultText: 'first nameserver in /etc/resolv.conf', configKey: 'verify.servers' },
-    'dns-timeout': { type: 'string', arg: 'DURATION', description: 'per-try DNS timeout for --verify', defaultText: '2s', configKey: 'verify.timeout', durationUnit: 'ms' },
-    dnssec: { type: 'string', arg: 'off|prefer|require', description: 'require: an unsigned record is reported as a problem', defaultText: 'prefer', configKey: 'verify.dnssec' },
+    resolver: {
+      type: 'string',
+      multiple: true,
+      arg: 'IP:PORT',
+      description: 'DNS resolver for --verify (validating, for DNSSEC status)',
+      defaultText: 'first nameserver in /etc/resolv.conf',
+      configKey: 'verify.servers',
+    },
+    'dns-timeout': {
+      type: 'string',
+      arg: 'DURATION',
+      description: 'per-try DNS timeout for --verify',
+      defaultText: '2s',
+      configKey: 'verify.timeout',
+      durationUnit: 'ms',
+    },
+    dnssec: {
+      type: 'string',
+      arg: 'off|prefer|require',
+      description: 'require: an unsigned record is reported as a problem',
+      defaultText: 'prefer',
+      configKey: 'verify.dnssec',
+    },
   },
   async run(ctx) {
     if (ctx.positionals.length) throw new UsageError(`unexpected argument "${ctx.positionals[0]}"`);

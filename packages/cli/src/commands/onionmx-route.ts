@@ -67,7 +67,10 @@ export const command: Command = {
     section: { type: 'string', arg: 'KEY', description: 'dotted key of the routing settings in --config', defaultText: 'routing' },
     ...routingOptions,
     // One lookup and exit: the daemons' wording ("refuse to start or reload", file watching) would not fit.
-    'strict-maps': { ...routingOptions['strict-maps']!, description: 'exit 78 when a map has an invalid entry (what would stop the router and relay from starting)' },
+    'strict-maps': {
+      ...routingOptions['strict-maps']!,
+      description: 'exit 78 when a map has an invalid entry (what would stop the router and relay from starting)',
+    },
     'no-watch-maps': { ...routingOptions['no-watch-maps']!, hidden: true },
     json: { type: 'boolean', description: 'print the decision as one JSON object' },
   },

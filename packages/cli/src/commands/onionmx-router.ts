@@ -13,31 +13,88 @@ import { formatHostPort } from '@peergroup/service';
 /** Router flag → [config key, kind, help]. Numbers reach the schema as numbers so its messages name the key. */
 const routerFlags: FlagTable = {
   'tcp-table': ['tcpTable.listen', 'string', { arg: 'IP:PORT', description: 'Postfix tcp_table listener (loopback)', defaultText: 'off' }],
-  'tcp-table-reply': ['tcpTable.reply', 'string', { arg: 'FORM', description: 'reply form on the tcp_table listener', defaultText: 'direct' }],
+  'tcp-table-reply': [
+    'tcpTable.reply',
+    'string',
+    { arg: 'FORM', description: 'reply form on the tcp_table listener', defaultText: 'direct' },
+  ],
   socketmap: ['socketmap.listen', 'string', { arg: 'IP:PORT', description: 'Postfix socketmap listener (loopback)', defaultText: 'off' }],
-  'socketmap-reply': ['socketmap.reply', 'string', { arg: 'FORM', description: 'reply form on the socketmap listener', defaultText: 'direct' }],
-  'socketmap-name': ['socketmap.name', 'string', { arg: 'NAME', description: 'socketmap name Postfix sends (socketmap:inet:IP:PORT:NAME)', defaultText: 'onionmx' }],
+  'socketmap-reply': [
+    'socketmap.reply',
+    'string',
+    { arg: 'FORM', description: 'reply form on the socketmap listener', defaultText: 'direct' },
+  ],
+  'socketmap-name': [
+    'socketmap.name',
+    'string',
+    { arg: 'NAME', description: 'socketmap name Postfix sends (socketmap:inet:IP:PORT:NAME)', defaultText: 'onionmx' },
+  ],
   exim: ['exim.listen', 'string', { arg: 'IP:PORT', description: 'Exim readsocket listener (loopback)', defaultText: 'off' }],
   'exim-reply': ['exim.reply', 'string', { arg: 'FORM', description: 'reply form on the Exim listener', defaultText: 'exim-route' }],
-  transport: ['transport', 'string', { arg: 'NAME', description: 'Postfix transport in the direct form (smtptor:[onion]:port)', defaultText: 'smtptor' }],
-  relay: ['relay.address', 'string', { arg: 'IP:PORT', description: "peergroup relay's address for the relay form", defaultText: '127.0.0.1:10024' }],
-  'relay-protocol': ['relay.protocol', 'string', { arg: 'lmtp|smtp', description: 'protocol the relay form names for Postfix', defaultText: 'lmtp' }],
-  'tor-dns': ['automap.dns', 'string', { arg: 'IP:PORT', description: "Tor's DNSPort (AutomapHostsOnResolve) for the exim-automap form", defaultText: 'none' }],
-  'virtual-network': ['automap.network', 'string', { arg: 'CIDR', description: "Tor's VirtualAddrNetworkIPv4; other answers are refused", defaultText: '127.192.0.0/10' }],
+  transport: [
+    'transport',
+    'string',
+    { arg: 'NAME', description: 'Postfix transport in the direct form (smtptor:[onion]:port)', defaultText: 'smtptor' },
+  ],
+  relay: [
+    'relay.address',
+    'string',
+    { arg: 'IP:PORT', description: "peergroup relay's address for the relay form", defaultText: '127.0.0.1:10024' },
+  ],
+  'relay-protocol': [
+    'relay.protocol',
+    'string',
+    { arg: 'lmtp|smtp', description: 'protocol the relay form names for Postfix', defaultText: 'lmtp' },
+  ],
+  'tor-dns': [
+    'automap.dns',
+    'string',
+    { arg: 'IP:PORT', description: "Tor's DNSPort (AutomapHostsOnResolve) for the exim-automap form", defaultText: 'none' },
+  ],
+  'virtual-network': [
+    'automap.network',
+    'string',
+    { arg: 'CIDR', description: "Tor's VirtualAddrNetworkIPv4; other answers are refused", defaultText: '127.192.0.0/10' },
+  ],
   'automap-timeout': ['automap.timeout', 'duration-ms', { description: 'per-try timeout of DNSPort queries', defaultText: '2s' }],
   'automap-retries': ['automap.retries', 'int', { arg: 'N', description: 'extra DNSPort query rounds', defaultText: '1' }],
   'automap-min-ttl': ['automap.minTtl', 'int', { arg: 'SECONDS', description: 'lower bound for reusing a mapping', defaultText: '60' }],
   'automap-max-ttl': ['automap.maxTtl', 'int', { arg: 'SECONDS', description: 'upper bound for reusing a mapping', defaultText: '600' }],
-  'max-connections': ['limits.maxConnections', 'int', { arg: 'N', description: 'open client connections, all listeners', defaultText: '512' }],
+  'max-connections': [
+    'limits.maxConnections',
+    'int',
+    { arg: 'N', description: 'open client connections, all listeners', defaultText: '512' },
+  ],
   'idle-timeout': ['limits.idleTimeout', 'duration-ms', { description: 'close idle Postfix connections after', defaultText: '5m' }],
-  'request-timeout': ['limits.requestTimeout', 'duration-ms', { description: 'an Exim request must be complete within', defaultText: '10s' }],
-  'lookup-timeout': ['limits.lookupTimeout', 'duration-ms', { description: 'a routing decision taking longer is a tempfail', defaultText: '20s' }],
-  'log-summary-interval': ['logSummaryInterval', 'duration-ms', { description: 'info-level lookup summary interval (0: off)', defaultText: '1m' }],
-  metrics: ['metrics.listen', 'string', { arg: 'IP:PORT', description: 'Prometheus /metrics and /healthz (loopback HTTP)', defaultText: 'off' }],
+  'request-timeout': [
+    'limits.requestTimeout',
+    'duration-ms',
+    { description: 'an Exim request must be complete within', defaultText: '10s' },
+  ],
+  'lookup-timeout': [
+    'limits.lookupTimeout',
+    'duration-ms',
+    { description: 'a routing decision taking longer is a tempfail', defaultText: '20s' },
+  ],
+  'log-summary-interval': [
+    'logSummaryInterval',
+    'duration-ms',
+    { description: 'info-level lookup summary interval (0: off)', defaultText: '1m' },
+  ],
+  metrics: [
+    'metrics.listen',
+    'string',
+    { arg: 'IP:PORT', description: 'Prometheus /metrics and /healthz (loopback HTTP)', defaultText: 'off' },
+  ],
 };
 
 const options: Record<string, OptionSpec> = {
-  config: { type: 'string', arg: 'FILE', description: 'YAML config file; router settings from its --section, routing from that section or else the top-level "routing" (shared with the relay)' },
+  config: {
+    type: 'string',
+    arg: 'FILE',
+    description:
+      'YAML config file; router settings from its --section, routing from that section or else the top-level "routing" (shared with the relay)',
+  },
   section: { type: 'string', arg: 'KEY', description: 'key of the router settings in --config', defaultText: 'router' },
   'check-config': { type: 'boolean', description: 'validate the configuration and load the maps, print the result, exit' },
   reply: {
@@ -59,7 +116,8 @@ export function loadRouterConfig(ctx: CommandContext): RouterConfig {
   const overrides = { ...sharedRoutingOverride(file, section), ...flagTableOverrides(ctx, routerFlags, routingOverrides(ctx, 'routing.')) };
   const reply = stringOption(ctx, 'reply');
   if (reply !== undefined) {
-    if (!postfixForms.has(reply) && !eximForms.has(reply)) throw new UsageError(`--reply must be direct, relay, exim-route or exim-automap, got "${reply}"`);
+    if (!postfixForms.has(reply) && !eximForms.has(reply))
+      throw new UsageError(`--reply must be direct, relay, exim-route or exim-automap, got "${reply}"`);
     const fromFile = file ? readConfigFile(file)[section] : undefined;
     const inFile = (k: string) => typeof fromFile === 'object' && fromFile !== null && k in fromFile;
     // Only listeners that exist (by flag or in the file) get the shorthand; per-listener flags win over it.

@@ -11,7 +11,11 @@ import { StartupConfigError, Supervisor } from '../supervisor/supervisor.ts';
 // which the supervisor runs as a short-lived process of its own.
 
 const options: Record<string, OptionSpec> = {
-  config: { type: 'string', arg: 'FILE', description: `YAML config file with sections routing, router, relay, inbound, accounts (${configFileHelp})` },
+  config: {
+    type: 'string',
+    arg: 'FILE',
+    description: `YAML config file with sections routing, router, relay, inbound, accounts (${configFileHelp})`,
+  },
   set: {
     type: 'string',
     multiple: true,
@@ -19,12 +23,34 @@ const options: Record<string, OptionSpec> = {
     description: 'set any config key, e.g. --set router.tcpTable.listen=127.0.0.1:0 (VALUE is read as YAML)',
   },
   only: { type: 'string', arg: 'LIST', description: 'run only these services (comma-separated: router,relay,inbound,accounts)' },
-  data: { type: 'string', arg: 'DIR', description: 'data directory of the accounts service', configKey: 'accounts.dataDir', defaultText: './data' },
+  data: {
+    type: 'string',
+    arg: 'DIR',
+    description: 'data directory of the accounts service',
+    configKey: 'accounts.dataDir',
+    defaultText: './data',
+  },
   'log-level': { type: 'string', arg: 'LEVEL', description: 'pino log level', configKey: 'logLevel', defaultText: 'info' },
-  metrics: { type: 'string', arg: 'IP:PORT', description: 'Prometheus /metrics of all services and /healthz of each', configKey: 'metrics.listen', defaultText: '127.0.0.1:9464' },
-  'stop-timeout': { type: 'string', arg: 'DURATION', description: 'after SIGTERM, kill a service that has not stopped within', configKey: 'stopTimeout', defaultText: '10s', durationUnit: 's' },
+  metrics: {
+    type: 'string',
+    arg: 'IP:PORT',
+    description: 'Prometheus /metrics of all services and /healthz of each',
+    configKey: 'metrics.listen',
+    defaultText: '127.0.0.1:9464',
+  },
+  'stop-timeout': {
+    type: 'string',
+    arg: 'DURATION',
+    description: 'after SIGTERM, kill a service that has not stopped within',
+    configKey: 'stopTimeout',
+    defaultText: '10s',
+    durationUnit: 's',
+  },
   'check-config': { type: 'boolean', description: 'validate the whole configuration, print what would run, exit' },
-  'print-config': { type: 'boolean', description: 'validate, then print as JSON the configuration each service process is started with, exit' },
+  'print-config': {
+    type: 'boolean',
+    description: 'validate, then print as JSON the configuration each service process is started with, exit',
+  },
 };
 
 /** What --print-config prints and the supervisor reads. */
@@ -52,7 +78,9 @@ function argvOf(values: CommandContext['values']): string[] {
  */
 function resolveConfig(ctx: CommandContext): Promise<ResolvedServe | number> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [peergroupBin, 'serve', ...argvOf(ctx.values), '--print-config'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [peergroupBin, 'serve', ...argvOf(ctx.values), '--print-config'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
     child.once('error', (err) => {
@@ -191,7 +219,12 @@ export const command: Command = {
       const { describePlan, planFromOptions } = await import('../serve-plan.ts');
       const plan = planFromOptions(ctx);
       if (flagOption(ctx, 'print-config')) {
-        const resolved: ResolvedServe = { logLevel: plan.logLevel, stopTimeoutMs: plan.stopTimeoutMs, metrics: plan.metrics, documents: plan.documents };
+        const resolved: ResolvedServe = {
+          logLevel: plan.logLevel,
+          stopTimeoutMs: plan.stopTimeoutMs,
+          metrics: plan.metrics,
+          documents: plan.documents,
+        };
         ctx.stdout.write(`${JSON.stringify(resolved, null, 2)}\n`);
         return 0;
       }

@@ -32,7 +32,7 @@ function supervisorMetrics(status: Record<string, ServiceStatus>, scraped: Recor
     "# HELP peergroup_service_up Whether the service's process is running and has its listeners open.",
     '# TYPE peergroup_service_up gauge',
     ...rows.map(([s, st]) => `peergroup_service_up{service="${s}"} ${st.state === 'running' ? 1 : 0}`),
-    '# HELP peergroup_service_restarts_total Restarts of the service\'s process since peergroup serve started.',
+    "# HELP peergroup_service_restarts_total Restarts of the service's process since peergroup serve started.",
     '# TYPE peergroup_service_restarts_total counter',
     ...rows.map(([s, st]) => `peergroup_service_restarts_total{service="${s}"} ${st.restarts}`),
     "# HELP peergroup_service_scrape_ok Whether this scrape included the service's own metrics.",
@@ -48,7 +48,10 @@ function supervisorMetrics(status: Record<string, ServiceStatus>, scraped: Recor
  * scraping one target however many processes there are. /healthz is 200 when every service is up, else 503, with
  * each service's state, pid, restarts and last exit as JSON.
  */
-export async function startStatusServer(at: { host: string; port: number }, source: StatusSource): Promise<{ server: Server; address: string }> {
+export async function startStatusServer(
+  at: { host: string; port: number },
+  source: StatusSource,
+): Promise<{ server: Server; address: string }> {
   const server = createServer((req, res) => {
     void (async () => {
       if (req.method === 'GET' && req.url === '/healthz') {

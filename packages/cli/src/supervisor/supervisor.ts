@@ -132,7 +132,12 @@ export class Supervisor {
           slot.setState('running');
           slot.upSince = Date.now();
           for (const [what, addr] of Object.entries(listeners)) this.opts.stdout.write(`${slot.name} ${what} ${addr}\n`);
-          this.opts.log('info', slot.restarts ? 'service restarted' : 'service started', { service: slot.name, pid: proc.pid, restarts: slot.restarts, listeners });
+          this.opts.log('info', slot.restarts ? 'service restarted' : 'service started', {
+            service: slot.name,
+            pid: proc.pid,
+            restarts: slot.restarts,
+            listeners,
+          });
           if (slot.pendingDocument !== undefined) {
             const doc = slot.pendingDocument;
             slot.pendingDocument = undefined;
@@ -178,8 +183,10 @@ export class Supervisor {
     if (this.stopping) return;
     if (documents) {
       for (const name of serviceNames) {
-        if (documents[name] && !this.slots.has(name)) this.opts.log('warn', 'SIGHUP: a service was enabled; restart peergroup serve to start it', { service: name });
-        if (!documents[name] && this.slots.has(name)) this.opts.log('warn', 'SIGHUP: a service was disabled; restart peergroup serve to stop it', { service: name });
+        if (documents[name] && !this.slots.has(name))
+          this.opts.log('warn', 'SIGHUP: a service was enabled; restart peergroup serve to start it', { service: name });
+        if (!documents[name] && this.slots.has(name))
+          this.opts.log('warn', 'SIGHUP: a service was disabled; restart peergroup serve to stop it', { service: name });
       }
     }
     for (const slot of this.slots.values()) {
