@@ -23,7 +23,14 @@ import { freePort } from '@peergroup/test-support/ports';
 import { createDatabase, startPostgres, type RunningPostgres } from '@peergroup/test-support/postgres';
 import { makeVerifier } from '@peergroup/accounts';
 
-const { values: args } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, postgres: { type: 'boolean', default: false }, accounts: { type: 'string', default: '100000' }, 'maps-only': { type: 'boolean', default: false } } });
+const { values: args } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '5' },
+    postgres: { type: 'boolean', default: false },
+    accounts: { type: 'string', default: '100000' },
+    'maps-only': { type: 'boolean', default: false },
+  },
+});
 const SECONDS = Number(args.seconds);
 const ACCOUNTS = Number(args.accounts);
 const PW = 'bench password one two';
@@ -43,10 +50,11 @@ const control = new Worker(
   { eval: true },
 );
 control.unref();
-const controlDelay = () => new Promise<{ max: number; p99: number }>((resolve) => {
-  control.once('message', resolve);
-  control.postMessage('next');
-});
+const controlDelay = () =>
+  new Promise<{ max: number; p99: number }>((resolve) => {
+    control.once('message', resolve);
+    control.postMessage('next');
+  });
 
 interface LoadResult {
   rate: number;
@@ -59,7 +67,12 @@ interface LoadResult {
 }
 
 /** Runs `conns` sequential request loops for SECONDS; returns rate, latencies and event-loop delay in ms. */
-async function load(conns: number, once: (i: number, n: number) => Promise<void>, seconds = SECONDS, limit = Infinity): Promise<LoadResult> {
+async function load(
+  conns: number,
+  once: (i: number, n: number) => Promise<void>,
+  seconds = SECONDS,
+  limit = Infinity,
+): Promise<LoadResult> {
   const lat: number[] = [];
   const loop = monitorEventLoopDelay({ resolution: 1 });
   loop.enable();
@@ -79,7 +92,15 @@ async function load(conns: number, once: (i: number, n: number) => Promise<void>
   const secs = (performance.now() - started) / 1000;
   loop.disable();
   const ctl = await controlDelay();
-  return { rate: lat.length / secs, p50: pct(lat, 50), p99: pct(lat, 99), n: lat.length, loopMax: loop.max / 1e6, loopP99: loop.percentile(99) / 1e6, controlMax: ctl.max };
+  return {
+    rate: lat.length / secs,
+    p50: pct(lat, 50),
+    p99: pct(lat, 99),
+    n: lat.length,
+    loopMax: loop.max / 1e6,
+    loopP99: loop.percentile(99) / 1e6,
+    controlMax: ctl.max,
+  };
 }
 
 /** A Dovecot auth-client connection (doc/auth-protocol): one AUTH PLAIN at a time. */
@@ -163,7 +184,14 @@ const svc = await startAccountsFrom(
     mailboxes: {
       domain: 'example.org',
       verifier: MAIL_COST,
-      dovecot: { dictSocket: join(work, 'dict.sock'), passdb: { listen: `127.0.0.1:${passdbPort}`, secretFile }, authMasterSockets: [paths.authMaster], home: paths.home, uid, gid },
+      dovecot: {
+        dictSocket: join(work, 'dict.sock'),
+        passdb: { listen: `127.0.0.1:${passdbPort}`, secretFile },
+        authMasterSockets: [paths.authMaster],
+        home: paths.home,
+        uid,
+        gid,
+      },
       postfix: { socketmap: '127.0.0.1:0' },
     },
   },
@@ -182,25 +210,77 @@ for (let start = 0; start < ACCOUNTS; start += 1000) {
   await new Promise((resolve) => setImmediate(resolve));
   await db.transaction().execute(async (trx) => {
     // Bench only: bare trust rows (lookups read id, username and disabled); real accounts come from the trust store.
-    await trx.insertInto('trust_user').values(rows.map((i) => ({
-      id: randomBytes(16).toString('hex'), username: `u${i}`, is_admin: 0, disabled: 0, epoch: 1, slot_gen: 1, public_key: blob, pk_tag: blob,
-      wrapped_sk: blob, pw_salt: blob, pw_opslimit: 1, pw_memlimit: 8192, pw_alg: 2, threshold: 1, wait_seconds: 0, user_tag: null,
-    }))).execute();
+    await trx
+      .insertInto('trust_user')
+      .values(
+        rows.map((i) => ({
+          id: randomBytes(16).toString('hex'),
+          username: `u${i}`,
+          is_admin: 0,
+          disabled: 0,
+          epoch: 1,
+          slot_gen: 1,
+          public_key: blob,
+          pk_tag: blob,
+          wrapped_sk: blob,
+          pw_salt: blob,
+          pw_opslimit: 1,
+          pw_memlimit: 8192,
+          pw_alg: 2,
+          threshold: 1,
+          wait_seconds: 0,
+          user_tag: null,
+        })),
+      )
+      .execute();
   });
 }
 const ids = await db.selectFrom('trust_user').select(['id', 'username']).execute();
 for (let i = 0; i < ids.length; i += 1000) {
   const part = ids.slice(i, i + 1000);
-  await db.insertInto('mail_account').values(part.map((r) => ({ user_id: r.id, verifier, web_only: 0, quota_bytes: null, delete_at: null, deleted_at: null }))).execute();
-  await db.insertInto('mail_alias').values(part.slice(0, 100).map((r) => ({ address: `a-${r.username}@example.org`, user_id: r.id, kind: 'custom' as const, note: null, created_at: Date.now(), deleted_at: null }))).execute();
+  await db
+    .insertInto('mail_account')
+    .values(part.map((r) => ({ user_id: r.id, verifier, web_only: 0, quota_bytes: null, delete_at: null, deleted_at: null })))
+    .execute();
+  await db
+    .insertInto('mail_alias')
+    .values(
+      part.slice(0, 100).map((r) => ({
+        address: `a-${r.username}@example.org`,
+        user_id: r.id,
+        kind: 'custom' as const,
+        note: null,
+        created_at: Date.now(),
+        deleted_at: null,
+      })),
+    )
+    .execute();
 }
 populateLoop.disable();
 const populateSeconds = (performance.now() - populateStarted) / 1000;
-const dv = args['maps-only'] ? undefined : await startDovecot({ dir: dovecotDir, dictSocket: join(work, 'dict.sock'), passdb: { port: passdbPort, secretFile }, domain: 'example.org', settings: { auth_cache_size: '100M' } });
+const dv = args['maps-only']
+  ? undefined
+  : await startDovecot({
+      dir: dovecotDir,
+      dictSocket: join(work, 'dict.sock'),
+      passdb: { port: passdbPort, secretFile },
+      domain: 'example.org',
+      settings: { auth_cache_size: '100M' },
+    });
 
 const rows: string[][] = [];
 const add = (what: string, r: LoadResult, base?: number, domainRate?: number) =>
-  rows.push([what, r.rate.toFixed(0), r.p50.toFixed(2), r.p99.toFixed(2), base ? (r.rate / base).toFixed(2) : '', domainRate ? (r.rate / domainRate).toFixed(2) : '', r.loopMax.toFixed(1), r.loopP99.toFixed(1), r.controlMax.toFixed(1)]);
+  rows.push([
+    what,
+    r.rate.toFixed(0),
+    r.p50.toFixed(2),
+    r.p99.toFixed(2),
+    base ? (r.rate / base).toFixed(2) : '',
+    domainRate ? (r.rate / domainRate).toFixed(2) : '',
+    r.loopMax.toFixed(1),
+    r.loopP99.toFixed(1),
+    r.controlMax.toFixed(1),
+  ]);
 let failures = 0;
 
 // Baseline: the web login's Argon2id and the mail verifier, one at a time on the thread pool.
@@ -210,18 +290,23 @@ add('web login Argon2id (2 × 64 MiB), 1 at a time', web);
 add(`mail verifier (${MAIL_COST.opslimit} × ${MAIL_COST.memlimit / 1048576} MiB), 1 at a time`, mailHash, web.rate);
 
 if (dv) {
-const authSocket = join(dovecotDir, 'run', 'auth-client');
-const clients = await Promise.all(Array.from({ length: 8 }, () => AuthClient.connect(authSocket)));
-const rip = (k: number) => `10.${(k >> 16) & 255}.${(k >> 8) & 255}.${(k & 255) || 1}`;
-const uncached = await load(8, async (i, k) => {
-  if (!(await clients[i]!.auth(`u${k % ACCOUNTS}@example.org`, PW, rip(k)))) failures++;
-}, SECONDS, ACCOUNTS);
-add('Dovecot login, uncached (auth-client → Lua → HTTP → Argon2id)', uncached, web.rate);
-const cached = await load(8, async (i, k) => {
-  if (!(await clients[i]!.auth(`u${k % 50}@example.org`, PW, rip(k)))) failures++;
-});
-add('Dovecot login, cached (50 users)', cached, web.rate);
-for (const c of clients) c.close();
+  const authSocket = join(dovecotDir, 'run', 'auth-client');
+  const clients = await Promise.all(Array.from({ length: 8 }, () => AuthClient.connect(authSocket)));
+  const rip = (k: number) => `10.${(k >> 16) & 255}.${(k >> 8) & 255}.${k & 255 || 1}`;
+  const uncached = await load(
+    8,
+    async (i, k) => {
+      if (!(await clients[i]!.auth(`u${k % ACCOUNTS}@example.org`, PW, rip(k)))) failures++;
+    },
+    SECONDS,
+    ACCOUNTS,
+  );
+  add('Dovecot login, uncached (auth-client → Lua → HTTP → Argon2id)', uncached, web.rate);
+  const cached = await load(8, async (i, k) => {
+    if (!(await clients[i]!.auth(`u${k % 50}@example.org`, PW, rip(k)))) failures++;
+  });
+  add('Dovecot login, cached (50 users)', cached, web.rate);
+  for (const c of clients) c.close();
 }
 
 const sms = await Promise.all(Array.from({ length: 8 }, () => SocketmapClient.connect(svc.addresses['mail-socketmap']!.port)));
@@ -247,8 +332,11 @@ for (const s of sms) s.close();
 const head = ['path', 'per second', 'p50 ms', 'p99 ms', '× web login', '× domain map', 'loop max ms', 'loop p99 ms', 'idle thread max ms'];
 const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
 process.stdout.write(`\nmail-auth bench: ${svc.context.dialect}, ${ACCOUNTS} accounts, ${SECONDS} s per row, 8 connections\n`);
-for (const r of [head, head.map((_, i) => '-'.repeat(w[i]!)), ...rows]) process.stdout.write(`| ${r.map((c, i) => c.padEnd(w[i]!)).join(' | ')} |\n`);
-process.stdout.write(`populate (the bench's own start-up, not request handling): ${populateSeconds.toFixed(1)} s, event loop delay max ${(populateLoop.max / 1e6).toFixed(1)} ms; failed answers ${failures}\n`);
+for (const r of [head, head.map((_, i) => '-'.repeat(w[i]!)), ...rows])
+  process.stdout.write(`| ${r.map((c, i) => c.padEnd(w[i]!)).join(' | ')} |\n`);
+process.stdout.write(
+  `populate (the bench's own start-up, not request handling): ${populateSeconds.toFixed(1)} s, event loop delay max ${(populateLoop.max / 1e6).toFixed(1)} ms; failed answers ${failures}\n`,
+);
 await dv?.stop();
 await svc.close();
 await pg?.stop();

@@ -19,7 +19,10 @@ export function parseAddress(key: string, delimiter: string): Address | undefine
   const at = key.lastIndexOf('@');
   if (at <= 0 || at === key.length - 1) return undefined;
   let local = key.slice(0, at).toLowerCase();
-  const domain = key.slice(at + 1).toLowerCase().replace(/\.$/, '');
+  const domain = key
+    .slice(at + 1)
+    .toLowerCase()
+    .replace(/\.$/, '');
   let extension = '';
   if (delimiter) {
     const d = local.indexOf(delimiter);

@@ -28,19 +28,47 @@ const clientEndpoint = (port: number, security: 'starttls' | 'tls') =>
 
 /** Local parts nobody may take as an alias (RFC 2142 role addresses and the usual system names). */
 export const DEFAULT_RESERVED = [
-  'postmaster', 'abuse', 'root', 'hostmaster', 'webmaster', 'admin', 'administrator', 'mailer-daemon', 'noc', 'security',
-  'support', 'info', 'noreply', 'no-reply', 'www', 'uucp', 'ftp', 'news', 'usenet', 'daemon', 'nobody', 'dovecot', 'postfix',
+  'postmaster',
+  'abuse',
+  'root',
+  'hostmaster',
+  'webmaster',
+  'admin',
+  'administrator',
+  'mailer-daemon',
+  'noc',
+  'security',
+  'support',
+  'info',
+  'noreply',
+  'no-reply',
+  'www',
+  'uucp',
+  'ftp',
+  'news',
+  'usenet',
+  'daemon',
+  'nobody',
+  'dovecot',
+  'postfix',
 ];
 
 export const mailboxesConfigSchema = z
   .object({
     /** The domain every account's mailbox lives in (`<username>@<domain>`). Other domains (aliases, catch-alls) are added with `peergroup accounts admin domain add`. */
-    domain: z.string().min(1).regex(/^[a-z0-9.-]+$/, 'must be a lower-case domain name'),
+    domain: z
+      .string()
+      .min(1)
+      .regex(/^[a-z0-9.-]+$/, 'must be a lower-case domain name'),
     /** Argon2id cost of the mail verifier Dovecot logins are checked against (default about 1/10 of the web login's 2 × 64 MiB). */
     verifier: z
       .object({
         opslimit: z.number().int().min(1).default(2),
-        memlimit: z.number().int().min(8192).default(6 * 1024 * 1024),
+        memlimit: z
+          .number()
+          .int()
+          .min(8192)
+          .default(6 * 1024 * 1024),
       })
       .strict()
       .prefault({}),
@@ -48,7 +76,10 @@ export const mailboxesConfigSchema = z
     quota: byteSize.default(1024 ** 3),
     /** Postfix recipient_delimiter: `user+tag@` is delivered to `user@`. Empty: none. */
     recipientDelimiter: z.string().max(1).default('+'),
-    appPasswords: z.object({ max: z.number().int().min(0).max(100).default(10) }).strict().prefault({}),
+    appPasswords: z
+      .object({ max: z.number().int().min(0).max(100).default(10) })
+      .strict()
+      .prefault({}),
     aliases: z
       .object({
         /** Aliases a user chooses the name of. */
@@ -82,7 +113,10 @@ export const mailboxesConfigSchema = z
           })
           .strict(),
         /** Mode of that socket: Dovecot's auth workers (user dovecot/root) must connect. */
-        dictSocketMode: z.string().regex(/^0?[0-7]{3}$/, 'must be an octal mode such as 0660').default('0660'),
+        dictSocketMode: z
+          .string()
+          .regex(/^0?[0-7]{3}$/, 'must be an octal mode such as 0660')
+          .default('0660'),
         /** Dovecot auth-master sockets; a password change, reset, disable or revoke flushes that user from each auth cache. */
         authMasterSockets: z.array(z.string().min(1)).default([]),
         /** Home directory template; %d is the domain, %n the username. */
@@ -105,11 +139,17 @@ export const mailboxesConfigSchema = z
         /** Host name of the mail server (default: the domain). */
         host: z.string().min(1).optional(),
         /** Onion host name, shown when the operator publishes one. */
-        onion: z.string().regex(/\.onion$/, 'must end in .onion').optional(),
+        onion: z
+          .string()
+          .regex(/\.onion$/, 'must end in .onion')
+          .optional(),
         imap: clientEndpoint(993, 'tls'),
         pop3: clientEndpoint(995, 'tls'),
         submission: clientEndpoint(465, 'tls'),
-        managesieve: z.object({ port: z.number().int().min(1).max(65535).default(4190) }).strict().optional(),
+        managesieve: z
+          .object({ port: z.number().int().min(1).max(65535).default(4190) })
+          .strict()
+          .optional(),
       })
       .strict()
       .prefault({}),

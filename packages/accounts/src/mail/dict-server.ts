@@ -64,7 +64,9 @@ export function serveDict(socket: Socket, dir: MailDirectory, metrics: MailMetri
       const key = tabUnescape(line.slice(1).split('\t')[0] ?? '');
       if (key.startsWith('shared/passdb/') && Date.now() - warnedPassdb > 60_000) {
         warnedPassdb = Date.now();
-        logger.warn('Dovecot sent a passdb dict lookup (its key holds a password, which Dovecot logs when a lookup fails): answered "not found"; use the Lua passdb of docs/dovecot.md');
+        logger.warn(
+          'Dovecot sent a passdb dict lookup (its key holds a password, which Dovecot logs when a lookup fails): answered "not found"; use the Lua passdb of docs/dovecot.md',
+        );
       }
       const started = process.hrtime.bigint();
       withDeadline(answerDictKey(dir, key), timeoutMs, 'lookup').then(

@@ -42,7 +42,14 @@ function compileQueries(db: Kysely<AllTables>) {
     ['username'],
   );
   const domain = prepare(db, db.selectFrom('mail_domain').select('name').where('name', '=', param('domain')), ['domain']);
-  const appPassword = prepare(db, db.selectFrom('mail_app_password').select(['id', 'user_id']).where('hash', '=', param('hash') as unknown as Buffer), ['hash']);
+  const appPassword = prepare(
+    db,
+    db
+      .selectFrom('mail_app_password')
+      .select(['id', 'user_id'])
+      .where('hash', '=', param('hash') as unknown as Buffer),
+    ['hash'],
+  );
   // For an address that is no account's name: its alias, else the domain's catch-all account. Each branch gives at
   // most one row (a unique key each); the caller picks the alias, as ORDER BY + LIMIT on the compound cost SQLite
   // three times the branches themselves. The account's own name is asked first, with the account query: a mail
@@ -154,7 +161,10 @@ export class MailDirectory {
     // A tombstoned alias, or one of a disabled or deleted account, is nobody's: the catch-all does not take it.
     const r = rows.find((x) => Number(x.via) === 2) ?? rows[0];
     if (!r) return null;
-    const live = Number(r.disabled) !== 1 && (r.deleted_at === null || r.deleted_at === undefined) && (r.alias_deleted === null || r.alias_deleted === undefined);
+    const live =
+      Number(r.disabled) !== 1 &&
+      (r.deleted_at === null || r.deleted_at === undefined) &&
+      (r.alias_deleted === null || r.alias_deleted === undefined);
     return live ? { username: r.username, via: Number(r.via) === 2 ? 'alias' : 'catch-all' } : null;
   }
 
@@ -191,7 +201,12 @@ export class MailDirectory {
     this.lastUsedWritten.set(id, now);
     if (this.lastUsedWritten.size > 100_000) this.lastUsedWritten.clear();
     // Best effort: a failed write must not fail the login it records.
-    this.db.updateTable('mail_app_password').set({ last_used_at: now }).where('id', '=', id).execute().catch(() => this.lastUsedWritten.delete(id));
+    this.db
+      .updateTable('mail_app_password')
+      .set({ last_used_at: now })
+      .where('id', '=', id)
+      .execute()
+      .catch(() => this.lastUsedWritten.delete(id));
   }
 
   quotaOf(acc: MailAccountRow): number {

@@ -19,7 +19,9 @@ export function flushAuthCache(socketPath: string, users: string[]): Promise<num
     const timer = setTimeout(() => done(new Error(`no answer from ${socketPath} within ${FLUSH_TIMEOUT_MS} ms`)), FLUSH_TIMEOUT_MS);
     sock.on('error', (err) => done(new Error(`${socketPath}: ${err.message}`)));
     sock.on('connect', () => {
-      const escaped = users.map((u) => u.replace(/[\x01\t\r\n]/g, (c) => ({ '\x01': '\x011', '\t': '\x01t', '\r': '\x01r', '\n': '\x01n' })[c]!));
+      const escaped = users.map((u) =>
+        u.replace(/[\x01\t\r\n]/g, (c) => ({ '\x01': '\x011', '\t': '\x01t', '\r': '\x01r', '\n': '\x01n' })[c]!),
+      );
       sock.write(`VERSION\t1\t0\nCACHE-FLUSH\t1\t${escaped.join('\t')}\n`);
     });
     sock.on('data', (chunk) => {
@@ -28,7 +30,8 @@ export function flushAuthCache(socketPath: string, users: string[]): Promise<num
         const line = buf.slice(0, nl).split('\t');
         buf = buf.slice(nl + 1);
         if (line[0] === 'OK' && line[1] === '1') return done(null, Number(line[2] ?? 0));
-        if (line[0] === 'FAIL' || line[0] === 'NOTFOUND') return done(new Error(`${socketPath} refused the cache flush: ${line.join(' ')}`));
+        if (line[0] === 'FAIL' || line[0] === 'NOTFOUND')
+          return done(new Error(`${socketPath} refused the cache flush: ${line.join(' ')}`));
       }
     });
     sock.on('end', () => done(new Error(`${socketPath} closed the connection before answering`)));

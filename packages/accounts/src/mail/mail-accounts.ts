@@ -91,7 +91,10 @@ export class MailAccounts {
     await Promise.all(
       sockets.map((s) =>
         flushAuthCache(s, [login]).catch((err: unknown) =>
-          this.logger.warn({ socket: s, err: (err as Error).message }, 'Dovecot auth cache flush failed; the old answer lives until auth_cache_ttl'),
+          this.logger.warn(
+            { socket: s, err: (err as Error).message },
+            'Dovecot auth cache flush failed; the old answer lives until auth_cache_ttl',
+          ),
         ),
       ),
     );
@@ -99,7 +102,9 @@ export class MailAccounts {
 
   // ---------------------------------------------------------------------------------------------- settings
 
-  async settings(userId: string): Promise<{ webOnly: boolean; quotaBytes: number; quotaOverride: number | null; hasVerifier: boolean; deleteAt: Date | null }> {
+  async settings(
+    userId: string,
+  ): Promise<{ webOnly: boolean; quotaBytes: number; quotaOverride: number | null; hasVerifier: boolean; deleteAt: Date | null }> {
     const row = await this.db.selectFrom('mail_account').selectAll().where('user_id', '=', userId).executeTakeFirst();
     const override = row?.quota_bytes === null || row?.quota_bytes === undefined ? null : Number(row.quota_bytes);
     return {
@@ -113,7 +118,11 @@ export class MailAccounts {
 
   async setWebOnly(userId: string, webOnly: boolean): Promise<void> {
     await this.ensureRow(userId);
-    await this.db.updateTable('mail_account').set({ web_only: webOnly ? 1 : 0 }).where('user_id', '=', userId).execute();
+    await this.db
+      .updateTable('mail_account')
+      .set({ web_only: webOnly ? 1 : 0 })
+      .where('user_id', '=', userId)
+      .execute();
     await this.flush(userId);
   }
 
@@ -127,7 +136,12 @@ export class MailAccounts {
 
   async listAppPasswords(userId: string): Promise<AppPasswordInfo[]> {
     const rows = await this.db.selectFrom('mail_app_password').selectAll().where('user_id', '=', userId).orderBy('created_at').execute();
-    return rows.map((r) => ({ id: r.id, name: r.name, createdAt: new Date(Number(r.created_at)), lastUsedAt: r.last_used_at ? new Date(Number(r.last_used_at)) : null }));
+    return rows.map((r) => ({
+      id: r.id,
+      name: r.name,
+      createdAt: new Date(Number(r.created_at)),
+      lastUsedAt: r.last_used_at ? new Date(Number(r.last_used_at)) : null,
+    }));
   }
 
   /** The secret is returned once: only its keyed hash is stored. */
@@ -135,12 +149,20 @@ export class MailAccounts {
     const n = name.trim();
     if (n.length < 1 || n.length > 64) throw new MailRefusal('Give the device a name of 1 to 64 characters.');
     const count = (await this.listAppPasswords(userId)).length;
-    if (count >= this.config.appPasswords.max) throw new MailRefusal(`You have ${count} app passwords, the most allowed. Revoke one first.`);
+    if (count >= this.config.appPasswords.max)
+      throw new MailRefusal(`You have ${count} app passwords, the most allowed. Revoke one first.`);
     const secret = newAppPassword();
     const id = randomBytes(12).toString('hex');
     await this.db
       .insertInto('mail_app_password')
-      .values({ id, user_id: userId, name: n, hash: appPasswordHash(this.appKey, userId, canonicalAppPassword(secret)!), created_at: this.now().getTime(), last_used_at: null })
+      .values({
+        id,
+        user_id: userId,
+        name: n,
+        hash: appPasswordHash(this.appKey, userId, canonicalAppPassword(secret)!),
+        created_at: this.now().getTime(),
+        last_used_at: null,
+      })
       .execute();
     return { id, secret };
   }
@@ -162,7 +184,13 @@ export class MailAccounts {
   // ---------------------------------------------------------------------------------------------- aliases
 
   async listAliases(userId: string): Promise<AliasInfo[]> {
-    const rows = await this.db.selectFrom('mail_alias').selectAll().where('user_id', '=', userId).where('deleted_at', 'is', null).orderBy('created_at').execute();
+    const rows = await this.db
+      .selectFrom('mail_alias')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .where('deleted_at', 'is', null)
+      .orderBy('created_at')
+      .execute();
     return rows.map((r) => ({ address: r.address, kind: r.kind, note: r.note, createdAt: new Date(Number(r.created_at)) }));
   }
 
@@ -173,7 +201,9 @@ export class MailAccounts {
   /** Whether `local@domain` is free for `userId`: not an account, not reserved, not anyone's alias or a recent tombstone of another person's. */
   private async checkFree(userId: string, local: string, domain: string): Promise<void> {
     if (!isValidLocalPart(local) || (this.config.recipientDelimiter && local.includes(this.config.recipientDelimiter))) {
-      throw new MailRefusal('An alias is 1–64 lower-case letters, digits, dots, dashes or underscores, starting and ending with a letter or digit.');
+      throw new MailRefusal(
+        'An alias is 1–64 lower-case letters, digits, dots, dashes or underscores, starting and ending with a letter or digit.',
+      );
     }
     if (this.config.aliases.reserved.includes(local)) throw new MailRefusal(`"${local}" is reserved and cannot be an alias.`);
     if (!(await this.aliasDomains()).includes(domain)) throw new MailRefusal('That domain is not one of ours.');
@@ -189,7 +219,8 @@ export class MailAccounts {
     const l = local.trim().toLowerCase();
     const d = domain.trim().toLowerCase() || this.config.domain;
     const custom = (await this.listAliases(userId)).filter((a) => a.kind === 'custom').length;
-    if (custom >= this.config.aliases.custom) throw new MailRefusal(`You have ${custom} chosen aliases, the most allowed. Delete one first.`);
+    if (custom >= this.config.aliases.custom)
+      throw new MailRefusal(`You have ${custom} chosen aliases, the most allowed. Delete one first.`);
     await this.checkFree(userId, l, d);
     return this.putAlias(userId, `${l}@${d}`, 'custom', note);
   }
@@ -197,9 +228,14 @@ export class MailAccounts {
   async createRandomAlias(userId: string, domain: string, note: string | null): Promise<string> {
     const d = domain.trim().toLowerCase() || this.config.domain;
     const random = (await this.listAliases(userId)).filter((a) => a.kind === 'random').length;
-    if (random >= this.config.aliases.random) throw new MailRefusal(`You have ${random} random aliases, the most allowed. Delete one first.`);
+    if (random >= this.config.aliases.random)
+      throw new MailRefusal(`You have ${random} random aliases, the most allowed. Delete one first.`);
     for (let i = 0; i < 5; i++) {
-      const local = randomBytes(6).toString('base64url').toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, 8);
+      const local = randomBytes(6)
+        .toString('base64url')
+        .toLowerCase()
+        .replace(/[^a-z0-9]/g, '')
+        .slice(0, 8);
       if (local.length < 6 || !/^[a-z]/.test(local)) continue;
       try {
         await this.checkFree(userId, local, d);
@@ -216,7 +252,10 @@ export class MailAccounts {
     const n = note?.trim().slice(0, 200) || null;
     await this.db.transaction().execute(async (trx) => {
       await trx.deleteFrom('mail_alias').where('address', '=', address).where('deleted_at', 'is not', null).execute();
-      await trx.insertInto('mail_alias').values({ address, user_id: userId, kind, note: n, created_at: this.now().getTime(), deleted_at: null }).execute();
+      await trx
+        .insertInto('mail_alias')
+        .values({ address, user_id: userId, kind, note: n, created_at: this.now().getTime(), deleted_at: null })
+        .execute();
     });
     return address;
   }
@@ -236,7 +275,11 @@ export class MailAccounts {
   /** Sign-up must not take a name that is an alias, a tombstone in cool-down or reserved (mail for it goes elsewhere). */
   async usernameBlocked(username: string): Promise<boolean> {
     if (this.config.aliases.reserved.includes(username)) return true;
-    const row = await this.db.selectFrom('mail_alias').select(['deleted_at']).where('address', '=', `${username}@${this.config.domain}`).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('mail_alias')
+      .select(['deleted_at'])
+      .where('address', '=', `${username}@${this.config.domain}`)
+      .executeTakeFirst();
     if (!row) return false;
     return row.deleted_at === null || Number(row.deleted_at) + this.config.aliases.coolDown > this.now().getTime();
   }
@@ -276,12 +319,22 @@ export class MailAccounts {
   async requestDeletion(userId: string): Promise<Date> {
     await this.ensureRow(userId);
     const at = this.now().getTime() + this.config.deletionWait;
-    await this.db.updateTable('mail_account').set({ delete_at: at }).where('user_id', '=', userId).where('deleted_at', 'is', null).execute();
+    await this.db
+      .updateTable('mail_account')
+      .set({ delete_at: at })
+      .where('user_id', '=', userId)
+      .where('deleted_at', 'is', null)
+      .execute();
     return new Date(at);
   }
 
   async cancelDeletion(userId: string): Promise<boolean> {
-    const r = await this.db.updateTable('mail_account').set({ delete_at: null }).where('user_id', '=', userId).where('deleted_at', 'is', null).executeTakeFirst();
+    const r = await this.db
+      .updateTable('mail_account')
+      .set({ delete_at: null })
+      .where('user_id', '=', userId)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
     return Number(r.numUpdatedRows) > 0;
   }
 
@@ -293,14 +346,28 @@ export class MailAccounts {
    */
   async processDueDeletions(): Promise<string[]> {
     const now = this.now().getTime();
-    const due = await this.db.selectFrom('mail_account').select('user_id').where('delete_at', '<=', now).where('deleted_at', 'is', null).execute();
+    const due = await this.db
+      .selectFrom('mail_account')
+      .select('user_id')
+      .where('delete_at', '<=', now)
+      .where('deleted_at', 'is', null)
+      .execute();
     const done: string[] = [];
     for (const { user_id } of due) {
       await this.store.setDisabled(user_id, true);
       await this.db.transaction().execute(async (trx) => {
-        await trx.updateTable('mail_account').set({ deleted_at: now, verifier: null, delete_at: null }).where('user_id', '=', user_id).execute();
+        await trx
+          .updateTable('mail_account')
+          .set({ deleted_at: now, verifier: null, delete_at: null })
+          .where('user_id', '=', user_id)
+          .execute();
         await trx.deleteFrom('mail_app_password').where('user_id', '=', user_id).execute();
-        await trx.updateTable('mail_alias').set({ deleted_at: now }).where('user_id', '=', user_id).where('deleted_at', 'is', null).execute();
+        await trx
+          .updateTable('mail_alias')
+          .set({ deleted_at: now })
+          .where('user_id', '=', user_id)
+          .where('deleted_at', 'is', null)
+          .execute();
         await trx.deleteFrom('accounts_session').where('user_id', '=', user_id).execute();
       });
       await this.flush(user_id);
@@ -318,6 +385,10 @@ export class MailAccounts {
       .orderBy('m.deleted_at')
       .execute();
     const home = this.config.dovecot.home;
-    return rows.map((r) => ({ username: r.username, home: home.replace(/%d/g, this.config.domain).replace(/%n/g, r.username), deletedAt: new Date(Number(r.deleted_at)) }));
+    return rows.map((r) => ({
+      username: r.username,
+      home: home.replace(/%d/g, this.config.domain).replace(/%n/g, r.username),
+      deletedAt: new Date(Number(r.deleted_at)),
+    }));
   }
 }

@@ -10,7 +10,12 @@ import type { AliasInfo, AppPasswordInfo } from './mail-accounts.ts';
 
 export function formatBytes(n: number): string {
   if (n === 0) return 'unlimited';
-  for (const [unit, size] of [['TiB', 1024 ** 4], ['GiB', 1024 ** 3], ['MiB', 1024 ** 2], ['KiB', 1024]] as const) {
+  for (const [unit, size] of [
+    ['TiB', 1024 ** 4],
+    ['GiB', 1024 ** 3],
+    ['MiB', 1024 ** 2],
+    ['KiB', 1024],
+  ] as const) {
     if (n >= size) return `${Math.round((n / size) * 10) / 10} ${unit}`;
   }
   return `${n} bytes`;
@@ -38,8 +43,8 @@ export function MailSummary(p: { address: string; quotaBytes: number; webOnly: b
       ) : null}
       <h2>Mail</h2>
       <p>
-        Your address is <strong id="mail-address">{p.address}</strong>. Mailbox quota: <span id="mail-quota">{formatBytes(p.quotaBytes)}</span>.{' '}
-        <a href="/mail">Mail settings</a>
+        Your address is <strong id="mail-address">{p.address}</strong>. Mailbox quota:{' '}
+        <span id="mail-quota">{formatBytes(p.quotaBytes)}</span>. <a href="/mail">Mail settings</a>
       </p>
     </section>
   );
@@ -50,7 +55,15 @@ function security(s: 'starttls' | 'tls' | 'none'): string {
 }
 
 export function MailSettingsPage(
-  p: Common & { csrf: string; config: MailboxesConfig; address: string; quotaBytes: number; webOnly: boolean; aliases: number; appPasswords: number },
+  p: Common & {
+    csrf: string;
+    config: MailboxesConfig;
+    address: string;
+    quotaBytes: number;
+    webOnly: boolean;
+    aliases: number;
+    appPasswords: number;
+  },
 ) {
   const c = p.config.clients;
   const host = c.host ?? p.config.domain;
@@ -63,7 +76,10 @@ export function MailSettingsPage(
     <Layout title="Mail settings" {...p}>
       <p>
         Your address: <strong id="mail-address">{p.address}</strong>. Mailbox quota: {formatBytes(p.quotaBytes)}. You have{' '}
-        <a href="/mail/aliases">{p.aliases} {p.aliases === 1 ? 'alias' : 'aliases'}</a> and{' '}
+        <a href="/mail/aliases">
+          {p.aliases} {p.aliases === 1 ? 'alias' : 'aliases'}
+        </a>{' '}
+        and{' '}
         <a href="/mail/app-passwords">
           {p.appPasswords} app {p.appPasswords === 1 ? 'password' : 'passwords'}
         </a>
@@ -129,7 +145,9 @@ export function MailSettingsPage(
   );
 }
 
-export function AppPasswordsPage(p: Common & { csrf: string; list: AppPasswordInfo[]; max: number; created?: { name: string; secret: string }; errors?: string[] }) {
+export function AppPasswordsPage(
+  p: Common & { csrf: string; list: AppPasswordInfo[]; max: number; created?: { name: string; secret: string }; errors?: string[] },
+) {
   return (
     <Layout title="App passwords" {...p}>
       {p.created ? (
@@ -192,7 +210,16 @@ export function AppPasswordsPage(p: Common & { csrf: string; list: AppPasswordIn
 }
 
 export function AliasesPage(
-  p: Common & { csrf: string; list: AliasInfo[]; domains: string[]; customLeft: number; randomLeft: number; coolDownDays: number; created?: string; errors?: string[] },
+  p: Common & {
+    csrf: string;
+    list: AliasInfo[];
+    domains: string[];
+    customLeft: number;
+    randomLeft: number;
+    coolDownDays: number;
+    created?: string;
+    errors?: string[];
+  },
 ) {
   const domainField = (id: string) =>
     p.domains.length > 1 ? (

@@ -24,7 +24,10 @@ export async function readPassdbSecret(path: string): Promise<Buffer> {
     throw new Error(`mailboxes.dovecot.passdb.secretFile ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   const secret = text.trim();
-  if (secret.length < 32) throw new Error(`mailboxes.dovecot.passdb.secretFile ${path}: must hold a random secret of at least 32 characters (e.g. openssl rand -hex 32)`);
+  if (secret.length < 32)
+    throw new Error(
+      `mailboxes.dovecot.passdb.secretFile ${path}: must hold a random secret of at least 32 characters (e.g. openssl rand -hex 32)`,
+    );
   return Buffer.from(secret, 'utf8');
 }
 
@@ -45,11 +48,13 @@ export function createPassdbServer(dir: MailDirectory, secret: Buffer, metrics: 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method !== 'POST' || req.url !== PASSDB_PATH) return answer(res, 404, 'peergroup serves POST /dovecot/passdb here\n');
     const auth = req.headers.authorization ?? '';
-    const given = createHash('sha256').update(auth.startsWith('Bearer ') ? auth.slice(7) : '').digest();
+    const given = createHash('sha256')
+      .update(auth.startsWith('Bearer ') ? auth.slice(7) : '')
+      .digest();
     if (!timingSafeEqual(given, expected)) {
       if (Date.now() - warnedSecret > 60_000) {
         warnedSecret = Date.now();
-        logger.warn('a passdb request without the secret of mailboxes.dovecot.passdb.secretFile; check the Lua script\'s SECRET_FILE');
+        logger.warn("a passdb request without the secret of mailboxes.dovecot.passdb.secretFile; check the Lua script's SECRET_FILE");
       }
       req.resume();
       return answer(res, 401, 'wrong secret\n');

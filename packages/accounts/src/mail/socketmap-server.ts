@@ -4,7 +4,13 @@
 // misconfigured map name must not bounce mail either.
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { encodeSocketmapReply, NetstringDecoder, parseSocketmapRequest, SOCKETMAP_MAX_REQUEST, type SocketmapReply } from '@peergroup/mta-codecs';
+import {
+  encodeSocketmapReply,
+  NetstringDecoder,
+  parseSocketmapRequest,
+  SOCKETMAP_MAX_REQUEST,
+  type SocketmapReply,
+} from '@peergroup/mta-codecs';
 import type { MailDirectory } from './directory.ts';
 import type { MailMetrics } from './metrics.ts';
 import { OrderedWriter, withDeadline } from './ordered-writer.ts';
@@ -57,7 +63,11 @@ export function serveSocketmap(socket: Socket, dir: MailDirectory, metrics: Mail
       const map = (SOCKETMAP_MAPS as readonly string[]).includes(req.name) ? req.name : 'unknown';
       withDeadline(answerSocketmap(dir, req.name, req.key), timeoutMs, 'lookup').then(
         (r) => {
-          metrics.lookups.inc({ protocol: 'socketmap', map, result: r.status === 'OK' ? 'found' : r.status === 'NOTFOUND' ? 'notfound' : 'temp' });
+          metrics.lookups.inc({
+            protocol: 'socketmap',
+            map,
+            result: r.status === 'OK' ? 'found' : r.status === 'NOTFOUND' ? 'notfound' : 'temp',
+          });
           metrics.duration.observe({ protocol: 'socketmap', map }, Number(process.hrtime.bigint() - started) / 1e9);
           reply(encodeSocketmapReply(r));
         },

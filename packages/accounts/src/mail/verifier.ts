@@ -28,7 +28,9 @@ export function checkVerifier(verifier: string, password: string): Promise<boole
   const str = Buffer.alloc(sodium.crypto_pwhash_STRBYTES);
   str.write(verifier, 'utf8');
   return new Promise((resolve) => {
-    sodium.crypto_pwhash_str_verify_async(str, Buffer.from(password, 'utf8'), (err: Error | null, ok?: boolean) => resolve(!err && ok === true));
+    sodium.crypto_pwhash_str_verify_async(str, Buffer.from(password, 'utf8'), (err: Error | null, ok?: boolean) =>
+      resolve(!err && ok === true),
+    );
   });
 }
 
