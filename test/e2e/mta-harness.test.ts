@@ -431,10 +431,10 @@ test('a taken port makes startPostfix and startExim fail with the reason, leavin
     (e: Error) => errors.push(e),
   );
   assert.equal(errors.length, 2);
-  assert.match(errors[0]!.message, new RegExp(`Postfix did not start[sS]*bind 127\\.0\\.0\\.1 port ${port}: Address already in use`));
+  assert.match(errors[0]!.message, new RegExp(`Postfix did not start[\\s\\S]*bind 127\\.0\\.0\\.1 port ${port}: Address already in use`));
   assert.match(
     errors[1]!.message,
-    new RegExp(`Exim daemon did not start[sS]*port ${port} for address 127\\.0\\.0\\.1 failed: Address already in use`),
+    new RegExp(`Exim daemon did not start[\\s\\S]*port ${port} for address 127\\.0\\.0\\.1 failed: Address already in use`),
   );
   // Each error names the instance's config; its whole directory is gone.
   for (const e of errors) {
