@@ -476,7 +476,7 @@ describe('exim', () => {
     assert.equal(bt.code, 0, bt.stderr);
     assert.match(
       bt.stdout,
-      new RegExp(`router = to_sink, transport = remote_smtp[sS]*host 127\\.0\\.0\\.1 \\[127\\.0\\.0\\.1\\] port=${sink.port}`),
+      new RegExp(`router = to_sink, transport = remote_smtp[\\s\\S]*host 127\\.0\\.0\\.1 \\[127\\.0\\.0\\.1\\] port=${sink.port}`),
     );
     const { raw, body } = sampleMessage('exim');
     const reply = await ex.submit('sender@origin.test', ['rcpt@far.test'], raw);
@@ -490,7 +490,7 @@ describe('exim', () => {
     assert.equal(messageBody(msg.data).toString('utf8'), body);
     assert.match(
       headerValues(msg.data, 'Received')[0] ?? '',
-      new RegExp(`by ${ex.hostname.replace(/\./g, '\\.')} with esmtp \\(Exim 4\\.96\\)[sS]*id ${id}`),
+      new RegExp(`by ${ex.hostname.replace(/\./g, '\\.')} with esmtp \\(Exim 4\\.96\\)[\\s\\S]*id ${id}`),
     );
     await ex.waitForLog(
       new RegExp(`${id} => rcpt@far\\.test R=to_sink T=remote_smtp S=\\d+ H=127\\.0\\.0\\.1 \\[127\\.0\\.0\\.1\\]:${sink.port}`),
