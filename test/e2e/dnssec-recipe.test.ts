@@ -11,7 +11,6 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { main } from '@peergroup/cli';
 import { queryServer } from '@peergroup/onionmx';
 import { startNsdWithConfig, startUnboundWithConfig, type ConfiguredServer } from '@peergroup/test-support/dns';
@@ -19,6 +18,7 @@ import { newOnion } from '@peergroup/test-support/onions';
 import { requirePrerequisite } from '@peergroup/test-support/prerequisites';
 import { run } from '@peergroup/test-support/proc';
 import { snippet, textFromSnippet } from '@peergroup/test-support/snippets';
+import { runMain } from '@peergroup/test-support/cli-capture';
 
 const root = new URL('../../', import.meta.url).pathname;
 const guide = readFileSync(join(root, 'docs/inbound.md'), 'utf8');
@@ -38,28 +38,7 @@ const SRV_NAME = `_onion-mx._tcp.${DOMAIN}`;
 const ONION = newOnion();
 const OTHER = newOnion();
 
-function capture(): { stream: Writable; text: () => string } {
-  const chunks: Buffer[] = [];
-  return {
-    stream: new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        chunks.push(Buffer.from(chunk));
-        cb();
-      },
-    }),
-    text: () => Buffer.concat(chunks).toString('utf8'),
-  };
-}
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = capture();
-  const err = capture();
-  const code = await main(args, {
-    stdout: out.stream as unknown as typeof process.stdout,
-    stderr: err.stream as unknown as typeof process.stderr,
-  });
-  return { code, stdout: out.text(), stderr: err.text() };
-}
+const cli = (args: string[]) => runMain(main, args);
 
 async function sh(script: string, what: string): Promise<string> {
   const r = await run('sh', ['-eu', '-c', script], { timeoutMs: 30_000 });

@@ -12,19 +12,12 @@ import { parse as parseYaml } from 'yaml';
 import { createLogger } from '@peergroup/service';
 import { startAccountsFrom, type AccountsConfigInput, type RunningAccounts } from '@peergroup/accounts';
 import { startPostfix, type Postfix } from '@peergroup/test-support/postfix';
-import {
-  startDovecot,
-  dovecotPaths,
-  writePassdbSecret,
-  imapLogin,
-  loopbackSource,
-  mailUser,
-  type Dovecot,
-} from '@peergroup/test-support/dovecot';
+import { startDovecot, dovecotPaths, writePassdbSecret, imapLogin, mailUser, type Dovecot } from '@peergroup/test-support/dovecot';
 import { freePort } from '@peergroup/test-support/ports';
 import { snippet, mainCfFromSnippet } from '@peergroup/test-support/snippets';
 import { keepTestDirs, run, sleep } from '@peergroup/test-support/proc';
 import { Client, FAST_PWHASH } from '@peergroup/test-support/accounts';
+import { smtpSession as smtp } from './mail-setup.ts';
 
 const DOMAIN = 'example.org';
 const PW = {
@@ -34,40 +27,6 @@ const PW = {
   bob3: 'third amber forest kite',
   carol: 'carol meadow pebble violin',
 };
-
-/** SMTP through python3's smtplib: optional AUTH, then MAIL/RCPT/DATA; the first refusal's code and text. */
-async function smtp(
-  port: number,
-  o: { user?: string; password?: string; from: string; to: string[]; body?: string },
-): Promise<{ ok: boolean; stage?: string; code?: number; text?: string }> {
-  const script = `
-import smtplib, json, sys
-a = json.loads(sys.argv[1])
-def out(d): print(json.dumps(d)); sys.exit(0)
-try:
-    s = smtplib.SMTP('127.0.0.1', a['port'], timeout=30, source_address=(a['src'], 0))
-    s.ehlo('client.test')
-    if a.get('user'):
-        try: s.login(a['user'], a['password'])
-        except smtplib.SMTPAuthenticationError as e: out({'ok': False, 'stage': 'auth', 'code': e.smtp_code, 'text': e.smtp_error.decode()})
-        except smtplib.SMTPException as e: out({'ok': False, 'stage': 'auth', 'code': 0, 'text': str(e)})
-    code, msg = s.mail(a['from'])
-    if code >= 300: out({'ok': False, 'stage': 'mail', 'code': code, 'text': msg.decode()})
-    for r in a['to']:
-        code, msg = s.rcpt(r)
-        if code >= 300: out({'ok': False, 'stage': 'rcpt', 'code': code, 'text': msg.decode()})
-    code, msg = s.data(a['body'])
-    if code >= 300: out({'ok': False, 'stage': 'data', 'code': code, 'text': msg.decode()})
-    s.quit()
-    out({'ok': True, 'code': code, 'text': msg.decode()})
-except smtplib.SMTPException as e:
-    out({'ok': False, 'stage': 'error', 'code': 0, 'text': str(e)})
-`;
-  const body = o.body ?? `From: ${o.from}\r\nTo: ${o.to.join(', ')}\r\nSubject: test\r\n\r\nhello\r\n`;
-  const r = await run('python3', ['-c', script, JSON.stringify({ port, ...o, body, src: loopbackSource() })], { timeoutMs: 60_000 });
-  if (r.code !== 0) throw new Error(`python3 smtplib failed: ${r.stderr}`);
-  return JSON.parse(r.stdout.trim().split('\n').pop()!);
-}
 
 /** IMAP INBOX bodies of `user`, polled until `pred` holds. */
 async function waitForMail(d: Dovecot, user: string, pw: string, pred: (m: string[]) => boolean, ms = 20_000): Promise<string[]> {

@@ -3,31 +3,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { main } from '../src/main.ts';
+import { runMain } from '@peergroup/test-support/cli-capture';
 
-function sink(): { stream: Writable; text: () => string } {
-  let out = '';
-  return {
-    stream: new Writable({
-      write(c: Buffer, _e, cb) {
-        out += c.toString();
-        cb();
-      },
-    }),
-    text: () => out,
-  };
-}
-
-async function cli(args: string[]) {
-  const out = sink();
-  const err = sink();
-  const code = await main(args, {
-    stdout: out.stream as unknown as typeof process.stdout,
-    stderr: err.stream as unknown as typeof process.stderr,
-  });
-  return { code, stdout: out.text(), stderr: err.text() };
-}
+const cli = (args: string[]) => runMain(main, args);
 
 test('CLI: every option shows its config key; bad flags exit 64, bad config 78 naming the key', async () => {
   const help = await cli(['onionmx', 'inbound', '--help']);

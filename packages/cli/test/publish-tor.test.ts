@@ -8,33 +8,12 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { Writable } from 'node:stream';
 import { socksConnect, startTornet, type Tornet, type TornetService } from '@peergroup/tornet';
 import { startAuthoritative, startValidatingResolver, type AuthoritativeServer, type ResolverServer } from '@peergroup/test-support/dns';
 import { main } from '../src/main.ts';
+import { runMain } from '@peergroup/test-support/cli-capture';
 
-function capture(): { stream: Writable; text: () => string } {
-  const chunks: Buffer[] = [];
-  return {
-    stream: new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        chunks.push(Buffer.from(chunk));
-        cb();
-      },
-    }),
-    text: () => Buffer.concat(chunks).toString('utf8'),
-  };
-}
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = capture();
-  const err = capture();
-  const code = await main(args, {
-    stdout: out.stream as unknown as typeof process.stdout,
-    stderr: err.stream as unknown as typeof process.stderr,
-  });
-  return { code, stdout: out.text(), stderr: err.text() };
-}
+const cli = (args: string[]) => runMain(main, args);
 
 let front: Server;
 let frontPort: number;

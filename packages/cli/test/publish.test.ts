@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { main } from '../src/main.ts';
 import { readHiddenServiceHostname, srvRecordLine, torrcLines, PublishError } from '@peergroup/onionmx';
 import {
@@ -14,29 +13,9 @@ import {
   type ResolverServer,
 } from '@peergroup/test-support/dns';
 import { newOnion, corruptOnion } from '@peergroup/test-support/onions';
+import { runMain } from '@peergroup/test-support/cli-capture';
 
-function capture(): { stream: Writable; text: () => string } {
-  const chunks: Buffer[] = [];
-  return {
-    stream: new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        chunks.push(Buffer.from(chunk));
-        cb();
-      },
-    }),
-    text: () => Buffer.concat(chunks).toString('utf8'),
-  };
-}
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = capture();
-  const err = capture();
-  const code = await main(args, {
-    stdout: out.stream as unknown as typeof process.stdout,
-    stderr: err.stream as unknown as typeof process.stderr,
-  });
-  return { code, stdout: out.text(), stderr: err.text() };
-}
+const cli = (args: string[]) => runMain(main, args);
 
 const ONION = newOnion();
 const OTHER = newOnion();
