@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -104,4 +104,12 @@ test('system-deps.sh installs the apt packages of the table: it names a FAKE tab
   const r = await run(asNobody[0], [...asNobody[1]], { cwd: root, env: withFake([]) });
   assert.equal(r.code, 1, r.stdout + r.stderr);
   assert.match(r.stderr, /Debian packages that are missing:.* peergroup-fake-package/);
+});
+
+test("system-deps.sh's comment names exactly the apt packages of the table (readers and reviewers see what it installs)", () => {
+  const script = readFileSync(join(root, 'scripts/system-deps.sh'), 'utf8');
+  const line = /^# packages: (.*)$/m.exec(script);
+  assert.ok(line, 'system-deps.sh has a "# packages:" line');
+  const table = [...new Set(prerequisites.filter((p) => p.install === 'apt').map((p) => p.package))];
+  assert.deepEqual(line[1]!.trim().split(/\s+/), table);
 });
