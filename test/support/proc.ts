@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
+import { pidAlive } from '@peergroup/tornet';
 
 export interface RunResult {
   code: number;
@@ -103,15 +104,8 @@ export function killQuietly(pid: number | undefined, signal: NodeJS.Signals = 'S
   }
 }
 
-/** True while `pid` exists. */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+/** True while `pid` runs (a zombie has ended: see tornet's pidAlive). */
+export const isAlive: (pid: number) => boolean = pidAlive;
 
 /** Whether test directories are kept for post-mortem (PEERGROUP_KEEP_TEST_DIRS=1). */
 export function keepTestDirs(): boolean {

@@ -47,12 +47,22 @@ export function installExitHandlers(signals: boolean): void {
   }
 }
 
+/**
+ * True while `pid` runs. A zombie counts as ended: a process whose parent died is re-parented to PID 1, and where PID 1
+ * does not reap (some CI containers' init), a tor that exited cleanly would otherwise look alive for ever.
+ */
 export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The state follows the command name, which is in parentheses and may itself contain ") ".
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false; // gone between the two looks
   }
 }
 
