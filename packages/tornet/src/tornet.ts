@@ -193,13 +193,19 @@ async function startTornetIn(dir: string, opts: TornetOptions): Promise<Tornet> 
       throw new Error('tornet start-up aborted', { cause: err });
     }
     await net.stop({ keepLogs: true });
-    const taken = nodes.find((n) => /Address already in use/.test(tail(join(n.dataDir, 'stdout.log'), 40) + tail(n.logFile, 40)));
-    if (taken) throw new PortTakenError(`tor node ${taken.name} could not bind its port`, { cause: err });
+    // Every node that lost its port is named: a real race on one node and the arranged one on another can meet.
+    const taken = nodes.filter((n) => /Address already in use/.test(tail(join(n.dataDir, 'stdout.log'), 40) + tail(n.logFile, 40)));
+    if (taken.length > 0) throw new PortTakenError(portTakenMessage(taken.map((n) => n.name)), { cause: err });
     const logs = nodes.map((n) => `--- ${n.name} (${n.logFile})\n${tail(n.logFile, 6)}`).join('\n');
     throw new Error(`tornet failed to start: ${(err as Error).message}\nlogs kept in ${dir}\n${logs}`, { cause: err });
   } finally {
     if (onAbort) signal?.removeEventListener('abort', onAbort);
   }
+}
+
+function portTakenMessage(names: string[]): string {
+  if (names.length === 1) return `tor node ${names[0]} could not bind its port`;
+  return `tor nodes ${names.slice(0, -1).join(', ')} and ${names.at(-1)} could not bind their ports`;
 }
 
 // The package's entry (and scripts/run-tests.mjs, which starts the shared network before any test) import from here.

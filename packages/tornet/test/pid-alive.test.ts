@@ -6,12 +6,13 @@ import { spawn } from 'node:child_process';
 import { pidAlive } from '@peergroup/tornet';
 
 test('pidAlive: a running process is alive, a zombie and a reaped pid are not', async () => {
-  // sh starts `true` in the background, names its pid, and becomes `sleep`, which never reaps it: a zombie.
-  const parent = spawn('sh', ['-c', 'true & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  // sh starts a short sleep in the background, names its pid, and becomes a long `sleep`, which never reaps it: once
+  // the short one ends it is a zombie. (A child ending before the exec could be reaped by sh itself: hence 1 s.)
+  const parent = spawn('sh', ['-c', 'sleep 1 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
   try {
     const zombie = Number(await new Promise<string>((resolve) => parent.stdout.once('data', (d: Buffer) => resolve(d.toString()))));
     assert.ok(pidAlive(parent.pid!), 'the sleeping parent runs');
-    const until = Date.now() + 10_000;
+    const until = Date.now() + 20_000;
     while (pidAlive(zombie) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
     assert.equal(pidAlive(zombie), false, 'the exited, unreaped child counts as ended');
     // kill(pid, 0) alone would have said otherwise: the pid still exists as a zombie.

@@ -410,7 +410,7 @@ describe('private tornet', { timeout: 300_000 }, () => {
   test('a port taken between choosing and binding makes startTornet start again with other ports', () => {
     assert.ok(existsSync(portTakenMarker), 'the first client start failed as arranged');
     assert.ok(
-      privateLog.some((l) => /client could not bind its port; starting again with other ports/.test(l)),
+      privateLog.some((l) => /tor nodes? [^;]*\bclient could not bind (its port|their ports); starting again with other ports/.test(l)),
       privateLog.join('\n'),
     );
   });
