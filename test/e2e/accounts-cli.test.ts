@@ -96,7 +96,7 @@ for (const dialect of DIALECTS) {
 
       const inv = await peergroup(['accounts', 'admin', 'invite', 'root', '--count', '2', ...where]);
       assert.equal(inv.code, 0, inv.stderr);
-      const codes = [...inv.stdout.matchAll(/^(pgi_\S+)\s+expires /gm)].map((m) => m[1]!);
+      const codes = [...inv.stdout.matchAll(/^([0-9A-Z]{4}(?:-[0-9A-Z]{4}){4})\s+expires /gm)].map((m) => m[1]!);
       assert.equal(codes.length, 2);
       const nobody = await peergroup(['accounts', 'admin', 'invite', 'nobody', ...where]);
       assert.equal(nobody.code, 1);

@@ -3,8 +3,8 @@
 
 /** The version byte V inside slot, token and session structures (unchanged since format version 1). */
 export const FORMAT_VERSION = 1;
-/** The version of docs/trust-format.md this code implements: 2 added the server-keyed user tag (§3.1). */
-export const DOCUMENT_VERSION = 3;
+/** The version of docs/trust-format.md this code implements: 2 added the server-keyed user tag (§3.1), 4 readable invite codes (§6). */
+export const DOCUMENT_VERSION = 4;
 /** Version byte of a version 3 token plaintext (it carries a mail-key share). */
 export const TOKEN_VERSION_SHARE = 2;
 
@@ -45,6 +45,7 @@ export const LABEL = {
   sk: 'peergroup-trust-sk-v1',
   session: 'peergroup-trust-session-v1',
   invite: 'peergroup-trust-invite-v1',
+  readableInvite: 'peergroup-trust-invite-v4',
   resetCode: 'peergroup-trust-reset-code-v1',
   user: 'peergroup-trust-user-v2',
   formatMarker: 'peergroup-trust-format-v2',
@@ -339,7 +340,7 @@ export function normalizeResetCode(input: string): string | null {
 
 const INVITE_RE = /^pgi_[A-Za-z0-9_-]{32}$/;
 
-/** Invite codes: "pgi_" + base64url of 24 random bytes. */
+/** Format 1–3 invite codes: "pgi_" + base64url of 24 random bytes. Still redeemable; no longer issued. */
 export function formatInviteCode(random24: Uint8Array): string {
   if (random24.length !== 24) throw new RangeError('invite code needs 24 random bytes');
   return `pgi_${Buffer.from(random24).toString('base64url')}`;
@@ -347,6 +348,36 @@ export function formatInviteCode(random24: Uint8Array): string {
 
 export function isInviteCode(s: string): boolean {
   return INVITE_RE.test(s);
+}
+
+/** Symbols of a format 4 invite code: 100 random bits, read out or typed by hand like a reset code. */
+export const INVITE_SYMBOLS = 20;
+
+/** Format 4 invite codes: 20 Crockford base32 symbols from 13 random bytes (their first 100 bits), grouped by 4. */
+export function formatReadableInviteCode(random13: Uint8Array): string {
+  if (random13.length !== 13) throw new RangeError('invite code needs 13 random bytes');
+  let bits = 0n;
+  for (const byte of random13) bits = (bits << 8n) | BigInt(byte);
+  bits >>= 4n;
+  let out = '';
+  for (let i = INVITE_SYMBOLS - 1; i >= 0; i--) out += CROCKFORD[Number((bits >> BigInt(i * 5)) & 31n)];
+  return out.replace(/.{4}(?=.)/g, '$&-');
+}
+
+/** Canonical form of a format 4 invite code (as for reset codes), or null when the input is none. */
+export function normalizeReadableInviteCode(input: string): string | null {
+  const s = input.toUpperCase().replace(/[\s-]/g, '').replace(/[IL]/g, '1').replace(/O/g, '0');
+  if (s.length !== INVITE_SYMBOLS) return null;
+  for (const ch of s) if (!CROCKFORD.includes(ch)) return null;
+  return s;
+}
+
+/** What an invite code's hash covers: a legacy "pgi_" code as it is, a format 4 code in its canonical form. */
+export function inviteCodeHashInput(input: string): Buffer | null {
+  const s = input.trim();
+  if (isInviteCode(s)) return inviteHashInput(s);
+  const canonical = normalizeReadableInviteCode(s);
+  return canonical ? labelled(LABEL.readableInvite, Buffer.from(canonical, 'ascii')) : null;
 }
 
 const USERNAME_RE = /^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$/;

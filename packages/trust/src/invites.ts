@@ -2,14 +2,32 @@
 // creates the invitee's account with the inviter as its first trustee.
 import { boxKeypair, equalBytes, keyedHash, randomBytes, randomUniform } from './crypto.ts';
 import { InvalidInviteError, TrustError } from './errors.ts';
-import { formatInviteCode, inviteHashInput, isInviteCode } from './format.ts';
+import { formatReadableInviteCode, inviteCodeHashInput } from './format.ts';
 import { writeSlots } from './slots.ts';
 import { emit, lockUser, nowMs, scrub, userByName, type Db, type StoreContext, type Trx } from './store-context.ts';
 import type { InviteCode, InviteInfo, TrustEvent, UnlockedUser } from './types.ts';
 import { checkPassword, checkUsername, isUniqueViolation, newUserId, newUserRow, wrapNew } from './users.ts';
 
-function inviteHash(ctx: StoreContext, code: string): Buffer {
-  return keyedHash(ctx.kInvite, inviteHashInput(code));
+/** The keyed hash an invite row is found by, or null for input that is no invite code of any format. */
+function inviteHash(ctx: StoreContext, code: unknown): Buffer | null {
+  const input = typeof code === 'string' ? inviteCodeHashInput(code) : null;
+  return input ? keyedHash(ctx.kInvite, input) : null;
+}
+
+async function liveInvite(ctx: StoreContext, db: Db | Trx, hash: Buffer, lock: boolean) {
+  let q = db.selectFrom('trust_invite').selectAll().where('code_hash', '=', hash);
+  if (lock && ctx.dialect === 'postgres') q = q.forUpdate();
+  const inv = await q.executeTakeFirst();
+  return inv && inv.revoked_at === null && nowMs(ctx) < Number(inv.expires_at) && equalBytes(inv.code_hash, hash) ? inv : undefined;
+}
+
+/**
+ * Whether the code would redeem now (exists, not revoked or expired), without redeeming it: the sign-up form checks
+ * every field in one pass. Whether its inviter is still active is only checked by redeemInvite.
+ */
+export async function checkInvite(ctx: StoreContext, code: string): Promise<boolean> {
+  const hash = inviteHash(ctx, code);
+  return hash !== null && (await liveInvite(ctx, ctx.db, hash, false)) !== undefined;
 }
 
 export async function createInvite(ctx: StoreContext, userId: string): Promise<InviteCode> {
@@ -26,11 +44,11 @@ export async function createInvite(ctx: StoreContext, userId: string): Promise<I
       .executeTakeFirst();
     if (Number(open?.n ?? 0) >= ctx.inviteQuota) throw new TrustError('invite-quota', `at most ${ctx.inviteQuota} open invites`);
     const id = randomBytes(8).toString('hex');
-    const code = formatInviteCode(randomBytes(24));
+    const code = formatReadableInviteCode(randomBytes(13));
     const expiresAt = now + ctx.inviteTtlSeconds * 1000;
     await trx
       .insertInto('trust_invite')
-      .values({ id, inviter_id: userId, code_hash: inviteHash(ctx, code), created_at: now, expires_at: expiresAt, revoked_at: null })
+      .values({ id, inviter_id: userId, code_hash: inviteHash(ctx, code)!, created_at: now, expires_at: expiresAt, revoked_at: null })
       .execute();
     return { id, code, expiresAt: new Date(expiresAt) };
   });
@@ -64,16 +82,11 @@ export async function revokeInvite(ctx: StoreContext, userId: string, inviteId: 
  * the same transaction, so afterwards nothing in plaintext links inviter and invitee.
  */
 export async function redeemInvite(ctx: StoreContext, code: string, username: string, password: string): Promise<UnlockedUser> {
-  if (typeof code !== 'string' || !isInviteCode(code)) throw new InvalidInviteError();
+  const hash = inviteHash(ctx, code);
+  if (!hash) throw new InvalidInviteError();
   const name = checkUsername(username);
   checkPassword(ctx, password);
-  const hash = inviteHash(ctx, code);
-  const live = async (db: Db | Trx, lock: boolean) => {
-    let q = db.selectFrom('trust_invite').selectAll().where('code_hash', '=', hash);
-    if (lock && ctx.dialect === 'postgres') q = q.forUpdate();
-    const inv = await q.executeTakeFirst();
-    return inv && inv.revoked_at === null && nowMs(ctx) < Number(inv.expires_at) && equalBytes(inv.code_hash, hash) ? inv : undefined;
-  };
+  const live = (db: Db | Trx, lock: boolean) => liveInvite(ctx, db, hash, lock);
   if (!(await live(ctx.db, false))) throw new InvalidInviteError();
   if (await userByName(ctx, ctx.db, name)) throw new TrustError('username-taken', 'username is taken');
   const id = newUserId();

@@ -261,6 +261,12 @@ export class TrustStore {
     return invites.revokeInvite(this.ctx, userId, inviteId);
   }
 
+  /** Whether the code would redeem now, without redeeming it (the sign-up form checks every field at once). */
+  async checkInvite(code: string): Promise<boolean> {
+    await this.ready();
+    return invites.checkInvite(this.ctx, code);
+  }
+
   /** Creates an account from an invite; the new user's first slot trusts the inviter. */
   async redeemInvite(code: string, username: string, password: string): Promise<UnlockedUser> {
     await this.ready();

@@ -221,11 +221,39 @@ describe('format conformance (docs/trust-format.md)', () => {
     await env.store.vetoReset(a.userId);
     await userTag(a.userId); // vetoed: no confirmations, no code, NULL armed/effective times
 
-    // §6 invite code hash.
+    // §6 invite code hash (format 4: Crockford, hashed in canonical form under the -v4 label).
     const inv = await env.store.createInvite(a.userId);
-    assert.match(inv.code, /^pgi_[A-Za-z0-9_-]{32}$/);
+    assert.match(inv.code, /^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){4}$/);
     const irow = await env.db.selectFrom('trust_invite').selectAll().where('id', '=', inv.id).executeTakeFirstOrThrow();
-    assert.ok(H(K('invite-code'), Buffer.concat([L('peergroup-trust-invite-v1'), Buffer.from(inv.code, 'ascii')])).equals(irow.code_hash));
+    const canonInvite = inv.code.replaceAll('-', '');
+    assert.ok(
+      H(K('invite-code'), Buffer.concat([L('peergroup-trust-invite-v4'), Buffer.from(canonInvite, 'ascii')])).equals(irow.code_hash),
+    );
+    // A code typed by hand (lower case, I/L for 1, O for 0, other grouping) is the same code.
+    const typed = canonInvite
+      .toLowerCase()
+      .replaceAll('1', 'l')
+      .replaceAll('0', 'o')
+      .replace(/(.{5})/g, '$1 ');
+    assert.equal(await env.store.checkInvite(typed), true);
+    // A format 1–3 code ("pgi_" ‖ base64url, hashed as it is under the -v1 label) written as the document says still
+    // redeems.
+    const legacy = `pgi_${Buffer.alloc(24, 5).toString('base64url')}`;
+    await env.db
+      .insertInto('trust_invite')
+      .values({
+        id: 'feedfacefeedface',
+        inviter_id: a.userId,
+        code_hash: H(K('invite-code'), Buffer.concat([L('peergroup-trust-invite-v1'), Buffer.from(legacy, 'ascii')])),
+        created_at: env.clock.ms,
+        expires_at: env.clock.ms + 3_600_000,
+        revoked_at: null,
+      })
+      .execute();
+    assert.equal(await env.store.checkInvite(legacy), true);
+    assert.equal(await env.store.checkInvite(legacy.toUpperCase()), false, 'a legacy code is base64url: case matters');
+    const viaLegacy = await env.store.redeemInvite(legacy, 'spec-legacy', PW('spec-legacy'));
+    assert.deepEqual(await env.store.listTrustees(viaLegacy), [{ userId: a.userId, username: 'spec-a' }]);
 
     // §7 session blob.
     const key = Buffer.alloc(32, 9);

@@ -7,8 +7,11 @@ import {
   decodeToken,
   encodeToken,
   formatInviteCode,
+  formatReadableInviteCode,
   formatResetCode,
+  inviteCodeHashInput,
   isInviteCode,
+  normalizeReadableInviteCode,
   normalizeResetCode,
   normalizeUsername,
   ownerAd,
@@ -120,6 +123,24 @@ describe('trust format codecs', () => {
     assert.equal(normalizeResetCode('0000-0000'), null);
     // Distinct random inputs give distinct codes (the encoding is injective on 80 bits).
     assert.notEqual(formatResetCode(Buffer.alloc(10, 0)), formatResetCode(Buffer.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 1])));
+  });
+
+  it('format 4 invite codes: 20 Crockford symbols in groups of four, canonicalised like reset codes', () => {
+    const code = formatReadableInviteCode(Buffer.alloc(13, 0xff));
+    assert.equal(code, 'ZZZZ-ZZZZ-ZZZZ-ZZZZ-ZZZZ', 'the first 100 of the 104 bits');
+    assert.equal(formatReadableInviteCode(Buffer.alloc(13, 0)), '0000-0000-0000-0000-0000');
+    const r = formatReadableInviteCode(Buffer.from('0123456789abcdef01234567ff', 'hex'));
+    assert.match(r, /^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){4}$/);
+    assert.equal(normalizeReadableInviteCode(` ${r.toLowerCase().replaceAll('-', ' ')} `), r.replaceAll('-', ''));
+    assert.equal(normalizeReadableInviteCode('OIL0-0000-0000-0000-0000'), '0110' + '0'.repeat(16));
+    for (const bad of ['', 'ZZZZ-ZZZZ-ZZZZ-ZZZZ', 'ZZZZ-ZZZZ-ZZZZ-ZZZZ-ZZZZ-Z', 'UUUU-ZZZZ-ZZZZ-ZZZZ-ZZZZ', 'pgi_x'])
+      assert.equal(normalizeReadableInviteCode(bad), null, bad);
+    // Legacy and format 4 codes hash under different labels; anything else has no hash input at all.
+    const legacy = formatInviteCode(Buffer.alloc(24, 7));
+    assert.ok(inviteCodeHashInput(legacy)!.toString('latin1').startsWith('peergroup-trust-invite-v1\0'));
+    assert.ok(inviteCodeHashInput(r)!.toString('latin1').startsWith('peergroup-trust-invite-v4\0'));
+    assert.deepEqual(inviteCodeHashInput(r.toLowerCase()), inviteCodeHashInput(r));
+    assert.equal(inviteCodeHashInput('garbage'), null);
   });
 
   it('invite codes and usernames', () => {

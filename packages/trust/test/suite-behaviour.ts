@@ -189,8 +189,11 @@ export function defineBehaviourSuite(getFactory: () => DbFactory): void {
       assert.equal(await env.store.revokeInvite(a.userId, i1.id), true);
       assert.equal(await env.store.revokeInvite(a.userId, i1.id), false);
       await assert.rejects(env.store.redeemInvite(i1.code, 'late1', PW('late1')), InvalidInviteError);
+      assert.equal(await env.store.checkInvite(i1.code), false, 'a revoked code does not check out');
       const i3 = await env.store.createInvite(a.userId);
+      assert.equal(await env.store.checkInvite(i3.code), true);
       env.clock.advance(601);
+      assert.equal(await env.store.checkInvite(i3.code), false, 'an expired code does not check out');
       await assert.rejects(env.store.redeemInvite(i3.code, 'late2', PW('late2')), InvalidInviteError);
       assert.deepEqual((await env.store.listInvites(a.userId)).map((i) => i.state).sort(), ['expired', 'expired', 'revoked']);
       await assert.rejects(env.store.redeemInvite('pgi_' + 'A'.repeat(32), 'late3', PW('late3')), InvalidInviteError);
