@@ -12,6 +12,7 @@ export const de: Messages = {
   'nav.helpReset': 'Jemandem beim Zurücksetzen helfen',
   'nav.password': 'Passwort ändern',
   'nav.activity': 'Aktivität',
+  'nav.sessions': 'Sitzungen',
   'nav.logout': '{username} abmelden',
   'nav.login': 'Anmelden',
   'nav.signup': 'Registrieren',
@@ -34,6 +35,7 @@ export const de: Messages = {
   'notice.app-password-revoked': 'App-Passwort widerrufen. Das Gerät, das es verwendet, kann sich nicht mehr anmelden.',
   'notice.alias-deleted': 'Alias gelöscht. Mails an diese Adresse werden jetzt abgewiesen.',
   'notice.deletion-cancelled': 'Die Löschung deines Kontos ist abgebrochen.',
+  'notice.others-logged-out': 'Deine anderen Sitzungen sind abgemeldet.',
 
   'limited.title': 'Zu viele Versuche',
   'limited.message': 'Zu viele fehlgeschlagene Versuche. Bitte warte {wait} und versuche es dann noch einmal.',
@@ -56,15 +58,31 @@ export const de: Messages = {
   'signup.intro':
     'Die Person, die dich eingeladen hat, wird deine erste Vertrauensperson: Sie kann dir später helfen, dein Passwort zurückzusetzen.',
   'signup.code': 'Einladungscode',
-  'signup.usernameHint': 'Kleinbuchstaben, Ziffern, Punkt, Bindestrich und Unterstrich; das ist auch deine Mailadresse.',
+  'signup.usernameHint':
+    'Buchstaben a–z, Ziffern, Punkt, Bindestrich und Unterstrich, höchstens 64, am Anfang und am Ende ein Buchstabe oder eine Ziffer. Das ist der erste Teil deiner Mailadresse: Buchstaben mit Akzent oder Umlaut (ë, é, ü) gehen nicht, weil viele Mailserver solche Adressen ablehnen.',
   'signup.password2': 'Passwort wiederholen',
   'signup.submit': 'Konto erstellen',
   'signup.passwordsDiffer': 'Die beiden Passwörter sind verschieden.',
   'signup.usernameTaken': 'Dieser Benutzername ist vergeben; bitte wähle einen anderen.',
   'signup.inviteInvalid': 'Dieser Einladungscode gilt nicht: Er ist vielleicht vertippt, schon benutzt, zurückgezogen oder abgelaufen.',
   'signup.usernameInvalid':
-    'Benutzernamen bestehen aus 1–64 Kleinbuchstaben, Ziffern, Punkten, Bindestrichen oder Unterstrichen und beginnen und enden mit einem Buchstaben oder einer Ziffer.',
+    'Dieser Benutzername geht nicht. Verwende nur Buchstaben a–z ohne Akzente und Umlaute, Ziffern, Punkte, Bindestriche und Unterstriche (1 bis 64 Zeichen, am Anfang und am Ende ein Buchstabe oder eine Ziffer): Er wird deine Mailadresse, und viele Mailserver lehnen Adressen mit Akzenten oder Umlauten ab.',
   'signup.passwordRefused': 'Dieses Passwort wird nicht angenommen; bitte wähle ein längeres.',
+  'signup.usernameNormalised':
+    'Dein Benutzername wird „{username}“: Mailadressen werden kleingeschrieben. Wenn das stimmt, gib dein Passwort noch einmal zweimal ein und schick das Formular ab.',
+  'signup.codeHint':
+    'Der Code von der Person, die dich eingeladen hat, zum Beispiel 7K2M-QX4P-9D3R-H6WN-B8TA. Gross- oder Kleinschreibung spielt keine Rolle.',
+  'form.errorSummary': '{n, plural, one {Im Formular ist ein Fehler} other {Im Formular sind # Fehler}}',
+  'layout.skip': 'Zum Inhalt springen',
+  'nav.signedInAs': 'Angemeldet als {address}',
+  'error.tooLargeTitle': 'Zu viel Text',
+  'error.tooLarge':
+    'Was du geschickt hast, ist grösser, als der Server annimmt (16 KiB). Nichts wurde gespeichert. Geh zurück, kürze deine Eingabe und schick sie noch einmal.',
+  'error.backToForm': 'Zurück zum Formular',
+  'invites.link': 'Registrierungslink',
+  'invites.linkHint': 'Du kannst statt des Codes diesen Link schicken: Er öffnet die Registrierung mit dem Code schon eingetragen.',
+  'invites.gone':
+    'Ein neuer Einladungscode wird nur einmal angezeigt, und dieser wurde schon angezeigt. Er gilt weiterhin; ist er verloren, zieh ihn unten zurück und erstelle einen neuen.',
 
   'strength.username': 'Dein Benutzername gehört nicht ins Passwort.',
   'strength.common': 'Das ist eines der häufigsten Passwörter; Angreifer probieren es zuerst.',
@@ -109,7 +127,7 @@ export const de: Messages = {
   'trust.kWarning':
     '{k, plural, one {# Vertrauensperson muss zustimmen,} other {# Vertrauenspersonen müssen zustimmen,}} {count, plural, =0 {aber du vertraust niemandem:} one {aber du vertraust nur einer:} other {aber du vertraust nur #:}} Niemand könnte dir helfen, dein Passwort zurückzusetzen.',
   'trust.kLabel': 'Wie viele Vertrauenspersonen zustimmen müssen',
-  'trust.waitLabel': 'Wartezeit in Sekunden, bevor ein Code zum Zurücksetzen ausgegeben werden kann',
+  'trust.waitLabel': 'Wartezeit, bevor ein Code zum Zurücksetzen ausgegeben werden kann',
   'trust.waitHint':
     'Zurzeit {wait}. Das Minimum des Betriebs ist {min}. Während dieser Zeit wirst du per Mail und auf deiner Übersicht benachrichtigt und kannst abbrechen.',
   'trust.save': 'Speichern',
@@ -143,8 +161,8 @@ export const de: Messages = {
     'Gib ihn niemals jemandem, der dich darum bittet – per Mail, Chat oder Telefon –, auch wenn die Person sagt, sie sei {username}, oder es sei dringend. Genau so werden Konten gestohlen: indem man Vertrauenspersonen um einen Code bittet.',
   'help.codeOnce': 'Er wird nur dieses eine Mal angezeigt, gilt einmal und läuft am {time} ab.',
   'help.title': 'Jemandem helfen, das Passwort zurückzusetzen',
-  'help.generic': 'Danke. Wenn es dieses Konto gibt und du eine seiner Vertrauenspersonen bist, ist deine Bestätigung gespeichert.',
-  'help.recorded': 'Deine Bestätigung ist gespeichert: {confirmations} von {k} nötigen.',
+  'help.generic': 'Danke. Wenn es {username} gibt und du eine der Vertrauenspersonen bist, ist deine Bestätigung gespeichert.',
+  'help.recorded': 'Deine Bestätigung für {username} ist gespeichert: {confirmations} von {k} nötigen.',
   'help.recordedFrom':
     'Der Code kann ab {time} ({relative}) ausgegeben werden. Komm dann wieder und schick dieses Formular noch einmal ab.',
   'help.recordedWait': 'Sobald genug Vertrauenspersonen bestätigt haben, beginnt eine Wartezeit.',
@@ -170,6 +188,84 @@ export const de: Messages = {
   'forgot.appPasswordsRevoked':
     'Alle App-Passwörter deines Mailkontos wurden widerrufen, denn wer das Passwort zurückgesetzt hat, darf kein Gerät angemeldet behalten. Dein Mailprogramm braucht das neue Passwort oder ein neues App-Passwort.',
   'forgot.login': 'Anmelden',
+  'forgot.introMail':
+    'Die Vertrauensperson, die das Zurücksetzen begonnen hat, hat auch einen Mail-Code für dich. Gib ihn ebenfalls ein: Nur damit kann deine gespeicherte Mail wieder gelesen werden.',
+  'forgot.mailCode': 'Mail-Code (falls du einen bekommen hast)',
+  'forgot.mailCodeHint': 'Ohne den Mail-Code wird dein Passwort trotzdem zurückgesetzt, aber die bisher gespeicherte Mail bleibt unlesbar.',
+  'forgot.haveRecoveryCode': 'Hast du stattdessen einen Wiederherstellungscode?',
+  'forgot.recoverLink': 'Wiederherstellungscode verwenden',
+  'help.resetCodeHeading': 'Code zum Zurücksetzen',
+  'help.mailCodeTitle': 'Mail-Code für {username} – schreib ihn jetzt auf',
+  'help.mailCodeKeep':
+    'Du hast das Zurücksetzen begonnen, darum bekommst nur du diesen Code, und nur dieses eine Mal. Bewahre ihn gut auf und gib ihn {username} persönlich zusammen mit dem Code zum Zurücksetzen: Ohne ihn kommt {username} wieder ins Konto, aber die bisher gespeicherte Mail bleibt unlesbar.',
+  'help.mailCodeReminder':
+    'Gib {username} auch den Mail-Code. Er wurde einmal der Vertrauensperson gezeigt, die das Zurücksetzen begonnen hat (vielleicht dir). Ohne ihn klappt das Zurücksetzen trotzdem, aber die bisher gespeicherte Mail bleibt unlesbar.',
+  'help.vetoed':
+    '{username} hat dieses Zurücksetzen in der Übersicht abgebrochen, deine Bestätigung wurde darum nicht gespeichert. Sprich mit {username}, bevor du es nochmals versuchst.',
+  'help.vetoedUntil': 'Ein neues Zurücksetzen kann ab {time} ({relative}) begonnen werden.',
+  'trust.kHint':
+    '{count, plural, =0 {Du vertraust noch niemandem, darum bleibt das 1, bis du jemanden hinzufügst.} one {Du vertraust einer Person, darum kann das nur 1 sein.} other {Du vertraust # Personen, darum kann das 1 bis # sein.}}',
+  'trust.kTooHigh':
+    '{count, plural, =0 {Du vertraust noch niemandem, darum kann nur 1 gespeichert werden.} one {Du vertraust nur einer Person, also können nicht {k} zustimmen: höchstens 1.} other {Du vertraust nur # Personen, also können nicht {k} zustimmen: höchstens #.}} Füge zuerst Vertrauenspersonen hinzu.',
+  'trust.waitDays': 'Tage',
+  'trust.waitHours': 'Stunden',
+  'dashboard.tooFewNobody':
+    'So behebst du es: Lade jemanden ein, dem du vertraust („Einladungen“), und füge die Person auf der Seite „Vertrauenspersonen“ hinzu, sobald sie ein Konto hat – und erstelle in der Zwischenzeit einen Wiederherstellungscode.',
+  'dashboard.tooFewSome':
+    'So behebst du es: Füge auf der Seite „Vertrauenspersonen“ weitere Personen hinzu oder verringere die Zahl derer, die zustimmen müssen – oder erstelle einen Wiederherstellungscode.',
+  'recovery.heading': 'Falls du dein Passwort vergisst',
+  'recovery.headingMail': 'Falls du dein Passwort vergisst: dein Konto und deine gespeicherte Mail',
+  'recovery.protected': 'Du kommst wieder in dein Konto über:',
+  'recovery.protectedMail': 'Du kommst wieder in dein Konto, und deine gespeicherte Mail bleibt lesbar, über:',
+  'recovery.pathTrustees': '{k} von {n, plural, one {# Vertrauensperson} other {# Vertrauenspersonen}}',
+  'recovery.pathCode': 'deinen Wiederherstellungscode',
+  'recovery.none': 'Nichts schützt dein Konto: Wenn du dein Passwort vergisst, kann dir niemand zurück ins Konto helfen.',
+  'recovery.noneMail':
+    'Nichts schützt dein Konto und deine gespeicherte Mail: Wenn du dein Passwort vergisst, kann dir niemand zurück ins Konto helfen, und die bis dahin gespeicherte Mail kann nie mehr gelesen werden.',
+  'recovery.whatToDo':
+    'Was du tun kannst: Erstelle einen Wiederherstellungscode und bewahre ihn auf Papier sicher auf, und füge Vertrauenspersonen hinzu (mindestens so viele, wie zustimmen müssen).',
+  'recovery.createLink': 'Wiederherstellungscode erstellen',
+  'recovery.replaceLink': 'Neuen Wiederherstellungscode erstellen (der alte wird ungültig)',
+  'afterReset.title': 'Dein Passwort wurde am {time} zurückgesetzt',
+  'afterReset.viaTrustees':
+    'Deine Vertrauenspersonen haben es bestätigt, und eine von ihnen hat dir einen Code gegeben. Dein Konto hat einen neuen Schlüssel bekommen, darum wurde deine Liste der Vertrauenspersonen geleert und die Zahl derer, die zustimmen müssen, auf 1 gesetzt.',
+  'afterReset.viaCode':
+    'Du hast deinen Wiederherstellungscode verwendet; er ist jetzt verbraucht. Dein Konto hat einen neuen Schlüssel bekommen, darum wurde deine Liste der Vertrauenspersonen geleert und die Zahl derer, die zustimmen müssen, auf 1 gesetzt. Erstelle einen neuen Wiederherstellungscode.',
+  'afterReset.mailRestored': 'Deine alte Mail wurde wiederhergestellt: Sie ist mit deinem neuen Passwort lesbar.',
+  'afterReset.mailLost':
+    'Deine alte Mail konnte nicht wiederhergestellt werden (kein oder ein falscher Mail-Code, oder zu wenige Bestätigungen mit einem Anteil): Die vor dem Zurücksetzen gespeicherte Mail bleibt unlesbar. Neue Mail kommt wie gewohnt an.',
+  'afterReset.trust':
+    'Füge die Menschen, denen du vertraust, wieder hinzu – die Vertrauensperson, die dir den Code gegeben hat, ist ein guter Anfang – und lege dann fest, wie viele zustimmen müssen.',
+  'afterReset.trustLink': 'Vertrauenspersonen hinzufügen',
+  'afterReset.read': 'Gelesen',
+  'recoveryCode.title': 'Wiederherstellungscode',
+  'recoveryCode.intro':
+    'Mit einem Wiederherstellungscode kannst du ohne deine Vertrauenspersonen ein neues Passwort setzen, zum Beispiel solange du noch niemandem vertraust. Drucke ihn aus oder schreib ihn auf und bewahre ihn sicher auf, nicht beim Computer. Er funktioniert einmal; ein neuer Code ersetzt den alten.',
+  'recoveryCode.introMail':
+    'Mit einem Wiederherstellungscode kannst du ohne deine Vertrauenspersonen ein neues Passwort setzen, und deine gespeicherte Mail bleibt lesbar. Drucke ihn aus oder schreib ihn auf und bewahre ihn sicher auf, nicht beim Computer. Er funktioniert einmal; ein neuer Code ersetzt den alten.',
+  'recoveryCode.exists': 'Du hast einen Wiederherstellungscode. Ein neuer macht den alten nutzlos.',
+  'recoveryCode.create': 'Wiederherstellungscode erstellen',
+  'recoveryCode.replace': 'Meinen Wiederherstellungscode ersetzen',
+  'recoveryCode.resent':
+    'Dieses Formular wurde schon gesendet: Der damals gezeigte Code ist weiterhin der gültige. Für einen neuen gib dein Passwort nochmals ein.',
+  'recoveryCode.newTitle': 'Dein neuer Wiederherstellungscode',
+  'recoveryCode.sheetTitle': 'Wiederherstellungscode für {site}',
+  'recoveryCode.sheetUser': 'Benutzername: {username}',
+  'recoveryCode.sheetUse':
+    'Wenn du dein Passwort vergisst, öffne „Passwort vergessen“, wähle „Wiederherstellungscode verwenden“ und gib diesen Code mit einem neuen Passwort ein. Er funktioniert einmal.',
+  'recoveryCode.once':
+    'Dieser Code wird nur dieses eine Mal gezeigt und nirgends lesbar gespeichert. Drucke diese Seite (Strg+P) oder schreib den Code jetzt auf. Ein früherer Wiederherstellungscode funktioniert nicht mehr.',
+  'recoveryCode.back': 'Zurück zu deinem Konto',
+  'recover.title': 'Wiederherstellungscode verwenden',
+  'recover.intro':
+    'Gib deinen Benutzernamen, den ausgedruckten Wiederherstellungscode und ein neues Passwort ein. Der Code funktioniert einmal; füge danach deine Vertrauenspersonen wieder hinzu.',
+  'recover.code': 'Wiederherstellungscode',
+  'recover.codeInvalid': 'Dieser Wiederherstellungscode gilt nicht für diesen Benutzernamen, oder er wurde schon verwendet.',
+  'event.recovery_code_created': 'Wiederherstellungscode erstellt',
+  'event.recovery_code_used': 'Passwort mit deinem Wiederherstellungscode zurückgesetzt',
+  'event.reset_mail_restored': 'Alte Mail beim Zurücksetzen wiederhergestellt',
+  'event.reset_mail_lost': 'Alte Mail konnte beim Zurücksetzen nicht wiederhergestellt werden',
+  'event.reset_explained': 'Du hast die Erklärung zu deinem Zurücksetzen gelesen',
 
   'password.title': 'Passwort ändern',
   'password.intro': 'Deine Vertrauenspersonen bleiben, wie sie sind. Alle deine anderen Sitzungen werden abgemeldet.',
@@ -192,6 +288,35 @@ export const de: Messages = {
   'event.reset_vetoed': 'Du hast ein offenes Zurücksetzen abgebrochen',
   'event.reset_completed': 'Passwort mit einem Code zurückgesetzt',
   'event.code_issued': 'Eine Vertrauensperson hat einen Code zum Zurücksetzen erhalten',
+  'activity.unreadable':
+    '{n, plural, one {Ein Eintrag von vor dem letzten Zurücksetzen deines Passworts ist mit deinem alten Schlüssel verschlüsselt und kann nicht angezeigt werden.} other {# Einträge von vor dem letzten Zurücksetzen deines Passworts sind mit deinem alten Schlüssel verschlüsselt und können nicht angezeigt werden.}}',
+  'activity.sessionsLink': 'Wo du gerade angemeldet bist: deine Sitzungen.',
+  'event.k_changed': 'Anzahl der Vertrauenspersonen, die zustimmen müssen, geändert',
+  'event.wait_changed': 'Wartezeit geändert',
+  'event.sessions_logged_out': 'Andere Sitzungen abgemeldet',
+  'event.app_password_created': 'App-Passwort für deine Mail erstellt',
+  'event.trustee_added': 'Vertrauensperson hinzugefügt',
+  'event.trustee_removed': 'Vertrauensperson entfernt',
+  'event.invite_created': 'Einladungscode erstellt',
+  'event.sealed': 'Eintrag, den nur du lesen kannst',
+  'event.detail.fromTo': 'von {from} auf {to}',
+  'event.detail.confirmations': '{confirmations} von {k}',
+  'event.detail.effective': 'ab {time}',
+  'event.detail.failures': '{n, plural, one {# Versuch} other {# Versuche}}',
+  'event.detail.sessions': '{n, plural, one {# Sitzung} other {# Sitzungen}}',
+  'sessions.title': 'Deine Sitzungen',
+  'sessions.intro':
+    'Jeder Browser, in dem du bei diesem Konto angemeldet bist. Gespeichert wird davon nur die Art von Browser und System, verschlüsselt mit deinem Schlüssel: keine Adresse, keine Versionsnummern.',
+  'sessions.created': 'Angemeldet',
+  'sessions.lastSeen': 'Zuletzt benutzt',
+  'sessions.client': 'Browser',
+  'sessions.current': 'dieser Browser',
+  'sessions.clientOn': '{browser} auf {os}',
+  'sessions.unknown': 'unbekannt',
+  'sessions.notYet': 'noch nicht',
+  'sessions.logoutOthers': 'Alle anderen Sitzungen abmelden',
+  'sessions.onlyThis': 'Dieser Browser ist deine einzige Sitzung.',
+  'sessions.othersHint': 'Wenn du eine Sitzung nicht erkennst, melde sie ab und ändere dein Passwort.',
 
   'error.startPage': 'Startseite',
   'error.notFoundTitle': 'Nicht gefunden',
@@ -220,4 +345,24 @@ export const de: Messages = {
     'Dein Passwort wurde am {time} mit dem Code einer Vertrauensperson zurückgesetzt. Alle Sitzungen wurden abgemeldet.\nDeine bisherigen Vertrauenspersonen wurden entfernt; bitte melde dich an und füge sie wieder hinzu.\n\n',
   'mail.resetCompleted.appPasswords': 'Alle App-Passwörter deines Mailkontos wurden widerrufen: Erstelle neue für deine Geräte.\n\n',
   'mail.resetCompleted.contact': 'Wenn du das nicht warst, wende dich sofort an den Betrieb.\n',
+  'mail.resetVetoed.subject': 'Ein Zurücksetzen des Passworts wurde abgebrochen',
+  'mail.resetVetoed.body':
+    'Ein laufendes Zurücksetzen des Passworts für dein Konto wurde um {time} in einer deiner Sitzungen abgebrochen. Alle Bestätigungen wurden verworfen.\n\nWenn du das nicht warst, ist jemand anderes in deinem Konto angemeldet: melde dich an, ändere dein Passwort und melde deine anderen Sitzungen ab.\n',
+  'mail.passwordChanged.subject': 'Dein Passwort wurde geändert',
+  'mail.passwordChanged.body':
+    'Das Passwort deines Kontos wurde um {time} geändert. Alle anderen Sitzungen wurden abgemeldet.\n\nWenn du das nicht warst, bitte deine Vertrauenspersonen, dein Passwort zurückzusetzen, und wende dich an den Betrieb.\n',
+  'mail.kLowered.subject': 'Zum Zurücksetzen deines Passworts braucht es jetzt weniger Vertrauenspersonen',
+  'mail.kLowered.body':
+    'Um {time} wurde die Anzahl der Vertrauenspersonen, die dem Zurücksetzen deines Passworts zustimmen müssen, von {from} auf {to} gesenkt.\n\nWenn du das nicht warst, ist jemand anderes in deinem Konto angemeldet: melde dich an, stell den Wert auf der Seite „Vertrauenspersonen“ zurück, ändere dein Passwort und melde deine anderen Sitzungen ab.\n',
+  'mail.waitShortened.subject': 'Die Wartezeit vor dem Zurücksetzen des Passworts wurde verkürzt',
+  'mail.waitShortened.body':
+    'Um {time} wurde die Wartezeit, bevor ein Code zum Zurücksetzen ausgegeben werden kann, von {from} auf {to} verkürzt.\n\nWenn du das nicht warst, ist jemand anderes in deinem Konto angemeldet: melde dich an, stell den Wert auf der Seite „Vertrauenspersonen“ zurück, ändere dein Passwort und melde deine anderen Sitzungen ab.\n',
+  'mail.trusteeAdded.subject': 'Jemand wurde zu deinen Vertrauenspersonen hinzugefügt',
+  'mail.trusteeAdded.body':
+    'Um {time} wurde deinem Konto eine Vertrauensperson hinzugefügt. Diese Mail sagt nicht, wer, denn Mail ist unterwegs nicht verschlüsselt; deine Aktivitätsliste zeigt den Namen.\n\nWenn du das nicht warst, ist jemand anderes in deinem Konto angemeldet: melde dich an, entferne diese Person auf der Seite „Vertrauenspersonen“, ändere dein Passwort und melde deine anderen Sitzungen ab.\n',
+  'mail.appPasswordCreated.subject': 'Ein neues App-Passwort für deine Mail',
+  'mail.appPasswordCreated.body':
+    'Um {time} wurde ein App-Passwort für dein Mailkonto erstellt. Ein Gerät damit kann deine Mail lesen, auch wenn alle Sitzungen abgemeldet sind.\n\nWenn du das nicht warst, melde dich an, widerrufe es auf der Seite „App-Passwörter“, ändere dein Passwort und melde deine anderen Sitzungen ab.\n',
+  'mail.footer.link': 'Dein Konto: {url}',
+  'mail.footer.auto': 'Diese Nachricht wurde automatisch von {site} verschickt. Bitte antworte nicht darauf.',
 };

@@ -12,6 +12,7 @@ export const fr: Messages = {
   'nav.helpReset': 'Aider quelqu’un à réinitialiser',
   'nav.password': 'Changer de mot de passe',
   'nav.activity': 'Activité',
+  'nav.sessions': 'Sessions',
   'nav.logout': 'Déconnecter {username}',
   'nav.login': 'Se connecter',
   'nav.signup': 'Créer un compte',
@@ -35,6 +36,7 @@ export const fr: Messages = {
   'notice.app-password-revoked': 'Mot de passe d’application révoqué. L’appareil qui l’utilise ne peut plus se connecter.',
   'notice.alias-deleted': 'Alias supprimé. Le courrier qui lui est adressé est désormais refusé.',
   'notice.deletion-cancelled': 'La suppression de votre compte est annulée.',
+  'notice.others-logged-out': 'Vos autres sessions sont déconnectées.',
 
   'limited.title': 'Trop de tentatives',
   'limited.message': 'Trop de tentatives échouées. Veuillez attendre {wait} puis réessayer.',
@@ -57,15 +59,31 @@ export const fr: Messages = {
   'signup.intro':
     'La personne qui vous a invité devient votre première personne de confiance : elle pourra plus tard vous aider à réinitialiser votre mot de passe.',
   'signup.code': 'Code d’invitation',
-  'signup.usernameHint': 'Lettres minuscules, chiffres, point, tiret et tiret bas ; c’est aussi votre adresse mail.',
+  'signup.usernameHint':
+    'Lettres a–z, chiffres, point, tiret et tiret bas, 64 au plus, avec une lettre ou un chiffre au début et à la fin. C’est la première partie de votre adresse mail : les lettres accentuées (ë, é, ü) ne sont pas possibles, car beaucoup de serveurs de mail refusent les adresses qui en contiennent.',
   'signup.password2': 'Mot de passe, encore une fois',
   'signup.submit': 'Créer le compte',
   'signup.passwordsDiffer': 'Les deux mots de passe sont différents.',
   'signup.usernameTaken': 'Ce nom d’utilisateur est pris ; veuillez en choisir un autre.',
   'signup.inviteInvalid': 'Ce code d’invitation n’est pas valable : il est peut-être mal saisi, déjà utilisé, retiré ou expiré.',
   'signup.usernameInvalid':
-    'Un nom d’utilisateur compte de 1 à 64 lettres minuscules, chiffres, points, tirets ou tirets bas, et commence et finit par une lettre ou un chiffre.',
+    'Ce nom d’utilisateur n’est pas possible. Utilisez seulement des lettres a–z sans accents, des chiffres, des points, des tirets et des tirets bas (de 1 à 64 caractères, avec une lettre ou un chiffre au début et à la fin) : il devient votre adresse mail, et beaucoup de serveurs de mail refusent les adresses avec des lettres accentuées.',
   'signup.passwordRefused': 'Ce mot de passe n’est pas accepté ; veuillez en choisir un plus long.',
+  'signup.usernameNormalised':
+    'Votre nom d’utilisateur sera « {username} » : les adresses mail s’écrivent en minuscules. Si c’est juste, saisissez encore deux fois votre mot de passe et envoyez le formulaire.',
+  'signup.codeHint':
+    'Le code reçu de la personne qui vous a invité, par exemple 7K2M-QX4P-9D3R-H6WN-B8TA. Majuscules ou minuscules, peu importe.',
+  'form.errorSummary': '{n, plural, one {Le formulaire contient une erreur} other {Le formulaire contient # erreurs}}',
+  'layout.skip': 'Aller au contenu',
+  'nav.signedInAs': 'Compte : {address}',
+  'error.tooLargeTitle': 'Trop de texte',
+  'error.tooLarge':
+    'Ce que vous avez envoyé dépasse ce que le serveur accepte (16 Kio). Rien n’a été enregistré. Revenez en arrière, raccourcissez votre saisie et envoyez-la de nouveau.',
+  'error.backToForm': 'Retour au formulaire',
+  'invites.link': 'Lien d’inscription',
+  'invites.linkHint': 'Vous pouvez envoyer ce lien à la place du code : il ouvre la page d’inscription avec le code déjà rempli.',
+  'invites.gone':
+    'Un nouveau code d’invitation n’est affiché qu’une fois, et celui-ci l’a déjà été. Il reste valable ; s’il est perdu, retirez-le ci-dessous et créez-en un autre.',
 
   'strength.username': 'Ne mettez pas votre nom d’utilisateur dans votre mot de passe.',
   'strength.common': 'C’est l’un des mots de passe les plus courants ; les attaquants l’essaient en premier.',
@@ -111,7 +129,7 @@ export const fr: Messages = {
   'trust.kWarning':
     '{k, plural, one {# personne de confiance doit accepter,} other {# personnes de confiance doivent accepter,}} {count, plural, =0 {mais vous ne faites confiance à personne :} one {mais vous ne faites confiance qu’à une seule :} other {mais vous ne faites confiance qu’à # :}} personne ne pourrait vous aider à réinitialiser votre mot de passe.',
   'trust.kLabel': 'Combien de personnes de confiance doivent accepter',
-  'trust.waitLabel': 'Délai d’attente en secondes avant qu’un code de réinitialisation puisse être remis',
+  'trust.waitLabel': 'Délai d’attente avant qu’un code de réinitialisation puisse être remis',
   'trust.waitHint':
     'Actuellement {wait}. Le minimum fixé par le service est {min}. Pendant ce temps, vous êtes prévenu par mail et sur votre tableau de bord, et vous pouvez annuler.',
   'trust.save': 'Enregistrer',
@@ -146,8 +164,9 @@ export const fr: Messages = {
     'Ne le donnez jamais à quelqu’un qui vous le demande — par mail, messagerie ou téléphone —, même si cette personne dit être {username} ou que c’est urgent. Demander un code à des amis de confiance, c’est exactement comme cela qu’on vole des comptes.',
   'help.codeOnce': 'Il n’est affiché que cette fois-ci, ne sert qu’une fois et expire le {time}.',
   'help.title': 'Aider quelqu’un à réinitialiser son mot de passe',
-  'help.generic': 'Merci. Si ce compte existe et que vous faites partie de ses personnes de confiance, votre confirmation est enregistrée.',
-  'help.recorded': 'Votre confirmation est enregistrée : {confirmations} sur les {k} nécessaires.',
+  'help.generic':
+    'Merci. Si {username} existe et que vous faites partie de ses personnes de confiance, votre confirmation est enregistrée.',
+  'help.recorded': 'Votre confirmation pour {username} est enregistrée : {confirmations} sur les {k} nécessaires.',
   'help.recordedFrom': 'Le code pourra être remis à partir du {time} ({relative}). Revenez à ce moment-là et renvoyez ce formulaire.',
   'help.recordedWait': 'Dès que suffisamment de personnes de confiance auront confirmé, un délai d’attente commencera.',
   'help.intro':
@@ -172,6 +191,85 @@ export const fr: Messages = {
   'forgot.appPasswordsRevoked':
     'Tous les mots de passe d’application de votre compte mail ont été révoqués, car la personne qui a réinitialisé le mot de passe ne doit garder aucun appareil connecté. Votre logiciel de messagerie a besoin du nouveau mot de passe ou d’un nouveau mot de passe d’application.',
   'forgot.login': 'Se connecter',
+  'forgot.introMail':
+    'La personne de confiance qui a lancé la réinitialisation a aussi un code mail pour vous. Saisissez-le également : lui seul permet de relire votre courrier stocké.',
+  'forgot.mailCode': 'Code mail (si vous en avez reçu un)',
+  'forgot.mailCodeHint':
+    'Sans le code mail, votre mot de passe est tout de même réinitialisé, mais le courrier stocké jusqu’ici reste illisible.',
+  'forgot.haveRecoveryCode': 'Vous avez plutôt un code de récupération ?',
+  'forgot.recoverLink': 'Utiliser votre code de récupération',
+  'help.resetCodeHeading': 'Code de réinitialisation',
+  'help.mailCodeTitle': 'Code mail pour {username} : notez-le maintenant',
+  'help.mailCodeKeep':
+    'Vous avez lancé cette réinitialisation : vous seul recevez ce code, et une seule fois. Gardez-le en lieu sûr et remettez-le en personne à {username} avec le code de réinitialisation : sans lui, {username} retrouve son compte, mais le courrier stocké jusqu’ici reste illisible.',
+  'help.mailCodeReminder':
+    'Remettez aussi le code mail à {username}. Il a été montré une seule fois à la personne de confiance qui a lancé cette réinitialisation (peut-être vous). Sans lui, la réinitialisation fonctionne, mais le courrier stocké jusqu’ici reste illisible.',
+  'help.vetoed':
+    '{username} a annulé cette réinitialisation depuis son tableau de bord : votre confirmation n’a donc pas été enregistrée. Parlez-en avec {username} avant de réessayer.',
+  'help.vetoedUntil': 'Une nouvelle réinitialisation pourra être lancée à partir du {time} ({relative}).',
+  'trust.kHint':
+    '{count, plural, =0 {Vous ne faites encore confiance à personne : ce nombre reste 1 jusqu’à ce que vous ajoutiez quelqu’un.} one {Vous faites confiance à une personne : ce nombre ne peut être que 1.} other {Vous faites confiance à # personnes : ce nombre peut aller de 1 à #.}}',
+  'trust.kTooHigh':
+    '{count, plural, =0 {Vous ne faites encore confiance à personne : seul 1 peut être enregistré.} one {Vous ne faites confiance qu’à une personne : {k} ne peuvent pas accepter, au plus 1.} other {Vous ne faites confiance qu’à # personnes : {k} ne peuvent pas accepter, au plus #.}} Ajoutez d’abord des personnes de confiance.',
+  'trust.waitDays': 'Jours',
+  'trust.waitHours': 'Heures',
+  'dashboard.tooFewNobody':
+    'Pour y remédier : invitez une personne de confiance (« Invitations »), ajoutez-la sur la page « Personnes de confiance » dès qu’elle a un compte — et créez entre-temps un code de récupération.',
+  'dashboard.tooFewSome':
+    'Pour y remédier : ajoutez d’autres personnes de confiance, ou réduisez le nombre de celles qui doivent accepter, sur la page « Personnes de confiance » — ou créez un code de récupération.',
+  'recovery.heading': 'Si vous oubliez votre mot de passe',
+  'recovery.headingMail': 'Si vous oubliez votre mot de passe : votre compte et votre courrier stocké',
+  'recovery.protected': 'Vous pouvez retrouver l’accès à votre compte grâce à :',
+  'recovery.protectedMail': 'Vous pouvez retrouver l’accès à votre compte, avec votre courrier stocké lisible, grâce à :',
+  'recovery.pathTrustees': '{k} sur {n, plural, one {# personne de confiance} other {# personnes de confiance}}',
+  'recovery.pathCode': 'votre code de récupération',
+  'recovery.none': 'Rien ne protège votre compte : si vous oubliez votre mot de passe, personne ne peut vous aider à y revenir.',
+  'recovery.noneMail':
+    'Rien ne protège votre compte ni votre courrier stocké : si vous oubliez votre mot de passe, personne ne peut vous aider à y revenir, et le courrier stocké jusque-là ne pourra plus jamais être lu.',
+  'recovery.whatToDo':
+    'Que faire : créez un code de récupération et gardez-le sur papier en lieu sûr, et ajoutez des personnes de confiance (au moins autant que celles qui doivent accepter).',
+  'recovery.createLink': 'Créer un code de récupération',
+  'recovery.replaceLink': 'Créer un nouveau code de récupération (l’ancien cesse de fonctionner)',
+  'afterReset.title': 'Votre mot de passe a été réinitialisé le {time}',
+  'afterReset.viaTrustees':
+    'Vos personnes de confiance l’ont confirmé et l’une d’elles vous a remis un code. Votre compte a reçu une nouvelle clé : votre liste de personnes de confiance a donc été vidée et le nombre de celles qui doivent accepter remis à 1.',
+  'afterReset.viaCode':
+    'Vous avez utilisé votre code de récupération, qui est maintenant épuisé. Votre compte a reçu une nouvelle clé : votre liste de personnes de confiance a donc été vidée et le nombre de celles qui doivent accepter remis à 1. Créez un nouveau code de récupération.',
+  'afterReset.mailRestored': 'Votre ancien courrier a été restauré : il est lisible avec votre nouveau mot de passe.',
+  'afterReset.mailLost':
+    'Votre ancien courrier n’a pas pu être restauré (pas de code mail, un code erroné, ou trop peu de confirmations porteuses d’une part) : le courrier stocké avant la réinitialisation reste illisible. Le nouveau courrier arrive normalement.',
+  'afterReset.trust':
+    'Ajoutez à nouveau les personnes en qui vous avez confiance — celle qui vous a remis le code est un bon début — puis choisissez combien doivent accepter.',
+  'afterReset.trustLink': 'Ajouter des personnes de confiance',
+  'afterReset.read': 'J’ai lu',
+  'recoveryCode.title': 'Code de récupération',
+  'recoveryCode.intro':
+    'Un code de récupération vous permet de choisir un nouveau mot de passe sans vos personnes de confiance, par exemple tant que vous ne faites confiance à personne. Imprimez-le ou notez-le et gardez-le en lieu sûr, loin de votre ordinateur. Il fonctionne une fois ; un nouveau code remplace l’ancien.',
+  'recoveryCode.introMail':
+    'Un code de récupération vous permet de choisir un nouveau mot de passe sans vos personnes de confiance, en gardant votre courrier stocké lisible. Imprimez-le ou notez-le et gardez-le en lieu sûr, loin de votre ordinateur. Il fonctionne une fois ; un nouveau code remplace l’ancien.',
+  'recoveryCode.exists': 'Vous avez un code de récupération. En créer un nouveau rend l’ancien inutilisable.',
+  'recoveryCode.create': 'Créer un code de récupération',
+  'recoveryCode.replace': 'Remplacer mon code de récupération',
+  'recoveryCode.resent':
+    'Ce formulaire a déjà été envoyé : le code affiché alors reste le bon. Pour en créer un autre, saisissez à nouveau votre mot de passe.',
+  'recoveryCode.newTitle': 'Votre nouveau code de récupération',
+  'recoveryCode.sheetTitle': 'Code de récupération pour {site}',
+  'recoveryCode.sheetUser': 'Nom d’utilisateur : {username}',
+  'recoveryCode.sheetUse':
+    'Si vous oubliez votre mot de passe, ouvrez « J’ai oublié mon mot de passe », choisissez « Utiliser votre code de récupération » et saisissez ce code avec un nouveau mot de passe. Il fonctionne une fois.',
+  'recoveryCode.once':
+    'Ce code n’est affiché que cette fois et n’est stocké nulle part de façon lisible. Imprimez cette page (Ctrl+P) ou notez le code maintenant. Tout code de récupération précédent ne fonctionne plus.',
+  'recoveryCode.back': 'Retour à votre compte',
+  'recover.title': 'Utiliser un code de récupération',
+  'recover.intro':
+    'Saisissez votre nom d’utilisateur, le code de récupération imprimé et un nouveau mot de passe. Le code fonctionne une fois ; ajoutez ensuite à nouveau vos personnes de confiance.',
+  'recover.code': 'Code de récupération',
+  'recover.codeInvalid': 'Ce code de récupération n’est pas valable pour ce nom d’utilisateur, ou il a déjà servi.',
+  'event.recovery_code_created': 'Code de récupération créé',
+  'event.recovery_code_used': 'Mot de passe réinitialisé avec votre code de récupération',
+  'event.reset_mail_restored': 'Ancien courrier restauré lors de la réinitialisation',
+  'event.reset_mail_lost': 'L’ancien courrier n’a pas pu être restauré lors de la réinitialisation',
+  'event.reset_explained': 'Vous avez lu l’explication de votre réinitialisation',
 
   'password.title': 'Changer de mot de passe',
   'password.intro': 'Vos personnes de confiance restent les mêmes. Toutes vos autres sessions sont déconnectées.',
@@ -194,6 +292,35 @@ export const fr: Messages = {
   'event.reset_vetoed': 'Vous avez annulé une réinitialisation en cours',
   'event.reset_completed': 'Mot de passe réinitialisé avec un code',
   'event.code_issued': 'Un code de réinitialisation a été remis à une personne de confiance',
+  'activity.unreadable':
+    '{n, plural, one {Une entrée d’avant votre dernière réinitialisation du mot de passe est chiffrée avec votre ancienne clé et ne peut pas être affichée.} other {# entrées d’avant votre dernière réinitialisation du mot de passe sont chiffrées avec votre ancienne clé et ne peuvent pas être affichées.}}',
+  'activity.sessionsLink': 'Où vous êtes connecté en ce moment : vos sessions.',
+  'event.k_changed': 'Nombre de personnes de confiance devant accepter modifié',
+  'event.wait_changed': 'Délai d’attente modifié',
+  'event.sessions_logged_out': 'Autres sessions déconnectées',
+  'event.app_password_created': 'Mot de passe d’application créé pour votre courrier',
+  'event.trustee_added': 'Personne de confiance ajoutée',
+  'event.trustee_removed': 'Personne de confiance retirée',
+  'event.invite_created': 'Code d’invitation créé',
+  'event.sealed': 'Entrée que vous seul pouvez lire',
+  'event.detail.fromTo': 'de {from} à {to}',
+  'event.detail.confirmations': '{confirmations} sur {k}',
+  'event.detail.effective': 'à partir du {time}',
+  'event.detail.failures': '{n, plural, one {# tentative} other {# tentatives}}',
+  'event.detail.sessions': '{n, plural, one {# session} other {# sessions}}',
+  'sessions.title': 'Vos sessions',
+  'sessions.intro':
+    'Chaque navigateur où vous êtes connecté à ce compte. Pour chacun, seuls le type de navigateur et de système sont conservés, chiffrés avec votre clé : aucune adresse, aucun numéro de version.',
+  'sessions.created': 'Connexion',
+  'sessions.lastSeen': 'Dernière utilisation',
+  'sessions.client': 'Navigateur',
+  'sessions.current': 'ce navigateur',
+  'sessions.clientOn': '{browser} sur {os}',
+  'sessions.unknown': 'inconnu',
+  'sessions.notYet': 'pas encore',
+  'sessions.logoutOthers': 'Déconnecter toutes les autres sessions',
+  'sessions.onlyThis': 'Ce navigateur est votre seule session.',
+  'sessions.othersHint': 'Si vous ne reconnaissez pas une session, déconnectez-la et changez votre mot de passe.',
 
   'error.startPage': 'Page d’accueil',
   'error.notFoundTitle': 'Page introuvable',
@@ -223,4 +350,24 @@ export const fr: Messages = {
   'mail.resetCompleted.appPasswords':
     'Tous les mots de passe d’application de votre compte mail ont été révoqués : créez-en de nouveaux pour vos appareils.\n\n',
   'mail.resetCompleted.contact': 'Si ce n’était pas vous, contactez immédiatement l’équipe qui gère le service.\n',
+  'mail.resetVetoed.subject': 'Une réinitialisation du mot de passe a été annulée',
+  'mail.resetVetoed.body':
+    'Une réinitialisation en cours du mot de passe de votre compte a été annulée le {time} depuis l’une de vos sessions. Toutes les confirmations ont été écartées.\n\nSi ce n’était pas vous, quelqu’un d’autre est connecté à votre compte : connectez-vous, changez votre mot de passe et déconnectez vos autres sessions.\n',
+  'mail.passwordChanged.subject': 'Votre mot de passe a été changé',
+  'mail.passwordChanged.body':
+    'Le mot de passe de votre compte a été changé le {time}. Toutes les autres sessions ont été déconnectées.\n\nSi ce n’était pas vous, demandez à vos personnes de confiance de réinitialiser votre mot de passe et contactez l’équipe qui gère le service.\n',
+  'mail.kLowered.subject': 'Il faut désormais moins de personnes de confiance pour réinitialiser votre mot de passe',
+  'mail.kLowered.body':
+    'Le {time}, le nombre de personnes de confiance devant accepter la réinitialisation de votre mot de passe est passé de {from} à {to}.\n\nSi ce n’était pas vous, quelqu’un d’autre est connecté à votre compte : connectez-vous, rétablissez la valeur sur la page « Personnes de confiance », changez votre mot de passe et déconnectez vos autres sessions.\n',
+  'mail.waitShortened.subject': 'Le délai d’attente avant une réinitialisation a été raccourci',
+  'mail.waitShortened.body':
+    'Le {time}, le délai d’attente avant qu’un code de réinitialisation puisse être remis est passé de {from} à {to}.\n\nSi ce n’était pas vous, quelqu’un d’autre est connecté à votre compte : connectez-vous, rétablissez la valeur sur la page « Personnes de confiance », changez votre mot de passe et déconnectez vos autres sessions.\n',
+  'mail.trusteeAdded.subject': 'Quelqu’un a été ajouté à vos personnes de confiance',
+  'mail.trusteeAdded.body':
+    'Le {time}, une personne de confiance a été ajoutée à votre compte. Ce message ne dit pas qui, car le courrier n’est pas chiffré en chemin ; votre liste d’activité indique le nom.\n\nSi ce n’était pas vous, quelqu’un d’autre est connecté à votre compte : connectez-vous, retirez cette personne sur la page « Personnes de confiance », changez votre mot de passe et déconnectez vos autres sessions.\n',
+  'mail.appPasswordCreated.subject': 'Un nouveau mot de passe d’application pour votre courrier',
+  'mail.appPasswordCreated.body':
+    'Le {time}, un mot de passe d’application a été créé pour votre compte de courrier. Un appareil qui l’utilise peut lire votre courrier même après la déconnexion de toutes les sessions.\n\nSi ce n’était pas vous, connectez-vous, révoquez-le sur la page « Mots de passe d’application », changez votre mot de passe et déconnectez vos autres sessions.\n',
+  'mail.footer.link': 'Votre compte : {url}',
+  'mail.footer.auto': 'Ce message a été envoyé automatiquement par {site}. Merci de ne pas y répondre.',
 };
