@@ -80,6 +80,20 @@ export const en = {
   'invites.linkHint': 'You can send this link instead of the code: it opens the sign-up page with the code filled in.',
   'invites.gone':
     'A new invite code is shown only once, and this one has been shown already. It still works; if it is lost, revoke it below and create another.',
+  'signup.usernameNormalised':
+    'Your username will be “{username}”: mail addresses are written in lower case. If that is right, enter your password twice again and send the form.',
+  'signup.codeHint': 'The code from the person who invited you, for example 7K2M-QX4P-9D3R-H6WN-B8TA. Upper or lower case does not matter.',
+  'form.errorSummary': '{n, plural, one {There is a problem with the form} other {There are # problems with the form}}',
+  'layout.skip': 'Skip to the content',
+  'nav.signedInAs': 'Logged in as {address}',
+  'error.tooLargeTitle': 'Too much text',
+  'error.tooLarge':
+    'What you sent is larger than the server accepts (16 KiB). Nothing was saved. Go back, shorten what you entered and send it again.',
+  'error.backToForm': 'Back to the form',
+  'invites.link': 'Sign-up link',
+  'invites.linkHint': 'You can send this link instead of the code: it opens the sign-up page with the code filled in.',
+  'invites.gone':
+    'A new invite code is shown only once, and this one has been shown already. It still works; if it is lost, revoke it below and create another.',
 
   'strength.username': 'Do not put your username in your password.',
   'strength.common': 'This is one of the most common passwords; attackers try it first.',

@@ -84,6 +84,21 @@ export const fr: Messages = {
   'invites.linkHint': 'Vous pouvez envoyer ce lien à la place du code : il ouvre la page d’inscription avec le code déjà rempli.',
   'invites.gone':
     'Un nouveau code d’invitation n’est affiché qu’une fois, et celui-ci l’a déjà été. Il reste valable ; s’il est perdu, retirez-le ci-dessous et créez-en un autre.',
+  'signup.usernameNormalised':
+    'Votre nom d’utilisateur sera « {username} » : les adresses mail s’écrivent en minuscules. Si c’est juste, saisissez encore deux fois votre mot de passe et envoyez le formulaire.',
+  'signup.codeHint':
+    'Le code reçu de la personne qui vous a invité, par exemple 7K2M-QX4P-9D3R-H6WN-B8TA. Majuscules ou minuscules, peu importe.',
+  'form.errorSummary': '{n, plural, one {Le formulaire contient une erreur} other {Le formulaire contient # erreurs}}',
+  'layout.skip': 'Aller au contenu',
+  'nav.signedInAs': 'Compte : {address}',
+  'error.tooLargeTitle': 'Trop de texte',
+  'error.tooLarge':
+    'Ce que vous avez envoyé dépasse ce que le serveur accepte (16 Kio). Rien n’a été enregistré. Revenez en arrière, raccourcissez votre saisie et envoyez-la de nouveau.',
+  'error.backToForm': 'Retour au formulaire',
+  'invites.link': 'Lien d’inscription',
+  'invites.linkHint': 'Vous pouvez envoyer ce lien à la place du code : il ouvre la page d’inscription avec le code déjà rempli.',
+  'invites.gone':
+    'Un nouveau code d’invitation n’est affiché qu’une fois, et celui-ci l’a déjà été. Il reste valable ; s’il est perdu, retirez-le ci-dessous et créez-en un autre.',
 
   'strength.username': 'Ne mettez pas votre nom d’utilisateur dans votre mot de passe.',
   'strength.common': 'C’est l’un des mots de passe les plus courants ; les attaquants l’essaient en premier.',

@@ -82,6 +82,20 @@ export const it: Messages = {
   'invites.linkHint': 'Puoi inviare questo link al posto del codice: apre la pagina di registrazione con il codice già inserito.',
   'invites.gone':
     'Un nuovo codice d’invito viene mostrato una sola volta, e questo è già stato mostrato. Vale ancora; se è andato perso, ritiralo qui sotto e creane un altro.',
+  'signup.usernameNormalised':
+    'Il tuo nome utente sarà «{username}»: gli indirizzi di posta si scrivono in minuscolo. Se va bene, inserisci di nuovo la password due volte e invia il modulo.',
+  'signup.codeHint': 'Il codice ricevuto da chi ti ha invitato, per esempio 7K2M-QX4P-9D3R-H6WN-B8TA. Maiuscole o minuscole non contano.',
+  'form.errorSummary': '{n, plural, one {Il modulo contiene un errore} other {Il modulo contiene # errori}}',
+  'layout.skip': 'Vai al contenuto',
+  'nav.signedInAs': 'Accesso come {address}',
+  'error.tooLargeTitle': 'Troppo testo',
+  'error.tooLarge':
+    'Quello che hai inviato supera quanto il server accetta (16 KiB). Non è stato salvato nulla. Torna indietro, accorcia quanto hai scritto e invialo di nuovo.',
+  'error.backToForm': 'Torna al modulo',
+  'invites.link': 'Link di registrazione',
+  'invites.linkHint': 'Puoi inviare questo link al posto del codice: apre la pagina di registrazione con il codice già inserito.',
+  'invites.gone':
+    'Un nuovo codice d’invito viene mostrato una sola volta, e questo è già stato mostrato. Vale ancora; se è andato perso, ritiralo qui sotto e creane un altro.',
 
   'strength.username': 'Non mettere il tuo nome utente nella password.',
   'strength.common': 'È una delle password più comuni; chi attacca la prova per prima.',

@@ -7,6 +7,8 @@ import { Hono } from 'hono';
 import { deleteCookie } from 'hono/cookie';
 import { checkPasswordStrength, MAX_PASSWORD_LENGTH } from '../password-strength.ts';
 import { translateProblem } from '../i18n/index.ts';
+import { normalizeUsername } from '@peergroup/trust';
+import type { SignupErrors } from '../views/pages.tsx';
 import { ForgotDonePage, ForgotPage, LoginPage, SignupPage } from '../views/pages.tsx';
 import { field, SESSION_COOKIE, trustCode, type Env, type Kit } from './kit.tsx';
 
@@ -65,13 +67,18 @@ export function publicRoutes(kit: Kit): Hono<Env> {
   // ---- sign up ----------------------------------------------------------------------------------------------
   app.get('/signup', (c) => {
     if (c.get('session')) return c.redirect('/dashboard', 303);
-    return render(c, <SignupPage {...common(c)} csrf={c.get('csrf')} code={(c.req.query('code') ?? '').slice(0, 64)} />);
+    const code = (c.req.query('code') ?? '').slice(0, 64);
+    return render(c, <SignupPage {...common(c)} csrf={c.get('csrf')} maxPassword={MAX_PASSWORD_LENGTH} code={code} />);
   });
 
+  // Every field is checked in one pass, so one round trip shows every problem. The invite is checked without using it
+  // up; that a username is taken is only said to someone holding a valid invite (docs/accounts.md, what the pages reveal).
   app.post('/signup', async (c) => {
     const body = await c.req.parseBody();
     const code = field(body, 'code', 128).trim();
-    const username = field(body, 'username', 128).trim().toLowerCase();
+    const typed = field(body, 'username', 128).trim();
+    const name = normalizeUsername(typed);
+    const username = name ?? typed.toLowerCase();
     const password = field(body, 'password', MAX_PASSWORD_LENGTH + 1);
     const password2 = field(body, 'password2', MAX_PASSWORD_LENGTH + 1);
     const buckets = [
@@ -81,13 +88,25 @@ export function publicRoutes(kit: Kit): Hono<Env> {
     ];
     const lim = await limiters.signup.admit(buckets);
     if (!lim.allowed) return limited(c, lim.retryAfter, 'signup');
-    const errors: string[] = [];
-    if (password !== password2) errors.push(i18n(c).t('signup.passwordsDiffer'));
-    errors.push(...checkPasswordStrength(password, username).problems.map((p) => translateProblem(i18n(c), p)));
-    const again = (errs: string[], status: 400 | 409 | 422) =>
-      render(c, <SignupPage {...common(c)} csrf={c.get('csrf')} code={code} username={username} errors={errs} />, status);
-    if (errors.length) return again(errors, 422);
-    if (deps.mail && (await deps.mail.usernameBlocked(username))) return again([i18n(c).t('signup.usernameTaken')], 409);
+    const t = i18n(c);
+    const again = (errors: SignupErrors, status: 409 | 422) => {
+      const form = { code, username: name ?? typed, errors, maxPassword: MAX_PASSWORD_LENGTH };
+      return render(c, <SignupPage {...common(c)} csrf={c.get('csrf')} {...form} />, status);
+    };
+    const errors: SignupErrors = {};
+    const inviteOk = await trust.checkInvite(code);
+    if (!inviteOk) errors.code = t.t('signup.inviteInvalid');
+    // Surrounding spaces go unremarked (no address has them); a change of case is shown back for confirmation.
+    if (!name) errors.username = t.t('signup.usernameInvalid');
+    else if (name !== typed) errors.username = t.t('signup.usernameNormalised', { username: name });
+    else if (inviteOk && ((await trust.getUserByName(name)) || (deps.mail && (await deps.mail.usernameBlocked(name)))))
+      errors.username = t.t('signup.usernameTaken');
+    const problems = checkPasswordStrength(password, username).problems.map((p) => translateProblem(t, p));
+    if (problems.length) errors.password = problems;
+    if (password !== password2) errors.password2 = t.t('signup.passwordsDiffer');
+    if (!inviteOk) await limiters.signup.fail(buckets);
+    const wrong = Object.keys(errors);
+    if (wrong.length) return again(errors, wrong.length === 1 && errors.username === t.t('signup.usernameTaken') ? 409 : 422);
     try {
       const user = await hashing(() => trust.redeemInvite(code, username, password));
       if (deps.mail) await hashing(() => deps.mail!.setPassword(user.userId, password));
@@ -98,15 +117,16 @@ export function publicRoutes(kit: Kit): Hono<Env> {
       return c.redirect(`/dashboard?m=welcome${grade === 'fair' ? '&pw=fair' : ''}`, 303);
     } catch (err) {
       switch (trustCode(err)) {
+        // Between the check above and here: the invite was used or revoked, or the name was taken, meanwhile.
         case 'invalid-invite':
           await limiters.signup.fail(buckets);
-          return again([i18n(c).t('signup.inviteInvalid')], 422);
+          return again({ code: t.t('signup.inviteInvalid') }, 422);
         case 'username-taken':
-          return again([i18n(c).t('signup.usernameTaken')], 409);
+          return again({ username: t.t('signup.usernameTaken') }, 409);
         case 'invalid-username':
-          return again([i18n(c).t('signup.usernameInvalid')], 422);
+          return again({ username: t.t('signup.usernameInvalid') }, 422);
         case 'invalid-password':
-          return again([i18n(c).t('signup.passwordRefused')], 422);
+          return again({ password: [t.t('signup.passwordRefused')] }, 422);
         default:
           throw err;
       }

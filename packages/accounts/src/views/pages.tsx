@@ -21,10 +21,12 @@ export function formatTime(d: Date): string {
     .replace(/:\d\d\.\d+Z$/, ' UTC');
 }
 
+// Focused when the page loads (autofocus on a tabindex=-1 element works without JavaScript), so a keyboard or screen
+// reader user lands on what went wrong.
 function Errors({ errors }: { errors?: string[] | undefined }) {
   if (!errors || errors.length === 0) return null;
   return (
-    <ul class="errors" role="alert">
+    <ul class="errors" role="alert" tabindex={-1} autofocus>
       {errors.map((e) => (
         <li>{e}</li>
       ))}
@@ -62,43 +64,131 @@ export function LoginPage(p: Common & { csrf: string; username?: string; error?:
   );
 }
 
-export function SignupPage(p: Common & { csrf: string; code?: string; username?: string; errors?: string[] }) {
+/** What the sign-up form found wrong, per field (all fields are checked in one pass). */
+export interface SignupErrors {
+  code?: string | undefined;
+  username?: string | undefined;
+  password?: string[] | undefined;
+  password2?: string | undefined;
+}
+
+/**
+ * The browser-side username check: what trust's normalizeUsername accepts, plus upper case and surrounding spaces, which
+ * the server turns into the name and shows back for confirmation (so the browser does not refuse "Dave"). The HTML
+ * pattern attribute is compiled with the v flag, where '-' in a class must be escaped.
+ */
+export const USERNAME_PATTERN = String.raw`\s*[A-Za-z0-9](?:[A-Za-z0-9._\-]{0,62}[A-Za-z0-9])?\s*`;
+
+/** Focused on load like Errors, with a heading and a link to each field in question. */
+function ErrorSummary({ i18n, items }: { i18n: I18n; items: { field: string; text: string }[] }) {
+  if (items.length === 0) return null;
   return (
-    <Layout title={p.i18n.t('signup.title')} {...p}>
-      <p>{p.i18n.t('signup.intro')}</p>
-      <Errors errors={p.errors} />
+    <section class="errors" id="error-summary" tabindex={-1} autofocus aria-labelledby="error-summary-title">
+      <h2 id="error-summary-title">{i18n.t('form.errorSummary', { n: items.length })}</h2>
+      <ul>
+        {items.map((i) => (
+          <li>
+            <a href={`#${i.field}`}>{i.text}</a>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+/** aria-invalid and aria-describedby for a field: its error (when there is one) first, then its hint. */
+function described(id: string, error: unknown, hint: boolean) {
+  const ids = [error ? `${id}-error` : '', hint ? `${id}-hint` : ''].filter(Boolean).join(' ');
+  return { ...(error ? { 'aria-invalid': 'true' } : {}), ...(ids ? { 'aria-describedby': ids } : {}) };
+}
+
+function FieldError({ id, text }: { id: string; text: string | string[] | undefined }) {
+  if (!text || text.length === 0) return null;
+  return (
+    <p class="field-error" id={`${id}-error`}>
+      {Array.isArray(text) ? text.join(' ') : text}
+    </p>
+  );
+}
+
+export function SignupPage(p: Common & { csrf: string; code?: string; username?: string; errors?: SignupErrors; maxPassword: number }) {
+  const { i18n } = p;
+  const e = p.errors ?? {};
+  const summary = [
+    ...(e.code ? [{ field: 'code', text: e.code }] : []),
+    ...(e.username ? [{ field: 'username', text: e.username }] : []),
+    ...(e.password ?? []).map((text) => ({ field: 'password', text })),
+    ...(e.password2 ? [{ field: 'password2', text: e.password2 }] : []),
+  ];
+  return (
+    <Layout title={i18n.t('signup.title')} {...p}>
+      <p>{i18n.t('signup.intro')}</p>
+      <ErrorSummary i18n={i18n} items={summary} />
       <form method="post" action="/signup">
         <CsrfField token={p.csrf} />
-        <label for="code">{p.i18n.t('signup.code')}</label>
+        <label for="code">{i18n.t('signup.code')}</label>
+        <FieldError id="code" text={e.code} />
         <input
           type="text"
           id="code"
           name="code"
           value={p.code ?? ''}
+          maxlength={64}
           autocomplete="off"
-          autocapitalize="none"
+          autocapitalize="characters"
           spellcheck={false}
           required
+          {...described('code', e.code, true)}
         />
-        <label for="username">{p.i18n.t('form.username')}</label>
+        <p class="hint" id="code-hint">
+          {i18n.t('signup.codeHint')}
+        </p>
+        <label for="username">{i18n.t('form.username')}</label>
+        <FieldError id="username" text={e.username} />
         <input
           type="text"
           id="username"
           name="username"
           value={p.username ?? ''}
+          maxlength={64}
+          pattern={USERNAME_PATTERN}
+          title={i18n.t('signup.usernameHint')}
           autocomplete="username"
           autocapitalize="none"
           spellcheck={false}
           required
+          {...described('username', e.username, true)}
         />
-        <p class="hint">{p.i18n.t('signup.usernameHint')}</p>
-        <label for="password">{p.i18n.t('form.password')}</label>
-        <input type="password" id="password" name="password" autocomplete="new-password" required />
-        <p class="hint">{p.i18n.t('form.passwordHint')}</p>
-        <label for="password2">{p.i18n.t('signup.password2')}</label>
-        <input type="password" id="password2" name="password2" autocomplete="new-password" required />
+        <p class="hint" id="username-hint">
+          {i18n.t('signup.usernameHint')}
+        </p>
+        <label for="password">{i18n.t('form.password')}</label>
+        <FieldError id="password" text={e.password} />
+        <input
+          type="password"
+          id="password"
+          name="password"
+          maxlength={p.maxPassword}
+          autocomplete="new-password"
+          required
+          {...described('password', e.password?.length, true)}
+        />
+        <p class="hint" id="password-hint">
+          {i18n.t('form.passwordHint')}
+        </p>
+        <label for="password2">{i18n.t('signup.password2')}</label>
+        <FieldError id="password2" text={e.password2} />
+        <input
+          type="password"
+          id="password2"
+          name="password2"
+          maxlength={p.maxPassword}
+          autocomplete="new-password"
+          required
+          {...described('password2', e.password2, false)}
+        />
         <p>
-          <button type="submit">{p.i18n.t('signup.submit')}</button>
+          <button type="submit">{i18n.t('signup.submit')}</button>
         </p>
       </form>
     </Layout>
