@@ -27,12 +27,12 @@ const MAIL_FROM = 'bench@here.test';
 const throughput = (port: number, rcpt: string) =>
   measureThroughput(port, { mailFrom: MAIL_FROM, rcpt, messages: MESSAGES, concurrency: CONCURRENCY });
 
-/** user+system CPU seconds of a process (/proc/<pid>/stat fields 14 and 15, in clock ticks of 1/100 s). */
-function cpuSeconds(pid: number): number {
+/** user and system CPU seconds of a process (/proc/<pid>/stat fields 14 and 15, in clock ticks of 1/100 s). */
+function cpuSeconds(pid: number): { user: number; sys: number } {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
     .replace(/^.*\) /, '')
     .split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+  return { user: Number(fields[11]) / 100, sys: Number(fields[12]) / 100 };
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'bench-relay-'));
@@ -76,7 +76,9 @@ await throughput(sink.port, 'w@peer.example');
 await throughput(ports.smtp, 'w@peer.example');
 const direct: number[] = [];
 const relayed: number[] = [];
-let relayCpu = 0;
+// The relay's user time is its own code; its system time is mostly the kernel copying bytes in and out of sockets.
+let relayUser = 0;
+let relaySys = 0;
 // The bench process itself (client + sink) does the same work per byte on both paths; its CPU shows whether it,
 // rather than the relay, is what limits a path on a busy machine.
 const ownCpu = () => {
@@ -93,7 +95,9 @@ for (let round = 0; round < 3; round++) {
   own0 = ownCpu();
   relayed.push((await throughput(ports.smtp, 'b@peer.example')).mbps);
   benchCpuRelay += ownCpu() - own0;
-  relayCpu += cpuSeconds(child.pid!) - cpu0;
+  const cpu1 = cpuSeconds(child.pid!);
+  relayUser += cpu1.user - cpu0.user;
+  relaySys += cpu1.sys - cpu0.sys;
 }
 const relayedGb = (3 * Math.ceil(MESSAGES / CONCURRENCY) * CONCURRENCY) / 1024;
 const d = median(direct);
@@ -130,7 +134,7 @@ console.log(
 );
 console.log(`| ratio relay / direct  | ${''.padEnd(36)} | ${((r / d) * 100).toFixed(1).padStart(10)}% |  goal >= 90%`);
 console.log(
-  `\nRelay process CPU: ${(relayCpu / relayedGb).toFixed(2)} s per GB relayed (load average ${loadavg()
+  `\nRelay process CPU: ${((relayUser + relaySys) / relayedGb).toFixed(2)} s per GB relayed (user ${(relayUser / relayedGb).toFixed(2)}, system ${(relaySys / relayedGb).toFixed(2)}; load average ${loadavg()
     .map((x) => x.toFixed(1))
     .join(' ')}, ${cpus().length} cores)`,
 );

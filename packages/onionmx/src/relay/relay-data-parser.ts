@@ -33,6 +33,8 @@ export interface SmtpStreamInternals {
   _pgStuffed?: boolean;
   /** Ours, pass-through: a dot goes in front of _lastBytes[_pgInsert] when those bytes go out (-1: none). */
   _pgInsert?: number;
+  /** Ours: how many leading bytes of _lastBytes went out already (held only for the next chunk's look-back). */
+  _pgSent?: number;
 }
 
 const DOT = 0x2e;
@@ -88,27 +90,36 @@ export function feedDataStream(this: SmtpStreamInternals, input: Buffer, done: (
   const stuffed = this._pgStuffed === true;
   const out = new Out();
   let chunk = input;
-  // Bytes held back from the previous chunk, to go out in front of this chunk's first emission. The stock parser
-  // copies every chunk to prepend them; that copy is needed only when they can take part in a decision.
+  // Bytes held back from the previous chunk and not out yet, to go out in front of this chunk's first emission
+  // (from `headFrom`). The stock parser copies every chunk to prepend the held-back bytes; that copy is needed only
+  // when they can take part in a decision.
   let head: Buffer | undefined;
+  let headFrom = 0;
+  // Positions [0, skip) of `chunk` are held-back bytes that went out already (see `sent` below).
+  let skip = 0;
   // Pass-through: positions in `chunk` (ascending) that get a dot in front; the one carried in the held-back bytes.
   let inserts: Insert[] | undefined;
   let headInsert: Insert[] | undefined;
   const carried = this._pgInsert ?? -1;
   this._pgInsert = -1;
   const tail = this._lastBytes;
+  const sent = this._pgSent ?? 0;
+  this._pgSent = 0;
   if (tail && tail.length) {
     this._lastBytes = false;
     if (this._atDataStart || chunk.length < 4 || junctionHasDot(tail, chunk)) {
       chunk = Buffer.concat([tail, chunk], tail.length + chunk.length);
+      skip = sent;
       if (carried >= 0) inserts = [{ at: carried, dot: DOT_BUF }];
-    } else {
+    } else if (sent < tail.length) {
       head = tail;
+      headFrom = sent;
       if (carried >= 0) headInsert = [{ at: carried, dot: DOT_BUF }];
     }
   }
+  let headLen = head ? head.length - headFrom : 0;
   const emitHead = () => {
-    if (head) out.range(head, 0, head.length, headInsert);
+    if (head) out.range(head, headFrom, head.length, headInsert);
   };
   let len = chunk.length;
   const atStart = this._atDataStart;
@@ -138,11 +149,11 @@ export function feedDataStream(this: SmtpStreamInternals, input: Buffer, done: (
     for (let j = chunk.indexOf(LF_DOT, 1); j >= 0 && j + 1 < len - 2; j = chunk.indexOf(LF_DOT, j + 1)) {
       const i = j + 1;
       if (chunk[i - 2] === CR && chunk[i + 1] === CR && chunk[i + 2] === LF) {
-        const buf = chunk.subarray(0, i);
-        this._countDataBytes(buf.length + (head ? head.length : 0));
+        const from = Math.min(skip, i);
+        this._countDataBytes(i - from + headLen);
         if (dataStream.writable) {
           emitHead();
-          out.range(chunk, 0, i, inserts);
+          out.range(chunk, from, i, inserts);
           for (const p of out.parts) dataStream.write(p);
         }
         this._endDataMode(false, chunk.subarray(i + 3), done);
@@ -156,29 +167,50 @@ export function feedDataStream(this: SmtpStreamInternals, input: Buffer, done: (
     }
     if (escapeAt < 0) break;
     this._lastBytes = false;
-    this._countDataBytes(escapeAt + (head ? head.length : 0));
+    const from = Math.min(skip, escapeAt);
+    this._countDataBytes(escapeAt - from + headLen);
     emitHead();
-    out.range(chunk, 0, escapeAt, inserts);
+    out.range(chunk, from, escapeAt, inserts);
     head = undefined;
+    headLen = 0;
+    skip = 0;
     // Pass-through keeps the escape dot, in front of the dot it escapes when that one goes out (usually at once:
     // then both are one view of the input).
     inserts = stuffed ? [{ at: 0, dot: chunk.subarray(escapeAt, escapeAt + 1) }] : undefined;
     chunk = chunk.subarray(escapeAt + 1);
     len = chunk.length;
   }
-  // A copy, not a view: a view would keep the whole socket chunk alive until the next one (or the next message).
+  // The last 4 bytes are held back for the decisions of the next chunk, as the stock parser does. A copy, not a
+  // view: a view would keep the whole socket chunk alive until the next one (or the next message).
   const keep = chunk.length < 4 ? chunk.length : 4;
   this._lastBytes = Buffer.from(chunk.subarray(chunk.length - keep));
   const cut = chunk.length - keep;
-  const emitted = cut + (head ? head.length : 0);
-  // An insert among the held-back bytes goes out with them (the only candidates: their first two bytes). While
-  // nothing went out at the data start, it is decided again with the next chunk.
+  // Of the held-back bytes, those no later decision can drop go out now, in the same view as the rest of the chunk
+  // (one write per socket chunk instead of two, the second of 4 bytes): only a dot the next chunk decides on (an
+  // escape or the terminator, at held-back positions 2 and 3) and what follows it can still be dropped. At the data
+  // start nothing is decided yet.
+  let end = Math.max(cut, skip);
+  if (!this._atDataStart || end - skip + headLen > 0) {
+    let n = keep;
+    for (let k = Math.max(2, keep - 2); k < keep; k++) {
+      if (chunk[cut + k] === DOT) {
+        n = k;
+        break;
+      }
+    }
+    end = Math.max(end, cut + n);
+  }
+  this._pgSent = end - cut;
+  const from = Math.min(skip, end);
+  const emitted = end - from + headLen;
+  // An insert among the held-back bytes not out yet goes out with them. While nothing went out at the data start,
+  // it is decided again with the next chunk.
   if (stuffed && inserts && (emitted > 0 || !this._atDataStart)) {
-    for (const { at } of inserts) if (at >= cut) this._pgInsert = at - cut;
+    for (const { at } of inserts) if (at >= end) this._pgInsert = at - cut;
   }
   if (emitted > 0) {
     emitHead();
-    out.range(chunk, 0, cut, inserts);
+    out.range(chunk, from, end, inserts);
   }
   if (out.parts.length === 0) {
     done();
