@@ -31,7 +31,14 @@ export interface MailStack {
 }
 
 export async function startMailStack(
-  o: { dovecotSettings?: Record<string, string>; now?: () => Date; mailboxes?: Record<string, unknown>; postfix?: boolean } = {},
+  o: {
+    dovecotSettings?: Record<string, string>;
+    /** More docs/snippets included into Dovecot's configuration (e.g. dovecot-mail-crypt.conf). */
+    dovecotSnippets?: string[];
+    now?: () => Date;
+    mailboxes?: Record<string, unknown>;
+    postfix?: boolean;
+  } = {},
 ): Promise<MailStack> {
   const work = await mkdtemp(join(tmpdir(), 'pg-mail-e2e-'));
   await chmod(work, 0o755);
@@ -106,6 +113,7 @@ export async function startMailStack(
     domain: DOMAIN,
     ...(stack.pf ? { postfixQueueDir: join(stack.pf.dir, 'queue') } : {}),
     settings: { ...(process.env.DV_DEBUG ? { auth_debug: 'yes' } : {}), ...o.dovecotSettings },
+    ...(o.dovecotSnippets ? { snippets: o.dovecotSnippets } : {}),
   });
   return stack;
 }

@@ -33,6 +33,8 @@ export interface DovecotOptions {
   postfixQueueDir?: string;
   /** Overrides of auth_cache_ttl etc.: `name = value` lines appended after the snippet. */
   settings?: Record<string, string>;
+  /** Further operator snippets (docs/snippets/<name>), included verbatim after dovecot-peergroup.conf, e.g. dovecot-mail-crypt.conf. */
+  snippets?: string[];
 }
 
 export interface Dovecot {
@@ -141,6 +143,8 @@ export async function startDovecot(opts: DovecotOptions): Promise<Dovecot> {
       'group = peergroup': 'group = root',
     });
     await writeFile(join(dir, '90-peergroup.conf'), peergroup);
+    const extra = opts.snippets ?? [];
+    for (const name of extra) await writeFile(join(dir, name), snippet(name));
     const conf = [
       '# test instance: the local parts an operator has in dovecot.conf and 10-master.conf',
       `base_dir = ${base}`,
@@ -164,6 +168,7 @@ export async function startDovecot(opts: DovecotOptions): Promise<Dovecot> {
       'service managesieve-login {\n  inet_listener sieve {\n    address = 127.0.0.1\n    port = ' + managesievePort + '\n  }\n}',
       'service lmtp {\n  inet_listener lmtp {\n    address = 127.0.0.1\n    port = ' + lmtpPort + '\n  }\n}',
       `!include ${join(dir, '90-peergroup.conf')}`,
+      ...extra.map((name) => `!include ${join(dir, name)}`),
       ...Object.entries(opts.settings ?? {}).map(([k, v]) => `${k} = ${v}`),
       '',
     ].join('\n');

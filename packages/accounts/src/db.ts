@@ -1,7 +1,7 @@
 // The accounts service's own tables, in the same database as the trust tables, with its own migration table.
 import { type Kysely, Migrator, type Migration, type MigrationProvider } from 'kysely';
 import { dialectOf, type TrustTables } from '@peergroup/trust';
-import { createMailTables, dropMailTables, type MailTables } from './mail/tables.ts';
+import { createMailCryptTables, createMailTables, dropMailCryptTables, dropMailTables, type MailTables } from './mail/tables.ts';
 import type { AccountsRateLimitTable } from './rate-limit-store.ts';
 import type { AccountsUserLocaleTable } from './i18n/user-locale-store.ts';
 
@@ -124,7 +124,8 @@ const migrations: Record<string, Migration> = {
     async down(db: Kysely<any>) {
       await db.schema.dropTable('accounts_user_locale').ifExists().execute();
     },
-  },
+  },  // Mailbox encryption (mail/tables.ts, docs/mail-crypt.md): each encrypted account's Dovecot public key and wraps.
+  '0006_mail_crypt': { up: createMailCryptTables, down: dropMailCryptTables },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

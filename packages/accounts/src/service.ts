@@ -104,7 +104,7 @@ export async function startAccounts(config: AccountsConfig, opts: StartAccountsO
   if (context.mail) {
     const mail = context.mail;
     try {
-      mailLookups = await startMailLookups(mail.directory, logger, registry);
+      mailLookups = await startMailLookups(mail.directory, logger, registry, mail.crypt);
     } catch (err) {
       server.close();
       await context.close();

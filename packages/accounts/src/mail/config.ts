@@ -72,6 +72,13 @@ export const mailboxesConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * Mailbox encryption with Dovecot's mail_crypt (docs/mail-crypt.md): `off`; `new` — every account that gets its
+     * mailbox from now on (sign-up, admin create, the first web login of an account older than mail); `all` — also
+     * every existing account, at its next web login or password change (its key needs the account's password).
+     * Setting it back never decrypts anything: encrypted accounts stay encrypted.
+     */
+    encryption: z.enum(['off', 'new', 'all']).default('off'),
     /** Mailbox quota for accounts without an operator override (`peergroup accounts admin mail-quota`). 0 = unlimited. */
     quota: byteSize.default(1024 ** 3),
     /** Postfix recipient_delimiter: `user+tag@` is delivered to `user@`. Empty: none. */

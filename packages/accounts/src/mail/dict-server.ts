@@ -10,7 +10,7 @@
 // peergroup warns that the configuration must change.
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
-import type { MailDirectory } from './directory.ts';
+import type { MailCrypt } from './mail-crypt.ts';
 import type { MailMetrics } from './metrics.ts';
 import { OrderedWriter, withDeadline } from './ordered-writer.ts';
 
@@ -27,10 +27,10 @@ export function tabEscape(s: string): string {
 export type DictAnswer = { kind: 'found'; value: string } | { kind: 'notfound' };
 
 /** One lookup key → its answer; throws for anything that must be a temporary failure. */
-export async function answerDictKey(dir: MailDirectory, key: string): Promise<{ map: string; answer: DictAnswer }> {
+export async function answerDictKey(crypt: MailCrypt, key: string): Promise<{ map: string; answer: DictAnswer }> {
   if (key.startsWith('shared/passdb/')) return { map: 'passdb', answer: { kind: 'notfound' } };
   if (key.startsWith('shared/userdb/')) {
-    const fields = await dir.userdb(key.slice('shared/userdb/'.length));
+    const fields = await crypt.userdb(key.slice('shared/userdb/'.length));
     return { map: 'userdb', answer: fields ? { kind: 'found', value: JSON.stringify(fields) } : { kind: 'notfound' } };
   }
   throw new Error(`unknown dict key (expected shared/userdb/…)`);
@@ -38,7 +38,7 @@ export async function answerDictKey(dir: MailDirectory, key: string): Promise<{ 
 
 let warnedPassdb = 0;
 
-export function serveDict(socket: Socket, dir: MailDirectory, metrics: MailMetrics, logger: Logger, timeoutMs: number): void {
+export function serveDict(socket: Socket, crypt: MailCrypt, metrics: MailMetrics, logger: Logger, timeoutMs: number): void {
   const out = new OrderedWriter(socket);
   let buf = '';
   socket.setEncoding('utf8');
@@ -69,7 +69,7 @@ export function serveDict(socket: Socket, dir: MailDirectory, metrics: MailMetri
         );
       }
       const started = process.hrtime.bigint();
-      withDeadline(answerDictKey(dir, key), timeoutMs, 'lookup').then(
+      withDeadline(answerDictKey(crypt, key), timeoutMs, 'lookup').then(
         ({ map, answer }) => {
           metrics.lookups.inc({ protocol: 'dict', map, result: answer.kind });
           metrics.duration.observe({ protocol: 'dict', map }, Number(process.hrtime.bigint() - started) / 1e9);

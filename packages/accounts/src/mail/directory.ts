@@ -182,16 +182,24 @@ export class MailDirectory {
   async verifyLogin(login: string, password: string): Promise<boolean> {
     const acc = await this.accountForLogin(login);
     if (!acc || acc.disabled || acc.deleted) return false;
+    if (await this.matchAppPassword(acc, password)) return true;
+    return this.checkMainPassword(acc, password);
+  }
+
+  /** The id of the account's app password `password` is, or null (mailbox encryption needs to know which one). */
+  async matchAppPassword(acc: MailAccountRow, password: string): Promise<string | null> {
     const canonical = canonicalAppPassword(password);
-    if (canonical) {
-      const hash = appPasswordHash(this.appKey, acc.userId, canonical);
-      const [row] = await this.q.appPassword({ hash });
-      if (row && row.user_id === acc.userId) {
-        this.touchAppPassword(row.id);
-        return true;
-      }
-    }
-    if (acc.webOnly || !acc.verifier) return false;
+    if (!canonical) return null;
+    const hash = appPasswordHash(this.appKey, acc.userId, canonical);
+    const [row] = await this.q.appPassword({ hash });
+    if (!row || row.user_id !== acc.userId) return null;
+    this.touchAppPassword(row.id);
+    return row.id;
+  }
+
+  /** The main password against the mail verifier, unless the user made it web-only. */
+  checkMainPassword(acc: MailAccountRow, password: string): Promise<boolean> {
+    if (acc.webOnly || !acc.verifier) return Promise.resolve(false);
     return checkVerifier(acc.verifier, password);
   }
 
@@ -217,6 +225,10 @@ export class MailDirectory {
   async userdb(login: string): Promise<UserdbFields | null> {
     const acc = await this.accountForLogin(login);
     if (!acc || acc.disabled || acc.deleted) return null;
+    return this.userdbFor(acc);
+  }
+
+  userdbFor(acc: MailAccountRow): UserdbFields {
     const dv = this.config.dovecot;
     const home = dv.home.replace(/%d/g, this.config.domain).replace(/%n/g, acc.username);
     const quota = this.quotaOf(acc);

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { listen, type HostPort } from '@peergroup/service';
 import type { MailDirectory } from './directory.ts';
+import type { MailCrypt } from './mail-crypt.ts';
 import { createMailMetrics } from './metrics.ts';
 import { serveDict } from './dict-server.ts';
 import { serveSocketmap } from './socketmap-server.ts';
@@ -19,7 +20,8 @@ export interface MailLookups {
   close(): Promise<void>;
 }
 
-export async function startMailLookups(dir: MailDirectory, logger: Logger, registry: Registry): Promise<MailLookups> {
+/** `crypt` answers Dovecot (passdb and userdb, with the mailbox keys of encrypted accounts); `dir` answers Postfix. */
+export async function startMailLookups(dir: MailDirectory, logger: Logger, registry: Registry, crypt: MailCrypt): Promise<MailLookups> {
   const cfg = dir.config;
   const metrics = createMailMetrics(registry);
   const sockets = new Set<Socket>();
@@ -34,10 +36,10 @@ export async function startMailLookups(dir: MailDirectory, logger: Logger, regis
   });
   const dict = createServer((s) => {
     track(s);
-    serveDict(s, dir, metrics, logger, cfg.lookupTimeout);
+    serveDict(s, crypt, metrics, logger, cfg.lookupTimeout);
   });
   const secret = await readPassdbSecret(cfg.dovecot.passdb.secretFile);
-  const pdb = createPassdbServer(dir, secret, metrics, logger, cfg.lookupTimeout);
+  const pdb = createPassdbServer(crypt, secret, metrics, logger, cfg.lookupTimeout);
   pdb.on('connection', track);
   const socketmap = await listen(sm, cfg.postfix.socketmap, 'mailboxes.postfix.socketmap');
   let passdb: HostPort;

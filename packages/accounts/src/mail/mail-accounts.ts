@@ -4,13 +4,22 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import type { TrustStore } from '@peergroup/trust';
+import type { TrustStore, UnlockedUser } from '@peergroup/trust';
 import type { AllTables } from '../db.ts';
 import type { MailboxesConfig } from './config.ts';
 import { isValidDomain, isValidLocalPart, loginName } from './addresses.ts';
 import { MailDirectory } from './directory.ts';
 import { flushAuthCache } from './dovecot-cache.ts';
 import { appPasswordHash, canonicalAppPassword, makeVerifier, newAppPassword, verifierOutdated } from './verifier.ts';
+import { deriveDovecotScalar, publicPoint } from './dovecot-key.ts';
+import { MailCrypt, wrapForAppPassword, wrapForPassword, type PasswordWrap } from './mail-crypt.ts';
+
+/**
+ * What setPassword did to the account's mailbox key: `none` (no encryption), `created` (encrypted from now on),
+ * `kept` (the same key, now also under this password: old mail stays readable), `replaced` (the mail key was not
+ * restored by a reset: mail stored before it cannot be read any more).
+ */
+export type MailKeyOutcome = 'none' | 'created' | 'kept' | 'replaced';
 
 export interface AppPasswordInfo {
   id: string;
@@ -39,6 +48,7 @@ export class MailRefusal extends Error {
 
 export class MailAccounts {
   readonly directory: MailDirectory;
+  readonly crypt: MailCrypt;
 
   constructor(
     private readonly db: Kysely<AllTables>,
@@ -49,6 +59,7 @@ export class MailAccounts {
     private readonly now: () => Date = () => new Date(),
   ) {
     this.directory = new MailDirectory(db, config, appKey, now);
+    this.crypt = new MailCrypt(db, config, this.directory);
     this.appKey = appKey;
   }
 
@@ -66,19 +77,113 @@ export class MailAccounts {
       .execute();
   }
 
-  /** After sign-up, password change, reset and admin create: the mail verifier follows the password. */
-  async setPassword(userId: string, password: string): Promise<void> {
+  /**
+   * After sign-up, password change, reset and admin create: the mail verifier follows the password, and so does the
+   * mailbox key's password wrap (docs/mail-crypt.md §4). Given the unlocked user the key comes from it; given only
+   * the id, the password unlocks the account once more (one web-cost Argon2id) to reach the mail key.
+   */
+  async setPassword(user: string | UnlockedUser, password: string): Promise<MailKeyOutcome> {
+    const userId = typeof user === 'string' ? user : user.userId;
     const verifier = await makeVerifier(password, this.config.verifier);
+    const fresh = !(await this.db.selectFrom('mail_account').select('user_id').where('user_id', '=', userId).executeTakeFirst());
+    const existing = await this.db.selectFrom('mail_crypt_key').select('public_key').where('user_id', '=', userId).executeTakeFirst();
+    const mode = this.config.encryption;
+    const want = !!existing || mode === 'all' || (mode === 'new' && fresh);
+    let outcome: MailKeyOutcome = 'none';
+    let wrap: (PasswordWrap & { public_key: Buffer }) | undefined;
+    if (want) {
+      const key = await this.dovecotKey(user, password);
+      if (key) {
+        try {
+          wrap = { public_key: key.q, ...(await wrapForPassword(userId, password, key.d, key.q, this.config.verifier)) };
+        } finally {
+          key.d.fill(0);
+        }
+        outcome = !existing ? 'created' : Buffer.from(existing.public_key).equals(key.q) ? 'kept' : 'replaced';
+      }
+    }
     await this.ensureRow(userId);
-    await this.db.updateTable('mail_account').set({ verifier }).where('user_id', '=', userId).execute();
+    await this.db.transaction().execute(async (trx) => {
+      await trx.updateTable('mail_account').set({ verifier }).where('user_id', '=', userId).execute();
+      if (wrap) {
+        await trx.deleteFrom('mail_crypt_key').where('user_id', '=', userId).execute();
+        await trx
+          .insertInto('mail_crypt_key')
+          .values({ user_id: userId, ...wrap, created_at: this.now().getTime() })
+          .execute();
+        // App passwords wrap the key they were made with; after a replacement they could not read the mailbox.
+        if (outcome === 'replaced')
+          await trx.updateTable('mail_app_password').set({ crypt_box: null }).where('user_id', '=', userId).execute();
+      } else if (existing) {
+        // The key could not be reached: the old password's wrap must not keep working where the verifier no longer does.
+        await trx
+          .updateTable('mail_crypt_key')
+          .set({ pw_salt: null, pw_opslimit: null, pw_memlimit: null, pw_box: null })
+          .where('user_id', '=', userId)
+          .execute();
+      }
+    });
+    if (outcome === 'replaced')
+      this.logger.warn({ userId }, 'mailbox key replaced (the reset did not restore the mail key): older encrypted mail cannot be read');
+    if (want && !wrap)
+      this.logger.warn(
+        { userId },
+        'mailbox key not reachable at this password change: mail logins with the main password are refused until the next web login',
+      );
     await this.flush(userId);
+    return outcome;
   }
 
-  /** At a web login: accounts from before mail (or before a cost change) get their verifier from the password just checked. */
-  async onWebLogin(userId: string, password: string): Promise<void> {
+  /**
+   * d_U and Q_U from the trust store's mail key (dovecot-key.ts). A user without a mail key yet (before their first
+   * slot rewrite under trust format 3) gets one by a rewrite. Null when the account cannot be unlocked.
+   */
+  private async dovecotKey(user: string | UnlockedUser, password: string): Promise<{ d: Buffer; q: Buffer } | null> {
+    let owner: UnlockedUser;
+    if (typeof user === 'string') {
+      const info = await this.store.getUser(user);
+      if (!info) return null;
+      try {
+        owner = await this.store.unlock(info.username, password);
+      } catch (err) {
+        this.logger.warn({ userId: user, err: (err as Error).message }, 'could not unlock the account to reach its mail key');
+        return null;
+      }
+    } else owner = user;
+    let m = await this.store.mailKey(owner);
+    if (!m) {
+      await this.store.regenerate(owner);
+      m = await this.store.mailKey(owner);
+    }
+    if (!m) return null;
+    try {
+      const d = deriveDovecotScalar(m);
+      return { d, q: publicPoint(d) };
+    } finally {
+      m.fill(0);
+    }
+  }
+
+  /**
+   * At a web login: accounts from before mail (or before a cost change) get their verifier from the password just
+   * checked, and accounts due for encryption (mailboxes.encryption) their mailbox key.
+   */
+  async onWebLogin(userId: string, password: string, owner?: UnlockedUser): Promise<void> {
     const row = await this.db.selectFrom('mail_account').select('verifier').where('user_id', '=', userId).executeTakeFirst();
-    if (row?.verifier && !verifierOutdated(row.verifier, this.config.verifier)) return;
-    await this.setPassword(userId, password);
+    const key = await this.db.selectFrom('mail_crypt_key').selectAll().where('user_id', '=', userId).executeTakeFirst();
+    const mode = this.config.encryption;
+    const cryptDue = key
+      ? !key.pw_box ||
+        Number(key.pw_opslimit) !== this.config.verifier.opslimit ||
+        Number(key.pw_memlimit) !== this.config.verifier.memlimit
+      : mode === 'all' || (mode === 'new' && !row);
+    if (row?.verifier && !verifierOutdated(row.verifier, this.config.verifier) && !cryptDue) return;
+    await this.setPassword(owner ?? userId, password);
+  }
+
+  /** Whether the account's mailbox is encrypted (for the pages). */
+  async encrypted(userId: string): Promise<boolean> {
+    return !!(await this.db.selectFrom('mail_crypt_key').select('user_id').where('user_id', '=', userId).executeTakeFirst());
   }
 
   /** Drops the user from every Dovecot auth cache; failures are logged (the cache TTL then bounds the stale answer). */
@@ -144,8 +249,11 @@ export class MailAccounts {
     }));
   }
 
-  /** The secret is returned once: only its keyed hash is stored. */
-  async createAppPassword(userId: string, name: string): Promise<{ id: string; secret: string }> {
+  /**
+   * The secret is returned once: only its keyed hash is stored, and for an encrypted mailbox the Dovecot key wrapped
+   * under it — which needs the logged-in owner (`owner`, the session's unlocked user) to reach the key.
+   */
+  async createAppPassword(userId: string, name: string, owner?: UnlockedUser): Promise<{ id: string; secret: string }> {
     const n = name.trim();
     if (n.length < 1 || n.length > 64) throw new MailRefusal('Give the device a name of 1 to 64 characters.');
     const count = (await this.listAppPasswords(userId)).length;
@@ -153,6 +261,21 @@ export class MailAccounts {
       throw new MailRefusal(`You have ${count} app passwords, the most allowed. Revoke one first.`);
     const secret = newAppPassword();
     const id = randomBytes(12).toString('hex');
+    let cryptBox: Buffer | null = null;
+    const enc = await this.db.selectFrom('mail_crypt_key').select('public_key').where('user_id', '=', userId).executeTakeFirst();
+    if (enc) {
+      if (!owner || owner.userId !== userId)
+        throw new Error('createAppPassword: an encrypted mailbox needs the logged-in owner to wrap its key');
+      const key = await this.dovecotKey(owner, '');
+      if (!key) throw new Error('createAppPassword: the mail key of this account cannot be opened');
+      try {
+        if (!key.q.equals(Buffer.from(enc.public_key)))
+          throw new Error("createAppPassword: the stored mailbox key is not this account's mail key");
+        cryptBox = wrapForAppPassword(userId, id, canonicalAppPassword(secret)!, key.d, key.q);
+      } finally {
+        key.d.fill(0);
+      }
+    }
     await this.db
       .insertInto('mail_app_password')
       .values({
@@ -162,6 +285,7 @@ export class MailAccounts {
         hash: appPasswordHash(this.appKey, userId, canonicalAppPassword(secret)!),
         created_at: this.now().getTime(),
         last_used_at: null,
+        crypt_box: cryptBox,
       })
       .execute();
     return { id, secret };

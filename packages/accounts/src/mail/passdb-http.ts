@@ -1,6 +1,7 @@
 // Dovecot's passdb, answered over loopback HTTP for the Lua script docs/snippets/dovecot-peergroup-auth.lua:
 // `POST /dovecot/passdb` with `Authorization: Bearer <secret>` and a form body (user, password, service, rip).
-// 200 and `name=value` lines: valid (the lines are passdb fields; userdb_* ones reach the userdb), 403: not valid
+// 200 and `name=value` lines: valid (the lines are passdb fields; userdb_* ones reach the userdb — for an encrypted
+// mailbox the session's mail_crypt keys, mail-crypt.ts), 403: not valid
 // (wrong password, unknown, disabled or deleted account, all alike), anything else — 401 for a wrong secret, 503
 // when the lookup failed or took longer than lookupTimeout — is a temporary failure for the mail client.
 // The password is only ever in a request body: never in a URL, a log line or an error message.
@@ -8,7 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import type { MailDirectory } from './directory.ts';
+import type { MailCrypt } from './mail-crypt.ts';
 import type { MailMetrics } from './metrics.ts';
 import { withDeadline } from './ordered-writer.ts';
 
@@ -31,7 +32,7 @@ export async function readPassdbSecret(path: string): Promise<Buffer> {
   return Buffer.from(secret, 'utf8');
 }
 
-export function createPassdbServer(dir: MailDirectory, secret: Buffer, metrics: MailMetrics, logger: Logger, timeoutMs: number): Server {
+export function createPassdbServer(crypt: MailCrypt, secret: Buffer, metrics: MailMetrics, logger: Logger, timeoutMs: number): Server {
   const expected = createHash('sha256').update(secret).digest();
   let warnedSecret = 0;
   const server = createServer((req, res) => {
@@ -66,17 +67,26 @@ export function createPassdbServer(dir: MailDirectory, secret: Buffer, metrics: 
     const password = form.get('password');
     if (!user || password === null) return answer(res, 400, 'user and password are required\n');
     const started = process.hrtime.bigint();
-    let ok: boolean;
+    let fields: Record<string, string> | null;
     try {
-      ok = await withDeadline(dir.verifyLogin(user, password), timeoutMs, 'passdb lookup');
+      fields = await withDeadline(crypt.passdb(user, password), timeoutMs, 'passdb lookup');
     } catch (err) {
       metrics.lookups.inc({ protocol: 'http', map: 'passdb', result: 'temp' });
       logger.warn({ err: (err as Error).message }, 'passdb lookup failed; Dovecot gets a temporary failure');
       return answer(res, 503, 'temporary failure\n');
     }
-    metrics.lookups.inc({ protocol: 'http', map: 'passdb', result: ok ? 'found' : 'notfound' });
+    metrics.lookups.inc({ protocol: 'http', map: 'passdb', result: fields ? 'found' : 'notfound' });
     metrics.duration.observe({ protocol: 'http', map: 'passdb' }, Number(process.hrtime.bigint() - started) / 1e9);
-    answer(res, ok ? 200 : 403, '');
+    // The fields hold a private key: answered, never logged. Values are base64 or digits, so no line breaks.
+    answer(
+      res,
+      fields ? 200 : 403,
+      fields
+        ? Object.entries(fields)
+            .map(([k, v]) => `${k}=${v}\n`)
+            .join('')
+        : '',
+    );
   }
   return server;
 }

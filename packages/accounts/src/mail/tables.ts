@@ -24,6 +24,21 @@ export interface MailAppPasswordTable {
   hash: Buffer;
   created_at: number;
   last_used_at: number | null;
+  /** The user's Dovecot key wrapped under this app password (docs/mail-crypt.md §3.2); null for an account without encryption. Migration 0006. */
+  crypt_box: Buffer | null;
+}
+
+/** An account whose mailbox is encrypted (docs/mail-crypt.md §3): its Dovecot public key and the main password's wrap. Migration 0006. */
+export interface MailCryptKeyTable {
+  user_id: string;
+  /** Q_U, the SEC1 uncompressed P-256 point (65 bytes): LMTP encrypts deliveries to it. */
+  public_key: Buffer;
+  /** The main password's wrap of d_U; null while no password is known for the current key (then the main password cannot read mail). */
+  pw_salt: Buffer | null;
+  pw_opslimit: number | null;
+  pw_memlimit: number | null;
+  pw_box: Buffer | null;
+  created_at: number;
 }
 
 export interface MailDomainTable {
@@ -49,6 +64,7 @@ export interface MailTables {
   mail_app_password: MailAppPasswordTable;
   mail_domain: MailDomainTable;
   mail_alias: MailAliasTable;
+  mail_crypt_key: MailCryptKeyTable;
 }
 
 export async function createMailTables(db: Kysely<any>): Promise<void> {
@@ -93,4 +109,25 @@ export async function createMailTables(db: Kysely<any>): Promise<void> {
 
 export async function dropMailTables(db: Kysely<any>): Promise<void> {
   for (const t of ['mail_alias', 'mail_domain', 'mail_app_password', 'mail_account']) await db.schema.dropTable(t).ifExists().execute();
+}
+
+/** Migration 0006 (mailbox encryption, docs/mail-crypt.md). */
+export async function createMailCryptTables(db: Kysely<any>): Promise<void> {
+  const blob = dialectOf(db) === 'postgres' ? 'bytea' : 'blob';
+  await db.schema
+    .createTable('mail_crypt_key')
+    .addColumn('user_id', 'text', (c) => c.primaryKey().references('trust_user.id').onDelete('cascade'))
+    .addColumn('public_key', blob, (c) => c.notNull())
+    .addColumn('pw_salt', blob)
+    .addColumn('pw_opslimit', 'integer')
+    .addColumn('pw_memlimit', 'bigint')
+    .addColumn('pw_box', blob)
+    .addColumn('created_at', 'bigint', (c) => c.notNull())
+    .execute();
+  await db.schema.alterTable('mail_app_password').addColumn('crypt_box', blob).execute();
+}
+
+export async function dropMailCryptTables(db: Kysely<any>): Promise<void> {
+  await db.schema.alterTable('mail_app_password').dropColumn('crypt_box').execute();
+  await db.schema.dropTable('mail_crypt_key').ifExists().execute();
 }

@@ -74,7 +74,7 @@ export function mailRoutes(kit: Kit, mail: MailAccounts): Hono<Env> {
     const s = c.get('me');
     const name = field(await c.req.parseBody(), 'name', 128);
     try {
-      const { secret } = await mail.createAppPassword(s.userId, name);
+      const { secret } = await mail.createAppPassword(s.userId, name, s.user);
       return appPage(c, s, { created: { name: name.trim(), secret } });
     } catch (err) {
       if (!(err instanceof MailRefusal)) throw err;
