@@ -21,6 +21,32 @@ async function waitAllDead(pids: number[], timeoutMs: number): Promise<number[]>
   }
 }
 
+/** The process state and where it waits (for the failure message: a zombie, a D-state wait, or a running tor). */
+function procState(pid: number): string {
+  try {
+    const state = /^State:\s*(.*)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? '?';
+    let wchan = '?';
+    try {
+      wchan = readFileSync(`/proc/${pid}/wchan`, 'utf8');
+    } catch {
+      /* not readable here */
+    }
+    return `state ${state}, wchan ${wchan}`;
+  } catch {
+    return 'gone';
+  }
+}
+
+/** Whether the node the pid runs has logged that it took SIGTERM. */
+function saidTerm(dir: string, pid: number): boolean {
+  try {
+    const node = /\/net\/([a-z0-9]+)\/torrc/.exec(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' '))?.[1];
+    return node !== undefined && /Catching signal TERM/.test(readFileSync(join(dir, 'net', node, 'notice.log'), 'utf8'));
+  } catch {
+    return true; // ended meanwhile
+  }
+}
+
 type Ending = 'SIGTERM' | 'SIGINT' | 'uncaught exception' | 'SIGKILL';
 
 async function runCase(ending: Ending, deadWithinMs: number): Promise<void> {
@@ -32,13 +58,16 @@ async function runCase(ending: Ending, deadWithinMs: number): Promise<void> {
       `import { startTornet } from ${JSON.stringify(tornetModule)};`,
       `const net = await startTornet({ dir: ${JSON.stringify(join(dir, 'net'))} });`,
       'process.stdout.write(JSON.stringify({ pids: net.pids }) + "\\n");',
-      ending === 'uncaught exception' ? 'setTimeout(() => { throw new Error("boom"); }, 200);' : 'setInterval(() => undefined, 1000);',
+      // The exception comes once the test has seen every tor running (it says so on stdin): a timer raced that look.
+      ending === 'uncaught exception'
+        ? 'process.stdin.once("data", () => { throw new Error("boom"); });'
+        : 'setInterval(() => undefined, 1000);',
       '',
     ].join('\n'),
   );
   const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', script], {
     cwd: repoRoot,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
   let out = '';
   let err = '';
@@ -58,10 +87,15 @@ async function runCase(ending: Ending, deadWithinMs: number): Promise<void> {
       [],
       'all tor processes run before the ending',
     );
-    if (ending !== 'uncaught exception') child.kill(ending);
+    if (ending === 'uncaught exception') child.stdin.write('throw\n');
+    else child.kill(ending);
     await exited;
     if (ending === 'uncaught exception') assert.match(err, /boom/);
-    const left = await waitAllDead(pids, deadWithinMs);
+    let left = await waitAllDead(pids, deadWithinMs);
+    // A tor that has taken the signal but not yet ended (seen once in CI: a relay 60 s after "exiting cleanly", its
+    // /proc entry still whole, so not a zombie) is given longer: what is under test is that the signal reaches every
+    // tor and that none stays; the time tor itself takes to end on a starved machine is not ours to bound.
+    if (left.length > 0 && ending !== 'SIGKILL' && left.every((pid) => saidTerm(dir, pid))) left = await waitAllDead(left, 120_000);
     // Name the survivors and show what their logs said last, so a failure here can be diagnosed from CI output.
     const described = left.map((pid) => {
       let cmd = '?';
@@ -81,7 +115,7 @@ async function runCase(ending: Ending, deadWithinMs: number): Promise<void> {
       } catch {
         /* no log */
       }
-      return `${pid} ${node ?? cmd}\n${tail}`;
+      return `${pid} ${node ?? cmd} (${procState(pid)})\n${tail}`;
     });
     assert.deepEqual(described, [], `tor processes left after ${ending}`);
     // Each node says why it ended, so a slower mechanism cannot pass for the one under test.
@@ -100,7 +134,7 @@ async function runCase(ending: Ending, deadWithinMs: number): Promise<void> {
 
 // The cases run one after another: three networks at once next to the rest of the suite on two cores left tor so
 // starved that it missed the deadlines below (seen twice in full runs, never alone).
-test('no tor process survives its starter', { timeout: 600_000 }, async (t) => {
+test('no tor process survives its starter', { timeout: 900_000 }, async (t) => {
   // Tor exits within a second of SIGTERM on an idle machine; the margin is for a loaded one. The notice.log check
   // tells this path apart from the owning-controller one.
   await t.test('SIGTERM: the signal handler SIGTERMs tor, then the process ends by the signal', () => runCase('SIGTERM', 60_000));
