@@ -79,7 +79,6 @@ export function createApp(deps: AppDeps): Hono<Env> {
       permissionsPolicy: { camera: [], microphone: [], geolocation: [], interestCohort: [] } as never,
     }),
   );
-  app.use('*', bodyLimit({ maxSize: 16 * 1024, onError: (c) => c.text('request body too large\n', 413) }));
 
   // Request accounting and the no-store rule for every dynamic page (they all hold personal data or tokens).
   app.use('*', async (c, next) => {
@@ -131,6 +130,27 @@ export function createApp(deps: AppDeps): Hono<Env> {
     c.set('csrf', csrfToken(deps.csrfKey, session ? `s:${session.token}` : `a:${pre}`));
     return next();
   });
+
+  // A body over 16 KiB gets a page in the reader's language, in the frame of their session (hence after the session
+  // middleware, before anything reads the body), with a link back to the form's page: the nearest path at or above
+  // the request's that has a page (POST /trust/add → /trust). No Referer arrives to go by (referrer policy no-referrer).
+  const formPage = (path: string): string | undefined => {
+    for (let p = path; p.length > 1; p = p.slice(0, p.lastIndexOf('/')) || '/') {
+      if (app.routes.some((r) => r.method === 'GET' && r.path === p)) return p;
+    }
+    return undefined;
+  };
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: 16 * 1024,
+      onError: (c) => {
+        const t = kit.i18n(c);
+        const page = <ErrorPage {...common(c)} title={t.t('error.tooLargeTitle')} message={t.t('error.tooLarge')} back={formPage(c.req.path)} />;
+        return render(c, page, 413);
+      },
+    }),
+  );
 
   // Every state-changing request carries the form's token; no exceptions, including login and logout.
   app.use('*', async (c, next) => {

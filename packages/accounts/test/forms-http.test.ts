@@ -132,3 +132,84 @@ describe('sign-up', () => {
     }
   });
 });
+
+describe('page frame', () => {
+  test('a body over 16 KiB gets a 413 page in the reader’s language with a way back to the form, with or without Content-Length', async () => {
+    const c = client('de-CH');
+    await c.get('/signup');
+    const big = new URLSearchParams({ _csrf: c.lastCsrf, username: 'x'.repeat(20 * 1024) }).toString();
+    const sized = await fetch(new URL('/signup', t.svc.url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'accept-language': 'de-CH' },
+      body: big,
+    });
+    assert.equal(sized.status, 413);
+    const html = await sized.text();
+    assert.match(html, /<html lang="de">/);
+    assert.match(pageText(html), /Zu viel Text/);
+    assert.match(html, /<a href="\/signup" id="back-to-form">Zurück zum Formular<\/a>/);
+    assert.match(html, /<link rel="stylesheet" href="\/static\/style.css"/, 'in the layout');
+    // Chunked: the limit counts the bytes as they arrive. A logged-in user's page keeps their frame; the way back from
+    // POST /trust/add is /trust.
+    const olga = client();
+    await olga.login('olga', PW);
+    const chunked = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(new URL('/trust/add', t.svc.url), {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'transfer-encoding': 'chunked',
+          cookie: [...olga.cookies].map(([k, v]) => `${k}=${v}`).join('; '),
+        },
+      });
+      req.on('response', (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d.toString('utf8')));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.on('error', reject);
+      for (let i = 0; i < 20; i++) req.write(`a${i}=${'y'.repeat(1000)}&`);
+      req.end();
+    });
+    assert.equal(chunked.status, 413);
+    assert.match(chunked.body, /<a href="\/trust" id="back-to-form">/);
+    assert.match(chunked.body, /id="my-address">Logged in as olga@mail\.example</);
+  });
+
+  test('the header shows the user’s own address; a skip link leads to main; the current page is marked in the nav', async () => {
+    const olga = client();
+    await olga.login('olga', PW);
+    const dash = await olga.get('/dashboard');
+    assert.match(dash.body, /<span class="me" id="my-address">Logged in as olga@mail\.example<\/span>/);
+    assert.match(dash.body, /<body><a class="skip" href="#main">Skip to the content<\/a>/, 'the skip link comes first');
+    assert.match(dash.body, /<main id="main" tabindex="-1">/);
+    assert.match(dash.body, /<a href="\/dashboard" aria-current="page">/);
+    assert.doesNotMatch(dash.body, /<a href="\/trust" aria-current/);
+    assert.match((await olga.get('/trust')).body, /<a href="\/trust" aria-current="page">/);
+    const anon = await client().get('/login');
+    assert.match(anon.body, /<a href="\/login" aria-current="page">/);
+    assert.doesNotMatch(anon.body, /id="my-address"/);
+  });
+
+  test('field borders have at least 3:1 contrast against the page in both colour schemes', async () => {
+    const css = await (await fetch(new URL('/static/style.css', t.svc.url))).text();
+    const lum = (hex: string) => {
+      const [r, g, b] = [1, 3, 5].map((i) => {
+        const v = Number.parseInt(hex.slice(i, i + 2), 16) / 255;
+        return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+      });
+      return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+    };
+    const ratio = (a: string, b: string) => {
+      const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p);
+      return (x! + 0.05) / (y! + 0.05);
+    };
+    const [light, dark] = css.split('prefers-color-scheme: dark');
+    for (const scheme of [light!, dark!]) {
+      const bg = /--bg: (#[0-9a-f]{6})/.exec(scheme)![1]!;
+      const field = /--field: (#[0-9a-f]{6})/.exec(scheme)![1]!;
+      assert.ok(ratio(field, bg) >= 3, `${field} on ${bg}: ${ratio(field, bg).toFixed(2)}`);
+    }
+    assert.match(css, /input\[type=text\][^{]*\{[^}]*border: 1px solid var\(--field\)/);
+  });
+});

@@ -88,7 +88,7 @@ export function trustCode(err: unknown): string | undefined {
   return err instanceof TrustError ? err.code : undefined;
 }
 
-export type Status = 200 | 400 | 401 | 403 | 404 | 409 | 422 | 429 | 500;
+export type Status = 200 | 400 | 401 | 403 | 404 | 409 | 413 | 422 | 429 | 500;
 
 export interface Kit {
   deps: AppDeps;
@@ -159,13 +159,20 @@ export function createKit(deps: AppDeps): Kit {
     return v;
   };
 
+  // The user's own address: their mailbox when mail is configured, else where their notifications go (not while that
+  // is the unconfigured default domain, which is nobody's address).
+  const addressOf = (username: string): string | undefined =>
+    deps.mail ? deps.mail.address(username) : config.mail.domain !== 'localhost' ? `${username}@${config.mail.domain}` : undefined;
+
   const common = <E extends Env>(c: C<E>): Common => {
     const s = c.get('session');
     const m = c.req.query('m');
     const t = i18n(c);
     return {
       siteName: config.siteName,
-      user: s ? { username: s.user.username, csrf: c.get('csrf'), ...(deps.mail ? { mail: true } : {}) } : undefined,
+      user: s
+        ? { username: s.user.username, csrf: c.get('csrf'), address: addressOf(s.user.username), ...(deps.mail ? { mail: true } : {}) }
+        : undefined,
       notice: m && Object.hasOwn(NOTICES, m) ? { kind: 'ok', text: t.t(NOTICES[m as keyof typeof NOTICES]) } : undefined,
       i18n: t,
       path: c.req.path,

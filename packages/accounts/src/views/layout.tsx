@@ -8,8 +8,8 @@ import { LANGS, CATALOGUES, type I18n, type Lang } from '../i18n/index.ts';
 export interface LayoutProps {
   title: string;
   siteName: string;
-  /** Present when logged in: shows the account navigation and the log-out form. */
-  user?: { username: string; csrf: string; mail?: boolean } | undefined;
+  /** Present when logged in: shows the account navigation, the user's mail address and the log-out form. */
+  user?: { username: string; csrf: string; mail?: boolean; address?: string | undefined } | undefined;
   notice?: { kind: 'ok' | 'error'; text: string } | undefined;
   /** The request's language and time zone (routes/kit.tsx common). */
   i18n: I18n;
@@ -48,6 +48,12 @@ export function CsrfField({ token }: { token: string }) {
 
 export function Layout({ title, siteName, user, notice, i18n, path, children }: LayoutProps) {
   const t = i18n.t.bind(i18n);
+  // The page's own entry (or its section's: /trust for /trust/add) is marked for assistive technology and styled.
+  const link = (href: string, label: string) => (
+    <a href={href} {...(path === href || path.startsWith(`${href}/`) ? { 'aria-current': 'page' } : {})}>
+      {label}
+    </a>
+  );
   return (
     <html lang={i18n.lang}>
       <head>
@@ -58,19 +64,27 @@ export function Layout({ title, siteName, user, notice, i18n, path, children }: 
         <link rel="stylesheet" href="/static/style.css" />
       </head>
       <body>
+        <a class="skip" href="#main">
+          {t('layout.skip')}
+        </a>
         <header>
           <a class="site" href="/">
             {siteName}
           </a>
+          {user?.address ? (
+            <span class="me" id="my-address">
+              {t('nav.signedInAs', { address: user.address })}
+            </span>
+          ) : null}
           {user ? (
             <nav aria-label={t('nav.account')}>
-              <a href="/dashboard">{t('nav.dashboard')}</a>
-              <a href="/trust">{t('nav.trust')}</a>
-              <a href="/invites">{t('nav.invites')}</a>
-              {user.mail ? <a href="/mail">{t('nav.mail')}</a> : null}
-              <a href="/help-reset">{t('nav.helpReset')}</a>
-              <a href="/password">{t('nav.password')}</a>
-              <a href="/activity">{t('nav.activity')}</a>
+              {link('/dashboard', t('nav.dashboard'))}
+              {link('/trust', t('nav.trust'))}
+              {link('/invites', t('nav.invites'))}
+              {user.mail ? link('/mail', t('nav.mail')) : null}
+              {link('/help-reset', t('nav.helpReset'))}
+              {link('/password', t('nav.password'))}
+              {link('/activity', t('nav.activity'))}
               <form method="post" action="/logout" class="inline">
                 <CsrfField token={user.csrf} />
                 <button type="submit" class="link">
@@ -80,13 +94,13 @@ export function Layout({ title, siteName, user, notice, i18n, path, children }: 
             </nav>
           ) : (
             <nav aria-label={t('nav.site')}>
-              <a href="/login">{t('nav.login')}</a>
-              <a href="/signup">{t('nav.signup')}</a>
-              <a href="/forgot">{t('nav.forgot')}</a>
+              {link('/login', t('nav.login'))}
+              {link('/signup', t('nav.signup'))}
+              {link('/forgot', t('nav.forgot'))}
             </nav>
           )}
         </header>
-        <main>
+        <main id="main" tabindex={-1}>
           <h1>{title}</h1>
           {notice ? (
             <p class={`notice ${notice.kind}`} role={notice.kind === 'error' ? 'alert' : 'status'}>
@@ -103,14 +117,22 @@ export function Layout({ title, siteName, user, notice, i18n, path, children }: 
 
 export const STYLE_CSS = `
 :root { color-scheme: light dark; --fg: #1b1b1b; --bg: #fbfbf8; --muted: #5b5b5b; --accent: #0b5c8a; --warn-bg: #fff1d6;
-  --warn-fg: #5a3b00; --err-bg: #fde4e4; --err-fg: #7a1010; --ok-bg: #e3f4e1; --ok-fg: #1d4d17; --line: #d4d4cc; }
+  --warn-fg: #5a3b00; --err-bg: #fde4e4; --err-fg: #7a1010; --ok-bg: #e3f4e1; --ok-fg: #1d4d17; --line: #d4d4cc;
+  --field: #6b6b6b; }
 @media (prefers-color-scheme: dark) { :root { --fg: #ececec; --bg: #16181a; --muted: #a8a8a8; --accent: #7cc4ef;
-  --warn-bg: #3d2f12; --warn-fg: #ffe2a8; --err-bg: #431a1a; --err-fg: #ffc9c9; --ok-bg: #1d3a1b; --ok-fg: #c8efc2; --line: #3a3d40; } }
+  --warn-bg: #3d2f12; --warn-fg: #ffe2a8; --err-bg: #431a1a; --err-fg: #ffc9c9; --ok-bg: #1d3a1b; --ok-fg: #c8efc2; --line: #3a3d40;
+  --field: #8b8f93; } }
 * { box-sizing: border-box; }
 body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--fg); background: var(--bg); }
 header { display: flex; flex-wrap: wrap; gap: .5rem 1.25rem; align-items: center; padding: .75rem 1.25rem; border-bottom: 1px solid var(--line); }
 header .site { font-weight: 700; color: var(--fg); text-decoration: none; margin-right: auto; }
+header .me { color: var(--muted); font-size: .9rem; overflow-wrap: anywhere; }
 nav { display: flex; flex-wrap: wrap; gap: .25rem 1rem; align-items: center; }
+nav a[aria-current=page] { color: var(--fg); font-weight: 600; text-decoration-thickness: 2px; }
+.skip { position: absolute; left: .5rem; top: -4rem; padding: .5rem .75rem; background: var(--bg); color: var(--accent); z-index: 1; }
+.skip:focus { top: .5rem; }
+main:focus { outline: none; }
+main, footer { overflow-wrap: break-word; }
 a, button.link { color: var(--accent); }
 main { max-width: 46rem; margin: 0 auto; padding: 1rem 1.25rem 3rem; }
 h1 { font-size: 1.6rem; margin: .5rem 0 1rem; }
@@ -118,8 +140,9 @@ h2 { font-size: 1.2rem; margin-top: 2rem; }
 form { margin: 1rem 0; }
 form.inline { display: inline; margin: 0; }
 label { display: block; margin: .75rem 0 .25rem; font-weight: 600; }
-input[type=text], input[type=password], input[type=number] { width: 100%; max-width: 28rem; padding: .5rem; font: inherit;
-  border: 1px solid var(--line); border-radius: 4px; background: var(--bg); color: var(--fg); }
+/* Field borders are --field, at least 3:1 against the background in both schemes (WCAG 1.4.11); --line is decoration. */
+input[type=text], input[type=password], input[type=number], textarea { width: 100%; max-width: 28rem; padding: .5rem; font: inherit;
+  border: 1px solid var(--field); border-radius: 4px; background: var(--bg); color: var(--fg); }
 input[type=number] { max-width: 8rem; }
 button { font: inherit; padding: .45rem 1rem; border-radius: 4px; border: 1px solid var(--accent); background: var(--accent); color: var(--bg); cursor: pointer; }
 button.secondary { background: transparent; color: var(--accent); }
@@ -134,7 +157,7 @@ button.link { background: none; border: none; padding: 0; text-decoration: under
 .alert h2 { margin-top: 0; }
 .code { font: 700 1.5rem/1.3 ui-monospace, monospace; letter-spacing: .05em; padding: .75rem; border: 2px dashed var(--line); display: inline-block; word-break: break-all; }
 footer { max-width: 46rem; margin: 0 auto; padding: 1rem 1.25rem 2rem; border-top: 1px solid var(--line); }
-select { font: inherit; padding: .4rem; max-width: 28rem; }
+select { font: inherit; padding: .4rem; max-width: 100%; border: 1px solid var(--field); border-radius: 4px; background: var(--bg); color: var(--fg); }
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: .4rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 #activity td:first-child, #invites td { white-space: nowrap; }

@@ -7,7 +7,7 @@ import { CsrfField, Layout } from './layout.tsx';
 
 export interface Common {
   siteName: string;
-  user?: { username: string; csrf: string; mail?: boolean } | undefined;
+  user?: { username: string; csrf: string; mail?: boolean; address?: string | undefined } | undefined;
   notice?: { kind: 'ok' | 'error'; text: string } | undefined;
   i18n: I18n;
   path: string;
@@ -564,10 +564,18 @@ export function ActivityPage(p: Common & { events: { at: Date; kind: string; det
   );
 }
 
-export function ErrorPage(p: Common & { title: string; message: string }) {
+/** `back`: the page of the form the request came from, when there is one to go back to. */
+export function ErrorPage(p: Common & { title: string; message: string; back?: string | undefined }) {
   return (
     <Layout {...p} title={p.title}>
       <p>{p.message}</p>
+      {p.back ? (
+        <p>
+          <a href={p.back} id="back-to-form">
+            {p.i18n.t('error.backToForm')}
+          </a>
+        </p>
+      ) : null}
       <p>
         <a href="/">{p.i18n.t('error.startPage')}</a>
       </p>
