@@ -27,17 +27,23 @@ user, pw, port, src = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 class FromSource(imaplib.IMAP4):
     def _create_socket(self, timeout):
         return socket.create_connection((self.host, self.port), timeout, source_address=(src, 0))
-m = FromSource('127.0.0.1', port)
+def connect():
+    c = FromSource('127.0.0.1', port)
+    c.login(user, pw)
+    c.select('INBOX')
+    return c
 try:
-    m.login(user, pw)
+    m = connect()
 except imaplib.IMAP4.error as e:
     print(json.dumps({'ok': False, 'error': str(e)})); sys.exit(0)
-m.select('INBOX')
 typ, data = m.search(None, 'ALL')
 out = []
 for num in data[0].split():
     try:
         typ, d = m.fetch(num, '(BODY.PEEK[])')
+    except imaplib.IMAP4.abort as e:
+        # Dovecot ends the session when a message cannot be decrypted ("Disconnected: FETCH read() failed").
+        out.append({'ok': False, 'error': 'disconnected: ' + str(e)}); m = connect(); continue
     except imaplib.IMAP4.error as e:
         out.append({'ok': False, 'error': str(e)}); continue
     if typ == 'OK' and d and isinstance(d[0], tuple):
@@ -129,6 +135,7 @@ describe('mailbox encryption with real Dovecot (mail_crypt, global keys per user
     const ctx = m.svc!.context;
     pw.plain = 'plain meadow pebble violin';
     const plain = await ctx.store.createUser('plain', pw.plain);
+    ids.plain = plain.userId;
     await ctx.mail!.setWebOnly(plain.userId, false); // a mailbox from before encryption was turned on
     assert.equal(await ctx.mail!.setPassword(plain.userId, pw.plain), 'none');
     const plainBody = marker('plain-body');
@@ -137,7 +144,7 @@ describe('mailbox encryption with real Dovecot (mail_crypt, global keys per user
     assert.ok((await readable('plain'))[0]!.includes(plainBody));
   });
 
-  test('(1b) a wrong password, the old password of another account and a login without the key are refused', async () => {
+  test("(1b) a wrong password is refused like any other account's", async () => {
     const wrong = await imapFetchAll(m.dv.imapPort, login('alice'), 'not the password at all');
     assert.equal(wrong.ok, false);
     assert.match(wrong.error!, /AUTHENTICATIONFAILED/);
@@ -174,5 +181,103 @@ describe('mailbox encryption with real Dovecot (mail_crypt, global keys per user
     const texts = await readable('carol');
     assert.ok(texts[0]!.includes(body), texts[0]);
     assert.equal((await imapFetchAll(m.dv.imapPort, login('carol'), app.secret)).ok, false, 'the revoked app password');
+  });
+
+  /** `name` trusted by three new users, k = 2, no waiting period: the trustees, unlocked. */
+  async function trustedByThree(name: string): Promise<UnlockedUser[]> {
+    const ctx = m.svc!.context;
+    const owner = await ctx.store.login(name, pw[name]!);
+    await ctx.store.setSettings(owner.userId, { threshold: 2, waitSeconds: 0 });
+    const trustees: UnlockedUser[] = [];
+    for (const t of ['1', '2', '3']) {
+      const tn = `${name}-trustee${t}`;
+      pw[tn] = `${tn} cedar window ${t}`;
+      trustees.push(await ctx.store.createUser(tn, pw[tn]!));
+      // Every rewrite splits the mail key anew with the current k (trust-format §4.2).
+      await ctx.store.addTrustee(owner, tn);
+    }
+    return trustees;
+  }
+
+  test('(3) peer reset, k = 2 of 3: completed with the mail code, the old mail is read with the new password; one confirmation or a veto recover nothing', async () => {
+    const ctx = m.svc!.context;
+    await account('dave');
+    const body = marker('dave-before-reset');
+    await lmtpDeliver(m.dv.lmtpPort, login('dave'), 'before', body);
+    const [t1, t2] = await trustedByThree('dave');
+    const first = await ctx.store.requestReset(t1!, 'dave');
+    assert.equal(first.recorded, true);
+    assert.ok(first.mailCode, 'the trustee who starts the reset gets the mail code');
+    await assert.rejects(ctx.store.obtainResetCode(t1!, 'dave'), 'one confirmation of two: no code');
+    assert.equal((await ctx.store.requestReset(t2!, 'dave')).recorded, true);
+    const { code } = await ctx.store.obtainResetCode(t1!, 'dave');
+    pw.dave = 'dave reset copper meadow';
+    const done = await ctx.store.completeReset('dave', code, pw.dave, { mailCode: first.mailCode! });
+    assert.equal(done.mailKeyRestored, true);
+    assert.equal(await ctx.mail!.setPassword(done.userId, pw.dave), 'kept');
+    await ctx.mail!.revokeAllAppPasswords(done.userId);
+    const texts = await readable('dave');
+    assert.ok(texts[0]!.includes(body), texts[0]);
+
+    // Vetoed: erin's trustees confirm, erin cancels; no code is issued, her mail and password stay as they were.
+    await account('erin');
+    const erinBody = marker('erin-mail');
+    await lmtpDeliver(m.dv.lmtpPort, login('erin'), 'kept', erinBody);
+    const [e1, e2] = await trustedByThree('erin');
+    await ctx.store.requestReset(e1!, 'erin');
+    await ctx.store.requestReset(e2!, 'erin');
+    assert.equal(await ctx.store.vetoReset(ids.erin!), true);
+    await assert.rejects(ctx.store.obtainResetCode(e1!, 'erin'), 'a vetoed reset issues no code');
+    await assert.rejects(ctx.store.completeReset('erin', 'AAAA-AAAA-AAAA-AAAA', 'erin taken over by someone', {}));
+    assert.ok((await readable('erin'))[0]!.includes(erinBody), 'the owner still reads her mail with her own password');
+  });
+
+  test('(5) no recovery path (the mail code never reached the owner): the reset completes, mailKeyRestored is false, old mail is unreadable, new mail and a new app password work', async () => {
+    const ctx = m.svc!.context;
+    await account('frank');
+    const oldBody = marker('frank-lost');
+    await lmtpDeliver(m.dv.lmtpPort, login('frank'), 'old', oldBody);
+    const [f1, f2] = await trustedByThree('frank');
+    await ctx.store.requestReset(f1!, 'frank');
+    await ctx.store.requestReset(f2!, 'frank');
+    const { code } = await ctx.store.obtainResetCode(f2!, 'frank');
+    pw.frank = 'frank new start lantern';
+    const done = await ctx.store.completeReset('frank', code, pw.frank);
+    assert.equal(done.mailKeyRestored, false);
+    assert.equal(await ctx.mail!.setPassword(done.userId, pw.frank), 'replaced');
+    const newBody = marker('frank-after');
+    await lmtpDeliver(m.dv.lmtpPort, login('frank'), 'new', newBody);
+    const texts = await readable('frank');
+    assert.equal(texts.length, 2);
+    assert.match(texts[0]!, /^UNREADABLE/, 'the old mail was encrypted to the lost key');
+    assert.ok(!texts[0]!.includes(oldBody));
+    assert.ok(texts[1]!.includes(newBody), texts[1]);
+    assert.deepEqual(await filesContaining(home('frank'), newBody), [], 'new mail is encrypted too');
+    const app = await ctx.mail!.createAppPassword(done.userId, 'phone', done);
+    const viaApp = await imapFetchAll(m.dv.imapPort, login('frank'), app.secret);
+    assert.equal(viaApp.messages?.[1]?.text?.includes(newBody), true, JSON.stringify(viaApp));
+  });
+
+  test('(6) encryption: all — an existing plain account is encrypted at its next web login: its plain mail still reads, new mail is encrypted, an app password from before is refused', async () => {
+    const before = m.svc!.context;
+    const oldApp = await before.mail!.createAppPassword(ids.plain!, 'old phone');
+    assert.equal((await imapFetchAll(m.dv.imapPort, login('plain'), oldApp.secret)).ok, true, 'works while the account is plain');
+    await m.stopPeergroup();
+    (m.config.mailboxes as { encryption?: string }).encryption = 'all';
+    await m.start();
+    const ctx = m.svc!.context;
+    const owner = await ctx.store.login('plain', pw.plain!);
+    await ctx.mail!.onWebLogin(owner.userId, pw.plain!, owner);
+    assert.equal(await ctx.mail!.encrypted(owner.userId), true);
+    const newBody = marker('plain-now-encrypted');
+    await lmtpDeliver(m.dv.lmtpPort, login('plain'), 'new', newBody);
+    assert.deepEqual(await filesContaining(home('plain'), newBody), []);
+    const texts = await readable('plain');
+    assert.equal(texts.length, 2);
+    assert.ok(!texts[0]!.startsWith('UNREADABLE') && texts[1]!.includes(newBody), JSON.stringify(texts));
+    const stale = await imapFetchAll(m.dv.imapPort, login('plain'), oldApp.secret);
+    assert.equal(stale.ok, false, 'an app password without a wrap of the key could not read the mailbox');
+    const app = await ctx.mail!.createAppPassword(owner.userId, 'new phone', owner);
+    assert.equal((await imapFetchAll(m.dv.imapPort, login('plain'), app.secret)).messages?.[1]?.text?.includes(newBody), true);
   });
 });
