@@ -27,6 +27,8 @@ interface WireRecorder {
   port: number;
   /** Per DATA: the bytes after the 354 up to the first CRLF.CRLF, and every command line the far side saw after it. */
   transactions: { data: string; after: string[] }[];
+  /** Every socket read outside DATA, as it came (what the client put in one write arrives in one read on loopback). */
+  reads: string[];
   close(): Promise<void>;
 }
 
@@ -36,7 +38,7 @@ interface WireRecorder {
  */
 async function startWireRecorder(): Promise<WireRecorder> {
   const socks = new Set<Socket>();
-  const rec: WireRecorder = { port: 0, transactions: [], close: async () => undefined };
+  const rec: WireRecorder = { port: 0, transactions: [], reads: [], close: async () => undefined };
   const server = createServer((sock) => {
     socks.add(sock);
     sock.on('close', () => socks.delete(sock));
@@ -45,6 +47,7 @@ async function startWireRecorder(): Promise<WireRecorder> {
     let inData = false;
     let last: WireRecorder['transactions'][number] | undefined; // this connection's last message
     sock.on('data', (b: Buffer) => {
+      if (!inData) rec.reads.push(b.toString('latin1'));
       buf += b.toString('latin1');
       for (;;) {
         if (inData) {
@@ -435,6 +438,29 @@ describe('relay without Tor (direct dialer to local far MX)', () => {
     }
     assert.equal(dialed.length - before, 1, 'one Tor connection for three messages');
     for (const tag of ['reuse-1', 'reuse-2', 'reuse-3']) assert.ok(findMessage(mxA, tag), tag);
+  });
+
+  test('SMTP: on a reused connection to a PIPELINING far side, RSET, MAIL and the first RCPT go in one write', async () => {
+    const svc = await relay({ connectionReuse: '30s' });
+    for (const tag of ['pipe-1', 'pipe-2']) {
+      const { client } = await TestClient.connect(svc.addresses.smtp!.port);
+      await client.cmd('EHLO mta.test');
+      await client.cmd(`MAIL FROM:<${tag}@here.example>`);
+      assert.equal((await client.cmd(`RCPT TO:<${tag}@wire.example>`)).code, 250);
+      assert.equal((await client.cmd(`RCPT TO:<${tag}-b@wire.example>`)).code, 250);
+      const [r] = await client.data(body(tag), 1);
+      assert.equal(r!.code, 250);
+      client.close();
+    }
+    const first = wire.reads.find((r) => r.includes('MAIL FROM:<pipe-1@'));
+    assert.equal(first, 'MAIL FROM:<pipe-1@here.example>\r\nRCPT TO:<pipe-1@wire.example>\r\n', 'a new connection: MAIL and RCPT together');
+    const reused = wire.reads.find((r) => r.includes('MAIL FROM:<pipe-2@'));
+    assert.equal(
+      reused,
+      'RSET\r\nMAIL FROM:<pipe-2@here.example>\r\nRCPT TO:<pipe-2@wire.example>\r\n',
+      'reused: RSET pipelined, no round trip of its own',
+    );
+    assert.ok(wire.transactions.some((t) => t.data.includes('Subject: pipe-2\r\n')));
   });
 
   test('per-destination concurrency limit with destinationWait 0 answers 451 4.4.5 instead of queueing', async () => {

@@ -193,13 +193,15 @@ export class OutboundSession {
    * session came from the idle cache unverified; its RSET failing means it died while idle: `stale`, nothing was
    * sent that could deliver anything, and the caller retries on a new connection. `data` is present when at least one
    * recipient was accepted: the 354 to send the message after, or the outcome for the accepted recipients.
+   * `data: false` stops after the RCPTs (SMTP mode: the MTA's own DATA comes later, or more RCPTs first).
    */
   async transaction(
     from: string,
     params: MailParams,
     rcpts: { address: string; params: RcptParams }[],
-    opts: { rset: boolean },
+    opts: { rset: boolean; data?: boolean },
   ): Promise<{ stale?: true; mail: Outcome; rcpts: Outcome[]; data?: Outcome }> {
+    const withData = opts.data !== false;
     const stale = () => {
       this.destroy();
       const o = replyOf(TROUBLE.relayGone, 'RSET', this.who);
@@ -208,7 +210,7 @@ export class OutboundSession {
     if (!this.extensions.has('PIPELINING')) {
       if (opts.rset && !(await this.rset())) return stale();
       const env = await this.envelope(from, params, rcpts);
-      if (env.mail.code >= 400 || env.rcpts.every((r) => r.code >= 400)) return env;
+      if (!withData || env.mail.code >= 400 || env.rcpts.every((r) => r.code >= 400)) return env;
       return { ...env, data: await this.dataStart() };
     }
     try {
@@ -217,7 +219,7 @@ export class OutboundSession {
           ...(opts.rset ? ['RSET'] : []),
           this.mailCommand(from, params),
           ...rcpts.map((r) => this.rcptCommand(r.address, r.params)),
-          'DATA',
+          ...(withData ? ['DATA'] : []),
         ],
         'mail',
       );
@@ -248,6 +250,7 @@ export class OutboundSession {
       const o = relayTrouble(err, this.who);
       return { mail: o, rcpts: rcpts.map((_, i) => out[i] ?? o) };
     }
+    if (!withData) return { mail, rcpts: out };
     let data: Outcome;
     try {
       data = relayedReply(await this.smtp.read('data'), this.who);
