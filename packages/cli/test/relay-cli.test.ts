@@ -29,6 +29,9 @@ test('--help lists every relay flag with its config key', async () => {
     ['--max-per-destination', 'limits.maxPerDestination'],
     ['--timeout-data-end', 'timeouts.dataEnd'],
     ['--connection-reuse', 'connectionReuse'],
+    ['--destination-wait', 'limits.destinationWait'],
+    ['--reuse-max-messages', 'reuse.maxMessages'],
+    ['--reuse-max-age', 'reuse.maxAge'],
     ['--map', 'routing.maps[].path'],
     ['--resolver', 'routing.resolver.servers'],
   ]) {
@@ -50,6 +53,28 @@ test('bad settings fail at start-up naming the key', async () => {
   const m = await cli(['onionmx', 'relay', '--lmtp', '127.0.0.1:0', '--max-recipients', 'many']);
   assert.equal(m.code, 64);
   assert.match(m.err, /--max-recipients must be a number/);
+});
+
+test('connection pool flags reach their keys; a bad value fails naming the key', async () => {
+  const { loadRelayConfig } = await import('../src/commands/onionmx-relay.ts');
+  const values = { lmtp: '127.0.0.1:0', 'no-srv': true, 'destination-wait': '0', 'reuse-max-messages': '50', 'reuse-max-age': '1h' };
+  const c = loadRelayConfig({
+    values,
+    positionals: [],
+    stdout: new PassThrough(),
+    stderr: new PassThrough(),
+    stopSignal: new AbortController().signal,
+  });
+  assert.deepEqual([c.limits.destinationWait, c.reuse.maxMessages, c.reuse.maxAge], [0, 50, 3_600_000]);
+  const zero = await cli(['onionmx', 'relay', '--lmtp', '127.0.0.1:0', '--no-srv', '--reuse-max-messages', '0']);
+  assert.equal(zero.code, 78);
+  assert.match(zero.err, /reuse\.maxMessages: /);
+  const young = await cli(['onionmx', 'relay', '--lmtp', '127.0.0.1:0', '--no-srv', '--reuse-max-age', '0']);
+  assert.equal(young.code, 78);
+  assert.match(young.err, /reuse\.maxAge: must be between 1s and/);
+  const word = await cli(['onionmx', 'relay', '--lmtp', '127.0.0.1:0', '--no-srv', '--reuse-max-messages', 'lots']);
+  assert.equal(word.code, 64);
+  assert.match(word.err, /--reuse-max-messages must be a whole number/);
 });
 
 test('config file: unknown keys fail, --check-config validates maps without starting', async () => {

@@ -27,6 +27,14 @@ const relayFlags: FlagTable = {
     'number',
     { arg: 'N', description: 'simultaneous deliveries to one onion MX', defaultText: '10' },
   ],
+  'destination-wait': [
+    'limits.destinationWait',
+    'duration-s',
+    {
+      description: 'how long a transaction at --max-per-destination waits for a connection before 451 (0: answer at once)',
+      defaultText: '1m',
+    },
+  ],
   'max-message-size': [
     'limits.maxMessageSize',
     'number',
@@ -45,6 +53,16 @@ const relayFlags: FlagTable = {
     'connectionReuse',
     'duration-s',
     { description: 'keep an idle connection to an onion MX for the next transaction (0: never)', defaultText: '30s' },
+  ],
+  'reuse-max-messages': [
+    'reuse.maxMessages',
+    'int',
+    { arg: 'N', description: 'transactions over one connection to an onion MX, then it is closed', defaultText: '1000' },
+  ],
+  'reuse-max-age': [
+    'reuse.maxAge',
+    'duration-s',
+    { description: 'a connection to an onion MX older than this takes no new transaction', defaultText: '10m' },
   ],
   metrics: ['metrics', 'string', { arg: 'IP:PORT', description: 'Prometheus /metrics and /healthz (loopback HTTP)', defaultText: 'off' }],
 };
