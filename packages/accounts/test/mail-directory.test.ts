@@ -7,7 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '@peergroup/service';
-import { accountsConfigSchema, openAccountsContext, type AccountsContext } from '../src/index.ts';
+import { openTrustDb } from '@peergroup/trust';
+import { accountsConfigSchema, openAccountsContext, sqlitePathFor, type AccountsConfig, type AccountsContext } from '../src/index.ts';
 import type { MailAccounts } from '../src/mail/mail-accounts.ts';
 import { FAST_PWHASH } from '@peergroup/test-support/accounts';
 import { createDatabase, startPostgres, type RunningPostgres } from '@peergroup/test-support/postgres';
@@ -18,31 +19,31 @@ for (const dialect of ['sqlite', 'postgres'] as const)
     let dir: string;
     let ctx: AccountsContext;
     let mail: MailAccounts;
+    let databaseUrl: string | undefined;
+    let config: AccountsConfig;
     const ids: Record<string, string> = {};
     before(async () => {
       dir = mkdtempSync(join(tmpdir(), 'pg-mail-dir-'));
-      const databaseUrl = dialect === 'postgres' ? await createDatabase((pg = await startPostgres()).url, 'mail_directory') : undefined;
-      ctx = await openAccountsContext(
-        accountsConfigSchema.parse({
-          dataDir: dir,
-          ...(databaseUrl ? { databaseUrl } : {}),
-          trust: { pwhash: FAST_PWHASH, minWait: 0, defaultWait: 0 },
-          mailboxes: {
-            domain: 'example.org',
-            verifier: { opslimit: 1, memlimit: 8192 },
-            quota: '1G',
-            dovecot: {
-              dictSocket: join(dir, 'd.sock'),
-              passdb: { listen: '127.0.0.1:0', secretFile: join(dir, 'secret') },
-              home: '/m/%d/%n',
-              uid: 5000,
-              gid: 5001,
-            },
-            postfix: { socketmap: '127.0.0.1:0' },
+      databaseUrl = dialect === 'postgres' ? await createDatabase((pg = await startPostgres()).url, 'mail_directory') : undefined;
+      config = accountsConfigSchema.parse({
+        dataDir: dir,
+        ...(databaseUrl ? { databaseUrl } : {}),
+        trust: { pwhash: FAST_PWHASH, minWait: 0, defaultWait: 0 },
+        mailboxes: {
+          domain: 'example.org',
+          verifier: { opslimit: 1, memlimit: 8192 },
+          quota: '1G',
+          dovecot: {
+            dictSocket: join(dir, 'd.sock'),
+            passdb: { listen: '127.0.0.1:0', secretFile: join(dir, 'secret') },
+            home: '/m/%d/%n',
+            uid: 5000,
+            gid: 5001,
           },
-        }),
-        { logger: silentLogger() },
-      );
+          postfix: { socketmap: '127.0.0.1:0' },
+        },
+      });
+      ctx = await openAccountsContext(config, { logger: silentLogger() });
       mail = ctx.mail!;
       for (const name of ['alice', 'bob', 'dave']) {
         const u = await ctx.store.createUser(name, `${name} long password here`);
@@ -89,6 +90,29 @@ for (const dialect of ['sqlite', 'postgres'] as const)
       assert.equal(await mail.directory.alias('anything@other.test'), null);
       assert.equal(await mail.directory.senderLogin('dave@example.org'), null);
       await mail.setCatchAll('other.test', 'alice');
+    });
+
+    test('statements are kept, answers are not: a deleted alias and a change by another connection show at once', async () => {
+      const d = mail.directory;
+      await mail.createAlias(ids.alice!, 'fleeting', 'example.org', null);
+      // Several runs, so that the lookups run on kept (SQLite) and named (PostgreSQL) statements.
+      for (let i = 0; i < 3; i++) assert.equal(await d.alias('fleeting@example.org'), 'alice@example.org');
+      assert.equal(await mail.deleteAlias(ids.alice!, 'fleeting@example.org'), true);
+      assert.equal(await d.alias('fleeting@example.org'), null);
+      assert.equal(await d.senderLogin('fleeting@example.org'), null);
+      // Another process (the admin CLI) writes through its own connection.
+      const other =
+        dialect === 'postgres' ? openTrustDb({ postgresUrl: databaseUrl! }) : openTrustDb({ sqlitePath: sqlitePathFor(config) });
+      try {
+        for (let i = 0; i < 3; i++) assert.equal(await d.mailbox('alice@example.org'), 'example.org/alice/');
+        await other.db.updateTable('trust_user').set({ disabled: 1 }).where('id', '=', ids.alice!).execute();
+        assert.equal(await d.mailbox('alice@example.org'), null);
+        assert.equal(await d.senderLogin('alice@example.org'), null);
+        await other.db.updateTable('trust_user').set({ disabled: 0 }).where('id', '=', ids.alice!).execute();
+        assert.equal(await d.mailbox('alice@example.org'), 'example.org/alice/');
+      } finally {
+        await other.close();
+      }
     });
 
     test('sender: the login that owns an address (mailbox, alias, catch-all), null for nobody', async () => {

@@ -11,6 +11,7 @@ import {
   type MigrationProvider,
   type MigrationResultSet,
 } from 'kysely';
+import { poolWithNamedStatements, sqliteWithStatementCache } from './db-prepared.ts';
 
 /** Timestamps are integer milliseconds since the epoch (bigint in PostgreSQL, parsed back to number). */
 export interface TrustUserTable {
@@ -146,7 +147,7 @@ export function openTrustDb(opts: OpenTrustDbOptions): TrustDb {
     // An idle pooled connection that the server drops (restart, admin shutdown) emits 'error' on the pool; without a
     // listener that crashes the process. The pool discards the client and the next query reconnects.
     pool.on('error', () => {});
-    const db = new Kysely<TrustTables>({ dialect: new PostgresDialect({ pool }) });
+    const db = new Kysely<TrustTables>({ dialect: new PostgresDialect({ pool: poolWithNamedStatements(pool) }) });
     return { db, dialect: 'postgres', close: () => db.destroy() };
   }
   if ('sqlitePath' in opts && opts.sqlitePath) {
@@ -157,7 +158,7 @@ export function openTrustDb(opts: OpenTrustDbOptions): TrustDb {
     sqlite.pragma('foreign_keys = ON');
     // Other connections (e.g. the accounts service's own) wait instead of failing with SQLITE_BUSY.
     sqlite.pragma('busy_timeout = 5000');
-    const db = new Kysely<TrustTables>({ dialect: new SqliteDialect({ database: sqlite }) });
+    const db = new Kysely<TrustTables>({ dialect: new SqliteDialect({ database: sqliteWithStatementCache(sqlite) }) });
     return { db, dialect: 'sqlite', close: () => db.destroy() };
   }
   throw new TypeError('openTrustDb: give either sqlitePath or postgresUrl');
