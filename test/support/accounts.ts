@@ -77,6 +77,8 @@ export class Client {
   lastCsrf = '';
   /** Sent as Accept-Language when set (the language tests). */
   acceptLanguage: string | undefined;
+  /** Sent as User-Agent when set (the sessions page describes the browser from it). */
+  userAgent: string | undefined;
 
   constructor(
     readonly base: string,
@@ -88,6 +90,7 @@ export class Client {
       cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '),
       ...(this.clientIp ? { 'x-forwarded-for': this.clientIp } : {}),
       ...(this.acceptLanguage ? { 'accept-language': this.acceptLanguage } : {}),
+      ...(this.userAgent ? { 'user-agent': this.userAgent } : {}),
       ...extra,
     };
   }

@@ -6,6 +6,16 @@ import { isTimeZone } from './i18n/locale.ts';
 const positiveInt = z.number().int().positive();
 
 const DAY = 86_400_000;
+
+/** Where people reach these pages: https, or plain http on an onion service (Tor encrypts and authenticates it). */
+const publicUrl = z.string().refine((v) => {
+  try {
+    const u = new URL(v);
+    return u.protocol === 'https:' || (u.protocol === 'http:' && u.hostname.endsWith('.onion'));
+  } catch {
+    return false;
+  }
+}, 'must be an https:// address, or http:// on a .onion host (e.g. https://accounts.example.org)');
 /** A duration key of the accounts service; a plain number is seconds, the unit of its older `*Seconds` name. */
 const seconds = (min: number, max = 10 * 365 * DAY) => duration({ unit: 's', min, max });
 
@@ -52,6 +62,14 @@ export const accountsConfigSchema = withOlderNames(
       sessionTtl: seconds(1000).default(12 * 3_600_000),
       /** Shown in page titles and mail. */
       siteName: z.string().min(1).default('peergroup accounts'),
+      /**
+       * The address of these pages (or a list: onion and https), linked from every notification mail. Unset: the
+       * mails name the site but link nowhere.
+       */
+      publicUrl: z
+        .union([publicUrl, z.array(publicUrl).min(1)])
+        .optional()
+        .transform((v) => (v === undefined ? [] : typeof v === 'string' ? [v] : v)),
       /** IANA time zone for pages and mail of people who chose none (e.g. Europe/Zurich). Default: the server's zone. */
       timeZone: z
         .string()

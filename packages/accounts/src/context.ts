@@ -12,8 +12,8 @@ import { loadOrCreateServerSecret } from './server-secret.ts';
 import { subkey } from './tokens.ts';
 import { MIN_PASSWORD_LENGTH } from './password-strength.ts';
 import type { Mailer } from './mailer.ts';
-import { DEFAULT_LANG, I18n, UserLocaleStore } from './i18n/index.ts';
-import { formatTime } from './views/pages.tsx';
+import { UserLocaleStore } from './i18n/index.ts';
+import { notify } from './notifications.ts';
 import { MailAccounts } from './mail/mail-accounts.ts';
 import { RateLimitStore } from './rate-limit-store.ts';
 
@@ -70,25 +70,21 @@ export async function openAccountsContext(
     await trustDb.close();
     throw err;
   }
-  const audit = new AuditLog(db);
   const sessions = new SessionStore(db, subkey(secret, 'session-id'), wholeSeconds(config.sessionTtl), opts.now);
   const tasks = new Set<Promise<void>>();
+  const background = (t: Promise<void>, what: string) => {
+    const p = t.catch((err: unknown) => logger.error({ err: { message: (err as Error).message } }, what)).finally(() => tasks.delete(p));
+    tasks.add(p);
+  };
 
   const locales = new UserLocaleStore(db);
-  /** A notification in the recipient's language and time zone; body() gets the formatter for dates in it. */
-  const notify = async (userId: string, subject: (t: I18n) => string, text: (t: I18n) => string) => {
-    if (!mailer) return;
-    const user = await store.getUser(userId);
-    if (!user) return;
-    const pref = await locales.get(userId);
-    const t = new I18n(pref.lang ?? DEFAULT_LANG, pref.timeZone ?? config.timeZone);
-    try {
-      await mailer.send({ to: `${user.username}@${config.mail.domain}`, subject: `[${config.siteName}] ${subject(t)}`, text: text(t) });
-    } catch (err) {
-      logger.error({ err: { message: (err as Error).message } }, 'notification mail failed');
-      throw err;
-    }
-  };
+  // Recording an entry never waits for its mail (notifications.ts decides which entries are mailed); settled() does.
+  const audit = new AuditLog(
+    db,
+    (userId, kind, params, at) =>
+      background(notify({ config, store, locales, mailer, logger }, userId, kind, params, at), 'notification failed'),
+    opts.now,
+  );
 
   const handle = async (e: TrustEvent): Promise<void> => {
     switch (e.type) {
@@ -99,39 +95,16 @@ export async function openAccountsContext(
       case 'password-changed':
         return audit.add(e.userId, 'password_changed', e.at);
       case 'reset-requested':
-        await audit.add(e.userId, 'reset_confirmation', e.at, `${e.confirmations} of ${e.threshold}`);
-        if (e.confirmations === 1) {
-          await notify(
-            e.userId,
-            (t) => t.t('mail.resetRequested.subject'),
-            (t) => t.t('mail.resetRequested.body', { time: t.time(e.at), k: e.threshold }),
-          );
-        }
-        return;
+        return audit.add(e.userId, 'reset_confirmation', e.at, { confirmations: e.confirmations, k: e.threshold });
       case 'reset-armed':
-        await audit.add(e.userId, 'reset_pending', e.at, `effective ${formatTime(e.effectiveAt)}`);
-        await notify(
-          e.userId,
-          (t) => t.t('mail.resetArmed.subject', { time: t.time(e.effectiveAt) }),
-          (t) => t.t('mail.resetArmed.body', { time: t.time(e.effectiveAt) }),
-        );
-        return;
+        return audit.add(e.userId, 'reset_pending', e.at, { effectiveAt: e.effectiveAt.getTime() });
       case 'reset-vetoed':
         return audit.add(e.userId, 'reset_vetoed', e.at);
       case 'reset-code-issued':
         return audit.add(e.userId, 'code_issued', e.at);
       case 'reset-completed':
         await sessions.destroyAllFor(e.userId);
-        await audit.add(e.userId, 'reset_completed', e.at);
-        await notify(
-          e.userId,
-          (t) => t.t('mail.resetCompleted.subject'),
-          (t) =>
-            t.t('mail.resetCompleted.body', { time: t.time(e.at) }) +
-            (mail ? t.t('mail.resetCompleted.appPasswords') : '') +
-            t.t('mail.resetCompleted.contact'),
-        );
-        return;
+        return audit.add(e.userId, 'reset_completed', e.at);
       case 'format-upgraded':
         // Once per database; a second one means the database was reverted to format 1 (docs/trust-threat-model.md).
         logger.warn(
@@ -163,20 +136,10 @@ export async function openAccountsContext(
     invite: { quota: STORE_INVITE_CAP, ttlSeconds: wholeSeconds(config.trust.inviteTtl) },
     allowFormatUpgrade: config.trust.allowFormatUpgrade,
     ...(opts.now ? { now: opts.now } : {}),
-    onEvent: (e) => {
-      const t = handle(e)
-        .catch((err: unknown) => logger.error({ err: { message: (err as Error).message }, event: e.type }, 'event handling failed'))
-        .finally(() => tasks.delete(t));
-      tasks.add(t);
-    },
+    onEvent: (e) => background(handle(e), `event handling failed (${e.type})`),
   });
 
-  const track = (t: Promise<void>) => {
-    const p = t
-      .catch((err: unknown) => logger.error({ err: { message: (err as Error).message } }, 'recording a failed login failed'))
-      .finally(() => tasks.delete(p));
-    tasks.add(p);
-  };
+  const track = (t: Promise<void>) => background(t, 'recording a failed login failed');
   const clock = opts.now ?? (() => new Date());
 
   const mail = config.mailboxes

@@ -16,6 +16,10 @@ export interface AccountsSessionTable {
   expires_at: number;
   /** The user's secret key wrapped with a key only the cookie carries (trust's session blob). */
   blob: Buffer;
+  /** Last request, to the update interval (sessions.ts); null until the first request after the login. */
+  last_seen_at: number | null;
+  /** Browser and system family (no versions) sealed to the owner's public key (sessions.ts); null for older rows. */
+  client_box: Buffer | null;
 }
 
 export interface AccountsAuditTable {
@@ -23,6 +27,8 @@ export interface AccountsAuditTable {
   at: number;
   kind: string;
   detail: string | null;
+  /** kind 'sealed': the entry sealed to the owner's public key (audit.ts), so a database reader cannot read it. */
+  box: Buffer | null;
 }
 
 export interface AccountsUserSettingTable {
@@ -124,8 +130,24 @@ const migrations: Record<string, Migration> = {
     async down(db: Kysely<any>) {
       await db.schema.dropTable('accounts_user_locale').ifExists().execute();
     },
-  },  // Mailbox encryption (mail/tables.ts, docs/mail-crypt.md): each encrypted account's Dovecot public key and wraps.
+  },
+  // Mailbox encryption (mail/tables.ts, docs/mail-crypt.md): each encrypted account's Dovecot public key and wraps.
   '0006_mail_crypt': { up: createMailCryptTables, down: dropMailCryptTables },
+  // Sessions the owner can list (last seen, a sealed browser/system description) and activity entries sealed to the
+  // owner's key (trust changes and invites: the database must not show the trust graph, audit.ts).
+  '0007_sessions_activity': {
+    async up(db: Kysely<any>) {
+      const blob = dialectOf(db) === 'postgres' ? 'bytea' : 'blob';
+      await db.schema.alterTable('accounts_session').addColumn('last_seen_at', 'bigint').execute();
+      await db.schema.alterTable('accounts_session').addColumn('client_box', blob).execute();
+      await db.schema.alterTable('accounts_audit').addColumn('box', blob).execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.alterTable('accounts_audit').dropColumn('box').execute();
+      await db.schema.alterTable('accounts_session').dropColumn('client_box').execute();
+      await db.schema.alterTable('accounts_session').dropColumn('last_seen_at').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

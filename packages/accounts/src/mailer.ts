@@ -8,6 +8,21 @@ export interface MailMessage {
   to: string;
   subject: string;
   text: string;
+  /** The language the text is in (Content-Language). */
+  lang?: string | undefined;
+}
+
+/**
+ * What nodemailer gets for a message. Every mail of this service is a notification: `Auto-Submitted:
+ * auto-generated` (RFC 3834) keeps vacation responders and mailing lists from answering it.
+ */
+function envelope(from: string, msg: MailMessage) {
+  const { lang, ...rest } = msg;
+  return {
+    from,
+    ...rest,
+    headers: { 'Auto-Submitted': 'auto-generated', ...(lang ? { 'Content-Language': lang } : {}) },
+  };
 }
 
 export type SendResult = 'written' | 'sent' | 'queued';
@@ -52,7 +67,7 @@ export async function createMailer(opts: MailerOptions, logger: Logger): Promise
     const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows' });
     return {
       async send(msg) {
-        const info = await transport.sendMail({ from: opts.from, ...msg });
+        const info = await transport.sendMail(envelope(opts.from, msg));
         const name = fileName('eml');
         await writeAtomic(opts.outboxDir, name, info.message as Buffer);
         logger.info({ file: name }, 'notification written to outbox');
@@ -90,7 +105,7 @@ export async function createMailer(opts: MailerOptions, logger: Logger): Promise
           continue;
         }
         try {
-          await transport.sendMail({ from: opts.from, ...msg });
+          await transport.sendMail(envelope(opts.from, msg));
           await unlink(path);
           logger.info({ file: name }, 'spooled notification submitted');
         } catch (err) {
@@ -109,7 +124,7 @@ export async function createMailer(opts: MailerOptions, logger: Logger): Promise
   return {
     async send(msg) {
       try {
-        await transport.sendMail({ from: opts.from, ...msg });
+        await transport.sendMail(envelope(opts.from, msg));
         logger.info('notification submitted');
         return 'sent';
       } catch (err) {

@@ -83,21 +83,6 @@ export const de: Messages = {
   'invites.linkHint': 'Du kannst statt des Codes diesen Link schicken: Er öffnet die Registrierung mit dem Code schon eingetragen.',
   'invites.gone':
     'Ein neuer Einladungscode wird nur einmal angezeigt, und dieser wurde schon angezeigt. Er gilt weiterhin; ist er verloren, zieh ihn unten zurück und erstelle einen neuen.',
-  'signup.usernameNormalised':
-    'Dein Benutzername wird „{username}“: Mailadressen werden kleingeschrieben. Wenn das stimmt, gib dein Passwort noch einmal zweimal ein und schick das Formular ab.',
-  'signup.codeHint':
-    'Der Code von der Person, die dich eingeladen hat, zum Beispiel 7K2M-QX4P-9D3R-H6WN-B8TA. Gross- oder Kleinschreibung spielt keine Rolle.',
-  'form.errorSummary': '{n, plural, one {Im Formular ist ein Fehler} other {Im Formular sind # Fehler}}',
-  'layout.skip': 'Zum Inhalt springen',
-  'nav.signedInAs': 'Angemeldet als {address}',
-  'error.tooLargeTitle': 'Zu viel Text',
-  'error.tooLarge':
-    'Was du geschickt hast, ist grösser, als der Server annimmt (16 KiB). Nichts wurde gespeichert. Geh zurück, kürze deine Eingabe und schick sie noch einmal.',
-  'error.backToForm': 'Zurück zum Formular',
-  'invites.link': 'Registrierungslink',
-  'invites.linkHint': 'Du kannst statt des Codes diesen Link schicken: Er öffnet die Registrierung mit dem Code schon eingetragen.',
-  'invites.gone':
-    'Ein neuer Einladungscode wird nur einmal angezeigt, und dieser wurde schon angezeigt. Er gilt weiterhin; ist er verloren, zieh ihn unten zurück und erstelle einen neuen.',
 
   'strength.username': 'Dein Benutzername gehört nicht ins Passwort.',
   'strength.common': 'Das ist eines der häufigsten Passwörter; Angreifer probieren es zuerst.',
@@ -290,7 +275,7 @@ export const de: Messages = {
 
   'activity.title': 'Kontoaktivität',
   'activity.intro':
-    'Anfragen zum Zurücksetzen, Abbrüche, abgeschlossene Zurücksetzungen und Anmeldungen bei deinem Konto. Nur du siehst diese Liste.',
+    'Anmeldungen und fehlgeschlagene Anmeldungen, Änderungen an deinen Vertrauenspersonen, Regeln zum Zurücksetzen, Passwort und Sitzungen, deine Einladungen und das Zurücksetzen deines Passworts. Nur du siehst diese Liste; Einträge zu Vertrauenspersonen und Einladungen sind mit deinem Schlüssel verschlüsselt gespeichert.',
   'activity.none': 'Noch nichts.',
   'activity.time': 'Zeit',
   'activity.what': 'Was',
@@ -313,7 +298,6 @@ export const de: Messages = {
   'event.trustee_added': 'Vertrauensperson hinzugefügt',
   'event.trustee_removed': 'Vertrauensperson entfernt',
   'event.invite_created': 'Einladungscode erstellt',
-  'event.sealed': 'Eintrag, den nur du lesen kannst',
   'event.detail.fromTo': 'von {from} auf {to}',
   'event.detail.confirmations': '{confirmations} von {k}',
   'event.detail.effective': 'ab {time}',

@@ -80,20 +80,6 @@ export const en = {
   'invites.linkHint': 'You can send this link instead of the code: it opens the sign-up page with the code filled in.',
   'invites.gone':
     'A new invite code is shown only once, and this one has been shown already. It still works; if it is lost, revoke it below and create another.',
-  'signup.usernameNormalised':
-    'Your username will be “{username}”: mail addresses are written in lower case. If that is right, enter your password twice again and send the form.',
-  'signup.codeHint': 'The code from the person who invited you, for example 7K2M-QX4P-9D3R-H6WN-B8TA. Upper or lower case does not matter.',
-  'form.errorSummary': '{n, plural, one {There is a problem with the form} other {There are # problems with the form}}',
-  'layout.skip': 'Skip to the content',
-  'nav.signedInAs': 'Logged in as {address}',
-  'error.tooLargeTitle': 'Too much text',
-  'error.tooLarge':
-    'What you sent is larger than the server accepts (16 KiB). Nothing was saved. Go back, shorten what you entered and send it again.',
-  'error.backToForm': 'Back to the form',
-  'invites.link': 'Sign-up link',
-  'invites.linkHint': 'You can send this link instead of the code: it opens the sign-up page with the code filled in.',
-  'invites.gone':
-    'A new invite code is shown only once, and this one has been shown already. It still works; if it is lost, revoke it below and create another.',
 
   'strength.username': 'Do not put your username in your password.',
   'strength.common': 'This is one of the most common passwords; attackers try it first.',
@@ -282,7 +268,8 @@ export const en = {
   'password.wrong': 'Your current password is not correct.',
 
   'activity.title': 'Account activity',
-  'activity.intro': 'Reset requests, cancellations, completions and logins on your account. Only you can see this list.',
+  'activity.intro':
+    'Logins and failed logins, changes to your trusted users, reset rules, password and sessions, invites you made, and password resets on your account. Only you can see this list; entries about trusted users and invites are stored encrypted to your key.',
   'activity.none': 'Nothing yet.',
   'activity.time': 'Time',
   'activity.what': 'What',
@@ -305,7 +292,6 @@ export const en = {
   'event.trustee_added': 'Trusted user added',
   'event.trustee_removed': 'Trusted user removed',
   'event.invite_created': 'Invite code created',
-  'event.sealed': 'Entry only you can read',
   'event.detail.fromTo': 'from {from} to {to}',
   'event.detail.confirmations': '{confirmations} of {k}',
   'event.detail.effective': 'from {time}',

@@ -84,21 +84,6 @@ export const fr: Messages = {
   'invites.linkHint': 'Vous pouvez envoyer ce lien à la place du code : il ouvre la page d’inscription avec le code déjà rempli.',
   'invites.gone':
     'Un nouveau code d’invitation n’est affiché qu’une fois, et celui-ci l’a déjà été. Il reste valable ; s’il est perdu, retirez-le ci-dessous et créez-en un autre.',
-  'signup.usernameNormalised':
-    'Votre nom d’utilisateur sera « {username} » : les adresses mail s’écrivent en minuscules. Si c’est juste, saisissez encore deux fois votre mot de passe et envoyez le formulaire.',
-  'signup.codeHint':
-    'Le code reçu de la personne qui vous a invité, par exemple 7K2M-QX4P-9D3R-H6WN-B8TA. Majuscules ou minuscules, peu importe.',
-  'form.errorSummary': '{n, plural, one {Le formulaire contient une erreur} other {Le formulaire contient # erreurs}}',
-  'layout.skip': 'Aller au contenu',
-  'nav.signedInAs': 'Compte : {address}',
-  'error.tooLargeTitle': 'Trop de texte',
-  'error.tooLarge':
-    'Ce que vous avez envoyé dépasse ce que le serveur accepte (16 Kio). Rien n’a été enregistré. Revenez en arrière, raccourcissez votre saisie et envoyez-la de nouveau.',
-  'error.backToForm': 'Retour au formulaire',
-  'invites.link': 'Lien d’inscription',
-  'invites.linkHint': 'Vous pouvez envoyer ce lien à la place du code : il ouvre la page d’inscription avec le code déjà rempli.',
-  'invites.gone':
-    'Un nouveau code d’invitation n’est affiché qu’une fois, et celui-ci l’a déjà été. Il reste valable ; s’il est perdu, retirez-le ci-dessous et créez-en un autre.',
 
   'strength.username': 'Ne mettez pas votre nom d’utilisateur dans votre mot de passe.',
   'strength.common': 'C’est l’un des mots de passe les plus courants ; les attaquants l’essaient en premier.',
@@ -294,7 +279,7 @@ export const fr: Messages = {
 
   'activity.title': 'Activité du compte',
   'activity.intro':
-    'Demandes de réinitialisation, annulations, réinitialisations abouties et connexions sur votre compte. Vous seul voyez cette liste.',
+    'Connexions et tentatives échouées, changements de vos personnes de confiance, des règles de réinitialisation, du mot de passe et des sessions, vos invitations et les réinitialisations de votre mot de passe. Vous seul voyez cette liste ; les entrées sur les personnes de confiance et les invitations sont stockées chiffrées avec votre clé.',
   'activity.none': 'Rien pour l’instant.',
   'activity.time': 'Heure',
   'activity.what': 'Quoi',
@@ -317,7 +302,6 @@ export const fr: Messages = {
   'event.trustee_added': 'Personne de confiance ajoutée',
   'event.trustee_removed': 'Personne de confiance retirée',
   'event.invite_created': 'Code d’invitation créé',
-  'event.sealed': 'Entrée que vous seul pouvez lire',
   'event.detail.fromTo': 'de {from} à {to}',
   'event.detail.confirmations': '{confirmations} sur {k}',
   'event.detail.effective': 'à partir du {time}',

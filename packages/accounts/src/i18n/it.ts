@@ -82,20 +82,6 @@ export const it: Messages = {
   'invites.linkHint': 'Puoi inviare questo link al posto del codice: apre la pagina di registrazione con il codice già inserito.',
   'invites.gone':
     'Un nuovo codice d’invito viene mostrato una sola volta, e questo è già stato mostrato. Vale ancora; se è andato perso, ritiralo qui sotto e creane un altro.',
-  'signup.usernameNormalised':
-    'Il tuo nome utente sarà «{username}»: gli indirizzi di posta si scrivono in minuscolo. Se va bene, inserisci di nuovo la password due volte e invia il modulo.',
-  'signup.codeHint': 'Il codice ricevuto da chi ti ha invitato, per esempio 7K2M-QX4P-9D3R-H6WN-B8TA. Maiuscole o minuscole non contano.',
-  'form.errorSummary': '{n, plural, one {Il modulo contiene un errore} other {Il modulo contiene # errori}}',
-  'layout.skip': 'Vai al contenuto',
-  'nav.signedInAs': 'Accesso come {address}',
-  'error.tooLargeTitle': 'Troppo testo',
-  'error.tooLarge':
-    'Quello che hai inviato supera quanto il server accetta (16 KiB). Non è stato salvato nulla. Torna indietro, accorcia quanto hai scritto e invialo di nuovo.',
-  'error.backToForm': 'Torna al modulo',
-  'invites.link': 'Link di registrazione',
-  'invites.linkHint': 'Puoi inviare questo link al posto del codice: apre la pagina di registrazione con il codice già inserito.',
-  'invites.gone':
-    'Un nuovo codice d’invito viene mostrato una sola volta, e questo è già stato mostrato. Vale ancora; se è andato perso, ritiralo qui sotto e creane un altro.',
 
   'strength.username': 'Non mettere il tuo nome utente nella password.',
   'strength.common': 'È una delle password più comuni; chi attacca la prova per prima.',
@@ -286,7 +272,7 @@ export const it: Messages = {
 
   'activity.title': 'Attività dell’account',
   'activity.intro':
-    'Richieste di reimpostazione, annullamenti, reimpostazioni completate e accessi al tuo account. Solo tu vedi questo elenco.',
+    'Accessi e tentativi falliti, modifiche alle tue persone di fiducia, alle regole di reimpostazione, alla password e alle sessioni, i tuoi inviti e le reimpostazioni della password. Solo tu vedi questo elenco; le voci sulle persone di fiducia e sugli inviti sono salvate cifrate con la tua chiave.',
   'activity.none': 'Ancora niente.',
   'activity.time': 'Ora',
   'activity.what': 'Cosa',
@@ -309,7 +295,6 @@ export const it: Messages = {
   'event.trustee_added': 'Persona di fiducia aggiunta',
   'event.trustee_removed': 'Persona di fiducia rimossa',
   'event.invite_created': 'Codice d’invito creato',
-  'event.sealed': 'Voce che solo tu puoi leggere',
   'event.detail.fromTo': 'da {from} a {to}',
   'event.detail.confirmations': '{confirmations} su {k}',
   'event.detail.effective': 'dal {time}',

@@ -9,6 +9,7 @@ import { translateProblem } from '../i18n/index.ts';
 import { ActivityPage, DashboardPage, PasswordPage } from '../views/pages.tsx';
 import { field, loggedIn, trustCode, type Env, type Kit } from './kit.tsx';
 import { MailSummary } from '../mail/pages.tsx';
+import { SessionsPage } from '../views/sessions.tsx';
 
 export function accountRoutes(kit: Kit): Hono<Env> {
   const { deps, hashing, limiters, render, common, limited, startSession, i18n } = kit;
@@ -81,7 +82,20 @@ export function accountRoutes(kit: Kit): Hono<Env> {
   });
 
   // ---- activity ---------------------------------------------------------------------------------------------------
-  app.get('/activity', loggedIn, async (c) => render(c, <ActivityPage {...common(c)} events={await audit.list(c.get('me').userId)} />));
+  app.get('/activity', loggedIn, async (c) => render(c, <ActivityPage {...common(c)} {...(await audit.list(c.get('me').user))} />));
+
+  // ---- sessions ---------------------------------------------------------------------------------------------------
+  app.get('/sessions', loggedIn, async (c) => {
+    const s = c.get('me');
+    return render(c, <SessionsPage {...common(c)} csrf={c.get('csrf')} sessions={await sessions.listFor(s.user, s.token)} />);
+  });
+
+  app.post('/sessions/logout-others', loggedIn, async (c) => {
+    const s = c.get('me');
+    const n = await sessions.destroyOthers(s.userId, s.token);
+    if (n > 0) await audit.add(s.userId, 'sessions_logged_out', audit.now(), { n });
+    return c.redirect('/sessions?m=others-logged-out', 303);
+  });
 
   return app;
 }

@@ -35,6 +35,7 @@ export function inviteRoutes(kit: Kit): Hono<Env> {
     if (all.filter((i) => i.state === 'open').length >= quota) return noInvitesLeft(c);
     try {
       const invite = await trust.createInvite(s.userId);
+      await deps.audit.addSealed(s.user, 'invite_created');
       return invitesPage(c, s, invite.code);
     } catch (err) {
       if (trustCode(err) !== 'invite-quota') throw err;

@@ -11,6 +11,7 @@ import type { HttpBindings } from '@hono/node-server';
 import { TrustError, type UnlockedUser } from '@peergroup/trust';
 import type { AppDeps } from '../app.tsx';
 import type { Session } from '../sessions.ts';
+import { clientFamily } from '../client-family.ts';
 import { RateLimiter, type Bucket } from '../rate-limit.ts';
 import { wholeSeconds } from '../config.ts';
 import { ErrorPage, type Common } from '../views/pages.tsx';
@@ -76,6 +77,8 @@ const NOTICES = {
   'app-password-revoked': 'notice.app-password-revoked',
   'alias-deleted': 'notice.alias-deleted',
   'deletion-cancelled': 'notice.deletion-cancelled',
+  // Sessions page (routes/account.tsx).
+  'others-logged-out': 'notice.others-logged-out',
 } as const satisfies Record<string, MessageKey>;
 
 export function field(body: Record<string, unknown>, name: string, max = 256): string {
@@ -201,7 +204,7 @@ export function createKit(deps: AppDeps): Kit {
     // Rotation: whatever session this browser had is ended; a fresh id is issued.
     const old = c.get('session');
     if (old) await sessions.destroy(old.token);
-    const s = await sessions.create(user);
+    const s = await sessions.create(user, clientFamily(c.req.header('user-agent')));
     setCookie(c, SESSION_COOKIE, s.token, cookieOpts(c, wholeSeconds(config.sessionTtl)));
   }
 

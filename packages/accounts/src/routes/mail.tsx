@@ -75,6 +75,7 @@ export function mailRoutes(kit: Kit, mail: MailAccounts): Hono<Env> {
     const name = field(await c.req.parseBody(), 'name', 128);
     try {
       const { secret } = await mail.createAppPassword(s.userId, name, s.user);
+      await deps.audit.add(s.userId, 'app_password_created', deps.audit.now());
       return appPage(c, s, { created: { name: name.trim(), secret } });
     } catch (err) {
       if (!(err instanceof MailRefusal)) throw err;

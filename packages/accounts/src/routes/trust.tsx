@@ -11,6 +11,7 @@ import type { Session } from '../sessions.ts';
 import { HelpResetPage, TrustPage, type HelpResetResult } from '../views/pages.tsx';
 import { field, loggedIn, trustCode, type C, type Env, type Kit } from './kit.tsx';
 import { wholeSeconds } from '../config.ts';
+import { changeResetRules } from '../audit.ts';
 
 export function trustRoutes(kit: Kit): Hono<Env> {
   const { deps, hashing, limiters, addressBuckets, render, common, limited, i18n } = kit;
@@ -45,7 +46,8 @@ export function trustRoutes(kit: Kit): Hono<Env> {
       .trim()
       .toLowerCase();
     try {
-      await trust.addTrustee(s.user, username);
+      const added = await trust.addTrustee(s.user, username);
+      await deps.audit.addSealed(s.user, 'trustee_added', { name: added.username });
     } catch (err) {
       const messages: Record<string, [string, 404 | 409 | 422]> = {
         'not-found': [i18n(c).t('trust.notFound'), 404],
@@ -64,7 +66,9 @@ export function trustRoutes(kit: Kit): Hono<Env> {
   app.post('/trust/remove', loggedIn, async (c) => {
     const s = c.get('me');
     const trusteeId = field(await c.req.parseBody(), 'trustee', 64);
+    const name = (await trust.getUser(trusteeId).catch(() => null))?.username ?? '';
     if (!(await trust.removeTrustee(s.user, trusteeId))) return trustPage(c, s, [i18n(c).t('trust.notTrustee')], 422);
+    await deps.audit.addSealed(s.user, 'trustee_removed', { name });
     return c.redirect('/trust?m=trustee-removed', 303);
   });
 
@@ -81,7 +85,8 @@ export function trustRoutes(kit: Kit): Hono<Env> {
     }
     if (errors.length) return trustPage(c, s, errors, 422);
     try {
-      await trust.setSettings(s.userId, { threshold: k, waitSeconds: wait });
+      // Through the activity list: a lowered k or a shorter wait is recorded and mailed to the owner (audit.ts).
+      await changeResetRules(trust, deps.audit, s.userId, { threshold: k, waitSeconds: wait });
     } catch (err) {
       if (trustCode(err) !== 'invalid-settings') throw err;
       return trustPage(c, s, [i18n(c).t('trust.notAllowed')], 422);

@@ -85,6 +85,7 @@ export function Layout({ title, siteName, user, notice, i18n, path, children }: 
               {link('/help-reset', t('nav.helpReset'))}
               {link('/password', t('nav.password'))}
               {link('/activity', t('nav.activity'))}
+              {link('/sessions', t('nav.sessions'))}
               <form method="post" action="/logout" class="inline">
                 <CsrfField token={user.csrf} />
                 <button type="submit" class="link">

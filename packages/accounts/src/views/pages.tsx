@@ -4,6 +4,8 @@
 import type { Child } from 'hono/jsx';
 import type { I18n } from '../i18n/index.ts';
 import { CsrfField, Layout } from './layout.tsx';
+import type { ActivityList } from '../audit.ts';
+import { activityDetail } from './activity-detail.ts';
 
 export interface Common {
   siteName: string;
@@ -531,13 +533,24 @@ const EVENT_KEYS = {
   reset_vetoed: 'event.reset_vetoed',
   reset_completed: 'event.reset_completed',
   code_issued: 'event.code_issued',
+  k_changed: 'event.k_changed',
+  wait_changed: 'event.wait_changed',
+  sessions_logged_out: 'event.sessions_logged_out',
+  app_password_created: 'event.app_password_created',
+  trustee_added: 'event.trustee_added',
+  trustee_removed: 'event.trustee_removed',
+  invite_created: 'event.invite_created',
 } as const;
 
-export function ActivityPage(p: Common & { events: { at: Date; kind: string; detail: string | null }[] }) {
+export function ActivityPage(p: Common & ActivityList) {
   return (
     <Layout title={p.i18n.t('activity.title')} {...p}>
       <p>{p.i18n.t('activity.intro')}</p>
-      {p.events.length === 0 ? (
+      <p>
+        <a href="/sessions">{p.i18n.t('activity.sessionsLink')}</a>
+      </p>
+      {p.unreadable > 0 ? <p id="activity-unreadable">{p.i18n.t('activity.unreadable', { n: p.unreadable })}</p> : null}
+      {p.entries.length === 0 ? (
         <p>{p.i18n.t('activity.none')}</p>
       ) : (
         <table id="activity">
@@ -548,12 +561,12 @@ export function ActivityPage(p: Common & { events: { at: Date; kind: string; det
             </tr>
           </thead>
           <tbody>
-            {p.events.map((e) => (
+            {p.entries.map((e) => (
               <tr>
                 <td>{p.i18n.time(e.at)}</td>
                 <td>
                   {Object.hasOwn(EVENT_KEYS, e.kind) ? p.i18n.t(EVENT_KEYS[e.kind as keyof typeof EVENT_KEYS]) : e.kind}
-                  {e.detail ? ` (${e.detail})` : ''}
+                  {((d) => (d ? ` (${d})` : ''))(activityDetail(p.i18n, e))}
                 </td>
               </tr>
             ))}
