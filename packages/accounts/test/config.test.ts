@@ -59,3 +59,24 @@ test('durations: a key given under both names is refused, naming both', () => {
 test('metrics: the bare address reads as metrics.listen', () => {
   assert.deepEqual(accountsConfigSchema.parse({ metrics: '127.0.0.1:9465' }).metrics, { listen: { host: '127.0.0.1', port: 9465 } });
 });
+
+test('publicUrl: one address or a list, https or http on an onion host; anything else fails naming the key', () => {
+  assert.deepEqual(accountsConfigSchema.parse({}).publicUrl, []);
+  assert.deepEqual(accountsConfigSchema.parse({ publicUrl: 'https://accounts.example.org' }).publicUrl, ['https://accounts.example.org']);
+  const both = ['https://accounts.example.org/', 'http://abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz2345.onion'];
+  assert.deepEqual(accountsConfigSchema.parse({ publicUrl: both }).publicUrl, both);
+  for (const bad of [
+    'http://accounts.example.org',
+    'accounts.example.org',
+    'ftp://x.onion',
+    [],
+    ['https://ok.example', 'http://no.example'],
+  ]) {
+    const r = accountsConfigSchema.safeParse({ publicUrl: bad });
+    assert.equal(r.success, false, JSON.stringify(bad));
+    assert.ok(
+      r.error.issues.some((i) => i.path[0] === 'publicUrl'),
+      JSON.stringify(r.error.issues),
+    );
+  }
+});

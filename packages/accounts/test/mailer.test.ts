@@ -15,7 +15,7 @@ test('outbox mode writes complete RFC 5322 messages as .eml files, nothing half-
     silentLogger(),
   );
   await m.send({ to: 'alice@example.org', subject: 'A reset was requested — ünïcode', text: 'Hello\nline two\n' });
-  await m.send({ to: 'bob@example.org', subject: 'second', text: 'x' });
+  await m.send({ to: 'bob@example.org', subject: 'second', text: 'x', lang: 'de' });
   m.close();
   const files = readdirSync(outbox);
   assert.equal(files.length, 2);
@@ -26,6 +26,9 @@ test('outbox mode writes complete RFC 5322 messages as .eml files, nothing half-
   assert.match(text, /^Subject: =\?UTF-8\?/m, 'non-ASCII subjects are encoded');
   assert.match(text, /^Message-ID: </m);
   assert.match(text, /Hello\r\nline two/);
+  // Every mail is a notification: no vacation responder may answer it (RFC 3834), and it says its language.
+  assert.equal(text.match(/^Auto-Submitted: auto-generated\r$/gm)?.length, 2);
+  assert.match(text, /^Content-Language: de\r$/m);
 });
 
 test('smtp mode submits over SMTP with AUTH to the configured server (smtp-server on loopback)', async (t) => {
@@ -70,6 +73,7 @@ test('smtp mode submits over SMTP with AUTH to the configured server (smtp-serve
   assert.equal(received[0]!.from, 'accounts@example.org');
   assert.deepEqual(received[0]!.to, ['alice@example.org']);
   assert.match(received[0]!.data, /^Subject: A password reset was requested\r$/m);
+  assert.match(received[0]!.data, /^Auto-Submitted: auto-generated\r$/m);
 
   // requireTls (the default) refuses a server that offers no STARTTLS instead of sending in cleartext; the message waits.
   const strictDir = join(dir, 'strict');
