@@ -132,6 +132,29 @@ describe('community YAML format', () => {
     assert.match(refused[4]!.reason, /no domains/);
   });
 
+  it('an invalid onion key names the key and the domains under it, which are not routed', () => {
+    const bad = corruptOnion(A);
+    const { entries, refused } = parseYamlMap(
+      `${bad}:\n  - a.example\n  - b.example\n${B}: [c.example]\nnot-an-onion: d.example\n`,
+      'k.yml',
+    );
+    assert.deepEqual(
+      entries.map((e) => e.domain),
+      ['c.example'],
+    );
+    assert.deepEqual(
+      refused.map((r) => [r.line, r.onion]),
+      [
+        [1, bad],
+        [5, 'not-an-onion'],
+      ],
+    );
+    assert.match(refused[0]!.reason, /checksum.*; its domains a\.example, b\.example are not routed$/);
+    assert.match(refused[1]!.reason, /; its domains d\.example are not routed$/);
+    const empty = parseYamlMap(`${bad}: []\n`, 'e.yml');
+    assert.match(empty.refused[0]!.reason, /; no domains under it$/);
+  });
+
   it('reports YAML syntax errors and a wrong top level with a line', () => {
     const broken = parseYamlMap(`${A}:\n  - a.example\n - b.example\n`, 'x.yml');
     assert.equal(broken.entries.length, 0);

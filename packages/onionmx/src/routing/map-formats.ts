@@ -173,13 +173,18 @@ export function parseYamlMap(text: string, file: string): ParsedMap {
   for (const pair of doc.contents.items) {
     const keyNode = pair.key as Node | null;
     const line = lineOf(keyNode, counter);
-    const keyText = isScalar(keyNode) ? String(keyNode.value) : '';
+    const keyText = isScalar(keyNode) ? String(keyNode.value) : keyNode ? String(keyNode).trim() : '';
+    const value = pair.value as Node | null;
     const target = parseOnionTarget(keyText);
     if (!target.ok) {
-      out.refused.push({ file, line, onion: keyText, reason: target.reason });
+      // The operator looks for the domains that stopped being routed, not only for a 56-character key: name them too.
+      const under = (isSeq(value) ? (value.items as Node[]) : isScalar(value) && value.value !== null ? [value] : [])
+        .filter((n) => isScalar(n) && n.value !== null)
+        .map((n) => String((n as { value: unknown }).value));
+      const domains = under.length > 0 ? `its domains ${under.join(', ')} are not routed` : 'no domains under it';
+      out.refused.push({ file, line, onion: keyText || '(empty key)', reason: `${target.reason}; ${domains}` });
       continue;
     }
-    const value = pair.value as Node | null;
     if (value !== null && !isSeq(value) && !isScalar(value)) {
       out.refused.push({ file, line, onion: target.value.onion, reason: 'the value must be a list of domains' });
       continue;
