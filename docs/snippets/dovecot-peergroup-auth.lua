@@ -44,7 +44,7 @@ function auth_password_verify(req, password)
   if status ~= 200 then
     return dovecot.auth.PASSDB_RESULT_INTERNAL_FAILURE, "peergroup passdb answered " .. tostring(status) .. " " .. tostring(resp:reason())
   end
-  -- name=value lines: fields for Dovecot (userdb_* reach the userdb; mail_crypt keys will, issue #15).
+  -- name=value lines: fields for Dovecot (userdb_* reach the userdb: an encrypted account's mail_crypt keys).
   local fields = {}
   for name, value in string.gmatch(resp:payload(), "([%w_]+)=([^\n]*)") do
     fields[name] = value

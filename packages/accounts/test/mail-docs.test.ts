@@ -9,7 +9,14 @@ const root = new URL('../../../', import.meta.url);
 const read = (p: string) => readFileSync(new URL(p, root), 'utf8');
 
 const guides: Record<string, string[]> = {
-  'docs/dovecot.md': ['mailboxes.yaml', 'dovecot-peergroup.conf', 'dovecot-peergroup-auth.lua', 'dovecot-dict-auth.conf.ext'],
+  'docs/dovecot.md': [
+    'mailboxes.yaml',
+    'dovecot-peergroup.conf',
+    'dovecot-peergroup-auth.lua',
+    'dovecot-dict-auth.conf.ext',
+    'dovecot-mail-crypt.conf',
+  ],
+  'docs/mail-crypt.md': ['dovecot-mail-crypt.conf'],
   'docs/postfix-virtual.md': ['postfix-virtual-main.cf', 'postfix-virtual-master.cf'],
 };
 
