@@ -278,7 +278,7 @@ for (const dialect of DIALECTS) {
       assert.equal(ok.status, 303, 'the owner is not locked out');
       await t.svc.context.settled();
       const activity = await owner.get('/activity');
-      assert.match(pageText(activity.body), /Failed sign-in attempts with a wrong password \(2 since your last visit\)/);
+      assert.match(pageText(activity.body), /Failed sign-in attempts with a wrong password \(2 attempts\)/);
       assert.doesNotMatch(activity.body, /198\.51\.100/, 'no addresses in the activity list');
       // A name that does not exist is limited identically (the limit must not reveal which names exist).
       const ghost = new Client(t.svc.url, address);
