@@ -465,7 +465,7 @@ export class MailAccounts {
   /**
    * Deletes every account whose waiting period is over: the trust account is disabled (its name stays taken, so
    * nobody can receive the old owner's mail), the mail verifier and app passwords are erased, aliases become
-   * tombstones, the mailbox answers "unknown" (mail to it is refused with 550). The mail files themselves belong to
+   * tombstones, the mailbox answers "unknown" (mail to it is refused with 550), the mailbox key's wraps are erased. The mail files themselves belong to
    * Dovecot: `peergroup accounts admin mail-deleted` lists the homes to remove.
    */
   async processDueDeletions(): Promise<string[]> {
@@ -486,6 +486,8 @@ export class MailAccounts {
           .where('user_id', '=', user_id)
           .execute();
         await trx.deleteFrom('mail_app_password').where('user_id', '=', user_id).execute();
+        // The password's wrap of the mailbox key goes with the verifier: it would let a guesser open leftover mail files.
+        await trx.deleteFrom('mail_crypt_key').where('user_id', '=', user_id).execute();
         await trx
           .updateTable('mail_alias')
           .set({ deleted_at: now })
