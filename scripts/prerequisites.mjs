@@ -60,7 +60,7 @@ export const prerequisites = [
     paths: ['openssl'],
     package: 'openssl',
     install: 'apt',
-    neededBy: ['packages/onionmx/test/dns-over-tls-exit.test.ts'],
+    neededBy: ['packages/onionmx/test/dns-over-tls-exit.test.ts', 'test/e2e/mail-crypt-format.test.ts'],
   },
   {
     name: 'PostgreSQL 15',
