@@ -4,7 +4,10 @@
 // Screenshots of every page go to test-artifacts/accounts/; one dashboard per language (lang-*.png).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { requirePrerequisite } from '@peergroup/test-support/prerequisites';
@@ -87,7 +90,23 @@ async function helpReset(page: Page, s: Story, target: string, ownPassword: stri
 }
 
 async function runStory(dialect: Dialect, js: boolean): Promise<void> {
-  const t = await startTestService(dialect, { mail: { domain: 'example.org' } });
+  // Mail accounts on, so the reset carries the mail code (no Dovecot: nothing is delivered in this story).
+  const work = mkdtempSync(join(tmpdir(), 'peergroup-browser-mail-'));
+  writeFileSync(join(work, 'passdb.secret'), randomBytes(24).toString('hex'), { mode: 0o600 });
+  const t = await startTestService(dialect, {
+    mail: { domain: 'example.org' },
+    mailboxes: {
+      domain: 'example.org',
+      verifier: { opslimit: 1, memlimit: 8192 },
+      dovecot: {
+        dictSocket: join(work, 'dict.sock'),
+        passdb: { listen: '127.0.0.1:0', secretFile: join(work, 'passdb.secret') },
+        uid: process.getuid!() || 5000,
+        gid: process.getgid!() || 5000,
+      },
+      postfix: { socketmap: '127.0.0.1:0' },
+    },
+  });
   const s: Story = { t, js, shots: new Shooter(`${dialect}-${js ? 'js' : 'nojs'}-story`), contexts: [] };
   try {
     const store = t.svc.context.store;
@@ -125,14 +144,19 @@ async function runStory(dialect: Dialect, js: boolean): Promise<void> {
     assert.match((await dana.textContent('main')) ?? '', /Welcome/);
     await s.shots.shot(dana, 'dashboard-after-signup');
 
-    // Dana's trusted users: Alice (the inviter) is already there; she adds Bob and asks for k = 2.
+    // Dana's trusted users: Alice (the inviter) is already there. k = 3 with one trusted user is refused on the field;
+    // she adds Bob and asks for k = 2, with the waiting period in days and hours.
     await go(dana, s, '/trust');
     assert.deepEqual(await dana.locator('#trusted td:first-child').allTextContents(), ['alice']);
     await dana.fill('#k', '3');
-    await dana.fill('#wait', String(WAIT_SECONDS));
+    await dana.fill('#wait-days', '0');
+    await dana.fill('#wait-hours', '0');
     await press(dana, 'Save');
-    assert.match((await dana.textContent('#k-warning')) ?? '', /3 trusted users must agree, but you only trust 1/);
-    await s.shots.shot(dana, 'trust-k-warning');
+    assert.equal(await dana.getAttribute('#k', 'aria-invalid'), 'true');
+    assert.equal(await dana.getAttribute('#k', 'aria-describedby'), 'k-error');
+    assert.match((await dana.textContent('#k-error')) ?? '', /You trust only one person, so 3 cannot agree/);
+    assert.equal(await dana.getByText('Reset rules saved').count(), 0, 'no "saved" next to the refusal');
+    await s.shots.shot(dana, 'trust-k-refused');
     await dana.fill('#add-username', 'bob');
     await press(dana, 'Add');
     await dana.fill('#k', '2');
@@ -140,11 +164,15 @@ async function runStory(dialect: Dialect, js: boolean): Promise<void> {
     assert.deepEqual(await dana.locator('#trusted td:first-child').allTextContents(), ['alice', 'bob']);
     assert.equal(await dana.locator('#k-warning').count(), 0);
     await s.shots.shot(dana, 'trust-two-users');
+    // The page's finest unit is an hour; the test's waiting period of a few seconds is set on the store.
+    await store.setSettings((await store.getUserByName('dana'))!.userId, { waitSeconds: WAIT_SECONDS });
 
-    // Dana forgets her password. Alice confirms first: 1 of 2.
+    // Dana forgets her password. Alice confirms first: 1 of 2. She started the reset, so she alone gets the mail code.
     await helpReset(alice, s, 'dana', 'alice tulip mirror orbit');
-    assert.match((await alice.textContent('#help-result')) ?? '', /1 of 2 needed/);
-    await s.shots.shot(alice, 'help-reset-recorded');
+    assert.match((await alice.textContent('#help-result')) ?? '', /for dana is recorded: 1 of 2 needed/);
+    const mailCode = (await alice.textContent('#mail-code'))?.trim() ?? '';
+    assert.match(mailCode, /^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
+    await s.shots.shot(alice, 'help-reset-recorded-mail-code');
 
     // Dana (still logged in elsewhere) sees the request first thing on her dashboard.
     await go(dana, s, '/dashboard');
@@ -171,6 +199,7 @@ async function runStory(dialect: Dialect, js: boolean): Promise<void> {
     const warning = (await bob.textContent('#reset-code-warning')) ?? '';
     assert.match(warning, /only to dana, face to face/);
     assert.match(warning, /Never give it to someone who asks you for it/);
+    assert.match((await bob.textContent('#mail-code-reminder')) ?? '', /Also give dana the mail code/);
     await s.shots.shot(bob, 'reset-code');
 
     // Dana, on a fresh device, resets with the code and is told to re-add her trusted users.
@@ -178,18 +207,24 @@ async function runStory(dialect: Dialect, js: boolean): Promise<void> {
     await go(dana2, s, '/forgot');
     await dana2.fill('#username', 'dana');
     await dana2.fill('#code', resetCode.toLowerCase().replace(/-/g, ' '));
+    await dana2.fill('#mail-code', mailCode);
     await dana2.fill('#password', 'new harbor maple stone');
     await dana2.fill('#password2', 'new harbor maple stone');
     await s.shots.shot(dana2, 'forgot-form');
     await press(dana2, 'Set new password');
     assert.equal(new URL(dana2.url()).pathname, '/forgot/done');
     assert.match((await dana2.textContent('#re-add-prompt')) ?? '', /previous trusted users were removed.*add them again/s);
+    assert.match((await dana2.textContent('#mail-restored')) ?? '', /Your old mail was restored/);
     await s.shots.shot(dana2, 'reset-done-re-add');
 
-    // Her old session ended; the new password works; the trust list is empty and she re-adds Alice.
+    // Her old session ended; the new password works; the dashboard explains the reset; she re-adds Alice.
     await go(dana, s, '/dashboard');
     assert.equal(new URL(dana.url()).pathname, '/login');
     await login(dana2, s, 'dana', 'new harbor maple stone');
+    assert.match((await dana2.textContent('#after-reset')) ?? '', /one of them gave you a reset code.*Your old mail was restored/s);
+    await s.shots.shot(dana2, 'dashboard-after-reset');
+    await press(dana2, 'I have read this');
+    assert.equal(await dana2.locator('#after-reset').count(), 0);
     await go(dana2, s, '/trust');
     assert.equal(await dana2.locator('#no-trusted').count(), 1);
     await dana2.fill('#add-username', 'alice');
@@ -216,6 +251,7 @@ async function runStory(dialect: Dialect, js: boolean): Promise<void> {
   } finally {
     for (const c of s.contexts) await c.close().catch(() => {});
     await t.stop();
+    rmSync(work, { recursive: true, force: true });
   }
 }
 
@@ -247,7 +283,7 @@ async function runVeto(dialect: Dialect, js: boolean): Promise<void> {
 
     // Mallory cannot restart it during the hold, and never gets a code.
     await helpReset(mallory, s, 'olga', 'mallory prism gravel ocean');
-    assert.match((await mallory.textContent('#help-result')) ?? '', /If that account exists/);
+    assert.match((await mallory.textContent('#help-result')) ?? '', /olga cancelled this reset/);
     assert.equal(await mallory.locator('#reset-code').count(), 0);
     await s.shots.shot(mallory, 'help-reset-after-veto');
     const pending = await store.pendingResetFor(owner.userId);

@@ -47,6 +47,11 @@ export async function createRecoveryCode(ctx: StoreContext, owner: UnlockedUser)
   return code;
 }
 
+/** Whether the owner has an unused recovery code (what it wraps is known only to whoever holds the code). */
+export async function hasRecoveryCode(ctx: StoreContext, userId: string): Promise<boolean> {
+  return !!(await ctx.db.selectFrom('trust_recovery').select('user_id').where('user_id', '=', userId).executeTakeFirst());
+}
+
 /**
  * Redeems a recovery code with a new password. One Argon2id and one AEAD open whether or not the account or its
  * code exists (a stand-in row for unknown names). Throws InvalidResetCodeError for every kind of failure.

@@ -89,6 +89,7 @@ async function resetCheck(ctx: StoreContext, trx: Trx, trustee: UnlockedUser, ta
 export async function requestReset(ctx: StoreContext, trustee: UnlockedUser, targetUsername: string): Promise<RequestResetResult> {
   const events: TrustEvent[] = [];
   let mailCode: string | undefined;
+  let vetoed = false;
   const recorded = await ctx.db.transaction().execute(async (trx) => {
     // Unknown, disabled, self, not trusted or tampered: the same queries and the same crypto (N box opens, one
     // user tag), decided only at the end, so the response time does not tell which (issue #13.6).
@@ -100,7 +101,11 @@ export async function requestReset(ctx: StoreContext, trustee: UnlockedUser, tar
     const now = nowMs(ctx);
     let reset = st.reset;
     if (reset?.state === 'vetoed') {
-      if (now < Number(reset.vetoed_at) + ctx.vetoHoldSeconds * 1000) return false;
+      // Only a genuine trustee gets here (the checks above passed): they may learn that the owner cancelled.
+      if (now < Number(reset.vetoed_at) + ctx.vetoHoldSeconds * 1000) {
+        vetoed = true;
+        return false;
+      }
       await dropReset(trx, target.id);
       reset = null;
     } else if (reset && resetExpired(ctx, reset, now)) {
@@ -143,6 +148,7 @@ export async function requestReset(ctx: StoreContext, trustee: UnlockedUser, tar
     return true;
   });
   emit(ctx, events);
+  if (vetoed) return { recorded, vetoed };
   return mailCode && recorded ? { recorded, mailCode } : { recorded };
 }
 

@@ -228,6 +228,12 @@ export class TrustStore {
     return recovery.createRecoveryCode(this.ctx, owner);
   }
 
+  /** Whether the user has an unused recovery code (for the owner's dashboard). */
+  async hasRecoveryCode(userId: string): Promise<boolean> {
+    await this.ready();
+    return recovery.hasRecoveryCode(this.ctx, userId);
+  }
+
   /**
    * Redeems a recovery code with a new password: like a completed reset (new key pair, epoch + 1, no trustees, the
    * service must end A's sessions on reset-completed), with the mail key restored. The code is used up.

@@ -57,6 +57,11 @@ export interface RequestResetResult {
    * with the reset code. Without it the completed reset cannot restore the mail key.
    */
   mailCode?: string;
+  /**
+   * Only to a genuine trustee (their token passed the reset check): the owner cancelled the reset and the veto hold
+   * is running, so nothing was recorded. Anyone else gets the plain `recorded: false`.
+   */
+  vetoed?: true;
 }
 
 export interface ResetCode {

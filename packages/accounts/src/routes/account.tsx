@@ -6,8 +6,18 @@
 import { Hono } from 'hono';
 import { checkPasswordStrength, MAX_PASSWORD_LENGTH } from '../password-strength.ts';
 import { translateProblem } from '../i18n/index.ts';
-import { ActivityPage, DashboardPage, PasswordPage } from '../views/pages.tsx';
-import { field, loggedIn, trustCode, type Env, type Kit } from './kit.tsx';
+import type { UnlockedUser } from '@peergroup/trust';
+import { verifyOwnPassword } from '../backend.ts';
+import { randomToken } from '../tokens.ts';
+import {
+  ActivityPage,
+  DashboardPage,
+  PasswordPage,
+  RecoveryCodePage,
+  type AfterResetView,
+  type RecoveryPathsView,
+} from '../views/pages.tsx';
+import { field, loggedIn, trustCode, type C, type Env, type Kit, type LoggedInEnv, type Status } from './kit.tsx';
 import { MailSummary } from '../mail/pages.tsx';
 import { SessionsPage } from '../views/sessions.tsx';
 
@@ -20,10 +30,12 @@ export function accountRoutes(kit: Kit): Hono<Env> {
   // ---- dashboard ----------------------------------------------------------------------------------------------
   app.get('/dashboard', loggedIn, async (c) => {
     const s = c.get('me');
-    const [pending, settings, trustees] = await Promise.all([
+    const [pending, settings, trustees, recovery, afterReset] = await Promise.all([
       trust.pendingResetFor(s.userId),
       trust.getSettings(s.userId),
       trust.listTrustees(s.user),
+      recoveryPaths(s.user),
+      lastReset(s.user),
     ]);
     const shown = pending && pending.state !== 'vetoed' ? pending : null;
     return render(
@@ -39,8 +51,99 @@ export function accountRoutes(kit: Kit): Hono<Env> {
         mail={
           deps.mail ? <MailSummary address={deps.mail.address(s.user.username)} {...(await deps.mail.settings(s.userId))} /> : undefined
         }
+        recovery={recovery}
+        afterReset={afterReset}
       />,
     );
+  });
+
+  /**
+   * Which ways back protect the user. Trusted users count when at least k of them hold shares, which the store
+   * writes only for a mail key it can split (format 3 §4.2); the slots were rewritten at this session's login and
+   * at every change since, so their number and k are what the shares were split for.
+   */
+  async function recoveryPaths(user: UnlockedUser): Promise<RecoveryPathsView> {
+    const [settings, trustees, hasCode, key] = await Promise.all([
+      trust.getSettings(user.userId),
+      trust.listTrustees(user),
+      trust.hasRecoveryCode(user.userId),
+      trust.mailKey(user),
+    ]);
+    const splittable = key !== null;
+    key?.fill(0);
+    const n = trustees.length;
+    const k = settings.threshold;
+    return { trustees: n > 0 && n >= k && splittable ? { k, n } : null, recoveryCode: hasCode, mail: !!deps.mail };
+  }
+
+  /** The last completed reset, until the owner has read the dashboard's explanation of it. */
+  async function lastReset(user: UnlockedUser): Promise<AfterResetView | undefined> {
+    const { entries } = await audit.list(user, 50);
+    const i = entries.findIndex((e) => e.kind === 'reset_completed' || e.kind === 'reset_explained');
+    const r = entries[i];
+    if (!r || r.kind !== 'reset_completed') return undefined;
+    // The reset pages record how it went right after the store's own entry (a second or so later at most).
+    const near = (kind: string) => entries.find((e) => e.kind === kind && e.at.getTime() >= r.at.getTime() - 60_000);
+    const mailEntry = near('reset_mail_restored') ?? near('reset_mail_lost');
+    return {
+      at: r.at,
+      via: near('recovery_code_used') ? 'recovery-code' : 'trustees',
+      mailRestored: deps.mail && mailEntry ? mailEntry.kind === 'reset_mail_restored' : undefined,
+    };
+  }
+
+  app.post('/dashboard/reset-read', loggedIn, async (c) => {
+    await audit.add(c.get('me').userId, 'reset_explained', new Date());
+    return c.redirect('/dashboard', 303);
+  });
+
+  // ---- recovery code ------------------------------------------------------------------------------------------
+  // Each form carries a one-time nonce: reloading the page that shows a new code re-sends the form, and that must
+  // not silently replace the code the user just printed. (Per process: behind several instances a re-send that
+  // reaches another one makes a new code, which the page then shows — nothing is lost but the printout.)
+  const usedNonces = new Map<string, number>();
+  const recoveryPage = async <E extends LoggedInEnv>(c: C<E>, extra: { code?: string; error?: string } = {}, status: Status = 200) => {
+    const s = c.get('me');
+    return render(
+      c,
+      <RecoveryCodePage
+        {...common(c)}
+        csrf={c.get('csrf')}
+        nonce={randomToken(16)}
+        has={await trust.hasRecoveryCode(s.userId)}
+        mail={!!deps.mail}
+        username={s.user.username}
+        {...extra}
+      />,
+      status,
+    );
+  };
+
+  app.get('/recovery-code', loggedIn, (c) => recoveryPage(c));
+
+  app.post('/recovery-code', loggedIn, async (c) => {
+    const s = c.get('me');
+    const body = await c.req.parseBody();
+    const password = field(body, 'password', MAX_PASSWORD_LENGTH);
+    const nonce = field(body, 'nonce', 64);
+    const now = Date.now();
+    for (const [n, at] of usedNonces) if (at < now - 86_400_000) usedNonces.delete(n);
+    if (!nonce || usedNonces.has(nonce)) return recoveryPage(c, { error: i18n(c).t('recoveryCode.resent') }, 409);
+    // The same bucket as the password change: both let a session guess the account's password.
+    const own = { key: `p:${s.userId}`, limit: rl.login.perBrowser, shared: false };
+    const lim = await limiters.login.admit([own]);
+    if (!lim.allowed) return limited(c, lim.retryAfter, 'password');
+    try {
+      await hashing(() => verifyOwnPassword(trust, s.user, password));
+    } catch (err) {
+      if (trustCode(err) !== 'invalid-credentials') throw err;
+      await limiters.login.fail([own]);
+      return recoveryPage(c, { error: i18n(c).t('help.wrongPassword') }, 401);
+    }
+    usedNonces.set(nonce, now);
+    const code = await hashing(() => trust.createRecoveryCode(s.user));
+    await audit.add(s.userId, 'recovery_code_created', new Date());
+    return recoveryPage(c, { code });
   });
 
   app.post('/reset/veto', loggedIn, async (c) => {

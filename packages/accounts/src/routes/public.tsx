@@ -9,8 +9,8 @@ import { checkPasswordStrength, MAX_PASSWORD_LENGTH } from '../password-strength
 import { translateProblem } from '../i18n/index.ts';
 import { normalizeUsername } from '@peergroup/trust';
 import type { SignupErrors } from '../views/pages.tsx';
-import { ForgotDonePage, ForgotPage, LoginPage, SignupPage } from '../views/pages.tsx';
-import { field, SESSION_COOKIE, trustCode, type Env, type Kit } from './kit.tsx';
+import { ForgotDonePage, ForgotPage, LoginPage, RecoverPage, SignupPage } from '../views/pages.tsx';
+import { field, SESSION_COOKIE, trustCode, type C, type Env, type Kit } from './kit.tsx';
 
 export function publicRoutes(kit: Kit): Hono<Env> {
   const { deps, hashing, limiters, addressBuckets, render, common, limited, startSession, cookieOpts, i18n } = kit;
@@ -133,10 +133,26 @@ export function publicRoutes(kit: Kit): Hono<Env> {
     }
   });
 
-  // ---- I forgot my password -------------------------------------------------------------------------------------------
-  app.get('/forgot', (c) => render(c, <ForgotPage {...common(c)} csrf={c.get('csrf')} />));
+  // ---- I forgot my password / I have a recovery code ------------------------------------------------------------
+  const mail = !!deps.mail;
+  app.get('/forgot', (c) => render(c, <ForgotPage {...common(c)} csrf={c.get('csrf')} mail={mail} />));
 
-  app.post('/forgot', async (c) => {
+  /**
+   * What both ways back in share: the rate limits (one account bucket for both forms, so switching forms does not
+   * double a guesser's rate), the password checks, and what follows a completed reset. `complete` throws the trust
+   * store's invalid-code errors; `page` renders the form again.
+   */
+  async function resetWith<E extends Env>(
+    c: C<E>,
+    via: 'trustees' | 'recovery-code',
+    page: (username: string, errors: string[]) => unknown,
+    complete: (
+      username: string,
+      code: string,
+      password: string,
+      body: Record<string, unknown>,
+    ) => Promise<{ userId: string; mailKeyRestored: boolean }>,
+  ) {
     const body = await c.req.parseBody();
     const username = field(body, 'username', 128).trim().toLowerCase();
     const code = field(body, 'code', 64);
@@ -150,33 +166,65 @@ export function publicRoutes(kit: Kit): Hono<Env> {
     const errors: string[] = [];
     if (password !== password2) errors.push(i18n(c).t('signup.passwordsDiffer'));
     errors.push(...checkPasswordStrength(password, username).problems.map((p) => translateProblem(i18n(c), p)));
-    if (errors.length) return render(c, <ForgotPage {...common(c)} csrf={c.get('csrf')} username={username} errors={errors} />, 422);
-    let resetUserId: string;
+    if (errors.length) return render(c, page(username, errors), 422);
+    let done: { userId: string; mailKeyRestored: boolean };
     try {
-      resetUserId = (await hashing(() => trust.completeReset(username, code, password))).userId;
+      done = await hashing(() => complete(username, code, password, body));
     } catch (err) {
       const tc = trustCode(err);
       if (tc !== 'invalid-reset-code' && tc !== 'not-found' && tc !== 'invalid-username') throw err;
       await limiters.reset.fail(buckets);
-      return render(
-        c,
-        <ForgotPage {...common(c)} csrf={c.get('csrf')} username={username} errors={[i18n(c).t('forgot.codeInvalid')]} />,
-        422,
-      );
+      return render(c, page(username, [i18n(c).t(via === 'trustees' ? 'forgot.codeInvalid' : 'recover.codeInvalid')]), 422);
     }
+    const resetUserId = done.userId;
     await limiters.reset.clear([browser]);
+    // Nobody is trusted any more (the old relations were tied to the old key): k = 1 is what the user can satisfy
+    // again once they re-add someone, and the dashboard says so on their next login.
+    await trust.setSettings(resetUserId, { threshold: 1 });
+    const at = new Date();
+    if (via === 'recovery-code') await deps.audit.add(resetUserId, 'recovery_code_used', at);
     // The mail password follows; app passwords go (whoever reset the account must not keep a device logged in).
     if (deps.mail) {
+      await deps.audit.add(resetUserId, done.mailKeyRestored ? 'reset_mail_restored' : 'reset_mail_lost', at);
       await hashing(() => deps.mail!.setPassword(resetUserId, password));
       await deps.mail.revokeAllAppPasswords(resetUserId);
     }
     // Every session of the account ends (also done on the store's reset-completed event, which runs after the commit).
     await sessions.destroyAllFor(resetUserId);
     if (c.get('session')?.userId === resetUserId) deleteCookie(c, SESSION_COOKIE, cookieOpts(c));
-    return c.redirect('/forgot/done', 303);
+    return c.redirect(deps.mail ? `/forgot/done?mail=${done.mailKeyRestored ? 'restored' : 'lost'}` : '/forgot/done', 303);
+  }
+
+  app.post('/forgot', (c) =>
+    resetWith(
+      c,
+      'trustees',
+      (username, errors) => <ForgotPage {...common(c)} csrf={c.get('csrf')} mail={mail} username={username} errors={errors} />,
+      (username, code, password, body) => {
+        const mailCode = field(body, 'mailCode', 64).trim();
+        return trust.completeReset(username, code, password, mailCode ? { mailCode } : {});
+      },
+    ),
+  );
+
+  app.get('/forgot/done', (c) => {
+    const m = c.req.query('mail');
+    return render(
+      c,
+      <ForgotDonePage {...common(c)} mailReset={mail} mailKey={mail && (m === 'restored' || m === 'lost') ? m : undefined} />,
+    );
   });
 
-  app.get('/forgot/done', (c) => render(c, <ForgotDonePage {...common(c)} mailReset={!!deps.mail} />));
+  app.get('/recover', (c) => render(c, <RecoverPage {...common(c)} csrf={c.get('csrf')} />));
+
+  app.post('/recover', (c) =>
+    resetWith(
+      c,
+      'recovery-code',
+      (username, errors) => <RecoverPage {...common(c)} csrf={c.get('csrf')} username={username} errors={errors} />,
+      (username, code, password) => trust.redeemRecoveryCode(username, code, password),
+    ),
+  );
 
   return app;
 }

@@ -13,14 +13,20 @@ import { field, loggedIn, trustCode, type C, type Env, type Kit } from './kit.ts
 import { wholeSeconds } from '../config.ts';
 import { changeResetRules } from '../audit.ts';
 
+/** The reset-rules form as typed, with its errors by field (shown again when refused). */
+type RulesForm = { k: string; days: string; hours: string; kError?: string; waitError?: string };
+
 export function trustRoutes(kit: Kit): Hono<Env> {
   const { deps, hashing, limiters, addressBuckets, render, common, limited, i18n } = kit;
   const { config, trust } = deps;
   const rl = config.rateLimits;
   const app = new Hono<Env>();
+  // Through the activity list: a lowered k or a shorter wait is recorded and mailed to the owner (audit.ts).
+  const changeRules = (userId: string, settings: { threshold: number; waitSeconds: number }) =>
+    changeResetRules(trust, deps.audit, userId, settings);
 
   // ---- trusted users ---------------------------------------------------------------------------------------------
-  async function trustPage<E extends Env>(c: C<E>, s: Session, errors?: string[], status: 200 | 404 | 409 | 422 = 200) {
+  async function trustPage<E extends Env>(c: C<E>, s: Session, errors?: string[], status: 200 | 404 | 409 | 422 = 200, rules?: RulesForm) {
     const [trusted, settings] = await Promise.all([trust.listTrustees(s.user), trust.getSettings(s.userId)]);
     return render(
       c,
@@ -33,6 +39,7 @@ export function trustRoutes(kit: Kit): Hono<Env> {
         waitSeconds={settings.waitSeconds}
         minWaitSeconds={wholeSeconds(config.trust.minWait)}
         errors={errors}
+        rules={rules}
       />,
       status,
     );
@@ -75,27 +82,47 @@ export function trustRoutes(kit: Kit): Hono<Env> {
   app.post('/trust/settings', loggedIn, async (c) => {
     const s = c.get('me');
     const body = await c.req.parseBody();
-    const k = Number(field(body, 'k', 8));
-    const wait = Number(field(body, 'wait', 16));
-    const errors: string[] = [];
-    if (!Number.isInteger(k) || k < 1 || k > config.trust.slots) errors.push(i18n(c).t('trust.kRange', { slots: config.trust.slots }));
+    const form: RulesForm = {
+      k: field(body, 'k', 8).trim(),
+      days: field(body, 'waitDays', 8).trim(),
+      hours: field(body, 'waitHours', 8).trim(),
+    };
+    const t = i18n(c);
+    const whole = (v: string, max: number) => (/^\d{1,4}$/.test(v || '0') && Number(v || '0') <= max ? Number(v || '0') : null);
+    const k = /^\d{1,3}$/.test(form.k) ? Number(form.k) : Number.NaN;
+    const trusted = (await trust.listTrustees(s.user)).length;
+    // k must be one the user's trusted users can reach: a k above their number would leave nobody able to help.
+    // With nobody trusted yet, k = 1 is what every account starts with (and the waiting period may still change).
+    const reachable = Math.max(1, Math.min(trusted, config.trust.slots));
+    if (!(k >= 1 && k <= config.trust.slots)) form.kError = t.t('trust.kRange', { slots: config.trust.slots });
+    else if (k > reachable) form.kError = t.t('trust.kTooHigh', { k, count: trusted });
+    const days = whole(form.days, 365);
+    const hours = whole(form.hours, 23);
     const minWait = wholeSeconds(config.trust.minWait);
-    if (!Number.isInteger(wait) || wait < minWait || wait > 365 * 86400) {
-      errors.push(i18n(c).t('trust.waitRange', { min: i18n(c).duration(minWait) }));
-    }
-    if (errors.length) return trustPage(c, s, errors, 422);
+    const wait = days === null || hours === null ? null : days * 86400 + hours * 3600;
+    if (wait === null || wait < minWait || wait > 365 * 86400) form.waitError = t.t('trust.waitRange', { min: t.duration(minWait) });
+    if (form.kError || form.waitError)
+      return trustPage(
+        c,
+        s,
+        [form.kError, form.waitError].filter((e) => e !== undefined),
+        422,
+        form,
+      );
     try {
-      // Through the activity list: a lowered k or a shorter wait is recorded and mailed to the owner (audit.ts).
-      await changeResetRules(trust, deps.audit, s.userId, { threshold: k, waitSeconds: wait });
+      await changeRules(s.userId, { threshold: k, waitSeconds: wait! });
     } catch (err) {
       if (trustCode(err) !== 'invalid-settings') throw err;
-      return trustPage(c, s, [i18n(c).t('trust.notAllowed')], 422);
+      return trustPage(c, s, [t.t('trust.notAllowed')], 422, form);
     }
+    // The shares of the mail key follow k at the next slot rewrite; do it now, so the dashboard's "k of n" is true
+    // from this moment (a lowered k with shares still split for the old one would restore nothing).
+    await trust.regenerate(s.user);
     return c.redirect('/trust?m=settings-saved', 303);
   });
 
   // ---- help someone reset ------------------------------------------------------------------------------------------
-  app.get('/help-reset', loggedIn, (c) => render(c, <HelpResetPage {...common(c)} csrf={c.get('csrf')} />));
+  app.get('/help-reset', loggedIn, (c) => render(c, <HelpResetPage {...common(c)} csrf={c.get('csrf')} mail={!!deps.mail} />));
 
   app.post('/help-reset', loggedIn, async (c) => {
     const s = c.get('me');
@@ -110,26 +137,35 @@ export function trustRoutes(kit: Kit): Hono<Env> {
     const lim = await limiters.login.admit([own]);
     const lim2 = lim.allowed ? await limiters.reset.admit(fruitless) : lim;
     if (!lim2.allowed) return limited(c, lim2.retryAfter, 'reset');
+    const mail = !!deps.mail;
     try {
       await hashing(() => verifyOwnPassword(trust, s.user, password));
     } catch (err) {
       if (trustCode(err) !== 'invalid-credentials') throw err;
       await limiters.login.fail([own]);
-      return render(c, <HelpResetPage {...common(c)} csrf={c.get('csrf')} error={i18n(c).t('help.wrongPassword')} />, 401);
+      return render(
+        c,
+        <HelpResetPage {...common(c)} csrf={c.get('csrf')} target={target} mail={mail} error={i18n(c).t('help.wrongPassword')} />,
+        401,
+      );
     }
     const outcome = await helpReset(trust, s.user, target);
     if (!outcome) await limiters.reset.fail(fruitless);
-    let result: HelpResetResult = { kind: 'generic' };
-    if (outcome?.code) result = { kind: 'code', code: outcome.code.code, expiresAt: outcome.code.expiresAt, username: target };
-    else if (outcome?.pending && outcome.pending.state !== 'vetoed') {
+    let result: HelpResetResult = { kind: 'generic', username: target };
+    if (outcome && 'vetoed' in outcome) result = { kind: 'vetoed', username: target, until: outcome.until };
+    else if (outcome?.code) {
+      result = { kind: 'code', code: outcome.code.code, expiresAt: outcome.code.expiresAt, username: target, mailCode: outcome.mailCode };
+    } else if (outcome?.pending && outcome.pending.state !== 'vetoed') {
       result = {
         kind: 'recorded',
+        username: target,
         confirmations: outcome.pending.confirmations,
         k: outcome.pending.threshold,
         effectiveAt: outcome.pending.effectiveAt,
+        mailCode: outcome.mailCode,
       };
     }
-    return render(c, <HelpResetPage {...common(c)} csrf={c.get('csrf')} result={result} />);
+    return render(c, <HelpResetPage {...common(c)} csrf={c.get('csrf')} target={target} mail={mail} result={result} />);
   });
 
   return app;

@@ -163,4 +163,11 @@ table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: .4rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 #activity td:first-child, #invites td { white-space: nowrap; }
 .strength-good { color: var(--ok-fg); } .strength-fair { color: var(--warn-fg); }
+.field-error { color: var(--err-fg); background: var(--err-bg); font-weight: 600; padding: .25rem .5rem; border-radius: 4px; margin: .25rem 0; }
+input[aria-invalid=true] { border: 2px solid var(--err-fg); }
+fieldset { border: 1px solid var(--line); border-radius: 4px; margin: 1rem 0; padding: .25rem .75rem .75rem; min-width: 0; }
+legend { font-weight: 600; padding: 0 .25rem; }
+.duration { display: flex; flex-wrap: wrap; gap: 0 1.5rem; }
+@media print { header, footer, nav, .no-print { display: none; } body { background: #fff; color: #000; }
+  .code { border-color: #000; } main { max-width: none; } }
 `;

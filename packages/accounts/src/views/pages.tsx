@@ -214,11 +214,15 @@ export function DashboardPage(
     strength?: 'fair' | undefined;
     /** Mail accounts only: the address and quota line (mail/pages.tsx MailSummary). */
     mail?: Child;
+    recovery: RecoveryPathsView;
+    /** Set until the owner has read it: the last reset and what it did (shown from the first login after it). */
+    afterReset?: AfterResetView | undefined;
   },
 ) {
   const { i18n } = p;
   return (
     <Layout title={i18n.t('dashboard.title')} {...p}>
+      {p.afterReset ? <AfterReset {...p.afterReset} i18n={i18n} csrf={p.csrf} /> : null}
       {p.mail ?? null}
       {p.pending ? (
         <section class="alert" id="pending-reset" role="alert">
@@ -250,8 +254,81 @@ export function DashboardPage(
         {i18n.t('dashboard.trustSummary', { count: p.trustedCount, k: p.k, wait: i18n.duration(p.waitSeconds) })}{' '}
         <a href="/trust">{i18n.t('dashboard.manageTrust')}</a>.
       </p>
-      {p.k > p.trustedCount ? <p class="notice error">{i18n.t('dashboard.tooFew')}</p> : null}
+      {p.k > p.trustedCount ? (
+        <p class="notice error" id="too-few">
+          {i18n.t('dashboard.tooFew')} {i18n.t(p.trustedCount === 0 ? 'dashboard.tooFewNobody' : 'dashboard.tooFewSome')}
+        </p>
+      ) : null}
+      <RecoveryPaths {...p.recovery} i18n={i18n} />
     </Layout>
+  );
+}
+
+/** What protects the account (and, with mail accounts, the stored mail) against a lost password. */
+export interface RecoveryPathsView {
+  /** k of n: the user's trusted users can restore (n ≥ k and a mail key to split); null when they cannot. */
+  trustees: { k: number; n: number } | null;
+  recoveryCode: boolean;
+  /** Mail accounts are on: the section speaks of the stored mail, and the mail code. */
+  mail: boolean;
+}
+
+function RecoveryPaths(p: RecoveryPathsView & { i18n: I18n }) {
+  const { i18n } = p;
+  const paths: string[] = [];
+  if (p.trustees) paths.push(i18n.t('recovery.pathTrustees', { k: p.trustees.k, n: p.trustees.n }));
+  if (p.recoveryCode) paths.push(i18n.t('recovery.pathCode'));
+  return (
+    <section id="recovery-paths">
+      <h2>{i18n.t(p.mail ? 'recovery.headingMail' : 'recovery.heading')}</h2>
+      {paths.length ? (
+        <>
+          <p>{i18n.t(p.mail ? 'recovery.protectedMail' : 'recovery.protected')}</p>
+          <ul>
+            {paths.map((x) => (
+              <li>{x}</li>
+            ))}
+          </ul>
+        </>
+      ) : (
+        <div class="notice error" id="no-recovery-path" role="alert">
+          <p>
+            <strong>{i18n.t(p.mail ? 'recovery.noneMail' : 'recovery.none')}</strong>
+          </p>
+          <p>{i18n.t('recovery.whatToDo')}</p>
+        </div>
+      )}
+      <p>
+        <a href="/recovery-code">{i18n.t(p.recoveryCode ? 'recovery.replaceLink' : 'recovery.createLink')}</a>
+      </p>
+    </section>
+  );
+}
+
+export interface AfterResetView {
+  at: Date;
+  via: 'trustees' | 'recovery-code';
+  /** Mail accounts only: whether the old mail key came back. */
+  mailRestored?: boolean | undefined;
+}
+
+function AfterReset(p: AfterResetView & { i18n: I18n; csrf: string }) {
+  const { i18n } = p;
+  return (
+    <section class="alert" id="after-reset" role="status">
+      <h2>{i18n.t('afterReset.title', { time: i18n.time(p.at) })}</h2>
+      <p>{i18n.t(p.via === 'recovery-code' ? 'afterReset.viaCode' : 'afterReset.viaTrustees')}</p>
+      {p.mailRestored === true ? <p id="after-reset-mail">{i18n.t('afterReset.mailRestored')}</p> : null}
+      {p.mailRestored === false ? <p id="after-reset-mail">{i18n.t('afterReset.mailLost')}</p> : null}
+      <p>{i18n.t('afterReset.trust')}</p>
+      <form method="post" action="/dashboard/reset-read">
+        <CsrfField token={p.csrf} />
+        <a href="/trust">{i18n.t('afterReset.trustLink')}</a>{' '}
+        <button type="submit" class="secondary">
+          {i18n.t('afterReset.read')}
+        </button>
+      </form>
+    </section>
   );
 }
 
@@ -264,6 +341,8 @@ export function TrustPage(
     waitSeconds: number;
     minWaitSeconds: number;
     errors?: string[] | undefined;
+    /** A refused rules form: its errors by field, and what was typed (shown again). */
+    rules?: { k: string; days: string; hours: string; kError?: string | undefined; waitError?: string | undefined } | undefined;
   },
 ) {
   const free = p.slots - p.trusted.length;
@@ -317,16 +396,70 @@ export function TrustPage(
       <h2>{i18n.t('trust.rulesHeading')}</h2>
       {p.k > p.trusted.length ? (
         <p class="notice error" id="k-warning">
-          {i18n.t('trust.kWarning', { k: p.k, count: p.trusted.length })}
+          {i18n.t('trust.kWarning', { k: p.k, count: p.trusted.length })}{' '}
+          {i18n.t(p.trusted.length === 0 ? 'dashboard.tooFewNobody' : 'dashboard.tooFewSome')}
         </p>
       ) : null}
-      <form method="post" action="/trust/settings">
+      <form method="post" action="/trust/settings" novalidate>
         <CsrfField token={p.csrf} />
         <label for="k">{i18n.t('trust.kLabel')}</label>
-        <input type="number" id="k" name="k" min="1" max={String(p.slots)} value={String(p.k)} required />
-        <label for="wait">{i18n.t('trust.waitLabel')}</label>
-        <input type="number" id="wait" name="wait" min={String(p.minWaitSeconds)} value={String(p.waitSeconds)} required />
-        <p class="hint">{i18n.t('trust.waitHint', { wait: i18n.duration(p.waitSeconds), min: i18n.duration(p.minWaitSeconds) })}</p>
+        <input
+          type="number"
+          id="k"
+          name="k"
+          min="1"
+          max={String(Math.max(1, Math.min(p.slots, p.trusted.length)))}
+          value={p.rules?.k ?? String(p.k)}
+          required
+          {...(p.rules?.kError ? { 'aria-invalid': 'true', 'aria-describedby': 'k-error' } : { 'aria-describedby': 'k-hint' })}
+        />
+        {p.rules?.kError ? (
+          <p class="field-error" id="k-error">
+            {p.rules.kError}
+          </p>
+        ) : (
+          <p class="hint" id="k-hint">
+            {i18n.t('trust.kHint', { count: p.trusted.length })}
+          </p>
+        )}
+        <fieldset aria-describedby={p.rules?.waitError ? 'wait-error' : 'wait-hint'}>
+          <legend>{i18n.t('trust.waitLabel')}</legend>
+          <span class="duration">
+            <span>
+              <label for="wait-days">{i18n.t('trust.waitDays')}</label>
+              <input
+                type="number"
+                id="wait-days"
+                name="waitDays"
+                min="0"
+                max="365"
+                value={p.rules?.days ?? String(Math.floor(p.waitSeconds / 86400))}
+                {...(p.rules?.waitError ? { 'aria-invalid': 'true' } : {})}
+              />
+            </span>
+            <span>
+              <label for="wait-hours">{i18n.t('trust.waitHours')}</label>
+              <input
+                type="number"
+                id="wait-hours"
+                name="waitHours"
+                min="0"
+                max="23"
+                value={p.rules?.hours ?? String(Math.floor((p.waitSeconds % 86400) / 3600))}
+                {...(p.rules?.waitError ? { 'aria-invalid': 'true' } : {})}
+              />
+            </span>
+          </span>
+          {p.rules?.waitError ? (
+            <p class="field-error" id="wait-error">
+              {p.rules.waitError}
+            </p>
+          ) : (
+            <p class="hint" id="wait-hint">
+              {i18n.t('trust.waitHint', { wait: i18n.duration(p.waitSeconds), min: i18n.duration(p.minWaitSeconds) })}
+            </p>
+          )}
+        </fieldset>
         <p>
           <button type="submit">{i18n.t('trust.save')}</button>
         </p>
@@ -334,6 +467,9 @@ export function TrustPage(
     </Layout>
   );
 }
+
+/** The one-time view after creating an invite: the code and its sign-up link, or (on a reload) that it was shown. */
+export type NewInviteView = { code: string; link: string } | { gone: true };
 
 export function InvitesPage(
   p: Common & {
@@ -398,11 +534,36 @@ export function InvitesPage(
 }
 
 export type HelpResetResult =
-  | { kind: 'generic' }
-  | { kind: 'recorded'; confirmations: number; k: number; effectiveAt: Date | null }
-  | { kind: 'code'; code: string; expiresAt: Date; username: string };
+  | { kind: 'generic'; username: string }
+  /** Only for a genuine trustee: the owner cancelled, and new requests are ignored until `until`. */
+  | { kind: 'vetoed'; username: string; until: Date | null }
+  | { kind: 'recorded'; username: string; confirmations: number; k: number; effectiveAt: Date | null; mailCode?: string | undefined }
+  | { kind: 'code'; code: string; expiresAt: Date; username: string; mailCode?: string | undefined };
 
-export function HelpResetPage(p: Common & { csrf: string; result?: HelpResetResult | undefined; error?: string | undefined }) {
+/** The mail code, for the trustee whose request started the reset: shown once, to hand over with the reset code. */
+function MailCode(p: { i18n: I18n; code: string; username: string }) {
+  return (
+    <section class="alert" id="mail-code-section">
+      <h2>{p.i18n.t('help.mailCodeTitle', { username: p.username })}</h2>
+      <p class="code" id="mail-code">
+        {p.code}
+      </p>
+      <p>{p.i18n.t('help.mailCodeKeep', { username: p.username })}</p>
+    </section>
+  );
+}
+
+export function HelpResetPage(
+  p: Common & {
+    csrf: string;
+    result?: HelpResetResult | undefined;
+    error?: string | undefined;
+    /** What was typed, shown again after a wrong password. */
+    target?: string | undefined;
+    /** Mail accounts are on: the handover includes the mail code. */
+    mail?: boolean | undefined;
+  },
+) {
   const r = p.result;
   const { i18n } = p;
   if (r?.kind === 'code') {
@@ -412,35 +573,65 @@ export function HelpResetPage(p: Common & { csrf: string; result?: HelpResetResu
           <h2>{i18n.t('help.codeWarningTitle', { username: r.username })}</h2>
           <p>{i18n.t('help.codeWarning', { username: r.username })}</p>
         </section>
+        <h2>{i18n.t('help.resetCodeHeading')}</h2>
         <p class="code" id="reset-code">
           {r.code}
         </p>
         <p>{i18n.t('help.codeOnce', { time: i18n.time(r.expiresAt) })}</p>
+        {p.mail && r.mailCode ? <MailCode i18n={i18n} code={r.mailCode} username={r.username} /> : null}
+        {p.mail && !r.mailCode ? (
+          <p class="notice ok" id="mail-code-reminder">
+            {i18n.t('help.mailCodeReminder', { username: r.username })}
+          </p>
+        ) : null}
       </Layout>
     );
   }
   return (
     <Layout title={i18n.t('help.title')} {...p} notice={p.error ? { kind: 'error', text: p.error } : p.notice}>
       {r?.kind === 'generic' ? (
-        <p class="notice ok" id="help-result">
-          {i18n.t('help.generic')}
+        <p class="notice ok" id="help-result" role="status">
+          {i18n.t('help.generic', { username: r.username })}
+        </p>
+      ) : null}
+      {r?.kind === 'vetoed' ? (
+        <p class="notice error" id="help-result" role="status">
+          {i18n.t('help.vetoed', { username: r.username })}{' '}
+          {r.until ? i18n.t('help.vetoedUntil', { time: i18n.time(r.until), relative: i18n.relative(r.until) }) : null}
         </p>
       ) : null}
       {r?.kind === 'recorded' ? (
-        <p class="notice ok" id="help-result">
-          {i18n.t('help.recorded', { confirmations: r.confirmations, k: r.k })}{' '}
+        <p class="notice ok" id="help-result" role="status">
+          {i18n.t('help.recorded', { username: r.username, confirmations: r.confirmations, k: r.k })}{' '}
           {r.effectiveAt
             ? i18n.t('help.recordedFrom', { time: i18n.time(r.effectiveAt), relative: i18n.relative(r.effectiveAt) })
             : i18n.t('help.recordedWait')}
         </p>
       ) : null}
+      {p.mail && r?.kind === 'recorded' && r.mailCode ? <MailCode i18n={i18n} code={r.mailCode} username={r.username} /> : null}
       <p>{i18n.t('help.intro')}</p>
       <form method="post" action="/help-reset">
         <CsrfField token={p.csrf} />
         <label for="target">{i18n.t('help.target')}</label>
-        <input type="text" id="target" name="username" autocomplete="off" autocapitalize="none" spellcheck={false} required />
+        <input
+          type="text"
+          id="target"
+          name="username"
+          value={p.target ?? ''}
+          autocomplete="off"
+          autocapitalize="none"
+          spellcheck={false}
+          required
+        />
         <label for="own-password">{i18n.t('help.ownPassword')}</label>
-        <input type="password" id="own-password" name="password" autocomplete="current-password" required />
+        <input
+          type="password"
+          id="own-password"
+          name="password"
+          autocomplete="current-password"
+          required
+          {...(p.error ? { 'aria-invalid': 'true', autofocus: true } : {})}
+        />
         <p>
           <button type="submit">{i18n.t('help.submit')}</button>
         </p>
@@ -449,10 +640,11 @@ export function HelpResetPage(p: Common & { csrf: string; result?: HelpResetResu
   );
 }
 
-export function ForgotPage(p: Common & { csrf: string; username?: string; errors?: string[] | undefined }) {
+export function ForgotPage(p: Common & { csrf: string; username?: string; errors?: string[] | undefined; mail?: boolean | undefined }) {
   return (
     <Layout title={p.i18n.t('forgot.title')} {...p}>
       <p>{p.i18n.t('forgot.intro')}</p>
+      {p.mail ? <p>{p.i18n.t('forgot.introMail')}</p> : null}
       <Errors errors={p.errors} />
       <form method="post" action="/forgot">
         <CsrfField token={p.csrf} />
@@ -469,6 +661,23 @@ export function ForgotPage(p: Common & { csrf: string; username?: string; errors
         />
         <label for="code">{p.i18n.t('forgot.code')}</label>
         <input type="text" id="code" name="code" autocomplete="off" autocapitalize="none" spellcheck={false} required />
+        {p.mail ? (
+          <>
+            <label for="mail-code">{p.i18n.t('forgot.mailCode')}</label>
+            <input
+              type="text"
+              id="mail-code"
+              name="mailCode"
+              autocomplete="off"
+              autocapitalize="none"
+              spellcheck={false}
+              aria-describedby="mail-code-hint"
+            />
+            <p class="hint" id="mail-code-hint">
+              {p.i18n.t('forgot.mailCodeHint')}
+            </p>
+          </>
+        ) : null}
         <label for="password">{p.i18n.t('forgot.newPassword')}</label>
         <input type="password" id="password" name="password" autocomplete="new-password" required />
         <p class="hint">{p.i18n.t('form.passwordHint')}</p>
@@ -478,13 +687,26 @@ export function ForgotPage(p: Common & { csrf: string; username?: string; errors
           <button type="submit">{p.i18n.t('forgot.submit')}</button>
         </p>
       </form>
+      <p>
+        {p.i18n.t('forgot.haveRecoveryCode')} <a href="/recover">{p.i18n.t('forgot.recoverLink')}</a>.
+      </p>
     </Layout>
   );
 }
 
-export function ForgotDonePage(p: Common & { mailReset?: boolean }) {
+export function ForgotDonePage(p: Common & { mailReset?: boolean; mailKey?: 'restored' | 'lost' | undefined }) {
   return (
     <Layout title={p.i18n.t('forgot.doneTitle')} {...p}>
+      {p.mailKey === 'restored' ? (
+        <p class="notice ok" id="mail-restored">
+          {p.i18n.t('afterReset.mailRestored')}
+        </p>
+      ) : null}
+      {p.mailKey === 'lost' ? (
+        <p class="notice error" id="mail-lost">
+          {p.i18n.t('afterReset.mailLost')}
+        </p>
+      ) : null}
       <p class="alert" id="re-add-prompt">
         {p.i18n.t('forgot.reAdd')}
       </p>
@@ -496,6 +718,101 @@ export function ForgotDonePage(p: Common & { mailReset?: boolean }) {
       <p>
         <a href="/login">{p.i18n.t('forgot.login')}</a>
       </p>
+    </Layout>
+  );
+}
+
+/** Creating a recovery code (logged in, with the password): the form, or the new code shown once to print. */
+export function RecoveryCodePage(
+  p: Common & {
+    csrf: string;
+    nonce: string;
+    has: boolean;
+    mail: boolean;
+    code?: string | undefined;
+    error?: string | undefined;
+    username: string;
+  },
+) {
+  const { i18n } = p;
+  if (p.code) {
+    return (
+      <Layout title={i18n.t('recoveryCode.newTitle')} {...p}>
+        <section class="printable" id="recovery-sheet">
+          <h2>{i18n.t('recoveryCode.sheetTitle', { site: p.siteName })}</h2>
+          <p>{i18n.t('recoveryCode.sheetUser', { username: p.username })}</p>
+          <p class="code" id="recovery-code">
+            {p.code}
+          </p>
+          <p>{i18n.t('recoveryCode.sheetUse')}</p>
+        </section>
+        <p class="alert no-print" id="recovery-once">
+          {i18n.t('recoveryCode.once')}
+        </p>
+        <p class="no-print">
+          <a href="/dashboard">{i18n.t('recoveryCode.back')}</a>
+        </p>
+      </Layout>
+    );
+  }
+  return (
+    <Layout title={i18n.t('recoveryCode.title')} {...p} notice={p.error ? { kind: 'error', text: p.error } : p.notice}>
+      <p>{i18n.t(p.mail ? 'recoveryCode.introMail' : 'recoveryCode.intro')}</p>
+      {p.has ? (
+        <p class="notice ok" id="recovery-exists">
+          {i18n.t('recoveryCode.exists')}
+        </p>
+      ) : null}
+      <form method="post" action="/recovery-code">
+        <CsrfField token={p.csrf} />
+        <input type="hidden" name="nonce" value={p.nonce} />
+        <label for="own-password">{i18n.t('help.ownPassword')}</label>
+        <input
+          type="password"
+          id="own-password"
+          name="password"
+          autocomplete="current-password"
+          required
+          {...(p.error ? { 'aria-invalid': 'true', autofocus: true } : {})}
+        />
+        <p>
+          <button type="submit">{i18n.t(p.has ? 'recoveryCode.replace' : 'recoveryCode.create')}</button>
+        </p>
+      </form>
+    </Layout>
+  );
+}
+
+/** Public: redeeming a recovery code (username, code, new password). */
+export function RecoverPage(p: Common & { csrf: string; username?: string; errors?: string[] | undefined }) {
+  return (
+    <Layout title={p.i18n.t('recover.title')} {...p}>
+      <p>{p.i18n.t('recover.intro')}</p>
+      <Errors errors={p.errors} />
+      <form method="post" action="/recover">
+        <CsrfField token={p.csrf} />
+        <label for="username">{p.i18n.t('forgot.username')}</label>
+        <input
+          type="text"
+          id="username"
+          name="username"
+          value={p.username ?? ''}
+          autocomplete="username"
+          autocapitalize="none"
+          spellcheck={false}
+          required
+        />
+        <label for="code">{p.i18n.t('recover.code')}</label>
+        <input type="text" id="code" name="code" autocomplete="off" autocapitalize="none" spellcheck={false} required />
+        <label for="password">{p.i18n.t('forgot.newPassword')}</label>
+        <input type="password" id="password" name="password" autocomplete="new-password" required />
+        <p class="hint">{p.i18n.t('form.passwordHint')}</p>
+        <label for="password2">{p.i18n.t('forgot.newPassword2')}</label>
+        <input type="password" id="password2" name="password2" autocomplete="new-password" required />
+        <p>
+          <button type="submit">{p.i18n.t('forgot.submit')}</button>
+        </p>
+      </form>
     </Layout>
   );
 }
@@ -533,6 +850,10 @@ const EVENT_KEYS = {
   reset_vetoed: 'event.reset_vetoed',
   reset_completed: 'event.reset_completed',
   code_issued: 'event.code_issued',
+  recovery_code_created: 'event.recovery_code_created',
+  recovery_code_used: 'event.recovery_code_used',
+  reset_mail_restored: 'event.reset_mail_restored',
+  reset_mail_lost: 'event.reset_mail_lost',
   k_changed: 'event.k_changed',
   wait_changed: 'event.wait_changed',
   sessions_logged_out: 'event.sessions_logged_out',
