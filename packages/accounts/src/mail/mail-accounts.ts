@@ -41,9 +41,27 @@ export interface DomainInfo {
   createdAt: Date;
 }
 
-/** A refused request, with the sentence the page shows. */
+/** Why a request was refused, for the page to say it in the reader's language (i18n `mailRefusal.<code>`). */
+export type MailRefusalCode =
+  | 'deviceName'
+  | 'appPasswordsMax'
+  | 'aliasInvalid'
+  | 'aliasReserved'
+  | 'aliasDomain'
+  | 'aliasTaken'
+  | 'aliasesMax'
+  | 'randomAliasesMax';
+
+/** A refused request, with the English sentence the CLI shows and, for the web pages, a code and its values. */
 export class MailRefusal extends Error {
   override name = 'MailRefusal';
+  constructor(
+    message: string,
+    readonly code?: MailRefusalCode,
+    readonly params: Record<string, string | number> = {},
+  ) {
+    super(message);
+  }
 }
 
 export class MailAccounts {
@@ -255,10 +273,10 @@ export class MailAccounts {
    */
   async createAppPassword(userId: string, name: string, owner?: UnlockedUser): Promise<{ id: string; secret: string }> {
     const n = name.trim();
-    if (n.length < 1 || n.length > 64) throw new MailRefusal('Give the device a name of 1 to 64 characters.');
+    if (n.length < 1 || n.length > 64) throw new MailRefusal('Give the device a name of 1 to 64 characters.', 'deviceName');
     const count = (await this.listAppPasswords(userId)).length;
     if (count >= this.config.appPasswords.max)
-      throw new MailRefusal(`You have ${count} app passwords, the most allowed. Revoke one first.`);
+      throw new MailRefusal(`You have ${count} app passwords, the most allowed. Revoke one first.`, 'appPasswordsMax', { n: count });
     const secret = newAppPassword();
     const id = randomBytes(12).toString('hex');
     let cryptBox: Buffer | null = null;
@@ -327,16 +345,18 @@ export class MailAccounts {
     if (!isValidLocalPart(local) || (this.config.recipientDelimiter && local.includes(this.config.recipientDelimiter))) {
       throw new MailRefusal(
         'An alias is 1–64 lower-case letters, digits, dots, dashes or underscores, starting and ending with a letter or digit.',
+        'aliasInvalid',
       );
     }
-    if (this.config.aliases.reserved.includes(local)) throw new MailRefusal(`"${local}" is reserved and cannot be an alias.`);
-    if (!(await this.aliasDomains()).includes(domain)) throw new MailRefusal('That domain is not one of ours.');
-    if (await this.store.getUserByName(local)) throw new MailRefusal('That address is taken.');
+    if (this.config.aliases.reserved.includes(local))
+      throw new MailRefusal(`"${local}" is reserved and cannot be an alias.`, 'aliasReserved', { local });
+    if (!(await this.aliasDomains()).includes(domain)) throw new MailRefusal('That domain is not one of ours.', 'aliasDomain');
+    if (await this.store.getUserByName(local)) throw new MailRefusal('That address is taken.', 'aliasTaken');
     const row = await this.db.selectFrom('mail_alias').selectAll().where('address', '=', `${local}@${domain}`).executeTakeFirst();
     if (!row) return;
-    if (row.deleted_at === null) throw new MailRefusal('That address is taken.');
+    if (row.deleted_at === null) throw new MailRefusal('That address is taken.', 'aliasTaken');
     const coolDownEnds = Number(row.deleted_at) + this.config.aliases.coolDown;
-    if (row.user_id !== userId && coolDownEnds > this.now().getTime()) throw new MailRefusal('That address is taken.');
+    if (row.user_id !== userId && coolDownEnds > this.now().getTime()) throw new MailRefusal('That address is taken.', 'aliasTaken');
   }
 
   async createAlias(userId: string, local: string, domain: string, note: string | null): Promise<string> {
@@ -344,7 +364,7 @@ export class MailAccounts {
     const d = domain.trim().toLowerCase() || this.config.domain;
     const custom = (await this.listAliases(userId)).filter((a) => a.kind === 'custom').length;
     if (custom >= this.config.aliases.custom)
-      throw new MailRefusal(`You have ${custom} chosen aliases, the most allowed. Delete one first.`);
+      throw new MailRefusal(`You have ${custom} chosen aliases, the most allowed. Delete one first.`, 'aliasesMax', { n: custom });
     await this.checkFree(userId, l, d);
     return this.putAlias(userId, `${l}@${d}`, 'custom', note);
   }
@@ -353,7 +373,7 @@ export class MailAccounts {
     const d = domain.trim().toLowerCase() || this.config.domain;
     const random = (await this.listAliases(userId)).filter((a) => a.kind === 'random').length;
     if (random >= this.config.aliases.random)
-      throw new MailRefusal(`You have ${random} random aliases, the most allowed. Delete one first.`);
+      throw new MailRefusal(`You have ${random} random aliases, the most allowed. Delete one first.`, 'randomAliasesMax', { n: random });
     for (let i = 0; i < 5; i++) {
       const local = randomBytes(6)
         .toString('base64url')

@@ -2,23 +2,27 @@
 /** @jsxImportSource hono/jsx */
 // The pragmas keep JSX working when tsx runs with another working directory (no tsconfig.json in reach).
 //
-// Mail pages: settings for the mail client, app passwords, aliases, deleting the account. Plain forms, no JavaScript.
+// Mail pages: settings for the mail client, app passwords, aliases, deleting the account. Plain forms, no JavaScript;
+// every text from the catalogues (i18n/*.ts), times and sizes in the reader's locale.
 import { CsrfField, Layout } from '../views/layout.tsx';
-import { formatTime, type Common } from '../views/pages.tsx';
+import type { Common } from '../views/pages.tsx';
+import type { I18n } from '../i18n/index.ts';
 import type { MailboxesConfig } from './config.ts';
 import type { AliasInfo, AppPasswordInfo } from './mail-accounts.ts';
 
-export function formatBytes(n: number): string {
-  if (n === 0) return 'unlimited';
+/** A size in binary units with the reader's decimal separator ("1,5 GiB"); 0 is the catalogue's "unlimited". */
+export function formatBytes(n: number, t: I18n): string {
+  if (n === 0) return t.t('mailPages.unlimited');
+  const num = (v: number) => new Intl.NumberFormat(t.lang, { maximumFractionDigits: 1 }).format(v);
   for (const [unit, size] of [
     ['TiB', 1024 ** 4],
     ['GiB', 1024 ** 3],
     ['MiB', 1024 ** 2],
     ['KiB', 1024],
   ] as const) {
-    if (n >= size) return `${Math.round((n / size) * 10) / 10} ${unit}`;
+    if (n >= size) return `${num(n / size)} ${unit}`;
   }
-  return `${n} bytes`;
+  return `${num(n)} B`;
 }
 
 function Errors({ errors }: { errors?: string[] | undefined }) {
@@ -33,25 +37,26 @@ function Errors({ errors }: { errors?: string[] | undefined }) {
 }
 
 /** On the dashboard. */
-export function MailSummary(p: { address: string; quotaBytes: number; webOnly: boolean; deleteAt: Date | null }) {
+export function MailSummary(p: { i18n: I18n; address: string; quotaBytes: number; webOnly: boolean; deleteAt: Date | null }) {
+  const t = p.i18n;
   return (
     <section id="mail-summary">
       {p.deleteAt ? (
         <p class="alert" id="deletion-pending">
-          Your account will be deleted at {formatTime(p.deleteAt)}. <a href="/account/delete">Cancel the deletion</a>.
+          {t.t('mailPages.deletionPending', { time: t.time(p.deleteAt) })} <a href="/account/delete">{t.t('mailPages.cancelDeletion')}</a>.
         </p>
       ) : null}
-      <h2>Mail</h2>
+      <h2>{t.t('nav.mail')}</h2>
       <p>
-        Your address is <strong id="mail-address">{p.address}</strong>. Mailbox quota:{' '}
-        <span id="mail-quota">{formatBytes(p.quotaBytes)}</span>. <a href="/mail">Mail settings</a>
+        {t.t('mailPages.addressIs')} <strong id="mail-address">{p.address}</strong>. {t.t('mailPages.quota')}{' '}
+        <span id="mail-quota">{formatBytes(p.quotaBytes, t)}</span>. <a href="/mail">{t.t('mailPages.settingsLink')}</a>
       </p>
     </section>
   );
 }
 
-function security(s: 'starttls' | 'tls' | 'none'): string {
-  return s === 'tls' ? 'SSL/TLS' : s === 'starttls' ? 'STARTTLS' : 'none (only over the onion service)';
+function security(t: I18n, s: 'starttls' | 'tls' | 'none'): string {
+  return s === 'tls' ? 'SSL/TLS' : s === 'starttls' ? 'STARTTLS' : t.t('mailPages.securityNone');
 }
 
 export function MailSettingsPage(
@@ -65,35 +70,30 @@ export function MailSettingsPage(
     appPasswords: number;
   },
 ) {
+  const t = p.i18n;
   const c = p.config.clients;
   const host = c.host ?? p.config.domain;
   const rows: [string, { port: number; security: 'starttls' | 'tls' | 'none' }][] = [
-    ['IMAP (incoming)', c.imap],
-    ['POP3 (incoming)', c.pop3],
-    ['SMTP submission (outgoing)', c.submission],
+    [t.t('mailPages.imap'), c.imap],
+    [t.t('mailPages.pop3'), c.pop3],
+    [t.t('mailPages.submission'), c.submission],
   ];
   return (
-    <Layout title="Mail settings" {...p}>
+    <Layout title={t.t('mailPages.title')} {...p}>
       <p>
-        Your address: <strong id="mail-address">{p.address}</strong>. Mailbox quota: {formatBytes(p.quotaBytes)}. You have{' '}
-        <a href="/mail/aliases">
-          {p.aliases} {p.aliases === 1 ? 'alias' : 'aliases'}
-        </a>{' '}
-        and{' '}
-        <a href="/mail/app-passwords">
-          {p.appPasswords} app {p.appPasswords === 1 ? 'password' : 'passwords'}
-        </a>
-        .
+        {t.t('mailPages.address')} <strong id="mail-address">{p.address}</strong>. {t.t('mailPages.quota')} {formatBytes(p.quotaBytes, t)}.{' '}
+        {t.t('mailPages.youHave')} <a href="/mail/aliases">{t.t('mailPages.aliasCount', { n: p.aliases })}</a> {t.t('mailPages.and')}{' '}
+        <a href="/mail/app-passwords">{t.t('mailPages.appPasswordCount', { n: p.appPasswords })}</a>.
       </p>
-      <h2>Mail client settings</h2>
-      <p>User name: your address, {p.address}. Password: your account password or an app password.</p>
+      <h2>{t.t('mailPages.clientHeading')}</h2>
+      <p>{t.t('mailPages.credentials', { address: p.address })}</p>
       <table id="client-settings">
         <thead>
           <tr>
-            <th>Service</th>
-            <th>Server</th>
-            <th>Port</th>
-            <th>Security</th>
+            <th>{t.t('mailPages.service')}</th>
+            <th>{t.t('mailPages.server')}</th>
+            <th>{t.t('mailPages.port')}</th>
+            <th>{t.t('mailPages.security')}</th>
           </tr>
         </thead>
         <tbody>
@@ -102,12 +102,12 @@ export function MailSettingsPage(
               <td>{name}</td>
               <td>{host}</td>
               <td>{String(e.port)}</td>
-              <td>{security(e.security)}</td>
+              <td>{security(t, e.security)}</td>
             </tr>
           ))}
           {c.managesieve ? (
             <tr>
-              <td>ManageSieve (filters)</td>
+              <td>{t.t('mailPages.managesieve')}</td>
               <td>{host}</td>
               <td>{String(c.managesieve.port)}</td>
               <td>STARTTLS</td>
@@ -115,31 +115,20 @@ export function MailSettingsPage(
           ) : null}
         </tbody>
       </table>
-      {c.onion ? (
-        <p id="onion-host">
-          Over Tor, use <strong>{c.onion}</strong> as the server with the same ports; the onion service already encrypts the connection.
-        </p>
-      ) : null}
-      <h2>Where your main password works</h2>
-      {p.webOnly ? (
-        <p id="web-only-state">Your main password works on this website only. Mail clients log in with an app password.</p>
-      ) : (
-        <p id="web-only-state">Your main password works here and in mail clients.</p>
-      )}
+      {c.onion ? <p id="onion-host">{t.t('mailPages.onion', { host: c.onion })}</p> : null}
+      <h2>{t.t('mailPages.webOnlyHeading')}</h2>
+      <p id="web-only-state">{t.t(p.webOnly ? 'mailPages.webOnlyOn' : 'mailPages.webOnlyOff')}</p>
       <form method="post" action="/mail/web-only">
         <CsrfField token={p.csrf} />
         <input type="hidden" name="webOnly" value={p.webOnly ? '0' : '1'} />
         <button type="submit" class="secondary">
-          {p.webOnly ? 'Let mail clients use my main password' : 'Use my main password on the web only'}
+          {t.t(p.webOnly ? 'mailPages.webOnlyDisable' : 'mailPages.webOnlyEnable')}
         </button>
       </form>
-      <p class="hint">
-        With a web-only password, a stolen phone or a leaky mail client holds only an app password, which you revoke here, never the
-        password that unlocks your account and your trusted users.
-      </p>
-      <h2>Leaving</h2>
+      <p class="hint">{t.t('mailPages.webOnlyHint')}</p>
+      <h2>{t.t('mailPages.leavingHeading')}</h2>
       <p>
-        <a href="/account/delete">Delete my account</a>
+        <a href="/account/delete">{t.t('mailPages.deleteLink')}</a>
       </p>
     </Layout>
   );
@@ -148,28 +137,29 @@ export function MailSettingsPage(
 export function AppPasswordsPage(
   p: Common & { csrf: string; list: AppPasswordInfo[]; max: number; created?: { name: string; secret: string }; errors?: string[] },
 ) {
+  const t = p.i18n;
   return (
-    <Layout title="App passwords" {...p}>
+    <Layout title={t.t('appPasswords.title')} {...p}>
       {p.created ? (
         <section class="alert" id="new-app-password">
-          <h2>App password for {p.created.name}</h2>
+          <h2>{t.t('appPasswords.newHeading', { name: p.created.name })}</h2>
           <p class="code" id="app-password">
             {p.created.secret}
           </p>
-          <p>It is shown only this once. Type it into that device's mail client as the password, with your address as the user name.</p>
+          <p>{t.t('appPasswords.once')}</p>
         </section>
       ) : null}
-      <p>One password per device. If a device is lost, revoke its password: the others keep working.</p>
+      <p>{t.t('appPasswords.intro')}</p>
       <Errors errors={p.errors} />
       {p.list.length === 0 ? (
-        <p id="no-app-passwords">You have no app passwords.</p>
+        <p id="no-app-passwords">{t.t('appPasswords.none')}</p>
       ) : (
         <table id="app-passwords">
           <thead>
             <tr>
-              <th>Device</th>
-              <th>Created</th>
-              <th>Last used</th>
+              <th>{t.t('appPasswords.device')}</th>
+              <th>{t.t('appPasswords.created')}</th>
+              <th>{t.t('appPasswords.lastUsed')}</th>
               <th></th>
             </tr>
           </thead>
@@ -177,14 +167,14 @@ export function AppPasswordsPage(
             {p.list.map((a) => (
               <tr>
                 <td>{a.name}</td>
-                <td>{formatTime(a.createdAt)}</td>
-                <td>{a.lastUsedAt ? formatTime(a.lastUsedAt) : 'never'}</td>
+                <td>{t.time(a.createdAt)}</td>
+                <td>{a.lastUsedAt ? t.time(a.lastUsedAt) : t.t('appPasswords.never')}</td>
                 <td>
                   <form method="post" action="/mail/app-passwords/revoke" class="inline">
                     <CsrfField token={p.csrf} />
                     <input type="hidden" name="id" value={a.id} />
-                    <button type="submit" class="secondary" aria-label={`Revoke ${a.name}`}>
-                      Revoke
+                    <button type="submit" class="secondary" aria-label={t.t('appPasswords.revokeLabel', { name: a.name })}>
+                      {t.t('appPasswords.revoke')}
                     </button>
                   </form>
                 </td>
@@ -196,14 +186,14 @@ export function AppPasswordsPage(
       {p.list.length < p.max ? (
         <form method="post" action="/mail/app-passwords">
           <CsrfField token={p.csrf} />
-          <label for="device">Device name</label>
+          <label for="device">{t.t('appPasswords.deviceName')}</label>
           <input type="text" id="device" name="name" maxlength={64} required />
           <p>
-            <button type="submit">Create an app password</button>
+            <button type="submit">{t.t('appPasswords.create')}</button>
           </p>
         </form>
       ) : (
-        <p>You have the most app passwords allowed ({p.max}). Revoke one to make another.</p>
+        <p>{t.t('appPasswords.max', { max: p.max })}</p>
       )}
     </Layout>
   );
@@ -221,10 +211,11 @@ export function AliasesPage(
     errors?: string[];
   },
 ) {
+  const t = p.i18n;
   const domainField = (id: string) =>
     p.domains.length > 1 ? (
       <>
-        <label for={id}>Domain</label>
+        <label for={id}>{t.t('aliases.domain')}</label>
         <select id={id} name="domain">
           {p.domains.map((d) => (
             <option value={d}>{d}</option>
@@ -235,25 +226,22 @@ export function AliasesPage(
       <input type="hidden" name="domain" value={p.domains[0] ?? ''} />
     );
   return (
-    <Layout title="Aliases" {...p}>
+    <Layout title={t.t('aliases.title')} {...p}>
       {p.created ? (
         <p class="notice ok" id="alias-created">
-          Mail to <strong>{p.created}</strong> now arrives in your mailbox, and you can send from it.
+          {t.t('aliases.created', { address: p.created })}
         </p>
       ) : null}
-      <p>
-        Other addresses that deliver to your mailbox. A deleted alias refuses mail, and nobody else can take it for {p.coolDownDays}{' '}
-        {p.coolDownDays === 1 ? 'day' : 'days'}.
-      </p>
+      <p>{t.t('aliases.intro', { days: p.coolDownDays })}</p>
       <Errors errors={p.errors} />
       {p.list.length === 0 ? (
-        <p id="no-aliases">You have no aliases.</p>
+        <p id="no-aliases">{t.t('aliases.none')}</p>
       ) : (
         <table id="aliases">
           <thead>
             <tr>
-              <th>Address</th>
-              <th>Note</th>
+              <th>{t.t('aliases.address')}</th>
+              <th>{t.t('aliases.note')}</th>
               <th></th>
             </tr>
           </thead>
@@ -261,13 +249,13 @@ export function AliasesPage(
             {p.list.map((a) => (
               <tr>
                 <td>{a.address}</td>
-                <td>{a.note ?? (a.kind === 'random' ? '' : '')}</td>
+                <td>{a.note ?? ''}</td>
                 <td>
                   <form method="post" action="/mail/aliases/delete" class="inline">
                     <CsrfField token={p.csrf} />
                     <input type="hidden" name="address" value={a.address} />
-                    <button type="submit" class="secondary" aria-label={`Delete ${a.address}`}>
-                      Delete
+                    <button type="submit" class="secondary" aria-label={t.t('aliases.deleteLabel', { address: a.address })}>
+                      {t.t('aliases.delete')}
                     </button>
                   </form>
                 </td>
@@ -276,69 +264,66 @@ export function AliasesPage(
           </tbody>
         </table>
       )}
-      <h2>Choose an alias</h2>
+      <h2>{t.t('aliases.chooseHeading')}</h2>
       {p.customLeft > 0 ? (
         <form method="post" action="/mail/aliases">
           <CsrfField token={p.csrf} />
-          <label for="local">Name before the @</label>
+          <label for="local">{t.t('aliases.local')}</label>
           <input type="text" id="local" name="local" autocomplete="off" autocapitalize="none" spellcheck={false} required />
           {domainField('custom-domain')}
-          <p class="hint">You can choose {p.customLeft} more.</p>
+          <p class="hint">{t.t('aliases.left', { n: p.customLeft })}</p>
           <p>
-            <button type="submit">Add alias</button>
+            <button type="submit">{t.t('aliases.add')}</button>
           </p>
         </form>
       ) : (
-        <p>You have chosen the most aliases allowed. Delete one to choose another.</p>
+        <p>{t.t('aliases.customMax')}</p>
       )}
-      <h2>Random alias</h2>
+      <h2>{t.t('aliases.randomHeading')}</h2>
       {p.randomLeft > 0 ? (
         <form method="post" action="/mail/aliases/random">
           <CsrfField token={p.csrf} />
-          <label for="note">Note (for example where you used it)</label>
+          <label for="note">{t.t('aliases.noteLabel')}</label>
           <input type="text" id="note" name="note" maxlength={200} />
           {domainField('random-domain')}
           <p>
-            <button type="submit">Make a random alias</button>
+            <button type="submit">{t.t('aliases.makeRandom')}</button>
           </p>
         </form>
       ) : (
-        <p>You have the most random aliases allowed.</p>
+        <p>{t.t('aliases.randomMax')}</p>
       )}
     </Layout>
   );
 }
 
-export function DeleteAccountPage(p: Common & { csrf: string; deleteAt: Date | null; waitText: string; errors?: string[] }) {
+export function DeleteAccountPage(p: Common & { csrf: string; deleteAt: Date | null; waitSeconds: number; errors?: string[] }) {
+  const t = p.i18n;
   if (p.deleteAt) {
     return (
-      <Layout title="Delete my account" {...p}>
+      <Layout title={t.t('deleteAccount.title')} {...p}>
         <p class="alert" id="deletion-pending">
-          Your account will be deleted at {formatTime(p.deleteAt)}. Until then everything keeps working and you can change your mind.
+          {t.t('deleteAccount.pending', { time: t.time(p.deleteAt) })}
         </p>
         <form method="post" action="/account/delete/cancel">
           <CsrfField token={p.csrf} />
-          <button type="submit">Keep my account</button>
+          <button type="submit">{t.t('deleteAccount.keep')}</button>
         </form>
       </Layout>
     );
   }
   return (
-    <Layout title="Delete my account" {...p}>
-      <p>
-        After a waiting period of {p.waitText} your account is deleted: you can no longer log in, here or in a mail client; mail to your
-        address and your aliases is refused; your app passwords are erased; your stored mail is removed by the operator. Your username and
-        aliases stay blocked, so nobody else receives mail meant for you.
-      </p>
-      <p>During the waiting period you can cancel on your dashboard.</p>
+    <Layout title={t.t('deleteAccount.title')} {...p}>
+      <p>{t.t('deleteAccount.explain', { wait: t.duration(p.waitSeconds) })}</p>
+      <p>{t.t('deleteAccount.cancelHint')}</p>
       <Errors errors={p.errors} />
       <form method="post" action="/account/delete">
         <CsrfField token={p.csrf} />
-        <label for="password">Your password</label>
+        <label for="password">{t.t('deleteAccount.password')}</label>
         <input type="password" id="password" name="password" autocomplete="current-password" required />
         <p>
           <button type="submit" class="danger">
-            Delete my account after the waiting period
+            {t.t('deleteAccount.submit')}
           </button>
         </p>
       </form>

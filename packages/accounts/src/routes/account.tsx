@@ -49,7 +49,7 @@ export function accountRoutes(kit: Kit): Hono<Env> {
         waitSeconds={settings.waitSeconds}
         strength={c.req.query('pw') === 'fair' ? 'fair' : undefined}
         mail={
-          deps.mail ? <MailSummary address={deps.mail.address(s.user.username)} {...(await deps.mail.settings(s.userId))} /> : undefined
+          deps.mail ? <MailSummary i18n={i18n(c)} address={deps.mail.address(s.user.username)} {...(await deps.mail.settings(s.userId))} /> : undefined
         }
         recovery={recovery}
         afterReset={afterReset}

@@ -5,19 +5,21 @@
 // Mail pages for the logged-in user (mounted only when `mailboxes` is configured): client settings and the
 // web-only switch, app passwords, aliases, and deleting the account.
 import { Hono } from 'hono';
-import { formatDuration } from '@peergroup/service';
 import { verifyOwnPassword } from '../backend.ts';
 import { MAX_PASSWORD_LENGTH } from '../password-strength.ts';
 import type { MailAccounts } from '../mail/mail-accounts.ts';
 import { MailRefusal } from '../mail/mail-accounts.ts';
+import type { I18n } from '../i18n/index.ts';
 import { AliasesPage, AppPasswordsPage, DeleteAccountPage, MailSettingsPage } from '../mail/pages.tsx';
 import type { Session } from '../sessions.ts';
 import { field, loggedIn, trustCode, type C, type Env, type Kit } from './kit.tsx';
 
 export function mailRoutes(kit: Kit, mail: MailAccounts): Hono<Env> {
-  const { deps, hashing, render, common } = kit;
+  const { deps, hashing, render, common, i18n } = kit;
   const app = new Hono<Env>();
   const cfg = mail.config;
+  /** A refusal in the reader's language; one without a code (none reaches these pages today) keeps its English text. */
+  const refusal = (t: I18n, err: MailRefusal): string => (err.code ? t.t(`mailRefusal.${err.code}`, err.params) : err.message);
 
   app.get('/mail', loggedIn, async (c) => {
     const s = c.get('me');
@@ -79,7 +81,7 @@ export function mailRoutes(kit: Kit, mail: MailAccounts): Hono<Env> {
       return appPage(c, s, { created: { name: name.trim(), secret } });
     } catch (err) {
       if (!(err instanceof MailRefusal)) throw err;
-      return appPage(c, s, { errors: [err.message] }, 422);
+      return appPage(c, s, { errors: [refusal(i18n(c), err)] }, 422);
     }
   });
 
@@ -123,7 +125,7 @@ export function mailRoutes(kit: Kit, mail: MailAccounts): Hono<Env> {
       return aliasPage(c, s, { created: address });
     } catch (err) {
       if (!(err instanceof MailRefusal)) throw err;
-      return aliasPage(c, s, { errors: [err.message] }, /taken|reserved/.test(err.message) ? 409 : 422);
+      return aliasPage(c, s, { errors: [refusal(i18n(c), err)] }, err.code === 'aliasTaken' || err.code === 'aliasReserved' ? 409 : 422);
     }
   });
 
@@ -135,7 +137,7 @@ export function mailRoutes(kit: Kit, mail: MailAccounts): Hono<Env> {
       return aliasPage(c, s, { created: address });
     } catch (err) {
       if (!(err instanceof MailRefusal)) throw err;
-      return aliasPage(c, s, { errors: [err.message] }, 422);
+      return aliasPage(c, s, { errors: [refusal(i18n(c), err)] }, 422);
     }
   });
 
@@ -145,18 +147,18 @@ export function mailRoutes(kit: Kit, mail: MailAccounts): Hono<Env> {
   });
 
   // ---- deleting the account ----------------------------------------------------------------------------------------
-  const waitText = formatDuration(cfg.deletionWait)
-    .replace(/(\d+)d/, '$1 days ')
-    .replace(/(\d+)h/, '$1 hours ')
-    .replace(/(\d+)m(?!s)/, '$1 minutes ')
-    .replace(/(\d+)s/, '$1 seconds')
-    .trim();
+  const waitSeconds = Math.round(cfg.deletionWait / 1000);
 
   app.get('/account/delete', loggedIn, async (c) => {
     const s = c.get('me');
     return render(
       c,
-      <DeleteAccountPage {...common(c)} csrf={c.get('csrf')} deleteAt={(await mail.settings(s.userId)).deleteAt} waitText={waitText} />,
+      <DeleteAccountPage
+        {...common(c)}
+        csrf={c.get('csrf')}
+        deleteAt={(await mail.settings(s.userId)).deleteAt}
+        waitSeconds={waitSeconds}
+      />,
     );
   });
 
@@ -173,8 +175,8 @@ export function mailRoutes(kit: Kit, mail: MailAccounts): Hono<Env> {
           {...common(c)}
           csrf={c.get('csrf')}
           deleteAt={null}
-          waitText={waitText}
-          errors={['Your password is not correct.']}
+          waitSeconds={waitSeconds}
+          errors={[i18n(c).t('deleteAccount.wrongPassword')]}
         />,
         401,
       );
