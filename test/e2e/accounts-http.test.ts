@@ -298,7 +298,7 @@ for (const dialect of DIALECTS) {
     test('sign-up with an invite, strength feedback, and the invite is single-use', async () => {
       const bob = client(t);
       await bob.login('bob', PW.bob);
-      const created = await bob.submit('/invites', {});
+      const created = await bob.get((await bob.submit('/invites', {})).location!);
       const code = /id="invite-code">([^<]+)</.exec(created.body)?.[1];
       assert.ok(code, 'the code is shown');
       const listed = await bob.get('/invites');
@@ -325,7 +325,7 @@ for (const dialect of DIALECTS) {
       assert.equal(/id="password-strength"/.test((await n.get(ok.location!)).body), false, 'a long password gets no nagging');
       assert.match((await n.get('/trust')).body, /<td>bob<\/td>/, 'the inviter is the first trusted user');
       // An accepted but short password is accepted with honest advice.
-      const second = /id="invite-code">([^<]+)</.exec((await bob.submit('/invites', {})).body)![1]!;
+      const second = /id="invite-code">([^<]+)</.exec((await bob.get((await bob.submit('/invites', {})).location!)).body)![1]!;
       const lena = client(t);
       const fair = await lena.submit('/signup', { code: second, username: 'lena', password: 'ochre lynx 74', password2: 'ochre lynx 74' });
       assert.equal(fair.location, '/dashboard?m=welcome&pw=fair');
@@ -345,7 +345,7 @@ for (const dialect of DIALECTS) {
       await carol.login('carol', PW.carol);
       const before = (await carol.get('/invites')).body;
       const left = Number(/create (\d+) more invite/.exec(before)![1]);
-      const code = /id="invite-code">([^<]+)</.exec((await carol.submit('/invites', {})).body)![1]!;
+      const code = /id="invite-code">([^<]+)</.exec((await carol.get((await carol.submit('/invites', {})).location!)).body)![1]!;
       const listed = await carol.get('/invites');
       assert.match(listed.body, new RegExp(`create ${left - 1} more invite`));
       const id = /name="id" value="([^"]+)"/.exec(listed.body)![1]!;

@@ -213,3 +213,48 @@ describe('page frame', () => {
     assert.match(css, /input\[type=text\][^{]*\{[^}]*border: 1px solid var\(--field\)/);
   });
 });
+
+describe('invites', () => {
+  test('creating an invite redirects to a one-time view of a readable code and its sign-up link; a reload creates nothing', async () => {
+    const olga = client();
+    await olga.login('olga', PW);
+    const before = await t.svc.context.store.listInvites((await t.svc.context.store.getUserByName('olga'))!.userId);
+    await olga.get('/invites');
+    const created = await olga.post('/invites', {});
+    assert.equal(created.status, 303);
+    assert.match(created.location ?? '', /^\/invites\?new=[0-9a-f]{16}$/);
+    assert.doesNotMatch(created.body, /invite-code/, 'the POST response shows no code');
+    const shown = await olga.get(created.location!);
+    assert.equal(shown.status, 200);
+    const code = /id="invite-code">([^<]+)</.exec(shown.body)?.[1];
+    assert.match(code ?? '', /^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){4}$/);
+    const link = /id="invite-link">([^<]+)</.exec(shown.body)?.[1]?.replaceAll('&amp;', '&');
+    assert.equal(link, `${t.svc.url.replace(/\/$/, '')}/signup?code=${code}`);
+    // The reload: the code is gone from the page, nothing new was created, and the code still works.
+    const reload = await olga.get(created.location!);
+    assert.doesNotMatch(reload.body, /id="invite-code"/);
+    assert.match(reload.body, /id="invite-shown"/);
+    assert.ok(!reload.body.includes(code!));
+    const after = await t.svc.context.store.listInvites((await t.svc.context.store.getUserByName('olga'))!.userId);
+    assert.equal(after.length, before.length + 1, 'exactly one invite was created');
+    const viaLink = client();
+    const form = await viaLink.get(new URL(link!).pathname + new URL(link!).search);
+    assert.match(attrs(form.body, 'code'), new RegExp(`value="${code}"`));
+    const joined = await viaLink.post('/signup', { code: code!, username: 'gus', password: NEW_PW, password2: NEW_PW });
+    assert.equal(joined.status, 303);
+  });
+
+  test('another user cannot see a code through the one-time view', async () => {
+    const olga = client();
+    await olga.login('olga', PW);
+    await olga.get('/invites');
+    const created = await olga.post('/invites', {});
+    const cookie = [...olga.cookies].find(([k]) => k === 'pg_new_invite');
+    assert.ok(cookie, 'the code travels in a cookie scoped to /invites');
+    const other = client();
+    await other.login('taken', PW);
+    other.cookies.set(cookie[0], cookie[1]);
+    const p = await other.get(created.location!);
+    assert.doesNotMatch(p.body, /id="invite-code"/, 'an invite id that is not theirs shows nothing');
+  });
+});

@@ -161,7 +161,21 @@ footer { max-width: 46rem; margin: 0 auto; padding: 1rem 1.25rem 2rem; border-to
 select { font: inherit; padding: .4rem; max-width: 100%; border: 1px solid var(--field); border-radius: 4px; background: var(--bg); color: var(--fg); }
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: .4rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
-#activity td:first-child, #invites td { white-space: nowrap; }
+#activity td:first-child { white-space: nowrap; }
+/* A long host name or address in a cell may break rather than widen the page past a phone's screen. */
+td { overflow-wrap: anywhere; }
+.link-text { overflow-wrap: anywhere; }
+/* An invite code breaks only between its groups (after a dash), never inside one. */
+#invite-code { word-break: normal; }
+/* On a phone a table.stack shows each row as a block, every cell labelled by its data-label (the headings are kept
+   for screen readers only): three columns of dates and a button do not fit 360 px. */
+@media (max-width: 36rem) {
+  table.stack thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); }
+  table.stack, table.stack tbody, table.stack tr, table.stack td { display: block; }
+  table.stack tr { border-bottom: 1px solid var(--line); padding: .4rem 0; }
+  table.stack td { border: 0; padding: .1rem 0; }
+  table.stack td[data-label]::before { content: attr(data-label) ": "; font-weight: 600; }
+}
 .strength-good { color: var(--ok-fg); } .strength-fair { color: var(--warn-fg); }
 .field-error { color: var(--err-fg); background: var(--err-bg); font-weight: 600; padding: .25rem .5rem; border-radius: 4px; margin: .25rem 0; }
 input[aria-invalid=true] { border: 2px solid var(--err-fg); }

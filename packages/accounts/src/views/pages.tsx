@@ -471,25 +471,39 @@ export function TrustPage(
 /** The one-time view after creating an invite: the code and its sign-up link, or (on a reload) that it was shown. */
 export type NewInviteView = { code: string; link: string } | { gone: true };
 
+/** The one-time view after creating an invite: the code and its sign-up link, or (on a reload) that it was shown. */
+export type NewInviteView = { code: string; link: string } | { gone: true };
+
 export function InvitesPage(
   p: Common & {
     csrf: string;
     invites: { id: string; createdAt: Date; expiresAt: Date }[];
     quotaLeft: number;
-    newCode?: string | undefined;
+    newInvite?: NewInviteView | undefined;
   },
 ) {
   const { i18n } = p;
+  const fresh = p.newInvite;
   return (
     <Layout title={i18n.t('invites.title')} {...p}>
-      {p.newCode ? (
+      {fresh && 'code' in fresh ? (
         <section class="alert" id="new-invite">
           <h2>{i18n.t('invites.newHeading')}</h2>
           <p class="code" id="invite-code">
-            {p.newCode}
+            {fresh.code}
           </p>
           <p>{i18n.t('invites.newOnce')}</p>
+          <h3>{i18n.t('invites.link')}</h3>
+          <p class="link-text">
+            <code id="invite-link">{fresh.link}</code>
+          </p>
+          <p class="hint">{i18n.t('invites.linkHint')}</p>
         </section>
+      ) : null}
+      {fresh && 'gone' in fresh ? (
+        <p class="notice ok" id="invite-shown">
+          {i18n.t('invites.gone')}
+        </p>
       ) : null}
       <p>{i18n.t('invites.left', { n: p.quotaLeft })}</p>
       {p.quotaLeft > 0 ? (
@@ -502,7 +516,7 @@ export function InvitesPage(
       {p.invites.length === 0 ? (
         <p id="no-invites">{i18n.t('invites.none')}</p>
       ) : (
-        <table id="invites">
+        <table id="invites" class="stack">
           <thead>
             <tr>
               <th>{i18n.t('invites.created')}</th>
@@ -513,8 +527,8 @@ export function InvitesPage(
           <tbody>
             {p.invites.map((i) => (
               <tr>
-                <td>{i18n.time(i.createdAt)}</td>
-                <td>{i18n.time(i.expiresAt)}</td>
+                <td data-label={i18n.t('invites.created')}>{i18n.time(i.createdAt)}</td>
+                <td data-label={i18n.t('invites.expires')}>{i18n.time(i.expiresAt)}</td>
                 <td>
                   <form method="post" action="/invites/revoke" class="inline">
                     <CsrfField token={p.csrf} />
