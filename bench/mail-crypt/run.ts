@@ -1,0 +1,205 @@
+// Mailbox encryption's cost with the real Dovecot, encrypted against plain in the same run, on one Dovecot and one
+// peergroup (docs/mail-crypt.md):
+//   - login: Dovecot auth-client protocol → auth (cache off) → Lua passdb → peergroup: a plain account's mail
+//     verifier against an encrypted account's wrap (Argon2id at the same mail cost, AEAD, d·G check, PEM), the
+//     mail cost as configured by default (2 × 6 MiB); plain and encrypted rows alternate in slices;
+//   - IMAP FETCH of whole messages (python3 imaplib, one session per pass) from a plain and an encrypted mailbox
+//     holding the same messages delivered by LMTP; passes alternate.
+//   node --conditions=source --import tsx bench/mail-crypt/run.ts [--seconds 4] [--messages 200] [--size 20000]
+import { createConnection, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { run } from '@peergroup/test-support/proc';
+import { startMailStack, DOMAIN } from '../../test/e2e/mail-setup.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '4' },
+    messages: { type: 'string', default: '200' },
+    size: { type: 'string', default: '20000' },
+  },
+});
+const SECONDS = Number(args.seconds);
+const MESSAGES = Number(args.messages);
+const SIZE = Number(args.size);
+const USERS = 20;
+const CONNS = 4;
+const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? 0;
+
+/** A Dovecot auth-client connection: one AUTH PLAIN at a time (what imap-login speaks). */
+class AuthClient {
+  private buf = '';
+  private waiting: ((ok: boolean) => void) | undefined;
+  private id = 0;
+  private constructor(private readonly sock: Socket) {
+    sock.setEncoding('utf8');
+    sock.on('data', (d: string) => {
+      this.buf += d;
+      for (let nl = this.buf.indexOf('\n'); nl >= 0; nl = this.buf.indexOf('\n')) {
+        const line = this.buf.slice(0, nl);
+        this.buf = this.buf.slice(nl + 1);
+        if ((line.startsWith('OK\t') || line.startsWith('FAIL\t')) && this.waiting) {
+          const w = this.waiting;
+          this.waiting = undefined;
+          w(line.startsWith('OK\t'));
+        }
+      }
+    });
+  }
+  static async connect(path: string): Promise<AuthClient> {
+    const sock = createConnection(path);
+    await new Promise<void>((r, j) => sock.once('connect', r).once('error', j));
+    sock.write(`VERSION\t1\t2\nCPID\t${process.pid}\n`);
+    return new AuthClient(sock);
+  }
+  auth(user: string, pw: string, rip: string): Promise<boolean> {
+    const resp = Buffer.from(`\0${user}\0${pw}`).toString('base64');
+    return new Promise((resolve) => {
+      this.waiting = resolve;
+      this.sock.write(`AUTH\t${++this.id}\tPLAIN\tservice=imap\tsecured\tnologin\trip=${rip}\tresp=${resp}\n`);
+    });
+  }
+  close(): void {
+    this.sock.destroy();
+  }
+}
+
+const stack = await startMailStack({
+  // The default mail verifier cost (the stack's tests use the minimum); the auth cache off: every login reaches peergroup.
+  mailboxes: { encryption: 'new', verifier: { opslimit: 2, memlimit: 6 * 1024 * 1024 } },
+  dovecotSnippets: ['dovecot-mail-crypt.conf'],
+  dovecotSettings: { auth_cache_size: '0' },
+});
+try {
+  const ctx = stack.svc!.context;
+  const mail = ctx.mail!;
+  const pw = (name: string) => `${name} bench lantern harbor`;
+  for (let i = 0; i < USERS; i++) {
+    for (const kind of ['plain', 'enc']) {
+      const name = `${kind}${i}`;
+      const u = await ctx.store.createUser(name, pw(name));
+      if (kind === 'plain') await mail.setWebOnly(u.userId, false); // a mailbox from before encryption: stays plain
+      const outcome = await mail.setPassword(u.userId, pw(name));
+      if (outcome !== (kind === 'plain' ? 'none' : 'created')) throw new Error(`${name}: ${outcome}`);
+    }
+  }
+
+  // ---- logins, alternating slices of plain and encrypted
+  const clients = await Promise.all(Array.from({ length: CONNS }, () => AuthClient.connect(join(stack.dv.dir, 'run', 'auth-client'))));
+  const lat: Record<string, number[]> = { plain: [], enc: [] };
+  const time: Record<string, number> = { plain: 0, enc: 0 };
+  let failures = 0;
+  const slice = 0.5;
+  for (let s = 0; s < (SECONDS / slice) * 2; s++) {
+    const kind = s % 2 ? 'enc' : 'plain';
+    const until = performance.now() + slice * 1000;
+    const t0 = performance.now();
+    let k = 0;
+    await Promise.all(
+      clients.map(async (c) => {
+        while (performance.now() < until) {
+          const n = k++;
+          const name = `${kind}${n % USERS}`;
+          const t = performance.now();
+          if (!(await c.auth(`${name}@${DOMAIN}`, pw(name), `10.0.${n % 250}.${(n >> 8) % 250 || 1}`))) failures++;
+          lat[kind]!.push(performance.now() - t);
+        }
+      }),
+    );
+    time[kind]! += (performance.now() - t0) / 1000;
+  }
+  for (const c of clients) c.close();
+
+  // ---- IMAP FETCH: the same messages in a plain and an encrypted mailbox
+  const filler = 'All work and no play makes a mailbox dull. '.repeat(Math.ceil(SIZE / 44)).slice(0, SIZE);
+  const deliver = `
+import smtplib, sys
+port, to, n, body = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4]
+s = smtplib.LMTP('127.0.0.1', port)
+for i in range(n):
+    s.sendmail('bench@outside.test', [to], 'From: bench@outside.test\\r\\nTo: %s\\r\\nSubject: bench %d\\r\\n\\r\\n%s\\r\\n' % (to, i, body))
+s.quit()
+`;
+  for (const to of ['plain0', 'enc0']) {
+    const r = await run('python3', ['-c', deliver, String(stack.dv.lmtpPort), `${to}@${DOMAIN}`, String(MESSAGES), filler], {
+      timeoutMs: 600_000,
+    });
+    if (r.code !== 0) throw new Error(`LMTP: ${r.stderr}`);
+  }
+  const fetchAll = `
+import imaplib, sys, time
+user, pw, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+m = imaplib.IMAP4('127.0.0.1', port)
+m.login(user, pw)
+m.select('INBOX', readonly=True)
+t = time.perf_counter()
+typ, data = m.fetch('1:*', '(BODY.PEEK[])')
+secs = time.perf_counter() - t
+size = sum(len(x[1]) for x in data if isinstance(x, tuple))
+count = sum(1 for x in data if isinstance(x, tuple))
+m.logout()
+print(secs, size, count)
+`;
+  const fetchStats: Record<string, { secs: number; bytes: number; count: number }[]> = { plain: [], enc: [] };
+  for (let pass = 0; pass < 6; pass++) {
+    const kind = pass % 2 ? 'enc' : 'plain';
+    const r = await run('python3', ['-c', fetchAll, `${kind}0@${DOMAIN}`, pw(`${kind}0`), String(stack.dv.imapPort)], {
+      timeoutMs: 600_000,
+    });
+    if (r.code !== 0) throw new Error(`IMAP: ${r.stderr}`);
+    const [secs, bytes, count] = r.stdout.trim().split(/\s+/).map(Number);
+    if (count !== MESSAGES) throw new Error(`${kind}: fetched ${count} of ${MESSAGES}`);
+    if (pass > 1) fetchStats[kind]!.push({ secs: secs!, bytes: bytes!, count: count! }); // the first pass of each warms the page cache
+  }
+
+  const rate = (k: string) => lat[k]!.length / time[k]!;
+  const fetchRate = (k: string) => {
+    const s = fetchStats[k]!;
+    return {
+      msgs: s.reduce((a, x) => a + x.count, 0) / s.reduce((a, x) => a + x.secs, 0),
+      mb: s.reduce((a, x) => a + x.bytes, 0) / 1e6 / s.reduce((a, x) => a + x.secs, 0),
+    };
+  };
+  const rows = [
+    [
+      'Dovecot login, uncached, plain account (mail verifier)',
+      rate('plain').toFixed(0),
+      pct(lat.plain!, 50).toFixed(2),
+      pct(lat.plain!, 99).toFixed(2),
+      '1.00',
+    ],
+    [
+      'Dovecot login, uncached, encrypted account (wrap + key)',
+      rate('enc').toFixed(0),
+      pct(lat.enc!, 50).toFixed(2),
+      pct(lat.enc!, 99).toFixed(2),
+      (rate('enc') / rate('plain')).toFixed(2),
+    ],
+  ];
+  const fp = fetchRate('plain');
+  const fe = fetchRate('enc');
+  const rows2 = [
+    ['IMAP FETCH, plain mailbox', fp.msgs.toFixed(0), fp.mb.toFixed(1), '1.00'],
+    ['IMAP FETCH, encrypted mailbox', fe.msgs.toFixed(0), fe.mb.toFixed(1), (fe.msgs / fp.msgs).toFixed(2)],
+  ];
+  printTable(
+    `mail-crypt bench: logins ${CONNS} connections, ${SECONDS} s per kind in alternating ${slice} s slices, ${USERS} accounts each, mail cost 2 × 6 MiB, auth cache off; ${failures} failed logins`,
+    ['path', 'per second', 'p50 ms', 'p99 ms', '× plain'],
+    rows,
+  );
+  printTable(
+    `IMAP FETCH 1:* BODY.PEEK[] of ${MESSAGES} messages of ${SIZE} bytes, one session per pass, 2 passes each after a warm-up pass`,
+    ['mailbox', 'messages/s', 'MB/s', '× plain'],
+    rows2,
+  );
+  if (failures) process.exitCode = 1;
+} finally {
+  await stack.close();
+}
+
+function printTable(title: string, head: string[], body: string[][]): void {
+  const w = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
+  process.stdout.write(`\n${title}\n`);
+  for (const r of [head, head.map((_, i) => '-'.repeat(w[i]!)), ...body])
+    process.stdout.write(`| ${r.map((c, i) => c.padEnd(w[i]!)).join(' | ')} |\n`);
+}
