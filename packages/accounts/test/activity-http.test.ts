@@ -92,6 +92,10 @@ for (const dialect of DIALECTS) {
       assert.doesNotMatch(text, /Chromium on Android \(this browser\)/);
       assert.doesNotMatch(page.body, /128\.0|126\.0|Pixel|192\.0\.2\./, 'no versions, device models or addresses');
       assert.match(text, /Last used/);
+      // The phone made no request since its login; this browser just did. Once the phone is used, it has a time too.
+      assert.equal(text.match(/not yet/g)?.length, 1, 'only the phone has not been used since its login');
+      await phone.get('/dashboard');
+      assert.doesNotMatch(pageText((await laptop.get('/sessions')).body), /not yet/);
       // The rows hold the family sealed to erin's key: no browser name, no address in any column.
       const rows = await t.svc.context.db.selectFrom('accounts_session').selectAll().execute();
       const dump = Buffer.concat(rows.flatMap((r) => Object.values(r).map((v) => Buffer.from(v instanceof Uint8Array ? v : String(v)))));
@@ -229,6 +233,26 @@ for (const dialect of DIALECTS) {
         later.every((m) => !/Wartezeit|weniger Vertrauenspersonen/.test(m)),
         'a longer waiting period is no alarm',
       );
+    });
+
+    test('after a reset the account has a new key: entries sealed to the old one are counted, not shown, and no session survives', async () => {
+      const store = t.svc.context.store;
+      const d = client(FIREFOX_LINUX);
+      await d.login('dave', PW.dave);
+      assert.equal((await d.submit('/trust', { username: 'erin' }, '/trust/add')).status, 303);
+      assert.match(pageText((await d.get('/activity')).body), /Trusted user added \(erin\)/);
+      const erin = await store.login('erin', PW.erin);
+      await store.requestReset(erin, 'dave');
+      const { code } = await store.obtainResetCode(erin, 'dave');
+      const pw2 = 'glacier thimble orchard seven';
+      await store.completeReset('dave', code, pw2);
+      await t.svc.context.settled();
+      assert.equal((await d.get('/activity')).status, 303, 'the old session ended with the reset');
+      await d.login('dave', pw2);
+      const text = pageText((await d.get('/activity')).body);
+      assert.match(text, /One entry from before your last password reset was encrypted to your old key and cannot be shown\./);
+      assert.doesNotMatch(text, /erin/);
+      assert.match(text, /Password reset completed with a code/);
     });
   });
 }
