@@ -7,10 +7,16 @@
 //     holding the same messages delivered by LMTP; passes alternate.
 //   node --conditions=source --import tsx bench/mail-crypt/run.ts [--seconds 4] [--messages 200] [--size 20000]
 import { createConnection, type Socket } from 'node:net';
+import { mkdtemp, mkdir, chmod, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { startAccountsFrom } from '@peergroup/accounts';
+import { silentLogger } from '@peergroup/service';
+import { startDovecot, dovecotPaths, mailUser, writePassdbSecret } from '@peergroup/test-support/dovecot';
+import { freePort } from '@peergroup/test-support/ports';
 import { run } from '@peergroup/test-support/proc';
-import { startMailStack, DOMAIN } from '../../test/e2e/mail-setup.ts';
+import { yamlFromSnippet } from '@peergroup/test-support/snippets';
 
 const { values: args } = parseArgs({
   options: {
@@ -64,14 +70,48 @@ class AuthClient {
   }
 }
 
-const stack = await startMailStack({
-  // The default mail verifier cost (the stack's tests use the minimum); the auth cache off: every login reaches peergroup.
-  mailboxes: { encryption: 'new', verifier: { opslimit: 2, memlimit: 6 * 1024 * 1024 } },
-  dovecotSnippets: ['dovecot-mail-crypt.conf'],
-  dovecotSettings: { auth_cache_size: '0' },
+const DOMAIN = 'example.org';
+const work = await mkdtemp(join(tmpdir(), 'pg-bench-mail-crypt-'));
+await chmod(work, 0o755);
+const dovecotDir = join(work, 'dovecot');
+await mkdir(dovecotDir);
+const [smPort, passdbPort] = [await freePort(), await freePort()];
+const secretFile = join(work, 'passdb.secret');
+await writePassdbSecret(secretFile);
+const { uid, gid } = mailUser();
+const paths = dovecotPaths(dovecotDir);
+const { accounts } = yamlFromSnippet('mailboxes.yaml', {
+  '/run/peergroup/dovecot-dict.sock': join(work, 'dict.sock'),
+  '/run/dovecot/auth-master': paths.authMaster,
+  '/var/vmail/%d/%n': paths.home,
+  'uid: 5000': `uid: ${uid}`,
+  'gid: 5000': `gid: ${gid}`,
+  '127.0.0.1:23010': `127.0.0.1:${smPort}`,
+  '127.0.0.1:23011': `127.0.0.1:${passdbPort}`,
+  '/etc/dovecot/peergroup-passdb.secret': secretFile,
 });
+const svc = await startAccountsFrom(
+  {
+    listen: '127.0.0.1:0',
+    dataDir: join(work, 'data'),
+    trust: { pwhash: { opslimit: 1, memlimit: 8192 }, minWait: 0, defaultWait: 0 },
+    // The default mail verifier cost, which the encrypted account's wrap uses too.
+    mailboxes: { ...(accounts!.mailboxes as object), encryption: 'new', verifier: { opslimit: 2, memlimit: 6 * 1024 * 1024 } } as never,
+  },
+  { logger: silentLogger() },
+);
+const dv = await startDovecot({
+  dir: dovecotDir,
+  dictSocket: join(work, 'dict.sock'),
+  passdb: { port: passdbPort, secretFile },
+  domain: DOMAIN,
+  snippets: ['dovecot-mail-crypt.conf'],
+  // No auth cache: every login reaches peergroup.
+  settings: { auth_cache_size: '0' },
+});
+const stack = { dv };
 try {
-  const ctx = stack.svc!.context;
+  const ctx = svc.context;
   const mail = ctx.mail!;
   const pw = (name: string) => `${name} bench lantern harbor`;
   for (let i = 0; i < USERS; i++) {
@@ -194,7 +234,9 @@ print(secs, size, count)
   );
   if (failures) process.exitCode = 1;
 } finally {
-  await stack.close();
+  await svc.close();
+  await dv.stop();
+  await rm(work, { recursive: true, force: true });
 }
 
 function printTable(title: string, head: string[], body: string[][]): void {
