@@ -77,6 +77,9 @@ function noticeFor(kind: AuditKind | SealedKind, p: Params, withMailboxes: boole
         : null;
     case 'trustee_added':
       return { subject: 'mail.trusteeAdded.subject', body: ['mail.trusteeAdded.body'], path: '/activity', params: at };
+    case 'recovery_code_created':
+      // Whoever holds it resets the account without any trusted user: the strongest thing a session can make.
+      return { subject: 'mail.recoveryCodeCreated.subject', body: ['mail.recoveryCodeCreated.body'], path: '/recovery-code', params: at };
     case 'app_password_created':
       return {
         subject: 'mail.appPasswordCreated.subject',

@@ -235,6 +235,22 @@ for (const dialect of DIALECTS) {
       );
     });
 
+    test('a recovery code made in a session is listed and mailed to the owner (it resets the account without any trustee)', async () => {
+      const c = client(FIREFOX_LINUX);
+      await c.login('carol', PW.carol);
+      await newMails('carol');
+      const form = await c.get('/recovery-code');
+      const nonce = /name="nonce" value="([^"]+)"/.exec(form.body)?.[1];
+      assert.ok(nonce, 'the form carries a nonce');
+      const made = await c.post('/recovery-code', { password: PW.carol, nonce });
+      assert.equal(made.status, 200);
+      assert.match(pageText((await c.get('/activity')).body), /Recovery code created/);
+      const mails = await newMails('carol');
+      assert.equal(mails.length, 1, mails.map((m) => /^Subject: .*$/m.exec(m)?.[0]).join(' | '));
+      assert.match(mails[0]!, /^Subject: .*A recovery code was made for your account/m);
+      assert.match(mails[0]!, /Your account: https:\/\/accounts\.example\.org\/recovery-code/);
+    });
+
     test('after a reset the account has a new key: entries sealed to the old one are counted, not shown, and no session survives', async () => {
       const store = t.svc.context.store;
       const d = client(FIREFOX_LINUX);

@@ -83,6 +83,15 @@ export const de: Messages = {
   'invites.linkHint': 'Du kannst statt des Codes diesen Link schicken: Er öffnet die Registrierung mit dem Code schon eingetragen.',
   'invites.gone':
     'Ein neuer Einladungscode wird nur einmal angezeigt, und dieser wurde schon angezeigt. Er gilt weiterhin; ist er verloren, zieh ihn unten zurück und erstelle einen neuen.',
+  'invites.noteLabel': 'Notiz für dich (freiwillig)',
+  'invites.noteHint':
+    'Zum Beispiel „für Sam“. Nur du kannst sie lesen: Sie wird für deinen Schlüssel verschlüsselt gespeichert und der eingeladenen Person nie gezeigt.',
+  'invites.note': 'Notiz',
+  'invites.used': 'Benutzte Einladungen',
+  'invites.usedIntro': 'Einladungen, mit denen sich jemand registriert hat. Wer sie benutzt hat, wird nicht angezeigt, auch dir nicht.',
+  'invites.usedAt': 'Benutzt',
+  'invites.usedUnreadable':
+    '{n, plural, one {Eine benutzte Einladung von vor deinem letzten Zurücksetzen kann nicht angezeigt werden: Sie war für deinen alten Schlüssel verschlüsselt.} other {# benutzte Einladungen von vor deinem letzten Zurücksetzen können nicht angezeigt werden: Sie waren für deinen alten Schlüssel verschlüsselt.}}',
 
   'strength.username': 'Dein Benutzername gehört nicht ins Passwort.',
   'strength.common': 'Das ist eines der häufigsten Passwörter; Angreifer probieren es zuerst.',
@@ -362,6 +371,9 @@ export const de: Messages = {
   'mail.appPasswordCreated.subject': 'Ein neues App-Passwort für deine Mail',
   'mail.appPasswordCreated.body':
     'Um {time} wurde ein App-Passwort für dein Mailkonto erstellt. Ein Gerät damit kann deine Mail lesen, auch wenn alle Sitzungen abgemeldet sind.\n\nWenn du das nicht warst, melde dich an, widerrufe es auf der Seite „App-Passwörter“, ändere dein Passwort und melde deine anderen Sitzungen ab.\n',
+  'mail.recoveryCodeCreated.subject': 'Für dein Konto wurde ein Wiederherstellungscode erstellt',
+  'mail.recoveryCodeCreated.body':
+    'Um {time} wurde für dein Konto ein neuer Wiederherstellungscode erstellt; ein früherer gilt nicht mehr. Wer ihn hat, kann ohne deine Vertrauenspersonen ein neues Passwort setzen.\n\nWenn du das nicht warst, kennt jemand anderes dein Passwort und ist in deinem Konto angemeldet: melde dich an, erstelle einen neuen Wiederherstellungscode (das macht seinen ungültig), ändere dein Passwort und melde deine anderen Sitzungen ab.\n',
   'mail.footer.link': 'Dein Konto: {url}',
   'mail.footer.auto': 'Diese Nachricht wurde automatisch von {site} verschickt. Bitte antworte nicht darauf.',
   // Mail pages (mail/pages.tsx, routes/mail.tsx).

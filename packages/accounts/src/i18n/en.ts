@@ -80,6 +80,15 @@ export const en = {
   'invites.linkHint': 'You can send this link instead of the code: it opens the sign-up page with the code filled in.',
   'invites.gone':
     'A new invite code is shown only once, and this one has been shown already. It still works; if it is lost, revoke it below and create another.',
+  'invites.noteLabel': 'Note for yourself (optional)',
+  'invites.noteHint':
+    'For example “for Sam”. Only you can read it: it is stored encrypted to your key and never shown to the person you invite.',
+  'invites.note': 'Note',
+  'invites.used': 'Used invites',
+  'invites.usedIntro': 'Invites someone has signed up with. Who used them is not shown, not even to you.',
+  'invites.usedAt': 'Used',
+  'invites.usedUnreadable':
+    '{n, plural, one {One used invite from before your last password reset cannot be shown: it was encrypted to your old key.} other {# used invites from before your last password reset cannot be shown: they were encrypted to your old key.}}',
 
   'strength.username': 'Do not put your username in your password.',
   'strength.common': 'This is one of the most common passwords; attackers try it first.',
@@ -355,6 +364,9 @@ export const en = {
   'mail.appPasswordCreated.subject': 'A new app password for your mail',
   'mail.appPasswordCreated.body':
     'At {time} an app password was created for your mail account. A device using it can read your mail even after every session is logged out.\n\nIf this was not you, log in, revoke it on the “App passwords” page, change your password and log out your other sessions.\n',
+  'mail.recoveryCodeCreated.subject': 'A recovery code was made for your account',
+  'mail.recoveryCodeCreated.body':
+    'At {time} a new recovery code was made for your account; any earlier one no longer works. Whoever holds it can set a new password without your trusted users.\n\nIf this was not you, someone else knows your password and is logged in to your account: log in, make a new recovery code (that voids theirs), change your password and log out your other sessions.\n',
   'mail.footer.link': 'Your account: {url}',
   'mail.footer.auto': 'This message was sent automatically by {site}. Please do not reply to it.',
   // Mail pages (mail/pages.tsx, routes/mail.tsx).

@@ -84,6 +84,16 @@ export const fr: Messages = {
   'invites.linkHint': 'Vous pouvez envoyer ce lien à la place du code : il ouvre la page d’inscription avec le code déjà rempli.',
   'invites.gone':
     'Un nouveau code d’invitation n’est affiché qu’une fois, et celui-ci l’a déjà été. Il reste valable ; s’il est perdu, retirez-le ci-dessous et créez-en un autre.',
+  'invites.noteLabel': 'Note pour vous (facultative)',
+  'invites.noteHint':
+    'Par exemple « pour Sam ». Vous seul pouvez la lire : elle est enregistrée chiffrée pour votre clé et n’est jamais montrée à la personne invitée.',
+  'invites.note': 'Note',
+  'invites.used': 'Invitations utilisées',
+  'invites.usedIntro':
+    'Les invitations avec lesquelles quelqu’un a créé un compte. Qui les a utilisées n’est pas affiché, pas même à vous.',
+  'invites.usedAt': 'Utilisée le',
+  'invites.usedUnreadable':
+    '{n, plural, one {# invitation utilisée avant votre dernière réinitialisation ne peut pas être affichée : elle était chiffrée pour votre ancienne clé.} other {# invitations utilisées avant votre dernière réinitialisation ne peuvent pas être affichées : elles étaient chiffrées pour votre ancienne clé.}}',
 
   'strength.username': 'Ne mettez pas votre nom d’utilisateur dans votre mot de passe.',
   'strength.common': 'C’est l’un des mots de passe les plus courants ; les attaquants l’essaient en premier.',
@@ -367,6 +377,9 @@ export const fr: Messages = {
   'mail.appPasswordCreated.subject': 'Un nouveau mot de passe d’application pour votre courrier',
   'mail.appPasswordCreated.body':
     'Le {time}, un mot de passe d’application a été créé pour votre compte de courrier. Un appareil qui l’utilise peut lire votre courrier même après la déconnexion de toutes les sessions.\n\nSi ce n’était pas vous, connectez-vous, révoquez-le sur la page « Mots de passe d’application », changez votre mot de passe et déconnectez vos autres sessions.\n',
+  'mail.recoveryCodeCreated.subject': 'Un code de récupération a été créé pour votre compte',
+  'mail.recoveryCodeCreated.body':
+    'Le {time}, un nouveau code de récupération a été créé pour votre compte ; l’ancien ne fonctionne plus. Qui le détient peut définir un nouveau mot de passe sans vos personnes de confiance.\n\nSi ce n’était pas vous, quelqu’un d’autre connaît votre mot de passe et est connecté à votre compte : connectez-vous, créez un nouveau code de récupération (cela annule le sien), changez votre mot de passe et déconnectez vos autres sessions.\n',
   'mail.footer.link': 'Votre compte : {url}',
   'mail.footer.auto': 'Ce message a été envoyé automatiquement par {site}. Merci de ne pas y répondre.',
   // Mail pages (mail/pages.tsx, routes/mail.tsx).

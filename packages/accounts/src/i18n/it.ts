@@ -82,6 +82,15 @@ export const it: Messages = {
   'invites.linkHint': 'Puoi inviare questo link al posto del codice: apre la pagina di registrazione con il codice già inserito.',
   'invites.gone':
     'Un nuovo codice d’invito viene mostrato una sola volta, e questo è già stato mostrato. Vale ancora; se è andato perso, ritiralo qui sotto e creane un altro.',
+  'invites.noteLabel': 'Nota per te (facoltativa)',
+  'invites.noteHint':
+    'Per esempio «per Sam». Solo tu puoi leggerla: è salvata cifrata per la tua chiave e non viene mai mostrata alla persona invitata.',
+  'invites.note': 'Nota',
+  'invites.used': 'Inviti usati',
+  'invites.usedIntro': 'Gli inviti con cui qualcuno si è registrato. Chi li ha usati non viene mostrato, nemmeno a te.',
+  'invites.usedAt': 'Usato',
+  'invites.usedUnreadable':
+    '{n, plural, one {Un invito usato prima dell’ultima reimpostazione della password non può essere mostrato: era cifrato per la tua vecchia chiave.} other {# inviti usati prima dell’ultima reimpostazione della password non possono essere mostrati: erano cifrati per la tua vecchia chiave.}}',
 
   'strength.username': 'Non mettere il tuo nome utente nella password.',
   'strength.common': 'È una delle password più comuni; chi attacca la prova per prima.',
@@ -359,6 +368,9 @@ export const it: Messages = {
   'mail.appPasswordCreated.subject': 'Una nuova password per app per la tua posta',
   'mail.appPasswordCreated.body':
     'Il {time} è stata creata una password per app per il tuo account di posta. Un dispositivo che la usa può leggere la tua posta anche dopo che tutte le sessioni sono state disconnesse.\n\nSe non sei stato tu, accedi, revocala nella pagina «Password per app», cambia la password e disconnetti le altre sessioni.\n',
+  'mail.recoveryCodeCreated.subject': 'È stato creato un codice di recupero per il tuo account',
+  'mail.recoveryCodeCreated.body':
+    'Il {time} è stato creato un nuovo codice di recupero per il tuo account; quello precedente non vale più. Chi lo possiede può impostare una nuova password senza le tue persone di fiducia.\n\nSe non sei stato tu, qualcun altro conosce la tua password ed è connesso al tuo account: accedi, crea un nuovo codice di recupero (questo annulla il suo), cambia la password e disconnetti le altre sessioni.\n',
   'mail.footer.link': 'Il tuo account: {url}',
   'mail.footer.auto': 'Questo messaggio è stato inviato automaticamente da {site}. Per favore non rispondere.',
   // Mail pages (mail/pages.tsx, routes/mail.tsx).
