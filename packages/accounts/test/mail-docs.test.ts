@@ -41,6 +41,19 @@ test('the mailboxes snippet is a valid accounts configuration', () => {
   assert.deepEqual(c.mailboxes?.postfix.socketmap, { host: '127.0.0.1', port: 23010 });
 });
 
+test('mailboxes.encryption: off unless set, new and all accepted, anything else refused naming the key', () => {
+  const doc = parse(read('docs/snippets/mailboxes.yaml')) as { accounts: { mailboxes: Record<string, unknown> } };
+  assert.equal(accountsConfigSchema.parse(doc.accounts).mailboxes?.encryption, 'off');
+  for (const v of ['new', 'all'] as const) {
+    const c = accountsConfigSchema.parse({ ...doc.accounts, mailboxes: { ...doc.accounts.mailboxes, encryption: v } });
+    assert.equal(c.mailboxes?.encryption, v);
+  }
+  const bad = accountsConfigSchema.safeParse({ ...doc.accounts, mailboxes: { ...doc.accounts.mailboxes, encryption: 'yes' } });
+  assert.equal(bad.success, false);
+  assert.deepEqual(bad.error!.issues[0]!.path, ['mailboxes', 'encryption']);
+  assert.match(bad.error!.issues[0]!.message, /off.*new.*all/);
+});
+
 test('every Postfix map name in the snippet is one the socketmap serves', async () => {
   const { SOCKETMAP_MAPS } = await import('../src/mail/socketmap-server.ts');
   const names = [...read('docs/snippets/postfix-virtual-main.cf').matchAll(/socketmap:inet:[^:]+:\d+:(\w+)/g)].map((m) => m[1]);
