@@ -1,7 +1,7 @@
 /**
  * How fast `peergroup` starts and how much memory a short command takes, against `node -e 0` in the same run: wall
- * time (spawn to exit) and peak RSS, the median of --runs runs each, from the build in dist/ (production) and, for
- * comparison, from the sources through tsx (what every start cost before the build step). Goal: --help <= 3x node.
+ * time (spawn to exit) and peak RSS, the median of --runs runs each, from the build (production: its bundle in
+ * packages/cli/dist/bundle; and dist/ module by module, as before the bundle) and, for comparison, from the sources through tsx (what every start cost before the build step). Goal: --help <= 3x node.
  *   node --conditions=source --import tsx bench/cli/run.ts [--runs 15]
  */
 import { spawnSync } from 'node:child_process';
@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { assertRanFromDist, bin, buildDist, median, productionEnv } from '../support/production.ts';
+import { assertBundled, assertRanFromDist, bin, buildDist, fromDist, median, productionEnv } from '../support/production.ts';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '15' } } });
 const runs = Number(values.runs);
@@ -23,12 +23,27 @@ interface Case {
   /** node's arguments after the (optional) reporter preload. */
   args: string[];
   fromDist: boolean;
+  /** dist/ module by module (PEERGROUP_BUNDLE=0) rather than the bundle the bin prefers. */
+  unbundled?: boolean;
 }
 const cases: Case[] = [
   { name: 'node -e 0', args: ['-e', '0'], fromDist: false },
   { name: 'peergroup --help', args: [bin, '--help'], fromDist: true },
   { name: 'peergroup onionmx route --help', args: [bin, 'onionmx', 'route', '--help'], fromDist: true },
   { name: 'peergroup onionmx route x@y --no-srv', args: [bin, 'onionmx', 'route', 'x@y', '--no-srv'], fromDist: true },
+  { name: 'peergroup --help (dist, unbundled)', args: [bin, '--help'], fromDist: true, unbundled: true },
+  {
+    name: 'peergroup onionmx route --help (dist, unbundled)',
+    args: [bin, 'onionmx', 'route', '--help'],
+    fromDist: true,
+    unbundled: true,
+  },
+  {
+    name: 'peergroup onionmx route x@y --no-srv (dist, unbundled)',
+    args: [bin, 'onionmx', 'route', 'x@y', '--no-srv'],
+    fromDist: true,
+    unbundled: true,
+  },
   { name: 'peergroup --help (sources, tsx)', args: ['--conditions=source', bin, '--help'], fromDist: false },
   {
     name: 'peergroup onionmx route x@y --no-srv (sources, tsx)',
@@ -41,12 +56,13 @@ function once(c: Case, measureRss: boolean): { ms: number; rssKiB: number } {
   const args = measureRss ? ['--import', reporter, ...c.args] : c.args;
   const started = process.hrtime.bigint();
   const r = spawnSync(process.execPath, args, {
-    env: productionEnv({ PEERGROUP_BENCH_MAXRSS_FILE: rssFile, PEERGROUP_LOG_LEVEL: 'error' }),
+    env: productionEnv({ PEERGROUP_BENCH_MAXRSS_FILE: rssFile, PEERGROUP_LOG_LEVEL: 'error', PEERGROUP_BUNDLE: c.unbundled ? '0' : '1' }),
     encoding: 'utf8',
   });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   if (r.status !== 0 && !(c.name.includes('x@y') && r.status === 1)) throw new Error(`${c.name}: exit ${r.status}\n${r.stderr}`);
   if (c.fromDist) assertRanFromDist(r.stderr, c.name);
+  if (c.fromDist && !c.unbundled) assertBundled(c.name);
   return { ms, rssKiB: measureRss ? Number(readFileSync(rssFile, 'utf8')) : 0 };
 }
 
@@ -55,11 +71,11 @@ buildDist();
 // cases so that a burst of load on the machine hits all of them alike.
 const wall = new Map<string, number[]>(cases.map((c) => [c.name, []]));
 const rss = new Map<string, number[]>(cases.map((c) => [c.name, []]));
-for (const c of cases) once(c, false); // warm the file cache
+for (const c of cases) await fromDist(() => once(c, false)); // warm the file cache
 for (let i = 0; i < runs; i++) {
   for (const c of cases) {
-    wall.get(c.name)!.push(once(c, false).ms);
-    rss.get(c.name)!.push(once(c, true).rssKiB);
+    wall.get(c.name)!.push((await fromDist(() => once(c, false))).ms);
+    rss.get(c.name)!.push((await fromDist(() => once(c, true))).rssKiB);
   }
 }
 rmSync(dir, { recursive: true, force: true });

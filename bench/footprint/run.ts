@@ -1,6 +1,8 @@
 /**
  * Idle memory of every peergroup daemon, each started as its own `peergroup …` command from the build in dist/ with
- * the embedded defaults on free ports, against a bare node process listening on one port, in the same run. Read from
+ * the embedded defaults on free ports, against a bare node process listening on one port, in the same run. Each runs
+ * from the bundle the bin prefers (packages/cli/scripts/bundle.mjs) and, as the row marked unbundled, from dist/ module
+ * by module. Read from
  * /proc once start-up has settled: RSS, and PSS (pages shared with other processes split between them). `serve` is the
  * sum over its process tree (one child per service, started with the supervisor's V8 flags). Goals: each service <= 1.5x the bare
  * node RSS; all of serve <= 300 MB.
@@ -12,7 +14,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { assertRanFromDist, bin, buildDist, median, productionEnv } from '../support/production.ts';
+import { assertBundled, assertRanFromDist, bin, buildDist, fromDist, median, productionEnv } from '../support/production.ts';
 import { treeMemory, type Memory } from '../support/proc-memory.ts';
 import { daemonNodeFlags } from '@peergroup/cli/supervisor/services';
 
@@ -34,6 +36,8 @@ interface Subject {
   name: string;
   /** NODE_OPTIONS for the process (and its children): the V8 flags a deployment could set, measured beside the default. */
   nodeOptions?: string;
+  /** Run dist/ module by module (PEERGROUP_BUNDLE=0) instead of its bundle: how every daemon ran before the bundle. */
+  unbundled?: boolean;
   args: () => Promise<string[]>;
   /** Output that says start-up is over. */
   ready: RegExp;
@@ -116,10 +120,12 @@ const subjects: Subject[] = [
 ];
 // The V8 flags the supervisor gives every service process and the systemd units set (NODE_OPTIONS): each daemon
 // measured with them too, and serve's supervisor itself (its children have them either way).
+// Beside them, the same processes from dist/ module by module, the build as it ran before the bundle.
 const unitFlags = daemonNodeFlags.join(' ');
 for (const name of ['onionmx router', 'onionmx relay', 'onionmx inbound', 'accounts serve', 'serve (whole tree)']) {
   const s = subjects.find((x) => x.name === name)!;
   subjects.push({ ...s, name: `${name}, ${unitFlags}`, nodeOptions: unitFlags });
+  subjects.push({ ...s, name: `${name}, ${unitFlags}, unbundled`, nodeOptions: unitFlags, unbundled: true });
 }
 
 async function measure(s: Subject): Promise<Memory & { processes: number }> {
@@ -129,6 +135,7 @@ async function measure(s: Subject): Promise<Memory & { processes: number }> {
       PEERGROUP_LOG_LEVEL: 'info',
       PEERGROUP_CONFIG: '',
       ...(s.nodeOptions ? { NODE_OPTIONS: s.nodeOptions } : {}),
+      PEERGROUP_BUNDLE: s.unbundled ? '0' : '1',
     }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -149,6 +156,7 @@ async function measure(s: Subject): Promise<Memory & { processes: number }> {
       child.once('exit', (code) => reject(new Error(`${s.name}: exited ${code} before it was ready:\n${out}`)));
     });
     if (s.fromDist) assertRanFromDist(out, s.name);
+    if (s.fromDist && !s.unbundled) assertBundled(s.name);
     // Start-up garbage is collected and lazy work (map watchers, first timers) has run by then.
     await new Promise((r) => setTimeout(r, settleMs));
     return treeMemory(child.pid!);
@@ -160,7 +168,7 @@ async function measure(s: Subject): Promise<Memory & { processes: number }> {
 
 buildDist();
 const results = new Map<string, (Memory & { processes: number })[]>(subjects.map((s) => [s.name, []]));
-for (let i = 0; i < runs; i++) for (const s of subjects) results.get(s.name)!.push(await measure(s));
+for (let i = 0; i < runs; i++) for (const s of subjects) results.get(s.name)!.push(await fromDist(() => measure(s)));
 rmSync(dir, { recursive: true, force: true });
 
 const mb = (kib: number) => (kib / 1024).toFixed(1);

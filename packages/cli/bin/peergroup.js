@@ -3,7 +3,9 @@
 // transpiled at start. The TypeScript sources run through tsx instead when node runs under the "source" export
 // condition (tests: scripts/run-tests.mjs sets it), when there is no build (a fresh clone before `npm run build`), or
 // when a package's sources are newer than its build — stale JavaScript would run code that is no longer there, so
-// the sources win and a warning says how to get the fast start back.
+// the sources win and a warning says how to get the fast start back. From a current build it runs the bundle of it in
+// dist/bundle/ (scripts/bundle.mjs: less memory per daemon) when that is at least as new as every package's build;
+// PEERGROUP_BUNDLE=0 runs dist/ module by module instead.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { register as registerHooks } from 'node:module';
 
@@ -29,27 +31,41 @@ function newestMtime(dir) {
   return newest;
 }
 
-/** Packages of the build (tsconfig.build.json) whose src/ has changed since their dist/ was built, or that have none. */
+/**
+ * Packages of the build (tsconfig.build.json) whose src/ has changed since their dist/ was built, or that have none;
+ * and the time of the newest build.
+ */
 function staleBuilds() {
   const stale = [];
+  let newestBuild = 0;
   for (const entry of readdirSync(packages, { withFileTypes: true })) {
     const src = new URL(`${entry.name}/src`, packages).pathname;
     if (!entry.isDirectory() || !existsSync(new URL(`${entry.name}/tsconfig.build.json`, packages))) continue;
     const stamp = new URL(`${entry.name}/dist/.tsbuildinfo`, packages);
     if (!existsSync(stamp) || newestMtime(src) > statSync(stamp).mtimeMs) stale.push(entry.name);
+    else newestBuild = Math.max(newestBuild, statSync(stamp).mtimeMs);
   }
-  return stale;
+  return { stale, newestBuild };
+}
+
+/** dist/bundle/main.js when it was bundled from the current build (its stamp is written last). */
+function currentBundle(newestBuild) {
+  const stamp = new URL('../dist/bundle/.bundled', import.meta.url);
+  if (process.env.PEERGROUP_BUNDLE === '0' || !existsSync(stamp) || statSync(stamp).mtimeMs < newestBuild) return undefined;
+  return new URL('../dist/bundle/main.js', import.meta.url).href;
 }
 
 let main = resolveMain();
 const sourceCondition = main?.endsWith('.ts') ?? false;
 if (!sourceCondition && main) {
-  const stale = staleBuilds();
+  const { stale, newestBuild } = staleBuilds();
   if (stale.length > 0) {
     process.stderr.write(
       `peergroup: the build in dist/ is missing or older than the sources of ${stale.join(', ')}; running the sources through tsx (slower start, more memory). Run "npm run build" to use the build again.\n`,
     );
     main = undefined;
+  } else {
+    main = currentBundle(newestBuild) ?? main;
   }
 }
 if (!main || sourceCondition) {

@@ -59,8 +59,8 @@ const ORPHAN_STOP_MS = 10_000;
 export async function main(argv: string[], io = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
   if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
     const { readFileSync } = await import('node:fs');
-    // The same file from src/ and from dist/: both sit one level under the package.
-    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    const { cliPackageDir } = await import('./package-dir.ts');
+    const pkg = JSON.parse(readFileSync(`${cliPackageDir()}/package.json`, 'utf8')) as { version: string };
     io.stdout.write(`peergroup ${pkg.version}\n`);
     return 0;
   }

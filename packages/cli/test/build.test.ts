@@ -3,7 +3,7 @@
 // condition the test runner sets, as `peergroup` does when an operator starts it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,12 +30,13 @@ interface Traced {
   modules: string[];
 }
 
-async function traced(binPath: string, args: string[]): Promise<Traced> {
+/** `bundle`: whether the bin may take dist/bundle (its default); the module-by-module tests say no (PEERGROUP_BUNDLE=0). */
+async function traced(binPath: string, args: string[], bundle = false): Promise<Traced> {
   const dir = mkdtempSync(join(tmpdir(), 'pg-trace-'));
   const traceFile = join(dir, 'modules');
   try {
     const { code, stdout, stderr } = await execFileP(process.execPath, ['--import', tracer, binPath, ...args], {
-      env: plainEnv({ PEERGROUP_TRACE_FILE: traceFile }),
+      env: plainEnv({ PEERGROUP_TRACE_FILE: traceFile, PEERGROUP_BUNDLE: bundle ? '1' : '0' }),
     }).then(
       (r) => ({ code: 0, ...r }),
       (err: { code: number; stdout: string; stderr: string }) => ({ code: err.code, stdout: err.stdout, stderr: err.stderr }),
@@ -123,6 +124,115 @@ test('onionmx router and relay from dist/ load their own onionmx entry: the rout
     inRelay.filter((u) => /^(index|router|inbound|publish)\.js$|^(router|inbound|publish)\//.test(u)),
     [],
   );
+});
+
+const bundleDir = join(root, 'packages/cli/dist/bundle/');
+const fromBundle = (modules: string[]) => modules.filter((u) => u.startsWith(`file://${bundleDir}`));
+
+test('from a current build the bin runs its bundle (dist/bundle): --help loads no command chunk and no npm package', async () => {
+  await build();
+  const r = await traced(bin, ['--help'], true);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stderr, '');
+  assert.match(r.stdout, /^ {2}onionmx route\s/m);
+  assert.ok(r.modules.includes(`file://${bundleDir}main.js`), r.modules.join('\n'));
+  // Nothing from dist/ module by module, no sources, no tsx; only the bin and bundle chunks.
+  assert.deepEqual(
+    r.modules.filter(
+      (u) => u.startsWith('file://') && !u.endsWith('/packages/cli/bin/peergroup.js') && !u.startsWith(`file://${bundleDir}`),
+    ),
+    [],
+  );
+  // Chunks named after a command are that command's code (esbuild names an entry chunk after its module).
+  assert.deepEqual(
+    fromBundle(r.modules).filter((u) => /\/(onionmx|accounts|dev|serve)-/.test(u)),
+    [],
+  );
+});
+
+test('every service starts from the bundle: "started" with its listeners, /metrics answers with process metrics', async () => {
+  await build();
+  const data = mkdtempSync(join(tmpdir(), 'pg-bundle-accounts-'));
+  const services: [string, string[]][] = [
+    ['router', ['onionmx', 'router', '--tcp-table', '127.0.0.1:0', '--no-srv', '--metrics', '127.0.0.1:0']],
+    ['relay', ['onionmx', 'relay', '--lmtp', '127.0.0.1:0', '--no-srv', '--metrics', '127.0.0.1:0']],
+    [
+      'inbound',
+      ['onionmx', 'inbound', '--listen', '127.0.0.1:0', '--mx', '127.0.0.1:1', '--domain', 'example.org', '--metrics', '127.0.0.1:0'],
+    ],
+    ['accounts', ['accounts', 'serve', '--listen', '127.0.0.1:0', '--data', data, '--metrics', '127.0.0.1:0']],
+  ];
+  try {
+    for (const [name, args] of services) {
+      const dir = mkdtempSync(join(tmpdir(), 'pg-trace-'));
+      const traceFile = join(dir, 'modules');
+      const child = spawn(process.execPath, ['--import', tracer, bin, ...args], {
+        env: plainEnv({
+          PEERGROUP_TRACE_FILE: traceFile,
+          PEERGROUP_LOG_LEVEL: 'info',
+          PEERGROUP_LOG_FORMAT: 'json',
+          PEERGROUP_BUNDLE: '1',
+        }),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const exited = new Promise<number | null>((r) => child.once('close', (code) => r(code)));
+      try {
+        const deadline = Date.now() + 30_000;
+        while (!/"msg":"started"/.test(stderr)) {
+          if (child.exitCode !== null || Date.now() > deadline) assert.fail(`${name} did not start from the bundle:\n${stdout}\n${stderr}`);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        const metrics = /^metrics (\S+)$/m.exec(stdout)?.[1];
+        assert.ok(metrics, `${name} printed its metrics listener:\n${stdout}`);
+        const body = await (await fetch(`http://${metrics}/metrics`)).text();
+        assert.match(body, /^process_resident_memory_bytes \d/m, `${name} /metrics`);
+        const modules = readFileSync(traceFile, 'utf8').trim().split('\n');
+        assert.ok(modules.includes(`file://${bundleDir}main.js`), `${name} ran the bundle`);
+        assert.deepEqual(
+          modules.filter((u) => /\/packages\/[^/]+\/(src|dist)\//.test(u) && !u.startsWith(`file://${bundleDir}`)),
+          [],
+          `${name} loaded no module of dist/ or src/ beside the bundle`,
+        );
+        child.kill('SIGTERM');
+        assert.equal(await exited, 0, stderr);
+      } finally {
+        if (child.exitCode === null) child.kill('SIGKILL');
+        await exited;
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+  } finally {
+    rmSync(data, { recursive: true, force: true });
+  }
+});
+
+test('PEERGROUP_BUNDLE=0, or a bundle older than a package build, runs dist/ module by module', async () => {
+  await build();
+  const off = await traced(bin, ['--help'], false);
+  assert.equal(off.code, 0, off.stderr);
+  assert.ok(off.modules.some((u) => u.endsWith('/packages/cli/dist/main.js')));
+  assert.deepEqual(fromBundle(off.modules), []);
+  const dir = cliCopy(true);
+  try {
+    utimesSync(join(dir, 'packages/cli/dist/bundle/.bundled'), new Date(0), new Date(0));
+    const old = await traced(join(dir, 'packages/cli/bin/peergroup.js'), ['--help'], true);
+    assert.equal(old.code, 0, old.stderr);
+    assert.equal(old.stderr, '');
+    assert.ok(
+      old.modules.some((u) => u.endsWith(`${dir}/packages/cli/dist/main.js`)),
+      old.modules.join('\n'),
+    );
+    assert.equal(
+      old.modules.some((u) => u.includes('/dist/bundle/')),
+      false,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 /** A copy of packages/cli (bin, src, and dist when asked) whose other packages and node_modules are the real ones. */

@@ -1,4 +1,5 @@
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { cliPackageDir } from '../package-dir.ts';
 
 /**
  * The services `peergroup serve` runs, each as its own process started with its own command. This module is what the
@@ -28,7 +29,7 @@ export const serviceCommands: Record<ServiceName, ServiceCommand> = {
 };
 
 /** The CLI entry point children are started through (`process.execPath BIN …`), whether it runs sources or a build. */
-export const peergroupBin = fileURLToPath(new URL('../../bin/peergroup.js', import.meta.url));
+export const peergroupBin = join(cliPackageDir(), 'bin/peergroup.js');
 
 /**
  * V8 flags of every service process. Young-generation semi-spaces grow to 16 MiB each while the modules load at
