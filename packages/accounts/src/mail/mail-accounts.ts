@@ -146,7 +146,9 @@ export class MailAccounts {
     if (want && !wrap)
       this.logger.warn(
         { userId },
-        'mailbox key not reachable at this password change: mail logins with the main password are refused until the next web login',
+        existing
+          ? 'mailbox key not reachable at this password change: mail logins with the main password are refused until the next web login'
+          : 'mailbox key not reachable: the mailbox stays unencrypted until the next web login',
       );
     await this.flush(userId);
     return outcome;
