@@ -66,6 +66,8 @@ export interface TrustResetCodeTable {
   user_id: string;
   code_hash: Buffer;
   expires_at: number;
+  /** Format 5: who obtained the code, sealed under a key from the code (docs/trust-format.md §5 step 4). */
+  trustee_box: Buffer | null;
 }
 
 export interface TrustInviteTable {
@@ -307,6 +309,15 @@ export const TRUST_MIGRATIONS: Record<string, Migration> = {
     },
     async down(db: Kysely<any>) {
       await db.schema.dropTable('trust_recovery').ifExists().execute();
+    },
+  },
+  // Format 5: the trustee who obtained the reset code, re-added when the reset completes.
+  '0005_trust_reset_code_trustee': {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('trust_reset_code').addColumn('trustee_box', blobType(db)).execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.alterTable('trust_reset_code').dropColumn('trustee_box').execute();
     },
   },
 };

@@ -56,6 +56,8 @@ export const LABEL = {
   resetKey: 'peergroup-trust-reset-key-v3',
   recovery: 'peergroup-trust-recovery-v3',
   recoveryKey: 'peergroup-trust-recovery-key-v3',
+  resetTrusteeKey: 'peergroup-trust-reset-trustee-key-v5',
+  resetTrustee: 'peergroup-trust-reset-trustee-v5',
 } as const;
 
 export type SubkeyPurpose = 'token-tag' | 'pk-tag' | 'invite-code' | 'reset-code' | 'user-tag' | 'reset-key' | 'recovery';
@@ -317,6 +319,18 @@ export function inviteHashInput(code: string): Buffer {
 export function resetCodeHashInput(userId: string, epoch: number, code: string): Buffer {
   return labelled(LABEL.resetCode, userIdBytes(userId), u32(epoch), Buffer.from(code, 'ascii'));
 }
+
+/** Format 5: the key of the box naming the trustee who obtained the code — derivable only from the code itself. */
+export function resetTrusteeKeyInput(userId: string, epoch: number, code: string): Buffer {
+  return labelled(LABEL.resetTrusteeKey, userIdBytes(userId), u32(epoch), Buffer.from(code, 'ascii'));
+}
+
+export function resetTrusteeAd(userId: string, epoch: number): Buffer {
+  return labelled(LABEL.resetTrustee, userIdBytes(userId), u32(epoch));
+}
+
+/** AEAD of a 16-byte user id: nonce 24 ‖ ciphertext 16 ‖ mac 16. */
+export const TRUSTEE_BOX_BYTES = 56;
 
 // Reset codes are read aloud or copied by hand: Crockford base32, 16 symbols (80 bits), grouped by 4.
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';

@@ -1,13 +1,21 @@
 // k-of-n resets (trust_reset, trust_reset_confirmation, trust_reset_code): a user's reset settings (k and the
 // waiting period), trustees' requests counted per slot, the waiting period and veto, expiry, the one-time code,
 // and completing the reset with a new key.
-import { boxKeypair, equalBytes, keyedHash, randomBytes } from './crypto.ts';
+import { aeadOpen, aeadSeal, boxKeypair, equalBytes, keyedHash, randomBytes, randomUniform, wipe } from './crypto.ts';
 import { checkState, decoyUserId, loadState, retag, snapshot, stateValid, type UserState } from './binding.ts';
 import { IntegrityError, InvalidResetCodeError, TrustError } from './errors.ts';
-import { formatResetCode, normalizeResetCode, resetCodeHashInput } from './format.ts';
-import { confirmedTokens, decoySlots, dummySlots, reevaluateReset } from './slots.ts';
+import {
+  formatResetCode,
+  normalizeResetCode,
+  resetCodeHashInput,
+  resetTrusteeAd,
+  resetTrusteeKeyInput,
+  TRUSTEE_BOX_BYTES,
+  userIdBytes,
+} from './format.ts';
+import { confirmedTokens, decoySlots, dummySlots, reevaluateReset, writeSlots } from './slots.ts';
 import { createResetKey, dropHeldShares, holdShares, recoverMailKey, storeMailKey } from './mail-key.ts';
-import { parseKeyRow } from './rows.ts';
+import { bytesOf, parseKeyRow } from './rows.ts';
 import { emit, lookupUser, nowMs, pkTag, pkValid, scrub, type Db, type StoreContext, type Trx, type UserRow } from './store-context.ts';
 import type { PendingReset, RequestResetResult, ResetCode, TrustEvent, TrustSettings, UnlockedUser } from './types.ts';
 import { checkPassword, wrapNew, wrappedColumns } from './users.ts';
@@ -231,6 +239,28 @@ function resetCodeHash(ctx: StoreContext, target: Pick<UserRow, 'id' | 'epoch'>,
   return keyedHash(ctx.kResetCode, resetCodeHashInput(target.id, Number(target.epoch), normalized));
 }
 
+function trusteeBoxKey(ctx: StoreContext, target: Pick<UserRow, 'id' | 'epoch'>, normalized: string): Buffer {
+  return keyedHash(ctx.kResetCode, resetTrusteeKeyInput(target.id, Number(target.epoch), normalized));
+}
+
+/**
+ * The trustee who obtained the code (format 5), if the box opens with the presented code and names an existing,
+ * enabled user other than the target; else null (a version 4 code row, or an edited one).
+ */
+async function codeTrustee(ctx: StoreContext, trx: Trx, target: Pick<UserRow, 'id' | 'epoch'>, normalized: string): Promise<string | null> {
+  const r = await trx.selectFrom('trust_reset_code').select('trustee_box').where('user_id', '=', target.id).executeTakeFirst();
+  const box = r?.trustee_box ? bytesOf(r.trustee_box, TRUSTEE_BOX_BYTES) : null;
+  if (!box) return null;
+  const key = trusteeBoxKey(ctx, target, normalized);
+  const id = aeadOpen(key, box, resetTrusteeAd(target.id, Number(target.epoch)));
+  wipe(key);
+  if (!id || id.length !== 16) return null;
+  const trusteeId = id.toString('hex');
+  if (trusteeId === target.id) return null;
+  const t = await trx.selectFrom('trust_user').select(['id', 'disabled']).where('id', '=', trusteeId).executeTakeFirst();
+  return t && Number(t.disabled) === 0 ? trusteeId : null;
+}
+
 /**
  * After the waiting period, a trustee whose confirmation counted gets a one-time code (replacing any earlier
  * code) to hand to A in person. Throws TrustError('reset-not-ready') otherwise, without saying why.
@@ -250,9 +280,17 @@ export async function obtainResetCode(ctx: StoreContext, trustee: UnlockedUser, 
     if (!mine.some((s) => set.has(s))) throw notReady();
     const code = formatResetCode(randomBytes(10));
     const expiresAt = now + ctx.codeTtlSeconds * 1000;
-    const hash = resetCodeHash(ctx, target, normalizeResetCode(code)!);
+    const canonical = normalizeResetCode(code)!;
+    const hash = resetCodeHash(ctx, target, canonical);
+    // Format 5: who handed the code over, readable only with the code (the owner's, at completion).
+    const tbKey = trusteeBoxKey(ctx, target, canonical);
+    const trusteeBox = aeadSeal(tbKey, userIdBytes(trustee.userId), resetTrusteeAd(target.id, Number(target.epoch)));
+    wipe(tbKey);
     await trx.deleteFrom('trust_reset_code').where('user_id', '=', target.id).execute();
-    await trx.insertInto('trust_reset_code').values({ user_id: target.id, code_hash: hash, expires_at: expiresAt }).execute();
+    await trx
+      .insertInto('trust_reset_code')
+      .values({ user_id: target.id, code_hash: hash, expires_at: expiresAt, trustee_box: trusteeBox })
+      .execute();
     await retag(ctx, trx, target.id);
     events.push({ type: 'reset-code-issued', userId: target.id, expiresAt: new Date(expiresAt), at: new Date(now) });
     return { code, expiresAt: new Date(expiresAt) };
@@ -314,6 +352,7 @@ export async function completeReset(
   const kp = boxKeypair();
   const w = await wrapNew(ctx, newPassword, target0.id, epoch, kp.secretKey);
   let restored = false;
+  const events: TrustEvent[] = [];
   await ctx.db.transaction().execute(async (trx) => {
     const st = await loadState(ctx, trx, target0.id, true);
     if (!st || st.row.disabled === 1 || st.row.epoch !== epoch - 1) throw new InvalidResetCodeError();
@@ -326,7 +365,10 @@ export async function completeReset(
     restored = !!recovered;
     await storeMailKey(trx, target.id, epoch, kp.secretKey, recovered ?? randomBytes(32));
     recovered?.fill(0);
+    const reAdd = await codeTrustee(ctx, trx, target, normalized);
     await dropReset(trx, target.id);
+    // With the trustee back, k = 1 is what the owner can satisfy; without anyone, k stays as the owner chose it.
+    const threshold = reAdd ? 1 : target.threshold;
     await trx
       .updateTable('trust_user')
       .set({
@@ -334,15 +376,23 @@ export async function completeReset(
         slot_gen: target.slot_gen + 1,
         public_key: kp.publicKey,
         pk_tag: pkTag(ctx, target.id, epoch, kp.publicKey),
+        threshold,
         ...wrappedColumns(w),
       })
       .where('id', '=', target.id)
       .execute();
-    await dummySlots(ctx, trx, target.id);
+    if (reAdd) {
+      // A rewrite as at invite redemption: the trustee in a random slot, with a share of the mail key (k = 1).
+      const owner: UnlockedUser = { userId: target.id, username: target.username, epoch, publicKey: kp.publicKey, secretKey: kp.secretKey };
+      const row: UserRow = { ...target, epoch, slot_gen: target.slot_gen + 1, public_key: kp.publicKey, threshold };
+      await writeSlots(ctx, trx, owner, row, new Map([[randomUniform(ctx.slots), reAdd]]), events);
+    } else {
+      await dummySlots(ctx, trx, target.id);
+    }
     await retag(ctx, trx, target.id);
   });
   await scrub(ctx); // the old slot rows held tokens and owner boxes of the old relations
-  emit(ctx, [{ type: 'reset-completed', userId: target0.id, epoch, at: ctx.now() }]);
+  emit(ctx, [...events, { type: 'reset-completed', userId: target0.id, epoch, at: ctx.now() }]);
   return {
     userId: target0.id,
     username: target0.username,

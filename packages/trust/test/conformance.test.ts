@@ -217,6 +217,19 @@ describe('format conformance (docs/trust-format.md)', () => {
         row.code_hash,
       ),
     );
+    // §5 step 4 (format 5): the trustee box names B under a key only the code gives.
+    assert.equal(row.trustee_box!.length, 56);
+    const tbKey = H(
+      K('reset-code'),
+      Buffer.concat([L('peergroup-trust-reset-trustee-key-v5'), id16(ua.id), u32(E), Buffer.from(canon, 'ascii')]),
+    );
+    const named = aeadOpen(tbKey, row.trustee_box!, Buffer.concat([L('peergroup-trust-reset-trustee-v5'), id16(ua.id), u32(E)]));
+    assert.ok(named?.equals(id16(b.userId)), 'the box opens to B.id16');
+    const wrongCode = H(
+      K('reset-code'),
+      Buffer.concat([L('peergroup-trust-reset-trustee-key-v5'), id16(ua.id), u32(E), Buffer.from('0'.repeat(16), 'ascii')]),
+    );
+    assert.equal(aeadOpen(wrongCode, row.trustee_box!, Buffer.concat([L('peergroup-trust-reset-trustee-v5'), id16(ua.id), u32(E)])), null);
 
     await env.store.vetoReset(a.userId);
     await userTag(a.userId); // vetoed: no confirmations, no code, NULL armed/effective times

@@ -394,9 +394,10 @@ export function defineAuditSuite(getFactory: () => DbFactory): void {
         // A fresh database migrated to format 1 only, then rows written the way format-1 code wrote them.
         for (const t of ['trust_recovery', 'trust_reset_share', 'trust_reset_key', 'trust_mail_key'])
           await (db as Kysely<any>).schema.dropTable(t).execute();
+        await (db as Kysely<any>).schema.alterTable('trust_reset_code').dropColumn('trustee_box').execute();
         await (db as Kysely<any>)
           .deleteFrom('trust_migration')
-          .where('name', 'in', ['0003_trust_mail_key', '0004_trust_recovery'])
+          .where('name', 'in', ['0003_trust_mail_key', '0004_trust_recovery', '0005_trust_reset_code_trustee'])
           .execute();
         await (db as Kysely<any>).schema.dropTable('trust_meta').execute();
         await (db as Kysely<any>).schema.alterTable('trust_user').dropColumn('user_tag').execute();
@@ -432,7 +433,7 @@ export function defineAuditSuite(getFactory: () => DbFactory): void {
         const r = await migrateTrust(db);
         assert.deepEqual(
           r.results?.map((x) => x.migrationName),
-          ['0002_trust_user_tag', '0003_trust_mail_key', '0004_trust_recovery'],
+          ['0002_trust_user_tag', '0003_trust_mail_key', '0004_trust_recovery', '0005_trust_reset_code_trustee'],
         );
         const events: TrustEvent[] = [];
         const opts = { db, serverSecret, pwhash: params, minWaitSeconds: 3600, onEvent: (e: TrustEvent) => events.push(e) };

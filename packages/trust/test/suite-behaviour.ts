@@ -74,7 +74,7 @@ export function defineBehaviourSuite(getFactory: () => DbFactory): void {
       const trustRows = await (env.db as Kysely<any>).selectFrom(TRUST_MIGRATION_TABLE).select('name').execute();
       assert.deepEqual(
         trustRows.map((x: { name: string }) => x.name),
-        ['0001_trust_initial', '0002_trust_user_tag', '0003_trust_mail_key', '0004_trust_recovery'],
+        ['0001_trust_initial', '0002_trust_user_tag', '0003_trust_mail_key', '0004_trust_recovery', '0005_trust_reset_code_trustee'],
       );
       assert.deepEqual((await migrateTrust(env.db)).results, []);
     });
@@ -271,7 +271,12 @@ export function defineBehaviourSuite(getFactory: () => DbFactory): void {
       const a2 = await env.store.completeReset(a.username, code.toLowerCase(), 'brand-new-password-a');
       assert.equal(a2.epoch, a.epoch + 1);
       assert.ok(!a2.publicKey.equals(a.publicKey));
-      assert.deepEqual(await env.store.listTrustees(a2), []);
+      // Format 5: the trustee who obtained the code (c, not b) is a's first trusted user again, and k is 1.
+      assert.deepEqual(
+        (await env.store.listTrustees(a2)).map((t) => t.username),
+        [c.username],
+      );
+      assert.equal((await env.store.getSettings(a.userId)).threshold, 1);
       assert.equal(await env.store.pendingResetFor(a.userId), null);
       await assert.rejects(env.store.login(a.username, PW(a.username)), InvalidCredentialsError);
       await env.store.login(a.username, 'brand-new-password-a');
@@ -289,6 +294,11 @@ export function defineBehaviourSuite(getFactory: () => DbFactory): void {
       );
       // Events never name the trustees.
       for (const e of env.events) assert.ok(!JSON.stringify(e).includes(b.userId) || ('userId' in e && e.userId === b.userId));
+      // c's new token is bound to a's new epoch: c alone can start (and, k = 1, arm) the next reset; b cannot.
+      assert.equal((await env.store.requestReset(b, a.username)).recorded, false);
+      assert.equal((await env.store.requestReset(c, a.username)).recorded, true);
+      assert.equal((await env.store.pendingResetFor(a.userId))?.state, 'armed');
+      await env.store.vetoReset(a.userId);
     });
 
     it("after a reset, A's role as trustee of others is repaired at their next login", async () => {
@@ -303,6 +313,39 @@ export function defineBehaviourSuite(getFactory: () => DbFactory): void {
       await env.store.login(b.username, PW(b.username));
       assert.equal((await env.store.requestReset(a2, b.username)).recorded, true);
       await env.store.vetoReset(b.userId);
+    });
+
+    it('the re-added trustee (format 5): none when the code trustee is disabled, or the box does not open; a veto hold tells only a trustee', async () => {
+      const { a, b, c, d } = await trio('readd', 2);
+      await env.store.requestReset(b, a.username);
+      await env.store.requestReset(c, a.username);
+      env.clock.advance(3600);
+      const { code } = await env.store.obtainResetCode(c, a.username);
+      await env.store.setDisabled(c.userId, true);
+      const a2 = await env.store.completeReset(a.username, code, 'new-pass-readd');
+      assert.deepEqual(await env.store.listTrustees(a2), [], 'a disabled trustee is not re-added');
+      assert.equal((await env.store.getSettings(a.userId)).threshold, 2, 'k left as the owner chose it');
+      await env.store.setDisabled(c.userId, false);
+      // A box from another code (spliced in the database) does not open under the presented code.
+      await env.store.addTrustee(a2, b.username);
+      await env.store.setSettings(a.userId, { threshold: 1 });
+      await env.store.requestReset(b, a.username);
+      env.clock.advance(3600);
+      const first = await env.store.obtainResetCode(b, a.username);
+      const firstBox = (
+        await env.db.selectFrom('trust_reset_code').select('trustee_box').where('user_id', '=', a.userId).executeTakeFirstOrThrow()
+      ).trustee_box;
+      const second = await env.store.obtainResetCode(b, a.username);
+      await env.db.updateTable('trust_reset_code').set({ trustee_box: firstBox }).where('user_id', '=', a.userId).execute();
+      assert.notEqual(first.code, second.code);
+      const a3 = await env.store.completeReset(a.username, second.code, 'new-pass-readd-2');
+      assert.deepEqual(await env.store.listTrustees(a3), []);
+      // Veto hold: the trustee hears of it, someone else does not.
+      await env.store.addTrustee(a3, c.username);
+      await env.store.requestReset(c, a.username);
+      await env.store.vetoReset(a.userId);
+      assert.deepEqual(await env.store.requestReset(c, a.username), { recorded: false, vetoed: true });
+      assert.deepEqual(await env.store.requestReset(d, a.username), { recorded: false });
     });
 
     it('a veto discards confirmations; confirmations after a veto are refused during the hold', async () => {
@@ -505,7 +548,11 @@ export function defineBehaviourSuite(getFactory: () => DbFactory): void {
       env.clock.advance(3600);
       const { code } = await env.store.obtainResetCode(b, a.username);
       const a2 = await env.store.completeReset(a.username, code, 'new-pass-replay');
-      await env.store.addTrustee(a2, b.username); // even with B a trustee again
+      // Even with B a trustee again (re-added as the one who handed over the code, format 5).
+      assert.deepEqual(
+        (await env.store.listTrustees(a2)).map((t) => t.userId),
+        [b.userId],
+      );
       for (const r of old) await putSlot(env, a.userId, r.slot, r);
       assert.equal((await env.store.requestReset(b, a.username)).recorded, false);
       void slot;

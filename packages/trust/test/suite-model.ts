@@ -213,7 +213,15 @@ export async function run(env: Env, ops: Op[]): Promise<void> {
         const pw = newPw(op.target);
         keys.set(op.target, await env.store.completeReset(op.target, code, pw));
         stats.completed++;
-        Object.assign(target, { epoch: target.epoch + 1, pw, trustees: new Set(), sealed: new Map(), reset: null });
+        // Format 5: the trustee who obtained the code is trusted again (sealed to their current key), k = 1.
+        Object.assign(target, {
+          epoch: target.epoch + 1,
+          pw,
+          trustees: new Set([op.by]),
+          sealed: new Map([[op.by, model.get(op.by)!.epoch]]),
+          k: 1,
+          reset: null,
+        });
         break;
       }
       case 'password': {
