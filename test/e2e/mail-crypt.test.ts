@@ -73,6 +73,28 @@ if refused: raise SystemExit('refused: ' + repr(refused))
   if (r.code !== 0) throw new Error(`LMTP delivery to ${to} failed: ${r.stderr || r.stdout}`);
 }
 
+/** POP3 (python3's poplib): USER/PASS, then RETR of message 1; its text, or the error. */
+async function pop3First(port: number, user: string, password: string): Promise<string> {
+  const script = `
+import poplib, socket, sys
+user, pw, port, src = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+class FromSource(poplib.POP3):
+    def _create_socket(self, timeout):
+        return socket.create_connection((self.host, self.port), timeout, source_address=(src, 0))
+m = FromSource('127.0.0.1', port, timeout=30)
+try:
+    m.user(user); m.pass_(pw)
+    resp, lines, octets = m.retr(1)
+    print(b'\\n'.join(lines).decode('utf-8', 'replace'))
+    m.quit()
+except poplib.error_proto as e:
+    print('ERROR ' + e.args[0].decode('utf-8', 'replace'))
+`;
+  const r = await run('python3', ['-c', script, user, password, String(port), loopbackSource()], { timeoutMs: 30_000 });
+  if (r.code !== 0) throw new Error(`python3 poplib failed (${r.code}): ${r.stderr}`);
+  return r.stdout;
+}
+
 /** Every file under `dir` whose bytes contain `needle`. */
 async function filesContaining(dir: string, needle: string): Promise<string[]> {
   const hits: string[] = [];
@@ -124,6 +146,7 @@ describe('mailbox encryption with real Dovecot (mail_crypt, global keys per user
     const texts = await readable('alice');
     assert.equal(texts.length, 1);
     assert.ok(texts[0]!.includes(body) && texts[0]!.includes(subject), texts[0]);
+    assert.ok((await pop3First(m.dv.pop3Port, login('alice'), pw.alice!)).includes(body), 'POP3 RETR decrypts too');
     // After the read (Dovecot may cache header fields in its index), the body is still nowhere on disk.
     assert.deepEqual(await filesContaining(home('alice'), body), []);
 
