@@ -4,11 +4,14 @@
  *
  * smtp-server (3.x) un-stuffs DATA with a JavaScript loop over every byte and copies every socket chunk to prepend
  * the 4 bytes it held back; the relay's profile had a third of its busy time there. This is the same algorithm,
- * decision for decision (what is emitted, what is held back, where DATA ends, when a leading dot is an escape or a
- * terminator, byte counts, backpressure), with the line-start search done by the native Buffer.indexOf and the
- * per-escape-dot setImmediate replaced by a loop. test/relay-data-parser.test.ts checks it byte for byte against the
- * installed SMTPStream, so an smtp-server upgrade that changes the algorithm fails that test; an upgrade that
- * renames the internals makes `installFastDataParser` a no-op (the stock parser keeps working).
+ * decision for decision (what is emitted, where DATA ends, when a leading dot is an escape or a terminator, byte
+ * counts, backpressure), with the line-start search done by the native Buffer.indexOf and the per-escape-dot
+ * setImmediate replaced by a loop. One difference in timing only: of the 4 bytes held back for the next chunk's
+ * decisions, those no decision can drop any more go out with their own chunk (a socket chunk is then one write, not
+ * two); a message the client never finishes may so have sent up to 4 bytes more before it is discarded.
+ * test/relay-data-parser.test.ts checks it byte for byte against the installed SMTPStream, so an smtp-server upgrade
+ * that changes the algorithm fails that test; an upgrade that renames the internals makes `installFastDataParser` a
+ * no-op (the stock parser keeps working).
  *
  * Pass-through (`stuffed`): the stream carries what the stock path would put on the wire after re-stuffing its
  * output (DotStuffer) — the same bytes, without un-stuffing and re-stuffing them. Every decision stays the stock
