@@ -258,3 +258,32 @@ describe('invites', () => {
     assert.doesNotMatch(p.body, /id="invite-code"/, 'an invite id that is not theirs shows nothing');
   });
 });
+
+describe('invite notes and used invites', () => {
+  test('a note only the inviter sees; a used invite is listed with its note and dates, without naming who used it', async () => {
+    const store = t.svc.context.store;
+    await store.createUser('nora', PW);
+    const nora = client();
+    await nora.login('nora', PW);
+    await nora.get('/invites');
+    const created = await nora.post('/invites', { note: 'for Sam' });
+    const shown = await nora.get(created.location!);
+    const code = /id="invite-code">([^<]+)</.exec(shown.body)![1]!;
+    assert.match(pageText(shown.body), /Unused invites Note Created Expires for Sam/);
+    assert.match(shown.body, /<input type="text" id="note" name="note" maxlength="60"/);
+    const sam = client();
+    const joined = await sam.submit(`/signup?code=${code}`, { code, username: 'samwise', password: NEW_PW, password2: NEW_PW }, '/signup');
+    assert.equal(joined.status, 303);
+    assert.doesNotMatch((await sam.get('/dashboard')).body + (await sam.get('/trust')).body, /for Sam/, 'the invitee never sees the note');
+    const after = await nora.get('/invites');
+    const used = /<table id="used-invites"[\s\S]*?<\/table>/.exec(after.body)?.[0] ?? '';
+    assert.match(used, /<td data-label="Note">for Sam<\/td>/);
+    assert.equal((used.match(/<tr>/g) ?? []).length, 2, 'a heading row and one used invite');
+    assert.doesNotMatch(after.body, /samwise/, 'the invitee is not named');
+    assert.match(after.body, /id="no-invites"/, 'no longer among the unused');
+    // Another user sees neither the note nor the used invite.
+    const other = client();
+    await other.login('olga', PW);
+    assert.doesNotMatch((await other.get('/invites')).body, /<td data-label="Note">for Sam/);
+  });
+});

@@ -32,6 +32,8 @@ export interface TrustUserTable {
   wait_seconds: number;
   /** Server-keyed tag over the account's key material, counters, settings and reset state (format §3.1). */
   user_tag: Buffer | null;
+  /** Format 6: the user's used invites, 235-byte entries sealed to their public key (format §6); NULL for none. */
+  invites_used?: Buffer | null;
 }
 
 /** Store-wide values; `format` holds the server-keyed marker of an upgraded (format 2) database. */
@@ -77,6 +79,8 @@ export interface TrustInviteTable {
   created_at: number;
   expires_at: number;
   revoked_at: number | null;
+  /** Format 6: the inviter's note, sealed to their public key (format §6); NULL for invites made before. */
+  note_box?: Buffer | null;
 }
 
 export interface TrustMailKeyTable {
@@ -318,6 +322,17 @@ export const TRUST_MIGRATIONS: Record<string, Migration> = {
     },
     async down(db: Kysely<any>) {
       await db.schema.alterTable('trust_reset_code').dropColumn('trustee_box').execute();
+    },
+  },
+  // Format 6: the inviter's sealed note on an invite, and the sealed log of their used invites.
+  '0006_trust_invite_note': {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('trust_invite').addColumn('note_box', blobType(db)).execute();
+      await db.schema.alterTable('trust_user').addColumn('invites_used', blobType(db)).execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.alterTable('trust_user').dropColumn('invites_used').execute();
+      await db.schema.alterTable('trust_invite').dropColumn('note_box').execute();
     },
   },
 };

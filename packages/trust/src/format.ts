@@ -3,8 +3,11 @@
 
 /** The version byte V inside slot, token and session structures (unchanged since format version 1). */
 export const FORMAT_VERSION = 1;
-/** The version of docs/trust-format.md this code implements: 2 added the server-keyed user tag (§3.1), 4 readable invite codes (§6). */
-export const DOCUMENT_VERSION = 4;
+/**
+ * The version of docs/trust-format.md this code implements: 2 added the server-keyed user tag (§3.1), 4 readable
+ * invite codes (§6), 6 the invite note and the inviter's used-invite log (§6).
+ */
+export const DOCUMENT_VERSION = 6;
 /** Version byte of a version 3 token plaintext (it carries a mail-key share). */
 export const TOKEN_VERSION_SHARE = 2;
 
@@ -384,6 +387,55 @@ export function normalizeReadableInviteCode(input: string): string | null {
   if (s.length !== INVITE_SYMBOLS) return null;
   for (const ch of s) if (!CROCKFORD.includes(ch)) return null;
   return s;
+}
+
+// Format 6: the inviter's note on an invite and the log of their used invites, sealed to the inviter's public key
+// (docs/trust-format.md §6). Fixed sizes, so a reader without the key learns no note's length or presence.
+export const INVITE_LOG_VERSION = 6;
+/** A note is at most this many UTF-8 bytes (the form allows 60 characters). */
+export const INVITE_NOTE_BYTES = 120;
+/** [version u8 = 6][length u8][UTF-8 note, zero-padded to 120] */
+export const INVITE_NOTE_PLAINTEXT_BYTES = 2 + INVITE_NOTE_BYTES; // 122
+export const INVITE_NOTE_BOX_BYTES = INVITE_NOTE_PLAINTEXT_BYTES + SEAL_BYTES; // 170
+/** [version u8 = 6][created_at u64be][used_at u64be][note box 170, all zero for an invite without one] */
+export const INVITE_USED_PLAINTEXT_BYTES = 1 + 8 + 8 + INVITE_NOTE_BOX_BYTES; // 187
+export const INVITE_USED_BOX_BYTES = INVITE_USED_PLAINTEXT_BYTES + SEAL_BYTES; // 235
+
+/** The note cut to at most INVITE_NOTE_BYTES of UTF-8 at a character boundary, white space trimmed. */
+export function fitInviteNote(note: string): string {
+  let s = note.normalize('NFC').trim();
+  while (Buffer.byteLength(s, 'utf8') > INVITE_NOTE_BYTES) s = [...s].slice(0, -1).join('');
+  return s;
+}
+
+export function encodeInviteNote(note: string): Buffer {
+  const text = Buffer.from(fitInviteNote(note), 'utf8');
+  const out = Buffer.alloc(INVITE_NOTE_PLAINTEXT_BYTES);
+  out.writeUInt8(INVITE_LOG_VERSION, 0);
+  out.writeUInt8(text.length, 1);
+  text.copy(out, 2);
+  return out;
+}
+
+/** Null for anything but a version 6 note plaintext with zero padding. */
+export function decodeInviteNote(b: Uint8Array): string | null {
+  const buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+  if (buf.length !== INVITE_NOTE_PLAINTEXT_BYTES || buf[0] !== INVITE_LOG_VERSION) return null;
+  const len = buf.readUInt8(1);
+  if (len > INVITE_NOTE_BYTES || buf.subarray(2 + len).some((x) => x !== 0)) return null;
+  return buf.subarray(2, 2 + len).toString('utf8');
+}
+
+export function encodeInviteUsed(createdAt: number, usedAt: number, noteBox: Uint8Array | null): Buffer {
+  if (noteBox && noteBox.length !== INVITE_NOTE_BOX_BYTES) throw new RangeError('note box must be 170 bytes');
+  return Buffer.concat([u8(INVITE_LOG_VERSION), u64(createdAt), u64(usedAt), noteBox ? Buffer.from(noteBox) : Buffer.alloc(INVITE_NOTE_BOX_BYTES)]);
+}
+
+export function decodeInviteUsed(b: Uint8Array): { createdAt: number; usedAt: number; noteBox: Buffer | null } | null {
+  const buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+  if (buf.length !== INVITE_USED_PLAINTEXT_BYTES || buf[0] !== INVITE_LOG_VERSION) return null;
+  const box = Buffer.from(buf.subarray(17));
+  return { createdAt: Number(buf.readBigUInt64BE(1)), usedAt: Number(buf.readBigUInt64BE(9)), noteBox: box.some((x) => x !== 0) ? box : null };
 }
 
 /** What an invite code's hash covers: a legacy "pgi_" code as it is, a format 4 code in its canonical form. */

@@ -45,6 +45,7 @@ export type {
   ResetCode,
   InviteCode,
   InviteInfo,
+  UsedInvites,
   TrustEvent,
   TrustStoreOptions,
 } from './types.ts';

@@ -22,6 +22,7 @@ import type {
   TrustSettings,
   TrustStoreOptions,
   UnlockedUser,
+  UsedInvites,
   UserInfo,
 } from './types.ts';
 import * as users from './users.ts';
@@ -251,15 +252,25 @@ export class TrustStore {
 
   // ---------------------------------------------------------------------------------------------- invites
 
-  async createInvite(userId: string): Promise<InviteCode> {
+  /** `note`: for the inviter's eyes only (sealed to their key; at most 120 bytes of UTF-8 are kept). */
+  async createInvite(userId: string, note?: string): Promise<InviteCode> {
     await this.ready();
-    return invites.createInvite(this.ctx, userId);
+    return invites.createInvite(this.ctx, userId, note);
   }
 
-  /** Open, expired and revoked invites. Redeemed invites are deleted at redemption, so they are not listed. */
-  async listInvites(userId: string): Promise<InviteInfo[]> {
+  /**
+   * Open, expired and revoked invites; redeemed ones are deleted at redemption (usedInvites lists them). Pass the
+   * unlocked owner to get each invite's note.
+   */
+  async listInvites(userId: string, owner?: UnlockedUser): Promise<InviteInfo[]> {
     await this.ready();
-    return invites.listInvites(this.ctx, userId);
+    return invites.listInvites(this.ctx, userId, owner);
+  }
+
+  /** The owner's used invites from their sealed log, newest first, without who used them. */
+  async usedInvites(owner: UnlockedUser): Promise<UsedInvites> {
+    await this.ready();
+    return invites.usedInvites(this.ctx, owner);
   }
 
   async revokeInvite(userId: string, inviteId: string): Promise<boolean> {

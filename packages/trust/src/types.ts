@@ -82,6 +82,15 @@ export interface InviteInfo {
   createdAt: Date;
   expiresAt: Date;
   state: 'open' | 'expired' | 'revoked';
+  /** The inviter's note (format 6), only when listed for the unlocked inviter and one was written. */
+  note?: string;
+}
+
+/** The inviter's used invites (format 6): when each was made and used, and its note; never who used it. */
+export interface UsedInvites {
+  invites: { createdAt: Date; usedAt: Date; note?: string }[];
+  /** Entries sealed to the key the inviter had before a reset. */
+  unreadable: number;
 }
 
 /**

@@ -268,6 +268,39 @@ describe('format conformance (docs/trust-format.md)', () => {
     const viaLegacy = await env.store.redeemInvite(legacy, 'spec-legacy', PW('spec-legacy'));
     assert.deepEqual(await env.store.listTrustees(viaLegacy), [{ userId: a.userId, username: 'spec-a' }]);
 
+    // §6 (format 6): the note box and the inviter's used-invite log, opened with crypto_box_seal_open and sk_A.
+    const sealOpenA = (box: Buffer) => {
+      const out = Buffer.alloc(box.length - 48);
+      return sodium.crypto_box_seal_open(out, box, Buffer.from(a.publicKey), Buffer.from(a.secretKey)) ? out : null;
+    };
+    const noted = await env.store.createInvite(a.userId, '  for Sam  ');
+    const nrow = await env.db.selectFrom('trust_invite').selectAll().where('id', '=', noted.id).executeTakeFirstOrThrow();
+    assert.equal(nrow.note_box!.length, 170);
+    const notePt = sealOpenA(nrow.note_box!)!;
+    assert.equal(notePt.length, 122);
+    assert.deepEqual([notePt[0], notePt[1]], [6, 7]);
+    assert.equal(notePt.subarray(2, 9).toString('utf8'), 'for Sam');
+    assert.ok(notePt.subarray(9).every((x) => x === 0), 'zero padding');
+    assert.equal((await env.db.selectFrom('trust_invite').selectAll().where('id', '=', inv.id).executeTakeFirstOrThrow()).note_box!.length, 170);
+    await env.store.redeemInvite(noted.code, 'spec-noted', PW('spec-noted'));
+    const log = (await env.db.selectFrom('trust_user').select('invites_used').where('id', '=', a.userId).executeTakeFirstOrThrow()).invites_used!;
+    assert.equal(log.length, 2 * 235, 'one 235-byte entry per used invite: the legacy one, then the noted one');
+    const legacyEntry = sealOpenA(log.subarray(0, 235))!;
+    assert.equal(legacyEntry.length, 187);
+    assert.equal(legacyEntry[0], 6);
+    assert.ok(legacyEntry.subarray(17).every((x) => x === 0), 'an invite without a note box: 170 zero bytes');
+    const notedEntry = sealOpenA(log.subarray(235))!;
+    assert.equal(Number(notedEntry.readBigUInt64BE(1)), Number(nrow.created_at));
+    assert.equal(Number(notedEntry.readBigUInt64BE(9)), env.clock.ms);
+    assert.ok(notedEntry.subarray(17).equals(nrow.note_box!), 'the invite’s own note box');
+    const used = await env.store.usedInvites(a);
+    assert.equal(used.unreadable, 0);
+    assert.deepEqual(
+      used.invites.map((u) => u.note),
+      ['for Sam', undefined],
+      'newest first',
+    );
+
     // §7 session blob.
     const key = Buffer.alloc(32, 9);
     const blob = wrapUnlockedUser(a, key, 'sid-1');

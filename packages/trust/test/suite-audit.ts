@@ -399,6 +399,9 @@ export function defineAuditSuite(getFactory: () => DbFactory): void {
           .deleteFrom('trust_migration')
           .where('name', 'in', ['0003_trust_mail_key', '0004_trust_recovery', '0005_trust_reset_code_trustee'])
           .execute();
+        await (db as Kysely<any>).schema.alterTable('trust_invite').dropColumn('note_box').execute();
+        await (db as Kysely<any>).schema.alterTable('trust_user').dropColumn('invites_used').execute();
+        await (db as Kysely<any>).deleteFrom('trust_migration').where('name', '=', '0006_trust_invite_note').execute();
         await (db as Kysely<any>).schema.dropTable('trust_meta').execute();
         await (db as Kysely<any>).schema.alterTable('trust_user').dropColumn('user_tag').execute();
         await (db as Kysely<any>).deleteFrom('trust_migration').where('name', '=', '0002_trust_user_tag').execute();
@@ -433,7 +436,7 @@ export function defineAuditSuite(getFactory: () => DbFactory): void {
         const r = await migrateTrust(db);
         assert.deepEqual(
           r.results?.map((x) => x.migrationName),
-          ['0002_trust_user_tag', '0003_trust_mail_key', '0004_trust_recovery', '0005_trust_reset_code_trustee'],
+          ['0002_trust_user_tag', '0003_trust_mail_key', '0004_trust_recovery', '0005_trust_reset_code_trustee', '0006_trust_invite_note'],
         );
         const events: TrustEvent[] = [];
         const opts = { db, serverSecret, pwhash: params, minWaitSeconds: 3600, onEvent: (e: TrustEvent) => events.push(e) };

@@ -74,7 +74,7 @@ export function defineBehaviourSuite(getFactory: () => DbFactory): void {
       const trustRows = await (env.db as Kysely<any>).selectFrom(TRUST_MIGRATION_TABLE).select('name').execute();
       assert.deepEqual(
         trustRows.map((x: { name: string }) => x.name),
-        ['0001_trust_initial', '0002_trust_user_tag', '0003_trust_mail_key', '0004_trust_recovery', '0005_trust_reset_code_trustee'],
+        ['0001_trust_initial', '0002_trust_user_tag', '0003_trust_mail_key', '0004_trust_recovery', '0005_trust_reset_code_trustee', '0006_trust_invite_note'],
       );
       assert.deepEqual((await migrateTrust(env.db)).results, []);
     });
@@ -179,6 +179,32 @@ export function defineBehaviourSuite(getFactory: () => DbFactory): void {
       await assert.rejects(env.store.redeemInvite(inv.code, 'invitee2', PW('invitee2')), InvalidInviteError);
       // The inviter can act as trustee right away.
       assert.equal((await env.store.requestReset(a, 'invitee')).recorded, true);
+    });
+
+    it('an invite note is sealed for the inviter alone, and the used-invite log names no invitee', async () => {
+      const a = await env.store.createUser('noter', PW('noter'));
+      const other = await env.store.createUser('nosy', PW('nosy'));
+      const inv = await env.store.createInvite(a.userId, 'for Sam, from the café');
+      assert.deepEqual(
+        (await env.store.listInvites(a.userId, a)).map((i) => i.note),
+        ['for Sam, from the café'],
+      );
+      assert.equal((await env.store.listInvites(a.userId))[0]!.note, undefined, 'no note without the owner’s key');
+      assert.equal((await env.store.listInvites(a.userId, other))[0]!.note, undefined, 'nor with someone else’s');
+      const raw = JSON.stringify(await env.db.selectFrom('trust_invite').selectAll().execute(), (_k, v) =>
+        v?.type === 'Buffer' ? Buffer.from(v.data).toString('latin1') : v,
+      );
+      assert.ok(!raw.includes('for Sam'), 'the note is nowhere in plaintext');
+      const b = await env.store.redeemInvite(inv.code, 'samuel', PW('samuel'));
+      const used = await env.store.usedInvites(a);
+      assert.equal(used.invites.length, 1);
+      assert.equal(used.invites[0]!.note, 'for Sam, from the café');
+      assert.ok(!JSON.stringify(used).includes('samuel') && !JSON.stringify(used).includes(b.userId), 'the invitee is not named');
+      assert.deepEqual(await env.store.usedInvites(other), { invites: [], unreadable: 0 });
+      const row = await env.db.selectFrom('trust_user').select('invites_used').where('id', '=', a.userId).executeTakeFirstOrThrow();
+      assert.ok(!Buffer.from(row.invites_used!).includes(Buffer.from(b.userId, 'hex')), 'no id of the invitee in the log');
+      assert.ok(!Buffer.from(row.invites_used!).toString('latin1').includes('Sam'));
+      await env.store.revokeInvite(a.userId, (await env.store.createInvite(a.userId)).id); // frees the quota for the suite
     });
 
     it('invites are quota-limited, revocable and expire', async () => {

@@ -31,7 +31,11 @@ export function inviteRoutes(kit: Kit): Hono<Env> {
   };
 
   async function invitesPage<E extends Env>(c: C<E>, s: Session, newId?: string) {
-    const [all, quota] = await Promise.all([trust.listInvites(s.userId), deps.getInviteQuota(s.userId)]);
+    const [all, quota, used] = await Promise.all([
+      trust.listInvites(s.userId, s.user),
+      deps.getInviteQuota(s.userId),
+      trust.usedInvites(s.user),
+    ]);
     const open = all.filter((i) => i.state === 'open');
     let fresh: NewInviteView | undefined;
     if (newId) {
@@ -42,7 +46,14 @@ export function inviteRoutes(kit: Kit): Hono<Env> {
     }
     return render(
       c,
-      <InvitesPage {...common(c)} csrf={c.get('csrf')} invites={open} quotaLeft={Math.max(0, quota - open.length)} newInvite={fresh} />,
+      <InvitesPage
+        {...common(c)}
+        csrf={c.get('csrf')}
+        invites={open}
+        used={used}
+        quotaLeft={Math.max(0, quota - open.length)}
+        newInvite={fresh}
+      />,
     );
   }
 
@@ -56,7 +67,8 @@ export function inviteRoutes(kit: Kit): Hono<Env> {
     const [all, quota] = await Promise.all([trust.listInvites(s.userId), deps.getInviteQuota(s.userId)]);
     if (all.filter((i) => i.state === 'open').length >= quota) return noInvitesLeft(c);
     try {
-      const invite = await trust.createInvite(s.userId);
+      // The note is for the inviter's own list (sealed to their key); the invitee never sees it.
+      const invite = await trust.createInvite(s.userId, field(await c.req.parseBody(), 'note', 200));
       await deps.audit.addSealed(s.user, 'invite_created');
       setCookie(c, NEW_INVITE_COOKIE, `${invite.id}.${invite.code}`, { ...cookieOpts(c, 600), path: '/invites' });
       return c.redirect(`/invites?new=${invite.id}`, 303);

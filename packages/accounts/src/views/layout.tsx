@@ -175,6 +175,7 @@ td { overflow-wrap: anywhere; }
   table.stack tr { border-bottom: 1px solid var(--line); padding: .4rem 0; }
   table.stack td { border: 0; padding: .1rem 0; }
   table.stack td[data-label]::before { content: attr(data-label) ": "; font-weight: 600; }
+  table.stack td:empty { display: none; }
 }
 .strength-good { color: var(--ok-fg); } .strength-fair { color: var(--warn-fg); }
 .field-error { color: var(--err-fg); background: var(--err-bg); font-weight: 600; padding: .25rem .5rem; border-radius: 4px; margin: .25rem 0; }

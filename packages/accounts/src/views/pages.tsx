@@ -477,13 +477,16 @@ export type NewInviteView = { code: string; link: string } | { gone: true };
 export function InvitesPage(
   p: Common & {
     csrf: string;
-    invites: { id: string; createdAt: Date; expiresAt: Date }[];
+    invites: { id: string; createdAt: Date; expiresAt: Date; note?: string }[];
+    /** Used invites from the inviter's sealed log: never who used them. */
+    used?: { invites: { createdAt: Date; usedAt: Date; note?: string }[]; unreadable: number } | undefined;
     quotaLeft: number;
     newInvite?: NewInviteView | undefined;
   },
 ) {
   const { i18n } = p;
   const fresh = p.newInvite;
+  const used = p.used ?? { invites: [], unreadable: 0 };
   return (
     <Layout title={i18n.t('invites.title')} {...p}>
       {fresh && 'code' in fresh ? (
@@ -509,7 +512,14 @@ export function InvitesPage(
       {p.quotaLeft > 0 ? (
         <form method="post" action="/invites">
           <CsrfField token={p.csrf} />
-          <button type="submit">{i18n.t('invites.create')}</button>
+          <label for="note">{i18n.t('invites.noteLabel')}</label>
+          <input type="text" id="note" name="note" maxlength={60} autocomplete="off" aria-describedby="note-hint" />
+          <p class="hint" id="note-hint">
+            {i18n.t('invites.noteHint')}
+          </p>
+          <p>
+            <button type="submit">{i18n.t('invites.create')}</button>
+          </p>
         </form>
       ) : null}
       <h2>{i18n.t('invites.unused')}</h2>
@@ -519,6 +529,7 @@ export function InvitesPage(
         <table id="invites" class="stack">
           <thead>
             <tr>
+              <th>{i18n.t('invites.note')}</th>
               <th>{i18n.t('invites.created')}</th>
               <th>{i18n.t('invites.expires')}</th>
               <th></th>
@@ -527,6 +538,7 @@ export function InvitesPage(
           <tbody>
             {p.invites.map((i) => (
               <tr>
+                <td data-label={i18n.t('invites.note')}>{i.note ?? ''}</td>
                 <td data-label={i18n.t('invites.created')}>{i18n.time(i.createdAt)}</td>
                 <td data-label={i18n.t('invites.expires')}>{i18n.time(i.expiresAt)}</td>
                 <td>
@@ -543,6 +555,36 @@ export function InvitesPage(
           </tbody>
         </table>
       )}
+      <h2>{i18n.t('invites.used')}</h2>
+      <p class="hint">{i18n.t('invites.usedIntro')}</p>
+      {used.invites.length === 0 && used.unreadable === 0 ? (
+        <p id="no-used-invites">{i18n.t('invites.none')}</p>
+      ) : null}
+      {used.invites.length > 0 ? (
+        <table id="used-invites" class="stack">
+          <thead>
+            <tr>
+              <th>{i18n.t('invites.note')}</th>
+              <th>{i18n.t('invites.created')}</th>
+              <th>{i18n.t('invites.usedAt')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {used.invites.map((u) => (
+              <tr>
+                <td data-label={i18n.t('invites.note')}>{u.note ?? ''}</td>
+                <td data-label={i18n.t('invites.created')}>{i18n.time(u.createdAt)}</td>
+                <td data-label={i18n.t('invites.usedAt')}>{i18n.time(u.usedAt)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      {used.unreadable > 0 ? (
+        <p class="hint" id="used-unreadable">
+          {i18n.t('invites.usedUnreadable', { n: used.unreadable })}
+        </p>
+      ) : null}
     </Layout>
   );
 }
