@@ -146,14 +146,11 @@ export async function startAccounts(config: AccountsConfig, opts: StartAccountsO
   purge.unref();
 
   const host = http.host.includes(':') ? `[${http.host}]` : http.host;
-  logger.info(
-    { listen: `${host}:${http.port}`, database: context.dialect, outbox: config.mail.mode === 'outbox' ? outboxDir : undefined },
-    'accounts service listening',
-  );
   let closing: Promise<void> | undefined;
   return {
     name: 'accounts',
     addresses,
+    summary: { database: context.dialect, ...(config.mail.mode === 'outbox' ? { outbox: outboxDir } : {}) },
     url: `http://${host}:${http.port}/`,
     context,
     outboxDir,

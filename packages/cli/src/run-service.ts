@@ -25,7 +25,8 @@ export function asStartupError(err: unknown): unknown {
 
 /**
  * The life of a single-service command, the same for every service: on start each listener as `<name> HOST:PORT` on
- * stdout (scripts read the bound port from there when they asked for port 0) and a `started` log line; on stop
+ * stdout (scripts read the bound port from there when they asked for port 0) and one `started` log line with the
+ * service's summary (the services do not log their own start, so it is said once); on stop
  * `stopping`, then `stopped` once every listener is closed, so a supervisor can tell a clean stop from a hang.
  */
 export async function runService(ctx: CommandContext, logger: Logger, start: () => Promise<RunningService>): Promise<number> {
@@ -37,7 +38,7 @@ export async function runService(ctx: CommandContext, logger: Logger, start: () 
   }
   const listeners = Object.fromEntries(Object.entries(service.addresses).map(([name, hp]) => [name, formatHostPort(hp)]));
   for (const [name, addr] of Object.entries(listeners)) ctx.stdout.write(`${name} ${addr}\n`);
-  logger.info({ service: service.name, listeners }, 'started');
+  logger.info({ service: service.name, listeners, ...service.summary }, 'started');
   await untilStopped(ctx.stopSignal);
   logger.info({ service: service.name }, 'stopping');
   await service.close();

@@ -25,7 +25,7 @@ test('CLI: every option shows its config key; bad flags exit 64, bad config 78 n
     'limits.sessions',
     'timeouts.session',
     'mxTimeouts.dataTerm',
-    'metrics',
+    'metrics.listen',
   ]) {
     assert.ok(help.stdout.includes(`config: ${key})`), key);
   }

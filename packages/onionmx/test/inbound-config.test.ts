@@ -79,7 +79,10 @@ test('bad settings are refused with the key named', () => {
   );
   assert.match(issues({ mx: '127.0.0.1:25', domains: ['a.example'], limits: { bogus: 1 } }).join('\n'), /^limits: .*bogus/m);
   assert.match(issues({ mx: '127.0.0.1:25', domains: ['a.example'], relay: true }).join('\n'), /relay/);
-  assert.match(issues({ mx: '127.0.0.1:25', domains: ['a.example'], metrics: '0.0.0.0:9100' }).join('\n'), /^metrics: must be a loopback/m);
+  assert.match(
+    issues({ mx: '127.0.0.1:25', domains: ['a.example'], metrics: '0.0.0.0:9100' }).join('\n'),
+    /^metrics\.listen: must be a loopback/m,
+  );
 });
 
 test('MAIL parameters are passed on only as far as the MX supports them', () => {

@@ -4,5 +4,10 @@ import type { HostPort } from './host-port.ts';
 export interface RunningService {
   name: string;
   addresses: Record<string, HostPort>;
+  /**
+   * What the one start-up log line says besides the listeners (the relay's SOCKS port, the accounts database): the
+   * service does not log its own start, whoever runs it does, once.
+   */
+  summary?: Record<string, unknown>;
   close(): Promise<void>;
 }

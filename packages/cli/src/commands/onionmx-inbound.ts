@@ -1,11 +1,10 @@
 import { reportCheck, runService } from '../run-service.ts';
-import { Registry, collectDefaultMetrics } from 'prom-client';
 import { loadConfig } from '../config.ts';
 import { flagTableOptions, flagTableOverrides, type FlagTable } from '../flag-table.ts';
 import { UsageError, flagOption, listOption, stringOption, type Command, type CommandContext, type OptionSpec } from '../command.ts';
 import { inboundConfigSchema, type InboundConfig } from '@peergroup/onionmx/inbound';
 import { startInbound, type InboundService } from '@peergroup/onionmx/inbound';
-import { createLogger, type Logger } from '@peergroup/service';
+import { createLogger, createMetricsRegistry, type Logger } from '@peergroup/service';
 import { formatHostPort } from '@peergroup/service';
 
 /** Inbound flag → [config key, kind, help]; numbers and durations reach the schema so its messages name the key. */
@@ -118,7 +117,7 @@ const options: Record<string, OptionSpec> = {
     type: 'string',
     arg: 'HOST:PORT',
     description: 'serve Prometheus /metrics and /healthz here (loopback)',
-    configKey: 'metrics',
+    configKey: 'metrics.listen',
   },
 };
 
@@ -154,7 +153,7 @@ export function loadInboundConfig(ctx: CommandContext): InboundConfig {
     'forward.clientName': stringOption(ctx, 'client-name'),
     'forward.clientAddress': stringOption(ctx, 'client-address'),
     'forward.destinationAddress': stringOption(ctx, 'proxy-destination'),
-    metrics: stringOption(ctx, 'metrics'),
+    'metrics.listen': stringOption(ctx, 'metrics'),
   };
   flagTableOverrides(ctx, inboundFlags, overrides);
   return loadConfig(inboundConfigSchema, {
@@ -208,11 +207,10 @@ export const command: Command = {
         `mx ${formatHostPort(config.mx)} (${config.forward.mode === 'none' ? 'no pseudo client' : config.forward.mode})`,
         `domains: ${config.domains.join(', ') || 'none'}`,
         `recipient check: ${config.recipientCheck}`,
-        ...(config.metrics ? [`metrics ${formatHostPort(config.metrics)}`] : []),
+        ...(config.metrics ? [`metrics ${formatHostPort(config.metrics.listen)}`] : []),
       ]);
     }
-    const registry = new Registry();
-    collectDefaultMetrics({ register: registry });
+    const registry = createMetricsRegistry();
     return runService(ctx, logger, async () => reloadDomainsOnHup(ctx, config, await startInbound(config, { logger, registry }), logger));
   },
 };

@@ -1,5 +1,4 @@
 import { checkRoutingConfig, reportCheck, runService } from '../run-service.ts';
-import { Registry } from 'prom-client';
 import { flagOption, stringOption, type Command, type CommandContext, type OptionSpec } from '../command.ts';
 import { loadConfig } from '../config.ts';
 import { routingOptionsUnder, routingOverrides } from '../routing-flags.ts';
@@ -7,7 +6,7 @@ import { sharedRoutingOverride } from '../shared-routing.ts';
 import { flagTableOptions, flagTableOverrides, type FlagTable } from '../flag-table.ts';
 import { relayConfigSchema, type RelayConfig } from '@peergroup/onionmx/relay';
 import { startRelay } from '@peergroup/onionmx/relay';
-import { createLogger } from '@peergroup/service';
+import { createLogger, createMetricsRegistry } from '@peergroup/service';
 import { formatHostPort } from '@peergroup/service';
 
 /** Relay flag → [config key, kind]. Numbers are handed to the schema as numbers so its messages name the key. */
@@ -64,7 +63,11 @@ const relayFlags: FlagTable = {
     'duration-s',
     { description: 'a connection to an onion MX older than this takes no new transaction', defaultText: '10m' },
   ],
-  metrics: ['metrics', 'string', { arg: 'IP:PORT', description: 'Prometheus /metrics and /healthz (loopback HTTP)', defaultText: 'off' }],
+  metrics: [
+    'metrics.listen',
+    'string',
+    { arg: 'IP:PORT', description: 'Prometheus /metrics and /healthz (loopback HTTP)', defaultText: 'off' },
+  ],
 };
 
 const options: Record<string, OptionSpec> = {
@@ -106,7 +109,7 @@ export const command: Command = {
       const listeners = (['lmtp', 'smtp'] as const).filter((k) => config[k]).map((k) => `${k} ${formatHostPort(config[k]!)}`);
       return reportCheck(ctx, [...listeners, `socks ${formatHostPort(config.socks)} (tls ${config.tls})`, ...routing]);
     }
-    const registry = new Registry();
+    const registry = createMetricsRegistry();
     return runService(ctx, logger, () => startRelay(config, { logger, registry }));
   },
 };

@@ -132,12 +132,8 @@ export class Supervisor {
           slot.setState('running');
           slot.upSince = Date.now();
           for (const [what, addr] of Object.entries(listeners)) this.opts.stdout.write(`${slot.name} ${what} ${addr}\n`);
-          this.opts.log('info', slot.restarts ? 'service restarted' : 'service started', {
-            service: slot.name,
-            pid: proc.pid,
-            restarts: slot.restarts,
-            listeners,
-          });
+          // No log line here: the service logs its own "started" with its listeners once it is up, and "service
+          // starting" above said which pid and which restart it is. A line here too said the same thing twice.
           if (slot.pendingDocument !== undefined) {
             const doc = slot.pendingDocument;
             slot.pendingDocument = undefined;

@@ -4,7 +4,7 @@
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { duration, formatDuration, hostPortSchema, loopbackHostPortSchema } from '@peergroup/service';
+import { duration, formatDuration, hostPortSchema, metricsConfigSchema } from '@peergroup/service';
 
 const domainName = z
   .string()
@@ -105,8 +105,8 @@ export const inboundConfigSchema = z
       })
       .strict()
       .prefault({}),
-    /** Prometheus /metrics and /healthz (loopback). */
-    metrics: loopbackHostPortSchema.optional(),
+    /** Prometheus /metrics and /healthz (loopback): `metrics: { listen: HOST:PORT }` (or the address alone). */
+    metrics: metricsConfigSchema.optional(),
   })
   .strict()
   .superRefine((c, ctx) => {

@@ -1,5 +1,6 @@
 /** Prometheus metrics of the inbound front, registered on the registry the daemon is given. */
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
+import { metricsPerRegistry } from '@peergroup/service';
 
 export type RcptResult = 'accepted' | 'syntax' | 'not_local' | 'mx_rejected' | 'tempfail' | 'too_many';
 export type MessageResult = 'accepted' | 'mx_rejected' | 'tempfail' | 'too_big' | 'line_too_long' | 'timeout';
@@ -14,14 +15,9 @@ export interface InboundMetrics {
   probes: Counter<'result'>;
 }
 
-/** Idempotent per registry, so a re-started front in one process (tests) reuses its metrics. */
-const cache = new WeakMap<Registry, InboundMetrics>();
-
-export function inboundMetrics(registry: Registry): InboundMetrics {
-  const hit = cache.get(registry);
-  if (hit) return hit;
-  const registers = [registry];
-  const m: InboundMetrics = {
+/** Once per registry, so a re-started front in one process (tests) reuses its metrics. */
+export const inboundMetrics = metricsPerRegistry(
+  (registers): InboundMetrics => ({
     sessions: new Counter({
       name: 'onionmx_inbound_sessions_total',
       help: 'Tor-side SMTP sessions, by how they ended: closed (by either side), timeout (session or message-transfer limit).',
@@ -54,7 +50,5 @@ export function inboundMetrics(registry: Registry): InboundMetrics {
       labelNames: ['result'],
       registers,
     }),
-  };
-  cache.set(registry, m);
-  return m;
-}
+  }),
+);

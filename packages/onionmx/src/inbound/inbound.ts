@@ -8,7 +8,7 @@
  */
 import { SMTPServer } from 'smtp-server';
 import type { Registry } from 'prom-client';
-import { startMetricsServer, type Logger, type RunningService } from '@peergroup/service';
+import { formatHostPort, listen, startMetricsServer, type HostPort, type Logger, type RunningService } from '@peergroup/service';
 import type { InboundConfig } from './inbound-config.ts';
 import { inboundMetrics } from './inbound-metrics.ts';
 import { mxTimeoutsOf, type InboundContext, type SessionState } from './inbound-context.ts';
@@ -132,28 +132,24 @@ export async function startInbound(config: InboundConfig, deps: InboundDeps): Pr
     },
   });
 
+  // smtp-server re-emits its socket server's errors as its own, and an 'error' nobody listens to throws: during the
+  // bind the rejected promise reports it, later ones are logged.
+  const duringBind = () => {};
+  server.on('error', duringBind);
+  let smtp: HostPort;
+  try {
+    smtp = await listen(server.server, config.listen, 'listen');
+  } finally {
+    server.off('error', duringBind);
+  }
   server.on('error', (err) => logger.error({ err: err.message }, 'SMTP server error'));
-  await new Promise<void>((resolve, reject) => {
-    server.server.once('error', reject);
-    server.listen(config.listen.port, config.listen.host, () => {
-      server.server.off('error', reject);
-      resolve();
-    });
-  });
-  const addr = server.server.address();
-  if (addr === null || typeof addr === 'string') throw new Error('inbound: listener has no TCP address');
-  const smtp = { host: addr.address, port: addr.port };
   const metricsService = config.metrics
-    ? await startMetricsServer(config.metrics, [deps.registry], () => (server.server.listening ? [] : ['SMTP listener is down']))
+    ? await startMetricsServer(config.metrics.listen, [deps.registry], () => (server.server.listening ? [] : ['SMTP listener is down']))
     : null;
-  logger.info(
-    { listen: smtp, mx: config.mx, mode: config.forward.mode, domains: config.domains, recipientCheck: config.recipientCheck },
-    'onion inbound front listening',
-  );
-
   return {
     name: 'inbound',
     addresses: { smtp, ...(metricsService ? { metrics: metricsService.addresses.http! } : {}) },
+    summary: { mx: formatHostPort(config.mx), mode: config.forward.mode, domains: config.domains, recipientCheck: config.recipientCheck },
     setDomains(list) {
       ctx.domains.clear();
       for (const d of list) ctx.domains.add(d);

@@ -3,7 +3,7 @@
  * embeds), so one file can configure router and relay alike. Validated once at start-up; unknown keys fail.
  */
 import { z } from 'zod';
-import { duration, hostPortSchema, loopbackHostPortSchema } from '@peergroup/service';
+import { duration, hostPortSchema, loopbackHostPortSchema, metricsConfigSchema } from '@peergroup/service';
 import { routingConfigSchema } from '../routing/routing-config.ts';
 
 const hostName = /^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
@@ -85,8 +85,8 @@ export const relayConfigSchema = z
       })
       .strict()
       .prefault({}),
-    /** Prometheus /metrics and /healthz (loopback HTTP). */
-    metrics: loopbackHostPortSchema.optional(),
+    /** Prometheus /metrics and /healthz (loopback HTTP): `metrics: { listen: HOST:PORT }` (or the address alone). */
+    metrics: metricsConfigSchema.optional(),
     routing: routingConfigSchema.prefault({}),
   })
   .strict()

@@ -1,5 +1,6 @@
 /** Prometheus metrics of the relay, registered on the registry the daemon is given. */
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
+import { metricsPerRegistry } from '@peergroup/service';
 
 export interface RelayMetrics {
   /** Per recipient: result delivered|tempfail|permfail, source map|srv (how the destination was found). */
@@ -10,14 +11,9 @@ export interface RelayMetrics {
   outboundSessions: Gauge;
 }
 
-const cache = new WeakMap<Registry, RelayMetrics>();
-
-/** Idempotent per registry, so a relay restarted in one process reuses its metrics. */
-export function relayMetrics(registry: Registry): RelayMetrics {
-  const hit = cache.get(registry);
-  if (hit) return hit;
-  const registers = [registry];
-  const m: RelayMetrics = {
+/** Once per registry, so a relay restarted in one process reuses its metrics. */
+export const relayMetrics = metricsPerRegistry(
+  (registers): RelayMetrics => ({
     deliveries: new Counter({
       name: 'onionmx_relay_deliveries_total',
       help: 'Recipients handled, by result (delivered, tempfail, permfail) and destination class (map, srv, none).',
@@ -37,7 +33,5 @@ export function relayMetrics(registry: Registry): RelayMetrics {
     }),
     inboundSessions: new Gauge({ name: 'onionmx_relay_inbound_sessions', help: 'MTA connections open now.', registers }),
     outboundSessions: new Gauge({ name: 'onionmx_relay_outbound_sessions', help: 'Connections to onion MXs open now.', registers }),
-  };
-  cache.set(registry, m);
-  return m;
-}
+  }),
+);

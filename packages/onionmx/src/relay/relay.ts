@@ -4,15 +4,23 @@
  * a crash leaves the message in the MTA's queue.
  */
 import { setMaxListeners } from 'node:events';
-import { Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { SMTPServer } from 'smtp-server';
-import { silentLogger, startMetricsServer, type HostPort, type Logger, type RunningService } from '@peergroup/service';
+import {
+  createMetricsRegistry,
+  formatHostPort,
+  silentLogger,
+  startMetricsServer,
+  type HostPort,
+  type Logger,
+  type RunningService,
+} from '@peergroup/service';
 import { dialThroughTor, type Dialer } from './onion-dialer.ts';
 import type { RelayConfig } from './relay-config.ts';
 import { relayMetrics } from './relay-metrics.ts';
 import { ConnectionPool } from './connection-pool.ts';
 import { dropPending, type RelayContext, type SessionState } from './relay-context.ts';
-import { listen, makeServer } from './listener.ts';
+import { listenOn, makeServer } from './listener.ts';
 import type { RouteResolver } from '../routing/route-decision.ts';
 import { createRouteResolver } from '../routing/routing.ts';
 
@@ -27,7 +35,7 @@ export interface RelayDeps {
 
 export async function startRelay(config: RelayConfig, deps: RelayDeps = {}): Promise<RunningService> {
   const logger = deps.logger ?? silentLogger();
-  const registry = deps.registry ?? new Registry();
+  const registry = deps.registry ?? createMetricsRegistry();
   const ownResolver = deps.resolver ? undefined : await createRouteResolver(config.routing, { logger, registry });
   const resolver: RouteResolver = deps.resolver ?? ownResolver!;
   const metrics = relayMetrics(registry);
@@ -64,9 +72,9 @@ export async function startRelay(config: RelayConfig, deps: RelayDeps = {}): Pro
       const at = config[mode];
       if (!at) continue;
       const server = makeServer(ctx, mode, mtaIdleMs);
-      servers.push({ name: mode, server, addr: await listen(ctx, mode, server, at) });
+      servers.push({ name: mode, server, addr: await listenOn(ctx, mode, server, at) });
     }
-    if (config.metrics) metricsService = await startMetricsServer(config.metrics, [registry]);
+    if (config.metrics) metricsService = await startMetricsServer(config.metrics.listen, [registry]);
   } catch (err) {
     for (const s of servers) s.server.close();
     await ownResolver?.close();
@@ -75,10 +83,10 @@ export async function startRelay(config: RelayConfig, deps: RelayDeps = {}): Pro
   const addresses: Record<string, HostPort> = {};
   for (const s of servers) addresses[s.name] = s.addr;
   if (metricsService?.addresses.http) addresses.metrics = metricsService.addresses.http;
-  logger.info({ addresses, socks: config.socks }, 'relay listening');
   return {
     name: 'relay',
     addresses,
+    summary: { socks: formatHostPort(config.socks), tls: config.tls },
     async close() {
       shutdown.abort();
       pool.close();

@@ -74,7 +74,6 @@ export async function startRouter(config: RouterConfig, deps: RouterDeps): Promi
   const addresses: Record<string, HostPort> = {};
   for (const l of listeners) addresses[l.protocol] = l.address;
   if (metricsServer) addresses.metrics = metricsServer.addresses.http!;
-  logger.info({ addresses }, 'router listening');
 
   let closed: Promise<void> | undefined;
   return {
