@@ -149,6 +149,14 @@ describe('mailbox encryption with real Dovecot (mail_crypt, global keys per user
     assert.ok((await pop3First(m.dv.pop3Port, login('alice'), pw.alice!)).includes(body), 'POP3 RETR decrypts too');
     // After the read (Dovecot may cache header fields in its index), the body is still nowhere on disk.
     assert.deepEqual(await filesContaining(home('alice'), body), []);
+    // Nor is the private key Dovecot was handed, in any form, anywhere under Dovecot's directories (mail, state,
+    // sockets, its log) or peergroup's data directory.
+    const field = (await m.svc!.context.mail!.crypt.passdb(login('alice'), pw.alice!))!.userdb_mail_crypt_global_private_key!;
+    const pemBody = Buffer.from(field, 'base64').toString().split('\n')[1]!;
+    for (const needle of [field.slice(20, 80), pemBody]) {
+      assert.deepEqual(await filesContaining(m.dv.dir, needle), []);
+      assert.deepEqual(await filesContaining(join(m.work, 'data'), needle), []);
+    }
 
     const app = await m.svc!.context.mail!.createAppPassword(alice.userId, 'phone', alice);
     const viaApp = await imapFetchAll(m.dv.imapPort, login('alice'), app.secret);
