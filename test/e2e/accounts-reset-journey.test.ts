@@ -100,6 +100,7 @@ describe('the reset journey over HTTP (sqlite)', () => {
     assert.equal(done.location, '/forgot/done?mail=restored');
     const page = await client().get(done.location);
     assert.match(pageText(page.body), /Your old mail was restored: it is readable with your new password/);
+    assert.match(pageText(page.body), /except the one who gave you the code, who is your first trusted user again/);
     assert.deepEqual(await mailKeyAfter('ada', NEW), mailKey, 'the very key the old mail was encrypted for');
   });
 
@@ -133,8 +134,10 @@ describe('the reset journey over HTTP (sqlite)', () => {
     const text = pageText(/<section class="alert" id="after-reset"[\s\S]*?<\/section>/.exec(dash.body)?.[0] ?? '');
     assert.match(text, /Your password was reset on/);
     assert.match(text, /one of them gave you a reset code/);
-    assert.match(text, /your list of trusted users was emptied and the number who must agree was set to 1/);
+    assert.match(text, /your previous trusted users were removed and the number who must agree was set to 1/);
     assert.match(text, /Your old mail was restored/);
+    assert.match(text, /gus gave you the code and is your first trusted user again/, 'the re-added trustee is named');
+    assert.match((await fay.get('/trust')).body, /<td>gus<\/td>/);
     assert.equal((await store().getSettings((await store().getUserByName('fay'))!.userId)).threshold, 1);
     const read = await fay.post('/dashboard/reset-read', {});
     assert.equal(read.status, 303);
@@ -179,7 +182,8 @@ describe('the reset journey over HTTP (sqlite)', () => {
       password2: NEW,
     });
     assert.equal(ok.status, 303);
-    assert.equal(ok.location, '/forgot/done?mail=restored');
+    assert.equal(ok.location, '/forgot/done?mail=restored&via=code');
+    assert.match(pageText((await client().get(ok.location!)).body), /Log in and add them again/, 'nobody handed over a code');
     assert.deepEqual(await mailKeyAfter('hal', NEW), mailKey);
     const twice = await client().submit('/recover', {
       username: 'hal',

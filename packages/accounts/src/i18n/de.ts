@@ -237,7 +237,7 @@ export const de: Messages = {
   'recovery.replaceLink': 'Neuen Wiederherstellungscode erstellen (der alte wird ungültig)',
   'afterReset.title': 'Dein Passwort wurde am {time} zurückgesetzt',
   'afterReset.viaTrustees':
-    'Deine Vertrauenspersonen haben es bestätigt, und eine von ihnen hat dir einen Code gegeben. Dein Konto hat einen neuen Schlüssel bekommen, darum wurde deine Liste der Vertrauenspersonen geleert und die Zahl derer, die zustimmen müssen, auf 1 gesetzt.',
+    'Deine Vertrauenspersonen haben es bestätigt, und eine von ihnen hat dir einen Code gegeben. Dein Konto hat einen neuen Schlüssel bekommen, darum wurden deine bisherigen Vertrauenspersonen entfernt und die Zahl derer, die zustimmen müssen, auf 1 gesetzt.',
   'afterReset.viaCode':
     'Du hast deinen Wiederherstellungscode verwendet; er ist jetzt verbraucht. Dein Konto hat einen neuen Schlüssel bekommen, darum wurde deine Liste der Vertrauenspersonen geleert und die Zahl derer, die zustimmen müssen, auf 1 gesetzt. Erstelle einen neuen Wiederherstellungscode.',
   'afterReset.mailRestored': 'Deine alte Mail wurde wiederhergestellt: Sie ist mit deinem neuen Passwort lesbar.',
@@ -245,6 +245,10 @@ export const de: Messages = {
     'Deine alte Mail konnte nicht wiederhergestellt werden (kein oder ein falscher Mail-Code, oder zu wenige Bestätigungen mit einem Anteil): Die vor dem Zurücksetzen gespeicherte Mail bleibt unlesbar. Neue Mail kommt wie gewohnt an.',
   'afterReset.trust':
     'Füge die Menschen, denen du vertraust, wieder hinzu – die Vertrauensperson, die dir den Code gegeben hat, ist ein guter Anfang – und lege dann fest, wie viele zustimmen müssen.',
+  'forgot.reAddCodeGiver':
+    'Dein Konto hat einen neuen Schlüssel. Deine bisherigen Vertrauenspersonen wurden entfernt, weil sie an den alten Schlüssel gebunden waren – außer der Person, die dir den Code gegeben hat: Sie ist wieder deine erste Vertrauensperson. Melde dich an und füge die anderen auf der Seite „Vertrauenspersonen“ wieder hinzu.',
+  'afterReset.reAdded':
+    '{username} hat dir den Code gegeben und ist wieder deine erste Vertrauensperson. Füge die anderen hinzu, denen du vertraust, und lege dann fest, wie viele zustimmen müssen.',
   'afterReset.trustLink': 'Vertrauenspersonen hinzufügen',
   'afterReset.read': 'Gelesen',
   'recoveryCode.title': 'Wiederherstellungscode',

@@ -231,7 +231,7 @@ export const en = {
   'recovery.replaceLink': 'Make a new recovery code (the old one stops working)',
   'afterReset.title': 'Your password was reset on {time}',
   'afterReset.viaTrustees':
-    'Your trusted users confirmed it and one of them gave you a reset code. Your account got a new key, so your list of trusted users was emptied and the number who must agree was set to 1.',
+    'Your trusted users confirmed it and one of them gave you a reset code. Your account got a new key, so your previous trusted users were removed and the number who must agree was set to 1.',
   'afterReset.viaCode':
     'You used your recovery code, which is now used up. Your account got a new key, so your list of trusted users was emptied and the number who must agree was set to 1. Create a new recovery code.',
   'afterReset.mailRestored': 'Your old mail was restored: it is readable with your new password.',
@@ -239,6 +239,10 @@ export const en = {
     'Your old mail could not be restored (no mail code, a wrong one, or too few confirmations with a share): the mail stored before the reset stays unreadable. New mail arrives as usual.',
   'afterReset.trust':
     'Add the people you trust again — the trusted user who gave you the code is a good first one — then set how many must agree.',
+  'forgot.reAddCodeGiver':
+    'Your account has a new key. Your previous trusted users were removed, because they were tied to the old key — except the one who gave you the code, who is your first trusted user again. Log in and add the others on the “Trusted users” page.',
+  'afterReset.reAdded':
+    '{username} gave you the code and is your first trusted user again. Add the others you trust, then set how many must agree.',
   'afterReset.trustLink': 'Add trusted users',
   'afterReset.read': 'I have read this',
   'recoveryCode.title': 'Recovery code',

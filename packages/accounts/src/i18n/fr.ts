@@ -242,7 +242,7 @@ export const fr: Messages = {
   'recovery.replaceLink': 'Créer un nouveau code de récupération (l’ancien cesse de fonctionner)',
   'afterReset.title': 'Votre mot de passe a été réinitialisé le {time}',
   'afterReset.viaTrustees':
-    'Vos personnes de confiance l’ont confirmé et l’une d’elles vous a remis un code. Votre compte a reçu une nouvelle clé : votre liste de personnes de confiance a donc été vidée et le nombre de celles qui doivent accepter remis à 1.',
+    'Vos personnes de confiance l’ont confirmé et l’une d’elles vous a remis un code. Votre compte a reçu une nouvelle clé : vos anciennes personnes de confiance ont donc été retirées et le nombre de celles qui doivent accepter remis à 1.',
   'afterReset.viaCode':
     'Vous avez utilisé votre code de récupération, qui est maintenant épuisé. Votre compte a reçu une nouvelle clé : votre liste de personnes de confiance a donc été vidée et le nombre de celles qui doivent accepter remis à 1. Créez un nouveau code de récupération.',
   'afterReset.mailRestored': 'Votre ancien courrier a été restauré : il est lisible avec votre nouveau mot de passe.',
@@ -250,6 +250,10 @@ export const fr: Messages = {
     'Votre ancien courrier n’a pas pu être restauré (pas de code mail, un code erroné, ou trop peu de confirmations porteuses d’une part) : le courrier stocké avant la réinitialisation reste illisible. Le nouveau courrier arrive normalement.',
   'afterReset.trust':
     'Ajoutez à nouveau les personnes en qui vous avez confiance — celle qui vous a remis le code est un bon début — puis choisissez combien doivent accepter.',
+  'forgot.reAddCodeGiver':
+    'Votre compte a une nouvelle clé. Vos anciennes personnes de confiance ont été retirées, car elles étaient liées à l’ancienne clé — sauf celle qui vous a remis le code, qui redevient votre première personne de confiance. Connectez-vous et ajoutez de nouveau les autres sur la page « Personnes de confiance ».',
+  'afterReset.reAdded':
+    '{username} vous a remis le code et redevient votre première personne de confiance. Ajoutez les autres personnes en qui vous avez confiance, puis choisissez combien doivent accepter.',
   'afterReset.trustLink': 'Ajouter des personnes de confiance',
   'afterReset.read': 'J’ai lu',
   'recoveryCode.title': 'Code de récupération',

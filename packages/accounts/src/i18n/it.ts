@@ -234,7 +234,7 @@ export const it: Messages = {
   'recovery.replaceLink': 'Crea un nuovo codice di recupero (quello vecchio smette di funzionare)',
   'afterReset.title': 'La tua password è stata reimpostata il {time}',
   'afterReset.viaTrustees':
-    'Le tue persone di fiducia l’hanno confermato e una di loro ti ha dato un codice. Il tuo account ha ricevuto una nuova chiave, quindi l’elenco delle persone di fiducia è stato svuotato e il numero di quelle che devono essere d’accordo riportato a 1.',
+    'Le tue persone di fiducia l’hanno confermato e una di loro ti ha dato un codice. Il tuo account ha ricevuto una nuova chiave, quindi le tue persone di fiducia precedenti sono state rimosse e il numero di quelle che devono essere d’accordo riportato a 1.',
   'afterReset.viaCode':
     'Hai usato il tuo codice di recupero, che ora è esaurito. Il tuo account ha ricevuto una nuova chiave, quindi l’elenco delle persone di fiducia è stato svuotato e il numero di quelle che devono essere d’accordo riportato a 1. Crea un nuovo codice di recupero.',
   'afterReset.mailRestored': 'La tua vecchia posta è stata ripristinata: è leggibile con la nuova password.',
@@ -242,6 +242,10 @@ export const it: Messages = {
     'La tua vecchia posta non è stata ripristinata (nessun codice mail, uno sbagliato, o troppe poche conferme con una quota): la posta salvata prima della reimpostazione resta illeggibile. La nuova posta arriva come sempre.',
   'afterReset.trust':
     'Aggiungi di nuovo le persone di cui ti fidi — chi ti ha dato il codice è un buon inizio — poi scegli quante devono essere d’accordo.',
+  'forgot.reAddCodeGiver':
+    'Il tuo account ha una nuova chiave. Le tue persone di fiducia precedenti sono state rimosse, perché erano legate alla vecchia chiave — tranne chi ti ha dato il codice, che torna a essere la tua prima persona di fiducia. Accedi e aggiungi di nuovo le altre nella pagina «Persone di fiducia».',
+  'afterReset.reAdded':
+    '{username} ti ha dato il codice e torna a essere la tua prima persona di fiducia. Aggiungi le altre persone di cui ti fidi, poi scegli quante devono essere d’accordo.',
   'afterReset.trustLink': 'Aggiungi persone di fiducia',
   'afterReset.read': 'Ho letto',
   'recoveryCode.title': 'Codice di recupero',

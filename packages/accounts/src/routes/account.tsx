@@ -49,7 +49,9 @@ export function accountRoutes(kit: Kit): Hono<Env> {
         waitSeconds={settings.waitSeconds}
         strength={c.req.query('pw') === 'fair' ? 'fair' : undefined}
         mail={
-          deps.mail ? <MailSummary i18n={i18n(c)} address={deps.mail.address(s.user.username)} {...(await deps.mail.settings(s.userId))} /> : undefined
+          deps.mail ? (
+            <MailSummary i18n={i18n(c)} address={deps.mail.address(s.user.username)} {...(await deps.mail.settings(s.userId))} />
+          ) : undefined
         }
         recovery={recovery}
         afterReset={afterReset}
@@ -85,10 +87,14 @@ export function accountRoutes(kit: Kit): Hono<Env> {
     // The reset pages record how it went right after the store's own entry (a second or so later at most).
     const near = (kind: string) => entries.find((e) => e.kind === kind && e.at.getTime() >= r.at.getTime() - 60_000);
     const mailEntry = near('reset_mail_restored') ?? near('reset_mail_lost');
+    const via = near('recovery_code_used') ? 'recovery-code' : 'trustees';
+    // The trustee who handed over the code is the one the reset trusts again (format 5); named while they are alone.
+    const trustees = via === 'trustees' ? await trust.listTrustees(user) : [];
     return {
       at: r.at,
-      via: near('recovery_code_used') ? 'recovery-code' : 'trustees',
+      via,
       mailRestored: deps.mail && mailEntry ? mailEntry.kind === 'reset_mail_restored' : undefined,
+      reAdded: trustees.length === 1 ? trustees[0]!.username : undefined,
     };
   }
 

@@ -178,8 +178,8 @@ export function publicRoutes(kit: Kit): Hono<Env> {
     }
     const resetUserId = done.userId;
     await limiters.reset.clear([browser]);
-    // Nobody is trusted any more (the old relations were tied to the old key): k = 1 is what the user can satisfy
-    // again once they re-add someone, and the dashboard says so on their next login.
+    // The old relations were tied to the old key: at most the trustee who handed over the code is trusted again
+    // (format 5, which sets k = 1 itself), so k = 1 is what the user can satisfy; the dashboard says so.
     await trust.setSettings(resetUserId, { threshold: 1 });
     const at = new Date();
     if (via === 'recovery-code') await deps.audit.add(resetUserId, 'recovery_code_used', at);
@@ -192,7 +192,11 @@ export function publicRoutes(kit: Kit): Hono<Env> {
     // Every session of the account ends (also done on the store's reset-completed event, which runs after the commit).
     await sessions.destroyAllFor(resetUserId);
     if (c.get('session')?.userId === resetUserId) deleteCookie(c, SESSION_COOKIE, cookieOpts(c));
-    return c.redirect(deps.mail ? `/forgot/done?mail=${done.mailKeyRestored ? 'restored' : 'lost'}` : '/forgot/done', 303);
+    const query = [
+      ...(deps.mail ? [`mail=${done.mailKeyRestored ? 'restored' : 'lost'}`] : []),
+      ...(via === 'recovery-code' ? ['via=code'] : []),
+    ];
+    return c.redirect(`/forgot/done${query.length ? `?${query.join('&')}` : ''}`, 303);
   }
 
   app.post('/forgot', (c) =>
@@ -211,7 +215,12 @@ export function publicRoutes(kit: Kit): Hono<Env> {
     const m = c.req.query('mail');
     return render(
       c,
-      <ForgotDonePage {...common(c)} mailReset={mail} mailKey={mail && (m === 'restored' || m === 'lost') ? m : undefined} />,
+      <ForgotDonePage
+        {...common(c)}
+        mailReset={mail}
+        mailKey={mail && (m === 'restored' || m === 'lost') ? m : undefined}
+        via={c.req.query('via') === 'code' ? 'recovery-code' : 'trustees'}
+      />,
     );
   });
 

@@ -310,6 +310,8 @@ export interface AfterResetView {
   via: 'trustees' | 'recovery-code';
   /** Mail accounts only: whether the old mail key came back. */
   mailRestored?: boolean | undefined;
+  /** The trusted user who handed over the code, trusted again by the reset (format 5). */
+  reAdded?: string | undefined;
 }
 
 function AfterReset(p: AfterResetView & { i18n: I18n; csrf: string }) {
@@ -320,7 +322,7 @@ function AfterReset(p: AfterResetView & { i18n: I18n; csrf: string }) {
       <p>{i18n.t(p.via === 'recovery-code' ? 'afterReset.viaCode' : 'afterReset.viaTrustees')}</p>
       {p.mailRestored === true ? <p id="after-reset-mail">{i18n.t('afterReset.mailRestored')}</p> : null}
       {p.mailRestored === false ? <p id="after-reset-mail">{i18n.t('afterReset.mailLost')}</p> : null}
-      <p>{i18n.t('afterReset.trust')}</p>
+      <p id="after-reset-trust">{p.reAdded ? i18n.t('afterReset.reAdded', { username: p.reAdded }) : i18n.t('afterReset.trust')}</p>
       <form method="post" action="/dashboard/reset-read">
         <CsrfField token={p.csrf} />
         <a href="/trust">{i18n.t('afterReset.trustLink')}</a>{' '}
@@ -471,9 +473,6 @@ export function TrustPage(
 /** The one-time view after creating an invite: the code and its sign-up link, or (on a reload) that it was shown. */
 export type NewInviteView = { code: string; link: string } | { gone: true };
 
-/** The one-time view after creating an invite: the code and its sign-up link, or (on a reload) that it was shown. */
-export type NewInviteView = { code: string; link: string } | { gone: true };
-
 export function InvitesPage(
   p: Common & {
     csrf: string;
@@ -557,9 +556,7 @@ export function InvitesPage(
       )}
       <h2>{i18n.t('invites.used')}</h2>
       <p class="hint">{i18n.t('invites.usedIntro')}</p>
-      {used.invites.length === 0 && used.unreadable === 0 ? (
-        <p id="no-used-invites">{i18n.t('invites.none')}</p>
-      ) : null}
+      {used.invites.length === 0 && used.unreadable === 0 ? <p id="no-used-invites">{i18n.t('invites.none')}</p> : null}
       {used.invites.length > 0 ? (
         <table id="used-invites" class="stack">
           <thead>
@@ -750,7 +747,9 @@ export function ForgotPage(p: Common & { csrf: string; username?: string; errors
   );
 }
 
-export function ForgotDonePage(p: Common & { mailReset?: boolean; mailKey?: 'restored' | 'lost' | undefined }) {
+export function ForgotDonePage(
+  p: Common & { mailReset?: boolean; mailKey?: 'restored' | 'lost' | undefined; via?: 'trustees' | 'recovery-code' },
+) {
   return (
     <Layout title={p.i18n.t('forgot.doneTitle')} {...p}>
       {p.mailKey === 'restored' ? (
@@ -764,7 +763,7 @@ export function ForgotDonePage(p: Common & { mailReset?: boolean; mailKey?: 'res
         </p>
       ) : null}
       <p class="alert" id="re-add-prompt">
-        {p.i18n.t('forgot.reAdd')}
+        {p.i18n.t(p.via === 'recovery-code' ? 'forgot.reAdd' : 'forgot.reAddCodeGiver')}
       </p>
       {p.mailReset ? (
         <p class="alert" id="app-passwords-revoked">
