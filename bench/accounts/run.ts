@@ -1,6 +1,7 @@
 // Throughput of the accounts service with a logged-in session (dashboard, trust page) and of logins, next to the
 // raw Argon2id rate measured in the same run with the same parameters and the same libuv thread pool.
 //   node --conditions=source --import tsx bench/accounts/run.ts [--seconds 5] [--concurrency 16] [--postgres]
+// Render cost of every page against another commit, in one run: pages.ts (--baseline <commit>).
 import { spawn } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
