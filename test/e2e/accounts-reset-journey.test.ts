@@ -164,10 +164,22 @@ describe('the reset journey over HTTP (sqlite)', () => {
     const code = codeIn(made, 'recovery-code');
     assert.ok(code, 'a Crockford base32 code in groups of four');
     assert.match(pageText(made.body), /Username: hal/);
+    // Printable: the sheet stands alone on paper (navigation, footer and the on-screen notes are not printed).
+    assert.match(made.body, /<section class="printable" id="recovery-sheet">/);
+    assert.match(made.body, /class="alert no-print" id="recovery-once"/);
+    assert.match((await hal.get('/static/style.css')).body, /@media print \{ header, footer, nav, \.no-print \{ display: none; \}/);
     const resent = await hal.post('/recovery-code', { nonce, password: pw('hal') });
     assert.equal(resent.status, 409);
     assert.equal(codeIn(resent, 'recovery-code'), undefined);
     assert.match(pageText(resent.body), /the code shown then is still the valid one/);
+    // A new code replaces the earlier one: the first printout stops working.
+    const form2 = await hal.get('/recovery-code');
+    assert.match(pageText(form2.body), /You have a recovery code\. Making a new one makes the old one useless/);
+    const nonce2 = /name="nonce" value="([^"]+)"/.exec(form2.body)![1]!;
+    const code2 = codeIn(await hal.post('/recovery-code', { nonce: nonce2, password: pw('hal') }), 'recovery-code');
+    assert.ok(code2 && code2 !== code);
+    const old = await client().submit('/recover', { username: 'hal', code, password: NEW, password2: NEW });
+    assert.equal(old.status, 422, 'the replaced code no longer redeems');
     const dash = await hal.get('/dashboard');
     assert.match(pageText(dash.body), /through: your recovery code/);
     assert.doesNotMatch(dash.body, /id="no-recovery-path"/);
@@ -177,7 +189,7 @@ describe('the reset journey over HTTP (sqlite)', () => {
     assert.match(pageText(bad.body), /That recovery code is not valid/);
     const ok = await client().submit('/recover', {
       username: 'hal',
-      code: code.toLowerCase().replaceAll('-', ' '),
+      code: code2.toLowerCase().replaceAll('-', ' '),
       password: NEW,
       password2: NEW,
     });
@@ -187,7 +199,7 @@ describe('the reset journey over HTTP (sqlite)', () => {
     assert.deepEqual(await mailKeyAfter('hal', NEW), mailKey);
     const twice = await client().submit('/recover', {
       username: 'hal',
-      code,
+      code: code2,
       password: 'other maple cobalt tide',
       password2: 'other maple cobalt tide',
     });
