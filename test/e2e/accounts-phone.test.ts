@@ -58,6 +58,9 @@ before(async () => {
   await t.svc.context.store.addTrustee(alice, 'bob');
   // Open invites fill the invites table, the page that was 522 px wide at 375 px.
   for (let i = 0; i < 3; i++) await t.svc.context.store.createInvite(alice.userId);
+  // One used invite with a note, so the used-invites list is on the page too.
+  const used = await t.svc.context.store.createInvite(alice.userId, 'for Sam, who keeps the allotment keys');
+  await t.svc.context.store.redeemInvite(used.code, 'sam', 'sam tulip mirror orbit');
 });
 after(async () => {
   await t?.stop();

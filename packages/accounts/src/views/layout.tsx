@@ -177,6 +177,10 @@ td { overflow-wrap: anywhere; }
   table.stack td[data-label]::before { content: attr(data-label) ": "; font-weight: 600; }
   table.stack td:empty { display: none; }
 }
+#error-summary { padding: .75rem 1rem; margin: 1rem 0; }
+#error-summary h2 { margin: 0 0 .4rem; font-size: 1.1rem; }
+#error-summary ul { margin: 0; padding-left: 1.25rem; }
+#error-summary a { color: var(--err-fg); }
 .strength-good { color: var(--ok-fg); } .strength-fair { color: var(--warn-fg); }
 .field-error { color: var(--err-fg); background: var(--err-bg); font-weight: 600; padding: .25rem .5rem; border-radius: 4px; margin: .25rem 0; }
 input[aria-invalid=true] { border: 2px solid var(--err-fg); }
