@@ -3,7 +3,8 @@
 // candidate (the working tree, or --candidate <commit>) each serve in their own child process from the same config on
 // their own SQLite database with the same users, trustees, invites, sessions, activity and mail aliases/app passwords.
 // Every page in every language is requested in rounds that alternate the two servers (the order flips each round), so
-// load drift on a shared machine hits both alike.
+// load drift on a shared machine hits both alike. Readers of en send only the lang cookie; those of other languages
+// also the tz cookie of a chosen time zone.
 //
 //   node --conditions=source --import tsx bench/accounts/pages.ts --baseline a944fa9 [--candidate <commit>]
 //        [--rounds 12] [--requests 10] [--warmup 3] [--langs en,de] [--pages dashboard,trust] [--cpu-prof DIR]
@@ -13,7 +14,7 @@
 // cores. p50 is the wall-clock latency seen by this client, for reference. ratio = candidate ÷ baseline, each the
 // median over rounds of that round's ratio (a round's two slices ran back to back). A page the baseline has not got
 // (404) shows "-". Both trees use this checkout's node_modules (the baseline's dependency versions are not installed).
-// --cpu-prof DIR: both servers run with node --cpu-prof and write their profiles to DIR (baseline-*, candidate-*).
+// --cpu-prof DIR: both servers run with node --cpu-prof and write their profiles to DIR/baseline and DIR/candidate.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -122,9 +123,8 @@ async function startServer(label: string, root: string): Promise<Server> {
     },
   };
   const users = [...FRIENDS.map((name) => ({ name, password: PW })), { name: 'bench', password: PW, trustees: FRIENDS }];
-  const prof = args['cpu-prof']
-    ? ['--cpu-prof', `--cpu-prof-dir=${resolve(args['cpu-prof'])}`, `--cpu-prof-name=${label}-${Date.now()}.cpuprofile`]
-    : [];
+  // Node's default names (pid and thread): the tsx loader's thread writes a profile of its own beside the main one.
+  const prof = args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${join(resolve(args['cpu-prof']), label)}`] : [];
   const child = spawn(
     process.execPath,
     [...prof, '--conditions=source', '--import', 'tsx', SERVER, JSON.stringify(config), JSON.stringify({ root, users })],
@@ -307,6 +307,8 @@ async function browserFor(s: Server, lang: string, loggedIn: boolean): Promise<B
   if (!b) {
     b = new Browser(s.url);
     b.jar.set('lang', lang);
+    // English readers keep the defaults; the others chose a time zone too, as /preferences stores it.
+    if (lang !== 'en') b.jar.set('tz', 'Europe/Berlin');
     if (loggedIn) {
       const r = await b.submit('/login', '/login', { username: 'bench', password: PW });
       if (r.status !== 303) throw new Error(`${s.label}: login ${r.status}`);

@@ -157,6 +157,22 @@ export class AuditLog {
     });
   }
 
+  /**
+   * The owner's latest entries of these plain kinds, newest first: one query on (user_id, at) that opens no sealed
+   * box and reads no pending failures, for a page that looks for a few kinds on every view (the dashboard's reset).
+   */
+  async latestOf(userId: string, kinds: readonly AuditKind[], limit = 50): Promise<AuditEntry[]> {
+    const rows = await this.db
+      .selectFrom('accounts_audit')
+      .select(['at', 'kind', 'detail'])
+      .where('user_id', '=', userId)
+      .where('kind', 'in', kinds)
+      .orderBy('at', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ at: new Date(Number(r.at)), kind: r.kind, ...parseDetail(r.detail) }));
+  }
+
   async list(user: UnlockedUser, limit = 100): Promise<ActivityList> {
     const [rows, pending] = await Promise.all([
       this.db

@@ -42,14 +42,24 @@ export function negotiateLang(header: string | undefined | null): Lang {
   return DEFAULT_LANG;
 }
 
+// Every request with a tz cookie asks: building an Intl.DateTimeFormat to find out costs more than rendering a small
+// page, so the answers are kept (the names are checked for shape first; bounded all the same).
+const zoneValidity = new Map<string, boolean>();
+
 export function isTimeZone(v: unknown): v is string {
   if (typeof v !== 'string' || v.length > 64 || !/^[A-Za-z0-9_+\-/]+$/.test(v)) return false;
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: v });
-    return true;
-  } catch {
-    return false;
+  let ok = zoneValidity.get(v);
+  if (ok === undefined) {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: v });
+      ok = true;
+    } catch {
+      ok = false;
+    }
+    if (zoneValidity.size > 2000) zoneValidity.clear();
+    zoneValidity.set(v, ok);
   }
+  return ok;
 }
 
 let zones: string[] | undefined;
@@ -63,6 +73,7 @@ const compiled: { [L in Lang]: Partial<Record<MessageKey, MessageFormat>> } = { 
 const dateFormats = new Map<string, Intl.DateTimeFormat>();
 const relativeFormats = new Map<Lang, Intl.RelativeTimeFormat>();
 const unitFormats = new Map<string, Intl.NumberFormat>();
+const decimalFormats = new Map<Lang, Intl.NumberFormat>();
 const unitTexts = new Map<string, string>();
 
 function message(lang: Lang, key: MessageKey): MessageFormat {
@@ -100,6 +111,16 @@ export class I18n {
       dateFormats.set(id, f);
     }
     return f.format(d);
+  }
+
+  /** A number with at most one decimal, in the reader's notation ("1.5", "1,5"). */
+  decimal(n: number): string {
+    let f = decimalFormats.get(this.lang);
+    if (!f) {
+      f = new Intl.NumberFormat(this.lang, { maximumFractionDigits: 1 });
+      decimalFormats.set(this.lang, f);
+    }
+    return f.format(n);
   }
 
   /** "in 3 days", "vor 2 Stunden": the largest whole unit, rounded. */

@@ -13,16 +13,15 @@ import type { AliasInfo, AppPasswordInfo } from './mail-accounts.ts';
 /** A size in binary units with the reader's decimal separator ("1,5 GiB"); 0 is the catalogue's "unlimited". */
 export function formatBytes(n: number, t: I18n): string {
   if (n === 0) return t.t('mailPages.unlimited');
-  const num = (v: number) => new Intl.NumberFormat(t.lang, { maximumFractionDigits: 1 }).format(v);
   for (const [unit, size] of [
     ['TiB', 1024 ** 4],
     ['GiB', 1024 ** 3],
     ['MiB', 1024 ** 2],
     ['KiB', 1024],
   ] as const) {
-    if (n >= size) return `${num(n / size)} ${unit}`;
+    if (n >= size) return `${t.decimal(n / size)} ${unit}`;
   }
-  return `${num(n)} B`;
+  return `${t.decimal(n)} B`;
 }
 
 function Errors({ errors }: { errors?: string[] | undefined }) {

@@ -21,6 +21,9 @@ import { field, loggedIn, trustCode, type C, type Env, type Kit, type LoggedInEn
 import { MailSummary } from '../mail/pages.tsx';
 import { SessionsPage } from '../views/sessions.tsx';
 
+/** What the dashboard's account of the last reset reads (lastReset). */
+const RESET_KINDS = ['reset_completed', 'reset_explained', 'reset_mail_restored', 'reset_mail_lost', 'recovery_code_used'] as const;
+
 export function accountRoutes(kit: Kit): Hono<Env> {
   const { deps, hashing, limiters, render, common, limited, startSession, i18n } = kit;
   const { trust, sessions, audit } = deps;
@@ -30,12 +33,15 @@ export function accountRoutes(kit: Kit): Hono<Env> {
   // ---- dashboard ----------------------------------------------------------------------------------------------
   app.get('/dashboard', loggedIn, async (c) => {
     const s = c.get('me');
+    // Read once and shared: listing the trusted users opens every slot, the costliest part of this page.
+    const settingsRead = trust.getSettings(s.userId);
+    const trusteesRead = trust.listTrustees(s.user);
     const [pending, settings, trustees, recovery, afterReset] = await Promise.all([
       trust.pendingResetFor(s.userId),
-      trust.getSettings(s.userId),
-      trust.listTrustees(s.user),
-      recoveryPaths(s.user),
-      lastReset(s.user),
+      settingsRead,
+      trusteesRead,
+      recoveryPaths(s.user, settingsRead, trusteesRead),
+      lastReset(s.user, trusteesRead),
     ]);
     const shown = pending && pending.state !== 'vetoed' ? pending : null;
     return render(
@@ -64,10 +70,14 @@ export function accountRoutes(kit: Kit): Hono<Env> {
    * writes only for a mail key it can split (format 3 §4.2); the slots were rewritten at this session's login and
    * at every change since, so their number and k are what the shares were split for.
    */
-  async function recoveryPaths(user: UnlockedUser): Promise<RecoveryPathsView> {
+  async function recoveryPaths(
+    user: UnlockedUser,
+    settingsRead: ReturnType<typeof trust.getSettings>,
+    trusteesRead: ReturnType<typeof trust.listTrustees>,
+  ): Promise<RecoveryPathsView> {
     const [settings, trustees, hasCode, key] = await Promise.all([
-      trust.getSettings(user.userId),
-      trust.listTrustees(user),
+      settingsRead,
+      trusteesRead,
       trust.hasRecoveryCode(user.userId),
       trust.mailKey(user),
     ]);
@@ -79,8 +89,9 @@ export function accountRoutes(kit: Kit): Hono<Env> {
   }
 
   /** The last completed reset, until the owner has read the dashboard's explanation of it. */
-  async function lastReset(user: UnlockedUser): Promise<AfterResetView | undefined> {
-    const { entries } = await audit.list(user, 50);
+  async function lastReset(user: UnlockedUser, trusteesRead: ReturnType<typeof trust.listTrustees>): Promise<AfterResetView | undefined> {
+    // Only the plain entries of a reset: nothing sealed to open on every view of the dashboard.
+    const entries = await audit.latestOf(user.userId, RESET_KINDS);
     const i = entries.findIndex((e) => e.kind === 'reset_completed' || e.kind === 'reset_explained');
     const r = entries[i];
     if (!r || r.kind !== 'reset_completed') return undefined;
@@ -89,7 +100,7 @@ export function accountRoutes(kit: Kit): Hono<Env> {
     const mailEntry = near('reset_mail_restored') ?? near('reset_mail_lost');
     const via = near('recovery_code_used') ? 'recovery-code' : 'trustees';
     // The trustee who handed over the code is the one the reset trusts again (format 5); named while they are alone.
-    const trustees = via === 'trustees' ? await trust.listTrustees(user) : [];
+    const trustees = via === 'trustees' ? await trusteesRead : [];
     return {
       at: r.at,
       via,
