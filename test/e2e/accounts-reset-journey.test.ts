@@ -97,7 +97,7 @@ describe('the reset journey over HTTP (sqlite)', () => {
       password2: NEW,
     });
     assert.equal(done.status, 303);
-    assert.equal(done.location, '/forgot/done?mail=restored');
+    assert.equal(done.location, '/forgot/done?mail=restored&trusted=1');
     const page = await client().get(done.location);
     assert.match(pageText(page.body), /Your old mail was restored: it is readable with your new password/);
     assert.match(pageText(page.body), /except the one who gave you the code, who is your first trusted user again/);
@@ -111,7 +111,7 @@ describe('the reset journey over HTTP (sqlite)', () => {
     const mailCode = codeIn(p, 'mail-code');
     assert.ok(resetCode && mailCode, 'k = 1, zero wait: the one trustee gets both codes on one page');
     const done = await client().submit('/forgot', { username: 'dot', code: resetCode, password: NEW, password2: NEW });
-    assert.equal(done.location, '/forgot/done?mail=lost');
+    assert.equal(done.location, '/forgot/done?mail=lost&trusted=1');
     assert.match(pageText((await client().get(done.location!)).body), /Your old mail could not be restored/);
     const after = await mailKeyAfter('dot', NEW);
     assert.ok(after && !after.equals(mailKey), 'a new key: the old mail is as lost as the old private key');
@@ -194,7 +194,7 @@ describe('the reset journey over HTTP (sqlite)', () => {
       password2: NEW,
     });
     assert.equal(ok.status, 303);
-    assert.equal(ok.location, '/forgot/done?mail=restored&via=code');
+    assert.equal(ok.location, '/forgot/done?mail=restored');
     assert.match(pageText((await client().get(ok.location!)).body), /Log in and add them again/, 'nobody handed over a code');
     assert.deepEqual(await mailKeyAfter('hal', NEW), mailKey);
     const twice = await client().submit('/recover', {
@@ -267,7 +267,7 @@ describe('the reset journey over HTTP (sqlite)', () => {
       password: NEW,
       password2: NEW,
     });
-    assert.equal(done.location, '/forgot/done?mail=restored');
+    assert.equal(done.location, '/forgot/done?mail=restored&trusted=1');
     assert.deepEqual(await mailKeyAfter('pia', NEW), mailKey);
   });
 

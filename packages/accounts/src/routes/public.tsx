@@ -4,6 +4,7 @@
 //
 // Pages for anyone: the start redirect, log in / log out, sign up with an invite, and completing a reset ("I forgot").
 import { Hono } from 'hono';
+import type { UnlockedUser } from '@peergroup/trust';
 import { deleteCookie } from 'hono/cookie';
 import { checkPasswordStrength, MAX_PASSWORD_LENGTH } from '../password-strength.ts';
 import { translateProblem } from '../i18n/index.ts';
@@ -151,7 +152,7 @@ export function publicRoutes(kit: Kit): Hono<Env> {
       code: string,
       password: string,
       body: Record<string, unknown>,
-    ) => Promise<{ userId: string; mailKeyRestored: boolean }>,
+    ) => Promise<UnlockedUser & { mailKeyRestored: boolean }>,
   ) {
     const body = await c.req.parseBody();
     const username = field(body, 'username', 128).trim().toLowerCase();
@@ -167,7 +168,7 @@ export function publicRoutes(kit: Kit): Hono<Env> {
     if (password !== password2) errors.push(i18n(c).t('signup.passwordsDiffer'));
     errors.push(...checkPasswordStrength(password, username).problems.map((p) => translateProblem(i18n(c), p)));
     if (errors.length) return render(c, page(username, errors), 422);
-    let done: { userId: string; mailKeyRestored: boolean };
+    let done: UnlockedUser & { mailKeyRestored: boolean };
     try {
       done = await hashing(() => complete(username, code, password, body));
     } catch (err) {
@@ -177,6 +178,9 @@ export function publicRoutes(kit: Kit): Hono<Env> {
       return render(c, page(username, [i18n(c).t(via === 'trustees' ? 'forgot.codeInvalid' : 'recover.codeInvalid')]), 422);
     }
     const resetUserId = done.userId;
+    // Whether the reset trusted the trustee who handed over the code again (format 5), for the next page's words.
+    const reAdded = via === 'trustees' && (await trust.listTrustees(done)).length > 0;
+    done.secretKey.fill(0);
     await limiters.reset.clear([browser]);
     // The old relations were tied to the old key: at most the trustee who handed over the code is trusted again
     // (format 5, which sets k = 1 itself), so k = 1 is what the user can satisfy; the dashboard says so.
@@ -192,10 +196,7 @@ export function publicRoutes(kit: Kit): Hono<Env> {
     // Every session of the account ends (also done on the store's reset-completed event, which runs after the commit).
     await sessions.destroyAllFor(resetUserId);
     if (c.get('session')?.userId === resetUserId) deleteCookie(c, SESSION_COOKIE, cookieOpts(c));
-    const query = [
-      ...(deps.mail ? [`mail=${done.mailKeyRestored ? 'restored' : 'lost'}`] : []),
-      ...(via === 'recovery-code' ? ['via=code'] : []),
-    ];
+    const query = [...(deps.mail ? [`mail=${done.mailKeyRestored ? 'restored' : 'lost'}`] : []), ...(reAdded ? ['trusted=1'] : [])];
     return c.redirect(`/forgot/done${query.length ? `?${query.join('&')}` : ''}`, 303);
   }
 
@@ -219,7 +220,7 @@ export function publicRoutes(kit: Kit): Hono<Env> {
         {...common(c)}
         mailReset={mail}
         mailKey={mail && (m === 'restored' || m === 'lost') ? m : undefined}
-        via={c.req.query('via') === 'code' ? 'recovery-code' : 'trustees'}
+        reAdded={c.req.query('trusted') === '1'}
       />,
     );
   });

@@ -747,9 +747,7 @@ export function ForgotPage(p: Common & { csrf: string; username?: string; errors
   );
 }
 
-export function ForgotDonePage(
-  p: Common & { mailReset?: boolean; mailKey?: 'restored' | 'lost' | undefined; via?: 'trustees' | 'recovery-code' },
-) {
+export function ForgotDonePage(p: Common & { mailReset?: boolean; mailKey?: 'restored' | 'lost' | undefined; reAdded?: boolean }) {
   return (
     <Layout title={p.i18n.t('forgot.doneTitle')} {...p}>
       {p.mailKey === 'restored' ? (
@@ -763,7 +761,7 @@ export function ForgotDonePage(
         </p>
       ) : null}
       <p class="alert" id="re-add-prompt">
-        {p.i18n.t(p.via === 'recovery-code' ? 'forgot.reAdd' : 'forgot.reAddCodeGiver')}
+        {p.i18n.t(p.reAdded ? 'forgot.reAddCodeGiver' : 'forgot.reAdd')}
       </p>
       {p.mailReset ? (
         <p class="alert" id="app-passwords-revoked">
