@@ -88,6 +88,15 @@ export const prerequisites = [
     install: 'apt',
     neededBy: ['test/e2e/systemd-units.test.ts'],
   },
+  // Creates the shipped system user in a scratch root; runs accounts serve and socket clients as other users.
+  {
+    name: 'systemd-sysusers',
+    paths: ['systemd-sysusers'],
+    package: 'systemd',
+    install: 'apt',
+    neededBy: ['test/e2e/systemd-units.test.ts'],
+  },
+  { name: 'setpriv', paths: ['setpriv'], package: 'util-linux', install: 'apt', neededBy: ['test/e2e/systemd-units.test.ts'] },
   { name: 'chromium', paths: ['/usr/bin/chromium'], package: 'chromium', install: 'apt', neededBy: ['playwright-core'] },
   {
     // Conflicts with postfix as an installed package, so system-deps.sh extracts it (see there).

@@ -3,14 +3,37 @@
 // exposure. The scores are in docs/deploy.md; this keeps them from creeping up unnoticed. The units that run the
 // accounts service load the Dovecot passdb secret as a credential: the path the docs give for secretFile is the one
 // systemd makes, and the fallback a unit gets when the file is missing stops accounts serve naming the key.
+//
+// Those two units also have local peers on UNIX sockets: Dovecot connects to the dict socket they create under
+// /run/peergroup, and they connect to Dovecot's auth-master. Without a running systemd the sandbox itself cannot be
+// started here, so the unit files are checked for what the sockets need (a writable runtime directory holding every
+// documented socket path, a static user and group that Dovecot's configuration can name, no user namespace dropping
+// groups), and the permissions are exercised for real: accounts serve runs under setpriv with the unit's identity,
+// umask and directory modes, and processes inside and outside its group — a real Dovecot among them — connect.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { parse as parseYaml } from 'yaml';
+import { startDovecot, writePassdbSecret, mailUser } from '@peergroup/test-support/dovecot';
+import { freePort } from '@peergroup/test-support/ports';
+import { snippet, textFromSnippet } from '@peergroup/test-support/snippets';
 
 const run = promisify(execFile);
 const dir = fileURLToPath(new URL('../../packaging/systemd/', import.meta.url));
@@ -106,5 +129,288 @@ test('the fallback credential is no secret: accounts serve with mail accounts st
     assert.match(r.stderr, new RegExp(`mailboxes\\.dovecot\\.passdb\\.secretFile ${secretFile}: must hold a random secret`));
   } finally {
     rmSync(work, { recursive: true, force: true });
+  }
+});
+
+/** A unit file's directives: key → every value given (comments and section headers left out). */
+function directives(unit: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const line of readFileSync(join(dir, unit), 'utf8').split('\n')) {
+    const m = /^([A-Za-z]+)=(.*)$/.exec(line);
+    if (m) out.set(m[1]!, [...(out.get(m[1]!) ?? []), m[2]!]);
+  }
+  return out;
+}
+const one = (d: Map<string, string[]>, key: string): string | undefined => d.get(key)?.at(-1);
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Every dict socket path the operator is told to use: the example config, the YAML snippet, the guides, Dovecot's uri. */
+function documentedDictSockets(): string[] {
+  const paths: string[] = [];
+  for (const file of ['packaging/peergroup.example.yaml', 'docs/snippets/mailboxes.yaml', 'docs/dovecot.md']) {
+    const found = [...readFileSync(join(root, file), 'utf8').matchAll(/dictSocket:\s*(\/[^\s#`]+)/g)].map((m) => m[1]!);
+    assert.notEqual(found.length, 0, `${file} names a dictSocket`);
+    paths.push(...found);
+  }
+  const uri = /^uri = proxy:(?:[^:/]*:)?(\/[^:]+):/m.exec(snippet('dovecot-dict-auth.conf.ext'))?.[1];
+  assert.ok(uri, 'docs/snippets/dovecot-dict-auth.conf.ext has a proxy uri');
+  return [...paths, uri];
+}
+
+for (const unit of credentialUnits) {
+  test(`${unit}: every documented dict socket lies in its RuntimeDirectory, the one path under /run it may write`, () => {
+    const d = directives(unit);
+    const sockets = documentedDictSockets();
+    const runtime = (d.get('RuntimeDirectory') ?? []).flatMap((v) => v.split(/\s+/)).map((v) => `/run/${v}`);
+    assert.notEqual(runtime.length, 0, `${unit} has no RuntimeDirectory=: under ProtectSystem=strict /run is read-only`);
+    assert.equal(one(d, 'ProtectSystem'), 'strict');
+    for (const path of sockets)
+      assert.ok(
+        runtime.includes(dirname(path)),
+        `${path} is not in a RuntimeDirectory= of ${unit} (${runtime.join(', ')}); accounts serve could not create it`,
+      );
+  });
+
+  test(`${unit}: runs as the static user and group of packaging/sysusers.d, which Dovecot's configuration names`, async () => {
+    const d = directives(unit);
+    assert.notEqual(one(d, 'DynamicUser'), 'yes', 'a transient user has no group Dovecot could be given');
+    const user = one(d, 'User');
+    const group = one(d, 'Group');
+    assert.ok(user && group, `${unit} names User= and Group=`);
+    // systemd-sysusers into an empty root: the shipped file alone creates exactly that user and group.
+    const sysroot = mkdtempSync(join(tmpdir(), 'pg-units-sysusers-'));
+    try {
+      mkdirSync(join(sysroot, 'etc'));
+      await run('systemd-sysusers', [`--root=${sysroot}`, join(root, 'packaging/sysusers.d/peergroup.conf')]);
+      const passwd = readFileSync(join(sysroot, 'etc/passwd'), 'utf8');
+      const groups = readFileSync(join(sysroot, 'etc/group'), 'utf8');
+      const entry = passwd
+        .split('\n')
+        .find((l) => l.startsWith(`${user}:`))
+        ?.split(':');
+      assert.ok(entry, `packaging/sysusers.d/peergroup.conf creates user ${user}:\n${passwd}`);
+      assert.ok(Number(entry[2]) > 0 && Number(entry[2]) < 1000, `${user} is a system user (uid ${entry[2]})`);
+      assert.equal(entry[6], '/usr/sbin/nologin');
+      const gid = groups
+        .split('\n')
+        .find((l) => l.startsWith(`${group}:`))
+        ?.split(':')[2];
+      assert.equal(gid, entry[3], `${user}'s primary group is ${group}`);
+    } finally {
+      rmSync(sysroot, { recursive: true, force: true });
+    }
+    // Dovecot's side: auth-master (peergroup's cache flushes) and the auth workers' extra group are that group.
+    assert.match(snippet('dovecot-peergroup.conf'), new RegExp(`unix_listener auth-master \\{[^}]*group = ${group}\\n`));
+    assert.match(snippet('dovecot-auth-worker.conf'), new RegExp(`^\\s*extra_groups = ${group}$`, 'm'));
+  });
+
+  test(`${unit}: the runtime directory lets its group in and nobody else; no SupplementaryGroups= a user namespace would drop`, () => {
+    const d = directives(unit);
+    const mode = Number.parseInt(one(d, 'RuntimeDirectoryMode') ?? '0755', 8);
+    assert.equal(mode & 0o050, 0o050, `RuntimeDirectoryMode ${mode.toString(8)}: group peergroup must enter it`);
+    assert.equal(mode & 0o007, 0, `RuntimeDirectoryMode ${mode.toString(8)}: others must not`);
+    // PrivateUsers= maps only root and the unit's own user and group; other groups of the process would be lost,
+    // so whatever the unit reaches through a group must be its primary Group=.
+    if (one(d, 'PrivateUsers') === 'yes') assert.equal(d.get('SupplementaryGroups'), undefined);
+  });
+}
+
+test('Postfix reaches the accounts service over loopback TCP only (socketmap:inet:127.0.0.1), which IPAddressAllow=localhost admits', () => {
+  const maps = [...snippet('postfix-virtual-main.cf').matchAll(/socketmap:(\w+):([^:\s]+):/g)];
+  assert.ok(maps.length >= 4);
+  for (const [, kind, host] of maps) assert.deepEqual([kind, host], ['inet', '127.0.0.1']);
+  const yaml = parseYaml(snippet('mailboxes.yaml')) as { accounts: { mailboxes: { postfix: { socketmap: string } } } };
+  assert.match(yaml.accounts.mailboxes.postfix.socketmap, /^127\.0\.0\.1:\d+$/);
+  for (const unit of credentialUnits) assert.deepEqual(directives(unit).get('IPAddressAllow'), ['localhost']);
+});
+
+// Ids that belong to nobody on this machine (checked below): setpriv needs no account for them.
+const PEERGROUP_UID = 61400;
+const MEMBER_UID = 61401;
+const OUTSIDER_UID = 61402;
+
+/** The name and id of an existing group other than root and dovecot that stands in for peergroup (Dovecot needs a name). */
+function standInGroup(): { name: string; gid: number } {
+  const { gid } = mailUser();
+  const line = readFileSync('/etc/group', 'utf8')
+    .split('\n')
+    .find((l) => l.split(':')[2] === String(gid));
+  assert.ok(line, `a group with gid ${gid}`);
+  return { name: line.split(':')[0]!, gid };
+}
+
+/** Runs a small connect script as uid/gid (+ supplementary groups) through setpriv; its one output line. */
+async function connectAs(ids: { uid: number; gid: number; groups?: number[] }, path: string, send: string): Promise<string> {
+  const script = `const s = require('node:net').createConnection(process.argv[1]);
+let buf = '';
+s.on('connect', () => s.write(process.argv[2]));
+// The first answer line, past auth-master's handshake (VERSION, SPID).
+s.on('data', (b) => {
+  buf += b;
+  const line = buf.split('\\n').slice(0, -1).find((l) => !/^(VERSION|SPID)\\t/.test(l));
+  if (line !== undefined) { console.log(JSON.stringify(line)); s.destroy(); }
+});
+s.on('error', (e) => console.log(e.code));
+setTimeout(() => { console.log('no answer'); process.exit(0); }, 10000).unref();`;
+  const groups = ids.groups?.length ? [`--groups=${ids.groups.join(',')}`] : ['--clear-groups'];
+  const { stdout } = await run('setpriv', [
+    `--reuid=${ids.uid}`,
+    `--regid=${ids.gid}`,
+    ...groups,
+    '--no-new-privs',
+    '--inh-caps=-all',
+    '--bounding-set=-all',
+    '--',
+    process.execPath,
+    '-e',
+    script,
+    path,
+    send,
+  ]);
+  return stdout.trim();
+}
+
+const DICT_LOOKUP = 'H3\t2\t0\t\tpeergroup\nLshared/userdb/nobody@example.org\tnobody@example.org\n';
+
+test('real sockets: accounts serve under the unit identity; its dict socket opens to its group (and a real Dovecot auth worker given extra_groups), not to others; it opens auth-master as that group', async (t) => {
+  assert.equal(process.getuid?.(), 0, 'this test runs processes as other users through setpriv: run it as root');
+  const unit = directives('peergroup-accounts.hardened.service');
+  // The identity below stands in for the unit's: a static user and group, the runtime directory's mode.
+  assert.notEqual(one(unit, 'DynamicUser'), 'yes');
+  assert.ok(one(unit, 'Group') && one(unit, 'RuntimeDirectoryMode'), 'the unit names Group= and RuntimeDirectoryMode=');
+  const umask = one(unit, 'UMask') ?? '0022';
+  const runtimeMode = Number.parseInt(one(unit, 'RuntimeDirectoryMode') ?? '0755', 8);
+  const passwd = readFileSync('/etc/passwd', 'utf8');
+  for (const id of [PEERGROUP_UID, MEMBER_UID, OUTSIDER_UID])
+    assert.ok(!passwd.split('\n').some((l) => l.split(':')[2] === String(id)), `uid ${id} must be unused`);
+  const group = standInGroup();
+  const peergroup = { uid: PEERGROUP_UID, gid: group.gid };
+
+  const work = mkdtempSync(join(tmpdir(), 'pg-units-sockets-'));
+  chmodSync(work, 0o755);
+  let service: ReturnType<typeof spawn> | undefined;
+  let stderr = '';
+  t.after(() => {
+    service?.kill('SIGTERM');
+    rmSync(work, { recursive: true, force: true });
+  });
+  // What systemd makes: RuntimeDirectory= and StateDirectory= owned by the unit's user and group, with their modes,
+  // and the credential copy of the passdb secret readable by the unit's user only.
+  const runtime = join(work, 'run-peergroup');
+  const state = join(work, 'state');
+  mkdirSync(runtime);
+  chownSync(runtime, peergroup.uid, peergroup.gid);
+  chmodSync(runtime, runtimeMode);
+  mkdirSync(state, { mode: 0o700 });
+  chownSync(state, peergroup.uid, peergroup.gid);
+  const secretFile = join(work, 'passdb.secret');
+  await writePassdbSecret(secretFile);
+  const credential = join(work, 'credential-passdb-secret');
+  copyFileSync(secretFile, credential);
+  chownSync(credential, peergroup.uid, peergroup.gid);
+  chmodSync(credential, 0o400);
+
+  const dovecotDir = join(work, 'dovecot');
+  mkdirSync(dovecotDir);
+  const authMaster = join(dovecotDir, 'run', 'auth-master');
+  const dictSocket = join(runtime, 'dovecot-dict.sock');
+  const passdbPort = await freePort();
+  const { uid: mailUid, gid: mailGid } = mailUser();
+  const config = join(work, 'peergroup.yaml');
+  writeFileSync(
+    config,
+    textFromSnippet('mailboxes.yaml', {
+      '/run/peergroup/dovecot-dict.sock': dictSocket,
+      '127.0.0.1:23011': `127.0.0.1:${passdbPort}`,
+      '/etc/dovecot/peergroup-passdb.secret': credential,
+      '/run/dovecot/auth-master': authMaster,
+      '/var/vmail/%d/%n': join(work, 'mail/%d/%n'),
+      'uid: 5000': `uid: ${mailUid}`,
+      'gid: 5000': `gid: ${mailGid}`,
+      '127.0.0.1:23010': '127.0.0.1:0',
+    }).replace('accounts:\n', `accounts:\n  dataDir: ${state}\n  listen: 127.0.0.1:0\n`),
+    { mode: 0o644 },
+  );
+  const bin = join(root, 'packages/cli/bin/peergroup.js');
+  service = spawn(
+    'setpriv',
+    [
+      `--reuid=${peergroup.uid}`,
+      `--regid=${peergroup.gid}`,
+      '--clear-groups',
+      '--no-new-privs',
+      '--inh-caps=-all',
+      '--bounding-set=-all',
+      '--',
+      '/bin/sh',
+      '-c',
+      `umask ${umask} && exec "$0" "$@"`,
+      process.execPath,
+      bin,
+      'accounts',
+      'serve',
+      '--config',
+      config,
+    ],
+    { cwd: work, env: { ...process.env, HOME: state }, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  service.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
+  const deadline = Date.now() + 60_000;
+  while (!(existsSync(dictSocket) && (statSync(dictSocket).mode & 0o777) === 0o660)) {
+    assert.equal(service.exitCode, null, `accounts serve exited:\n${stderr}`);
+    assert.ok(Date.now() < deadline, `no dict socket after 60 s:\n${stderr}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const st = statSync(dictSocket);
+  assert.deepEqual([st.uid, st.gid, (st.mode & 0o777).toString(8)], [peergroup.uid, peergroup.gid, '660']);
+
+  // (1) the socket was made in the runtime directory; (2) its group connects, others are refused.
+  assert.equal(await connectAs({ uid: MEMBER_UID, gid: MEMBER_UID, groups: [group.gid] }, dictSocket, DICT_LOOKUP), '"N"');
+  assert.equal(await connectAs({ uid: OUTSIDER_UID, gid: OUTSIDER_UID }, dictSocket, DICT_LOOKUP), 'EACCES');
+
+  // A real Dovecot whose auth workers run unprivileged with docs/snippets/dovecot-auth-worker.conf: the userdb
+  // lookup reaches peergroup ("doesn't exist" is peergroup's N). Then without extra_groups: a temporary failure.
+  const worker = textFromSnippet('dovecot-auth-worker.conf', { 'extra_groups = peergroup': `extra_groups = ${group.name}` });
+  const settingsOf = (text: string): Record<string, string> => {
+    // startDovecot appends `key = value` lines: the snippet's text goes in whole, split at its first " = ".
+    const at = text.indexOf(' = ');
+    return { [text.slice(0, at)]: text.slice(at + 3).trimEnd() };
+  };
+  const lookup = async (snippetText: string) => {
+    rmSync(dovecotDir, { recursive: true, force: true });
+    mkdirSync(dovecotDir);
+    const dv = await startDovecot({
+      dir: dovecotDir,
+      dictSocket,
+      passdb: { port: passdbPort, secretFile },
+      settings: settingsOf(snippetText),
+    });
+    try {
+      const r = await dv.doveadm(['user', 'nobody@example.org']);
+      return { ...r, log: await dv.log(), dv };
+    } catch (err) {
+      await dv.stop();
+      throw err;
+    }
+  };
+  const without = await lookup(worker.replace(/^\s*extra_groups = .*\n/m, ''));
+  await without.dv.stop();
+  assert.notEqual(without.code, 67, `without extra_groups Dovecot must not reach peergroup: ${without.stdout}`);
+  assert.match(without.log, /dovecot-dict\.sock.*Permission denied/);
+
+  const withGroup = await lookup(worker);
+  try {
+    assert.equal(withGroup.code, 67, `${withGroup.stdout}${withGroup.stderr}\n${withGroup.log.slice(-2000)}`);
+    assert.match(withGroup.stdout, /user nobody@example\.org doesn't exist/);
+    // (3) auth-master as the snippet makes it (mode 0660, group peergroup; the test Dovecot's is group root):
+    // peergroup's own group, without supplementary groups, flushes; a process outside it is refused.
+    chownSync(authMaster, 0, group.gid);
+    assert.equal((statSync(authMaster).mode & 0o777).toString(8), '660');
+    const flush = 'VERSION\t1\t0\nCACHE-FLUSH\t1\tnobody@example.org\n';
+    // OK with the number of entries dropped (the lookup above left one).
+    assert.match(await connectAs(peergroup, authMaster, flush), /^"OK\\t1\\t\d+"$/);
+    assert.equal(await connectAs({ uid: OUTSIDER_UID, gid: OUTSIDER_UID }, authMaster, flush), 'EACCES');
+  } finally {
+    await withGroup.dv.stop();
   }
 });
