@@ -202,6 +202,11 @@ for (const unit of credentialUnits) {
     // Dovecot's side: auth-master (peergroup's cache flushes) and the auth workers' extra group are that group.
     assert.match(snippet('dovecot-peergroup.conf'), new RegExp(`unix_listener auth-master \\{[^}]*group = ${group}\\n`));
     assert.match(snippet('dovecot-auth-worker.conf'), new RegExp(`^\\s*extra_groups = ${group}$`, 'm'));
+    const guide = readFileSync(join(docs, 'dovecot.md'), 'utf8');
+    assert.ok(
+      guide.includes(`\`\`\`\n${snippet('dovecot-auth-worker.conf')}\`\`\``),
+      'docs/dovecot.md shows dovecot-auth-worker.conf verbatim',
+    );
   });
 
   test(`${unit}: the runtime directory lets its group in and nobody else; no SupplementaryGroups= a user namespace would drop`, () => {
@@ -402,6 +407,10 @@ test('real sockets: accounts serve under the unit identity; its dict socket open
   try {
     assert.equal(withGroup.code, 67, `${withGroup.stdout}${withGroup.stderr}\n${withGroup.log.slice(-2000)}`);
     assert.match(withGroup.stdout, /user nobody@example\.org doesn't exist/);
+    // The Lua passdb in the same unprivileged workers: peergroup's "not valid" (403), not a temporary failure.
+    const auth = await withGroup.dv.doveadm(['auth', 'test', 'nobody@example.org', 'not-the-password']);
+    assert.match(`${auth.stdout}${auth.stderr}`, /auth failed/, JSON.stringify(auth));
+    assert.doesNotMatch(`${auth.stdout}${auth.stderr}`, /temporar/i);
     // (3) auth-master as the snippet makes it (mode 0660, group peergroup; the test Dovecot's is group root):
     // peergroup's own group, without supplementary groups, flushes; a process outside it is refused.
     chownSync(authMaster, 0, group.gid);
