@@ -146,7 +146,9 @@ export function createApp(deps: AppDeps): Hono<Env> {
       maxSize: 16 * 1024,
       onError: (c) => {
         const t = kit.i18n(c);
-        const page = <ErrorPage {...common(c)} title={t.t('error.tooLargeTitle')} message={t.t('error.tooLarge')} back={formPage(c.req.path)} />;
+        const page = (
+          <ErrorPage {...common(c)} title={t.t('error.tooLargeTitle')} message={t.t('error.tooLarge')} back={formPage(c.req.path)} />
+        );
         return render(c, page, 413);
       },
     }),

@@ -428,14 +428,23 @@ export function decodeInviteNote(b: Uint8Array): string | null {
 
 export function encodeInviteUsed(createdAt: number, usedAt: number, noteBox: Uint8Array | null): Buffer {
   if (noteBox && noteBox.length !== INVITE_NOTE_BOX_BYTES) throw new RangeError('note box must be 170 bytes');
-  return Buffer.concat([u8(INVITE_LOG_VERSION), u64(createdAt), u64(usedAt), noteBox ? Buffer.from(noteBox) : Buffer.alloc(INVITE_NOTE_BOX_BYTES)]);
+  return Buffer.concat([
+    u8(INVITE_LOG_VERSION),
+    u64(createdAt),
+    u64(usedAt),
+    noteBox ? Buffer.from(noteBox) : Buffer.alloc(INVITE_NOTE_BOX_BYTES),
+  ]);
 }
 
 export function decodeInviteUsed(b: Uint8Array): { createdAt: number; usedAt: number; noteBox: Buffer | null } | null {
   const buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
   if (buf.length !== INVITE_USED_PLAINTEXT_BYTES || buf[0] !== INVITE_LOG_VERSION) return null;
   const box = Buffer.from(buf.subarray(17));
-  return { createdAt: Number(buf.readBigUInt64BE(1)), usedAt: Number(buf.readBigUInt64BE(9)), noteBox: box.some((x) => x !== 0) ? box : null };
+  return {
+    createdAt: Number(buf.readBigUInt64BE(1)),
+    usedAt: Number(buf.readBigUInt64BE(9)),
+    noteBox: box.some((x) => x !== 0) ? box : null,
+  };
 }
 
 /** What an invite code's hash covers: a legacy "pgi_" code as it is, a format 4 code in its canonical form. */

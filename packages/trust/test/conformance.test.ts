@@ -280,15 +280,25 @@ describe('format conformance (docs/trust-format.md)', () => {
     assert.equal(notePt.length, 122);
     assert.deepEqual([notePt[0], notePt[1]], [6, 7]);
     assert.equal(notePt.subarray(2, 9).toString('utf8'), 'for Sam');
-    assert.ok(notePt.subarray(9).every((x) => x === 0), 'zero padding');
-    assert.equal((await env.db.selectFrom('trust_invite').selectAll().where('id', '=', inv.id).executeTakeFirstOrThrow()).note_box!.length, 170);
+    assert.ok(
+      notePt.subarray(9).every((x) => x === 0),
+      'zero padding',
+    );
+    assert.equal(
+      (await env.db.selectFrom('trust_invite').selectAll().where('id', '=', inv.id).executeTakeFirstOrThrow()).note_box!.length,
+      170,
+    );
     await env.store.redeemInvite(noted.code, 'spec-noted', PW('spec-noted'));
-    const log = (await env.db.selectFrom('trust_user').select('invites_used').where('id', '=', a.userId).executeTakeFirstOrThrow()).invites_used!;
+    const log = (await env.db.selectFrom('trust_user').select('invites_used').where('id', '=', a.userId).executeTakeFirstOrThrow())
+      .invites_used!;
     assert.equal(log.length, 2 * 235, 'one 235-byte entry per used invite: the legacy one, then the noted one');
     const legacyEntry = sealOpenA(log.subarray(0, 235))!;
     assert.equal(legacyEntry.length, 187);
     assert.equal(legacyEntry[0], 6);
-    assert.ok(legacyEntry.subarray(17).every((x) => x === 0), 'an invite without a note box: 170 zero bytes');
+    assert.ok(
+      legacyEntry.subarray(17).every((x) => x === 0),
+      'an invite without a note box: 170 zero bytes',
+    );
     const notedEntry = sealOpenA(log.subarray(235))!;
     assert.equal(Number(notedEntry.readBigUInt64BE(1)), Number(nrow.created_at));
     assert.equal(Number(notedEntry.readBigUInt64BE(9)), env.clock.ms);

@@ -74,7 +74,14 @@ export function defineBehaviourSuite(getFactory: () => DbFactory): void {
       const trustRows = await (env.db as Kysely<any>).selectFrom(TRUST_MIGRATION_TABLE).select('name').execute();
       assert.deepEqual(
         trustRows.map((x: { name: string }) => x.name),
-        ['0001_trust_initial', '0002_trust_user_tag', '0003_trust_mail_key', '0004_trust_recovery', '0005_trust_reset_code_trustee', '0006_trust_invite_note'],
+        [
+          '0001_trust_initial',
+          '0002_trust_user_tag',
+          '0003_trust_mail_key',
+          '0004_trust_recovery',
+          '0005_trust_reset_code_trustee',
+          '0006_trust_invite_note',
+        ],
       );
       assert.deepEqual((await migrateTrust(env.db)).results, []);
     });
