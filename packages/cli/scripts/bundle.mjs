@@ -5,6 +5,10 @@
 // (bench/footprint). Code splitting keeps each command's `import()`, so --help and one command still load only their
 // part. Whitespace and syntax are minified, names are kept, so a stack trace in a log still names its functions.
 //
+// Beside it, help.json: every command's --help text, written from the command modules themselves. A command module
+// imports the code of its daemon (a command's options and its run share the config loader), so `peergroup relay
+// --help` from the modules loads zod, smtp-server and the relay; from the table it loads none of them.
+//
 // Packages with native addons find their .node file next to their own sources, and tsx is only for running sources:
 // those stay outside and load from node_modules as before. A failed bundle removes the old one, so the bin never runs
 // code older than dist/ (it checks the stamp written last).
@@ -41,6 +45,9 @@ try {
     },
     logLevel: 'warning',
   });
+  const { loadCommands, commandHelp } = await import(`${cli}dist/main.js`);
+  const help = Object.fromEntries((await loadCommands()).map((cmd) => [cmd.path.join(' '), commandHelp(cmd)]));
+  writeFileSync(`${outdir}/help.json`, `${JSON.stringify(help)}\n`);
   writeFileSync(stamp, `${new Date().toISOString()}\n`);
 } catch (err) {
   rmSync(outdir, { recursive: true, force: true });

@@ -53,6 +53,20 @@ export function groupHelp(commands: Pick<CommandEntry, 'path' | 'summary'>[], pr
   ].join('\n');
 }
 
+/**
+ * The --help texts the bundle carries (help.json beside it, written at build time from the command modules), so that
+ * help loads no command module and none of the daemon code those import; from dist/ or src/ there is none, and
+ * help comes from the module.
+ */
+async function builtHelp(): Promise<Record<string, string>> {
+  const { readFileSync } = await import('node:fs');
+  try {
+    return JSON.parse(readFileSync(new URL('./help.json', import.meta.url), 'utf8')) as Record<string, string>;
+  } catch {
+    return {};
+  }
+}
+
 /** How long a service whose supervisor died has to stop before it exits anyway (serve's default --stop-timeout). */
 const ORPHAN_STOP_MS = 10_000;
 
@@ -88,11 +102,12 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     io.stderr.write(`peergroup: unknown command "${words.join(' ')}"\n\n${groupHelp(commands, [])}`);
     return 64;
   }
-  const cmd = await best.load();
   if (wantsHelp) {
-    io.stdout.write(commandHelp(cmd));
+    const text = (await builtHelp())[best.path.join(' ')];
+    io.stdout.write(text ?? commandHelp(await best.load()));
     return 0;
   }
+  const cmd = await best.load();
   const parseOptions: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> = {};
   for (const [name, spec] of Object.entries(cmd.options)) {
     parseOptions[name] = { type: spec.type, ...(spec.multiple ? { multiple: true } : {}), ...(spec.short ? { short: spec.short } : {}) };

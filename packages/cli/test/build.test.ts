@@ -150,6 +150,33 @@ test('from a current build the bin runs its bundle (dist/bundle): --help loads n
   );
 });
 
+test("<command> --help from the bundle is the module's help, read from the table built with it: no command chunk, no npm package", async () => {
+  await build();
+  const table = JSON.parse(readFileSync(join(bundleDir, 'help.json'), 'utf8')) as Record<string, string>;
+  assert.deepEqual(Object.keys(table).sort(), registry.map((e) => e.path.join(' ')).sort(), 'a help text for every command');
+  for (const path of ['onionmx relay', 'onionmx router', 'onionmx inbound', 'onionmx route', 'accounts serve', 'serve']) {
+    const words = path.split(' ');
+    const bundled = await traced(bin, [...words, '--help'], true);
+    const modules = await traced(bin, [...words, '--help'], false);
+    assert.equal(bundled.code, 0, bundled.stderr);
+    assert.equal(bundled.stdout, modules.stdout, `${path} --help`);
+    assert.match(bundled.stdout, new RegExp(`^Usage: peergroup ${path} `));
+    assert.deepEqual(packagesNamed(bundled.modules, heavy), [], path);
+    assert.deepEqual(
+      bundled.modules.filter(
+        (u) => u.startsWith('file://') && !u.endsWith('/packages/cli/bin/peergroup.js') && !u.startsWith(`file://${bundleDir}`),
+      ),
+      [],
+      path,
+    );
+    assert.deepEqual(
+      fromBundle(bundled.modules).filter((u) => /\/(onionmx|accounts|dev|serve)-/.test(u)),
+      [],
+      `${path}: no command chunk`,
+    );
+  }
+});
+
 test('every service starts from the bundle: "started" with its listeners, /metrics answers with process metrics', async () => {
   await build();
   const data = mkdtempSync(join(tmpdir(), 'pg-bundle-accounts-'));
