@@ -58,12 +58,18 @@ export class RateLimitStore {
     return Number(r.numUpdatedRows) > 0;
   }
 
-  /** Counts one failure (from one again when a whole window passed without any) and returns the bucket after it. */
-  async addFailure(id: string, now: number, windowMs: number): Promise<BucketState> {
+  /**
+   * Counts one failure in each bucket (from one again when a whole window passed without any) and returns the
+   * buckets after it: one statement for all of them, since a refused form counts in two or three buckets at once.
+   */
+  async addFailures(ids: string[], now: number, windowMs: number): Promise<Map<string, BucketState>> {
+    // One row per id: an upsert may not touch the same row twice.
+    const unique = [...new Set(ids)];
+    if (unique.length === 0) return new Map();
     const rolled = sql<boolean>`${sql.ref(`${T}.last_failure`)} + ${windowMs} <= ${now}`;
-    const row = await this.db
+    const rows = await this.db
       .insertInto(T)
-      .values({ id, last_failure: now, failures: 1, next_at: 0, expires_at: now + windowMs })
+      .values(unique.map((id) => ({ id, last_failure: now, failures: 1, next_at: 0, expires_at: now + windowMs })))
       .onConflict((oc) =>
         oc.column('id').doUpdateSet({
           failures: sql<number>`case when ${rolled} then 1 else ${sql.ref(`${T}.failures`)} + 1 end`,
@@ -71,9 +77,11 @@ export class RateLimitStore {
           expires_at: sql<number>`case when ${sql.ref(`${T}.expires_at`)} < ${now + windowMs} then ${now + windowMs} else ${sql.ref(`${T}.expires_at`)} end`,
         }),
       )
-      .returning(['failures', 'last_failure', 'next_at'])
-      .executeTakeFirstOrThrow();
-    return { failures: Number(row.failures), lastFailure: Number(row.last_failure), nextAt: Number(row.next_at) };
+      .returning(['id', 'failures', 'last_failure', 'next_at'])
+      .execute();
+    return new Map(
+      rows.map((r) => [r.id, { failures: Number(r.failures), lastFailure: Number(r.last_failure), nextAt: Number(r.next_at) }]),
+    );
   }
 
   /** Moves the next admission to at least `nextAt`. */

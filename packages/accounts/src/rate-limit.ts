@@ -74,11 +74,13 @@ export class RateLimiter {
   /** Counts a failed attempt in every bucket. */
   async fail(buckets: Bucket[]): Promise<void> {
     const now = this.store.now();
-    for (const b of buckets) {
-      const id = this.store.id(this.scope, b.key);
-      const s = await this.store.addFailure(id, now, this.windowMs);
+    const ids = buckets.map((b) => this.store.id(this.scope, b.key));
+    const after = await this.store.addFailures(ids, now, this.windowMs);
+    for (const [i, b] of buckets.entries()) {
+      const s = after.get(ids[i]!);
+      if (!s) throw new Error('rate limit: a counted bucket was not returned');
       const delay = this.delayAfter(b, s.failures);
-      if (delay > 0) await this.store.delayUntil(id, now + delay);
+      if (delay > 0) await this.store.delayUntil(ids[i]!, now + delay);
     }
   }
 
