@@ -235,6 +235,10 @@ export const de: Messages = {
     'Was du tun kannst: Erstelle einen Wiederherstellungscode und bewahre ihn auf Papier sicher auf, und füge Vertrauenspersonen hinzu (mindestens so viele, wie zustimmen müssen).',
   'recovery.createLink': 'Wiederherstellungscode erstellen',
   'recovery.replaceLink': 'Neuen Wiederherstellungscode erstellen (der alte wird ungültig)',
+  'recovery.staleCode':
+    'Dein Wiederherstellungscode stammt von vor deinem Zurücksetzen am {time}, das deinen Mail-Schlüssel nicht wiederherstellen konnte. Mit ihm kommst du weiterhin in dein Konto, und er öffnet die vor jenem Zurücksetzen gespeicherte Mail, aber nicht die seither gespeicherte: Wenn du ihn benutzt, wird diese Mail unlesbar. Ein neuer Wiederherstellungscode schützt deine aktuelle Mail (und macht die alte Mail endgültig unlesbar).',
+  'recovery.noneMailStale':
+    'Nichts schützt deine aktuelle Mail: Wenn du dein Passwort vergisst, kann die seit deinem letzten Zurücksetzen gespeicherte Mail nicht mehr gelesen werden.',
   'afterReset.title': 'Dein Passwort wurde am {time} zurückgesetzt',
   'afterReset.viaTrustees':
     'Deine Vertrauenspersonen haben es bestätigt, und eine von ihnen hat dir einen Code gegeben. Dein Konto hat einen neuen Schlüssel bekommen, darum wurden deine bisherigen Vertrauenspersonen entfernt und die Zahl derer, die zustimmen müssen, auf 1 gesetzt.',
@@ -243,6 +247,8 @@ export const de: Messages = {
   'afterReset.mailRestored': 'Deine alte Mail wurde wiederhergestellt: Sie ist mit deinem neuen Passwort lesbar.',
   'afterReset.mailLost':
     'Deine alte Mail konnte nicht wiederhergestellt werden (kein oder ein falscher Mail-Code, oder zu wenige Bestätigungen mit einem Anteil): Die vor dem Zurücksetzen gespeicherte Mail bleibt unlesbar. Neue Mail kommt wie gewohnt an.',
+  'afterReset.mailOlder':
+    'Dein Wiederherstellungscode stammt von vor einem früheren Zurücksetzen, das deinen Mail-Schlüssel nicht wiederherstellen konnte. Er hat deshalb den Schlüssel von damals zurückgebracht: Die vor jenem Zurücksetzen gespeicherte Mail ist wieder lesbar, die seither gespeicherte aber nicht mehr. Neue Mail kommt wie gewohnt an.',
   'afterReset.trust':
     'Füge die Menschen, denen du vertraust, wieder hinzu – die Vertrauensperson, die dir den Code gegeben hat, ist ein guter Anfang – und lege dann fest, wie viele zustimmen müssen.',
   'forgot.reAddCodeGiver':
@@ -308,6 +314,8 @@ export const de: Messages = {
   'event.wait_changed': 'Wartezeit geändert',
   'event.sessions_logged_out': 'Andere Sitzungen abgemeldet',
   'event.app_password_created': 'App-Passwort für deine Mail erstellt',
+  'event.web_only_off': 'Mailprogramme dürfen sich mit deinem Hauptpasswort anmelden',
+  'event.web_only_on': 'Hauptpasswort gilt nur noch auf dieser Website',
   'event.trustee_added': 'Vertrauensperson hinzugefügt',
   'event.trustee_removed': 'Vertrauensperson entfernt',
   'event.invite_created': 'Einladungscode erstellt',
@@ -378,6 +386,9 @@ export const de: Messages = {
   'mail.recoveryCodeCreated.subject': 'Für dein Konto wurde ein Wiederherstellungscode erstellt',
   'mail.recoveryCodeCreated.body':
     'Um {time} wurde für dein Konto ein neuer Wiederherstellungscode erstellt; ein früherer gilt nicht mehr. Wer ihn hat, kann ohne deine Vertrauenspersonen ein neues Passwort setzen.\n\nWenn du das nicht warst, kennt jemand anderes dein Passwort und ist in deinem Konto angemeldet: melde dich an, erstelle einen neuen Wiederherstellungscode (das macht seinen ungültig), ändere dein Passwort und melde deine anderen Sitzungen ab.\n',
+  'mail.webOnlyOff.subject': 'Mailprogramme können sich jetzt mit deinem Hauptpasswort anmelden',
+  'mail.webOnlyOff.body':
+    'Um {time} wurde dein Konto so eingestellt, dass sich Mailprogramme (IMAP und SMTP) mit deinem Hauptpasswort anmelden können, nicht nur mit App-Passwörtern. Wer dein Passwort kennt, kann deine Mail jetzt mit jedem Mailprogramm lesen und versenden.\n\nWenn du das nicht warst, melde dich an, schalte es auf der Seite „Mail“ wieder aus, ändere dein Passwort und melde deine anderen Sitzungen ab.\n',
   'mail.footer.link': 'Dein Konto: {url}',
   'mail.footer.auto': 'Diese Nachricht wurde automatisch von {site} verschickt. Bitte antworte nicht darauf.',
   // Mail pages (mail/pages.tsx, routes/mail.tsx).

@@ -229,6 +229,10 @@ export const en = {
     'What to do: create a recovery code and keep it on paper somewhere safe, and add trusted users (at least as many as must agree).',
   'recovery.createLink': 'Create a recovery code',
   'recovery.replaceLink': 'Make a new recovery code (the old one stops working)',
+  'recovery.staleCode':
+    'Your recovery code was made before your reset on {time}, which could not restore your mail key. It still gets you back into your account and opens the mail stored before that reset, but not the mail stored since: using it would make that mail unreadable. A new recovery code protects your current mail (and makes the old mail unreadable for good).',
+  'recovery.noneMailStale':
+    'Nothing protects your current mail: if you forget your password, the mail stored since your last reset cannot be read again.',
   'afterReset.title': 'Your password was reset on {time}',
   'afterReset.viaTrustees':
     'Your trusted users confirmed it and one of them gave you a reset code. Your account got a new key, so your previous trusted users were removed and the number who must agree was set to 1.',
@@ -237,6 +241,8 @@ export const en = {
   'afterReset.mailRestored': 'Your old mail was restored: it is readable with your new password.',
   'afterReset.mailLost':
     'Your old mail could not be restored (no mail code, a wrong one, or too few confirmations with a share): the mail stored before the reset stays unreadable. New mail arrives as usual.',
+  'afterReset.mailOlder':
+    'Your recovery code was made before an earlier reset that could not restore your mail key, so it brought back the key of that time: the mail stored before that reset is readable again, but the mail stored since then cannot be read any more. New mail arrives as usual.',
   'afterReset.trust':
     'Add the people you trust again — the trusted user who gave you the code is a good first one — then set how many must agree.',
   'forgot.reAddCodeGiver':
@@ -302,6 +308,8 @@ export const en = {
   'event.wait_changed': 'Waiting period changed',
   'event.sessions_logged_out': 'Other sessions logged out',
   'event.app_password_created': 'App password created for your mail',
+  'event.web_only_off': 'Mail clients allowed to log in with your main password',
+  'event.web_only_on': 'Main password limited to this website',
   'event.trustee_added': 'Trusted user added',
   'event.trustee_removed': 'Trusted user removed',
   'event.invite_created': 'Invite code created',
@@ -371,6 +379,9 @@ export const en = {
   'mail.recoveryCodeCreated.subject': 'A recovery code was made for your account',
   'mail.recoveryCodeCreated.body':
     'At {time} a new recovery code was made for your account; any earlier one no longer works. Whoever holds it can set a new password without your trusted users.\n\nIf this was not you, someone else knows your password and is logged in to your account: log in, make a new recovery code (that voids theirs), change your password and log out your other sessions.\n',
+  'mail.webOnlyOff.subject': 'Mail clients can now log in with your main password',
+  'mail.webOnlyOff.body':
+    'At {time} your account was set to let mail clients (IMAP and SMTP) log in with your main password, not only with app passwords. Whoever knows your password can now read and send your mail from any mail client.\n\nIf this was not you, log in, turn it back off on the “Mail” page, change your password and log out your other sessions.\n',
   'mail.footer.link': 'Your account: {url}',
   'mail.footer.auto': 'This message was sent automatically by {site}. Please do not reply to it.',
   // Mail pages (mail/pages.tsx, routes/mail.tsx).

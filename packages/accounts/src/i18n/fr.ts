@@ -240,6 +240,10 @@ export const fr: Messages = {
     'Que faire : créez un code de récupération et gardez-le sur papier en lieu sûr, et ajoutez des personnes de confiance (au moins autant que celles qui doivent accepter).',
   'recovery.createLink': 'Créer un code de récupération',
   'recovery.replaceLink': 'Créer un nouveau code de récupération (l’ancien cesse de fonctionner)',
+  'recovery.staleCode':
+    'Votre code de récupération date d’avant votre réinitialisation du {time}, qui n’a pas pu restaurer votre clé de courrier. Il vous permet toujours de revenir dans votre compte et ouvre le courrier stocké avant cette réinitialisation, mais pas celui stocké depuis : l’utiliser rendrait ce courrier illisible. Un nouveau code de récupération protège votre courrier actuel (et rend l’ancien courrier illisible pour de bon).',
+  'recovery.noneMailStale':
+    'Rien ne protège votre courrier actuel : si vous oubliez votre mot de passe, le courrier stocké depuis votre dernière réinitialisation ne pourra plus être lu.',
   'afterReset.title': 'Votre mot de passe a été réinitialisé le {time}',
   'afterReset.viaTrustees':
     'Vos personnes de confiance l’ont confirmé et l’une d’elles vous a remis un code. Votre compte a reçu une nouvelle clé : vos anciennes personnes de confiance ont donc été retirées et le nombre de celles qui doivent accepter remis à 1.',
@@ -248,6 +252,8 @@ export const fr: Messages = {
   'afterReset.mailRestored': 'Votre ancien courrier a été restauré : il est lisible avec votre nouveau mot de passe.',
   'afterReset.mailLost':
     'Votre ancien courrier n’a pas pu être restauré (pas de code mail, un code erroné, ou trop peu de confirmations porteuses d’une part) : le courrier stocké avant la réinitialisation reste illisible. Le nouveau courrier arrive normalement.',
+  'afterReset.mailOlder':
+    'Votre code de récupération date d’avant une réinitialisation antérieure qui n’avait pas pu restaurer votre clé de courrier : il a donc rétabli la clé de cette époque. Le courrier stocké avant cette réinitialisation est de nouveau lisible, mais celui stocké depuis ne peut plus être lu. Le nouveau courrier arrive normalement.',
   'afterReset.trust':
     'Ajoutez à nouveau les personnes en qui vous avez confiance — celle qui vous a remis le code est un bon début — puis choisissez combien doivent accepter.',
   'forgot.reAddCodeGiver':
@@ -313,6 +319,8 @@ export const fr: Messages = {
   'event.wait_changed': 'Délai d’attente modifié',
   'event.sessions_logged_out': 'Autres sessions déconnectées',
   'event.app_password_created': 'Mot de passe d’application créé pour votre courrier',
+  'event.web_only_off': 'Logiciels de messagerie autorisés à se connecter avec votre mot de passe principal',
+  'event.web_only_on': 'Mot de passe principal limité à ce site',
   'event.trustee_added': 'Personne de confiance ajoutée',
   'event.trustee_removed': 'Personne de confiance retirée',
   'event.invite_created': 'Code d’invitation créé',
@@ -384,6 +392,9 @@ export const fr: Messages = {
   'mail.recoveryCodeCreated.subject': 'Un code de récupération a été créé pour votre compte',
   'mail.recoveryCodeCreated.body':
     'Le {time}, un nouveau code de récupération a été créé pour votre compte ; l’ancien ne fonctionne plus. Qui le détient peut définir un nouveau mot de passe sans vos personnes de confiance.\n\nSi ce n’était pas vous, quelqu’un d’autre connaît votre mot de passe et est connecté à votre compte : connectez-vous, créez un nouveau code de récupération (cela annule le sien), changez votre mot de passe et déconnectez vos autres sessions.\n',
+  'mail.webOnlyOff.subject': 'Les logiciels de messagerie peuvent maintenant se connecter avec votre mot de passe principal',
+  'mail.webOnlyOff.body':
+    'Le {time}, votre compte a été réglé pour que les logiciels de messagerie (IMAP et SMTP) puissent se connecter avec votre mot de passe principal, et plus seulement avec des mots de passe d’application. Qui connaît votre mot de passe peut désormais lire et envoyer votre courrier depuis n’importe quel logiciel de messagerie.\n\nSi ce n’était pas vous, connectez-vous, désactivez-le sur la page « Mail », changez votre mot de passe et déconnectez vos autres sessions.\n',
   'mail.footer.link': 'Votre compte : {url}',
   'mail.footer.auto': 'Ce message a été envoyé automatiquement par {site}. Merci de ne pas y répondre.',
   // Mail pages (mail/pages.tsx, routes/mail.tsx).

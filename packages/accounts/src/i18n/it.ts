@@ -232,6 +232,10 @@ export const it: Messages = {
     'Cosa fare: crea un codice di recupero e conservalo su carta in un luogo sicuro, e aggiungi persone di fiducia (almeno quante devono essere d’accordo).',
   'recovery.createLink': 'Crea un codice di recupero',
   'recovery.replaceLink': 'Crea un nuovo codice di recupero (quello vecchio smette di funzionare)',
+  'recovery.staleCode':
+    'Il tuo codice di recupero risale a prima della reimpostazione del {time}, che non ha potuto ripristinare la tua chiave della posta. Ti fa ancora rientrare nel tuo account e apre la posta salvata prima di quella reimpostazione, ma non quella salvata da allora: usarlo renderebbe illeggibile quella posta. Un nuovo codice di recupero protegge la tua posta attuale (e rende la vecchia posta illeggibile per sempre).',
+  'recovery.noneMailStale':
+    'Niente protegge la tua posta attuale: se dimentichi la password, la posta salvata dall’ultima reimpostazione non potrà più essere letta.',
   'afterReset.title': 'La tua password è stata reimpostata il {time}',
   'afterReset.viaTrustees':
     'Le tue persone di fiducia l’hanno confermato e una di loro ti ha dato un codice. Il tuo account ha ricevuto una nuova chiave, quindi le tue persone di fiducia precedenti sono state rimosse e il numero di quelle che devono essere d’accordo riportato a 1.',
@@ -240,6 +244,8 @@ export const it: Messages = {
   'afterReset.mailRestored': 'La tua vecchia posta è stata ripristinata: è leggibile con la nuova password.',
   'afterReset.mailLost':
     'La tua vecchia posta non è stata ripristinata (nessun codice mail, uno sbagliato, o troppe poche conferme con una quota): la posta salvata prima della reimpostazione resta illeggibile. La nuova posta arriva come sempre.',
+  'afterReset.mailOlder':
+    'Il tuo codice di recupero risale a prima di una reimpostazione precedente che non aveva potuto ripristinare la tua chiave della posta, quindi ha riportato la chiave di allora: la posta salvata prima di quella reimpostazione è di nuovo leggibile, ma quella salvata da allora non si può più leggere. La nuova posta arriva come sempre.',
   'afterReset.trust':
     'Aggiungi di nuovo le persone di cui ti fidi — chi ti ha dato il codice è un buon inizio — poi scegli quante devono essere d’accordo.',
   'forgot.reAddCodeGiver':
@@ -305,6 +311,8 @@ export const it: Messages = {
   'event.wait_changed': 'Periodo di attesa modificato',
   'event.sessions_logged_out': 'Altre sessioni disconnesse',
   'event.app_password_created': 'Password per app creata per la tua posta',
+  'event.web_only_off': 'Programmi di posta autorizzati ad accedere con la password principale',
+  'event.web_only_on': 'Password principale limitata a questo sito',
   'event.trustee_added': 'Persona di fiducia aggiunta',
   'event.trustee_removed': 'Persona di fiducia rimossa',
   'event.invite_created': 'Codice d’invito creato',
@@ -375,6 +383,9 @@ export const it: Messages = {
   'mail.recoveryCodeCreated.subject': 'È stato creato un codice di recupero per il tuo account',
   'mail.recoveryCodeCreated.body':
     'Il {time} è stato creato un nuovo codice di recupero per il tuo account; quello precedente non vale più. Chi lo possiede può impostare una nuova password senza le tue persone di fiducia.\n\nSe non sei stato tu, qualcun altro conosce la tua password ed è connesso al tuo account: accedi, crea un nuovo codice di recupero (questo annulla il suo), cambia la password e disconnetti le altre sessioni.\n',
+  'mail.webOnlyOff.subject': 'I programmi di posta ora possono accedere con la tua password principale',
+  'mail.webOnlyOff.body':
+    'Il {time} il tuo account è stato impostato in modo che i programmi di posta (IMAP e SMTP) possano accedere con la tua password principale, non solo con password per app. Chi conosce la tua password ora può leggere e inviare la tua posta da qualsiasi programma di posta.\n\nSe non sei stato tu, accedi, disattivalo di nuovo nella pagina «Posta», cambia la password e disconnetti le altre sessioni.\n',
   'mail.footer.link': 'Il tuo account: {url}',
   'mail.footer.auto': 'Questo messaggio è stato inviato automaticamente da {site}. Per favore non rispondere.',
   // Mail pages (mail/pages.tsx, routes/mail.tsx).

@@ -7,6 +7,7 @@ import { Hono } from 'hono';
 import { checkPasswordStrength, MAX_PASSWORD_LENGTH } from '../password-strength.ts';
 import { translateProblem } from '../i18n/index.ts';
 import type { UnlockedUser } from '@peergroup/trust';
+import type { AuditEntry } from '../audit.ts';
 import { verifyOwnPassword } from '../backend.ts';
 import { randomToken } from '../tokens.ts';
 import {
@@ -21,8 +22,15 @@ import { field, loggedIn, trustCode, type C, type Env, type Kit, type LoggedInEn
 import { MailSummary } from '../mail/pages.tsx';
 import { SessionsPage } from '../views/sessions.tsx';
 
-/** What the dashboard's account of the last reset reads (lastReset). */
-const RESET_KINDS = ['reset_completed', 'reset_explained', 'reset_mail_restored', 'reset_mail_lost', 'recovery_code_used'] as const;
+/** What the dashboard's account of the last reset (lastReset) and of the recovery code's age (recoveryPaths) read. */
+const RESET_KINDS = [
+  'reset_completed',
+  'reset_explained',
+  'reset_mail_restored',
+  'reset_mail_lost',
+  'recovery_code_used',
+  'recovery_code_created',
+] as const;
 
 export function accountRoutes(kit: Kit): Hono<Env> {
   const { deps, hashing, limiters, render, common, limited, startSession, i18n } = kit;
@@ -36,12 +44,14 @@ export function accountRoutes(kit: Kit): Hono<Env> {
     // Read once and shared: listing the trusted users opens every slot, the costliest part of this page.
     const settingsRead = trust.getSettings(s.userId);
     const trusteesRead = trust.listTrustees(s.user);
+    // Only the plain entries of a reset and of the recovery code: nothing sealed to open on every view.
+    const resetEntries = audit.latestOf(s.userId, RESET_KINDS);
     const [pending, settings, trustees, recovery, afterReset] = await Promise.all([
       trust.pendingResetFor(s.userId),
       settingsRead,
       trusteesRead,
-      recoveryPaths(s.user, settingsRead, trusteesRead),
-      lastReset(s.user, trusteesRead),
+      recoveryPaths(s.user, settingsRead, trusteesRead, resetEntries),
+      lastReset(resetEntries, trusteesRead),
     ]);
     const shown = pending && pending.state !== 'vetoed' ? pending : null;
     return render(
@@ -74,24 +84,47 @@ export function accountRoutes(kit: Kit): Hono<Env> {
     user: UnlockedUser,
     settingsRead: ReturnType<typeof trust.getSettings>,
     trusteesRead: ReturnType<typeof trust.listTrustees>,
+    entriesRead: Promise<AuditEntry[]>,
   ): Promise<RecoveryPathsView> {
-    const [settings, trustees, hasCode, key] = await Promise.all([
+    const [settings, trustees, hasCode, key, entries] = await Promise.all([
       settingsRead,
       trusteesRead,
       trust.hasRecoveryCode(user.userId),
       trust.mailKey(user),
+      entriesRead,
     ]);
     const splittable = key !== null;
     key?.fill(0);
     const n = trustees.length;
     const k = settings.threshold;
-    return { trustees: n > 0 && n >= k && splittable ? { k, n } : null, recoveryCode: hasCode, mail: !!deps.mail };
+    return {
+      trustees: n > 0 && n >= k && splittable ? { k, n } : null,
+      recoveryCode: hasCode,
+      codeOlderThan: hasCode && deps.mail ? lossyResetSinceCode(entries) : undefined,
+      mail: !!deps.mail,
+    };
+  }
+
+  /**
+   * The first reset since the recovery code was made that did not restore the mail key, if any. A peer reset leaves
+   * the code in place (the trust store cannot tell which key it wraps without the code), so after such a reset it
+   * still holds the key from before: it opens the account and the mail stored until then, not the mail since. It is
+   * kept, not voided: it is the only way left to the older mail, and the owner's way back should the reset have been
+   * a takeover; the dashboard says what it does and does not protect, and a new code replaces it.
+   */
+  function lossyResetSinceCode(entries: AuditEntry[]): Date | undefined {
+    const made = entries.find((e) => e.kind === 'recovery_code_created');
+    if (!made) return undefined;
+    const lost = entries.filter((e) => e.kind === 'reset_mail_lost' && e.at.getTime() > made.at.getTime());
+    return lost.at(-1)?.at;
   }
 
   /** The last completed reset, until the owner has read the dashboard's explanation of it. */
-  async function lastReset(user: UnlockedUser, trusteesRead: ReturnType<typeof trust.listTrustees>): Promise<AfterResetView | undefined> {
-    // Only the plain entries of a reset: nothing sealed to open on every view of the dashboard.
-    const entries = await audit.latestOf(user.userId, RESET_KINDS);
+  async function lastReset(
+    entriesRead: Promise<AuditEntry[]>,
+    trusteesRead: ReturnType<typeof trust.listTrustees>,
+  ): Promise<AfterResetView | undefined> {
+    const entries = await entriesRead;
     const i = entries.findIndex((e) => e.kind === 'reset_completed' || e.kind === 'reset_explained');
     const r = entries[i];
     if (!r || r.kind !== 'reset_completed') return undefined;
@@ -187,7 +220,8 @@ export function accountRoutes(kit: Kit): Hono<Env> {
     if (errors.length) return render(c, <PasswordPage {...common(c)} csrf={c.get('csrf')} errors={errors} />, 422);
     try {
       await hashing(() => trust.changePassword(s.user, old, password));
-      if (deps.mail) await hashing(() => deps.mail!.setPassword(s.userId, password));
+      // The session's user keeps its key across the change: it reaches the mail key without a second Argon2id.
+      if (deps.mail) await hashing(() => deps.mail!.setPassword(s.user, password));
     } catch (err) {
       if (trustCode(err) !== 'invalid-credentials') throw err;
       await limiters.login.fail([own]);

@@ -9,6 +9,7 @@ import { deleteCookie } from 'hono/cookie';
 import { checkPasswordStrength, MAX_PASSWORD_LENGTH } from '../password-strength.ts';
 import { translateProblem } from '../i18n/index.ts';
 import { normalizeUsername } from '@peergroup/trust';
+import type { MailKeyOutcome } from '../mail/mail-accounts.ts';
 import type { SignupErrors } from '../views/pages.tsx';
 import { ForgotDonePage, ForgotPage, LoginPage, RecoverPage, SignupPage } from '../views/pages.tsx';
 import { field, SESSION_COOKIE, trustCode, type C, type Env, type Kit } from './kit.tsx';
@@ -39,7 +40,8 @@ export function publicRoutes(kit: Kit): Hono<Env> {
     if (!lim.allowed) return limited(c, lim.retryAfter, 'login');
     try {
       const user = await hashing(() => trust.login(username, password));
-      if (deps.mail) await hashing(() => deps.mail!.onWebLogin(user.userId, password));
+      // The unlocked user reaches the mail key: no second Argon2id for an enrolment or a re-wrap.
+      if (deps.mail) await hashing(() => deps.mail!.onWebLogin(user.userId, password, user));
       await limiters.login.clear([browser]);
       await startSession(c, user);
       metrics.logins.inc({ result: 'ok' });
@@ -110,7 +112,7 @@ export function publicRoutes(kit: Kit): Hono<Env> {
     if (wrong.length) return again(errors, wrong.length === 1 && errors.username === t.t('signup.usernameTaken') ? 409 : 422);
     try {
       const user = await hashing(() => trust.redeemInvite(code, username, password));
-      if (deps.mail) await hashing(() => deps.mail!.setPassword(user.userId, password));
+      if (deps.mail) await hashing(() => deps.mail!.setPassword(user, password));
       // The language the sign-up page was read in is the one their mail will be in, until they choose another.
       await deps.locales?.set(user.userId, { lang: i18n(c).lang });
       await startSession(c, user);
@@ -178,25 +180,45 @@ export function publicRoutes(kit: Kit): Hono<Env> {
       return render(c, page(username, [i18n(c).t(via === 'trustees' ? 'forgot.codeInvalid' : 'recover.codeInvalid')]), 422);
     }
     const resetUserId = done.userId;
-    // Whether the reset trusted the trustee who handed over the code again (format 5), for the next page's words.
-    const reAdded = via === 'trustees' && (await trust.listTrustees(done)).length > 0;
-    done.secretKey.fill(0);
+    let reAdded: boolean;
+    let mailKey: MailKeyOutcome | undefined;
+    try {
+      // Whether the reset trusted the trustee who handed over the code again (format 5), for the next page's words.
+      reAdded = via === 'trustees' && (await trust.listTrustees(done)).length > 0;
+      // The mail password follows, its key wrapped from the user the reset unlocked (no second Argon2id).
+      if (deps.mail) mailKey = await hashing(() => deps.mail!.setPassword(done, password));
+    } finally {
+      done.secretKey.fill(0);
+    }
     await limiters.reset.clear([browser]);
     // The old relations were tied to the old key: at most the trustee who handed over the code is trusted again
     // (format 5, which sets k = 1 itself), so k = 1 is what the user can satisfy; the dashboard says so.
     await trust.setSettings(resetUserId, { threshold: 1 });
     const at = new Date();
     if (via === 'recovery-code') await deps.audit.add(resetUserId, 'recovery_code_used', at);
-    // The mail password follows; app passwords go (whoever reset the account must not keep a device logged in).
+    // What the owner is told about their old mail. An encrypted mailbox says it itself: `kept` is the key the mail
+    // was stored for, `replaced` is not — even after a recovery code, when the code was made before an earlier reset
+    // that lost the key (it restored that older key). A mailbox not encrypted before keeps the trust store's word.
+    const mailState: 'restored' | 'lost' | 'older' | undefined = !deps.mail
+      ? undefined
+      : mailKey === 'kept'
+        ? 'restored'
+        : mailKey === 'replaced'
+          ? via === 'recovery-code'
+            ? 'older'
+            : 'lost'
+          : done.mailKeyRestored
+            ? 'restored'
+            : 'lost';
+    // App passwords go: whoever reset the account must not keep a device logged in.
     if (deps.mail) {
-      await deps.audit.add(resetUserId, done.mailKeyRestored ? 'reset_mail_restored' : 'reset_mail_lost', at);
-      await hashing(() => deps.mail!.setPassword(resetUserId, password));
+      await deps.audit.add(resetUserId, mailState === 'restored' ? 'reset_mail_restored' : 'reset_mail_lost', at);
       await deps.mail.revokeAllAppPasswords(resetUserId);
     }
     // Every session of the account ends (also done on the store's reset-completed event, which runs after the commit).
     await sessions.destroyAllFor(resetUserId);
     if (c.get('session')?.userId === resetUserId) deleteCookie(c, SESSION_COOKIE, cookieOpts(c));
-    const query = [...(deps.mail ? [`mail=${done.mailKeyRestored ? 'restored' : 'lost'}`] : []), ...(reAdded ? ['trusted=1'] : [])];
+    const query = [...(mailState ? [`mail=${mailState}`] : []), ...(reAdded ? ['trusted=1'] : [])];
     return c.redirect(`/forgot/done${query.length ? `?${query.join('&')}` : ''}`, 303);
   }
 
@@ -219,7 +241,7 @@ export function publicRoutes(kit: Kit): Hono<Env> {
       <ForgotDonePage
         {...common(c)}
         mailReset={mail}
-        mailKey={mail && (m === 'restored' || m === 'lost') ? m : undefined}
+        mailKey={mail && (m === 'restored' || m === 'lost' || m === 'older') ? m : undefined}
         reAdded={c.req.query('trusted') === '1'}
       />,
     );

@@ -269,6 +269,11 @@ export interface RecoveryPathsView {
   /** k of n: the user's trusted users can restore (n ≥ k and a mail key to split); null when they cannot. */
   trustees: { k: number; n: number } | null;
   recoveryCode: boolean;
+  /**
+   * Mail accounts only: the recovery code was made before this reset, which lost the mail key — the code holds the
+   * older key, so it still opens the account and the mail stored before then, not the current mail.
+   */
+  codeOlderThan?: Date | undefined;
   /** Mail accounts are on: the section speaks of the stored mail, and the mail code. */
   mail: boolean;
 }
@@ -277,7 +282,9 @@ function RecoveryPaths(p: RecoveryPathsView & { i18n: I18n }) {
   const { i18n } = p;
   const paths: string[] = [];
   if (p.trustees) paths.push(i18n.t('recovery.pathTrustees', { k: p.trustees.k, n: p.trustees.n }));
-  if (p.recoveryCode) paths.push(i18n.t('recovery.pathCode'));
+  const stale = p.mail && p.recoveryCode ? p.codeOlderThan : undefined;
+  if (p.recoveryCode && !stale) paths.push(i18n.t('recovery.pathCode'));
+  const staleNote = stale ? <p id="stale-recovery-code">{i18n.t('recovery.staleCode', { time: i18n.time(stale) })}</p> : null;
   return (
     <section id="recovery-paths">
       <h2>{i18n.t(p.mail ? 'recovery.headingMail' : 'recovery.heading')}</h2>
@@ -289,12 +296,14 @@ function RecoveryPaths(p: RecoveryPathsView & { i18n: I18n }) {
               <li>{x}</li>
             ))}
           </ul>
+          {staleNote}
         </>
       ) : (
         <div class="notice error" id="no-recovery-path" role="alert">
           <p>
-            <strong>{i18n.t(p.mail ? 'recovery.noneMail' : 'recovery.none')}</strong>
+            <strong>{i18n.t(stale ? 'recovery.noneMailStale' : p.mail ? 'recovery.noneMail' : 'recovery.none')}</strong>
           </p>
+          {staleNote}
           <p>{i18n.t('recovery.whatToDo')}</p>
         </div>
       )}
@@ -321,7 +330,9 @@ function AfterReset(p: AfterResetView & { i18n: I18n; csrf: string }) {
       <h2>{i18n.t('afterReset.title', { time: i18n.time(p.at) })}</h2>
       <p>{i18n.t(p.via === 'recovery-code' ? 'afterReset.viaCode' : 'afterReset.viaTrustees')}</p>
       {p.mailRestored === true ? <p id="after-reset-mail">{i18n.t('afterReset.mailRestored')}</p> : null}
-      {p.mailRestored === false ? <p id="after-reset-mail">{i18n.t('afterReset.mailLost')}</p> : null}
+      {p.mailRestored === false ? (
+        <p id="after-reset-mail">{i18n.t(p.via === 'recovery-code' ? 'afterReset.mailOlder' : 'afterReset.mailLost')}</p>
+      ) : null}
       <p id="after-reset-trust">{p.reAdded ? i18n.t('afterReset.reAdded', { username: p.reAdded }) : i18n.t('afterReset.trust')}</p>
       <form method="post" action="/dashboard/reset-read">
         <CsrfField token={p.csrf} />
@@ -747,7 +758,9 @@ export function ForgotPage(p: Common & { csrf: string; username?: string; errors
   );
 }
 
-export function ForgotDonePage(p: Common & { mailReset?: boolean; mailKey?: 'restored' | 'lost' | undefined; reAdded?: boolean }) {
+export function ForgotDonePage(
+  p: Common & { mailReset?: boolean; mailKey?: 'restored' | 'lost' | 'older' | undefined; reAdded?: boolean },
+) {
   return (
     <Layout title={p.i18n.t('forgot.doneTitle')} {...p}>
       {p.mailKey === 'restored' ? (
@@ -755,9 +768,9 @@ export function ForgotDonePage(p: Common & { mailReset?: boolean; mailKey?: 'res
           {p.i18n.t('afterReset.mailRestored')}
         </p>
       ) : null}
-      {p.mailKey === 'lost' ? (
+      {p.mailKey === 'lost' || p.mailKey === 'older' ? (
         <p class="notice error" id="mail-lost">
-          {p.i18n.t('afterReset.mailLost')}
+          {p.i18n.t(p.mailKey === 'older' ? 'afterReset.mailOlder' : 'afterReset.mailLost')}
         </p>
       ) : null}
       <p class="alert" id="re-add-prompt">
@@ -911,6 +924,8 @@ const EVENT_KEYS = {
   wait_changed: 'event.wait_changed',
   sessions_logged_out: 'event.sessions_logged_out',
   app_password_created: 'event.app_password_created',
+  web_only_on: 'event.web_only_on',
+  web_only_off: 'event.web_only_off',
   trustee_added: 'event.trustee_added',
   trustee_removed: 'event.trustee_removed',
   invite_created: 'event.invite_created',
