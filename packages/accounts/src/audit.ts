@@ -30,6 +30,9 @@ export type AuditKind =
   | 'sessions_logged_out'
   /** A mail app password was made: a device that keeps mailbox access after every session has ended. */
   | 'app_password_created'
+  /** The mail account's main password limited to the web (on) or allowed in mail clients again (off). */
+  | 'web_only_on'
+  | 'web_only_off'
   // The recovery code and the reset pages' own entries (routes/account.tsx, routes/public.tsx).
   | 'recovery_code_created'
   | 'recovery_code_used'

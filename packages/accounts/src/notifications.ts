@@ -87,6 +87,9 @@ function noticeFor(kind: AuditKind | SealedKind, p: Params, withMailboxes: boole
         path: '/mail/app-passwords',
         params: at,
       };
+    case 'web_only_off':
+      // The main password now opens IMAP and SMTP: whoever learnt it can read and send the mail from anywhere.
+      return { subject: 'mail.webOnlyOff.subject', body: ['mail.webOnlyOff.body'], path: '/mail', params: at };
     default:
       return null;
   }

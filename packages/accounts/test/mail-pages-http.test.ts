@@ -137,3 +137,27 @@ test('refusals come in the reader’s language with the right status; an app pas
   assert.match(mails[0]!, /^Content-Language: de\r$/m);
   assert.match(mails[0]!, /https:\/\/accounts\.example\.org\/mail\/app-passwords/);
 });
+
+test('turning web-only off is listed and mailed to the owner (it opens IMAP/SMTP logins with the main password); turning it on is listed only', async () => {
+  await t.svc.context.store.createUser('emil', PW);
+  const c = await reader('emil', 'en');
+  const set = async (on: boolean) => {
+    await c.get('/mail');
+    assert.equal((await c.post('/mail/web-only', { webOnly: on ? '1' : '0' })).status, 303);
+  };
+  await set(true);
+  await set(false);
+  await set(false); // no change: nothing recorded
+  const activity = pageText((await c.get('/activity')).body);
+  assert.equal(activity.match(/Mail clients allowed to log in with your main password/g)?.length, 1);
+  assert.equal(activity.match(/Main password limited to this website/g)?.length, 1);
+  await t.svc.context.settled();
+  const mails = [];
+  for (const f of (await readdir(t.svc.outboxDir)).filter((n) => n.endsWith('.eml'))) {
+    const m = await readFile(join(t.svc.outboxDir, f), 'utf8');
+    if (/^To: emil@example\.org/m.test(m)) mails.push(m);
+  }
+  assert.equal(mails.length, 1, 'one mail: web-only turned off');
+  assert.match(mails[0]!, /^Subject: .*Mail clients can now log in with your main\s+password/m); // a folded header
+  assert.match(mails[0]!, /https:\/\/accounts\.example\.org\/mail/);
+});

@@ -44,8 +44,12 @@ export function mailRoutes(kit: Kit, mail: MailAccounts): Hono<Env> {
   });
 
   app.post('/mail/web-only', loggedIn, async (c) => {
+    const s = c.get('me');
     const on = field(await c.req.parseBody(), 'webOnly', 2) === '1';
-    await mail.setWebOnly(c.get('me').userId, on);
+    const was = (await mail.settings(s.userId)).webOnly;
+    await mail.setWebOnly(s.userId, on);
+    // Off lets mail clients log in with the main password: a stolen session's way to keep reading the mail.
+    if (was !== on) await deps.audit.add(s.userId, on ? 'web_only_on' : 'web_only_off', deps.audit.now());
     return c.redirect(`/mail?m=${on ? 'web-only-on' : 'web-only-off'}`, 303);
   });
 
