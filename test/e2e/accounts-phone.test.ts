@@ -1,5 +1,7 @@
 // Phone width in Debian's chromium (playwright-core), JavaScript off: every page the account pages link to, and the
-// pages that only a form leads to (sign-up errors, a new invite, the 413 page, a 404), fit a 360 px wide screen
+// pages that only a form leads to (sign-up errors, a new invite, the 413 page, a 404, and the reset journey: a new
+// recovery code's sheet, a trustee's reset and mail codes, /forgot/done, the dashboard after a reset that lost the
+// mail key with its note on the older recovery code), fit a 360 px wide screen
 // without sideways scrolling, in English and in German (the longest words). Focus: the sign-up error summary takes
 // it on load without script, and the skip link is the first stop. Screenshots: test-artifacts/accounts/phone-*.png.
 import { after, before, describe, test } from 'node:test';
@@ -17,6 +19,9 @@ const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/accounts/', import
 mkdirSync(ARTIFACTS, { recursive: true });
 const WIDTH = 360;
 const PW = 'alice tulip mirror orbit';
+const BOB = 'bob canal lantern harbor';
+const CARLA = 'meadow copper violin dusk';
+const CARLA_NEW = 'harbour quiet lantern oak';
 
 let browser: Browser;
 let t: TestService;
@@ -54,19 +59,40 @@ before(async () => {
     },
   });
   const alice = await t.svc.context.store.createUser('alice', PW);
-  await t.svc.context.store.createUser('bob', 'bob canal lantern harbor');
+  await t.svc.context.store.createUser('bob', BOB);
   await t.svc.context.store.addTrustee(alice, 'bob');
   // Open invites fill the invites table, the page that was 522 px wide at 375 px.
   for (let i = 0; i < 3; i++) await t.svc.context.store.createInvite(alice.userId);
   // One used invite with a note, so the used-invites list is on the page too.
   const used = await t.svc.context.store.createInvite(alice.userId, 'for Sam, who keeps the allotment keys');
   await t.svc.context.store.redeemInvite(used.code, 'sam', 'sam tulip mirror orbit');
+  // One reset per language: bob, their only trustee, can hand over the codes at once (k = 1, no wait).
+  for (const lang of ['en', 'de']) {
+    const carla = await t.svc.context.store.createUser(`carla.${lang}`, CARLA);
+    await t.svc.context.store.addTrustee(carla, 'bob');
+    await t.svc.context.store.setSettings(carla.userId, { threshold: 1, waitSeconds: 0 });
+    await t.svc.context.store.regenerate(carla);
+  }
 });
 after(async () => {
   await t?.stop();
   await browser?.close();
   if (work) rmSync(work, { recursive: true, force: true });
 });
+
+async function logIn(page: Page, username: string, password: string): Promise<void> {
+  await page.goto(url('/login'));
+  await page.fill('#username', username);
+  await page.fill('#password', password);
+  await page.locator('form[action="/login"] button[type=submit]').click();
+  await page.waitForLoadState('load');
+  assert.equal(new URL(page.url()).pathname, '/dashboard');
+}
+
+async function send(page: Page, action: string): Promise<void> {
+  await page.locator(`form[action="${action}"] button[type=submit]`).click();
+  await page.waitForLoadState('load');
+}
 
 async function phone(locale: string): Promise<Page> {
   const ctx = await browser.newContext({ javaScriptEnabled: false, viewport: { width: WIDTH, height: 740 }, locale });
@@ -122,7 +148,7 @@ describe('accounts at 360 px (chromium, JavaScript off)', () => {
       const anon = await phone(locale);
       const seen = new Set<string>();
       await crawl(anon, '/login', `${lang}-anon`, seen);
-      assert.ok(seen.has('/signup') && seen.has('/forgot'), [...seen].join(' '));
+      for (const p of ['/signup', '/forgot', '/recover']) assert.ok(seen.has(p), `${p} visited: ${[...seen].join(' ')}`);
       await anon.goto(url('/nowhere'));
       await fits(anon, `${lang}-404`);
       // The sign-up form with every field wrong.
@@ -149,15 +175,10 @@ describe('accounts at 360 px (chromium, JavaScript off)', () => {
       await anon.context().close();
 
       const alice = await phone(locale);
-      await alice.goto(url('/login'));
-      await alice.fill('#username', 'alice');
-      await alice.fill('#password', PW);
-      await alice.locator('form[action="/login"] button[type=submit]').click();
-      await alice.waitForLoadState('load');
-      assert.equal(new URL(alice.url()).pathname, '/dashboard');
+      await logIn(alice, 'alice', PW);
       const mine = new Set<string>();
       await crawl(alice, '/dashboard', `${lang}-alice`, mine);
-      for (const p of ['/dashboard', '/trust', '/invites', '/help-reset', '/password', '/activity', '/mail'])
+      for (const p of ['/dashboard', '/trust', '/invites', '/help-reset', '/password', '/activity', '/mail', '/sessions', '/recovery-code'])
         assert.ok(mine.has(p), `${p} visited`);
       // A new invite: the code and its sign-up link, the longest unbroken strings of any page.
       await alice.goto(url('/invites'));
@@ -166,6 +187,46 @@ describe('accounts at 360 px (chromium, JavaScript off)', () => {
       assert.equal(await alice.locator('#invite-link').count(), 1);
       await fits(alice, `${lang}-alice-invite-created`);
       await alice.context().close();
+
+      // The reset journey. carla prints a recovery code: the sheet with the code.
+      const name = `carla.${lang}`;
+      const carla = await phone(locale);
+      await logIn(carla, name, CARLA);
+      await carla.goto(url('/recovery-code'));
+      await carla.fill('#own-password', CARLA);
+      await send(carla, '/recovery-code');
+      assert.equal(await carla.locator('#recovery-code').count(), 1);
+      await fits(carla, `${lang}-recovery-code-sheet`);
+      await carla.context().close();
+      // bob helps: the reset code and the mail code on one page.
+      const bob = await phone(locale);
+      await logIn(bob, 'bob', BOB);
+      await bob.goto(url('/help-reset'));
+      await bob.fill('#target', name);
+      await bob.fill('#own-password', BOB);
+      await send(bob, '/help-reset');
+      const resetCode = (await bob.textContent('#reset-code'))?.trim() ?? '';
+      assert.equal(await bob.locator('#mail-code').count(), 1);
+      await fits(bob, `${lang}-help-reset-codes`);
+      await bob.context().close();
+      // carla resets without the mail code; then her first dashboard explains it and says the recovery code is older.
+      const after = await phone(locale);
+      await after.goto(url('/forgot'));
+      await after.fill('#username', name);
+      await after.fill('#code', resetCode);
+      await after.fill('#password', CARLA_NEW);
+      await after.fill('#password2', CARLA_NEW);
+      await send(after, '/forgot');
+      assert.equal(new URL(after.url()).pathname, '/forgot/done');
+      assert.equal(await after.locator('#mail-lost').count(), 1);
+      await fits(after, `${lang}-forgot-done`);
+      await after.goto(url('/forgot/done?mail=older'));
+      await fits(after, `${lang}-forgot-done-older`);
+      await logIn(after, name, CARLA_NEW);
+      assert.equal(await after.locator('#after-reset').count(), 1);
+      assert.equal(await after.locator('#stale-recovery-code').count(), 1);
+      await fits(after, `${lang}-dashboard-after-reset`);
+      await after.context().close();
     });
   }
 
