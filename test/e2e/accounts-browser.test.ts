@@ -97,6 +97,7 @@ async function runStory(dialect: Dialect, js: boolean): Promise<void> {
     mail: { domain: 'example.org' },
     mailboxes: {
       domain: 'example.org',
+      encryption: 'new', // what the reset pages say about old mail is about an encrypted mailbox
       verifier: { opslimit: 1, memlimit: 8192 },
       dovecot: {
         dictSocket: join(work, 'dict.sock'),

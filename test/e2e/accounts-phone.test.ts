@@ -48,6 +48,7 @@ before(async () => {
     mail: { domain },
     mailboxes: {
       domain,
+      encryption: 'new', // what the reset pages say about old mail is about an encrypted mailbox
       verifier: { opslimit: 1, memlimit: 8192 },
       dovecot: {
         dictSocket: join(work, 'dict.sock'),

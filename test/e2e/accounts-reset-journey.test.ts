@@ -27,9 +27,11 @@ describe('the reset journey over HTTP (sqlite)', () => {
     t = await startTestService('sqlite', {
       trustProxy: true,
       mail: { domain: 'mail.example' },
-      // Mail accounts on (the mail code and the mail texts are shown only then); no Dovecot is needed for the pages.
+      // Mail accounts on, encrypted (the mail code, and what is said about old mail, matter only then); no Dovecot is
+      // needed for the pages.
       mailboxes: {
         domain: 'mail.example',
+        encryption: 'new',
         verifier: { opslimit: 1, memlimit: 8192 },
         dovecot: {
           dictSocket: join(work, 'dict.sock'),
@@ -48,9 +50,13 @@ describe('the reset journey over HTTP (sqlite)', () => {
     rmSync(work, { recursive: true, force: true });
   });
 
-  /** An owner with `trustees` (all created here), k and a zero wait; returns the owner's mail key as it is now. */
+  /**
+   * An owner with an encrypted mailbox, `trustees` (all created here), k and a zero wait; returns the owner's mail key
+   * as it is now.
+   */
   async function owner(name: string, trustees: string[], k: number): Promise<{ user: UnlockedUser; mailKey: Buffer }> {
     const user = await store().createUser(name, pw(name));
+    assert.equal(await t.svc.context.mail!.setPassword(user, pw(name)), 'created'); // what admin create-user does
     for (const tr of trustees) {
       if (!(await store().getUserByName(tr))) await store().createUser(tr, pw(tr));
       await store().addTrustee(user, tr);

@@ -166,4 +166,26 @@ describe('setting a password with an encrypted mailbox unlocks the account once 
     assert.match(dash, /Your recovery code was made before an earlier reset that could not restore your mail key/);
     assert.match(dash, /Nothing protects your account or your stored mail/, 'the code is used up: no path is left');
   });
+  test('a reset of a mailbox that is not encrypted says nothing about old mail: it is stored as it came and stays readable', async () => {
+    const vi = await store().createUser('vic', pw('vic'));
+    await mail().setWebOnly(vi.userId, false); // a mailbox from before encryption: `new` leaves it plain
+    await store().createUser('wes', pw('wes'));
+    await store().addTrustee(vi, 'wes');
+    await store().setSettings(vi.userId, { threshold: 1, waitSeconds: 0 });
+    await store().regenerate(vi);
+    const helper = client();
+    await helper.login('wes', pw('wes'));
+    const help = await helper.submit('/help-reset', { username: 'vic', password: pw('wes') });
+    const resetCode = /id="reset-code">([0-9A-Z-]+)</.exec(help.body)![1]!;
+    const done = await client().submit('/forgot', { username: 'vic', code: resetCode, password: NEW, password2: NEW });
+    assert.equal(done.location, '/forgot/done?trusted=1', 'no mail= without the mail code: nothing was encrypted');
+    assert.doesNotMatch(pageText((await client().get(done.location!)).body), /old mail/i);
+    assert.equal(await mail().encrypted(vi.userId), false);
+    const c = client();
+    await c.login('vic', NEW);
+    const dash = await c.get('/dashboard');
+    assert.match(dash.body, /id="after-reset"/);
+    assert.doesNotMatch(dash.body, /id="after-reset-mail"/);
+    assert.doesNotMatch(pageText((await c.get('/activity')).body), /Old mail could not be restored/);
+  });
 });

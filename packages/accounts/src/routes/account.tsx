@@ -86,12 +86,13 @@ export function accountRoutes(kit: Kit): Hono<Env> {
     trusteesRead: ReturnType<typeof trust.listTrustees>,
     entriesRead: Promise<AuditEntry[]>,
   ): Promise<RecoveryPathsView> {
-    const [settings, trustees, hasCode, key, entries] = await Promise.all([
+    const [settings, trustees, hasCode, key, entries, encrypted] = await Promise.all([
       settingsRead,
       trusteesRead,
       trust.hasRecoveryCode(user.userId),
       trust.mailKey(user),
       entriesRead,
+      deps.mail ? deps.mail.encrypted(user.userId) : false,
     ]);
     const splittable = key !== null;
     key?.fill(0);
@@ -100,7 +101,8 @@ export function accountRoutes(kit: Kit): Hono<Env> {
     return {
       trustees: n > 0 && n >= k && splittable ? { k, n } : null,
       recoveryCode: hasCode,
-      codeOlderThan: hasCode && deps.mail ? lossyResetSinceCode(entries) : undefined,
+      // Only an encrypted mailbox's mail depends on which key the code holds.
+      codeOlderThan: hasCode && encrypted ? lossyResetSinceCode(entries) : undefined,
       mail: !!deps.mail,
     };
   }
@@ -137,7 +139,8 @@ export function accountRoutes(kit: Kit): Hono<Env> {
     return {
       at: r.at,
       via,
-      mailRestored: deps.mail && mailEntry ? mailEntry.kind === 'reset_mail_restored' : undefined,
+      // A mailbox that was not encrypted lost nothing: no word about its old mail.
+      mailRestored: deps.mail && mailEntry && !mailEntry.params.plain ? mailEntry.kind === 'reset_mail_restored' : undefined,
       reAdded: trustees.length === 1 ? trustees[0]!.username : undefined,
     };
   }

@@ -196,23 +196,18 @@ export function publicRoutes(kit: Kit): Hono<Env> {
     await trust.setSettings(resetUserId, { threshold: 1 });
     const at = new Date();
     if (via === 'recovery-code') await deps.audit.add(resetUserId, 'recovery_code_used', at);
-    // What the owner is told about their old mail. An encrypted mailbox says it itself: `kept` is the key the mail
-    // was stored for, `replaced` is not — even after a recovery code, when the code was made before an earlier reset
-    // that lost the key (it restored that older key). A mailbox not encrypted before keeps the trust store's word.
-    const mailState: 'restored' | 'lost' | 'older' | undefined = !deps.mail
-      ? undefined
-      : mailKey === 'kept'
-        ? 'restored'
-        : mailKey === 'replaced'
-          ? via === 'recovery-code'
-            ? 'older'
-            : 'lost'
-          : done.mailKeyRestored
-            ? 'restored'
-            : 'lost';
+    // What the owner is told about their old mail, from what the mailbox key did: `kept` is the key the mail was
+    // stored for, `replaced` is not — even after a recovery code, when the code was made before an earlier reset that
+    // lost the key (it restored that older key). A mailbox that was not encrypted (`none`, or `created` just now)
+    // holds its mail as it came: nothing to restore or lose, so nothing is said.
+    const mailState: 'restored' | 'lost' | 'older' | undefined =
+      mailKey === 'kept' ? 'restored' : mailKey === 'replaced' ? (via === 'recovery-code' ? 'older' : 'lost') : undefined;
     // App passwords go: whoever reset the account must not keep a device logged in.
     if (deps.mail) {
-      await deps.audit.add(resetUserId, mailState === 'restored' ? 'reset_mail_restored' : 'reset_mail_lost', at);
+      // Recorded for every mail account: whether the trust store's mail key came back is what a recovery code made
+      // before this reset is measured against (the dashboard's recovery paths); `plain` keeps the owner's note quiet.
+      const restored = mailState ? mailState === 'restored' : done.mailKeyRestored;
+      await deps.audit.add(resetUserId, restored ? 'reset_mail_restored' : 'reset_mail_lost', at, mailState ? null : { plain: 1 });
       await deps.mail.revokeAllAppPasswords(resetUserId);
     }
     // Every session of the account ends (also done on the store's reset-completed event, which runs after the commit).

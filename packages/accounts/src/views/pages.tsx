@@ -932,6 +932,9 @@ const EVENT_KEYS = {
 } as const;
 
 export function ActivityPage(p: Common & ActivityList) {
+  // A reset's note on the mail key of a mailbox that was not encrypted (params.plain) is for the dashboard only:
+  // such a mailbox lost no mail, and "old mail could not be restored" would say otherwise.
+  const entries = p.entries.filter((e) => !e.params.plain);
   return (
     <Layout title={p.i18n.t('activity.title')} {...p}>
       <p>{p.i18n.t('activity.intro')}</p>
@@ -939,7 +942,7 @@ export function ActivityPage(p: Common & ActivityList) {
         <a href="/sessions">{p.i18n.t('activity.sessionsLink')}</a>
       </p>
       {p.unreadable > 0 ? <p id="activity-unreadable">{p.i18n.t('activity.unreadable', { n: p.unreadable })}</p> : null}
-      {p.entries.length === 0 ? (
+      {entries.length === 0 ? (
         <p>{p.i18n.t('activity.none')}</p>
       ) : (
         <table id="activity">
@@ -950,7 +953,7 @@ export function ActivityPage(p: Common & ActivityList) {
             </tr>
           </thead>
           <tbody>
-            {p.entries.map((e) => (
+            {entries.map((e) => (
               <tr>
                 <td>{p.i18n.time(e.at)}</td>
                 <td>
