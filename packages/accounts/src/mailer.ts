@@ -1,6 +1,7 @@
 import { mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
+import type SMTPTransport from 'nodemailer/lib/smtp-transport';
 import type { Logger } from 'pino';
 import { randomToken } from './tokens.ts';
 
@@ -56,6 +57,37 @@ async function writeAtomic(dir: string, name: string, data: string | Buffer): Pr
   await rename(tmp, join(dir, name));
 }
 
+type Nodemailer = typeof import('nodemailer')['default'];
+
+/**
+ * nodemailer is about 300 kB of source text (every transport, DKIM, the MIME type table) that an idle daemon would keep
+ * on its heap, and most daemons send a mail rarely: it loads with the first message, not at start-up. The options are
+ * built at start-up, so a bad configuration (an unreadable password file) still fails there; only the module waits.
+ * In the bundle, `import()` is a split point: nodemailer sits in its own chunk.
+ */
+function lazyTransport<T extends Transporter<unknown>>(create: (nodemailer: Nodemailer) => T) {
+  let transport: Promise<T> | undefined;
+  return {
+    get: (): Promise<T> => {
+      if (transport) return transport;
+      const loading = import('nodemailer').then((m) => create(m.default));
+      // A failed load (a bundle replaced under a running daemon has new chunk names) is tried again by the next
+      // message; in SMTP mode the message waits in the spool meanwhile, and the log says why.
+      loading.catch(() => {
+        if (transport === loading) transport = undefined;
+      });
+      transport = loading;
+      return loading;
+    },
+    close(): void {
+      void transport?.then(
+        (t) => t.close(),
+        () => {},
+      );
+    },
+  };
+}
+
 /**
  * Outbox mode renders the RFC 5322 message with nodemailer's stream transport and writes it as <time>-<random>.eml.
  * SMTP mode submits with nodemailer; a failed submission (server down, 4xx, TLS refused) is never dropped: the
@@ -64,10 +96,12 @@ async function writeAtomic(dir: string, name: string, data: string | Buffer): Pr
 export async function createMailer(opts: MailerOptions, logger: Logger): Promise<Mailer> {
   if (opts.mode === 'outbox') {
     await mkdir(opts.outboxDir, { recursive: true, mode: 0o700 });
-    const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows' });
+    const transport = lazyTransport((nodemailer) =>
+      nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows' }),
+    );
     return {
       async send(msg) {
-        const info = await transport.sendMail(envelope(opts.from, msg));
+        const info = await (await transport.get()).sendMail(envelope(opts.from, msg));
         const name = fileName('eml');
         await writeAtomic(opts.outboxDir, name, info.message as Buffer);
         logger.info({ file: name }, 'notification written to outbox');
@@ -84,14 +118,15 @@ export async function createMailer(opts: MailerOptions, logger: Logger): Promise
   const spool = join(opts.outboxDir, 'spool');
   await mkdir(spool, { recursive: true, mode: 0o700 });
   const pass = opts.smtp.passwordFile ? (await readFile(opts.smtp.passwordFile, 'utf8')).trim() : undefined;
-  const transport = nodemailer.createTransport({
+  const smtpOptions: SMTPTransport.Options = {
     host: opts.smtp.host,
     port: opts.smtp.port,
     secure: opts.smtp.secure,
     requireTLS: !opts.smtp.secure && opts.smtp.requireTls,
     ignoreTLS: !opts.smtp.secure && !opts.smtp.requireTls,
     ...(opts.smtp.user ? { auth: { user: opts.smtp.user, pass: pass ?? '' } } : {}),
-  });
+  };
+  const transport = lazyTransport((nodemailer) => nodemailer.createTransport(smtpOptions));
   let flushing: Promise<number> | undefined;
   const flushSpool = (): Promise<number> => {
     flushing ??= (async () => {
@@ -105,7 +140,7 @@ export async function createMailer(opts: MailerOptions, logger: Logger): Promise
           continue;
         }
         try {
-          await transport.sendMail(envelope(opts.from, msg));
+          await (await transport.get()).sendMail(envelope(opts.from, msg));
           await unlink(path);
           logger.info({ file: name }, 'spooled notification submitted');
         } catch (err) {
@@ -124,7 +159,7 @@ export async function createMailer(opts: MailerOptions, logger: Logger): Promise
   return {
     async send(msg) {
       try {
-        await transport.sendMail(envelope(opts.from, msg));
+        await (await transport.get()).sendMail(envelope(opts.from, msg));
         logger.info('notification submitted');
         return 'sent';
       } catch (err) {

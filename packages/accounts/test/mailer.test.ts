@@ -132,3 +132,31 @@ test('smtp mode: a temporary refusal (451) spools the message and a retry delive
     'the spool is empty again',
   );
 });
+
+test('smtp mode: an unreadable password file fails at start-up, not with the first mail', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'pg-outbox-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const missing = join(dir, 'no-such-password');
+  const smtp = { host: '127.0.0.1', port: 1, secure: false, requireTls: false, user: 'accounts', passwordFile: missing };
+  await assert.rejects(
+    createMailer({ mode: 'smtp', from: 'accounts@example.org', outboxDir: join(dir, 'outbox'), smtp }, silentLogger()),
+    (err: Error) => err.message.includes(missing),
+  );
+});
+
+test('outbox mode: messages sent at once, before the mail library has loaded, are all written', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'pg-outbox-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const outbox = join(dir, 'outbox');
+  const m = await createMailer(
+    { mode: 'outbox', from: 'accounts@example.org', outboxDir: outbox, smtp: { host: 'x', port: 1, secure: false, requireTls: true } },
+    silentLogger(),
+  );
+  const results = await Promise.all(['a', 'b', 'c'].map((to) => m.send({ to: `${to}@example.org`, subject: 's', text: 't' })));
+  m.close();
+  assert.deepEqual(results, ['written', 'written', 'written']);
+  const to = readdirSync(outbox)
+    .map((f) => readFileSync(join(outbox, f), 'utf8').match(/^To: (\S+)\r$/m)?.[1])
+    .sort();
+  assert.deepEqual(to, ['a@example.org', 'b@example.org', 'c@example.org']);
+});
