@@ -5,58 +5,11 @@
 // restored the mail key. Configured from docs/snippets/dovecot-mail-crypt.conf next to the other Dovecot snippets.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { loopbackSource } from '@peergroup/test-support/dovecot';
 import { run } from '@peergroup/test-support/proc';
 import type { UnlockedUser } from '@peergroup/trust';
-import { startMailStack, DOMAIN, type MailStack } from './mail-setup.ts';
-
-interface Fetched {
-  ok: boolean;
-  error?: string;
-  /** One per message in INBOX, oldest first: its text, or the server's NO for that FETCH. */
-  messages?: { ok: boolean; text?: string; error?: string }[];
-}
-
-/** python3's imaplib: LOGIN, then FETCH each INBOX message on its own, so one unreadable message shows as its NO. */
-async function imapFetchAll(port: number, user: string, password: string): Promise<Fetched> {
-  const script = `
-import imaplib, json, socket, sys
-user, pw, port, src = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
-class FromSource(imaplib.IMAP4):
-    def _create_socket(self, timeout):
-        return socket.create_connection((self.host, self.port), timeout, source_address=(src, 0))
-def connect():
-    c = FromSource('127.0.0.1', port)
-    c.login(user, pw)
-    c.select('INBOX')
-    return c
-try:
-    m = connect()
-except imaplib.IMAP4.error as e:
-    print(json.dumps({'ok': False, 'error': str(e)})); sys.exit(0)
-typ, data = m.search(None, 'ALL')
-out = []
-for num in data[0].split():
-    try:
-        typ, d = m.fetch(num, '(BODY.PEEK[])')
-    except imaplib.IMAP4.abort as e:
-        # Dovecot ends the session when a message cannot be decrypted ("Disconnected: FETCH read() failed").
-        out.append({'ok': False, 'error': 'disconnected: ' + str(e)}); m = connect(); continue
-    except imaplib.IMAP4.error as e:
-        out.append({'ok': False, 'error': str(e)}); continue
-    if typ == 'OK' and d and isinstance(d[0], tuple):
-        out.append({'ok': True, 'text': d[0][1].decode('utf-8', 'replace')})
-    else:
-        out.append({'ok': False, 'error': typ + ' ' + repr(d)})
-m.logout()
-print(json.dumps({'ok': True, 'messages': out}))
-`;
-  const r = await run('python3', ['-c', script, user, password, String(port), loopbackSource()], { timeoutMs: 30_000 });
-  if (r.code !== 0) throw new Error(`python3 imaplib failed (${r.code}): ${r.stderr}`);
-  return JSON.parse(r.stdout.trim().split('\n').pop()!) as Fetched;
-}
+import { startMailStack, imapFetchAll, filesContaining, DOMAIN, type MailStack } from './mail-setup.ts';
 
 /** One message into Dovecot's LMTP listener with python3's smtplib.LMTP (what Postfix's lmtp client does). */
 async function lmtpDeliver(port: number, to: string, subject: string, body: string): Promise<void> {
@@ -93,17 +46,6 @@ except poplib.error_proto as e:
   const r = await run('python3', ['-c', script, user, password, String(port), loopbackSource()], { timeoutMs: 30_000 });
   if (r.code !== 0) throw new Error(`python3 poplib failed (${r.code}): ${r.stderr}`);
   return r.stdout;
-}
-
-/** Every file under `dir` whose bytes contain `needle`. */
-async function filesContaining(dir: string, needle: string): Promise<string[]> {
-  const hits: string[] = [];
-  for (const e of await readdir(dir, { recursive: true, withFileTypes: true })) {
-    if (!e.isFile()) continue;
-    const p = join(e.parentPath, e.name);
-    if ((await readFile(p)).includes(needle)) hits.push(p);
-  }
-  return hits;
 }
 
 const login = (name: string) => `${name}@${DOMAIN}`;

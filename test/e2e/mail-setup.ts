@@ -1,6 +1,6 @@
 // The mail e2e tests' common set-up: peergroup's accounts service configured from docs/snippets/mailboxes.yaml, a
 // private Dovecot from the operator snippets, optionally a private Postfix from postfix-virtual-*.cf.
-import { mkdtemp, mkdir, chmod, rm } from 'node:fs/promises';
+import { mkdtemp, mkdir, chmod, rm, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -38,6 +38,8 @@ export async function startMailStack(
     now?: () => Date;
     mailboxes?: Record<string, unknown>;
     postfix?: boolean;
+    /** main.cf lines set over the snippet's (a test that runs without one of its settings says so). */
+    postfixMainCf?: Record<string, string>;
   } = {},
 ): Promise<MailStack> {
   const work = await mkdtemp(join(tmpdir(), 'pg-mail-e2e-'));
@@ -101,7 +103,10 @@ export async function startMailStack(
       .split('\n');
     stack.pf = await startPostfix({
       name: `mx.${DOMAIN}`,
-      mainCf: mainCfFromSnippet(snippet('postfix-virtual-main.cf'), { '127.0.0.1:23010': `127.0.0.1:${smPort}` }),
+      mainCf: {
+        ...mainCfFromSnippet(snippet('postfix-virtual-main.cf'), { '127.0.0.1:23010': `127.0.0.1:${smPort}` }),
+        ...o.postfixMainCf,
+      },
       masterCf: master,
     });
   }
@@ -150,4 +155,61 @@ except smtplib.SMTPException as e:
   const r = await run('python3', ['-c', script, JSON.stringify({ port, ...o, body, src: loopbackSource() })], { timeoutMs: 60_000 });
   if (r.code !== 0) throw new Error(`python3 smtplib failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!);
+}
+
+export interface Fetched {
+  ok: boolean;
+  error?: string;
+  /** One per message in INBOX, oldest first: its text, or the server's NO for that FETCH. */
+  messages?: { ok: boolean; text?: string; error?: string }[];
+}
+
+/** python3's imaplib: LOGIN, then FETCH each INBOX message on its own, so one unreadable message shows as its NO. */
+export async function imapFetchAll(port: number, user: string, password: string): Promise<Fetched> {
+  const script = `
+import imaplib, json, socket, sys
+user, pw, port, src = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+class FromSource(imaplib.IMAP4):
+    def _create_socket(self, timeout):
+        return socket.create_connection((self.host, self.port), timeout, source_address=(src, 0))
+def connect():
+    c = FromSource('127.0.0.1', port)
+    c.login(user, pw)
+    c.select('INBOX')
+    return c
+try:
+    m = connect()
+except imaplib.IMAP4.error as e:
+    print(json.dumps({'ok': False, 'error': str(e)})); sys.exit(0)
+typ, data = m.search(None, 'ALL')
+out = []
+for num in data[0].split():
+    try:
+        typ, d = m.fetch(num, '(BODY.PEEK[])')
+    except imaplib.IMAP4.abort as e:
+        # Dovecot ends the session when a message cannot be decrypted ("Disconnected: FETCH read() failed").
+        out.append({'ok': False, 'error': 'disconnected: ' + str(e)}); m = connect(); continue
+    except imaplib.IMAP4.error as e:
+        out.append({'ok': False, 'error': str(e)}); continue
+    if typ == 'OK' and d and isinstance(d[0], tuple):
+        out.append({'ok': True, 'text': d[0][1].decode('utf-8', 'replace')})
+    else:
+        out.append({'ok': False, 'error': typ + ' ' + repr(d)})
+m.logout()
+print(json.dumps({'ok': True, 'messages': out}))
+`;
+  const r = await run('python3', ['-c', script, user, password, String(port), loopbackSource()], { timeoutMs: 30_000 });
+  if (r.code !== 0) throw new Error(`python3 imaplib failed (${r.code}): ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as Fetched;
+}
+
+/** Every file under `dir` whose bytes contain `needle`. */
+export async function filesContaining(dir: string, needle: string): Promise<string[]> {
+  const hits: string[] = [];
+  for (const e of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (!e.isFile()) continue;
+    const p = join(e.parentPath, e.name);
+    if ((await readFile(p)).includes(needle)) hits.push(p);
+  }
+  return hits;
 }
