@@ -11,7 +11,7 @@ import { createMailer } from './mailer.ts';
 import { createAccountsMetrics } from './metrics.ts';
 import { createApp } from './app.tsx';
 import { Semaphore } from './semaphore.ts';
-import { startMailLookups, type MailLookups } from './mail/lookup-service.ts';
+import type { MailLookups } from './mail/lookup-service.ts';
 
 export interface RunningAccounts extends RunningService {
   /** http://host:port/ of the public listener. */
@@ -104,6 +104,8 @@ export async function startAccounts(config: AccountsConfig, opts: StartAccountsO
   if (context.mail) {
     const mail = context.mail;
     try {
+      // The Dovecot/Postfix socket servers and their codecs load only where mail accounts are on.
+      const { startMailLookups } = await import('./mail/lookup-service.ts');
       mailLookups = await startMailLookups(mail.directory, logger, registry, mail.crypt);
     } catch (err) {
       server.close();
