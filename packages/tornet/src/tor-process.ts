@@ -11,13 +11,39 @@ export const unstoppedDirs = new Set<string>();
 let exitHandlerInstalled = false;
 let signalHandlersInstalled = false;
 
+/** How long a tor has to end after SIGTERM once its starter has gone, before the reaper SIGKILLs it. */
+const REAP_AFTER_S = 20;
+
+// Runs detached, after the starter has exited: SIGKILLs each pid whose command line still names its torrc (so a pid
+// the kernel has since given to another program is left alone).
+const REAPER_SCRIPT = [
+  'sleep "$1"; shift',
+  'while [ $# -gt 1 ]; do',
+  '  if tr "\\000" "\\n" < "/proc/$1/cmdline" 2>/dev/null | grep -qxF -- "$2"; then kill -9 "$1" 2>/dev/null; fi',
+  '  shift 2',
+  'done',
+].join('\n');
+
 function killAllChildren(): void {
+  const pairs: string[] = [];
   for (const c of liveChildren) {
     try {
       c.kill('SIGTERM');
+      if (c.pid !== undefined) pairs.push(String(c.pid), c.spawnargs.at(-1)!);
     } catch {
       /* already gone */
     }
+  }
+  if (pairs.length === 0) return;
+  // A tor can take SIGTERM and then hang in its own exit (seen in CI: an authority asleep on a futex minutes after
+  // "exiting cleanly"). Nothing here can wait for it, so a detached reaper outlives us and makes sure.
+  try {
+    spawn('sh', ['-c', REAPER_SCRIPT, 'tornet-reaper', String(REAP_AFTER_S), ...pairs], {
+      detached: true,
+      stdio: 'ignore',
+    }).unref();
+  } catch {
+    /* out of processes: the owning-controller check is what is left */
   }
 }
 
