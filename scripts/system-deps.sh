@@ -2,7 +2,7 @@
 # Installs the system programs the test suite runs for real (tor, torsocks, postfix, exim, DNS servers,
 # PostgreSQL, chromium): the `apt` packages of scripts/prerequisites.mjs, the table the test runner checks.
 # Today that is (a test keeps this line equal to the table):
-# packages: tor torsocks postfix nsd unbound ldnsutils openssl postgresql dovecot-core dovecot-imapd dovecot-pop3d dovecot-lmtpd dovecot-managesieved dovecot-auth-lua python3 systemd chromium
+# packages: tor torsocks postfix nsd unbound ldnsutils openssl postgresql dovecot-core dovecot-imapd dovecot-pop3d dovecot-lmtpd dovecot-managesieved dovecot-auth-lua python3 systemd util-linux chromium
 # As root it uses apt-get; otherwise it names what is missing and stops.
 # Exim conflicts with postfix as a Debian package, so it is extracted (not installed) under
 # $PEERGROUP_EXIM_ROOT and run with -C by the tests.
