@@ -2,7 +2,7 @@
 /** @jsxImportSource hono/jsx */
 // The pragmas keep JSX working when tsx runs with another working directory (no tsconfig.json in reach).
 import type { Child } from 'hono/jsx';
-import type { I18n } from '../i18n/index.ts';
+import type { I18n, MessageKey } from '../i18n/index.ts';
 import { CsrfField, Layout } from './layout.tsx';
 import type { ActivityList } from '../audit.ts';
 import { activityDetail } from './activity-detail.ts';
@@ -41,17 +41,7 @@ export function LoginPage(p: Common & { csrf: string; username?: string; error?:
     <Layout title={p.i18n.t('login.title')} {...p} notice={p.error ? { kind: 'error', text: p.error } : p.notice}>
       <form method="post" action="/login">
         <CsrfField token={p.csrf} />
-        <label for="username">{p.i18n.t('form.username')}</label>
-        <input
-          type="text"
-          id="username"
-          name="username"
-          value={p.username ?? ''}
-          autocomplete="username"
-          autocapitalize="none"
-          spellcheck={false}
-          required
-        />
+        <UsernameField i18n={p.i18n} label="form.username" value={p.username} />
         <label for="password">{p.i18n.t('form.password')}</label>
         <input type="password" id="password" name="password" autocomplete="current-password" required />
         <p>
@@ -704,6 +694,38 @@ export function HelpResetPage(
   );
 }
 
+/** The username field of the forms that name an existing account (sign-in, reset, recovery code). */
+function UsernameField(p: { i18n: I18n; label: MessageKey; value: string | undefined }) {
+  return (
+    <>
+      <label for="username">{p.i18n.t(p.label)}</label>
+      <input
+        type="text"
+        id="username"
+        name="username"
+        value={p.value ?? ''}
+        autocomplete="username"
+        autocapitalize="none"
+        spellcheck={false}
+        required
+      />
+    </>
+  );
+}
+
+/** A new password typed twice, with the rule under the first field. */
+function NewPasswordFields(p: { i18n: I18n }) {
+  return (
+    <>
+      <label for="password">{p.i18n.t('forgot.newPassword')}</label>
+      <input type="password" id="password" name="password" autocomplete="new-password" required />
+      <p class="hint">{p.i18n.t('form.passwordHint')}</p>
+      <label for="password2">{p.i18n.t('forgot.newPassword2')}</label>
+      <input type="password" id="password2" name="password2" autocomplete="new-password" required />
+    </>
+  );
+}
+
 export function ForgotPage(p: Common & { csrf: string; username?: string; errors?: string[] | undefined; mail?: boolean | undefined }) {
   return (
     <Layout title={p.i18n.t('forgot.title')} {...p}>
@@ -712,17 +734,7 @@ export function ForgotPage(p: Common & { csrf: string; username?: string; errors
       <Errors errors={p.errors} />
       <form method="post" action="/forgot">
         <CsrfField token={p.csrf} />
-        <label for="username">{p.i18n.t('forgot.username')}</label>
-        <input
-          type="text"
-          id="username"
-          name="username"
-          value={p.username ?? ''}
-          autocomplete="username"
-          autocapitalize="none"
-          spellcheck={false}
-          required
-        />
+        <UsernameField i18n={p.i18n} label="forgot.username" value={p.username} />
         <label for="code">{p.i18n.t('forgot.code')}</label>
         <input type="text" id="code" name="code" autocomplete="off" autocapitalize="none" spellcheck={false} required />
         {p.mail ? (
@@ -742,11 +754,7 @@ export function ForgotPage(p: Common & { csrf: string; username?: string; errors
             </p>
           </>
         ) : null}
-        <label for="password">{p.i18n.t('forgot.newPassword')}</label>
-        <input type="password" id="password" name="password" autocomplete="new-password" required />
-        <p class="hint">{p.i18n.t('form.passwordHint')}</p>
-        <label for="password2">{p.i18n.t('forgot.newPassword2')}</label>
-        <input type="password" id="password2" name="password2" autocomplete="new-password" required />
+        <NewPasswordFields i18n={p.i18n} />
         <p>
           <button type="submit">{p.i18n.t('forgot.submit')}</button>
         </p>
@@ -857,24 +865,10 @@ export function RecoverPage(p: Common & { csrf: string; username?: string; error
       <Errors errors={p.errors} />
       <form method="post" action="/recover">
         <CsrfField token={p.csrf} />
-        <label for="username">{p.i18n.t('forgot.username')}</label>
-        <input
-          type="text"
-          id="username"
-          name="username"
-          value={p.username ?? ''}
-          autocomplete="username"
-          autocapitalize="none"
-          spellcheck={false}
-          required
-        />
+        <UsernameField i18n={p.i18n} label="forgot.username" value={p.username} />
         <label for="code">{p.i18n.t('recover.code')}</label>
         <input type="text" id="code" name="code" autocomplete="off" autocapitalize="none" spellcheck={false} required />
-        <label for="password">{p.i18n.t('forgot.newPassword')}</label>
-        <input type="password" id="password" name="password" autocomplete="new-password" required />
-        <p class="hint">{p.i18n.t('form.passwordHint')}</p>
-        <label for="password2">{p.i18n.t('forgot.newPassword2')}</label>
-        <input type="password" id="password2" name="password2" autocomplete="new-password" required />
+        <NewPasswordFields i18n={p.i18n} />
         <p>
           <button type="submit">{p.i18n.t('forgot.submit')}</button>
         </p>
@@ -892,11 +886,7 @@ export function PasswordPage(p: Common & { csrf: string; errors?: string[] | und
         <CsrfField token={p.csrf} />
         <label for="old">{p.i18n.t('password.current')}</label>
         <input type="password" id="old" name="old" autocomplete="current-password" required />
-        <label for="password">{p.i18n.t('forgot.newPassword')}</label>
-        <input type="password" id="password" name="password" autocomplete="new-password" required />
-        <p class="hint">{p.i18n.t('form.passwordHint')}</p>
-        <label for="password2">{p.i18n.t('forgot.newPassword2')}</label>
-        <input type="password" id="password2" name="password2" autocomplete="new-password" required />
+        <NewPasswordFields i18n={p.i18n} />
         <p>
           <button type="submit">{p.i18n.t('password.title')}</button>
         </p>
