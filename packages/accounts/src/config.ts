@@ -74,7 +74,7 @@ export const accountsConfigSchema = withOlderNames(
       timeZone: z
         .string()
         .refine((v) => isTimeZone(v), 'must be an IANA time zone such as Europe/Zurich')
-        .default(() => Intl.DateTimeFormat().resolvedOptions().timeZone),
+        .optional(),
       mail: withOlderNames(
         z
           .object({
@@ -169,6 +169,17 @@ export const accountsConfigSchema = withOlderNames(
 );
 
 /** Seconds of a duration, for the APIs counting in seconds (the trust store, cookie Max-Age, the settings form). */
+let serverZone: string | undefined;
+/**
+ * `timeZone`, else the server's zone. Asked when a page or mail first needs it, not while the config is parsed: the
+ * first Intl date format maps ICU's time-zone and calendar data, about 8 MB of an idle daemon's RSS (bench/footprint).
+ */
+export function defaultTimeZone(config: Pick<AccountsConfig, 'timeZone'>): string {
+  if (config.timeZone) return config.timeZone;
+  serverZone ??= Intl.DateTimeFormat().resolvedOptions().timeZone;
+  return serverZone;
+}
+
 export const wholeSeconds = (ms: number): number => Math.ceil(ms / 1000);
 
 export type AccountsConfig = z.output<typeof accountsConfigSchema>;

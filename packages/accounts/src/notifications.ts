@@ -3,7 +3,7 @@
 // notification the accounts service sends is made here, so they all look alike.
 import type { Logger } from 'pino';
 import type { TrustStore } from '@peergroup/trust';
-import type { AccountsConfig } from './config.ts';
+import { defaultTimeZone, type AccountsConfig } from './config.ts';
 import type { AuditKind, Params, SealedKind } from './audit.ts';
 import type { Mailer } from './mailer.ts';
 import { DEFAULT_LANG, I18n, type MessageKey, type UserLocaleStore } from './i18n/index.ts';
@@ -118,7 +118,7 @@ export async function notify(
   const user = await deps.store.getUser(userId);
   if (!user) return;
   const pref = await deps.locales.get(userId);
-  const t = new I18n(pref.lang ?? DEFAULT_LANG, pref.timeZone ?? config.timeZone);
+  const t = new I18n(pref.lang ?? DEFAULT_LANG, pref.timeZone ?? defaultTimeZone(config));
   const values = notice.params(t, params, when);
   const links = config.publicUrl
     .map((u) => `${t.t('mail.footer.link', { url: new URL(notice.path.slice(1), u.endsWith('/') ? u : `${u}/`).href })}\n`)

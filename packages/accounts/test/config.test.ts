@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { accountsConfigSchema } from '../src/config.ts';
+import { accountsConfigSchema, defaultTimeZone } from '../src/config.ts';
 
 test('defaults: loopback 8080, ./data, SQLite, outbox mail, INTERACTIVE Argon2id, 8 slots', () => {
   const c = accountsConfigSchema.parse({});
@@ -79,4 +79,12 @@ test('publicUrl: one address or a list, https or http on an onion host; anything
       JSON.stringify(r.error.issues),
     );
   }
+});
+
+test('timeZone: a configured zone is checked at parse time; none means the server zone, asked on first use', () => {
+  assert.equal(defaultTimeZone(accountsConfigSchema.parse({ timeZone: 'Europe/Zurich' })), 'Europe/Zurich');
+  assert.throws(() => accountsConfigSchema.parse({ timeZone: 'Mars/Olympus' }), /IANA time zone/);
+  const c = accountsConfigSchema.parse({});
+  assert.equal(c.timeZone, undefined);
+  assert.equal(defaultTimeZone(c), Intl.DateTimeFormat().resolvedOptions().timeZone);
 });

@@ -13,7 +13,7 @@ import type { AppDeps } from '../app.tsx';
 import type { Session } from '../sessions.ts';
 import { clientFamily } from '../client-family.ts';
 import { RateLimiter, type Bucket } from '../rate-limit.ts';
-import { wholeSeconds } from '../config.ts';
+import { defaultTimeZone, wholeSeconds } from '../config.ts';
 import { ErrorPage, type Common } from '../views/pages.tsx';
 import { I18n, isLang, isTimeZone, negotiateLang, type MessageKey } from '../i18n/index.ts';
 
@@ -156,7 +156,7 @@ export function createKit(deps: AppDeps): Kit {
     if (!v) {
       const lang = getCookie(c, LANG_COOKIE);
       const tz = getCookie(c, TZ_COOKIE);
-      v = new I18n(isLang(lang) ? lang : negotiateLang(c.req.header('accept-language')), isTimeZone(tz) ? tz : config.timeZone);
+      v = new I18n(isLang(lang) ? lang : negotiateLang(c.req.header('accept-language')), isTimeZone(tz) ? tz : defaultTimeZone(config));
       perRequest.set(c.req.raw, v);
     }
     return v;
