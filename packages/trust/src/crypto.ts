@@ -38,6 +38,12 @@ export const PWHASH_SALT_BYTES = sodium.crypto_pwhash_SALTBYTES;
  */
 export const workCounter = { pwhash: 0, pwhashCost: 0, sealOpen: 0, keyedHash: 0, aeadOpen: 0, aeadSeal: 0 };
 
+/**
+ * Tests only: awaited before every Argon2id, so a test can act (e.g. write to a row another call might hold locked)
+ * at the moment a derivation starts, with no timing involved. Null in production.
+ */
+export const pwhashProbe: { before: (() => Promise<void>) | null } = { before: null };
+
 /** A Buffer view of the same memory (no copy); sodium-native wants Buffers. */
 export function asBuf(u: Uint8Array): Buffer {
   return Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength);
@@ -60,7 +66,8 @@ export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 /** Argon2id on libuv's thread pool, so the event loop keeps serving while it runs. */
-export function pwhash(password: string, salt: Uint8Array, params: PwhashParams, alg = PWHASH_ALG_ARGON2ID13): Promise<Buffer> {
+export async function pwhash(password: string, salt: Uint8Array, params: PwhashParams, alg = PWHASH_ALG_ARGON2ID13): Promise<Buffer> {
+  if (pwhashProbe.before) await pwhashProbe.before();
   workCounter.pwhash++;
   workCounter.pwhashCost += params.opslimit * params.memlimit;
   const out = sodium.sodium_malloc(KEY_BYTES) as unknown as Buffer;

@@ -31,7 +31,7 @@ import {
   SHARE_BYTES,
   type TokenContext,
 } from './format.ts';
-import type { StoreContext, Trx } from './store-context.ts';
+import type { Db, StoreContext, Trx } from './store-context.ts';
 
 export function mailCheck(userId: string, mailKey: Uint8Array): Buffer {
   return keyedHash(mailKey, mailCheckInput(userId));
@@ -155,43 +155,62 @@ export async function holdShares(trx: Trx, userId: string, held: Array<{ tc: Tok
     .execute();
 }
 
+/** The key pair a mail code gives, derived with no transaction open. */
+export interface MailCodeKeypair {
+  publicKey: Buffer;
+  secretKey: Buffer;
+}
+
 /**
- * At completion: derive the reset secret key from the mail code, open the held shares, keep those bound to
- * (user, epoch, current slot generation, their row's slot), and recombine. Null for anything short of the key.
+ * Before completion: derive the reset key pair from the mail code and the reset key row as read now. Argon2id takes
+ * ~0.5 s, so it runs outside the completing transaction, which holds the user's row locked on PostgreSQL; that
+ * transaction re-reads the row and uses the pair only if its public key is still the stored one. Null when there is
+ * no well-formed code, no reset key, or a cost above the ceiling. The caller wipes secretKey.
  */
-export async function recoverMailKey(
+export async function deriveMailCodeKeypair(
   ctx: StoreContext,
-  trx: Trx,
-  user: { id: string; epoch: number; slot_gen: number },
+  db: Db | Trx,
+  user: { id: string; epoch: number },
   createdAt: number,
   mailCode: string | undefined,
-): Promise<Buffer | null> {
+): Promise<MailCodeKeypair | null> {
   const code = typeof mailCode === 'string' ? normalizeResetCode(mailCode) : null;
   if (!code) return null;
-  const rk = await trx.selectFrom('trust_reset_key').selectAll().where('user_id', '=', user.id).executeTakeFirst();
-  const mk = await trx.selectFrom('trust_mail_key').select('mail_check').where('user_id', '=', user.id).executeTakeFirst();
-  const pk = rk && bytesOf(rk.public_key, 32);
+  const rk = await db.selectFrom('trust_reset_key').selectAll().where('user_id', '=', user.id).executeTakeFirst();
   const salt = rk && bytesOf(rk.salt, 16);
-  const check = mk && bytesOf(mk.mail_check, 32);
-  if (!rk || !pk || !salt || !check) return null;
+  if (!rk || !salt) return null;
   const params = { opslimit: Number(rk.opslimit), memlimit: Number(rk.memlimit) };
   if (params.opslimit > ctx.pwCeiling.opslimit || params.memlimit > ctx.pwCeiling.memlimit) return null;
-  const kp = await resetKeypair(ctx, user.id, user.epoch, createdAt, code, salt, params);
-  try {
-    if (!equalBytes(kp.publicKey, pk)) return null; // wrong mail code
-    const rows = await trx.selectFrom('trust_reset_share').selectAll().where('user_id', '=', user.id).execute();
-    const shares: Buffer[] = [];
-    for (const r of rows) {
-      const box = bytesOf(r.box, HELD_SHARE_BOX_BYTES);
-      const pt = box && sealOpen(box, kp.publicKey, kp.secretKey);
-      const d = pt && decodeHeldShare(pt);
-      if (!d || d.ownerId !== user.id || d.ownerEpoch !== user.epoch || d.slotGen !== user.slot_gen || d.slot !== Number(r.slot)) continue;
-      shares.push(d.share);
-    }
-    return combineShares(user.id, shares, check);
-  } finally {
-    wipe(kp.secretKey);
+  return resetKeypair(ctx, user.id, user.epoch, createdAt, code, salt, params);
+}
+
+/**
+ * At completion, inside the transaction: with the key pair the mail code gave (deriveMailCodeKeypair), open the held
+ * shares, keep those bound to (user, epoch, current slot generation, their row's slot), and recombine. Null for
+ * anything short of the key, including a reset key row replaced since the derivation.
+ */
+export async function recoverMailKey(
+  trx: Trx,
+  user: { id: string; epoch: number; slot_gen: number },
+  kp: MailCodeKeypair | null,
+): Promise<Buffer | null> {
+  if (!kp) return null;
+  const rk = await trx.selectFrom('trust_reset_key').select('public_key').where('user_id', '=', user.id).executeTakeFirst();
+  const mk = await trx.selectFrom('trust_mail_key').select('mail_check').where('user_id', '=', user.id).executeTakeFirst();
+  const pk = rk && bytesOf(rk.public_key, 32);
+  const check = mk && bytesOf(mk.mail_check, 32);
+  if (!pk || !check) return null;
+  if (!equalBytes(kp.publicKey, pk)) return null; // wrong mail code, or the reset key changed meanwhile
+  const rows = await trx.selectFrom('trust_reset_share').selectAll().where('user_id', '=', user.id).execute();
+  const shares: Buffer[] = [];
+  for (const r of rows) {
+    const box = bytesOf(r.box, HELD_SHARE_BOX_BYTES);
+    const pt = box && sealOpen(box, kp.publicKey, kp.secretKey);
+    const d = pt && decodeHeldShare(pt);
+    if (!d || d.ownerId !== user.id || d.ownerEpoch !== user.epoch || d.slotGen !== user.slot_gen || d.slot !== Number(r.slot)) continue;
+    shares.push(d.share);
   }
+  return combineShares(user.id, shares, check);
 }
 
 /** Held shares die with every slot rewrite (a new polynomial) and with a veto. */

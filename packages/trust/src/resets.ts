@@ -14,7 +14,7 @@ import {
   userIdBytes,
 } from './format.ts';
 import { confirmedTokens, decoySlots, dummySlots, reevaluateReset, writeSlots } from './slots.ts';
-import { createResetKey, dropHeldShares, holdShares, recoverMailKey, storeMailKey } from './mail-key.ts';
+import { createResetKey, deriveMailCodeKeypair, dropHeldShares, holdShares, recoverMailKey, storeMailKey } from './mail-key.ts';
 import { bytesOf, parseKeyRow } from './rows.ts';
 import { emit, lookupUser, nowMs, pkTag, pkValid, scrub, type Db, type StoreContext, type Trx, type UserRow } from './store-context.ts';
 import type { PendingReset, RequestResetResult, ResetCode, TrustEvent, TrustSettings, UnlockedUser } from './types.ts';
@@ -349,48 +349,63 @@ export async function completeReset(
   if (!pre.st || pre.st.row.disabled === 1 || !codeOk || !valid) throw new InvalidResetCodeError();
   const target0 = pre.st.row;
   const epoch = target0.epoch + 1;
+  const createdAt = pre.st.reset!.created_at;
+  // Both Argon2id derivations (the new password's wrap, the mail code's key pair) run before the transaction: on
+  // PostgreSQL it locks the user's row, and ~0.5 s each under that lock would hold up every other writer of it. The
+  // transaction re-checks what they were derived from: the epoch and the reset (its start time, its key row).
   const kp = boxKeypair();
   const w = await wrapNew(ctx, newPassword, target0.id, epoch, kp.secretKey);
+  const mailKp = await deriveMailCodeKeypair(ctx, ctx.db, { id: target0.id, epoch: target0.epoch }, createdAt, opts.mailCode);
   let restored = false;
   const events: TrustEvent[] = [];
-  await ctx.db.transaction().execute(async (trx) => {
-    const st = await loadState(ctx, trx, target0.id, true);
-    if (!st || st.row.disabled === 1 || st.row.epoch !== epoch - 1) throw new InvalidResetCodeError();
-    const ok = resetCodeValid(ctx, st, normalized, nowMs(ctx));
-    if (!checkState(ctx, st) || !ok) throw new InvalidResetCodeError();
-    const target = st.row;
-    // Restored under the new key, or (fewer than k shares, no or wrong mail code) a fresh mail key: the old mail is
-    // then as lost as the old private key.
-    const recovered = await recoverMailKey(ctx, trx, target, st.reset!.created_at, opts.mailCode);
-    restored = !!recovered;
-    await storeMailKey(trx, target.id, epoch, kp.secretKey, recovered ?? randomBytes(32));
-    recovered?.fill(0);
-    const reAdd = await codeTrustee(ctx, trx, target, normalized);
-    await dropReset(trx, target.id);
-    // With the trustee back, k = 1 is what the owner can satisfy; without anyone, k stays as the owner chose it.
-    const threshold = reAdd ? 1 : target.threshold;
-    await trx
-      .updateTable('trust_user')
-      .set({
-        epoch,
-        slot_gen: target.slot_gen + 1,
-        public_key: kp.publicKey,
-        pk_tag: pkTag(ctx, target.id, epoch, kp.publicKey),
-        threshold,
-        ...wrappedColumns(w),
-      })
-      .where('id', '=', target.id)
-      .execute();
-    if (reAdd) {
-      // A rewrite as at invite redemption: the trustee in a random slot, with a share of the mail key (k = 1).
-      const owner: UnlockedUser = { userId: target.id, username: target.username, epoch, publicKey: kp.publicKey, secretKey: kp.secretKey };
-      const row: UserRow = { ...target, epoch, slot_gen: target.slot_gen + 1, public_key: kp.publicKey, threshold };
-      await writeSlots(ctx, trx, owner, row, new Map([[randomUniform(ctx.slots), reAdd]]), events);
-    } else {
-      await dummySlots(ctx, trx, target.id);
-    }
-    await retag(ctx, trx, target.id);
-  });
+  try {
+    await ctx.db.transaction().execute(async (trx) => {
+      const st = await loadState(ctx, trx, target0.id, true);
+      if (!st || st.row.disabled === 1 || st.row.epoch !== epoch - 1) throw new InvalidResetCodeError();
+      const ok = resetCodeValid(ctx, st, normalized, nowMs(ctx)) && st.reset!.created_at === createdAt;
+      if (!checkState(ctx, st) || !ok) throw new InvalidResetCodeError();
+      const target = st.row;
+      // Restored under the new key, or (fewer than k shares, no or wrong mail code) a fresh mail key: the old mail
+      // is then as lost as the old private key.
+      const recovered = await recoverMailKey(trx, target, mailKp);
+      restored = !!recovered;
+      await storeMailKey(trx, target.id, epoch, kp.secretKey, recovered ?? randomBytes(32));
+      recovered?.fill(0);
+      const reAdd = await codeTrustee(ctx, trx, target, normalized);
+      await dropReset(trx, target.id);
+      // With the trustee back, k = 1 is what the owner can satisfy; without anyone, k stays as the owner chose it.
+      const threshold = reAdd ? 1 : target.threshold;
+      await trx
+        .updateTable('trust_user')
+        .set({
+          epoch,
+          slot_gen: target.slot_gen + 1,
+          public_key: kp.publicKey,
+          pk_tag: pkTag(ctx, target.id, epoch, kp.publicKey),
+          threshold,
+          ...wrappedColumns(w),
+        })
+        .where('id', '=', target.id)
+        .execute();
+      if (reAdd) {
+        // A rewrite as at invite redemption: the trustee in a random slot, with a share of the mail key (k = 1).
+        const owner: UnlockedUser = {
+          userId: target.id,
+          username: target.username,
+          epoch,
+          publicKey: kp.publicKey,
+          secretKey: kp.secretKey,
+        };
+        const row: UserRow = { ...target, epoch, slot_gen: target.slot_gen + 1, public_key: kp.publicKey, threshold };
+        await writeSlots(ctx, trx, owner, row, new Map([[randomUniform(ctx.slots), reAdd]]), events);
+      } else {
+        await dummySlots(ctx, trx, target.id);
+      }
+      await retag(ctx, trx, target.id);
+    });
+  } finally {
+    mailKp?.secretKey.fill(0);
+  }
   await scrub(ctx); // the old slot rows held tokens and owner boxes of the old relations
   emit(ctx, [...events, { type: 'reset-completed', userId: target0.id, epoch, at: ctx.now() }]);
   return {

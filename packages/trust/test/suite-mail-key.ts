@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import sodium from 'sodium-native';
 import { combine } from 'shamir-secret-sharing';
 import type { UnlockedUser } from '../src/index.ts';
+import { pwhashProbe } from '../src/crypto.ts';
 import { decodeToken } from '../src/format.ts';
 import { makeEnv, PW, type DbFactory, type Env } from './harness.ts';
 import { rawSlots } from './suite-audit.ts';
@@ -93,6 +94,57 @@ export function defineMailKeySuite(getFactory: () => DbFactory): void {
       assert.ok((await env.store.mailKey(relogin))!.equals(mailKey));
       assert.equal(await count(env, 'trust_reset_share', a.userId), 0);
       assert.equal(await count(env, 'trust_reset_key', a.userId), 0);
+    });
+
+    it('PostgreSQL: completeReset holds no lock on the user row while Argon2id runs (a NOWAIT write there succeeds)', async (t) => {
+      if (!env.where.postgresUrl) return t.skip('row locks (FOR UPDATE) are taken on PostgreSQL only');
+      const { a, b, c, mailKey } = await group();
+      const { code, mailCode } = await armAndCode(a, [b, c]);
+      // At each derivation's start, another connection locks and writes A's row with NOWAIT: it fails at once
+      // (55P03) if the completing transaction already holds that row, so no waiting and no clock is involved.
+      const writes: string[] = [];
+      pwhashProbe.before = async () => {
+        try {
+          await env.sql.run('BEGIN');
+          await env.sql.run('SELECT id FROM trust_user WHERE id = ? FOR UPDATE NOWAIT', a.userId);
+          await env.sql.run('UPDATE trust_user SET disabled = disabled WHERE id = ?', a.userId);
+          await env.sql.run('COMMIT');
+          writes.push('ok');
+        } catch (err) {
+          await env.sql.run('ROLLBACK');
+          writes.push(String((err as Error).message));
+        }
+      };
+      let done: Awaited<ReturnType<typeof env.store.completeReset>>;
+      try {
+        done = await env.store.completeReset(a.username, code, PW('new-a'), { mailCode });
+      } finally {
+        pwhashProbe.before = null;
+      }
+      assert.deepEqual(writes, ['ok', 'ok']); // the new password's wrap and the mail code's key pair
+      assert.equal(done.mailKeyRestored, true);
+      assert.ok((await env.store.mailKey(done))!.equals(mailKey));
+    });
+
+    it('a reset vetoed while completeReset derives its keys fails cleanly and keeps the account as it was', async () => {
+      const { a, b, c } = await group();
+      const { code, mailCode } = await armAndCode(a, [b, c]);
+      // The owner vetoes at the moment the derivation starts; the transaction after it must notice.
+      let vetoed = false;
+      pwhashProbe.before = async () => {
+        if (vetoed) return;
+        vetoed = true;
+        pwhashProbe.before = null;
+        assert.equal(await env.store.vetoReset(a.userId), true);
+      };
+      try {
+        await assert.rejects(env.store.completeReset(a.username, code, PW('new-a'), { mailCode }), { name: 'InvalidResetCodeError' });
+      } finally {
+        pwhashProbe.before = null;
+      }
+      assert.equal(vetoed, true);
+      const again = await env.store.login(a.username, PW(a.username));
+      assert.equal(again.epoch, a.epoch);
     });
 
     it('only the trustee whose request starts the reset gets the mail code', async () => {
