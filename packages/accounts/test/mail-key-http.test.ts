@@ -188,4 +188,14 @@ describe('setting a password with an encrypted mailbox unlocks the account once 
     assert.doesNotMatch(dash.body, /id="after-reset-mail"/);
     assert.doesNotMatch(pageText((await c.get('/activity')).body), /Old mail could not be restored/);
   });
+  test('with encryption on, /forgot asks for the mail code and the dashboard speaks of stored mail', async () => {
+    const forgot = (await client().get('/forgot')).body;
+    assert.match(forgot, /name="mailCode"/);
+    await store().createUser('mira', pw('mira'));
+    const c = client();
+    assert.equal((await c.login('mira', pw('mira'))).status, 303);
+    assert.equal(await mail().encrypted((await store().getUserByName('mira'))!.userId), true);
+    const { CATALOGUES } = await import('../src/i18n/index.ts');
+    assert.ok(pageText((await c.get('/dashboard')).body).includes(CATALOGUES.en['recovery.headingMail']));
+  });
 });

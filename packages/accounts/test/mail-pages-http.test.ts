@@ -161,3 +161,12 @@ test('turning web-only off is listed and mailed to the owner (it opens IMAP/SMTP
   assert.match(mails[0]!, /^Subject: .*Mail clients can now log in with your main\s+password/m); // a folded header
   assert.match(mails[0]!, /https:\/\/accounts\.example\.org\/mail/);
 });
+
+test('with mailbox encryption off and no encrypted mailbox, the reset pages ask for no mail code and the dashboard promises no readable mail', async () => {
+  const forgot = (await new Client(t.svc.url, '203.0.113.250').get('/forgot')).body;
+  assert.doesNotMatch(forgot, /name="mailCode"/, '/forgot has no mail-code field');
+  assert.ok(!pageText(forgot).includes(CATALOGUES.en['forgot.mailCodeHint']));
+  const c = await reader('beat', 'en');
+  const dashboard = pageText((await c.get('/dashboard')).body);
+  assert.ok(!dashboard.includes(CATALOGUES.en['recovery.headingMail']), 'the recovery heading is the one without mail');
+});

@@ -201,6 +201,15 @@ export class MailAccounts {
     await this.setPassword(owner ?? userId, password);
   }
 
+  /**
+   * Whether any mailbox here is or will be encrypted: encryption is on, or was on for some account (turning it off
+   * decrypts nothing). The public reset pages, which do not know the account yet, speak of a mail code only then.
+   */
+  async encryptionInUse(): Promise<boolean> {
+    if (this.config.encryption !== 'off') return true;
+    return !!(await this.db.selectFrom('mail_crypt_key').select('user_id').limit(1).executeTakeFirst());
+  }
+
   /** Whether the account's mailbox is encrypted (for the pages). */
   async encrypted(userId: string): Promise<boolean> {
     return !!(await this.db.selectFrom('mail_crypt_key').select('user_id').where('user_id', '=', userId).executeTakeFirst());

@@ -103,7 +103,8 @@ export function accountRoutes(kit: Kit): Hono<Env> {
       recoveryCode: hasCode,
       // Only an encrypted mailbox's mail depends on which key the code holds.
       codeOlderThan: hasCode && encrypted ? lossyResetSinceCode(entries) : undefined,
-      mail: !!deps.mail,
+      // Only an encrypted mailbox's mail needs a recovery path to stay readable.
+      mail: encrypted,
     };
   }
 
@@ -164,7 +165,7 @@ export function accountRoutes(kit: Kit): Hono<Env> {
         csrf={c.get('csrf')}
         nonce={randomToken(16)}
         has={await trust.hasRecoveryCode(s.userId)}
-        mail={!!deps.mail}
+        mail={deps.mail ? await deps.mail.encrypted(s.userId) : false}
         username={s.user.username}
         {...extra}
       />,

@@ -137,8 +137,9 @@ export function publicRoutes(kit: Kit): Hono<Env> {
   });
 
   // ---- I forgot my password / I have a recovery code ------------------------------------------------------------
-  const mail = !!deps.mail;
-  app.get('/forgot', (c) => render(c, <ForgotPage {...common(c)} csrf={c.get('csrf')} mail={mail} />));
+  // The mail code matters only where mailboxes are encrypted (mail kept as it came needs no key).
+  const mailCrypt = async (): Promise<boolean> => (deps.mail ? deps.mail.encryptionInUse() : false);
+  app.get('/forgot', async (c) => render(c, <ForgotPage {...common(c)} csrf={c.get('csrf')} mail={await mailCrypt()} />));
 
   /**
    * What both ways back in share: the rate limits (one account bucket for both forms, so switching forms does not
@@ -221,7 +222,9 @@ export function publicRoutes(kit: Kit): Hono<Env> {
     resetWith(
       c,
       'trustees',
-      (username, errors) => <ForgotPage {...common(c)} csrf={c.get('csrf')} mail={mail} username={username} errors={errors} />,
+      async (username, errors) => (
+        <ForgotPage {...common(c)} csrf={c.get('csrf')} mail={await mailCrypt()} username={username} errors={errors} />
+      ),
       (username, code, password, body) => {
         const mailCode = field(body, 'mailCode', 64).trim();
         return trust.completeReset(username, code, password, mailCode ? { mailCode } : {});
@@ -230,6 +233,7 @@ export function publicRoutes(kit: Kit): Hono<Env> {
   );
 
   app.get('/forgot/done', (c) => {
+    const mail = !!deps.mail;
     const m = c.req.query('mail');
     return render(
       c,

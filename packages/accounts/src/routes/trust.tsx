@@ -122,7 +122,9 @@ export function trustRoutes(kit: Kit): Hono<Env> {
   });
 
   // ---- help someone reset ------------------------------------------------------------------------------------------
-  app.get('/help-reset', loggedIn, (c) => render(c, <HelpResetPage {...common(c)} csrf={c.get('csrf')} mail={!!deps.mail} />));
+  // The mail code matters only where mailboxes are encrypted (mail kept as it came needs no key).
+  const mailCrypt = async (): Promise<boolean> => (deps.mail ? deps.mail.encryptionInUse() : false);
+  app.get('/help-reset', loggedIn, async (c) => render(c, <HelpResetPage {...common(c)} csrf={c.get('csrf')} mail={await mailCrypt()} />));
 
   app.post('/help-reset', loggedIn, async (c) => {
     const s = c.get('me');
@@ -137,7 +139,7 @@ export function trustRoutes(kit: Kit): Hono<Env> {
     const lim = await limiters.login.admit([own]);
     const lim2 = lim.allowed ? await limiters.reset.admit(fruitless) : lim;
     if (!lim2.allowed) return limited(c, lim2.retryAfter, 'reset');
-    const mail = !!deps.mail;
+    const mail = await mailCrypt();
     try {
       await hashing(() => verifyOwnPassword(trust, s.user, password));
     } catch (err) {
