@@ -29,6 +29,8 @@ import { silentLogger } from '@peergroup/service';
 import { encodeNetstring, NetstringDecoder } from '@peergroup/mta-codecs';
 import { startDovecot, dovecotPaths, mailUser, writePassdbSecret } from '@peergroup/test-support/dovecot';
 import { freePort } from '@peergroup/test-support/ports';
+import { AuthClient } from '../support/dovecot-auth.ts';
+import { printTable } from '../support/table.ts';
 import { createDatabase, startPostgres, type RunningPostgres } from '@peergroup/test-support/postgres';
 import { makeVerifier } from '@peergroup/accounts';
 import Database from 'better-sqlite3';
@@ -126,44 +128,6 @@ async function load(
     loopP99: loop.percentile(99) / 1e6,
     controlMax: ctl.max,
   };
-}
-
-/** A Dovecot auth-client connection (doc/auth-protocol): one AUTH PLAIN at a time. */
-class AuthClient {
-  private buf = '';
-  private waiting: ((line: string) => void) | undefined;
-  private id = 0;
-  private constructor(private readonly sock: Socket) {
-    sock.setEncoding('utf8');
-    sock.on('data', (d: string) => {
-      this.buf += d;
-      for (let nl = this.buf.indexOf('\n'); nl >= 0; nl = this.buf.indexOf('\n')) {
-        const line = this.buf.slice(0, nl);
-        this.buf = this.buf.slice(nl + 1);
-        if ((line.startsWith('OK\t') || line.startsWith('FAIL\t')) && this.waiting) {
-          const w = this.waiting;
-          this.waiting = undefined;
-          w(line);
-        }
-      }
-    });
-  }
-  static async connect(path: string): Promise<AuthClient> {
-    const sock = createConnection(path);
-    await new Promise<void>((r, j) => sock.once('connect', r).once('error', j));
-    sock.write(`VERSION\t1\t2\nCPID\t${process.pid}\n`);
-    return new AuthClient(sock);
-  }
-  auth(user: string, pw: string, rip: string): Promise<boolean> {
-    const resp = Buffer.from(`\0${user}\0${pw}`).toString('base64');
-    return new Promise((resolve) => {
-      this.waiting = (line) => resolve(line.startsWith('OK'));
-      this.sock.write(`AUTH\t${++this.id}\tPLAIN\tservice=imap\tsecured\tnologin\trip=${rip}\tresp=${resp}\n`);
-    });
-  }
-  close(): void {
-    this.sock.destroy();
-  }
 }
 
 class SocketmapClient {
@@ -547,11 +511,4 @@ if (args['load-generator']) {
   await svc.close();
   await pg?.stop();
   await rm(work, { recursive: true, force: true });
-}
-
-function printTable(title: string, head: string[], body: string[][]): void {
-  const w = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
-  process.stdout.write(`\n${title}\n`);
-  for (const r of [head, head.map((_, i) => '-'.repeat(w[i]!)), ...body])
-    process.stdout.write(`| ${r.map((c, i) => c.padEnd(w[i]!)).join(' | ')} |\n`);
 }

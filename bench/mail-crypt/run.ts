@@ -12,7 +12,6 @@
 //     2048-step SHA-256 chain) redone with Node's OpenSSL, so the table shows how much of the cost is that fixed
 //     work (docs/mail-crypt.md §7a).
 //   node --conditions=source --import tsx bench/mail-crypt/run.ts [--seconds 4] [--messages 200] [--size 20000]
-import { createConnection, type Socket } from 'node:net';
 import { createECDH, pbkdf2Sync } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { mkdtemp, mkdir, chmod, rm } from 'node:fs/promises';
@@ -23,6 +22,8 @@ import { startAccountsFrom } from '@peergroup/accounts';
 import { silentLogger } from '@peergroup/service';
 import { startDovecot, dovecotPaths, mailUser, writePassdbSecret } from '@peergroup/test-support/dovecot';
 import { freePort } from '@peergroup/test-support/ports';
+import { AuthClient } from '../support/dovecot-auth.ts';
+import { printTable } from '../support/table.ts';
 import { run } from '@peergroup/test-support/proc';
 import { yamlFromSnippet } from '@peergroup/test-support/snippets';
 
@@ -39,44 +40,6 @@ const SIZE = Number(args.size);
 const USERS = 20;
 const CONNS = 4;
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? 0;
-
-/** A Dovecot auth-client connection: one AUTH PLAIN at a time (what imap-login speaks). */
-class AuthClient {
-  private buf = '';
-  private waiting: ((ok: boolean) => void) | undefined;
-  private id = 0;
-  private constructor(private readonly sock: Socket) {
-    sock.setEncoding('utf8');
-    sock.on('data', (d: string) => {
-      this.buf += d;
-      for (let nl = this.buf.indexOf('\n'); nl >= 0; nl = this.buf.indexOf('\n')) {
-        const line = this.buf.slice(0, nl);
-        this.buf = this.buf.slice(nl + 1);
-        if ((line.startsWith('OK\t') || line.startsWith('FAIL\t')) && this.waiting) {
-          const w = this.waiting;
-          this.waiting = undefined;
-          w(line.startsWith('OK\t'));
-        }
-      }
-    });
-  }
-  static async connect(path: string): Promise<AuthClient> {
-    const sock = createConnection(path);
-    await new Promise<void>((r, j) => sock.once('connect', r).once('error', j));
-    sock.write(`VERSION\t1\t2\nCPID\t${process.pid}\n`);
-    return new AuthClient(sock);
-  }
-  auth(user: string, pw: string, rip: string): Promise<boolean> {
-    const resp = Buffer.from(`\0${user}\0${pw}`).toString('base64');
-    return new Promise((resolve) => {
-      this.waiting = resolve;
-      this.sock.write(`AUTH\t${++this.id}\tPLAIN\tservice=imap\tsecured\tnologin\trip=${rip}\tresp=${resp}\n`);
-    });
-  }
-  close(): void {
-    this.sock.destroy();
-  }
-}
 
 const DOMAIN = 'example.org';
 const work = await mkdtemp(join(tmpdir(), 'pg-bench-mail-crypt-'));
@@ -301,11 +264,4 @@ print(secs, size, count)
   await svc.close();
   await dv.stop();
   await rm(work, { recursive: true, force: true });
-}
-
-function printTable(title: string, head: string[], body: string[][]): void {
-  const w = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
-  process.stdout.write(`\n${title}\n`);
-  for (const r of [head, head.map((_, i) => '-'.repeat(w[i]!)), ...body])
-    process.stdout.write(`| ${r.map((c, i) => c.padEnd(w[i]!)).join(' | ')} |\n`);
 }
