@@ -46,12 +46,13 @@ export function accountRoutes(kit: Kit): Hono<Env> {
     const trusteesRead = trust.listTrustees(s.user);
     // Only the plain entries of a reset and of the recovery code: nothing sealed to open on every view.
     const resetEntries = audit.latestOf(s.userId, RESET_KINDS);
-    const [pending, settings, trustees, recovery, afterReset] = await Promise.all([
+    const [pending, settings, trustees, recovery, afterReset, mailSettings] = await Promise.all([
       trust.pendingResetFor(s.userId),
       settingsRead,
       trusteesRead,
       recoveryPaths(s.user, settingsRead, trusteesRead, resetEntries),
       lastReset(resetEntries, trusteesRead),
+      deps.mail?.settings(s.userId),
     ]);
     const shown = pending && pending.state !== 'vetoed' ? pending : null;
     return render(
@@ -65,8 +66,8 @@ export function accountRoutes(kit: Kit): Hono<Env> {
         waitSeconds={settings.waitSeconds}
         strength={c.req.query('pw') === 'fair' ? 'fair' : undefined}
         mail={
-          deps.mail ? (
-            <MailSummary i18n={i18n(c)} address={deps.mail.address(s.user.username)} {...(await deps.mail.settings(s.userId))} />
+          deps.mail && mailSettings ? (
+            <MailSummary i18n={i18n(c)} address={deps.mail.address(s.user.username)} {...mailSettings} />
           ) : undefined
         }
         recovery={recovery}
