@@ -26,8 +26,16 @@ export function trustRoutes(kit: Kit): Hono<Env> {
     changeResetRules(trust, deps.audit, userId, settings);
 
   // ---- trusted users ---------------------------------------------------------------------------------------------
-  async function trustPage<E extends Env>(c: C<E>, s: Session, errors?: string[], status: 200 | 404 | 409 | 422 = 200, rules?: RulesForm) {
-    const [trusted, settings] = await Promise.all([trust.listTrustees(s.user), trust.getSettings(s.userId)]);
+  /** `trusteesRead`: a listing the caller already made (listing opens every slot, the costliest part of this page). */
+  async function trustPage<E extends Env>(
+    c: C<E>,
+    s: Session,
+    errors?: string[],
+    status: 200 | 404 | 409 | 422 = 200,
+    rules?: RulesForm,
+    trusteesRead?: ReturnType<typeof trust.listTrustees>,
+  ) {
+    const [trusted, settings] = await Promise.all([trusteesRead ?? trust.listTrustees(s.user), trust.getSettings(s.userId)]);
     return render(
       c,
       <TrustPage
@@ -90,7 +98,8 @@ export function trustRoutes(kit: Kit): Hono<Env> {
     const t = i18n(c);
     const whole = (v: string, max: number) => (/^\d{1,4}$/.test(v || '0') && Number(v || '0') <= max ? Number(v || '0') : null);
     const k = /^\d{1,3}$/.test(form.k) ? Number(form.k) : Number.NaN;
-    const trusted = (await trust.listTrustees(s.user)).length;
+    const trusteesRead = trust.listTrustees(s.user);
+    const trusted = (await trusteesRead).length;
     // k must be one the user's trusted users can reach: a k above their number would leave nobody able to help.
     // With nobody trusted yet, k = 1 is what every account starts with (and the waiting period may still change).
     const reachable = Math.max(1, Math.min(trusted, config.trust.slots));
@@ -108,12 +117,13 @@ export function trustRoutes(kit: Kit): Hono<Env> {
         [form.kError, form.waitError].filter((e) => e !== undefined),
         422,
         form,
+        trusteesRead,
       );
     try {
       await changeRules(s.userId, { threshold: k, waitSeconds: wait! });
     } catch (err) {
       if (trustCode(err) !== 'invalid-settings') throw err;
-      return trustPage(c, s, [t.t('trust.notAllowed')], 422, form);
+      return trustPage(c, s, [t.t('trust.notAllowed')], 422, form, trusteesRead);
     }
     // The shares of the mail key follow k at the next slot rewrite; do it now, so the dashboard's "k of n" is true
     // from this moment (a lowered k with shares still split for the old one would restore nothing).
