@@ -5,13 +5,13 @@ import { aeadOpen, aeadSeal, boxKeypair, keyedHash, pwhash, randomBytes, wipe, t
 import { checkState, decoyUserId, loadState, retag, snapshot, stateValid } from './binding.ts';
 import { IntegrityError, InvalidResetCodeError } from './errors.ts';
 import { formatResetCode, normalizeResetCode, recoveryAd, recoveryKeyInput } from './format.ts';
-import { ensureMailKey, storeMailKey } from './mail-key.ts';
-import { dropReset } from './resets.ts';
+import { ensureMailKey } from './mail-key.ts';
+import { finishReset, installResetKey } from './resets.ts';
 import { bytesOf } from './rows.ts';
 import { assertCurrent, dummySlots } from './slots.ts';
-import { emit, lookupUser, pkTag, scrub, type StoreContext } from './store-context.ts';
+import { lookupUser, type StoreContext } from './store-context.ts';
 import type { UnlockedUser } from './types.ts';
-import { checkPassword, wrapNew, wrappedColumns } from './users.ts';
+import { checkPassword, wrapNew } from './users.ts';
 
 async function recoveryKey(ctx: StoreContext, userId: string, code: string, salt: Uint8Array, params: PwhashParams): Promise<Buffer> {
   const stretched = await pwhash(code, salt, params);
@@ -98,27 +98,13 @@ export async function redeemRecoveryCode(
       // The code row must still be the one that opened (not replaced or used meanwhile).
       const again = await trx.selectFrom('trust_recovery').select('box').where('user_id', '=', target0.id).executeTakeFirst();
       if (!again || !Buffer.from(again.box).equals(box)) throw new InvalidResetCodeError();
-      await dropReset(trx, target0.id);
-      await trx
-        .updateTable('trust_user')
-        .set({
-          epoch,
-          slot_gen: cur.row.slot_gen + 1,
-          public_key: kp.publicKey,
-          pk_tag: pkTag(ctx, target0.id, epoch, kp.publicKey),
-          ...wrappedColumns(w),
-        })
-        .where('id', '=', target0.id)
-        .execute();
+      await installResetKey(ctx, trx, cur.row, kp, w, m, cur.row.threshold);
       await dummySlots(ctx, trx, target0.id);
-      await storeMailKey(trx, target0.id, epoch, kp.secretKey, m);
       await trx.deleteFrom('trust_recovery').where('user_id', '=', target0.id).execute(); // single use
       await retag(ctx, trx, target0.id);
     });
   } finally {
     m.fill(0);
   }
-  await scrub(ctx);
-  emit(ctx, [{ type: 'reset-completed', userId: target0.id, epoch, at: ctx.now() }]);
-  return { userId: target0.id, username: target0.username, epoch, publicKey: kp.publicKey, secretKey: kp.secretKey, mailKeyRestored: true };
+  return finishReset(ctx, target0, kp, true);
 }

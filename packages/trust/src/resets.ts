@@ -1,7 +1,7 @@
 // k-of-n resets (trust_reset, trust_reset_confirmation, trust_reset_code): a user's reset settings (k and the
 // waiting period), trustees' requests counted per slot, the waiting period and veto, expiry, the one-time code,
 // and completing the reset with a new key.
-import { aeadOpen, aeadSeal, boxKeypair, equalBytes, keyedHash, randomBytes, randomUniform, wipe } from './crypto.ts';
+import { aeadOpen, aeadSeal, boxKeypair, equalBytes, keyedHash, randomBytes, randomUniform, wipe, type KeyPair } from './crypto.ts';
 import { checkState, decoyUserId, loadState, retag, snapshot, stateValid, type UserState } from './binding.ts';
 import { IntegrityError, InvalidResetCodeError, TrustError } from './errors.ts';
 import {
@@ -18,7 +18,7 @@ import { createResetKey, deriveMailCodeKeypair, dropHeldShares, holdShares, reco
 import { bytesOf, parseKeyRow } from './rows.ts';
 import { emit, lookupUser, nowMs, pkTag, pkValid, scrub, type Db, type StoreContext, type Trx, type UserRow } from './store-context.ts';
 import type { PendingReset, RequestResetResult, ResetCode, TrustEvent, TrustSettings, UnlockedUser } from './types.ts';
-import { checkPassword, wrapNew, wrappedColumns } from './users.ts';
+import { checkPassword, wrapNew, wrappedColumns, type WrappedKey } from './users.ts';
 
 const MAX_WAIT_SECONDS = 365 * 86400;
 
@@ -320,6 +320,51 @@ function resetCodeValid(ctx: StoreContext, st: UserState | null, normalized: str
 }
 
 /**
+ * The writes that complete a reset, by a trustee's code or a recovery code, in the transaction that re-checked it:
+ * the reset's rows dropped, the new key pair at epoch + 1 with its wrap, k and the mail key under the new key. The
+ * slots are the caller's to rewrite, then the retag.
+ */
+export async function installResetKey(
+  ctx: StoreContext,
+  trx: Trx,
+  target: UserRow,
+  kp: KeyPair,
+  w: WrappedKey,
+  mailKey: Uint8Array,
+  threshold: number,
+): Promise<void> {
+  const epoch = target.epoch + 1;
+  await dropReset(trx, target.id);
+  await trx
+    .updateTable('trust_user')
+    .set({
+      epoch,
+      slot_gen: target.slot_gen + 1,
+      public_key: kp.publicKey,
+      pk_tag: pkTag(ctx, target.id, epoch, kp.publicKey),
+      threshold,
+      ...wrappedColumns(w),
+    })
+    .where('id', '=', target.id)
+    .execute();
+  await storeMailKey(trx, target.id, epoch, kp.secretKey, mailKey);
+}
+
+/** After a completed reset's transaction: the old relations' rows scrubbed, the sessions' end asked for. */
+export async function finishReset(
+  ctx: StoreContext,
+  target: Pick<UserRow, 'id' | 'username' | 'epoch'>,
+  kp: KeyPair,
+  mailKeyRestored: boolean,
+  events: TrustEvent[] = [],
+): Promise<UnlockedUser & { mailKeyRestored: boolean }> {
+  const epoch = target.epoch + 1;
+  await scrub(ctx); // the old slot rows held tokens and owner boxes of the old relations
+  emit(ctx, [...events, { type: 'reset-completed', userId: target.id, epoch, at: ctx.now() }]);
+  return { userId: target.id, username: target.username, epoch, publicKey: kp.publicKey, secretKey: kp.secretKey, mailKeyRestored };
+}
+
+/**
  * A presents the code with a new password: new keypair, epoch + 1, all slots dummies, reset consumed. The
  * service must end all of A's sessions (reset-completed event). Rows where A is someone's trustee are repaired
  * when those users next log in.
@@ -369,24 +414,11 @@ export async function completeReset(
       // is then as lost as the old private key.
       const recovered = await recoverMailKey(trx, target, mailKp);
       restored = !!recovered;
-      await storeMailKey(trx, target.id, epoch, kp.secretKey, recovered ?? randomBytes(32));
-      recovered?.fill(0);
       const reAdd = await codeTrustee(ctx, trx, target, normalized);
-      await dropReset(trx, target.id);
       // With the trustee back, k = 1 is what the owner can satisfy; without anyone, k stays as the owner chose it.
       const threshold = reAdd ? 1 : target.threshold;
-      await trx
-        .updateTable('trust_user')
-        .set({
-          epoch,
-          slot_gen: target.slot_gen + 1,
-          public_key: kp.publicKey,
-          pk_tag: pkTag(ctx, target.id, epoch, kp.publicKey),
-          threshold,
-          ...wrappedColumns(w),
-        })
-        .where('id', '=', target.id)
-        .execute();
+      await installResetKey(ctx, trx, target, kp, w, recovered ?? randomBytes(32), threshold);
+      recovered?.fill(0);
       if (reAdd) {
         // A rewrite as at invite redemption: the trustee in a random slot, with a share of the mail key (k = 1).
         const owner: UnlockedUser = {
@@ -406,14 +438,5 @@ export async function completeReset(
   } finally {
     mailKp?.secretKey.fill(0);
   }
-  await scrub(ctx); // the old slot rows held tokens and owner boxes of the old relations
-  emit(ctx, [...events, { type: 'reset-completed', userId: target0.id, epoch, at: ctx.now() }]);
-  return {
-    userId: target0.id,
-    username: target0.username,
-    epoch,
-    publicKey: kp.publicKey,
-    secretKey: kp.secretKey,
-    mailKeyRestored: restored,
-  };
+  return finishReset(ctx, target0, kp, restored, events);
 }
