@@ -22,6 +22,11 @@ function resolveMain() {
   return existsSync(new URL(url)) ? url : undefined;
 }
 
+/** One stat per stamp: it runs on every CLI call. */
+function mtime(url) {
+  return statSync(url, { throwIfNoEntry: false })?.mtimeMs;
+}
+
 function newestMtime(dir) {
   let newest = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -41,17 +46,18 @@ function staleBuilds() {
   for (const entry of readdirSync(packages, { withFileTypes: true })) {
     const src = new URL(`${entry.name}/src`, packages).pathname;
     if (!entry.isDirectory() || !existsSync(new URL(`${entry.name}/tsconfig.build.json`, packages))) continue;
-    const stamp = new URL(`${entry.name}/dist/.tsbuildinfo`, packages);
-    if (!existsSync(stamp) || newestMtime(src) > statSync(stamp).mtimeMs) stale.push(entry.name);
-    else newestBuild = Math.max(newestBuild, statSync(stamp).mtimeMs);
+    const built = mtime(new URL(`${entry.name}/dist/.tsbuildinfo`, packages));
+    if (built === undefined || newestMtime(src) > built) stale.push(entry.name);
+    else newestBuild = Math.max(newestBuild, built);
   }
   return { stale, newestBuild };
 }
 
 /** dist/bundle/main.js when it was bundled from the current build (its stamp is written last). */
 function currentBundle(newestBuild) {
-  const stamp = new URL('../dist/bundle/.bundled', import.meta.url);
-  if (process.env.PEERGROUP_BUNDLE === '0' || !existsSync(stamp) || statSync(stamp).mtimeMs < newestBuild) return undefined;
+  if (process.env.PEERGROUP_BUNDLE === '0') return undefined;
+  const bundled = mtime(new URL('../dist/bundle/.bundled', import.meta.url));
+  if (bundled === undefined || bundled < newestBuild) return undefined;
   return new URL('../dist/bundle/main.js', import.meta.url).href;
 }
 
