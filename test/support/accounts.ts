@@ -143,6 +143,21 @@ export class Client {
   }
 }
 
+/** A mail's header and body as text: RFC 2047 words in the subject and the quoted-printable body decoded. */
+export function decodeMail(eml: string): string {
+  const qp = (v: string) =>
+    Buffer.from(
+      v.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))),
+      'latin1',
+    ).toString('utf8');
+  const [rawHead = '', ...body] = eml.split(/\r?\n\r?\n/);
+  const head = rawHead
+    .replace(/\?=\r?\n[ \t]+=\?UTF-8\?Q\?/gi, '')
+    .replace(/\r?\n[ \t]+/g, ' ')
+    .replace(/=\?UTF-8\?Q\?([^?]*)\?=/gi, (_, w: string) => qp(w.replace(/_/g, ' ')));
+  return `${head}\n\n${qp(body.join('\n\n'))}`;
+}
+
 /** Visible text of a page (tags stripped, whitespace collapsed) for comparisons that ignore tokens. */
 export function pageText(html: string): string {
   return html

@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Client, DIALECTS, pageText, startTestService, stopPostgres, type TestService } from '@peergroup/test-support/accounts';
+import { Client, DIALECTS, decodeMail, pageText, startTestService, stopPostgres, type TestService } from '@peergroup/test-support/accounts';
 
 const PW = {
   alice: 'alice tulip mirror orbit',
@@ -18,21 +18,6 @@ const FIREFOX_LINUX = 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 
 const CHROME_ANDROID =
   'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.6478.122 Mobile Safari/537.36';
 const ONION = 'http://abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz2345.onion';
-
-/** The message's header and body as text: RFC 2047 words in the subject and the quoted-printable body decoded. */
-function decode(eml: string): string {
-  const qp = (v: string) =>
-    Buffer.from(
-      v.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))),
-      'latin1',
-    ).toString('utf8');
-  const [rawHead = '', ...body] = eml.split(/\r?\n\r?\n/);
-  const head = rawHead
-    .replace(/\?=\r?\n[ \t]+=\?UTF-8\?Q\?/gi, '')
-    .replace(/\r?\n[ \t]+/g, ' ')
-    .replace(/=\?UTF-8\?Q\?([^?]*)\?=/gi, (_, w: string) => qp(w.replace(/_/g, ' ')));
-  return `${head}\n\n${qp(body.join('\n\n'))}`;
-}
 
 for (const dialect of DIALECTS) {
   describe(`sessions, activity and notifications over HTTP (${dialect})`, () => {
@@ -50,7 +35,7 @@ for (const dialect of DIALECTS) {
       const files = (await readdir(t.svc.outboxDir)).filter((f) => f.endsWith('.eml') && !seen.has(f)).sort();
       const out: string[] = [];
       for (const f of files) {
-        const m = decode(await readFile(join(t.svc.outboxDir, f), 'utf8'));
+        const m = decodeMail(await readFile(join(t.svc.outboxDir, f), 'utf8'));
         if (new RegExp(`^To: ${user}@mail\\.example`, 'm').test(m)) {
           seen.add(f);
           out.push(m);

@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Client, startTestService, type TestService } from '@peergroup/test-support/accounts';
+import { Client, decodeMail, startTestService, type TestService } from '@peergroup/test-support/accounts';
 
 let t: TestService;
 const PW = 'orchard velvet lantern quietly';
@@ -15,21 +15,6 @@ before(async () => {
 after(async () => {
   await t?.stop();
 });
-
-/** The message's header and body as text: RFC 2047 words in the subject and the quoted-printable body decoded. */
-function decode(eml: string): string {
-  const qp = (v: string) =>
-    Buffer.from(
-      v.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))),
-      'latin1',
-    ).toString('utf8');
-  const [rawHead = '', ...body] = eml.split(/\r?\n\r?\n/);
-  const head = rawHead
-    .replace(/\?=\r?\n[ \t]+=\?UTF-8\?Q\?/gi, '')
-    .replace(/\r?\n[ \t]+/g, ' ')
-    .replace(/=\?UTF-8\?Q\?([^?]*)\?=/gi, (_, w: string) => qp(w.replace(/_/g, ' ')));
-  return `${head}\n\n${qp(body.join('\n\n'))}`;
-}
 
 let ip = 0;
 const client = (lang?: string) => {
@@ -112,7 +97,7 @@ test('sign-up stores the page language; the preferences form sets language and t
   const fresh = (await readdir(t.svc.outboxDir)).filter((f) => f.endsWith('.eml') && !before.has(f));
   // k = 1 (the default for a new account with one trusted user): "requested" and "becomes effective" at once.
   assert.equal(fresh.length, 2, 'two notifications');
-  const mails = await Promise.all(fresh.map(async (f) => decode(await readFile(join(t.svc.outboxDir, f), 'utf8'))));
+  const mails = await Promise.all(fresh.map(async (f) => decodeMail(await readFile(join(t.svc.outboxDir, f), 'utf8'))));
   const requested = mails.find((m) => m.includes('È stata chiesta una reimpostazione della password del tuo account'));
   assert.ok(requested, mails.join('\n----\n'));
   assert.ok(requested.includes('Serve una conferma prima che inizi un’attesa.'), 'Italian plural for k = 1');
