@@ -4,14 +4,20 @@
 // Screenshots of every page go to test-artifacts/accounts/; one dashboard per language (lang-*.png).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { requirePrerequisite } from '@peergroup/test-support/prerequisites';
-import { DIALECTS, startTestService, stopPostgres, type Dialect, type TestService } from '@peergroup/test-support/accounts';
+import {
+  DIALECTS,
+  encryptedMailboxes,
+  startTestService,
+  stopPostgres,
+  type Dialect,
+  type TestService,
+} from '@peergroup/test-support/accounts';
 
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/accounts/', import.meta.url));
 mkdirSync(ARTIFACTS, { recursive: true });
@@ -92,22 +98,7 @@ async function helpReset(page: Page, s: Story, target: string, ownPassword: stri
 async function runStory(dialect: Dialect, js: boolean): Promise<void> {
   // Mail accounts on, so the reset carries the mail code (no Dovecot: nothing is delivered in this story).
   const work = mkdtempSync(join(tmpdir(), 'peergroup-browser-mail-'));
-  writeFileSync(join(work, 'passdb.secret'), randomBytes(24).toString('hex'), { mode: 0o600 });
-  const t = await startTestService(dialect, {
-    mail: { domain: 'example.org' },
-    mailboxes: {
-      domain: 'example.org',
-      encryption: 'new', // what the reset pages say about old mail is about an encrypted mailbox
-      verifier: { opslimit: 1, memlimit: 8192 },
-      dovecot: {
-        dictSocket: join(work, 'dict.sock'),
-        passdb: { listen: '127.0.0.1:0', secretFile: join(work, 'passdb.secret') },
-        uid: process.getuid!() || 5000,
-        gid: process.getgid!() || 5000,
-      },
-      postfix: { socketmap: '127.0.0.1:0' },
-    },
-  });
+  const t = await startTestService(dialect, { mail: { domain: 'example.org' }, mailboxes: encryptedMailboxes(work, 'example.org') });
   const s: Story = { t, js, shots: new Shooter(`${dialect}-${js ? 'js' : 'nojs'}-story`), contexts: [] };
   try {
     const store = t.svc.context.store;

@@ -6,14 +6,13 @@
 // it on load without script, and the skip link is the first stop. Screenshots: test-artifacts/accounts/phone-*.png.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { requirePrerequisite } from '@peergroup/test-support/prerequisites';
-import { startTestService, type TestService } from '@peergroup/test-support/accounts';
+import { encryptedMailboxes, startTestService, type TestService } from '@peergroup/test-support/accounts';
 
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/accounts/', import.meta.url));
 mkdirSync(ARTIFACTS, { recursive: true });
@@ -42,23 +41,8 @@ before(async () => {
   });
   // Mailboxes on, so the mail pages are among those visited (their Dovecot and Postfix ends are not needed here).
   work = mkdtempSync(join(tmpdir(), 'accounts-phone-'));
-  writeFileSync(join(work, 'passdb.secret'), randomBytes(24).toString('hex'), { mode: 0o600 });
   const domain = 'a-rather-long-collective-name.example.org';
-  t = await startTestService('sqlite', {
-    mail: { domain },
-    mailboxes: {
-      domain,
-      encryption: 'new', // what the reset pages say about old mail is about an encrypted mailbox
-      verifier: { opslimit: 1, memlimit: 8192 },
-      dovecot: {
-        dictSocket: join(work, 'dict.sock'),
-        passdb: { listen: '127.0.0.1:0', secretFile: join(work, 'passdb.secret') },
-        uid: process.getuid!() || 5000,
-        gid: process.getgid!() || 5000,
-      },
-      postfix: { socketmap: '127.0.0.1:0' },
-    },
-  });
+  t = await startTestService('sqlite', { mail: { domain }, mailboxes: encryptedMailboxes(work, domain) });
   const alice = await t.svc.context.store.createUser('alice', PW);
   await t.svc.context.store.createUser('bob', BOB);
   await t.svc.context.store.addTrustee(alice, 'bob');

@@ -4,12 +4,11 @@
 // waiting period in days and hours), and what a trustee is told after a wrong password or during a veto hold.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { UnlockedUser } from '@peergroup/trust';
-import { Client, pageText, startTestService, type Page, type TestService } from '@peergroup/test-support/accounts';
+import { Client, pageText, encryptedMailboxes, startTestService, type Page, type TestService } from '@peergroup/test-support/accounts';
 
 let ip = 0;
 const pw = (name: string) => `${name} cobalt meadow frost`;
@@ -21,27 +20,11 @@ describe('the reset journey over HTTP (sqlite)', () => {
   const client = () => new Client(t.svc.url, `198.51.100.${++ip}`);
   const store = () => t.svc.context.store;
   const work = mkdtempSync(join(tmpdir(), 'peergroup-reset-journey-'));
-  const secretFile = join(work, 'passdb.secret');
   before(async () => {
-    writeFileSync(secretFile, randomBytes(24).toString('hex'), { mode: 0o600 });
     t = await startTestService('sqlite', {
       trustProxy: true,
       mail: { domain: 'mail.example' },
-      // Mail accounts on, encrypted (the mail code, and what is said about old mail, matter only then); no Dovecot is
-      // needed for the pages.
-      mailboxes: {
-        domain: 'mail.example',
-        encryption: 'new',
-        verifier: { opslimit: 1, memlimit: 8192 },
-        dovecot: {
-          dictSocket: join(work, 'dict.sock'),
-          passdb: { listen: '127.0.0.1:0', secretFile },
-          // No mail is delivered here: any non-root owner will do.
-          uid: process.getuid!() || 5000,
-          gid: process.getgid!() || 5000,
-        },
-        postfix: { socketmap: '127.0.0.1:0' },
-      },
+      mailboxes: encryptedMailboxes(work, 'mail.example'),
       rateLimits: { reset: { perBrowser: 1, perAccount: 30, perClient: 30 } },
     });
   });

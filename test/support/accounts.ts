@@ -1,5 +1,6 @@
 // Test harness: starts the real accounts service on SQLite or on a real PostgreSQL, and a cookie-keeping HTTP client.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '@peergroup/service';
@@ -27,6 +28,27 @@ export async function databaseUrlFor(dialect: Dialect): Promise<string | undefin
 export async function stopPostgres(): Promise<void> {
   if (pg) await (await pg).stop();
   pg = undefined;
+}
+
+/**
+ * Mail accounts on and encrypted, for tests of the pages (the mail code, and what is said about old mail, matter only
+ * then); the passdb secret is written into `work`. No Dovecot or Postfix runs, so any non-root owner will do.
+ */
+export function encryptedMailboxes(work: string, domain: string): NonNullable<AccountsConfigInput['mailboxes']> {
+  const secretFile = join(work, 'passdb.secret');
+  writeFileSync(secretFile, randomBytes(24).toString('hex'), { mode: 0o600 });
+  return {
+    domain,
+    encryption: 'new',
+    verifier: FAST_PWHASH,
+    dovecot: {
+      dictSocket: join(work, 'dict.sock'),
+      passdb: { listen: '127.0.0.1:0', secretFile },
+      uid: process.getuid!() || 5000,
+      gid: process.getgid!() || 5000,
+    },
+    postfix: { socketmap: '127.0.0.1:0' },
+  };
 }
 
 export interface TestService {

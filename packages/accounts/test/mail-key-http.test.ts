@@ -5,11 +5,10 @@
 // dashboard does not count it as protecting the current mail, and redeeming it says what it brought back.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client, pageText, startTestService, type TestService } from '@peergroup/test-support/accounts';
+import { Client, pageText, encryptedMailboxes, startTestService, type TestService } from '@peergroup/test-support/accounts';
 
 // Passwords must not contain the username (password-strength.ts).
 const pw = (name: string) => `${[...name].reverse().join('')}q cobalt meadow frost`;
@@ -31,22 +30,9 @@ describe('setting a password with an encrypted mailbox unlocks the account once 
   }
 
   before(async () => {
-    const secretFile = join(work, 'passdb.secret');
-    writeFileSync(secretFile, randomBytes(24).toString('hex'), { mode: 0o600 });
     t = await startTestService('sqlite', {
       trustProxy: true,
-      mailboxes: {
-        domain: 'mail.example',
-        encryption: 'new',
-        verifier: { opslimit: 1, memlimit: 8192 },
-        dovecot: {
-          dictSocket: join(work, 'dict.sock'),
-          passdb: { listen: '127.0.0.1:0', secretFile },
-          uid: process.getuid!() || 5000,
-          gid: process.getgid!() || 5000,
-        },
-        postfix: { socketmap: '127.0.0.1:0' },
-      },
+      mailboxes: encryptedMailboxes(work, 'mail.example'),
     });
     const s = store();
     const unlock = s.unlock.bind(s);
