@@ -115,6 +115,8 @@ export interface Kit {
   /** The 429 page for a rate-limited action, with Retry-After. */
   limited<E extends Env>(c: C<E>, retryAfter: number, action: string): Promise<Response>;
   startSession<E extends Env>(c: C<E>, user: UnlockedUser): Promise<void>;
+  /** Whether the reset pages ask for the mail code: it matters only where mailboxes are encrypted (mail kept as it came needs no key). */
+  mailCodeAsked(): Promise<boolean>;
 }
 
 export function createKit(deps: AppDeps): Kit {
@@ -219,5 +221,6 @@ export function createKit(deps: AppDeps): Kit {
     render,
     limited,
     startSession,
+    mailCodeAsked: async () => (deps.mail ? deps.mail.encryptionInUse() : false),
   };
 }

@@ -137,9 +137,7 @@ export function publicRoutes(kit: Kit): Hono<Env> {
   });
 
   // ---- I forgot my password / I have a recovery code ------------------------------------------------------------
-  // The mail code matters only where mailboxes are encrypted (mail kept as it came needs no key).
-  const mailCrypt = async (): Promise<boolean> => (deps.mail ? deps.mail.encryptionInUse() : false);
-  app.get('/forgot', async (c) => render(c, <ForgotPage {...common(c)} csrf={c.get('csrf')} mail={await mailCrypt()} />));
+  app.get('/forgot', async (c) => render(c, <ForgotPage {...common(c)} csrf={c.get('csrf')} mail={await kit.mailCodeAsked()} />));
 
   /**
    * What both ways back in share: the rate limits (one account bucket for both forms, so switching forms does not
@@ -223,7 +221,7 @@ export function publicRoutes(kit: Kit): Hono<Env> {
       c,
       'trustees',
       async (username, errors) => (
-        <ForgotPage {...common(c)} csrf={c.get('csrf')} mail={await mailCrypt()} username={username} errors={errors} />
+        <ForgotPage {...common(c)} csrf={c.get('csrf')} mail={await kit.mailCodeAsked()} username={username} errors={errors} />
       ),
       (username, code, password, body) => {
         const mailCode = field(body, 'mailCode', 64).trim();

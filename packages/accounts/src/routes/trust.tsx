@@ -132,9 +132,9 @@ export function trustRoutes(kit: Kit): Hono<Env> {
   });
 
   // ---- help someone reset ------------------------------------------------------------------------------------------
-  // The mail code matters only where mailboxes are encrypted (mail kept as it came needs no key).
-  const mailCrypt = async (): Promise<boolean> => (deps.mail ? deps.mail.encryptionInUse() : false);
-  app.get('/help-reset', loggedIn, async (c) => render(c, <HelpResetPage {...common(c)} csrf={c.get('csrf')} mail={await mailCrypt()} />));
+  app.get('/help-reset', loggedIn, async (c) =>
+    render(c, <HelpResetPage {...common(c)} csrf={c.get('csrf')} mail={await kit.mailCodeAsked()} />),
+  );
 
   app.post('/help-reset', loggedIn, async (c) => {
     const s = c.get('me');
@@ -149,7 +149,7 @@ export function trustRoutes(kit: Kit): Hono<Env> {
     const lim = await limiters.login.admit([own]);
     const lim2 = lim.allowed ? await limiters.reset.admit(fruitless) : lim;
     if (!lim2.allowed) return limited(c, lim2.retryAfter, 'reset');
-    const mail = await mailCrypt();
+    const mail = await kit.mailCodeAsked();
     try {
       await hashing(() => verifyOwnPassword(trust, s.user, password));
     } catch (err) {
