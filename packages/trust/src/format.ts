@@ -335,24 +335,35 @@ export function resetTrusteeAd(userId: string, epoch: number): Buffer {
 /** AEAD of a 16-byte user id: nonce 24 ‖ ciphertext 16 ‖ mac 16. */
 export const TRUSTEE_BOX_BYTES = 56;
 
-// Reset codes are read aloud or copied by hand: Crockford base32, 16 symbols (80 bits), grouped by 4.
+// Reset codes and format 4 invite codes are read aloud or copied by hand: Crockford base32, grouped by 4.
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
-export function formatResetCode(random10: Uint8Array): string {
-  if (random10.length !== 10) throw new RangeError('reset code needs 10 random bytes');
+/** `symbols` Crockford symbols from the first 5 × symbols bits of `bytes`, grouped by 4 with '-'. */
+function crockfordCode(bytes: Uint8Array, symbols: number): string {
   let bits = 0n;
-  for (const byte of random10) bits = (bits << 8n) | BigInt(byte);
+  for (const byte of bytes) bits = (bits << 8n) | BigInt(byte);
+  bits >>= BigInt(bytes.length * 8 - symbols * 5);
   let out = '';
-  for (let i = 15; i >= 0; i--) out += CROCKFORD[Number((bits >> BigInt(i * 5)) & 31n)];
-  return `${out.slice(0, 4)}-${out.slice(4, 8)}-${out.slice(8, 12)}-${out.slice(12, 16)}`;
+  for (let i = symbols - 1; i >= 0; i--) out += CROCKFORD[Number((bits >> BigInt(i * 5)) & 31n)];
+  return out.replace(/.{4}(?=.)/g, '$&-');
 }
 
 /** Canonical form for hashing: upper case, no separators/spaces, I/L→1 and O→0 as Crockford prescribes. */
-export function normalizeResetCode(input: string): string | null {
+function normalizeCrockford(input: string, symbols: number): string | null {
   const s = input.toUpperCase().replace(/[\s-]/g, '').replace(/[IL]/g, '1').replace(/O/g, '0');
-  if (s.length !== 16) return null;
+  if (s.length !== symbols) return null;
   for (const ch of s) if (!CROCKFORD.includes(ch)) return null;
   return s;
+}
+
+/** Reset codes: 16 symbols (80 bits) from 10 random bytes. */
+export function formatResetCode(random10: Uint8Array): string {
+  if (random10.length !== 10) throw new RangeError('reset code needs 10 random bytes');
+  return crockfordCode(random10, 16);
+}
+
+export function normalizeResetCode(input: string): string | null {
+  return normalizeCrockford(input, 16);
 }
 
 const INVITE_RE = /^pgi_[A-Za-z0-9_-]{32}$/;
@@ -373,20 +384,12 @@ export const INVITE_SYMBOLS = 20;
 /** Format 4 invite codes: 20 Crockford base32 symbols from 13 random bytes (their first 100 bits), grouped by 4. */
 export function formatReadableInviteCode(random13: Uint8Array): string {
   if (random13.length !== 13) throw new RangeError('invite code needs 13 random bytes');
-  let bits = 0n;
-  for (const byte of random13) bits = (bits << 8n) | BigInt(byte);
-  bits >>= 4n;
-  let out = '';
-  for (let i = INVITE_SYMBOLS - 1; i >= 0; i--) out += CROCKFORD[Number((bits >> BigInt(i * 5)) & 31n)];
-  return out.replace(/.{4}(?=.)/g, '$&-');
+  return crockfordCode(random13, INVITE_SYMBOLS);
 }
 
 /** Canonical form of a format 4 invite code (as for reset codes), or null when the input is none. */
 export function normalizeReadableInviteCode(input: string): string | null {
-  const s = input.toUpperCase().replace(/[\s-]/g, '').replace(/[IL]/g, '1').replace(/O/g, '0');
-  if (s.length !== INVITE_SYMBOLS) return null;
-  for (const ch of s) if (!CROCKFORD.includes(ch)) return null;
-  return s;
+  return normalizeCrockford(input, INVITE_SYMBOLS);
 }
 
 // Format 6: the inviter's note on an invite and the log of their used invites, sealed to the inviter's public key
