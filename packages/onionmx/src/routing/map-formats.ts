@@ -175,12 +175,11 @@ export function parseYamlMap(text: string, file: string): ParsedMap {
     const line = lineOf(keyNode, counter);
     const keyText = isScalar(keyNode) ? String(keyNode.value) : keyNode ? String(keyNode).trim() : '';
     const value = pair.value as Node | null;
+    const items: Node[] = isSeq(value) ? (value.items as Node[]) : isScalar(value) && value.value !== null ? [value] : [];
     const target = parseOnionTarget(keyText);
     if (!target.ok) {
       // The operator looks for the domains that stopped being routed, not only for a 56-character key: name them too.
-      const under = (isSeq(value) ? (value.items as Node[]) : isScalar(value) && value.value !== null ? [value] : [])
-        .filter((n) => isScalar(n) && n.value !== null)
-        .map((n) => String((n as { value: unknown }).value));
+      const under = items.flatMap((n) => (isScalar(n) && n.value !== null ? [String(n.value)] : []));
       const domains = under.length > 0 ? `its domains ${under.join(', ')} are not routed` : 'no domains under it';
       out.refused.push({ file, line, onion: keyText || '(empty key)', reason: `${target.reason}; ${domains}` });
       continue;
@@ -189,7 +188,6 @@ export function parseYamlMap(text: string, file: string): ParsedMap {
       out.refused.push({ file, line, onion: target.value.onion, reason: 'the value must be a list of domains' });
       continue;
     }
-    const items: Node[] = isSeq(value) ? (value.items as Node[]) : isScalar(value) && value.value !== null ? [value] : [];
     if (items.length === 0) {
       out.refused.push({ file, line, onion: target.value.onion, reason: 'no domains listed for this onion address' });
       continue;
