@@ -13,6 +13,7 @@ import { startMailStack, imapFetchAll, filesContaining, DOMAIN } from './mail-se
 const login = (name: string) => `${name}@${DOMAIN}`;
 const marker = (what: string) => `${what}-${Math.random().toString(36).slice(2, 10)}`;
 
+/** The mail stack with encryption on and four accounts: cat, dan and ben encrypted, amy plain. */
 async function setUp(o: { postfixMainCf?: Record<string, string> } = {}) {
   const m = await startMailStack({
     mailboxes: { encryption: 'new' },
@@ -22,23 +23,43 @@ async function setUp(o: { postfixMainCf?: Record<string, string> } = {}) {
   });
   const pw: Record<string, string> = {};
   const home = (name: string) => m.dv.home.replace('%d', DOMAIN).replace('%n', name);
+  /** An encrypted account as sign-up makes one, or (`plain`) one from before encryption was turned on. */
+  async function account(name: string, kind: 'encrypted' | 'plain'): Promise<void> {
+    const ctx = m.svc!.context;
+    pw[name] = `${name} amber lantern orchard ${name.length}`;
+    const u = await ctx.store.createUser(name, pw[name]!);
+    if (kind === 'plain') await ctx.mail!.setWebOnly(u.userId, false);
+    assert.equal(await ctx.mail!.setPassword(u.userId, pw[name]!), kind === 'plain' ? 'none' : 'created');
+    assert.equal(await ctx.mail!.encrypted(u.userId), kind === 'encrypted');
+  }
+  try {
+    // Postfix sorts a message's recipients: these names put the plain account first in (2) and (4).
+    await account('cat', 'encrypted');
+    await account('dan', 'encrypted');
+    await account('amy', 'plain');
+    await account('ben', 'encrypted');
+  } catch (err) {
+    await m.close();
+    throw err;
+  }
+  /** Every INBOX message of `name`, read over IMAP with its own password ("UNREADABLE …" for a failed FETCH). */
+  async function read(name: string): Promise<string[]> {
+    const r = await imapFetchAll(m.dv.imapPort, login(name), pw[name]!);
+    assert.equal(r.ok, true, `IMAP login of ${name}: ${r.error}`);
+    return r.messages!.map((x) => (x.ok ? x.text! : `UNREADABLE ${x.error}`));
+  }
   return {
     m,
     home,
-    /** An encrypted account as sign-up makes one, or (`plain`) one from before encryption was turned on. */
-    async account(name: string, kind: 'encrypted' | 'plain'): Promise<void> {
-      const ctx = m.svc!.context;
-      pw[name] = `${name} amber lantern orchard ${name.length}`;
-      const u = await ctx.store.createUser(name, pw[name]!);
-      if (kind === 'plain') await ctx.mail!.setWebOnly(u.userId, false);
-      assert.equal(await ctx.mail!.setPassword(u.userId, pw[name]!), kind === 'plain' ? 'none' : 'created');
-      assert.equal(await ctx.mail!.encrypted(u.userId), kind === 'encrypted');
-    },
     /** Every INBOX message of `name`, read over IMAP with its own password ("UNREADABLE …" for a failed FETCH). */
-    async read(name: string): Promise<string[]> {
-      const r = await imapFetchAll(m.dv.imapPort, login(name), pw[name]!);
-      assert.equal(r.ok, true, `IMAP login of ${name}: ${r.error}`);
-      return r.messages!.map((x) => (x.ok ? x.text! : `UNREADABLE ${x.error}`));
+    read,
+    /** `name`'s mailbox holds the one message `body`, readable with their password, in a file of its own, encrypted. */
+    async ownEncryptedCopy(name: string, body: string): Promise<void> {
+      const texts = await read(name);
+      assert.equal(texts.length, 1, name);
+      assert.ok(texts[0]!.includes(body), `${name}: ${texts[0]}`);
+      assert.deepEqual(await filesContaining(home(name), body), [], `${name}'s mail files hold no plaintext`);
+      assert.deepEqual(await linkCounts(home(name)), [1], `${name}'s message is a file of its own, not a hard link`);
     },
     /** One message, one SMTP transaction, to all of `names` (Postfix sorts them: the order given here). */
     async send(names: string[], body: string): Promise<number> {
@@ -71,11 +92,6 @@ describe('one message to several mailboxes through Postfix and Dovecot, as the s
   let s: Awaited<ReturnType<typeof setUp>>;
   before(async () => {
     s = await setUp();
-    // Postfix sorts a message's recipients: these names put the plain account first in (2).
-    await s.account('cat', 'encrypted');
-    await s.account('dan', 'encrypted');
-    await s.account('amy', 'plain');
-    await s.account('ben', 'encrypted');
   });
   after(async () => s?.m.close());
 
@@ -84,13 +100,7 @@ describe('one message to several mailboxes through Postfix and Dovecot, as the s
     const offset = await s.send(['cat', 'dan'], body);
     await s.delivered('cat', offset);
     await s.delivered('dan', offset);
-    for (const name of ['cat', 'dan']) {
-      const texts = await s.read(name);
-      assert.equal(texts.length, 1, name);
-      assert.ok(texts[0]!.includes(body), `${name}: ${texts[0]}`);
-      assert.deepEqual(await filesContaining(s.home(name), body), [], `${name}'s mail files hold no plaintext`);
-      assert.deepEqual(await linkCounts(s.home(name)), [1], `${name}'s message is a file of its own, not a hard link`);
-    }
+    for (const name of ['cat', 'dan']) await s.ownEncryptedCopy(name, body);
   });
 
   test('(2) a plain recipient first, an encrypted one second: the encrypted mailbox holds ciphertext only, the plain one the message as it came', async () => {
@@ -111,10 +121,6 @@ describe('Dovecot alone (a Postfix without dovecot_lmtp_destination_recipient_li
   before(async () => {
     // Postfix's default limit (50): both recipients of a message in one LMTP transaction.
     s = await setUp({ postfixMainCf: { dovecot_lmtp_destination_recipient_limit: '50' } });
-    await s.account('cat', 'encrypted');
-    await s.account('dan', 'encrypted');
-    await s.account('amy', 'plain');
-    await s.account('ben', 'encrypted');
   });
   after(async () => s?.m.close());
 
@@ -126,13 +132,7 @@ describe('Dovecot alone (a Postfix without dovecot_lmtp_destination_recipient_li
     assert.deepEqual(await s.read('dan'), [], 'nothing was stored for dan in that transaction');
     await s.m.pf!.flush();
     await s.delivered('dan', offset, 60_000);
-    for (const name of ['cat', 'dan']) {
-      const texts = await s.read(name);
-      assert.equal(texts.length, 1, name);
-      assert.ok(texts[0]!.includes(body), `${name}: ${texts[0]}`);
-      assert.deepEqual(await filesContaining(s.home(name), body), []);
-      assert.deepEqual(await linkCounts(s.home(name)), [1]);
-    }
+    for (const name of ['cat', 'dan']) await s.ownEncryptedCopy(name, body);
   });
 
   test('(4) plain first, encrypted second in one transaction: the encrypted copy is encrypted to its own key', async () => {
