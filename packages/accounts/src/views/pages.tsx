@@ -103,6 +103,22 @@ function FieldError({ id, text }: { id: string; text: string | string[] | undefi
   );
 }
 
+/** A form field's label, its error (`${id}-error`), the input given as children and its hint (`${id}-hint`), the ids `described` points at. */
+function Field(p: { id: string; label: string; error: string | string[] | undefined; hint?: string; children: Child }) {
+  return (
+    <>
+      <label for={p.id}>{p.label}</label>
+      <FieldError id={p.id} text={p.error} />
+      {p.children}
+      {p.hint ? (
+        <p class="hint" id={`${p.id}-hint`}>
+          {p.hint}
+        </p>
+      ) : null}
+    </>
+  );
+}
+
 export function SignupPage(p: Common & { csrf: string; code?: string; username?: string; errors?: SignupErrors; maxPassword: number }) {
   const { i18n } = p;
   const e = p.errors ?? {};
@@ -118,67 +134,58 @@ export function SignupPage(p: Common & { csrf: string; code?: string; username?:
       <ErrorSummary i18n={i18n} items={summary} />
       <form method="post" action="/signup">
         <CsrfField token={p.csrf} />
-        <label for="code">{i18n.t('signup.code')}</label>
-        <FieldError id="code" text={e.code} />
-        <input
-          type="text"
-          id="code"
-          name="code"
-          value={p.code ?? ''}
-          maxlength={64}
-          autocomplete="off"
-          autocapitalize="characters"
-          spellcheck={false}
-          required
-          {...described('code', e.code, true)}
-        />
-        <p class="hint" id="code-hint">
-          {i18n.t('signup.codeHint')}
-        </p>
-        <label for="username">{i18n.t('form.username')}</label>
-        <FieldError id="username" text={e.username} />
-        <input
-          type="text"
-          id="username"
-          name="username"
-          value={p.username ?? ''}
-          maxlength={64}
-          pattern={USERNAME_PATTERN}
-          title={i18n.t('signup.usernameHint')}
-          autocomplete="username"
-          autocapitalize="none"
-          spellcheck={false}
-          required
-          {...described('username', e.username, true)}
-        />
-        <p class="hint" id="username-hint">
-          {i18n.t('signup.usernameHint')}
-        </p>
-        <label for="password">{i18n.t('form.password')}</label>
-        <FieldError id="password" text={e.password} />
-        <input
-          type="password"
-          id="password"
-          name="password"
-          maxlength={p.maxPassword}
-          autocomplete="new-password"
-          required
-          {...described('password', e.password?.length, true)}
-        />
-        <p class="hint" id="password-hint">
-          {i18n.t('form.passwordHint')}
-        </p>
-        <label for="password2">{i18n.t('signup.password2')}</label>
-        <FieldError id="password2" text={e.password2} />
-        <input
-          type="password"
-          id="password2"
-          name="password2"
-          maxlength={p.maxPassword}
-          autocomplete="new-password"
-          required
-          {...described('password2', e.password2, false)}
-        />
+        <Field id="code" label={i18n.t('signup.code')} error={e.code} hint={i18n.t('signup.codeHint')}>
+          <input
+            type="text"
+            id="code"
+            name="code"
+            value={p.code ?? ''}
+            maxlength={64}
+            autocomplete="off"
+            autocapitalize="characters"
+            spellcheck={false}
+            required
+            {...described('code', e.code, true)}
+          />
+        </Field>
+        <Field id="username" label={i18n.t('form.username')} error={e.username} hint={i18n.t('signup.usernameHint')}>
+          <input
+            type="text"
+            id="username"
+            name="username"
+            value={p.username ?? ''}
+            maxlength={64}
+            pattern={USERNAME_PATTERN}
+            title={i18n.t('signup.usernameHint')}
+            autocomplete="username"
+            autocapitalize="none"
+            spellcheck={false}
+            required
+            {...described('username', e.username, true)}
+          />
+        </Field>
+        <Field id="password" label={i18n.t('form.password')} error={e.password} hint={i18n.t('form.passwordHint')}>
+          <input
+            type="password"
+            id="password"
+            name="password"
+            maxlength={p.maxPassword}
+            autocomplete="new-password"
+            required
+            {...described('password', e.password?.length, true)}
+          />
+        </Field>
+        <Field id="password2" label={i18n.t('signup.password2')} error={e.password2}>
+          <input
+            type="password"
+            id="password2"
+            name="password2"
+            maxlength={p.maxPassword}
+            autocomplete="new-password"
+            required
+            {...described('password2', e.password2, false)}
+          />
+        </Field>
         <p>
           <button type="submit">{i18n.t('signup.submit')}</button>
         </p>
