@@ -10,8 +10,8 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { requirePrerequisite } from '@peergroup/test-support/prerequisites';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from './chromium.ts';
 import { encryptedMailboxes, startTestService, type TestService } from '@peergroup/test-support/accounts';
 
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/accounts/', import.meta.url));
@@ -26,19 +26,7 @@ let browser: Browser;
 let t: TestService;
 let work: string | undefined;
 before(async () => {
-  requirePrerequisite('chromium');
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
   // Mailboxes on, so the mail pages are among those visited (their Dovecot and Postfix ends are not needed here).
   work = mkdtempSync(join(tmpdir(), 'accounts-phone-'));
   const domain = 'a-rather-long-collective-name.example.org';
