@@ -8,7 +8,8 @@
  */
 import { SMTPServer } from 'smtp-server';
 import type { Registry } from 'prom-client';
-import { formatHostPort, listen, startMetricsServer, type HostPort, type Logger, type RunningService } from '@peergroup/service';
+import { formatHostPort, startMetricsServer, type Logger, type RunningService } from '@peergroup/service';
+import { listenSmtpServer } from '../smtp-server/listen.ts';
 import type { InboundConfig } from './inbound-config.ts';
 import { inboundMetrics } from './inbound-metrics.ts';
 import { mxTimeoutsOf, type InboundContext, type SessionState } from './inbound-context.ts';
@@ -132,17 +133,7 @@ export async function startInbound(config: InboundConfig, deps: InboundDeps): Pr
     },
   });
 
-  // smtp-server re-emits its socket server's errors as its own, and an 'error' nobody listens to throws: during the
-  // bind the rejected promise reports it, later ones are logged.
-  const duringBind = () => {};
-  server.on('error', duringBind);
-  let smtp: HostPort;
-  try {
-    smtp = await listen(server.server, config.listen, 'listen');
-  } finally {
-    server.off('error', duringBind);
-  }
-  server.on('error', (err) => logger.error({ err: err.message }, 'SMTP server error'));
+  const smtp = await listenSmtpServer(server, config.listen, 'listen', (err) => logger.error({ err: err.message }, 'SMTP server error'));
   const metricsService = config.metrics
     ? await startMetricsServer(config.metrics.listen, [deps.registry], () => (server.server.listening ? [] : ['SMTP listener is down']))
     : null;

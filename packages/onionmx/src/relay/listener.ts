@@ -1,9 +1,8 @@
 /**
- * The MTA-facing side: an smtp-server in LMTP or SMTP mode whose RCPT and DATA go to the mode's handler, and the
- * listen step. No AUTH, no STARTTLS: the listeners are loopback-only.
+ * The MTA-facing side: an smtp-server in LMTP or SMTP mode whose RCPT and DATA go to the mode's handler (the
+ * bind is listenSmtpServer). No AUTH, no STARTTLS: the listeners are loopback-only.
  */
 import { SMTPServer, type SMTPServerAddress, type SMTPServerSession } from 'smtp-server';
-import { listen, type HostPort } from '@peergroup/service';
 import { countDelivery, dropPending, stateOf, type RelayContext } from './relay-context.ts';
 import { installFastDataParser } from './relay-data-parser.ts';
 import { lmtpData, lmtpRcpt } from './lmtp-handler.ts';
@@ -86,23 +85,4 @@ export function makeServer(ctx: RelayContext, mode: RelayMode, idleMs: number): 
   // internals change, gives un-stuffed streams and the session stuffs again).
   installFastDataParser(server, { stuffed: true });
   return server;
-}
-
-/**
- * Listens on `at` (the config key `mode`, so a failure to bind names it); resolves with the bound address (port 0
- * resolved). Later listener errors are logged.
- */
-export async function listenOn(ctx: RelayContext, mode: RelayMode, server: SMTPServer, at: HostPort): Promise<HostPort> {
-  // smtp-server re-emits its socket server's errors as its own, and an 'error' nobody listens to throws: during the
-  // bind the rejected promise reports it.
-  const duringBind = () => {};
-  server.on('error', duringBind);
-  let bound: HostPort;
-  try {
-    bound = await listen(server.server, at, mode);
-  } finally {
-    server.off('error', duringBind);
-  }
-  server.on('error', (err) => ctx.logger.error({ err: err.message, listener: mode }, 'listener error'));
-  return bound;
 }

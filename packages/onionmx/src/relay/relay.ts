@@ -20,7 +20,8 @@ import type { RelayConfig } from './relay-config.ts';
 import { relayMetrics } from './relay-metrics.ts';
 import { ConnectionPool } from './connection-pool.ts';
 import { dropPending, type RelayContext, type SessionState } from './relay-context.ts';
-import { listenOn, makeServer } from './listener.ts';
+import { makeServer } from './listener.ts';
+import { listenSmtpServer } from '../smtp-server/listen.ts';
 import type { RouteResolver } from '../routing/route-decision.ts';
 import { createRouteResolver } from '../routing/routing.ts';
 
@@ -72,7 +73,11 @@ export async function startRelay(config: RelayConfig, deps: RelayDeps = {}): Pro
       const at = config[mode];
       if (!at) continue;
       const server = makeServer(ctx, mode, mtaIdleMs);
-      servers.push({ name: mode, server, addr: await listenOn(ctx, mode, server, at) });
+      servers.push({
+        name: mode,
+        server,
+        addr: await listenSmtpServer(server, at, mode, (err) => logger.error({ err: err.message, listener: mode }, 'listener error')),
+      });
     }
     if (config.metrics) metricsService = await startMetricsServer(config.metrics.listen, [registry]);
   } catch (err) {
