@@ -3,9 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { Client, DIALECTS, pageText, startTestService, stopPostgres, type TestService } from '@peergroup/test-support/accounts';
+import { Client, DIALECTS, outbox, pageText, startTestService, stopPostgres, type TestService } from '@peergroup/test-support/accounts';
 
 const PW = {
   alice: 'alice tulip mirror orbit',
@@ -17,12 +15,6 @@ const PW = {
 let ipCounter = 0;
 /** Each client gets its own forwarded address so per-client limits of one test do not hit another. */
 const client = (t: TestService) => new Client(t.svc.url, `198.51.100.${++ipCounter}`);
-
-async function outbox(t: TestService): Promise<string[]> {
-  await t.svc.context.settled();
-  const files = (await readdir(t.svc.outboxDir)).filter((f) => f.endsWith('.eml')).sort();
-  return Promise.all(files.map((f) => readFile(join(t.svc.outboxDir, f), 'utf8')));
-}
 
 for (const dialect of DIALECTS) {
   describe(`accounts over HTTP (${dialect})`, () => {

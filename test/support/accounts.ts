@@ -1,6 +1,7 @@
 // Test harness: starts the real accounts service on SQLite or on a real PostgreSQL, and a cookie-keeping HTTP client.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '@peergroup/service';
@@ -84,6 +85,13 @@ export async function startTestService(
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Every mail the service has written to its outbox, oldest first, once its background work has settled. */
+export async function outbox(t: TestService): Promise<string[]> {
+  await t.svc.context.settled();
+  const files = (await readdir(t.svc.outboxDir)).filter((f) => f.endsWith('.eml')).sort();
+  return Promise.all(files.map((f) => readFile(join(t.svc.outboxDir, f), 'utf8')));
 }
 
 export interface Page {

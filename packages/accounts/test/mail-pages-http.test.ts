@@ -5,10 +5,9 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client, pageText, startTestService, type TestService } from '@peergroup/test-support/accounts';
+import { Client, outbox, pageText, startTestService, type TestService } from '@peergroup/test-support/accounts';
 import { CATALOGUES, type Lang, type MessageKey } from '../src/i18n/index.ts';
 
 const PW = 'orchard velvet lantern quietly';
@@ -126,12 +125,7 @@ test('refusals come in the reader’s language with the right status; an app pas
   assert.equal(made.status, 200);
   assert.match(pageText(made.body), /App-Passwort für Laptop/);
   assert.match(pageText((await c.get('/activity')).body), /App-Passwort für deine Mail erstellt/);
-  await t.svc.context.settled();
-  const mails = [];
-  for (const f of (await readdir(t.svc.outboxDir)).filter((n) => n.endsWith('.eml'))) {
-    const m = await readFile(join(t.svc.outboxDir, f), 'utf8');
-    if (/^To: dora@example\.org/m.test(m)) mails.push(m);
-  }
+  const mails = (await outbox(t)).filter((m) => /^To: dora@example\.org/m.test(m));
   assert.equal(mails.length, 1, 'one mail: the app password');
   assert.match(mails[0]!, /^Auto-Submitted: auto-generated\r$/m);
   assert.match(mails[0]!, /^Content-Language: de\r$/m);
@@ -151,12 +145,7 @@ test('turning web-only off is listed and mailed to the owner (it opens IMAP/SMTP
   const activity = pageText((await c.get('/activity')).body);
   assert.equal(activity.match(/Mail clients allowed to log in with your main password/g)?.length, 1);
   assert.equal(activity.match(/Main password limited to this website/g)?.length, 1);
-  await t.svc.context.settled();
-  const mails = [];
-  for (const f of (await readdir(t.svc.outboxDir)).filter((n) => n.endsWith('.eml'))) {
-    const m = await readFile(join(t.svc.outboxDir, f), 'utf8');
-    if (/^To: emil@example\.org/m.test(m)) mails.push(m);
-  }
+  const mails = (await outbox(t)).filter((m) => /^To: emil@example\.org/m.test(m));
   assert.equal(mails.length, 1, 'one mail: web-only turned off');
   assert.match(mails[0]!, /^Subject: .*Mail clients can now log in with your main\s+password/m); // a folded header
   assert.match(mails[0]!, /https:\/\/accounts\.example\.org\/mail/);
