@@ -30,6 +30,7 @@ import { encodeNetstring, NetstringDecoder } from '@peergroup/mta-codecs';
 import { startDovecot, dovecotPaths, mailUser, writePassdbSecret } from '@peergroup/test-support/dovecot';
 import { freePort } from '@peergroup/test-support/ports';
 import { AuthClient } from '../support/dovecot-auth.ts';
+import { percentile as pct } from '../support/stats.ts';
 import { printTable } from '../support/table.ts';
 import { createDatabase, startPostgres, type RunningPostgres } from '@peergroup/test-support/postgres';
 import { makeVerifier } from '@peergroup/accounts';
@@ -52,11 +53,6 @@ const SECONDS = Number(args.seconds);
 const ACCOUNTS = Number(args.accounts);
 const PW = 'bench password one two';
 const MAIL_COST = { opslimit: 2, memlimit: 6 * 1024 * 1024 };
-
-function pct(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0;
-}
 
 // Control: an idle thread's own event-loop delay over the same row. What it sees too (the machine's other processes
 // taking the cores) is not a stall of ours; what only the main thread sees is (our code, or its garbage collector).

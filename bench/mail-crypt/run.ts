@@ -23,6 +23,7 @@ import { silentLogger } from '@peergroup/service';
 import { startDovecot, dovecotPaths, mailUser, writePassdbSecret } from '@peergroup/test-support/dovecot';
 import { freePort } from '@peergroup/test-support/ports';
 import { AuthClient } from '../support/dovecot-auth.ts';
+import { percentile as pct } from '../support/stats.ts';
 import { printTable } from '../support/table.ts';
 import { run } from '@peergroup/test-support/proc';
 import { yamlFromSnippet } from '@peergroup/test-support/snippets';
@@ -39,7 +40,6 @@ const MESSAGES = Number(args.messages);
 const SIZE = Number(args.size);
 const USERS = 20;
 const CONNS = 4;
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? 0;
 
 const DOMAIN = 'example.org';
 const work = await mkdtemp(join(tmpdir(), 'pg-bench-mail-crypt-'));

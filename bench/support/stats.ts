@@ -1,6 +1,10 @@
 /** Small measuring helpers the benches share: medians, another process's RSS, MB formatting. */
 import { readFileSync } from 'node:fs';
 
+/** The `p`th percentile of `xs` (nearest rank; 0 for none). */
+export const percentile = (xs: number[], p: number): number =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? 0;
+
 export const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** Resident set size of a process in bytes, from /proc (0 if the line is missing). */
