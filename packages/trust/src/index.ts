@@ -21,6 +21,7 @@ export {
   type TrustTables,
   type OpenTrustDbOptions,
 } from './db.ts';
+export { TextStatement, type TextRow } from './db-prepared.ts';
 export { PWHASH_INTERACTIVE, PWHASH_MIN, type PwhashParams } from './crypto.ts';
 export { newSessionKey, wrapUnlockedUser, unwrapUnlockedUser, SESSION_KEY_BYTES } from './session.ts';
 export {

@@ -2,6 +2,7 @@
 // every call, a large part of a socketmap lookup's CPU time (bench/mail-auth). A query is built with stand-ins from
 // param(name); each run puts the value given under that name in the stand-in's place.
 import type { Compilable, Kysely } from 'kysely';
+import { TextStatement, type TextRow } from '@peergroup/trust';
 
 const STAND_IN = '\u0000peergroup-param:';
 
@@ -25,4 +26,28 @@ export function prepare<P extends string, R>(db: Kysely<any>, query: Compilable<
     const parameters = slots.map((s) => (s.name === undefined ? s.fixed : values[s.name]));
     return (await db.executeQuery<R>({ ...compiled, parameters })).rows;
   };
+}
+
+/**
+ * prepare() for PostgreSQL's hottest statements: the same compiled SQL run as a TextStatement (@peergroup/trust),
+ * every value given as text and every column returned as text, in the select's order.
+ */
+export function prepareText<P extends string>(
+  db: Kysely<any>,
+  query: Compilable<unknown>,
+  names: readonly P[],
+): (values: Record<P, string>) => Promise<TextRow[]> {
+  const compiled = query.compile();
+  const statement = new TextStatement(compiled.sql);
+  const slots = compiled.parameters.map((v): P => {
+    const name = typeof v === 'string' && v.startsWith(STAND_IN) ? (v.slice(STAND_IN.length) as P) : undefined;
+    if (name === undefined || !names.includes(name)) throw new Error(`prepareText: every value must be one of ${names.join(', ')}`);
+    return name;
+  });
+  return async (values) => (await db.executeQuery(statement.run(slots.map((s) => values[s])))).rows as TextRow[];
+}
+
+/** A PostgreSQL array literal of `items` (for `= ANY($1::text[])` given as text). */
+export function textArray(items: readonly string[]): string {
+  return `{${items.map((s) => `"${s.replace(/[\\"]/g, '\\$&')}"`).join(',')}}`;
 }
