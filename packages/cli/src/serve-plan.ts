@@ -1,5 +1,5 @@
 import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { UsageError, listOption, numberOption, stringOption, type CommandContext } from './command.ts';
 import { configFileFor } from './config-file.ts';
 import { checkConfig, ConfigError, readConfigFile, setDotted, type ConfigProblem } from './config.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * One duration syntax for every config key: `250ms`, `30s`, `5m`, `12h`, `3d`, or a sum such as `1h30m`. A plain

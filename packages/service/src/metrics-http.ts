@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { Registry } from 'prom-client';
-import { z } from 'zod';
+import * as z from 'zod';
 import { loopbackHostPortSchema, type HostPort } from './host-port.ts';
 import type { RunningService } from './service.ts';
 import { listen } from './listen.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Config keys that were renamed: the older name keeps working, so a file written for an earlier release still

@@ -1,7 +1,7 @@
 // The `accounts.mailboxes` section: the account is the mailbox. Dovecot authenticates through the dict server
 // (dict-server.ts), Postfix looks up domains, mailboxes, aliases and sender logins through the socketmap server
 // (socketmap-server.ts). Hooked into accountsConfigSchema as one optional key.
-import { z } from 'zod';
+import * as z from 'zod';
 import { duration, hostPortSchema, loopbackHostPortSchema } from '@peergroup/service';
 
 /** Sizes as `512M`, `2G`, `1T` or a plain number of bytes. */

@@ -2,7 +2,7 @@ import { untilStopped } from '../run-service.ts';
 import { existsSync, rmSync } from 'node:fs';
 import { createConnection, createServer, type Server } from 'node:net';
 import { join, resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError, loadConfig } from '../config.ts';
 import { numberOption, UsageError, flagOption, listOption, stringOption, type Command, type OptionSpec } from '../command.ts';
 import { startTornet, writeTornetState, type Tornet, type TornetServiceSpec } from '@peergroup/tornet';

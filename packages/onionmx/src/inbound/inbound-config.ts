@@ -3,7 +3,7 @@
  * unknown keys fail with their dotted name. The config-file section is `inbound`.
  */
 import { isIP } from 'node:net';
-import { z } from 'zod';
+import * as z from 'zod';
 import { duration, formatDuration, hostPortSchema, metricsConfigSchema } from '@peergroup/service';
 
 const domainName = z

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { duration, hostPortSchema } from '@peergroup/service';
 import { parsePublicKey } from './minisign.ts';
 

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { duration, formatHostPort, hostPortSchema, withOlderNames } from '@peergroup/service';
 import { parseOnionAddress } from '../routing/onion-address.ts';
 import { systemResolvers } from '../routing/routing-config.ts';

@@ -2,7 +2,7 @@
  * Configuration of the onionmx relay. Routing settings live under `routing` (the schema every onionmx service
  * embeds), so one file can configure router and relay alike. Validated once at start-up; unknown keys fail.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { duration, hostPortSchema, loopbackHostPortSchema, metricsConfigSchema } from '@peergroup/service';
 import { routingConfigSchema } from '../routing/routing-config.ts';
 

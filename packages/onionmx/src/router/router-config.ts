@@ -3,7 +3,7 @@
  * (the same schema every onionmx service embeds), so one file can configure router and relay alike.
  * Everything is validated once at start-up; unknown keys fail with their dotted name.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { duration, hostPortSchema, loopbackHostPortSchema, metricsConfigSchema, withOlderNames } from '@peergroup/service';
 import { routingConfigSchema } from '../routing/routing-config.ts';
 import { parseIpv4Network } from './automap.ts';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { z } from 'zod';
+import * as z from 'zod';
 import { duration, hostPortSchema, withOlderNames, type HostPort } from '@peergroup/service';
 import { mapFetchSchema } from '../map-fetch/map-fetch-config.ts';
 
