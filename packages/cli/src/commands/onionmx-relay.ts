@@ -1,4 +1,5 @@
-import { checkRoutingConfig, reportCheck, runService } from '../run-service.ts';
+import { reportCheck, runService } from '../run-service.ts';
+import { checkRoutingConfig, routingStartupError } from '../routing-check.ts';
 import { flagOption, stringOption, type Command, type CommandContext, type OptionSpec } from '../command.ts';
 import { loadConfig } from '../config.ts';
 import { routingOptionsUnder, routingOverrides } from '../routing-flags.ts';
@@ -110,6 +111,6 @@ export const command: Command = {
       return reportCheck(ctx, [...listeners, `socks ${formatHostPort(config.socks)} (tls ${config.tls})`, ...routing]);
     }
     const registry = createMetricsRegistry();
-    return runService(ctx, logger, () => startRelay(config, { logger, registry }));
+    return runService(ctx, logger, () => startRelay(config, { logger, registry }), routingStartupError);
   },
 };

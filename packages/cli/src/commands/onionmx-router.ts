@@ -1,4 +1,5 @@
-import { checkRoutingConfig, reportCheck, runService } from '../run-service.ts';
+import { reportCheck, runService } from '../run-service.ts';
+import { checkRoutingConfig, routingStartupError } from '../routing-check.ts';
 import { existsSync } from 'node:fs';
 import { UsageError, flagOption, stringOption, type Command, type CommandContext, type OptionSpec } from '../command.ts';
 import { loadConfig, readConfigFile } from '../config.ts';
@@ -174,6 +175,6 @@ export const command: Command = {
       return reportCheck(ctx, [...listeners, ...routing]);
     }
     const registry = createMetricsRegistry();
-    return runService(ctx, logger, () => startRouter(config, { logger, registry }));
+    return runService(ctx, logger, () => startRouter(config, { logger, registry }), routingStartupError);
   },
 };

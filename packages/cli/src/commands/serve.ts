@@ -6,7 +6,7 @@ import { peergroupBin, type ServiceName } from '../supervisor/services.ts';
 import { startStatusServer } from '../supervisor/status-http.ts';
 import { StartupConfigError, Supervisor } from '../supervisor/supervisor.ts';
 
-// Only light modules above (not even run-service.ts, which brings onionmx): the supervisor loads none of the
+// Only light modules above (not even run-service.ts, which brings @peergroup/service): the supervisor loads none of the
 // services' code nor their schemas. Validation is in serve-plan.ts, imported by --check-config/--print-config,
 // which the supervisor runs as a short-lived process of its own.
 
