@@ -5,7 +5,8 @@
  * by module. Read from
  * /proc once start-up has settled: RSS, and PSS (pages shared with other processes split between them). `serve` is the
  * sum over its process tree (one child per service, started with the supervisor's V8 flags). Goals: each service <= 1.5x the bare
- * node RSS; all of serve <= 300 MB.
+ * node RSS; all of serve <= 300 MB. accounts imports its web app with the first request, so it is measured a second
+ * time after GET / and GET /login: what it holds once someone has visited.
  *   node --conditions=source --import tsx bench/footprint/run.ts [--settle-ms 4000] [--runs 3]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -41,6 +42,8 @@ interface Subject {
   args: () => Promise<string[]>;
   /** Output that says start-up is over. */
   ready: RegExp;
+  /** Run once start-up is over, before the settle time: requests the process serves before it is measured. */
+  visit?: (out: string) => Promise<void>;
   fromDist: boolean;
 }
 
@@ -99,6 +102,21 @@ const subjects: Subject[] = [
     fromDist: true,
   },
   {
+    name: 'accounts serve, after one page request',
+    args: async () => [bin, 'accounts', 'serve', '--listen', '127.0.0.1:0', '--data', join(dir, 'accounts-visited')],
+    ready: /"started"|listening/i,
+    visit: async (out) => {
+      const http = /^http (\S+)$/m.exec(out)?.[1];
+      if (!http) throw new Error(`accounts serve printed no http listener:\n${out}`);
+      for (const path of ['/', '/login']) {
+        const res = await fetch(`http://${http}${path}`);
+        await res.text();
+        if (res.status !== 200) throw new Error(`GET ${path}: ${res.status}`);
+      }
+    },
+    fromDist: true,
+  },
+  {
     name: 'serve (whole tree)',
     args: async () => [
       bin,
@@ -122,7 +140,14 @@ const subjects: Subject[] = [
 // measured with them too, and serve's supervisor itself (its children have them either way).
 // Beside them, the same processes from dist/ module by module, the build as it ran before the bundle.
 const unitFlags = daemonNodeFlags.join(' ');
-for (const name of ['onionmx router', 'onionmx relay', 'onionmx inbound', 'accounts serve', 'serve (whole tree)']) {
+for (const name of [
+  'onionmx router',
+  'onionmx relay',
+  'onionmx inbound',
+  'accounts serve',
+  'accounts serve, after one page request',
+  'serve (whole tree)',
+]) {
   const s = subjects.find((x) => x.name === name)!;
   subjects.push({ ...s, name: `${name}, ${unitFlags}`, nodeOptions: unitFlags });
   subjects.push({ ...s, name: `${name}, ${unitFlags}, unbundled`, nodeOptions: unitFlags, unbundled: true });
@@ -157,6 +182,7 @@ async function measure(s: Subject): Promise<Memory & { processes: number }> {
     });
     if (s.fromDist) assertRanFromDist(out, s.name);
     if (s.fromDist && !s.unbundled) assertBundled(s.name);
+    await s.visit?.(out);
     // Start-up garbage is collected and lazy work (map watchers, first timers) has run by then.
     await new Promise((r) => setTimeout(r, settleMs));
     return treeMemory(child.pid!);

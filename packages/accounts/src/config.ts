@@ -1,7 +1,7 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { duration, hostPortSchema, loopbackHostPortSchema, withOlderNames } from '@peergroup/service';
 import { mailboxesConfigSchema } from './mail/config.ts';
-import { isTimeZone } from './i18n/locale.ts';
+import { isTimeZone } from './i18n/time-zones.ts';
 
 const positiveInt = z.number().int().positive();
 

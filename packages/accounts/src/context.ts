@@ -12,9 +12,8 @@ import { loadOrCreateServerSecret } from './server-secret.ts';
 import { subkey } from './tokens.ts';
 import { MIN_PASSWORD_LENGTH } from './password-strength.ts';
 import type { Mailer } from './mailer.ts';
-import { UserLocaleStore } from './i18n/index.ts';
-import { notify } from './notifications.ts';
-import { MailAccounts } from './mail/mail-accounts.ts';
+import { UserLocaleStore } from './i18n/user-locale-store.ts';
+import type { MailAccounts } from './mail/mail-accounts.ts';
 import { RateLimitStore } from './rate-limit-store.ts';
 
 /** The trust store's own per-user cap is set this high; the accounts service enforces the per-user quota. */
@@ -79,10 +78,14 @@ export async function openAccountsContext(
 
   const locales = new UserLocaleStore(db);
   // Recording an entry never waits for its mail (notifications.ts decides which entries are mailed); settled() does.
+  // notifications.ts, and the catalogues with it, is imported with the first entry: an idle daemon holds neither.
   const audit = new AuditLog(
     db,
     (userId, kind, params, at) =>
-      background(notify({ config, store, locales, mailer, logger }, userId, kind, params, at), 'notification failed'),
+      background(
+        import('./notifications.ts').then(({ notify }) => notify({ config, store, locales, mailer, logger }, userId, kind, params, at)),
+        'notification failed',
+      ),
     opts.now,
   );
 
@@ -142,8 +145,16 @@ export async function openAccountsContext(
   const track = (t: Promise<void>) => background(t, 'recording a failed login failed');
   const clock = opts.now ?? (() => new Date());
 
+  // The mail-account code (verifiers, Dovecot keys, mail-crypt) loads only where mailboxes are configured.
   const mail = config.mailboxes
-    ? new MailAccounts(db, config.mailboxes, subkey(secret, 'mail-app-password'), store, logger, opts.now)
+    ? new (await import('./mail/mail-accounts.ts')).MailAccounts(
+        db,
+        config.mailboxes,
+        subkey(secret, 'mail-app-password'),
+        store,
+        logger,
+        opts.now,
+      )
     : null;
 
   return {

@@ -1,7 +1,6 @@
 import { createServer } from 'node:http';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import { getRequestListener } from '@hono/node-server';
 import { Gauge, type Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import { createMetricsRegistry, listen, startMetricsServer, type HostPort, type RunningService } from '@peergroup/service';
@@ -9,7 +8,8 @@ import { accountsConfigSchema, type AccountsConfig, type AccountsConfigInput } f
 import { openAccountsContext, type AccountsContext } from './context.ts';
 import { createMailer } from './mailer.ts';
 import { createAccountsMetrics } from './metrics.ts';
-import { createApp } from './app.tsx';
+import type { AppDeps } from './app.tsx';
+import { lazyListener } from './lazy-listener.ts';
 import { Semaphore } from './semaphore.ts';
 import type { MailLookups } from './mail/lookup-service.ts';
 
@@ -71,7 +71,7 @@ export async function startAccounts(config: AccountsConfig, opts: StartAccountsO
       this.set(pwhashSlots.waiting);
     },
   });
-  const app = createApp({
+  const appDeps: AppDeps = {
     pwhashSlots,
     config,
     trust: context.store,
@@ -85,8 +85,19 @@ export async function startAccounts(config: AccountsConfig, opts: StartAccountsO
     failedLogin: (username) => context.failedLogin(username),
     mail: context.mail,
     locales: context.locales,
-  });
-  const server = createServer(getRequestListener(app.fetch));
+  };
+  // The web app is imported with the first request, not at start: hono's Node adapter loads Node's fetch classes
+  // (undici, about 9 MB), and with the pages and their four catalogues it is most of an idle daemon's memory, which a
+  // service that waits hours between visits would otherwise hold from the start (bench/footprint has both rows).
+  const server = createServer(
+    lazyListener(
+      async () => {
+        const [{ getRequestListener }, { createApp }] = await Promise.all([import('@hono/node-server'), import('./app.tsx')]);
+        return getRequestListener(createApp(appDeps).fetch);
+      },
+      (err) => logger.error({ err: { message: (err as Error).message } }, 'the web app failed to load'),
+    ),
+  );
   server.headersTimeout = 20_000;
   server.requestTimeout = 30_000;
   let http: HostPort;

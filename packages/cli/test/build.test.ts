@@ -217,6 +217,19 @@ test('every service starts from the bundle: "started" with its listeners, /metri
         assert.ok(metrics, `${name} printed its metrics listener:\n${stdout}`);
         const body = await (await fetch(`http://${metrics}/metrics`)).text();
         assert.match(body, /^process_resident_memory_bytes \d/m, `${name} /metrics`);
+        if (name === 'accounts') {
+          // The web app is imported with the first request (accounts service.ts): its chunks load then, not at start.
+          const idle = readFileSync(traceFile, 'utf8').trim().split('\n');
+          const http = /^http (\S+)$/m.exec(stdout)?.[1];
+          const page = await fetch(`http://${http}/login`);
+          assert.equal(page.status, 200, `${name} GET /login`);
+          assert.match(await page.text(), /<form[^>]*action="\/login"/);
+          const visited = readFileSync(traceFile, 'utf8').trim().split('\n');
+          assert.ok(
+            fromBundle(visited).length > fromBundle(idle).length,
+            `the first request loaded more of the bundle:\n${visited.slice(idle.length).join('\n')}`,
+          );
+        }
         const modules = readFileSync(traceFile, 'utf8').trim().split('\n');
         assert.ok(modules.includes(`file://${bundleDir}main.js`), `${name} ran the bundle`);
         assert.deepEqual(

@@ -1,73 +1,14 @@
-// Which language a request gets, and the per-request formatter the pages use: messages from the catalogues, dates
-// and relative times through Intl in the reader's locale and time zone.
+// The per-request formatter the pages and mails use: messages from the catalogues, dates and relative times through
+// Intl in the reader's locale and time zone. Which language and zone a reader gets is langs.ts and time-zones.ts, which
+// need none of the catalogues (an idle accounts daemon loads those two, and the catalogues with its first page).
 import { de } from './de.ts';
 import { en, type MessageKey, type Messages } from './en.ts';
 import { fr } from './fr.ts';
 import { it } from './it.ts';
+import type { Lang } from './langs.ts';
 import { MessageFormat, type Params } from './message-format.ts';
 
-export const CATALOGUES = { en, de, fr, it } as const satisfies Record<string, Messages>;
-export type Lang = keyof typeof CATALOGUES;
-export const LANGS = Object.keys(CATALOGUES) as Lang[];
-export const DEFAULT_LANG: Lang = 'en';
-
-export function isLang(v: unknown): v is Lang {
-  return typeof v === 'string' && Object.hasOwn(CATALOGUES, v);
-}
-
-/**
- * The best shipped language for an Accept-Language header: highest q first (ties keep header order), an exact match
- * or its primary subtag (de-CH → de), q=0 meaning "not this one"; the default when nothing matches.
- */
-export function negotiateLang(header: string | undefined | null): Lang {
-  if (!header) return DEFAULT_LANG;
-  const ranges = header
-    .split(',')
-    .map((part, index) => {
-      const [tag = '', ...params] = part.trim().split(';');
-      let q = 1;
-      for (const p of params) {
-        const m = /^\s*q\s*=\s*(\S*)\s*$/i.exec(p);
-        if (m) q = Number(m[1]);
-      }
-      // A q that is not a number is a broken range: skipped rather than read as q=1.
-      return { tag: tag.trim().toLowerCase(), q: Number.isFinite(q) && q <= 1 ? q : 0, index };
-    })
-    .filter((r) => r.tag && r.q > 0)
-    .sort((a, b) => b.q - a.q || a.index - b.index);
-  for (const r of ranges) {
-    const primary = r.tag.split('-')[0]!;
-    if (isLang(primary)) return primary;
-  }
-  return DEFAULT_LANG;
-}
-
-// Every request with a tz cookie asks: building an Intl.DateTimeFormat to find out costs more than rendering a small
-// page, so the answers are kept (the names are checked for shape first; bounded all the same).
-const zoneValidity = new Map<string, boolean>();
-
-export function isTimeZone(v: unknown): v is string {
-  if (typeof v !== 'string' || v.length > 64 || !/^[A-Za-z0-9_+\-/]+$/.test(v)) return false;
-  let ok = zoneValidity.get(v);
-  if (ok === undefined) {
-    try {
-      new Intl.DateTimeFormat('en', { timeZone: v });
-      ok = true;
-    } catch {
-      ok = false;
-    }
-    if (zoneValidity.size > 2000) zoneValidity.clear();
-    zoneValidity.set(v, ok);
-  }
-  return ok;
-}
-
-let zones: string[] | undefined;
-/** The IANA zones Intl knows, for the time-zone picker. */
-export function timeZones(): string[] {
-  zones ??= Intl.supportedValuesOf('timeZone');
-  return zones;
-}
+export const CATALOGUES = { en, de, fr, it } as const satisfies Record<Lang, Messages>;
 
 const compiled: { [L in Lang]: Partial<Record<MessageKey, MessageFormat>> } = { en: {}, de: {}, fr: {}, it: {} };
 const dateFormats = new Map<string, Intl.DateTimeFormat>();

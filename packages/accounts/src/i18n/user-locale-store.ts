@@ -2,7 +2,8 @@
 // logged in) is in their language and their zone. Set at sign-up from the request and whenever they choose.
 import type { Kysely } from 'kysely';
 import type { AllTables } from '../db.ts';
-import { isLang, isTimeZone, type Lang } from './locale.ts';
+import { isLang, type Lang } from './langs.ts';
+import { isTimeZone } from './time-zones.ts';
 
 export interface AccountsUserLocaleTable {
   user_id: string;
