@@ -3,7 +3,13 @@
 // every module's source text stays on the heap, and a few hundred modules cost the loader too. One tree-shaken chunk
 // graph drops what nothing calls (zod's 40 locales and JSON-schema code, most of it) and saves 8-12 MB per process
 // (bench/footprint). Code splitting keeps each command's `import()`, so --help and one command still load only their
-// part. Whitespace and syntax are minified, names are kept, so a stack trace in a log still names its functions.
+// part. Whitespace, syntax and local identifiers are minified (each process keeps the source text of what it loaded: a
+// fifth less of it, bench/footprint); function and class names are kept, so a stack trace in a log still names its
+// functions, and dist/bundle/*.map maps positions and local names back (node --enable-source-maps).
+//
+// prom-client requires @opentelemetry/api at load for exemplars, which this project never enables (createMetricsRegistry
+// in @peergroup/service): the bundle gets a stand-in that says so if they ever are, instead of 45 KB of tracing API in
+// every daemon.
 //
 // Beside it, help.json: every command's --help text, written from the command modules themselves. A command module
 // imports the code of its daemon (a command's options and its run share the config loader), so `peergroup relay
@@ -25,6 +31,18 @@ if (!existsSync(`${cli}dist/main.js`)) {
 }
 rmSync(outdir, { recursive: true, force: true });
 const { build } = await import('esbuild');
+const noOpenTelemetry = {
+  name: 'no-opentelemetry',
+  setup(b) {
+    b.onResolve({ filter: /^@opentelemetry\/api$/ }, () => ({ path: '@opentelemetry/api', namespace: 'left-out' }));
+    b.onLoad({ filter: /.*/, namespace: 'left-out' }, () => ({
+      contents:
+        "const no = () => { throw new Error('@opentelemetry/api is left out of the bundle (packages/cli/scripts/bundle.mjs): no exemplars'); };\n" +
+        'module.exports = { get trace() { return no(); }, get context() { return no(); } };\n',
+      loader: 'js',
+    }));
+  },
+};
 try {
   await build({
     entryPoints: [`${cli}dist/main.js`],
@@ -37,12 +55,14 @@ try {
     external: ['better-sqlite3', 'sodium-native', 'pg-native', 'tsx'],
     minifyWhitespace: true,
     minifySyntax: true,
+    minifyIdentifiers: true,
     keepNames: true,
     sourcemap: 'linked',
     // CommonJS dependencies call require() for Node's built-ins; an ES module has none of its own.
     banner: {
       js: "import { createRequire as __peergroupRequire } from 'node:module'; const require = __peergroupRequire(import.meta.url);",
     },
+    plugins: [noOpenTelemetry],
     logLevel: 'warning',
   });
   const { loadCommands, commandHelp } = await import(`${cli}dist/main.js`);
