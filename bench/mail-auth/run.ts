@@ -2,7 +2,7 @@
 //   Dovecot auth-client protocol (what imap-login and Postfix SASL speak) → Dovecot auth (cache) → auth worker →
 //   Lua passdb → peergroup's passdb HTTP listener → database; and peergroup's socketmap for each map. Baseline in the same run: one web
 //   login's Argon2id (2 × 64 MiB) next to one mail verifier (the configured mail cost).
-//   node --conditions=source --import tsx bench/mail-auth/run.ts [--seconds 5] [--postgres] [--accounts 100000] [--maps-only] [--no-driver-table]
+//   node --conditions=source --import tsx bench/mail-auth/run.ts [--seconds 5] [--postgres] [--accounts 100000] [--maps-only] [--no-driver-table] [--maps domain,sender]
 // The Dovecot rows' load generator shares the event loop with the service (conservative for the event-loop delay
 // columns); the socketmap rows' runs in a child process, so this process's CPU time over a row is the service's
 // own: "per core-second" is lookups per second of peergroup CPU (all its threads), the issue's "per core" whatever
@@ -45,6 +45,8 @@ const { values: args } = parseArgs({
     accounts: { type: 'string', default: '100000' },
     'maps-only': { type: 'boolean', default: false },
     'no-driver-table': { type: 'boolean', default: false },
+    // Only these socketmap maps (comma-separated; the first is the ratio columns' baseline), e.g. for a profile of one.
+    maps: { type: 'string' },
     // Internal: the child process that generates the socketmap load.
     'load-generator': { type: 'boolean', default: false },
   },
@@ -416,7 +418,7 @@ if (args['load-generator']) {
   // The domain map answers from the configuration: the same protocol path without a query, the ceiling of the others
   // (the machine's load moves all rows of one run alike).
   let domainRow: { rate: number; perCore: number } | undefined;
-  for (const map of Object.keys(keys)) {
+  for (const map of args.maps ? args.maps.split(',').filter((m) => m in keys) : Object.keys(keys)) {
     const r = await remoteLoad(map);
     add(`socketmap ${map}`, r, undefined, domainRow, r);
     domainRow ??= r;

@@ -36,7 +36,7 @@ export function prepareText<P extends string>(
   db: Kysely<any>,
   query: Compilable<unknown>,
   names: readonly P[],
-): (values: Record<P, string>) => Promise<TextRow[]> {
+): (values: Record<P, string | null>) => Promise<TextRow[]> {
   const compiled = query.compile();
   const statement = new TextStatement(compiled.sql);
   const slots = compiled.parameters.map((v): P => {
@@ -45,9 +45,4 @@ export function prepareText<P extends string>(
     return name;
   });
   return async (values) => (await db.executeQuery(statement.run(slots.map((s) => values[s])))).rows as TextRow[];
-}
-
-/** A PostgreSQL array literal of `items` (for `= ANY($1::text[])` given as text). */
-export function textArray(items: readonly string[]): string {
-  return `{${items.map((s) => `"${s.replace(/[\\"]/g, '\\$&')}"`).join(',')}}`;
 }
