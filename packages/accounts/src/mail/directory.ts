@@ -89,7 +89,7 @@ function slotted<L extends string>(
   lists: readonly L[],
   build: (slots: (list: L) => string[]) => Compilable<unknown>,
 ): (values: Record<L, readonly string[]>) => Promise<TextRow[]> {
-  const variants = new Map<number, (values: Record<string, string | null>) => Promise<TextRow[]>>();
+  const variants = new Map<number, (values: readonly (string | null)[]) => Promise<TextRow[]>>();
   return (values) => {
     const n = SLOTS.find((s) => lists.every((l) => values[l].length <= s));
     if (n === undefined) throw new RangeError(`slotted: more than ${MAX_SLOTS} values`);
@@ -104,8 +104,9 @@ function slotted<L extends string>(
       );
       variants.set(n, run);
     }
-    const flat: Record<string, string | null> = {};
-    for (const l of lists) for (let i = 0; i < n; i++) flat[`${l}${i}`] = values[l][i] ?? null;
+    // In the order of the names above: each list's n slots, list after list.
+    const flat: (string | null)[] = [];
+    for (const l of lists) for (let i = 0; i < n; i++) flat.push(values[l][i] ?? null);
     return run(flat);
   };
 }

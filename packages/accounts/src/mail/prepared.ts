@@ -30,19 +30,20 @@ export function prepare<P extends string, R>(db: Kysely<any>, query: Compilable<
 
 /**
  * prepare() for PostgreSQL's hottest statements: the same compiled SQL run as a TextStatement (@peergroup/trust),
- * every value given as text and every column returned as text, in the select's order.
+ * every value given as text and every column returned as text, in the select's order. The run takes the values in
+ * the order of `names` (no record to look names up in on every run).
  */
-export function prepareText<P extends string>(
+export function prepareText(
   db: Kysely<any>,
   query: Compilable<unknown>,
-  names: readonly P[],
-): (values: Record<P, string | null>) => Promise<TextRow[]> {
+  names: readonly string[],
+): (values: readonly (string | null)[]) => Promise<TextRow[]> {
   const compiled = query.compile();
   const statement = new TextStatement(compiled.sql);
-  const slots = compiled.parameters.map((v): P => {
-    const name = typeof v === 'string' && v.startsWith(STAND_IN) ? (v.slice(STAND_IN.length) as P) : undefined;
-    if (name === undefined || !names.includes(name)) throw new Error(`prepareText: every value must be one of ${names.join(', ')}`);
-    return name;
+  const positions = compiled.parameters.map((v): number => {
+    const at = typeof v === 'string' && v.startsWith(STAND_IN) ? names.indexOf(v.slice(STAND_IN.length)) : -1;
+    if (at < 0) throw new Error(`prepareText: every value must be one of ${names.join(', ')}`);
+    return at;
   });
-  return async (values) => (await db.executeQuery(statement.run(slots.map((s) => values[s])))).rows as TextRow[];
+  return async (values) => (await db.executeQuery(statement.run(positions.map((p) => values[p] ?? null)))).rows as TextRow[];
 }
