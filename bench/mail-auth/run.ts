@@ -2,7 +2,7 @@
 //   Dovecot auth-client protocol (what imap-login and Postfix SASL speak) → Dovecot auth (cache) → auth worker →
 //   Lua passdb → peergroup's passdb HTTP listener → database; and peergroup's socketmap for each map. Baseline in the same run: one web
 //   login's Argon2id (2 × 64 MiB) next to one mail verifier (the configured mail cost).
-//   node --conditions=source --import tsx bench/mail-auth/run.ts [--seconds 5] [--postgres] [--accounts 100000] [--maps-only] [--no-driver-table] [--maps domain,sender]
+//   node --conditions=source --import tsx bench/mail-auth/run.ts [--seconds 5] [--postgres [--postgres-socket]] [--accounts 100000] [--maps-only] [--no-driver-table] [--maps domain,sender]
 // The Dovecot rows' load generator shares the event loop with the service (conservative for the event-loop delay
 // columns); the socketmap rows' runs in a child process, so this process's CPU time over a row is the service's
 // own: "per core-second" is lookups per second of peergroup CPU (all its threads), the issue's "per core" whatever
@@ -42,6 +42,8 @@ const { values: args } = parseArgs({
   options: {
     seconds: { type: 'string', default: '5' },
     postgres: { type: 'boolean', default: false },
+    // With --postgres: reach PostgreSQL over its unix socket (a same-host deployment's default on Debian) instead of TCP.
+    'postgres-socket': { type: 'boolean', default: false },
     accounts: { type: 'string', default: '100000' },
     'maps-only': { type: 'boolean', default: false },
     'no-driver-table': { type: 'boolean', default: false },
@@ -197,7 +199,9 @@ if (args['load-generator']) {
   const dovecotDir = join(work, 'dovecot');
   await mkdir(dovecotDir);
   let pg: RunningPostgres | undefined;
-  const databaseUrl = args.postgres ? await createDatabase((pg = await startPostgres()).url, 'bench_mail') : undefined;
+  let databaseUrl = args.postgres ? await createDatabase((pg = await startPostgres()).url, 'bench_mail') : undefined;
+  if (databaseUrl && args['postgres-socket'])
+    databaseUrl = `postgres://postgres@${encodeURIComponent(pg!.socketDir)}:${pg!.port}/bench_mail`;
   const { uid, gid } = mailUser();
   const paths = dovecotPaths(dovecotDir);
   const secretFile = join(work, 'passdb.secret');

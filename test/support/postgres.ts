@@ -14,6 +14,8 @@ export interface RunningPostgres {
   /** `postgres://postgres@127.0.0.1:PORT/postgres` — the maintenance database; use createDatabase for your own. */
   url: string;
   port: number;
+  /** The directory of its unix socket: `postgres://postgres@/DB?host=DIR` reaches it without TCP. */
+  socketDir: string;
   /** Milliseconds spent in initdb + start-up (for curiosity and for tuning test timeouts). */
   startupMs: number;
   stop(): Promise<void>;
@@ -170,6 +172,7 @@ export async function startPostgres(): Promise<RunningPostgres> {
     return {
       url,
       port,
+      socketDir: dir,
       startupMs: Date.now() - t0,
       stop() {
         stopped ??= (async () => {
