@@ -145,6 +145,9 @@ export type TextRow = (string | null)[];
  * client's query() untouched, poolWithNamedStatements passes anything but a string through, and pg runs an object
  * with submit() as a Submittable (pg-cursor's interface). Through any Kysely PostgresDialect, so the pool, its
  * checkout and its error handling stay Kysely's.
+ *
+ * submit() reads pg's Connection internals (parsedStatements, submittedNamedStatements, its stream), so trust pins pg
+ * to one exact version, as onionmx pins smtp-server: an upgrade re-runs packages/accounts/test/mail-lookup-batch first.
  */
 export class TextStatement {
   private name: string;
