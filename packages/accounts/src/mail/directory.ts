@@ -151,7 +151,16 @@ function compileLookups(db: Kysely<AllTables>, accountDomain: string, batch: Loo
     // branch gives at most one row per key; the caller takes the lowest via. Keys that are mostly accounts (senders)
     // ask the account first, on its own, a cheaper query for PostgreSQL (bench/mail-auth, with array values: sender
     // 13-16k → 21-22k per core-second); the alias map, where many keys are not accounts, asks the three at once
-    // (alias: 10-13k → 15-16k).
+    // (alias: 10-13k → 15-16k). Each branch carries its key back: the account's name (via 1), the alias's address
+    // (2), the catch-all's domain (3).
+    const aliasBranch = (addresses: string[]) =>
+      aliases()
+        .select(['a.address as key', sql<number>`2`.as('via'), ...aliasColumns])
+        .where('a.address', 'in', addresses);
+    const catchAllBranch = (domains: string[]) =>
+      catchAlls()
+        .select(['d.name as key', sql<number>`3`.as('via'), ...catchAllColumns])
+        .where('d.name', 'in', domains);
     const ownerQuery = slotted(db, ['locals', 'addresses', 'domains'], (slots) =>
       accounts()
         .select([
@@ -163,16 +172,11 @@ function compileLookups(db: Kysely<AllTables>, accountDomain: string, batch: Loo
           sql<number | null>`null`.as('alias_deleted'),
         ])
         .where('u.username', 'in', slots('locals'))
-        .unionAll(
-          aliases()
-            .select(['a.address as key', sql<number>`2`.as('via'), ...aliasColumns])
-            .where('a.address', 'in', slots('addresses')),
-        )
-        .unionAll(
-          catchAlls()
-            .select(['d.name as key', sql<number>`3`.as('via'), ...catchAllColumns])
-            .where('d.name', 'in', slots('domains')),
-        ),
+        .unionAll(aliasBranch(slots('addresses')))
+        .unionAll(catchAllBranch(slots('domains'))),
+    );
+    const aliasQuery = slotted(db, ['addresses', 'domains'], (slots) =>
+      aliasBranch(slots('addresses')).unionAll(catchAllBranch(slots('domains'))),
     );
     const account = new LookupBatch<string, AccountQueryRow>(async (usernames) => {
       const rows = await accountQuery({ usernames });
@@ -188,43 +192,28 @@ function compileLookups(db: Kysely<AllTables>, accountDomain: string, batch: Loo
       return new Map(rows.map(([name]) => [name!, true as const]));
     }, batch);
     const suffix = `@${accountDomain}`;
-    const owner = new LookupBatch<string, OwnerQueryRow>(async (addresses) => {
-      const locals = addresses.filter((x) => x.endsWith(suffix)).map((x) => x.slice(0, -suffix.length));
-      const domains = [...new Set(addresses.map(domainOf))];
-      const rows = await ownerQuery({ locals, addresses, domains });
+    const localOf = (x: string) => (x.endsWith(suffix) ? x.slice(0, -suffix.length) : undefined);
+    /** Each address's row: its account's (when the query asked), else its alias's, else its domain's catch-all. */
+    const ownersOf = (rows: TextRow[], addresses: readonly string[]) => {
       const byVia = [new Map<string, OwnerQueryRow>(), new Map<string, OwnerQueryRow>(), new Map<string, OwnerQueryRow>()] as const;
       for (const [key, via, username, disabled, deleted_at, alias_deleted] of rows)
         byVia[Number(via) - 1]!.set(key!, { via: Number(via), username: username!, disabled, deleted_at, alias_deleted });
       const found = new Map<string, OwnerQueryRow>();
       for (const x of addresses) {
-        const r =
-          (x.endsWith(suffix) ? byVia[0].get(x.slice(0, -suffix.length)) : undefined) ?? byVia[1].get(x) ?? byVia[2].get(domainOf(x));
+        const local = localOf(x);
+        const r = (local === undefined ? undefined : byVia[0].get(local)) ?? byVia[1].get(x) ?? byVia[2].get(domainOf(x));
         if (r) found.set(x, r);
       }
       return found;
+    };
+    const owner = new LookupBatch<string, OwnerQueryRow>(async (addresses) => {
+      const locals = addresses.map(localOf).filter((l) => l !== undefined);
+      const domains = [...new Set(addresses.map(domainOf))];
+      return ownersOf(await ownerQuery({ locals, addresses, domains }), addresses);
     }, batch);
-    const aliasQuery = slotted(db, ['addresses', 'domains'], (slots) =>
-      aliases()
-        .select(['a.address as key', sql<number>`2`.as('via'), ...aliasColumns])
-        .where('a.address', 'in', slots('addresses'))
-        .unionAll(
-          catchAlls()
-            .select(['d.name as key', sql<number>`3`.as('via'), ...catchAllColumns])
-            .where('d.name', 'in', slots('domains')),
-        ),
-    );
     const aliasOrCatchAll = new LookupBatch<string, OwnerQueryRow>(async (addresses) => {
       const domains = [...new Set(addresses.map(domainOf))];
-      const rows = await aliasQuery({ addresses, domains });
-      const byVia = [new Map<string, OwnerQueryRow>(), new Map<string, OwnerQueryRow>()] as const;
-      for (const [key, via, username, disabled, deleted_at, alias_deleted] of rows)
-        byVia[Number(via) - 2]!.set(key!, { via: Number(via), username: username!, disabled, deleted_at, alias_deleted });
-      const found = new Map<string, OwnerQueryRow>();
-      for (const x of addresses) {
-        const r = byVia[0].get(x) ?? byVia[1].get(domainOf(x));
-        if (r) found.set(x, r);
-      }
-      return found;
+      return ownersOf(await aliasQuery({ addresses, domains }), addresses);
     }, batch);
     return {
       account: (username) => account.get(username),
