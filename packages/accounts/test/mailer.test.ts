@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { silentLogger } from '@peergroup/service';
 import { createMailer } from '../src/mailer.ts';
 
-test('outbox mode writes complete RFC 5322 messages as .eml files, nothing half-written', async (t) => {
+/** A mailer in outbox mode writing to a fresh directory that is removed after the test. */
+async function outboxMailer(t: TestContext) {
   const dir = mkdtempSync(join(tmpdir(), 'pg-outbox-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const outbox = join(dir, 'outbox');
@@ -14,6 +15,11 @@ test('outbox mode writes complete RFC 5322 messages as .eml files, nothing half-
     { mode: 'outbox', from: 'accounts@example.org', outboxDir: outbox, smtp: { host: 'x', port: 1, secure: false, requireTls: true } },
     silentLogger(),
   );
+  return { m, outbox };
+}
+
+test('outbox mode writes complete RFC 5322 messages as .eml files, nothing half-written', async (t) => {
+  const { m, outbox } = await outboxMailer(t);
   await m.send({ to: 'alice@example.org', subject: 'A reset was requested — ünïcode', text: 'Hello\nline two\n' });
   await m.send({ to: 'bob@example.org', subject: 'second', text: 'x', lang: 'de' });
   m.close();
@@ -145,13 +151,7 @@ test('smtp mode: an unreadable password file fails at start-up, not with the fir
 });
 
 test('outbox mode: messages sent at once, before the mail library has loaded, are all written', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'pg-outbox-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const outbox = join(dir, 'outbox');
-  const m = await createMailer(
-    { mode: 'outbox', from: 'accounts@example.org', outboxDir: outbox, smtp: { host: 'x', port: 1, secure: false, requireTls: true } },
-    silentLogger(),
-  );
+  const { m, outbox } = await outboxMailer(t);
   const results = await Promise.all(['a', 'b', 'c'].map((to) => m.send({ to: `${to}@example.org`, subject: 's', text: 't' })));
   m.close();
   assert.deepEqual(results, ['written', 'written', 'written']);
