@@ -177,8 +177,13 @@ export class TextStatement {
 /** One run: pg's Submittable, and a thenable of the { command, rowCount, rows } Kysely's driver reads. */
 class TextRun {
   private readonly rows: TextRow[] = [];
-  private done: { err?: unknown; ok: boolean } | undefined;
-  private waiters: [(v: unknown) => void, (e: unknown) => void][] = [];
+  private resolve!: (r: TextResult) => void;
+  private reject!: (err: unknown) => void;
+  private failed = false;
+  private readonly result = new Promise<TextResult>((res, rej) => {
+    this.resolve = res;
+    this.reject = rej;
+  });
 
   constructor(
     readonly name: string,
@@ -208,31 +213,26 @@ class TextRun {
   handleCopyData(): void {}
   /** An ErrorResponse (PostgreSQL's ReadyForQuery follows, pg does not pass it on) or the connection's end. */
   handleError(err: unknown): void {
-    if (this.done) return;
+    if (this.failed) return;
+    this.failed = true;
     this.onError(err);
-    this.settle({ ok: false, err });
+    this.reject(err);
   }
   handleReadyForQuery(): void {
-    if (!this.done) this.settle({ ok: true });
-  }
-
-  private settle(d: { ok: boolean; err?: unknown }): void {
-    this.done = d;
-    for (const [resolve, reject] of this.waiters) d.ok ? resolve(this.result()) : reject(d.err);
-    this.waiters = [];
-  }
-
-  private result() {
-    return { command: 'SELECT', rowCount: this.rows.length, rows: this.rows };
+    // After an error this is a no-op: a settled promise stays settled.
+    this.resolve({ command: 'SELECT', rowCount: this.rows.length, rows: this.rows });
   }
 
   // biome-ignore lint/suspicious/noThenProperty: a thenable on purpose, Kysely's driver awaits what pg's query() returns.
-  then<T, E = never>(resolve: (v: ReturnType<TextRun['result']>) => T, reject?: (e: unknown) => E): Promise<T | E> {
-    return new Promise<ReturnType<TextRun['result']>>((res, rej) => {
-      if (this.done) return this.done.ok ? res(this.result()) : rej(this.done.err);
-      this.waiters.push([res as (v: unknown) => void, rej]);
-    }).then(resolve, reject);
+  then<T, E = never>(resolve: (v: TextResult) => T, reject?: (e: unknown) => E): Promise<T | E> {
+    return this.result.then(resolve, reject);
   }
+}
+
+interface TextResult {
+  command: 'SELECT';
+  rowCount: number;
+  rows: TextRow[];
 }
 
 interface PgConnection {
