@@ -168,7 +168,6 @@ export const accountsConfigSchema = withOlderNames(
   { sessionTtlSeconds: 'sessionTtl' },
 );
 
-/** Seconds of a duration, for the APIs counting in seconds (the trust store, cookie Max-Age, the settings form). */
 let serverZone: string | undefined;
 /**
  * `timeZone`, else the server's zone. Asked when a page or mail first needs it, not while the config is parsed: the
@@ -180,6 +179,7 @@ export function defaultTimeZone(config: Pick<AccountsConfig, 'timeZone'>): strin
   return serverZone;
 }
 
+/** Seconds of a duration, for the APIs counting in seconds (the trust store, cookie Max-Age, the settings form). */
 export const wholeSeconds = (ms: number): number => Math.ceil(ms / 1000);
 
 export type AccountsConfig = z.output<typeof accountsConfigSchema>;
