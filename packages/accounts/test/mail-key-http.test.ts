@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, pageText, encryptedMailboxes, startTestService, type TestService } from '@peergroup/test-support/accounts';
+import { CATALOGUES } from '../src/i18n/index.ts';
 
 // Passwords must not contain the username (password-strength.ts).
 const pw = (name: string) => `${[...name].reverse().join('')}q cobalt meadow frost`;
@@ -181,7 +182,6 @@ describe('setting a password with an encrypted mailbox unlocks the account once 
     const c = client();
     assert.equal((await c.login('mira', pw('mira'))).status, 303);
     assert.equal(await mail().encrypted((await store().getUserByName('mira'))!.userId), true);
-    const { CATALOGUES } = await import('../src/i18n/index.ts');
     assert.ok(pageText((await c.get('/dashboard')).body).includes(CATALOGUES.en['recovery.headingMail']));
   });
 });
