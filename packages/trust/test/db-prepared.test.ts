@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import { createDatabase, startPostgres, type RunningPostgres } from '@peergroup/test-support/postgres';
-import { poolWithNamedStatements, sqliteWithStatementCache } from '../src/db-prepared.ts';
+import { poolWithNamedStatements, sqliteWithStatementCache, TextStatement, type TextRow } from '../src/db-prepared.ts';
 import { openTrustDb } from '../src/db.ts';
 
 interface T {
@@ -178,6 +178,24 @@ describe('PostgreSQL named statements', () => {
     assert.deepEqual(await all(), [{ k: 'k1', v: 1, w: 9 }]);
     assert.deepEqual(await all(), [{ k: 'k1', v: 1, w: 9 }], 'and again, now unnamed');
     assert.equal(named.stats().named, 0);
+    await db.destroy();
+  });
+
+  it('a TextStatement runs through Kysely with text values and columns; a changed result type fails one run, not every later one', async () => {
+    const { db } = await open('text_statement');
+    await db.updateTable('t').set({ v: null }).where('k', '=', 'k3').execute();
+    const st = new TextStatement('select k, v from t where k = $1 or v = $2::int order by k');
+    const run = async (values: (string | null)[]) => (await db.executeQuery<TextRow>(st.run(values))).rows;
+    assert.deepEqual(await run(['k1', null]), [['k1', '1']]);
+    assert.deepEqual(await run(['none', '2']), [['k2', '2']]);
+    assert.deepEqual(await run(['k3', null]), [['k3', null]], 'NULL comes back as null');
+    assert.deepEqual(await run(['none', null]), []);
+    // The parsed statement's result type is now wrong on this connection: that run fails (0A000, a TEMP for the
+    // lookups); the next runs under a new name, parsed afresh.
+    await sql`alter table t alter column v type bigint`.execute(db);
+    await assert.rejects(run(['k1', null]), (e: { code?: string }) => e.code === '0A000');
+    assert.deepEqual(await run(['k1', null]), [['k1', '1']]);
+    assert.deepEqual(await run(['k2', null]), [['k2', '2']]);
     await db.destroy();
   });
 
