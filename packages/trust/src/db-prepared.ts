@@ -190,7 +190,11 @@ class TextRun {
     readonly text: string,
     private readonly message: Buffer,
     private readonly onError: (err: unknown) => void,
-  ) {}
+  ) {
+    // The promise exists before anyone awaits it: an error that came first must not count as an unhandled rejection
+    // (which ends the process). Whoever awaits it still gets the rejection.
+    this.result.catch(() => {});
+  }
 
   submit(connection: PgConnection): void {
     // pg records the name as parsed when PostgreSQL confirms it, and forgets it again on an error.
