@@ -14,6 +14,7 @@ import {
 } from '@peergroup/onionmx';
 import { startTornet } from '@peergroup/tornet';
 import { startAuthoritative, startValidatingResolver } from '@peergroup/test-support/dns';
+import { percentile as pct } from '../support/stats.ts';
 
 const COLD = Number(process.env.BENCH_COLD ?? 60);
 const DOMAINS = 2000;
@@ -21,7 +22,6 @@ const MIX = 20_000;
 const onion = () => onionFromPublicKey(generateKeyPairSync('ed25519').publicKey.export({ format: 'der', type: 'spki' }).subarray(-32));
 const target = onion();
 
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 const rows: string[][] = [];
 function latencyRow(label: string, ms: number[], base?: number[]): void {
   const ratio = base ? `${(pct(ms, 50) / pct(base, 50)).toFixed(1)}×` : '1.0×';
