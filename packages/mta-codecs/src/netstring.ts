@@ -14,6 +14,11 @@ export function encodeNetstring(payload: Buffer | string): Buffer {
   return Buffer.concat([head, body, COMMA], head.length + body.length + 1);
 }
 
+/** encodeNetstring's bytes as a string, for a payload that is text: the length counts its UTF-8 bytes. */
+export function formatNetstring(payload: string): string {
+  return `${Buffer.byteLength(payload, 'utf8')}:${payload},`;
+}
+
 const COMMA = Buffer.from(',');
 const COLON = 0x3a;
 

@@ -3,7 +3,7 @@
  * `OK SP data` | `NOTFOUND SP` | `TEMP SP reason` | `TIMEOUT SP reason` | `PERM SP reason`.
  * Pure functions; framing lives in netstring.ts.
  */
-import { encodeNetstring } from './netstring.ts';
+import { encodeNetstring, formatNetstring } from './netstring.ts';
 
 /** socketmap_table(5): replies are at most 100000 characters, not counting the netstring framing. */
 export const SOCKETMAP_MAX_REPLY = 100_000;
@@ -45,4 +45,9 @@ export function formatSocketmapReplyPayload(reply: SocketmapReply): string {
 /** The reply as sent on the wire (netstring-framed). */
 export function encodeSocketmapReply(reply: SocketmapReply): Buffer {
   return encodeNetstring(formatSocketmapReplyPayload(reply));
+}
+
+/** The same bytes as encodeSocketmapReply, as a string for socket.write (one buffer fewer per reply). */
+export function formatSocketmapReply(reply: SocketmapReply): string {
+  return formatNetstring(formatSocketmapReplyPayload(reply));
 }

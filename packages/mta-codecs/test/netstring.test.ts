@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { NetstringDecoder, NetstringError, decodeNetstring, encodeNetstring } from '../src/netstring.ts';
+import { NetstringDecoder, NetstringError, decodeNetstring, encodeNetstring, formatNetstring } from '../src/netstring.ts';
 
 test('encodes the djb examples', () => {
   assert.equal(encodeNetstring('hello world!').toString(), '12:hello world!,');
@@ -74,5 +74,13 @@ test('property: decode(encode(x)) = x for any bytes, however the stream is chunk
         );
       },
     ),
+  );
+});
+
+test('property: formatNetstring(s), written as UTF-8, is encodeNetstring(s) for any text', () => {
+  fc.assert(
+    fc.property(fc.string({ unit: 'grapheme', maxLength: 200 }), (s) => {
+      assert.deepEqual(Buffer.from(formatNetstring(s), 'utf8'), encodeNetstring(s));
+    }),
   );
 });

@@ -1,7 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeNetstring } from '../src/netstring.ts';
-import { SOCKETMAP_MAX_REPLY, encodeSocketmapReply, formatSocketmapReplyPayload, parseSocketmapRequest } from '../src/socketmap.ts';
+import {
+  SOCKETMAP_MAX_REPLY,
+  encodeSocketmapReply,
+  formatSocketmapReply,
+  formatSocketmapReplyPayload,
+  parseSocketmapRequest,
+} from '../src/socketmap.ts';
 import { formatEximReply, parseEximRequest } from '../src/exim-readsocket.ts';
 
 test('socketmap request splits at the first space', () => {
@@ -41,4 +47,18 @@ test('exim replies: data, empty for not found, DEFER for tempfail (never empty)'
   assert.equal(formatEximReply({ kind: 'found', data: 'x.onion::25' }), 'x.onion::25');
   assert.equal(formatEximReply({ kind: 'notfound', reason: 'no SRV' }), '');
   assert.equal(formatEximReply({ kind: 'tempfail', reason: 'SERVFAIL\nfrom 127.0.0.1' }), 'DEFER SERVFAIL from 127.0.0.1');
+});
+
+test('formatSocketmapReply is encodeSocketmapReply as a string: the same bytes once written as UTF-8', () => {
+  const replies = [
+    { status: 'OK', text: 'bob@example.org' },
+    { status: 'OK', text: 'jos\u00e9+caf\u00e9@example.org \u{1F4EC}' },
+    { status: 'NOTFOUND', text: 'ignored' },
+    { status: 'TEMP', text: 'peergroup: temporary lookup failure' },
+    { status: 'PERM', text: '\u00fc'.repeat(SOCKETMAP_MAX_REPLY) },
+    { status: 'OK', text: 'x'.repeat(SOCKETMAP_MAX_REPLY + 1) },
+  ] as const;
+  for (const r of replies) assert.deepEqual(Buffer.from(formatSocketmapReply(r), 'utf8'), encodeSocketmapReply(r), r.text.slice(0, 40));
+  // The length counts bytes, not characters.
+  assert.equal(formatSocketmapReply({ status: 'OK', text: '\u00e9' }), '5:OK \u00e9,');
 });

@@ -3,12 +3,13 @@ import type { Socket } from 'node:net';
 import {
   NetstringDecoder,
   type NetstringError,
-  encodeSocketmapReply,
+  formatSocketmapReply,
   parseSocketmapRequest,
   SOCKETMAP_MAX_REQUEST,
 } from '@peergroup/mta-codecs';
 import type { ReplyFormName } from './router-reply.ts';
-import { armIdle, OrderedWriter, protocolError, type ConnContext } from './router-listener.ts';
+import { OrderedWriter } from '@peergroup/service';
+import { armIdle, protocolError, type ConnContext } from './router-listener.ts';
 
 export function serveSocketmap(socket: Socket, ctx: ConnContext, form: ReplyFormName, mapName: string): void {
   armIdle(socket, ctx, 'socketmap');
@@ -29,18 +30,18 @@ export function serveSocketmap(socket: Socket, ctx: ConnContext, form: ReplyForm
       const req = parseSocketmapRequest(frame);
       if (!req.ok) {
         protocolError(ctx, socket, 'socketmap', req.reason, 'bad_request');
-        out.push(encodeSocketmapReply({ status: 'PERM', text: `bad request: ${req.reason}` }));
+        out.push(formatSocketmapReply({ status: 'PERM', text: `bad request: ${req.reason}` }));
         continue;
       }
       if (req.name !== mapName) {
         protocolError(ctx, socket, 'socketmap', `unknown map name "${req.name}"`, 'unknown_map');
-        out.push(encodeSocketmapReply({ status: 'PERM', text: `unknown map name "${req.name}", this router serves "${mapName}"` }));
+        out.push(formatSocketmapReply({ status: 'PERM', text: `unknown map name "${req.name}", this router serves "${mapName}"` }));
         continue;
       }
       const reply = out.reserve();
       ctx.engine.lookup('socketmap', req.key, form, 'postfix', (a) =>
         reply(
-          encodeSocketmapReply(
+          formatSocketmapReply(
             a.kind === 'found'
               ? { status: 'OK', text: a.data }
               : a.kind === 'notfound'

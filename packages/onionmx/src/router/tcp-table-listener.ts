@@ -2,7 +2,8 @@
 import type { Socket } from 'node:net';
 import { LineSplitter, formatTcpTableReply, parseTcpTableRequest, TCP_TABLE_MAX_REPLY } from '@peergroup/mta-codecs';
 import type { ReplyFormName } from './router-reply.ts';
-import { armIdle, OrderedWriter, protocolError, type ConnContext } from './router-listener.ts';
+import { OrderedWriter } from '@peergroup/service';
+import { armIdle, protocolError, type ConnContext } from './router-listener.ts';
 
 export function serveTcpTable(socket: Socket, ctx: ConnContext, form: ReplyFormName): void {
   armIdle(socket, ctx, 'tcp_table');
