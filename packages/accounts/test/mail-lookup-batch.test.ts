@@ -3,18 +3,20 @@
 // (a lookup never gets an answer read before it arrived) and its failures (every waiting socketmap request: TEMP).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, createConnection, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
+import { sql } from 'kysely';
 import { encodeNetstring, NetstringDecoder } from '@peergroup/mta-codecs';
 import { silentLogger } from '@peergroup/service';
 import { accountsConfigSchema, openAccountsContext, type AccountsContext } from '../src/index.ts';
 import { LookupBatch } from '../src/mail/lookup-batch.ts';
 import { answerSocketmap, serveSocketmap } from '../src/mail/socketmap-server.ts';
-import { createMailMetrics } from '../src/mail/metrics.ts';
+import { MailMetrics } from '../src/mail/metrics.ts';
+import { Deadlines } from '../src/mail/deadlines.ts';
 import { FAST_PWHASH } from '@peergroup/test-support/accounts';
 import { createDatabase, startPostgres, type RunningPostgres } from '@peergroup/test-support/postgres';
 
@@ -213,7 +215,7 @@ describe('mail directory on PostgreSQL, coalesced', () => {
   test('a failing batch query answers TEMP to every waiting socketmap request, never NOTFOUND', async () => {
     const ctx = ctxs.postgres;
     const d = ctx.mail!.directory;
-    const server: Server = createServer((s) => serveSocketmap(s, d, createMailMetrics(new Registry()), silentLogger(), 5000));
+    const server: Server = createServer((s) => serveSocketmap(s, d, new MailMetrics(new Registry()), silentLogger(), new Deadlines(5000)));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as { port: number }).port;
     /** One connection per request, all sent at once (as many proxymap clients do). */
@@ -260,5 +262,55 @@ describe('mail directory on PostgreSQL, coalesced', () => {
     assert.equal(await d.mailbox('alice@example.org'), 'example.org/alice/');
     assert.equal(await d.alias('shop@other.test'), 'bob@example.org');
     assert.equal(await d.isOurDomain('other.test'), true);
+  });
+
+  test('a lookup slower than mailboxes.lookupTimeout answers TEMP (counted as such), other maps keep answering', async () => {
+    const d = ctxs.postgres.mail!.directory;
+    const registry = new Registry();
+    const server: Server = createServer((s) => serveSocketmap(s, d, new MailMetrics(registry), silentLogger(), new Deadlines(300)));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const sock = createConnection({ host: '127.0.0.1', port: (server.address() as { port: number }).port });
+    const dec = new NetstringDecoder(10_000);
+    const replies: string[] = [];
+    let wake = () => {};
+    sock.on('data', (c: Buffer) => {
+      replies.push(...dec.push(c).map(String));
+      wake();
+    });
+    const ask = async (req: string) => {
+      const want = replies.length + 1;
+      sock.write(encodeNetstring(req));
+      while (replies.length < want) await new Promise<void>((r) => (wake = r));
+      return replies[want - 1]!;
+    };
+    // Another session holds the aliases locked for 2 s: the alias query waits in PostgreSQL, as on a stuck database.
+    const locker = spawn(PSQL, [pgUrl, '-qAt'], { stdio: ['pipe', 'ignore', 'inherit'] });
+    locker.stdin.end('BEGIN; LOCK TABLE mail_alias IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(2); COMMIT;\n');
+    const exited = new Promise((r) => locker.once('exit', r));
+    try {
+      for (;;) {
+        const { rows } = await sql<{
+          n: string;
+        }>`SELECT count(*) AS n FROM pg_locks WHERE relation = 'mail_alias'::regclass AND mode = 'AccessExclusiveLock' AND granted`.execute(
+          ctxs.postgres.db,
+        );
+        if (Number(rows[0]!.n) > 0) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const started = performance.now();
+      assert.equal(await ask('alias bobby@example.org'), 'TEMP peergroup: temporary lookup failure');
+      const took = performance.now() - started;
+      assert.ok(took >= 290 && took < 1900, `TEMP after ${took} ms`);
+      // The mailbox map does not read the aliases: its lookups answer while the alias query still waits.
+      assert.equal(await ask('mailbox alice@example.org'), 'OK example.org/alice/');
+      assert.match(await registry.metrics(), /^peergroup_mail_lookups_total\{protocol="socketmap",map="alias",result="temp"\} 1$/m);
+      await exited;
+      // Once the lock is gone the same connection gets the answer again.
+      assert.equal(await ask('alias bobby@example.org'), 'OK bob@example.org');
+    } finally {
+      locker.kill();
+      sock.destroy();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
   });
 });

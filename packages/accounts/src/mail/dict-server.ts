@@ -11,8 +11,9 @@
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { MailCrypt } from './mail-crypt.ts';
-import type { MailMetrics } from './metrics.ts';
-import { OrderedWriter, withDeadline } from './ordered-writer.ts';
+import { secondsSince, type MailMetrics } from './metrics.ts';
+import type { Deadlines } from './deadlines.ts';
+import { OrderedWriter } from '@peergroup/service';
 
 const MAX_LINE = 64 * 1024;
 
@@ -38,7 +39,7 @@ export async function answerDictKey(crypt: MailCrypt, key: string): Promise<{ ma
 
 let warnedPassdb = 0;
 
-export function serveDict(socket: Socket, crypt: MailCrypt, metrics: MailMetrics, logger: Logger, timeoutMs: number): void {
+export function serveDict(socket: Socket, crypt: MailCrypt, metrics: MailMetrics, logger: Logger, deadlines: Deadlines): void {
   const out = new OrderedWriter(socket);
   let buf = '';
   socket.setEncoding('utf8');
@@ -69,15 +70,14 @@ export function serveDict(socket: Socket, crypt: MailCrypt, metrics: MailMetrics
         );
       }
       const started = process.hrtime.bigint();
-      withDeadline(answerDictKey(crypt, key), timeoutMs, 'lookup').then(
+      deadlines.within(answerDictKey(crypt, key), 'lookup').then(
         ({ map, answer }) => {
-          metrics.lookups.inc({ protocol: 'dict', map, result: answer.kind });
-          metrics.duration.observe({ protocol: 'dict', map }, Number(process.hrtime.bigint() - started) / 1e9);
+          metrics.series('dict', map).record(answer.kind, secondsSince(started));
           reply(answer.kind === 'found' ? `O${tabEscape(answer.value)}\n` : 'N\n');
         },
         (err: unknown) => {
           const map = key.startsWith('shared/passdb/') ? 'passdb' : key.startsWith('shared/userdb/') ? 'userdb' : 'unknown';
-          metrics.lookups.inc({ protocol: 'dict', map, result: 'temp' });
+          metrics.series('dict', map).record('temp');
           // Never the key: a passdb key holds the password.
           logger.warn({ map, err: (err as Error).message }, 'dict lookup failed; Dovecot gets a temporary failure');
           reply(`F${tabEscape(`peergroup: temporary failure (${map})`)}\n`);

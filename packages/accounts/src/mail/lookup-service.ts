@@ -8,7 +8,8 @@ import type { Registry } from 'prom-client';
 import { listen, type HostPort } from '@peergroup/service';
 import type { MailDirectory } from './directory.ts';
 import type { MailCrypt } from './mail-crypt.ts';
-import { createMailMetrics } from './metrics.ts';
+import { MailMetrics } from './metrics.ts';
+import { Deadlines } from './deadlines.ts';
 import { serveDict } from './dict-server.ts';
 import { serveSocketmap } from './socketmap-server.ts';
 import { createPassdbServer, readPassdbSecret } from './passdb-http.ts';
@@ -23,7 +24,8 @@ export interface MailLookups {
 /** `crypt` answers Dovecot (passdb and userdb, with the mailbox keys of encrypted accounts); `dir` answers Postfix. */
 export async function startMailLookups(dir: MailDirectory, logger: Logger, registry: Registry, crypt: MailCrypt): Promise<MailLookups> {
   const cfg = dir.config;
-  const metrics = createMailMetrics(registry);
+  const metrics = new MailMetrics(registry);
+  const deadlines = new Deadlines(cfg.lookupTimeout);
   const sockets = new Set<Socket>();
   const track = (s: Socket) => {
     sockets.add(s);
@@ -32,14 +34,14 @@ export async function startMailLookups(dir: MailDirectory, logger: Logger, regis
   };
   const sm = createServer({ noDelay: true }, (s) => {
     track(s);
-    serveSocketmap(s, dir, metrics, logger, cfg.lookupTimeout);
+    serveSocketmap(s, dir, metrics, logger, deadlines);
   });
   const dict = createServer((s) => {
     track(s);
-    serveDict(s, crypt, metrics, logger, cfg.lookupTimeout);
+    serveDict(s, crypt, metrics, logger, deadlines);
   });
   const secret = await readPassdbSecret(cfg.dovecot.passdb.secretFile);
-  const pdb = createPassdbServer(crypt, secret, metrics, logger, cfg.lookupTimeout);
+  const pdb = createPassdbServer(crypt, secret, metrics, logger, deadlines);
   pdb.on('connection', track);
   const socketmap = await listen(sm, cfg.postfix.socketmap, 'mailboxes.postfix.socketmap');
   let passdb: HostPort;

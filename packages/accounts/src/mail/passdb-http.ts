@@ -10,8 +10,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { MailCrypt } from './mail-crypt.ts';
-import type { MailMetrics } from './metrics.ts';
-import { withDeadline } from './ordered-writer.ts';
+import { secondsSince, type MailMetrics } from './metrics.ts';
+import type { Deadlines } from './deadlines.ts';
 
 export const PASSDB_PATH = '/dovecot/passdb';
 const MAX_BODY = 8192;
@@ -32,7 +32,8 @@ export async function readPassdbSecret(path: string): Promise<Buffer> {
   return Buffer.from(secret, 'utf8');
 }
 
-export function createPassdbServer(crypt: MailCrypt, secret: Buffer, metrics: MailMetrics, logger: Logger, timeoutMs: number): Server {
+export function createPassdbServer(crypt: MailCrypt, secret: Buffer, metrics: MailMetrics, logger: Logger, deadlines: Deadlines): Server {
+  const series = metrics.series('http', 'passdb');
   const expected = createHash('sha256').update(secret).digest();
   let warnedSecret = 0;
   const server = createServer((req, res) => {
@@ -69,14 +70,13 @@ export function createPassdbServer(crypt: MailCrypt, secret: Buffer, metrics: Ma
     const started = process.hrtime.bigint();
     let fields: Record<string, string> | null;
     try {
-      fields = await withDeadline(crypt.passdb(user, password), timeoutMs, 'passdb lookup');
+      fields = await deadlines.within(crypt.passdb(user, password), 'passdb lookup');
     } catch (err) {
-      metrics.lookups.inc({ protocol: 'http', map: 'passdb', result: 'temp' });
+      series.record('temp');
       logger.warn({ err: (err as Error).message }, 'passdb lookup failed; Dovecot gets a temporary failure');
       return answer(res, 503, 'temporary failure\n');
     }
-    metrics.lookups.inc({ protocol: 'http', map: 'passdb', result: fields ? 'found' : 'notfound' });
-    metrics.duration.observe({ protocol: 'http', map: 'passdb' }, Number(process.hrtime.bigint() - started) / 1e9);
+    series.record(fields ? 'found' : 'notfound', secondsSince(started));
     // The fields hold a private key: answered, never logged. Values are base64 or digits, so no line breaks.
     answer(
       res,

@@ -5,15 +5,16 @@
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import {
-  encodeSocketmapReply,
+  formatSocketmapReply,
   NetstringDecoder,
   parseSocketmapRequest,
   SOCKETMAP_MAX_REQUEST,
   type SocketmapReply,
 } from '@peergroup/mta-codecs';
 import type { MailDirectory } from './directory.ts';
-import type { MailMetrics } from './metrics.ts';
-import { OrderedWriter, withDeadline } from './ordered-writer.ts';
+import { OrderedWriter } from '@peergroup/service';
+import type { Deadlines } from './deadlines.ts';
+import { secondsSince, type LookupSeries, type MailMetrics } from './metrics.ts';
 
 export const SOCKETMAP_MAPS = ['domain', 'mailbox', 'alias', 'sender'] as const;
 export type SocketmapMap = (typeof SOCKETMAP_MAPS)[number];
@@ -39,9 +40,10 @@ export async function answerSocketmap(dir: MailDirectory, map: string, key: stri
   return value === null ? { status: 'NOTFOUND', text: '' } : { status: 'OK', text: value };
 }
 
-export function serveSocketmap(socket: Socket, dir: MailDirectory, metrics: MailMetrics, logger: Logger, timeoutMs: number): void {
+export function serveSocketmap(socket: Socket, dir: MailDirectory, metrics: MailMetrics, logger: Logger, deadlines: Deadlines): void {
   const decoder = new NetstringDecoder(SOCKETMAP_MAX_REQUEST);
   const out = new OrderedWriter(socket);
+  const series = seriesOf(metrics);
   socket.setTimeout(10 * 60_000, () => socket.end());
   socket.on('data', (chunk: Buffer) => {
     let frames: Buffer[];
@@ -56,27 +58,29 @@ export function serveSocketmap(socket: Socket, dir: MailDirectory, metrics: Mail
       const reply = out.reserve();
       const req = parseSocketmapRequest(frame);
       if (!req.ok) {
-        reply(encodeSocketmapReply({ status: 'TEMP', text: `bad request: ${req.reason}` }));
+        reply(formatSocketmapReply({ status: 'TEMP', text: `bad request: ${req.reason}` }));
         continue;
       }
       const started = process.hrtime.bigint();
-      const map = (SOCKETMAP_MAPS as readonly string[]).includes(req.name) ? req.name : 'unknown';
-      withDeadline(answerSocketmap(dir, req.name, req.key), timeoutMs, 'lookup').then(
+      const s = series[req.name as SocketmapMap] ?? series.unknown;
+      deadlines.within(answerSocketmap(dir, req.name, req.key), 'lookup').then(
         (r) => {
-          metrics.lookups.inc({
-            protocol: 'socketmap',
-            map,
-            result: r.status === 'OK' ? 'found' : r.status === 'NOTFOUND' ? 'notfound' : 'temp',
-          });
-          metrics.duration.observe({ protocol: 'socketmap', map }, Number(process.hrtime.bigint() - started) / 1e9);
-          reply(encodeSocketmapReply(r));
+          s.record(r.status === 'OK' ? 'found' : r.status === 'NOTFOUND' ? 'notfound' : 'temp', secondsSince(started));
+          reply(formatSocketmapReply(r));
         },
         (err: unknown) => {
-          metrics.lookups.inc({ protocol: 'socketmap', map, result: 'temp' });
-          logger.warn({ map, err: (err as Error).message }, 'socketmap lookup failed; Postfix gets TEMP');
-          reply(encodeSocketmapReply({ status: 'TEMP', text: 'peergroup: temporary lookup failure' }));
+          s.record('temp');
+          logger.warn({ map: s.map, err: (err as Error).message }, 'socketmap lookup failed; Postfix gets TEMP');
+          reply(formatSocketmapReply({ status: 'TEMP', text: 'peergroup: temporary lookup failure' }));
         },
       );
     }
   });
+}
+
+/** Each map's series, bound once per connection; a name we do not serve counts as "unknown". */
+function seriesOf(metrics: MailMetrics): Record<SocketmapMap | 'unknown', LookupSeries> {
+  const r = { unknown: metrics.series('socketmap', 'unknown') } as Record<SocketmapMap | 'unknown', LookupSeries>;
+  for (const m of SOCKETMAP_MAPS) r[m] = metrics.series('socketmap', m);
+  return r;
 }
