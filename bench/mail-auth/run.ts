@@ -2,7 +2,7 @@
 //   Dovecot auth-client protocol (what imap-login and Postfix SASL speak) → Dovecot auth (cache) → auth worker →
 //   Lua passdb → peergroup's passdb HTTP listener → database; and peergroup's socketmap for each map. Baseline in the same run: one web
 //   login's Argon2id (2 × 64 MiB) next to one mail verifier (the configured mail cost).
-//   node --conditions=source --import tsx bench/mail-auth/run.ts [--seconds 5] [--postgres [--postgres-socket]] [--accounts 100000] [--maps-only] [--no-driver-table] [--maps domain,sender]
+//   node --conditions=source --import tsx bench/mail-auth/run.ts [--seconds 5] [--postgres [--postgres-socket]] [--accounts 100000] [--maps-only] [--no-driver-table] [--maps domain,sender] [--connections 8]
 // The Dovecot rows' load generator shares the event loop with the service (conservative for the event-loop delay
 // columns); the socketmap rows' runs in a child process, so this process's CPU time over a row is the service's
 // own: "per core-second" is lookups per second of peergroup CPU (all its threads), the issue's "per core" whatever
@@ -14,7 +14,7 @@
 // --no-driver-table the second table (for a CPU profile of the service's socketmap path alone:
 // node --cpu-prof --conditions=source --import tsx bench/mail-auth/run.ts --maps-only --no-driver-table).
 import { createConnection, type Socket } from 'node:net';
-import { fork } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { mkdtemp, mkdir, chmod, rm } from 'node:fs/promises';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -23,7 +23,6 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
-import { Worker } from 'node:worker_threads';
 import { startAccountsFrom } from '@peergroup/accounts';
 import { silentLogger } from '@peergroup/service';
 import { encodeNetstring, NetstringDecoder } from '@peergroup/mta-codecs';
@@ -49,28 +48,42 @@ const { values: args } = parseArgs({
     'no-driver-table': { type: 'boolean', default: false },
     // Only these socketmap maps (comma-separated; the first is the ratio columns' baseline), e.g. for a profile of one.
     maps: { type: 'string' },
+    // Socketmap connections of the load generator (each one request at a time, as Postfix's are); more of them make
+    // bigger batches on PostgreSQL (mail/lookup-batch.ts): a loaded Postfix has one per smtpd and cleanup process.
+    connections: { type: 'string', default: '8' },
     // Internal: the child process that generates the socketmap load.
     'load-generator': { type: 'boolean', default: false },
   },
 });
 const SECONDS = Number(args.seconds);
 const ACCOUNTS = Number(args.accounts);
+const CONNECTIONS = Number(args.connections);
 const PW = 'bench password one two';
 const MAIL_COST = { opslimit: 2, memlimit: 6 * 1024 * 1024 };
 
-// Control: an idle thread's own event-loop delay over the same row. What it sees too (the machine's other processes
+// Control: an idle process's own event-loop delay over the same row. What it sees too (the machine's other processes
 // taking the cores) is not a stall of ours; what only the main thread sees is (our code, or its garbage collector).
-const control = new Worker(
-  `const { parentPort } = require('node:worker_threads'); const { monitorEventLoopDelay } = require('node:perf_hooks');
-   let h = monitorEventLoopDelay({ resolution: 1 }); h.enable();
-   parentPort.on('message', () => { h.disable(); parentPort.postMessage({ max: h.max / 1e6, p99: h.percentile(99) / 1e6 }); h = monitorEventLoopDelay({ resolution: 1 }); h.enable(); });`,
-  { eval: true },
-);
-control.unref();
+// A process of its own, not a thread of this one: this process's CPU time is the service's (the per core-second
+// columns), and a 1 ms event-loop monitor costs about 3% of a core on its own.
+const control = args['load-generator']
+  ? undefined
+  : spawn(
+      process.execPath,
+      [
+        '-e',
+        `const { monitorEventLoopDelay } = require('node:perf_hooks');
+         let h = monitorEventLoopDelay({ resolution: 1 }); h.enable();
+         process.on('message', () => { h.disable(); process.send({ max: h.max / 1e6, p99: h.percentile(99) / 1e6 }); h = monitorEventLoopDelay({ resolution: 1 }); h.enable(); });
+         process.on('disconnect', () => process.exit(0));`,
+      ],
+      { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] },
+    );
+control?.unref();
+control?.channel?.unref();
 const controlDelay = () =>
   new Promise<{ max: number; p99: number }>((resolve) => {
-    control.once('message', resolve);
-    control.postMessage('next');
+    control!.once('message', resolve);
+    control!.send('next');
   });
 
 interface LoadResult {
@@ -166,6 +179,7 @@ interface RemoteRequest {
   port: number;
   map: string;
   seconds: number;
+  connections: number;
 }
 interface RemoteResult {
   lat: number[];
@@ -173,16 +187,16 @@ interface RemoteResult {
   failures: number;
 }
 
-// The child role: 8 socketmap connections, one row per request from the parent.
+// The child role: the socketmap connections (--connections), one row per request from the parent.
 if (args['load-generator']) {
   let sms: SocketmapClient[] | undefined;
   process.on('message', (m: RemoteRequest) => {
     void (async () => {
-      sms ??= await Promise.all(Array.from({ length: 8 }, () => SocketmapClient.connect(m.port)));
+      sms ??= await Promise.all(Array.from({ length: m.connections }, () => SocketmapClient.connect(m.port)));
       const key = keys[m.map]!;
       let failures = 0;
       const r = await drive(
-        8,
+        m.connections,
         async (i, k) => {
           const a = await sms![i]!.ask(m.map, key(k));
           if (!a.startsWith('OK') && !a.startsWith('NOTFOUND')) failures++;
@@ -389,7 +403,7 @@ if (args['load-generator']) {
   /** The child asks `map` for `seconds`, this process answers. */
   const ask = (map: string, seconds: number) => {
     const answer = new Promise<RemoteResult>((resolve) => generator.once('message', resolve));
-    generator.send({ port: socketmapPort, map, seconds } satisfies RemoteRequest);
+    generator.send({ port: socketmapPort, map, seconds, connections: CONNECTIONS } satisfies RemoteRequest);
     return answer;
   };
   /** One socketmap row; this process's CPU time over it is the service's. */
@@ -430,7 +444,7 @@ if (args['load-generator']) {
   generator.disconnect();
 
   printTable(
-    `mail-auth bench: ${svc.context.dialect}, ${ACCOUNTS} accounts, ${SECONDS} s per row, 8 connections`,
+    `mail-auth bench: ${svc.context.dialect}, ${ACCOUNTS} accounts, ${SECONDS} s per row, 8 connections (socketmap rows: ${CONNECTIONS})`,
     [
       'path',
       'per second',
