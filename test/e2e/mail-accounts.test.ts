@@ -8,7 +8,6 @@ import assert from 'node:assert/strict';
 import { mkdtemp, mkdir, chmod, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { createLogger } from '@peergroup/service';
 import { startAccountsFrom, type AccountsConfigInput, type RunningAccounts } from '@peergroup/accounts';
 import { startPostfix, type Postfix } from '@peergroup/test-support/postfix';
@@ -17,7 +16,7 @@ import { freePort } from '@peergroup/test-support/ports';
 import { snippet, mainCfFromSnippet } from '@peergroup/test-support/snippets';
 import { keepTestDirs, run, sleep } from '@peergroup/test-support/proc';
 import { Client, FAST_PWHASH } from '@peergroup/test-support/accounts';
-import { smtpSession as smtp } from './mail-setup.ts';
+import { mailboxesFromSnippet, smtpSession as smtp } from './mail-setup.ts';
 
 const DOMAIN = 'example.org';
 const PW = {
@@ -65,22 +64,12 @@ describe('mail accounts with real Dovecot and Postfix (SQLite)', () => {
     submissionPort = await freePort();
     const { uid, gid } = mailUser();
     const paths = dovecotPaths(dovecotDir);
-    const yaml = parseYaml(
-      snippet('mailboxes.yaml')
-        .replace('/run/peergroup/dovecot-dict.sock', join(work, 'dict.sock'))
-        .replace('/run/dovecot/auth-master', paths.authMaster)
-        .replace('/var/vmail/%d/%n', paths.home)
-        .replace('uid: 5000', `uid: ${uid}`)
-        .replace('gid: 5000', `gid: ${gid}`)
-        .replace('127.0.0.1:23010', `127.0.0.1:${smPort}`)
-        .replace('127.0.0.1:23011', `127.0.0.1:${passdbPort}`)
-        .replace('/etc/dovecot/peergroup-passdb.secret', secretFile),
-    ) as { accounts: { mailboxes: Record<string, unknown> } };
+    const mailboxes = mailboxesFromSnippet({ work, paths, uid, gid, smPort, passdbPort, secretFile });
     config = {
       listen: '127.0.0.1:0',
       dataDir: join(work, 'data'),
       trust: { pwhash: FAST_PWHASH, minWait: 0, defaultWait: 0 },
-      mailboxes: { ...(yaml.accounts.mailboxes as object), verifier: { opslimit: 1, memlimit: 8192 } } as never,
+      mailboxes: { ...mailboxes, verifier: { opslimit: 1, memlimit: 8192 } } as never,
     };
     const master = snippet('postfix-virtual-master.cf')
       .replace('submission inet n       -       y', `127.0.0.1:${submissionPort} inet n       -       n`)

@@ -30,6 +30,30 @@ export interface MailStack {
   close(): Promise<void>;
 }
 
+/** docs/snippets/mailboxes.yaml's `accounts.mailboxes`, pointed at this test's directory, user and ports. */
+export function mailboxesFromSnippet(o: {
+  work: string;
+  paths: { authMaster: string; home: string };
+  uid: number;
+  gid: number;
+  smPort: number;
+  passdbPort: number;
+  secretFile: string;
+}): Record<string, unknown> {
+  const yaml = parseYaml(
+    snippet('mailboxes.yaml')
+      .replace('/run/peergroup/dovecot-dict.sock', join(o.work, 'dict.sock'))
+      .replace('/run/dovecot/auth-master', o.paths.authMaster)
+      .replace('/var/vmail/%d/%n', o.paths.home)
+      .replace('uid: 5000', `uid: ${o.uid}`)
+      .replace('gid: 5000', `gid: ${o.gid}`)
+      .replace('127.0.0.1:23010', `127.0.0.1:${o.smPort}`)
+      .replace('127.0.0.1:23011', `127.0.0.1:${o.passdbPort}`)
+      .replace('/etc/dovecot/peergroup-passdb.secret', o.secretFile),
+  ) as { accounts: { mailboxes: Record<string, unknown> } };
+  return yaml.accounts.mailboxes;
+}
+
 export async function startMailStack(
   o: {
     dovecotSettings?: Record<string, string>;
@@ -52,22 +76,12 @@ export async function startMailStack(
   await writePassdbSecret(secretFile);
   const { uid, gid } = mailUser();
   const paths = dovecotPaths(dovecotDir);
-  const yaml = parseYaml(
-    snippet('mailboxes.yaml')
-      .replace('/run/peergroup/dovecot-dict.sock', join(work, 'dict.sock'))
-      .replace('/run/dovecot/auth-master', paths.authMaster)
-      .replace('/var/vmail/%d/%n', paths.home)
-      .replace('uid: 5000', `uid: ${uid}`)
-      .replace('gid: 5000', `gid: ${gid}`)
-      .replace('127.0.0.1:23010', `127.0.0.1:${smPort}`)
-      .replace('127.0.0.1:23011', `127.0.0.1:${passdbPort}`)
-      .replace('/etc/dovecot/peergroup-passdb.secret', secretFile),
-  ) as { accounts: { mailboxes: Record<string, unknown> } };
+  const mailboxes = mailboxesFromSnippet({ work, paths, uid, gid, smPort, passdbPort, secretFile });
   const config: AccountsConfigInput = {
     listen: '127.0.0.1:0',
     dataDir: join(work, 'data'),
     trust: { pwhash: FAST_PWHASH, minWait: 0, defaultWait: 0 },
-    mailboxes: { ...yaml.accounts.mailboxes, verifier: { opslimit: 1, memlimit: 8192 }, ...o.mailboxes } as never,
+    mailboxes: { ...mailboxes, verifier: { opslimit: 1, memlimit: 8192 }, ...o.mailboxes } as never,
   };
   const logger = createLogger('mail-e2e', process.env.PEERGROUP_LOG_LEVEL ?? 'silent');
   const stack: MailStack = {
