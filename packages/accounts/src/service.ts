@@ -10,6 +10,7 @@ import { createMailer } from './mailer.ts';
 import { createAccountsMetrics } from './metrics.ts';
 import type { AppDeps } from './app.tsx';
 import { lazyListener } from './lazy-listener.ts';
+import { unavailableText } from './i18n/unavailable.ts';
 import { Semaphore } from './semaphore.ts';
 import type { MailLookups } from './mail/lookup-service.ts';
 
@@ -96,6 +97,7 @@ export async function startAccounts(config: AccountsConfig, opts: StartAccountsO
         return getRequestListener(createApp(appDeps).fetch);
       },
       (err) => logger.error({ err: { message: (err as Error).message } }, 'the web app failed to load'),
+      (req) => unavailableText(req.headers['accept-language']),
     ),
   );
   server.headersTimeout = 20_000;

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { lazyListener } from '../src/lazy-listener.ts';
+import { unavailableText } from '../src/i18n/unavailable.ts';
 
 async function serve(listener: RequestListener): Promise<{ server: Server; url: string }> {
   const server = createServer(listener);
@@ -29,6 +30,7 @@ test('requests that arrive while the listener loads wait for the one load, and t
         return echo;
       },
       (err) => assert.fail(err as Error),
+      () => assert.fail('the load did not fail'),
     ),
   );
   try {
@@ -44,24 +46,31 @@ test('requests that arrive while the listener loads wait for the one load, and t
   }
 });
 
-test('a listener that fails to load answers 500 and reports the error, for every request', async () => {
+test("a listener that fails to load answers 500 in the browser's language and reports the error, for every request", async () => {
   const errors: unknown[] = [];
   const { server, url } = await serve(
     lazyListener(
       () => Promise.reject(new Error('no such module')),
       (err) => errors.push(err),
+      (req) => unavailableText(req.headers['accept-language']),
     ),
   );
   try {
-    for (const path of ['/', '/login']) {
-      const res = await fetch(`${url}${path}`);
+    for (const [path, accept, lang, words] of [
+      ['/', 'de-CH,de;q=0.9,en;q=0.5', 'de', /^Die Kontoseiten sind gerade nicht erreichbar\./],
+      ['/login', 'fr', 'fr', /^Les pages du compte ne sont pas disponibles/],
+      ['/login', 'it;q=0.8, en-GB;q=0.9', 'en', /^The account pages are not available right now\./],
+      ['/', '', 'en', /tell the people who run this service\.\n$/],
+    ] as const) {
+      const res = await fetch(`${url}${path}`, { headers: accept ? { 'accept-language': accept } : {} });
       assert.equal(res.status, 500);
       assert.equal(res.headers.get('cache-control'), 'no-store');
-      assert.equal(await res.text(), 'server error\n');
+      assert.equal(res.headers.get('content-language'), lang);
+      assert.match(await res.text(), words);
     }
     assert.deepEqual(
       errors.map((e) => (e as Error).message),
-      ['no such module', 'no such module'],
+      ['no such module', 'no such module', 'no such module', 'no such module'],
     );
   } finally {
     server.close();
