@@ -313,4 +313,46 @@ describe('mail directory on PostgreSQL, coalesced', () => {
       await new Promise<void>((r) => server.close(() => r()));
     }
   });
+
+  test('PostgreSQL ending the connection of a lookup in flight (a restart, an admin) is TEMP for it, and the service lives on', async () => {
+    const d = ctxs.postgres.mail!.directory;
+    const locker = spawn(PSQL, [pgUrl, '-qAt'], { stdio: ['pipe', 'ignore', 'ignore'] });
+    locker.stdin.end('BEGIN; LOCK TABLE mail_alias IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(3); COMMIT;\n');
+    const exited = new Promise((r) => locker.once('exit', r));
+    const uncaught: unknown[] = [];
+    const onUncaught = (err: unknown) => uncaught.push(err);
+    process.on('uncaughtException', onUncaught);
+    try {
+      const waitFor = async (query: string) => {
+        for (;;) {
+          const r = spawnSync(PSQL, [pgUrl, '-qAtc', query]);
+          if (Number(r.stdout.toString().trim()) > 0) return;
+          await new Promise((res) => setTimeout(res, 20));
+        }
+      };
+      await waitFor(`SELECT count(*) FROM pg_locks WHERE relation = 'mail_alias'::regclass AND mode = 'AccessExclusiveLock' AND granted`);
+      const inFlight = answerSocketmap(d, 'alias', 'bobby@example.org').then(
+        (r) => `answered ${r.status}`,
+        (err: Error) => `failed: ${err.message}`,
+      );
+      // The lookup's query waits for the lock; PostgreSQL then ends that backend, as a restart or an admin would.
+      await waitFor(`SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%mail_alias%'`);
+      const killed = spawnSync(PSQL, [
+        pgUrl,
+        '-qAtc',
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%mail_alias%'`,
+      ]);
+      assert.equal(killed.stdout.toString().trim(), 't');
+      assert.match(await inFlight, /^failed: terminating connection due to administrator command/);
+      // The connection's end arrives after the error: it must not become an uncaught 'error' event.
+      await new Promise((r) => setTimeout(r, 200));
+      assert.deepEqual(uncaught, []);
+      await exited;
+      assert.equal(await d.alias('bobby@example.org'), 'bob@example.org');
+      assert.equal(await d.mailbox('alice@example.org'), 'example.org/alice/');
+    } finally {
+      process.off('uncaughtException', onUncaught);
+      locker.kill();
+    }
+  });
 });
