@@ -45,8 +45,13 @@ test("the lookups' counter and histogram read as prom-client's own would for the
   assert.match(await ours.metrics(), /^peergroup_mail_lookup_seconds_bucket\{le="0.001",protocol="socketmap",map="alias"\} 2$/m);
   assert.match(await ours.metrics(), /^peergroup_mail_lookups_total\{protocol="socketmap",map="alias",result="temp"\} 1$/m);
 
+  // A reset zeroes the series in place: a server that bound one before keeps counting into what /metrics shows.
+  const bound = metrics.series('socketmap', 'alias');
   ours.resetMetrics();
   assert.doesNotMatch(await ours.metrics(), /map="alias"/);
+  bound.record('found', 0.002);
+  assert.match(await ours.metrics(), /^peergroup_mail_lookups_total\{protocol="socketmap",map="alias",result="found"\} 1$/m);
+  assert.match(await ours.metrics(), /^peergroup_mail_lookup_seconds_count\{protocol="socketmap",map="alias"\} 1$/m);
 });
 
 test('a series is made once per label set and counts what is recorded into it', async () => {
