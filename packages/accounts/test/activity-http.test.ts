@@ -257,3 +257,23 @@ for (const dialect of DIALECTS) {
     });
   });
 }
+
+test('a session used within the 5 minutes of its login is never shown as last used before it began', async () => {
+  // 10:03 UTC, 11:03 in Zurich: the last use is stored rounded down to 10:00, three minutes before the login.
+  let now = new Date('2026-12-02T10:03:20Z');
+  const t = await startTestService('sqlite', { timeZone: 'Europe/Zurich' }, { now: () => now });
+  try {
+    await t.svc.context.store.createUser('erin', PW.erin);
+    const c = new Client(t.svc.url, '192.0.2.200');
+    c.userAgent = FIREFOX_LINUX;
+    assert.equal((await c.login('erin', PW.erin)).status, 303);
+    now = new Date('2026-12-02T10:04:10Z');
+    const body = (await c.get('/sessions')).body;
+    const cell = (label: string) => new RegExp(`<td data-label="${label}">([^<]*)`).exec(body)?.[1] ?? '';
+    assert.match(cell('Logged in'), /11:03/);
+    assert.match(cell('Last used'), /11:03/);
+    assert.doesNotMatch(cell('Last used'), /11:00/);
+  } finally {
+    await t.stop();
+  }
+});
