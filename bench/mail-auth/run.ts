@@ -457,7 +457,7 @@ if (args['load-generator']) {
       '× domain map per core',
       'loop max ms',
       'loop p99 ms',
-      'idle thread max ms',
+      'idle process max ms',
     ],
     rows,
   );
