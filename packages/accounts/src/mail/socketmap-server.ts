@@ -14,7 +14,7 @@ import {
 import type { MailDirectory } from './directory.ts';
 import { OrderedWriter } from '@peergroup/service';
 import type { Deadlines } from './deadlines.ts';
-import { secondsSince, type LookupSeries, type MailMetrics } from './metrics.ts';
+import { secondsSince, type MailMetrics } from './metrics.ts';
 
 export const SOCKETMAP_MAPS = ['domain', 'mailbox', 'alias', 'sender'] as const;
 export type SocketmapMap = (typeof SOCKETMAP_MAPS)[number];
@@ -43,7 +43,9 @@ export async function answerSocketmap(dir: MailDirectory, map: string, key: stri
 export function serveSocketmap(socket: Socket, dir: MailDirectory, metrics: MailMetrics, logger: Logger, deadlines: Deadlines): void {
   const decoder = new NetstringDecoder(SOCKETMAP_MAX_REQUEST);
   const out = new OrderedWriter(socket);
-  const series = seriesOf(metrics);
+  // A Map, not an object: the name is the client's, and "constructor" must not find Object's.
+  const series = new Map(SOCKETMAP_MAPS.map((m) => [m as string, metrics.series('socketmap', m)]));
+  const unknown = metrics.series('socketmap', 'unknown');
   socket.setTimeout(10 * 60_000, () => socket.end());
   socket.on('data', (chunk: Buffer) => {
     let frames: Buffer[];
@@ -62,7 +64,7 @@ export function serveSocketmap(socket: Socket, dir: MailDirectory, metrics: Mail
         continue;
       }
       const started = process.hrtime.bigint();
-      const s = series[req.name as SocketmapMap] ?? series.unknown;
+      const s = series.get(req.name) ?? unknown;
       deadlines.within(answerSocketmap(dir, req.name, req.key), 'lookup').then(
         (r) => {
           s.record(r.status === 'OK' ? 'found' : r.status === 'NOTFOUND' ? 'notfound' : 'temp', secondsSince(started));
@@ -76,11 +78,4 @@ export function serveSocketmap(socket: Socket, dir: MailDirectory, metrics: Mail
       );
     }
   });
-}
-
-/** Each map's series, bound once per connection; a name we do not serve counts as "unknown". */
-function seriesOf(metrics: MailMetrics): Record<SocketmapMap | 'unknown', LookupSeries> {
-  const r = { unknown: metrics.series('socketmap', 'unknown') } as Record<SocketmapMap | 'unknown', LookupSeries>;
-  for (const m of SOCKETMAP_MAPS) r[m] = metrics.series('socketmap', m);
-  return r;
 }
