@@ -16,7 +16,7 @@ export interface Session {
 /** One of the owner's sessions as the sessions page lists it. */
 export interface SessionInfo {
   createdAt: Date;
-  /** Rounded down to LAST_SEEN_STEP_MS; null when the session made no request after its login yet. */
+  /** Rounded down to LAST_SEEN_STEP_MS, but never before createdAt; null when no request came after the login yet. */
   lastSeenAt: Date | null;
   expiresAt: Date;
   /** Null for sessions from before the description was kept, or when it cannot be opened. */
@@ -130,7 +130,9 @@ export class SessionStore {
         const opened = r.client_box ? openJson(r.client_box, user.publicKey, user.secretKey) : null;
         return {
           createdAt: new Date(Number(r.created_at)),
-          lastSeenAt: r.last_seen_at === null ? null : new Date(Number(r.last_seen_at)),
+          // The stored step can be before the login itself (a login at 10:03 used at 10:04 is stored as 10:00):
+          // a session is not shown as used before it began.
+          lastSeenAt: r.last_seen_at === null ? null : new Date(Math.max(Number(r.last_seen_at), Number(r.created_at))),
           expiresAt: new Date(Number(r.expires_at)),
           client: isClientFamily(opened) ? opened : null,
           current: r.id_hash === current,

@@ -14,14 +14,6 @@ function describe(t: I18n, s: SessionInfo): string {
   return t.t('sessions.clientOn', { browser: s.client.browser || t.t('sessions.unknown'), os: s.client.os || t.t('sessions.unknown') });
 }
 
-/**
- * The last use is stored rounded down to 5 minutes (sessions.ts), which can be before the login itself; shown as
- * the login time then, so that a session is never "last used" before it began.
- */
-function lastUsed(s: SessionInfo): Date {
-  return s.lastSeenAt && s.lastSeenAt > s.createdAt ? s.lastSeenAt : s.createdAt;
-}
-
 export function SessionsPage(p: Common & { csrf: string; sessions: SessionInfo[] }) {
   const t = p.i18n;
   const others = p.sessions.filter((s) => !s.current).length;
@@ -45,7 +37,7 @@ export function SessionsPage(p: Common & { csrf: string; sessions: SessionInfo[]
               </td>
               <td data-label={t.t('sessions.created')}>{t.time(s.createdAt)}</td>
               <td data-label={t.t('sessions.lastSeen')}>
-                {s.lastSeenAt ? `${t.time(lastUsed(s))} (${t.relative(lastUsed(s))})` : t.t('sessions.notYet')}
+                {s.lastSeenAt ? `${t.time(s.lastSeenAt)} (${t.relative(s.lastSeenAt)})` : t.t('sessions.notYet')}
               </td>
             </tr>
           ))}
