@@ -264,6 +264,23 @@ describe('mail directory on PostgreSQL, coalesced', () => {
     assert.equal(await d.isOurDomain('other.test'), true);
   });
 
+  /** Another session holding the aliases locked for `seconds`, as a stuck database; resolves once the lock is held. */
+  const lockAliases = async (seconds: number) => {
+    const locker = spawn(PSQL, [pgUrl, '-qAt'], { stdio: ['pipe', 'ignore', 'inherit'] });
+    locker.stdin.end(`BEGIN; LOCK TABLE mail_alias IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(${seconds}); COMMIT;\n`);
+    const released = new Promise((r) => locker.once('exit', r));
+    await until(`SELECT count(*) FROM pg_locks WHERE relation = 'mail_alias'::regclass AND mode = 'AccessExclusiveLock' AND granted`);
+    return { released, kill: () => locker.kill() };
+  };
+  /** Polls `countQuery` (one row, one count) until it is above 0. */
+  const until = async (countQuery: string) => {
+    for (;;) {
+      const { rows } = await sql<Record<string, unknown>>`${sql.raw(countQuery)}`.execute(ctxs.postgres.db);
+      if (Number(Object.values(rows[0]!)[0]) > 0) return;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+
   test('a lookup slower than mailboxes.lookupTimeout answers TEMP (counted as such), other maps keep answering', async () => {
     const d = ctxs.postgres.mail!.directory;
     const registry = new Registry();
@@ -283,20 +300,9 @@ describe('mail directory on PostgreSQL, coalesced', () => {
       while (replies.length < want) await new Promise<void>((r) => (wake = r));
       return replies[want - 1]!;
     };
-    // Another session holds the aliases locked for 2 s: the alias query waits in PostgreSQL, as on a stuck database.
-    const locker = spawn(PSQL, [pgUrl, '-qAt'], { stdio: ['pipe', 'ignore', 'inherit'] });
-    locker.stdin.end('BEGIN; LOCK TABLE mail_alias IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(2); COMMIT;\n');
-    const exited = new Promise((r) => locker.once('exit', r));
+    // The alias query waits in PostgreSQL for 2 s.
+    const lock = await lockAliases(2);
     try {
-      for (;;) {
-        const { rows } = await sql<{
-          n: string;
-        }>`SELECT count(*) AS n FROM pg_locks WHERE relation = 'mail_alias'::regclass AND mode = 'AccessExclusiveLock' AND granted`.execute(
-          ctxs.postgres.db,
-        );
-        if (Number(rows[0]!.n) > 0) break;
-        await new Promise((r) => setTimeout(r, 20));
-      }
       const started = performance.now();
       assert.equal(await ask('alias bobby@example.org'), 'TEMP peergroup: temporary lookup failure');
       const took = performance.now() - started;
@@ -304,11 +310,11 @@ describe('mail directory on PostgreSQL, coalesced', () => {
       // The mailbox map does not read the aliases: its lookups answer while the alias query still waits.
       assert.equal(await ask('mailbox alice@example.org'), 'OK example.org/alice/');
       assert.match(await registry.metrics(), /^peergroup_mail_lookups_total\{protocol="socketmap",map="alias",result="temp"\} 1$/m);
-      await exited;
+      await lock.released;
       // Once the lock is gone the same connection gets the answer again.
       assert.equal(await ask('alias bobby@example.org'), 'OK bob@example.org');
     } finally {
-      locker.kill();
+      lock.kill();
       sock.destroy();
       await new Promise<void>((r) => server.close(() => r()));
     }
@@ -316,27 +322,17 @@ describe('mail directory on PostgreSQL, coalesced', () => {
 
   test('PostgreSQL ending the connection of a lookup in flight (a restart, an admin) is TEMP for it, and the service lives on', async () => {
     const d = ctxs.postgres.mail!.directory;
-    const locker = spawn(PSQL, [pgUrl, '-qAt'], { stdio: ['pipe', 'ignore', 'ignore'] });
-    locker.stdin.end('BEGIN; LOCK TABLE mail_alias IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(3); COMMIT;\n');
-    const exited = new Promise((r) => locker.once('exit', r));
+    const lock = await lockAliases(3);
     const uncaught: unknown[] = [];
     const onUncaught = (err: unknown) => uncaught.push(err);
     process.on('uncaughtException', onUncaught);
     try {
-      const waitFor = async (query: string) => {
-        for (;;) {
-          const r = spawnSync(PSQL, [pgUrl, '-qAtc', query]);
-          if (Number(r.stdout.toString().trim()) > 0) return;
-          await new Promise((res) => setTimeout(res, 20));
-        }
-      };
-      await waitFor(`SELECT count(*) FROM pg_locks WHERE relation = 'mail_alias'::regclass AND mode = 'AccessExclusiveLock' AND granted`);
       const inFlight = answerSocketmap(d, 'alias', 'bobby@example.org').then(
         (r) => `answered ${r.status}`,
         (err: Error) => `failed: ${err.message}`,
       );
       // The lookup's query waits for the lock; PostgreSQL then ends that backend, as a restart or an admin would.
-      await waitFor(`SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%mail_alias%'`);
+      await until(`SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%mail_alias%'`);
       const killed = spawnSync(PSQL, [
         pgUrl,
         '-qAtc',
@@ -347,12 +343,12 @@ describe('mail directory on PostgreSQL, coalesced', () => {
       // The connection's end arrives after the error: it must not become an uncaught 'error' event.
       await new Promise((r) => setTimeout(r, 200));
       assert.deepEqual(uncaught, []);
-      await exited;
+      await lock.released;
       assert.equal(await d.alias('bobby@example.org'), 'bob@example.org');
       assert.equal(await d.mailbox('alice@example.org'), 'example.org/alice/');
     } finally {
       process.off('uncaughtException', onUncaught);
-      locker.kill();
+      lock.kill();
     }
   });
 });
