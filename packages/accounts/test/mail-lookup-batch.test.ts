@@ -18,6 +18,7 @@ import { answerSocketmap, serveSocketmap } from '../src/mail/socketmap-server.ts
 import { MailMetrics } from '../src/mail/metrics.ts';
 import { Deadlines } from '../src/mail/deadlines.ts';
 import { FAST_PWHASH } from '@peergroup/test-support/accounts';
+import { SocketmapClient } from '@peergroup/test-support/router-clients';
 import { createDatabase, startPostgres, type RunningPostgres } from '@peergroup/test-support/postgres';
 
 describe('LookupBatch', () => {
@@ -286,36 +287,23 @@ describe('mail directory on PostgreSQL, coalesced', () => {
     const registry = new Registry();
     const server: Server = createServer((s) => serveSocketmap(s, d, new MailMetrics(registry), silentLogger(), new Deadlines(300)));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const sock = createConnection({ host: '127.0.0.1', port: (server.address() as { port: number }).port });
-    const dec = new NetstringDecoder(10_000);
-    const replies: string[] = [];
-    let wake = () => {};
-    sock.on('data', (c: Buffer) => {
-      replies.push(...dec.push(c).map(String));
-      wake();
-    });
-    const ask = async (req: string) => {
-      const want = replies.length + 1;
-      sock.write(encodeNetstring(req));
-      while (replies.length < want) await new Promise<void>((r) => (wake = r));
-      return replies[want - 1]!;
-    };
+    const c = await SocketmapClient.open((server.address() as { port: number }).port);
     // The alias query waits in PostgreSQL for 2 s.
     const lock = await lockAliases(2);
     try {
       const started = performance.now();
-      assert.equal(await ask('alias bobby@example.org'), 'TEMP peergroup: temporary lookup failure');
+      assert.equal(await c.lookup('alias', 'bobby@example.org'), 'TEMP peergroup: temporary lookup failure');
       const took = performance.now() - started;
       assert.ok(took >= 290 && took < 1900, `TEMP after ${took} ms`);
       // The mailbox map does not read the aliases: its lookups answer while the alias query still waits.
-      assert.equal(await ask('mailbox alice@example.org'), 'OK example.org/alice/');
+      assert.equal(await c.lookup('mailbox', 'alice@example.org'), 'OK example.org/alice/');
       assert.match(await registry.metrics(), /^peergroup_mail_lookups_total\{protocol="socketmap",map="alias",result="temp"\} 1$/m);
       await lock.released;
       // Once the lock is gone the same connection gets the answer again.
-      assert.equal(await ask('alias bobby@example.org'), 'OK bob@example.org');
+      assert.equal(await c.lookup('alias', 'bobby@example.org'), 'OK bob@example.org');
     } finally {
       lock.kill();
-      sock.destroy();
+      c.close();
       await new Promise<void>((r) => server.close(() => r()));
     }
   });

@@ -2,13 +2,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeNetstring, NetstringDecoder } from '@peergroup/mta-codecs';
 import { silentLogger } from '@peergroup/service';
 import { startAccountsFrom, type RunningAccounts } from '../src/index.ts';
 import { FAST_PWHASH } from '@peergroup/test-support/accounts';
+import { SocketmapClient } from '@peergroup/test-support/router-clients';
 
 describe('socketmap over loopback TCP', () => {
   let dir: string;
@@ -43,39 +42,16 @@ describe('socketmap over loopback TCP', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** One kept-open connection, one request at a time, as Postfix's socketmap client. */
-  async function connect(): Promise<{ ask(req: string): Promise<string>; sock: Socket }> {
-    const a = svc.addresses['mail-socketmap']!;
-    const sock = createConnection({ host: a.host, port: a.port });
-    await new Promise<void>((r, j) => sock.once('connect', r).once('error', j));
-    const dec = new NetstringDecoder(100_000);
-    const replies: string[] = [];
-    let wake = () => {};
-    sock.on('data', (c: Buffer) => {
-      replies.push(...dec.push(c).map(String));
-      wake();
-    });
-    return {
-      sock,
-      async ask(req) {
-        const want = replies.length + 1;
-        sock.write(encodeNetstring(req));
-        while (replies.length < want) await new Promise<void>((r) => (wake = r));
-        return replies[want - 1]!;
-      },
-    };
-  }
-
   test("a map name we do not serve is TEMP, whatever it is (JavaScript's own property names too); the connection goes on", async () => {
-    const c = await connect();
+    const c = await SocketmapClient.open(svc.addresses['mail-socketmap']!.port);
     try {
       for (const name of ['nope', 'constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf']) {
-        assert.match(await c.ask(`${name} bob@example.org`), /^TEMP unknown map name/, name);
+        assert.match(await c.lookup(name, 'bob@example.org'), /^TEMP unknown map name/, name);
       }
-      assert.equal(await c.ask('mailbox Bob+x@Example.org'), 'OK example.org/bob/');
-      assert.equal(await c.ask('alias nobody@example.org'), 'NOTFOUND ');
+      assert.equal(await c.lookup('mailbox', 'Bob+x@Example.org'), 'OK example.org/bob/');
+      assert.equal(await c.lookup('alias', 'nobody@example.org'), 'NOTFOUND ');
     } finally {
-      c.sock.destroy();
+      c.close();
     }
   });
 });
