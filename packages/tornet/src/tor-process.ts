@@ -172,16 +172,18 @@ export class TorNode {
     if (!c || !this.running) return;
     this.stopping = true;
     c.kill('SIGTERM');
-    let timer: NodeJS.Timeout | undefined;
-    const killed = new Promise<void>((resolve) => {
-      // A ref'd timer keeps the process alive until tor has really exited.
-      timer = setTimeout(() => {
-        if (this.running) c.kill('SIGKILL');
-        resolve();
-      }, STOP_GRACE_MS);
-    });
-    await Promise.race([this.exited, killed]);
-    clearTimeout(timer);
-    await this.exited;
+    const escalate = setTimeout(() => {
+      if (this.running) c.kill('SIGKILL');
+    }, STOP_GRACE_MS);
+    // The child is unref'd, so until its exit arrives something ref'd must keep this process alive: were the
+    // escalation timer the only one, a tor SIGKILLed after the grace would leave an empty event loop behind, and a
+    // stop awaited at the top level (`peergroup dev tornet` after Ctrl-C) would end the process with code 13.
+    const hold = setInterval(() => undefined, 1 << 30);
+    try {
+      await this.exited;
+    } finally {
+      clearTimeout(escalate);
+      clearInterval(hold);
+    }
   }
 }

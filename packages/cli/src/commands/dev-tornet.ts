@@ -255,6 +255,9 @@ export const command: Command = {
     }
     let control: Server | undefined;
     const sock = controlSocketPath(net.dir);
+    // The tor children and control sockets are unref'd (so test files can exit); this keeps the command alive, until
+    // its network has stopped too.
+    const keepAlive = setInterval(() => undefined, 1 << 30);
     try {
       control = await serveControl(sock, net, (line) => void ctx.stderr.write(`tornet: ${line}\n`));
       if (config.state) writeTornetState(net, config.state);
@@ -276,20 +279,18 @@ export const command: Command = {
           ? 'Running; Ctrl-C stops every tor process. Started again with this --dir: same onion names and ports.'
           : 'Running; Ctrl-C stops every tor process.',
       );
-      // The tor children and control sockets are unref'd (so test files can exit); this keeps the command alive.
-      const keepAlive = setInterval(() => undefined, 1 << 30);
+      await untilStopped(ctx.stopSignal);
+    } finally {
       try {
-        await untilStopped(ctx.stopSignal);
+        ctx.stderr.write('stopping the tor network\n');
+        await new Promise<void>((r) => (control ? control.close(() => r()) : r()));
+        if (existsSync(sock)) rmSync(sock, { force: true });
+        await net.stop();
+        if (config.state) rmSync(config.state, { force: true });
+        ctx.stderr.write('tor network stopped\n');
       } finally {
         clearInterval(keepAlive);
       }
-    } finally {
-      ctx.stderr.write('stopping the tor network\n');
-      await new Promise<void>((r) => (control ? control.close(() => r()) : r()));
-      if (existsSync(sock)) rmSync(sock, { force: true });
-      await net.stop();
-      if (config.state) rmSync(config.state, { force: true });
-      ctx.stderr.write('tor network stopped\n');
     }
     return 0;
   },
