@@ -2,7 +2,7 @@
 //   Dovecot auth-client protocol (what imap-login and Postfix SASL speak) → Dovecot auth (cache) → auth worker →
 //   Lua passdb → peergroup's passdb HTTP listener → database; and peergroup's socketmap for each map. Baseline in the same run: one web
 //   login's Argon2id (2 × 64 MiB) next to one mail verifier (the configured mail cost).
-//   node --conditions=source --import tsx bench/mail-auth/run.ts [--seconds 5] [--postgres [--postgres-socket]] [--accounts 100000] [--maps-only] [--no-driver-table] [--maps domain,sender] [--connections 8]
+//   node --conditions=source --import tsx bench/mail-auth/run.ts [--seconds 5] [--postgres [--postgres-socket]] [--accounts 100000] [--maps-only] [--no-driver-table] [--maps domain,sender] [--connections 8] [--socketmap-unix]
 // The Dovecot rows' load generator shares the event loop with the service (conservative for the event-loop delay
 // columns); the socketmap rows' runs in a child process, so this process's CPU time over a row is the service's
 // own: "per core-second" is lookups per second of peergroup CPU (all its threads), the issue's "per core" whatever
@@ -51,6 +51,8 @@ const { values: args } = parseArgs({
     // Socketmap connections of the load generator (each one request at a time, as Postfix's are); more of them make
     // bigger batches on PostgreSQL (mail/lookup-batch.ts): a loaded Postfix has one per smtpd and cleanup process.
     connections: { type: 'string', default: '8' },
+    // The socketmap on a UNIX socket (docs/postfix-virtual.md's default) instead of loopback TCP.
+    'socketmap-unix': { type: 'boolean', default: false },
     // Internal: the child process that generates the socketmap load.
     'load-generator': { type: 'boolean', default: false },
   },
@@ -151,8 +153,8 @@ class SocketmapClient {
       for (const f of this.dec.push(d)) this.waiting?.(f.toString());
     });
   }
-  static async connect(port: number): Promise<SocketmapClient> {
-    const sock = createConnection({ host: '127.0.0.1', port });
+  static async connect(at: number | string): Promise<SocketmapClient> {
+    const sock = createConnection(typeof at === 'string' ? { path: at } : { host: '127.0.0.1', port: at });
     await new Promise<void>((r, j) => sock.once('connect', r).once('error', j));
     return new SocketmapClient(sock);
   }
@@ -176,7 +178,8 @@ const keys: Record<string, (k: number) => string> = {
 };
 
 interface RemoteRequest {
-  port: number;
+  /** The socketmap's TCP port on 127.0.0.1, or its UNIX socket path. */
+  at: number | string;
   map: string;
   seconds: number;
   connections: number;
@@ -192,7 +195,7 @@ if (args['load-generator']) {
   let sms: SocketmapClient[] | undefined;
   process.on('message', (m: RemoteRequest) => {
     void (async () => {
-      sms ??= await Promise.all(Array.from({ length: m.connections }, () => SocketmapClient.connect(m.port)));
+      sms ??= await Promise.all(Array.from({ length: m.connections }, () => SocketmapClient.connect(m.at)));
       const key = keys[m.map]!;
       let failures = 0;
       const r = await drive(
@@ -237,7 +240,7 @@ if (args['load-generator']) {
           uid,
           gid,
         },
-        postfix: { socketmap: '127.0.0.1:0' },
+        postfix: { socketmap: args['socketmap-unix'] ? join(work, 'socketmap.sock') : '127.0.0.1:0' },
       },
     },
     { logger: silentLogger() },
@@ -399,11 +402,11 @@ if (args['load-generator']) {
   const generator = fork(fileURLToPath(import.meta.url), ['--load-generator', '--accounts', String(ACCOUNTS)], {
     execArgv: process.execArgv.filter((a) => !a.startsWith('--cpu-prof')),
   });
-  const socketmapPort = svc.addresses['mail-socketmap']!.port;
+  const socketmapAt = svc.sockets?.['mail-socketmap'] ?? svc.addresses['mail-socketmap']!.port;
   /** The child asks `map` for `seconds`, this process answers. */
   const ask = (map: string, seconds: number) => {
     const answer = new Promise<RemoteResult>((resolve) => generator.once('message', resolve));
-    generator.send({ port: socketmapPort, map, seconds, connections: CONNECTIONS } satisfies RemoteRequest);
+    generator.send({ at: socketmapAt, map, seconds, connections: CONNECTIONS } satisfies RemoteRequest);
     return answer;
   };
   /** One socketmap row; this process's CPU time over it is the service's. */
@@ -444,7 +447,7 @@ if (args['load-generator']) {
   generator.disconnect();
 
   printTable(
-    `mail-auth bench: ${svc.context.dialect}, ${ACCOUNTS} accounts, ${SECONDS} s per row, 8 connections (socketmap rows: ${CONNECTIONS})`,
+    `mail-auth bench: ${svc.context.dialect}, ${ACCOUNTS} accounts, ${SECONDS} s per row, 8 connections (socketmap rows: ${CONNECTIONS}, over ${args['socketmap-unix'] ? 'a UNIX socket' : 'loopback TCP'})`,
     [
       'path',
       'per second',

@@ -46,7 +46,7 @@ const work = await mkdtemp(join(tmpdir(), 'pg-bench-mail-crypt-'));
 await chmod(work, 0o755);
 const dovecotDir = join(work, 'dovecot');
 await mkdir(dovecotDir);
-const [smPort, passdbPort] = [await freePort(), await freePort()];
+const passdbPort = await freePort();
 const secretFile = join(work, 'passdb.secret');
 await writePassdbSecret(secretFile);
 const { uid, gid } = mailUser();
@@ -57,7 +57,8 @@ const { accounts } = yamlFromSnippet('mailboxes.yaml', {
   '/var/vmail/%d/%n': paths.home,
   'uid: 5000': `uid: ${uid}`,
   'gid: 5000': `gid: ${gid}`,
-  '127.0.0.1:23010': `127.0.0.1:${smPort}`,
+  // No Postfix here: the socketmap socket only has to be somewhere this process may create it.
+  '/run/peergroup-postfix/socketmap.sock': join(work, 'socketmap.sock'),
   '127.0.0.1:23011': `127.0.0.1:${passdbPort}`,
   '/etc/dovecot/peergroup-passdb.secret': secretFile,
 });

@@ -16,7 +16,7 @@ import { freePort } from '@peergroup/test-support/ports';
 import { snippet, mainCfFromSnippet } from '@peergroup/test-support/snippets';
 import { keepTestDirs, run, sleep } from '@peergroup/test-support/proc';
 import { Client, FAST_PWHASH } from '@peergroup/test-support/accounts';
-import { mailboxesFromSnippet, smtpSession as smtp } from './mail-setup.ts';
+import { mailboxesFromSnippet, SOCKETMAP_SOCKET, smtpSession as smtp, socketmapPath } from './mail-setup.ts';
 
 const DOMAIN = 'example.org';
 const PW = {
@@ -57,14 +57,14 @@ describe('mail accounts with real Dovecot and Postfix (SQLite)', () => {
     await chmod(work, 0o755);
     const dovecotDir = join(work, 'dovecot');
     await mkdir(dovecotDir);
-    const smPort = await freePort();
+    const socketmap = await socketmapPath(work);
     const passdbPort = await freePort();
     const secretFile = join(work, 'passdb.secret');
     await writePassdbSecret(secretFile);
     submissionPort = await freePort();
     const { uid, gid } = mailUser();
     const paths = dovecotPaths(dovecotDir);
-    const mailboxes = mailboxesFromSnippet({ work, paths, uid, gid, smPort, passdbPort, secretFile });
+    const mailboxes = mailboxesFromSnippet({ work, paths, uid, gid, socketmap, passdbPort, secretFile });
     config = {
       listen: '127.0.0.1:0',
       dataDir: join(work, 'data'),
@@ -80,7 +80,7 @@ describe('mail accounts with real Dovecot and Postfix (SQLite)', () => {
       .split('\n');
     pf = await startPostfix({
       name: `mx.${DOMAIN}`,
-      mainCf: mainCfFromSnippet(snippet('postfix-virtual-main.cf'), { '127.0.0.1:23010': `127.0.0.1:${smPort}` }),
+      mainCf: mainCfFromSnippet(snippet('postfix-virtual-main.cf'), { [SOCKETMAP_SOCKET]: socketmap }),
       masterCf: master,
     });
     await start();

@@ -1,6 +1,6 @@
 // The mail e2e tests' common set-up: peergroup's accounts service configured from docs/snippets/mailboxes.yaml, a
 // private Dovecot from the operator snippets, optionally a private Postfix from postfix-virtual-*.cf.
-import { mkdtemp, mkdir, chmod, rm, readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, chmod, chown, rm, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -9,7 +9,7 @@ import { startAccountsFrom, type AccountsConfigInput, type RunningAccounts } fro
 import { startDovecot, dovecotPaths, writePassdbSecret, mailUser, loopbackSource, type Dovecot } from '@peergroup/test-support/dovecot';
 import { freePort } from '@peergroup/test-support/ports';
 import { snippet, mainCfFromSnippet } from '@peergroup/test-support/snippets';
-import { startPostfix, type Postfix } from '@peergroup/test-support/postfix';
+import { groupId, startPostfix, type Postfix } from '@peergroup/test-support/postfix';
 import { keepTestDirs, run } from '@peergroup/test-support/proc';
 import { FAST_PWHASH } from '@peergroup/test-support/accounts';
 
@@ -30,13 +30,35 @@ export interface MailStack {
   close(): Promise<void>;
 }
 
+/** The socketmap's socket path of docs/snippets/mailboxes.yaml and postfix-virtual-main.cf. */
+export const SOCKETMAP_SOCKET = '/run/peergroup-postfix/socketmap.sock';
+
+/**
+ * A socketmap socket path in `work`, in a directory made as packaging/tmpfiles.d/peergroup-postfix.conf makes
+ * /run/peergroup-postfix (its mode, group postfix): the socket gets group postfix, which the test Postfix's
+ * processes (user postfix) connect as. `setgid: false` leaves out the setgid bit, the mistake the service warns
+ * about: the socket then has the service's group and Postfix cannot open it.
+ */
+export async function socketmapPath(work: string, o: { setgid?: boolean } = {}): Promise<string> {
+  const line = /^d\s+\/run\/peergroup-postfix\s+(\d+)\s+\S+\s+(\S+)/m.exec(
+    await readFile(new URL('../../packaging/tmpfiles.d/peergroup-postfix.conf', import.meta.url), 'utf8'),
+  );
+  if (!line) throw new Error('packaging/tmpfiles.d/peergroup-postfix.conf no longer makes /run/peergroup-postfix');
+  const dir = join(work, 'peergroup-postfix');
+  await mkdir(dir);
+  await chown(dir, process.getuid!(), groupId(line[2]!));
+  const mode = Number.parseInt(line[1]!, 8);
+  await chmod(dir, o.setgid === false ? mode & ~0o2000 : mode);
+  return join(dir, 'socketmap.sock');
+}
+
 /** docs/snippets/mailboxes.yaml's `accounts.mailboxes`, pointed at this test's directory, user and ports. */
 export function mailboxesFromSnippet(o: {
   work: string;
   paths: { authMaster: string; home: string };
   uid: number;
   gid: number;
-  smPort: number;
+  socketmap: string;
   passdbPort: number;
   secretFile: string;
 }): Record<string, unknown> {
@@ -47,7 +69,7 @@ export function mailboxesFromSnippet(o: {
       .replace('/var/vmail/%d/%n', o.paths.home)
       .replace('uid: 5000', `uid: ${o.uid}`)
       .replace('gid: 5000', `gid: ${o.gid}`)
-      .replace('127.0.0.1:23010', `127.0.0.1:${o.smPort}`)
+      .replace(SOCKETMAP_SOCKET, o.socketmap)
       .replace('127.0.0.1:23011', `127.0.0.1:${o.passdbPort}`)
       .replace('/etc/dovecot/peergroup-passdb.secret', o.secretFile),
   ) as { accounts: { mailboxes: Record<string, unknown> } };
@@ -64,19 +86,21 @@ export async function startMailStack(
     postfix?: boolean;
     /** main.cf lines set over the snippet's (a test that runs without one of its settings says so). */
     postfixMainCf?: Record<string, string>;
+    /** false: the socketmap's directory without its setgid bit (socketmapPath). */
+    socketmapSetgid?: boolean;
   } = {},
 ): Promise<MailStack> {
   const work = await mkdtemp(join(tmpdir(), 'pg-mail-e2e-'));
   await chmod(work, 0o755);
   const dovecotDir = join(work, 'dovecot');
   await mkdir(dovecotDir);
-  const smPort = await freePort();
+  const socketmap = await socketmapPath(work, { setgid: o.socketmapSetgid ?? true });
   const passdbPort = await freePort();
   const secretFile = join(work, 'passdb.secret');
   await writePassdbSecret(secretFile);
   const { uid, gid } = mailUser();
   const paths = dovecotPaths(dovecotDir);
-  const mailboxes = mailboxesFromSnippet({ work, paths, uid, gid, smPort, passdbPort, secretFile });
+  const mailboxes = mailboxesFromSnippet({ work, paths, uid, gid, socketmap, passdbPort, secretFile });
   const config: AccountsConfigInput = {
     listen: '127.0.0.1:0',
     dataDir: join(work, 'data'),
@@ -118,7 +142,7 @@ export async function startMailStack(
     stack.pf = await startPostfix({
       name: `mx.${DOMAIN}`,
       mainCf: {
-        ...mainCfFromSnippet(snippet('postfix-virtual-main.cf'), { '127.0.0.1:23010': `127.0.0.1:${smPort}` }),
+        ...mainCfFromSnippet(snippet('postfix-virtual-main.cf'), { [SOCKETMAP_SOCKET]: socketmap }),
         ...o.postfixMainCf,
       },
       masterCf: master,

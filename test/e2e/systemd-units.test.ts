@@ -5,7 +5,8 @@
 // systemd makes, and the fallback a unit gets when the file is missing stops accounts serve naming the key.
 //
 // Those two units also have local peers on UNIX sockets: Dovecot connects to the dict socket they create under
-// /run/peergroup, and they connect to Dovecot's auth-master. Without a running systemd the sandbox itself cannot be
+// /run/peergroup, Postfix to the socketmap socket they create in /run/peergroup-postfix (tmpfiles.d), and they
+// connect to Dovecot's auth-master. Without a running systemd the sandbox itself cannot be
 // started here, so the unit files are checked for what the sockets need (a writable runtime directory holding every
 // documented socket path, a static user and group that Dovecot's configuration can name, no user namespace dropping
 // groups), and the permissions are exercised for real: accounts serve runs under setpriv with the unit's identity,
@@ -33,6 +34,7 @@ import { promisify } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { startDovecot, writePassdbSecret, mailUser } from '@peergroup/test-support/dovecot';
 import { freePort } from '@peergroup/test-support/ports';
+import { groupId } from '@peergroup/test-support/postfix';
 import { snippet, textFromSnippet } from '@peergroup/test-support/snippets';
 
 const run = promisify(execFile);
@@ -220,13 +222,32 @@ for (const unit of credentialUnits) {
   });
 }
 
-test('Postfix reaches the accounts service over loopback TCP only (socketmap:inet:127.0.0.1), which IPAddressAllow=localhost admits', () => {
-  const maps = [...snippet('postfix-virtual-main.cf').matchAll(/socketmap:(\w+):([^:\s]+):/g)];
-  assert.ok(maps.length >= 4);
-  for (const [, kind, host] of maps) assert.deepEqual([kind, host], ['inet', '127.0.0.1']);
+/** packaging/tmpfiles.d/peergroup-postfix.conf's one line: the socketmap socket's directory. */
+function socketmapDirLine(): { path: string; mode: number; user: string; group: string } {
+  const m = /^d\s+(\S+)\s+(\d+)\s+(\S+)\s+(\S+)\s+-$/m.exec(
+    readFileSync(join(root, 'packaging/tmpfiles.d/peergroup-postfix.conf'), 'utf8'),
+  );
+  assert.ok(m, 'packaging/tmpfiles.d/peergroup-postfix.conf has one d line');
+  return { path: m[1]!, mode: Number.parseInt(m[2]!, 8), user: m[3]!, group: m[4]! };
+}
+
+test("Postfix asks through a UNIX socket only its group opens: the snippets name it, tmpfiles.d makes its directory (the units' user, setgid group postfix, closed to others), and both units may write there", () => {
   const yaml = parseYaml(snippet('mailboxes.yaml')) as { accounts: { mailboxes: { postfix: { socketmap: string } } } };
-  assert.match(yaml.accounts.mailboxes.postfix.socketmap, /^127\.0\.0\.1:\d+$/);
-  for (const unit of credentialUnits) assert.deepEqual(directives(unit).get('IPAddressAllow'), ['localhost']);
+  const socket = yaml.accounts.mailboxes.postfix.socketmap;
+  const maps = [...snippet('postfix-virtual-main.cf').matchAll(/= (\S*)socketmap:(\w+):([^:\s]+):\w+$/gm)];
+  assert.equal(maps.length, 4);
+  // proxy: because Debian chroots smtpd and cleanup into /var/spool/postfix, where /run is not there.
+  for (const [, proxy, kind, path] of maps) assert.deepEqual([proxy, kind, path], ['proxy:', 'unix', socket]);
+  const line = socketmapDirLine();
+  assert.equal(line.path, dirname(socket));
+  assert.equal(line.group, 'postfix');
+  assert.equal(line.mode & 0o2000, 0o2000, "setgid: the socket takes the directory's group");
+  assert.equal(line.mode & 0o007, 0, 'others may not enter');
+  for (const unit of credentialUnits) {
+    const d = directives(unit);
+    assert.equal(line.user, one(d, 'User'), `${unit}'s user owns the directory`);
+    assert.ok((d.get('ReadWritePaths') ?? []).includes(`-${line.path}`), `${unit}: ReadWritePaths=-${line.path}`);
+  }
 });
 
 // Ids that belong to nobody on this machine (checked below): setpriv needs no account for them.
@@ -252,6 +273,7 @@ s.on('connect', () => s.write(process.argv[2]));
 // The first answer line, past auth-master's handshake (VERSION, SPID).
 s.on('data', (b) => {
   buf += b;
+  if (/^\\d+:[\\s\\S]*,$/.test(buf)) { console.log(JSON.stringify(buf)); s.destroy(); return; }
   const line = buf.split('\\n').slice(0, -1).find((l) => !/^(VERSION|SPID)\\t/.test(l));
   if (line !== undefined) { console.log(JSON.stringify(line)); s.destroy(); }
 });
@@ -277,7 +299,7 @@ setTimeout(() => { console.log('no answer'); process.exit(0); }, 10000).unref();
 
 const DICT_LOOKUP = 'H3\t2\t0\t\tpeergroup\nLshared/userdb/nobody@example.org\tnobody@example.org\n';
 
-test('real sockets: accounts serve under the unit identity; its dict socket opens to its group (and a real Dovecot auth worker given extra_groups), not to others; it opens auth-master as that group', async (t) => {
+test('real sockets: accounts serve under the unit identity; its dict socket opens to its group (and a real Dovecot auth worker given extra_groups), not to others; its socketmap socket to group postfix only; it opens auth-master as that group', async (t) => {
   assert.equal(process.getuid?.(), 0, 'this test runs processes as other users through setpriv: run it as root');
   const unit = directives('peergroup-accounts.hardened.service');
   // The identity below stands in for the unit's: a static user and group, the runtime directory's mode.
@@ -319,6 +341,13 @@ test('real sockets: accounts serve under the unit identity; its dict socket open
   mkdirSync(dovecotDir);
   const authMaster = join(dovecotDir, 'run', 'auth-master');
   const dictSocket = join(runtime, 'dovecot-dict.sock');
+  // What systemd-tmpfiles makes of packaging/tmpfiles.d/peergroup-postfix.conf: owner peergroup, group postfix.
+  const postfixGid = groupId('postfix');
+  const socketmapDir = join(work, 'run-peergroup-postfix');
+  mkdirSync(socketmapDir);
+  chownSync(socketmapDir, peergroup.uid, postfixGid);
+  chmodSync(socketmapDir, socketmapDirLine().mode);
+  const socketmap = join(socketmapDir, 'socketmap.sock');
   const passdbPort = await freePort();
   const { uid: mailUid, gid: mailGid } = mailUser();
   const config = join(work, 'peergroup.yaml');
@@ -332,7 +361,7 @@ test('real sockets: accounts serve under the unit identity; its dict socket open
       '/var/vmail/%d/%n': join(work, 'mail/%d/%n'),
       'uid: 5000': `uid: ${mailUid}`,
       'gid: 5000': `gid: ${mailGid}`,
-      '127.0.0.1:23010': '127.0.0.1:0',
+      '/run/peergroup-postfix/socketmap.sock': socketmap,
     }).replace('accounts:\n', `accounts:\n  dataDir: ${state}\n  listen: 127.0.0.1:0\n`),
     { mode: 0o644 },
   );
@@ -372,6 +401,17 @@ test('real sockets: accounts serve under the unit identity; its dict socket open
   // (1) the socket was made in the runtime directory; (2) its group connects, others are refused.
   assert.equal(await connectAs({ uid: MEMBER_UID, gid: MEMBER_UID, groups: [group.gid] }, dictSocket, DICT_LOOKUP), '"N"');
   assert.equal(await connectAs({ uid: OUTSIDER_UID, gid: OUTSIDER_UID }, dictSocket, DICT_LOOKUP), 'EACCES');
+
+  // (4) The socketmap socket: made by a process outside group postfix, yet of group postfix (the setgid directory),
+  // so Postfix's processes ask it; Dovecot's (group peergroup) and everybody else's connections are refused, and
+  // Postfix's group does not open the dict socket either.
+  const sm = statSync(socketmap);
+  assert.deepEqual([sm.uid, sm.gid, (sm.mode & 0o777).toString(8)], [peergroup.uid, postfixGid, '660']);
+  const smLookup = '26:mailbox nobody@example.org,';
+  assert.equal(await connectAs({ uid: MEMBER_UID, gid: MEMBER_UID, groups: [postfixGid] }, socketmap, smLookup), '"9:NOTFOUND ,"');
+  assert.equal(await connectAs({ uid: MEMBER_UID, gid: MEMBER_UID, groups: [group.gid] }, socketmap, smLookup), 'EACCES');
+  assert.equal(await connectAs({ uid: OUTSIDER_UID, gid: OUTSIDER_UID }, socketmap, smLookup), 'EACCES');
+  assert.equal(await connectAs({ uid: MEMBER_UID, gid: MEMBER_UID, groups: [postfixGid] }, dictSocket, DICT_LOOKUP), 'EACCES');
 
   // A real Dovecot whose auth workers run unprivileged with docs/snippets/dovecot-auth-worker.conf: the userdb
   // lookup reaches peergroup ("doesn't exist" is peergroup's N). Then without extra_groups: a temporary failure.

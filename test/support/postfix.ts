@@ -166,7 +166,8 @@ function uidOf(user: string): { uid: number; gid: number } {
   throw new Error(`user ${user} not found in /etc/passwd`);
 }
 
-function groupId(group: string): number {
+/** The id of a group in /etc/group (postdrop, postfix); throws when there is none. */
+export function groupId(group: string): number {
   for (const line of readFileSync('/etc/group', 'utf8').split('\n')) {
     const f = line.split(':');
     if (f[0] === group && f[2] !== undefined) return Number(f[2]);

@@ -8,9 +8,10 @@ export function randomOnion(): string {
   return onionFromPublicKey(randomBytes(32));
 }
 
-export function connectTo(port: number, host = '127.0.0.1'): Promise<Socket> {
+/** A TCP connection to host:port, or with a string for `port`, to that UNIX socket path. */
+export function connectTo(port: number | string, host = '127.0.0.1'): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const s = connect({ host, port, noDelay: true });
+    const s = typeof port === 'string' ? connect({ path: port }) : connect({ host, port, noDelay: true });
     s.once('connect', () => {
       s.off('error', reject);
       resolve(s);
@@ -68,8 +69,9 @@ export class SocketmapClient {
     this.closed = new Promise((r) => socket.once('close', () => r()));
     socket.on('error', () => {});
   }
-  static async open(port: number): Promise<SocketmapClient> {
-    return new SocketmapClient(await connectTo(port));
+  /** Over loopback TCP to `at`, or to the UNIX socket at that path. */
+  static async open(at: number | string): Promise<SocketmapClient> {
+    return new SocketmapClient(await connectTo(at));
   }
   raw(data: Buffer, n = 1): Promise<string[]> {
     const replies: Promise<string>[] = [];

@@ -111,6 +111,7 @@ export async function startAccounts(config: AccountsConfig, opts: StartAccountsO
     throw err;
   }
   const addresses: Record<string, HostPort> = { http };
+  const sockets: Record<string, string> = {};
   // Mail lookups (Dovecot dict, Postfix socketmap) share this process's database connection.
   let mailLookups: MailLookups | undefined;
   let deletions: NodeJS.Timeout | undefined;
@@ -126,8 +127,10 @@ export async function startAccounts(config: AccountsConfig, opts: StartAccountsO
       mailer.close();
       throw err;
     }
-    addresses['mail-socketmap'] = mailLookups.socketmap;
+    if (typeof mailLookups.socketmap === 'string') sockets['mail-socketmap'] = mailLookups.socketmap;
+    else addresses['mail-socketmap'] = mailLookups.socketmap;
     addresses['mail-passdb'] = mailLookups.passdb;
+    sockets['mail-dict'] = mailLookups.dictSocket;
     const runDeletions = () => {
       mail
         .processDueDeletions()
@@ -165,6 +168,7 @@ export async function startAccounts(config: AccountsConfig, opts: StartAccountsO
   return {
     name: 'accounts',
     addresses,
+    sockets,
     summary: { database: context.dialect, ...(config.mail.mode === 'outbox' ? { outbox: outboxDir } : {}) },
     url: `http://${host}:${http.port}/`,
     context,

@@ -38,7 +38,8 @@ test('the mailboxes snippet is a valid accounts configuration', () => {
   const c = accountsConfigSchema.parse(doc.accounts);
   assert.equal(c.mailboxes?.domain, 'example.org');
   assert.equal(c.mailboxes?.quota, 2 * 1024 ** 3);
-  assert.deepEqual(c.mailboxes?.postfix.socketmap, { host: '127.0.0.1', port: 23010 });
+  assert.equal(c.mailboxes?.postfix.socketmap, '/run/peergroup-postfix/socketmap.sock');
+  assert.equal(c.mailboxes?.postfix.socketmapMode, '0660');
 });
 
 test('mailboxes.encryption: off unless set, new and all accepted, anything else refused naming the key', () => {
@@ -54,9 +55,23 @@ test('mailboxes.encryption: off unless set, new and all accepted, anything else 
   assert.match(bad.error!.issues[0]!.message, /off.*new.*all/);
 });
 
+test('mailboxes.postfix.socketmap: an absolute path or HOST:PORT; anything else refused naming the key and both forms', () => {
+  const doc = parse(read('docs/snippets/mailboxes.yaml')) as { accounts: { mailboxes: Record<string, unknown> } };
+  const withSocketmap = (socketmap: string) =>
+    accountsConfigSchema.safeParse({ ...doc.accounts, mailboxes: { ...doc.accounts.mailboxes, postfix: { socketmap } } });
+  assert.deepEqual(withSocketmap('127.0.0.1:23010').data?.mailboxes?.postfix.socketmap, { host: '127.0.0.1', port: 23010 });
+  for (const bad of ['run/socketmap.sock', 'localhost', '127.0.0.1:99999']) {
+    const r = withSocketmap(bad);
+    assert.equal(r.success, false, bad);
+    assert.deepEqual(r.error!.issues[0]!.path, ['mailboxes', 'postfix', 'socketmap']);
+    assert.match(r.error!.issues[0]!.message, /HOST:PORT|bad port/);
+    assert.match(r.error!.issues[0]!.message, /absolute path for a UNIX socket/);
+  }
+});
+
 test('every Postfix map name in the snippet is one the socketmap serves', async () => {
   const { SOCKETMAP_MAPS } = await import('../src/mail/socketmap-server.ts');
-  const names = [...read('docs/snippets/postfix-virtual-main.cf').matchAll(/socketmap:inet:[^:]+:\d+:(\w+)/g)].map((m) => m[1]);
+  const names = [...read('docs/snippets/postfix-virtual-main.cf').matchAll(/socketmap:unix:[^:]+:(\w+)/g)].map((m) => m[1]);
   assert.equal(names.length, 4);
   for (const n of names) assert.ok((SOCKETMAP_MAPS as readonly string[]).includes(n!), n);
 });

@@ -39,7 +39,11 @@ export async function runService(
   } catch (err) {
     throw startupError(err);
   }
-  const listeners = Object.fromEntries(Object.entries(service.addresses).map(([name, hp]) => [name, formatHostPort(hp)]));
+  // The UNIX sockets first: serve's supervisor takes the process as up at the metrics line, the last address.
+  const listeners = {
+    ...service.sockets,
+    ...Object.fromEntries(Object.entries(service.addresses).map(([name, hp]) => [name, formatHostPort(hp)])),
+  };
   for (const [name, addr] of Object.entries(listeners)) ctx.stdout.write(`${name} ${addr}\n`);
   logger.info({ service: service.name, listeners, ...service.summary }, 'started');
   await untilStopped(ctx.stopSignal);

@@ -2,7 +2,7 @@
 // (dict-server.ts), Postfix looks up domains, mailboxes, aliases and sender logins through the socketmap server
 // (socketmap-server.ts). Hooked into accountsConfigSchema as one optional key.
 import * as z from 'zod';
-import { duration, hostPortSchema, loopbackHostPortSchema } from '@peergroup/service';
+import { duration, parseHostPort, loopbackHostPortSchema, type HostPort } from '@peergroup/service';
 
 /** Sizes as `512M`, `2G`, `1T` or a plain number of bytes. */
 export const byteSize = z.union([z.number().int().min(0), z.string()]).transform((value, ctx) => {
@@ -14,6 +14,22 @@ export const byteSize = z.union([z.number().int().min(0), z.string()]).transform
   }
   const mult = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g' | 't'];
   return Number(m[1]) * mult;
+});
+
+const octalMode = z
+  .string()
+  .regex(/^0?[0-7]{3}$/, 'must be an octal mode such as 0660')
+  .default('0660');
+
+/** An absolute path: a UNIX socket (kept as the path); anything else: HOST:PORT. */
+const socketAddress = z.string().transform((text, ctx): HostPort | string => {
+  if (text.startsWith('/')) return text;
+  try {
+    return parseHostPort(text);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: `${(err as Error).message} (or an absolute path for a UNIX socket)` });
+    return z.NEVER;
+  }
 });
 
 const clientEndpoint = (port: number, security: 'starttls' | 'tls') =>
@@ -120,10 +136,7 @@ export const mailboxesConfigSchema = z
           })
           .strict(),
         /** Mode of that socket: Dovecot's auth workers (user dovecot/root) must connect. */
-        dictSocketMode: z
-          .string()
-          .regex(/^0?[0-7]{3}$/, 'must be an octal mode such as 0660')
-          .default('0660'),
+        dictSocketMode: octalMode,
         /** Dovecot auth-master sockets; a password change, reset, disable or revoke flushes that user from each auth cache. */
         authMasterSockets: z.array(z.string().min(1)).default([]),
         /** Home directory template; %d is the domain, %n the username. */
@@ -136,8 +149,14 @@ export const mailboxesConfigSchema = z
       .strict(),
     postfix: z
       .object({
-        /** Postfix `socketmap:inet:HOST:PORT:<map>` (maps: domain, mailbox, alias, sender). */
-        socketmap: hostPortSchema,
+        /**
+         * Where Postfix asks (maps: domain, mailbox, alias, sender). A UNIX socket path
+         * (`proxy:socketmap:unix:<path>:<map>`; docs/postfix-virtual.md: in a directory of group postfix, setgid, so
+         * that Postfix alone can connect) or HOST:PORT (`socketmap:inet:HOST:PORT:<map>`; any local process can).
+         */
+        socketmap: socketAddress,
+        /** Mode of that UNIX socket; its group is the directory's when the directory is setgid. */
+        socketmapMode: octalMode,
       })
       .strict(),
     /** What the mail settings page tells users to put in their mail client. */

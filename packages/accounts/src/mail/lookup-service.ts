@@ -1,8 +1,9 @@
 // The mail lookup daemon: Dovecot's passdb (loopback HTTP for its Lua script), its userdb (the dict socket) and the
 // Postfix socketmap listener over one MailDirectory. It runs inside the accounts service (same database
-// connection), listed as the `mail-passdb` and `mail-socketmap` addresses of that service.
+// connection), listed as the `mail-passdb` and `mail-socketmap` addresses of that service (a UNIX socket
+// socketmap and the dict socket among its `sockets`).
 import { createServer, type Server, type Socket } from 'node:net';
-import { chmod, rm } from 'node:fs/promises';
+import { chmod, rm, stat } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { listen, type HostPort } from '@peergroup/service';
@@ -15,7 +16,8 @@ import { serveSocketmap } from './socketmap-server.ts';
 import { createPassdbServer, readPassdbSecret } from './passdb-http.ts';
 
 export interface MailLookups {
-  socketmap: HostPort;
+  /** The bound TCP address, or the path of the UNIX socket. */
+  socketmap: HostPort | string;
   passdb: HostPort;
   dictSocket: string;
   close(): Promise<void>;
@@ -43,25 +45,25 @@ export async function startMailLookups(dir: MailDirectory, logger: Logger, regis
   const secret = await readPassdbSecret(cfg.dovecot.passdb.secretFile);
   const pdb = createPassdbServer(crypt, secret, metrics, logger, deadlines);
   pdb.on('connection', track);
-  const socketmap = await listen(sm, cfg.postfix.socketmap, 'mailboxes.postfix.socketmap');
+  const smAt = cfg.postfix.socketmap;
+  const socketmap =
+    typeof smAt === 'string'
+      ? await listenUnix(sm, smAt, cfg.postfix.socketmapMode, 'mailboxes.postfix.socketmap')
+      : await listen(sm, smAt, 'mailboxes.postfix.socketmap');
+  if (typeof socketmap === 'string') await warnOwnGroup(socketmap, parseInt(cfg.postfix.socketmapMode, 8), logger);
+  const unixPaths = typeof socketmap === 'string' ? [socketmap] : [];
   let passdb: HostPort;
   try {
     passdb = await listen(pdb, cfg.dovecot.passdb.listen, 'mailboxes.dovecot.passdb.listen');
   } catch (err) {
-    await closeServer(sm, new Set());
+    await closeServer(sm, new Set(), unixPaths);
     throw err;
   }
   const path = cfg.dovecot.dictSocket;
-  // A socket file left by a previous run that did not shut down cleanly would make listen fail with EADDRINUSE.
-  await rm(path, { force: true });
   try {
-    await new Promise<void>((resolve, reject) => {
-      dict.once('error', (err) => reject(new Error(`mailboxes.dovecot.dictSocket ${path}: ${err.message}`)));
-      dict.listen(path, () => resolve());
-    });
-    await chmod(path, parseInt(cfg.dovecot.dictSocketMode, 8));
+    await listenUnix(dict, path, cfg.dovecot.dictSocketMode, 'mailboxes.dovecot.dictSocket');
   } catch (err) {
-    await Promise.all([closeServer(sm, new Set()), closeServer(pdb, new Set())]);
+    await Promise.all([closeServer(sm, new Set(), unixPaths), closeServer(pdb, new Set())]);
     throw err;
   }
   return {
@@ -69,16 +71,49 @@ export async function startMailLookups(dir: MailDirectory, logger: Logger, regis
     passdb,
     dictSocket: path,
     async close() {
-      await Promise.all([closeServer(sm, sockets), closeServer(dict, sockets), closeServer(pdb, sockets)]);
-      await rm(path, { force: true });
+      await Promise.all([closeServer(sm, sockets, unixPaths), closeServer(dict, sockets, [path]), closeServer(pdb, sockets)]);
     },
   };
 }
 
-function closeServer(server: Server, sockets: Set<Socket>): Promise<void> {
-  return new Promise((resolve) => {
+/** Listens on a UNIX socket at `path` with `mode` (octal text); errors name `key`. */
+async function listenUnix(server: Server, path: string, mode: string, key: string): Promise<string> {
+  // A socket file left by a previous run that did not shut down cleanly would make listen fail with EADDRINUSE.
+  await rm(path, { force: true });
+  await listen(server, path, key);
+  try {
+    await chmod(path, parseInt(mode, 8));
+  } catch (err) {
+    await closeServer(server, new Set(), [path]);
+    throw new Error(`${key} ${path}: ${(err as Error).message}`);
+  }
+  return path;
+}
+
+/**
+ * Postfix connects through the socket's group, which is the directory's when the directory is setgid
+ * (docs/postfix-virtual.md). A socket of our own group means it is not: Postfix would get a temporary failure for
+ * every lookup, and the way out that comes to mind, Postfix in our group, would also open it the Dovecot dict socket.
+ */
+async function warnOwnGroup(path: string, mode: number, logger: Logger): Promise<void> {
+  if ((mode & 0o006) !== 0) return; // open to others: the group does not matter (and the docs advise against it)
+  const gid = await stat(path).then(
+    (st) => st.gid,
+    () => undefined, // gone already (another process removed it): nothing to say about its group
+  );
+  if (gid !== undefined && gid === process.getgid?.())
+    logger.warn(
+      { socket: path },
+      "mailboxes.postfix.socketmap: the socket has this service's own group, so Postfix cannot connect; make its directory setgid group postfix (docs/postfix-virtual.md)",
+    );
+}
+
+/** Closes `server`, ends `sockets` and removes the UNIX socket files at `paths`. */
+async function closeServer(server: Server, sockets: Set<Socket>, paths: string[] = []): Promise<void> {
+  await new Promise<void>((resolve) => {
     if (!server.listening) return resolve();
     server.close(() => resolve());
     for (const s of sockets) s.destroy();
   });
+  for (const p of paths) await rm(p, { force: true });
 }

@@ -56,7 +56,7 @@ export class ServiceProcess {
       this.child.once('error', () => done({ code: null, signal: null }));
     });
     createInterface({ input: this.child.stdout! }).on('line', (line) => {
-      const listener = /^([a-z][\w-]*) (\S+:\d+)$/.exec(line);
+      const listener = /^([a-z][\w-]*) (\S+:\d+|\/\S+)$/.exec(line);
       if (listener) this.listeners[listener[1]!] = listener[2]!;
       else opts.onOtherLine?.(line);
       if (this.listeners.metrics) markReady({ ...this.listeners });
