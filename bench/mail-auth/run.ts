@@ -3,9 +3,8 @@
 //   Lua passdb → peergroup's passdb HTTP listener → database; and peergroup's socketmap for each map. Baseline in the same run: one web
 //   login's Argon2id (2 × 64 MiB) next to one mail verifier (the configured mail cost).
 //   node --conditions=source --import tsx bench/mail-auth/run.ts [--seconds 5] [--postgres [--postgres-socket]] [--accounts 100000] [--maps-only] [--no-driver-table] [--maps domain,sender] [--connections 8] [--socketmap-unix]
-// The Dovecot rows' load generator shares the event loop with the service (conservative for the event-loop delay
-// columns); the socketmap rows' runs in a child process, so this process's CPU time over a row is the service's
-// own: "per core-second" is lookups per second of peergroup CPU (all its threads), the issue's "per core" whatever
+// Every row's load but the two Argon2id baselines comes from a child process, so the event-loop columns are the
+// service's and, for the socketmap rows, this process's CPU time over a row is the service's own: "per core-second" is lookups per second of peergroup CPU (all its threads), the issue's "per core" whatever
 // else the machine runs; with --postgres a second column adds the CPU time of the bench's PostgreSQL processes. Each row has its own event-loop delay histogram, taken while its
 // requests run and before its latencies are sorted; populating the database is a phase of its own (the bench's, not
 // request handling). The second table runs the directory's lookups directly, alternating in short slices between
@@ -96,6 +95,7 @@ interface LoadResult {
   loopMax: number;
   loopP99: number;
   controlMax: number;
+  controlP99: number;
 }
 
 /** Runs `conns` sequential request loops for `seconds` (or `limit` requests); the latencies in ms. */
@@ -142,6 +142,7 @@ async function load(
     loopMax: loop.max / 1e6,
     loopP99: loop.percentile(99) / 1e6,
     controlMax: ctl.max,
+    controlP99: ctl.p99,
   };
 }
 
@@ -177,13 +178,24 @@ const keys: Record<string, (k: number) => string> = {
   sender: (k) => `u${k % ACCOUNTS}@example.org`,
 };
 
-interface RemoteRequest {
-  /** The socketmap's TCP port on 127.0.0.1, or its UNIX socket path. */
-  at: number | string;
-  map: string;
-  seconds: number;
-  connections: number;
-}
+type RemoteRequest =
+  | {
+      kind: 'socketmap';
+      /** The socketmap's TCP port on 127.0.0.1, or its UNIX socket path. */
+      at: number | string;
+      map: string;
+      seconds: number;
+      connections: number;
+    }
+  | {
+      /** Dovecot logins over 8 auth-client connections: user u(first + k mod users) for request k, at most `limit`. */
+      kind: 'dovecot';
+      authSocket: string;
+      first: number;
+      users: number;
+      seconds: number;
+      limit: number | null;
+    };
 interface RemoteResult {
   lat: number[];
   secs: number;
@@ -193,8 +205,25 @@ interface RemoteResult {
 // The child role: the socketmap connections (--connections), one row per request from the parent.
 if (args['load-generator']) {
   let sms: SocketmapClient[] | undefined;
+  let auths: AuthClient[] | undefined;
+  // A client address per login, so that Dovecot's auth penalty for an address does not slow the row.
+  const rip = (k: number) => `10.${(k >> 16) & 255}.${(k >> 8) & 255}.${k & 255 || 1}`;
   process.on('message', (m: RemoteRequest) => {
     void (async () => {
+      if (m.kind === 'dovecot') {
+        auths ??= await Promise.all(Array.from({ length: 8 }, () => AuthClient.connect(m.authSocket)));
+        let failures = 0;
+        const r = await drive(
+          8,
+          async (i, k) => {
+            if (!(await auths![i]!.auth(`u${m.first + (k % m.users)}@example.org`, PW, rip(k)))) failures++;
+          },
+          m.seconds,
+          m.limit ?? Infinity,
+        );
+        process.send!({ ...r, failures } satisfies RemoteResult);
+        return;
+      }
       sms ??= await Promise.all(Array.from({ length: m.connections }, () => SocketmapClient.connect(m.at)));
       const key = keys[m.map]!;
       let failures = 0;
@@ -337,6 +366,7 @@ if (args['load-generator']) {
       r.loopMax.toFixed(1),
       r.loopP99.toFixed(1),
       r.controlMax.toFixed(1),
+      r.controlP99.toFixed(1),
     ]);
   let failures = 0;
 
@@ -345,26 +375,6 @@ if (args['load-generator']) {
   const mailHash = await load(1, () => makeVerifier(PW, MAIL_COST).then(() => undefined), 3);
   add('web login Argon2id (2 × 64 MiB), 1 at a time', web);
   add(`mail verifier (${MAIL_COST.opslimit} × ${MAIL_COST.memlimit / 1048576} MiB), 1 at a time`, mailHash, web.rate);
-
-  if (dv) {
-    const authSocket = join(dovecotDir, 'run', 'auth-client');
-    const clients = await Promise.all(Array.from({ length: 8 }, () => AuthClient.connect(authSocket)));
-    const rip = (k: number) => `10.${(k >> 16) & 255}.${(k >> 8) & 255}.${k & 255 || 1}`;
-    const uncached = await load(
-      8,
-      async (i, k) => {
-        if (!(await clients[i]!.auth(`u${k % ACCOUNTS}@example.org`, PW, rip(k)))) failures++;
-      },
-      SECONDS,
-      ACCOUNTS,
-    );
-    add('Dovecot login, uncached (auth-client → Lua → HTTP → Argon2id)', uncached, web.rate);
-    const cached = await load(8, async (i, k) => {
-      if (!(await clients[i]!.auth(`u${k % 50}@example.org`, PW, rip(k)))) failures++;
-    });
-    add('Dovecot login, cached (50 users)', cached, web.rate);
-    for (const c of clients) c.close();
-  }
 
   /**
    * CPU seconds so far of each process of the bench's PostgreSQL: its postmaster (the process started with
@@ -403,21 +413,20 @@ if (args['load-generator']) {
     execArgv: process.execArgv.filter((a) => !a.startsWith('--cpu-prof')),
   });
   const socketmapAt = svc.sockets?.['mail-socketmap'] ?? svc.addresses['mail-socketmap']!.port;
-  /** The child asks `map` for `seconds`, this process answers. */
-  const ask = (map: string, seconds: number) => {
+  /** The child runs `req`, this process answers. */
+  const send = (req: RemoteRequest) => {
     const answer = new Promise<RemoteResult>((resolve) => generator.once('message', resolve));
-    generator.send({ at: socketmapAt, map, seconds, connections: CONNECTIONS } satisfies RemoteRequest);
+    generator.send(req);
     return answer;
   };
-  /** One socketmap row; this process's CPU time over it is the service's. */
-  async function remoteLoad(map: string): Promise<LoadResult & { perCore: number; withDatabase: number }> {
-    // Unmeasured first second: the map's code path compiled and its statements prepared before the row counts.
-    failures += (await ask(map, 1)).failures;
+  const ask = (map: string, seconds: number) => send({ kind: 'socketmap', at: socketmapAt, map, seconds, connections: CONNECTIONS });
+  /** One row of `req`; this process's CPU time over it is the service's. */
+  async function remoteRow(req: RemoteRequest): Promise<LoadResult & { perCore: number; withDatabase: number }> {
     const loop = monitorEventLoopDelay({ resolution: 1 });
     loop.enable();
     const dbCpu = postgresCpu();
     const cpu = process.cpuUsage();
-    const r = await ask(map, SECONDS);
+    const r = await send(req);
     const used = process.cpuUsage(cpu);
     const usedDb = postgresCpuSince(dbCpu);
     loop.disable();
@@ -434,8 +443,25 @@ if (args['load-generator']) {
       loopMax: loop.max / 1e6,
       loopP99: loop.percentile(99) / 1e6,
       controlMax: ctl.max,
+      controlP99: ctl.p99,
     };
   }
+  /** One socketmap row, after an unmeasured second that compiles the map's code path and prepares its statements. */
+  async function remoteLoad(map: string): Promise<LoadResult & { perCore: number; withDatabase: number }> {
+    failures += (await ask(map, 1)).failures;
+    return remoteRow({ kind: 'socketmap', at: socketmapAt, map, seconds: SECONDS, connections: CONNECTIONS });
+  }
+
+  if (dv) {
+    const authSocket = join(dovecotDir, 'run', 'auth-client');
+    // Every account once, in order: none of them is in Dovecot's auth cache yet.
+    const uncached = await remoteRow({ kind: 'dovecot', authSocket, first: 0, users: ACCOUNTS, seconds: SECONDS, limit: ACCOUNTS });
+    add('Dovecot login, uncached (auth-client → Lua → HTTP → Argon2id)', uncached, web.rate);
+    // The first 50 accounts, which the uncached row logged in: their logins are in the cache now.
+    const cached = await remoteRow({ kind: 'dovecot', authSocket, first: 0, users: 50, seconds: SECONDS, limit: null });
+    add('Dovecot login, cached (50 users)', cached, web.rate);
+  }
+
   // The domain map answers from the configuration: the same protocol path without a query, the ceiling of the others
   // (the machine's load moves all rows of one run alike).
   let domainRow: { rate: number; perCore: number } | undefined;
@@ -461,6 +487,7 @@ if (args['load-generator']) {
       'loop max ms',
       'loop p99 ms',
       'idle process max ms',
+      'idle process p99 ms',
     ],
     rows,
   );
