@@ -76,7 +76,7 @@ function recordingLogger(): { logger: Logger; warnings: string[] } {
   return { logger: createLogger('test', 'warn', { stream }), warnings };
 }
 
-/** A group of /etc/group other than this process's own (nogroup on Debian). */
+/** A group of /etc/group other than this process's own (the last one listed). */
 function otherGroup(): number {
   const own = process.getgid!();
   const ids = readFileSync('/etc/group', 'utf8')
