@@ -115,6 +115,18 @@ describe('socketmap over a UNIX socket', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  test('a path that holds something other than a socket is refused at start-up naming the key, and left as it was', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pg-socketmap-file-'));
+    try {
+      const path = join(dir, 'main.cf');
+      writeFileSync(path, 'not a socket\n');
+      await assert.rejects(startWithSocketmap(dir, path), /mailboxes\.postfix\.socketmap .*main\.cf: exists and is not a socket/);
+      assert.equal(readFileSync(path, 'utf8'), 'not a socket\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('in a setgid directory of another group the socket takes that group, and nothing is said', {
     skip: process.getuid?.() !== 0 ? 'needs root to give a directory a group this process is not in' : false,
   }, async () => {

@@ -3,7 +3,7 @@
 // connection), listed as the `mail-passdb` and `mail-socketmap` addresses of that service (a UNIX socket
 // socketmap and the dict socket among its `sockets`).
 import { createServer, type Server, type Socket } from 'node:net';
-import { chmod, rm, stat } from 'node:fs/promises';
+import { chmod, lstat, rm, stat } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { listen, type HostPort } from '@peergroup/service';
@@ -78,8 +78,11 @@ export async function startMailLookups(dir: MailDirectory, logger: Logger, regis
 
 /** Listens on a UNIX socket at `path` with `mode` (octal text); errors name `key`. */
 async function listenUnix(server: Server, path: string, mode: string, key: string): Promise<string> {
-  // A socket file left by a previous run that did not shut down cleanly would make listen fail with EADDRINUSE.
-  await rm(path, { force: true });
+  // A socket file left by a previous run that did not shut down cleanly would make listen fail with EADDRINUSE, so
+  // it goes; anything else at that path is a mistyped setting, and never removed.
+  const existing = await lstat(path).catch(() => undefined);
+  if (existing && !existing.isSocket()) throw new Error(`${key} ${path}: exists and is not a socket; not removing it`);
+  if (existing) await rm(path, { force: true });
   await listen(server, path, key);
   try {
     await chmod(path, parseInt(mode, 8));
