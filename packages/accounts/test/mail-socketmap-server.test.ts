@@ -127,6 +127,18 @@ describe('socketmap over a UNIX socket', () => {
     }
   });
 
+  test('a socket directory that does not exist is said so at start-up (libuv would call it "permission denied"), with where it comes from', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pg-socketmap-nodir-'));
+    try {
+      await assert.rejects(
+        startWithSocketmap(dir, join(dir, 'peergroup-postfix', 'socketmap.sock')),
+        /mailboxes\.postfix\.socketmap \S+: the directory \S+peergroup-postfix does not exist; make it with packaging\/tmpfiles\.d\/peergroup-postfix\.conf/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('in a setgid directory of another group the socket takes that group, and nothing is said', {
     skip: process.getuid?.() !== 0 ? 'needs root to give a directory a group this process is not in' : false,
   }, async () => {

@@ -4,6 +4,7 @@
 // socketmap and the dict socket among its `sockets`).
 import { createServer, type Server, type Socket } from 'node:net';
 import { chmod, lstat, rm, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { listen, type HostPort } from '@peergroup/service';
@@ -48,7 +49,13 @@ export async function startMailLookups(dir: MailDirectory, logger: Logger, regis
   const smAt = cfg.postfix.socketmap;
   const socketmap =
     typeof smAt === 'string'
-      ? await listenUnix(sm, smAt, cfg.postfix.socketmapMode, 'mailboxes.postfix.socketmap')
+      ? await listenUnix(
+          sm,
+          smAt,
+          cfg.postfix.socketmapMode,
+          'mailboxes.postfix.socketmap',
+          'make it with packaging/tmpfiles.d/peergroup-postfix.conf (docs/postfix-virtual.md, "Who can ask")',
+        )
       : await listen(sm, smAt, 'mailboxes.postfix.socketmap');
   if (typeof socketmap === 'string') await warnOwnGroup(socketmap, parseInt(cfg.postfix.socketmapMode, 8), logger);
   const unixPaths = typeof socketmap === 'string' ? [socketmap] : [];
@@ -76,8 +83,18 @@ export async function startMailLookups(dir: MailDirectory, logger: Logger, regis
   };
 }
 
-/** Listens on a UNIX socket at `path` with `mode` (octal text); errors name `key`. */
-async function listenUnix(server: Server, path: string, mode: string, key: string): Promise<string> {
+/**
+ * Listens on a UNIX socket at `path` with `mode` (octal text). Errors name `key`; `missingDir` says what to do when
+ * the directory is not there.
+ */
+async function listenUnix(server: Server, path: string, mode: string, key: string, missingDir = ''): Promise<string> {
+  // libuv reports a missing directory as EACCES ("permission denied"), which sends the operator the wrong way.
+  const dir = dirname(path);
+  const isDir = await stat(dir).then(
+    (st) => st.isDirectory(),
+    () => false,
+  );
+  if (!isDir) throw new Error(`${key} ${path}: the directory ${dir} does not exist${missingDir ? `; ${missingDir}` : ''}`);
   // A socket file left by a previous run that did not shut down cleanly would make listen fail with EADDRINUSE, so
   // it goes; anything else at that path is a mistyped setting, and never removed.
   const existing = await lstat(path).catch(() => undefined);
