@@ -115,18 +115,6 @@ describe('socketmap over a UNIX socket', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  test('a path that holds something other than a socket is refused at start-up naming the key, and left as it was', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pg-socketmap-file-'));
-    try {
-      const path = join(dir, 'main.cf');
-      writeFileSync(path, 'not a socket\n');
-      await assert.rejects(startWithSocketmap(dir, path), /mailboxes\.postfix\.socketmap .*main\.cf: exists and is not a socket/);
-      assert.equal(readFileSync(path, 'utf8'), 'not a socket\n');
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
-
   test('a socket directory that does not exist is said so at start-up (libuv would call it "permission denied"), with where it comes from', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pg-socketmap-nodir-'));
     try {

@@ -3,11 +3,10 @@
 // connection), listed as the `mail-passdb` and `mail-socketmap` addresses of that service (a UNIX socket
 // socketmap and the dict socket among its `sockets`).
 import { createServer, type Server, type Socket } from 'node:net';
-import { chmod, lstat, rm, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { rm, stat } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { listen, type HostPort } from '@peergroup/service';
+import { listen, listenUnix, type HostPort } from '@peergroup/service';
 import type { MailDirectory } from './directory.ts';
 import type { MailCrypt } from './mail-crypt.ts';
 import { MailMetrics } from './metrics.ts';
@@ -47,17 +46,15 @@ export async function startMailLookups(dir: MailDirectory, logger: Logger, regis
   const pdb = createPassdbServer(crypt, secret, metrics, logger, deadlines);
   pdb.on('connection', track);
   const smAt = cfg.postfix.socketmap;
-  const socketmap =
-    typeof smAt === 'string'
-      ? await listenUnix(
-          sm,
-          smAt,
-          cfg.postfix.socketmapMode,
-          'mailboxes.postfix.socketmap',
-          'make it with packaging/tmpfiles.d/peergroup-postfix.conf (docs/postfix-virtual.md, "Who can ask")',
-        )
-      : await listen(sm, smAt, 'mailboxes.postfix.socketmap');
-  if (typeof socketmap === 'string') await warnOwnGroup(socketmap, parseInt(cfg.postfix.socketmapMode, 8), logger);
+  let socketmap: HostPort | string;
+  if (typeof smAt === 'string') {
+    const mode = parseInt(cfg.postfix.socketmapMode, 8);
+    socketmap = await listenUnix(sm, smAt, 'mailboxes.postfix.socketmap', {
+      mode,
+      missingDir: 'make it with packaging/tmpfiles.d/peergroup-postfix.conf (docs/postfix-virtual.md, "Who can ask")',
+    });
+    await warnOwnGroup(smAt, mode, logger);
+  } else socketmap = await listen(sm, smAt, 'mailboxes.postfix.socketmap');
   const unixPaths = typeof socketmap === 'string' ? [socketmap] : [];
   let passdb: HostPort;
   try {
@@ -68,7 +65,7 @@ export async function startMailLookups(dir: MailDirectory, logger: Logger, regis
   }
   const path = cfg.dovecot.dictSocket;
   try {
-    await listenUnix(dict, path, cfg.dovecot.dictSocketMode, 'mailboxes.dovecot.dictSocket');
+    await listenUnix(dict, path, 'mailboxes.dovecot.dictSocket', { mode: parseInt(cfg.dovecot.dictSocketMode, 8) });
   } catch (err) {
     await Promise.all([closeServer(sm, new Set(), unixPaths), closeServer(pdb, new Set())]);
     throw err;
@@ -81,33 +78,6 @@ export async function startMailLookups(dir: MailDirectory, logger: Logger, regis
       await Promise.all([closeServer(sm, sockets, unixPaths), closeServer(dict, sockets, [path]), closeServer(pdb, sockets)]);
     },
   };
-}
-
-/**
- * Listens on a UNIX socket at `path` with `mode` (octal text). Errors name `key`; `missingDir` says what to do when
- * the directory is not there.
- */
-async function listenUnix(server: Server, path: string, mode: string, key: string, missingDir = ''): Promise<string> {
-  // libuv reports a missing directory as EACCES ("permission denied"), which sends the operator the wrong way.
-  const dir = dirname(path);
-  const isDir = await stat(dir).then(
-    (st) => st.isDirectory(),
-    () => false,
-  );
-  if (!isDir) throw new Error(`${key} ${path}: the directory ${dir} does not exist${missingDir ? `; ${missingDir}` : ''}`);
-  // A socket file left by a previous run that did not shut down cleanly would make listen fail with EADDRINUSE, so
-  // it goes; anything else at that path is a mistyped setting, and never removed.
-  const existing = await lstat(path).catch(() => undefined);
-  if (existing && !existing.isSocket()) throw new Error(`${key} ${path}: exists and is not a socket; not removing it`);
-  if (existing) await rm(path, { force: true });
-  await listen(server, path, key);
-  try {
-    await chmod(path, parseInt(mode, 8));
-  } catch (err) {
-    await closeServer(server, new Set(), [path]);
-    throw new Error(`${key} ${path}: ${(err as Error).message}`);
-  }
-  return path;
 }
 
 /**

@@ -187,7 +187,6 @@ async function serveControl(path: string, net: Tornet, say: (line: string) => vo
     });
     conn.on('error', () => undefined);
   });
-  rmSync(path, { force: true });
   await listen(server, path, 'control socket');
   return server;
 }
