@@ -254,9 +254,6 @@ export const command: Command = {
     }
     let control: Server | undefined;
     const sock = controlSocketPath(net.dir);
-    // The tor children and control sockets are unref'd (so test files can exit); this keeps the command alive, until
-    // its network has stopped too.
-    const keepAlive = setInterval(() => undefined, 1 << 30);
     try {
       control = await serveControl(sock, net, (line) => void ctx.stderr.write(`tornet: ${line}\n`));
       if (config.state) writeTornetState(net, config.state);
@@ -278,18 +275,21 @@ export const command: Command = {
           ? 'Running; Ctrl-C stops every tor process. Started again with this --dir: same onion names and ports.'
           : 'Running; Ctrl-C stops every tor process.',
       );
-      await untilStopped(ctx.stopSignal);
-    } finally {
+      // The tor children and control sockets are unref'd (so test files can exit); this keeps the command alive.
+      // Once it stops, each tor node's stop() holds the process until that tor has exited.
+      const keepAlive = setInterval(() => undefined, 1 << 30);
       try {
-        ctx.stderr.write('stopping the tor network\n');
-        await new Promise<void>((r) => (control ? control.close(() => r()) : r()));
-        if (existsSync(sock)) rmSync(sock, { force: true });
-        await net.stop();
-        if (config.state) rmSync(config.state, { force: true });
-        ctx.stderr.write('tor network stopped\n');
+        await untilStopped(ctx.stopSignal);
       } finally {
         clearInterval(keepAlive);
       }
+    } finally {
+      ctx.stderr.write('stopping the tor network\n');
+      await new Promise<void>((r) => (control ? control.close(() => r()) : r()));
+      if (existsSync(sock)) rmSync(sock, { force: true });
+      await net.stop();
+      if (config.state) rmSync(config.state, { force: true });
+      ctx.stderr.write('tor network stopped\n');
     }
     return 0;
   },
