@@ -3,12 +3,11 @@
 // tornet-cleanup.test.ts) cannot be made on demand.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isAlive } from '@peergroup/test-support/proc';
+import { isAlive, run } from '@peergroup/test-support/proc';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const torProcessModule = fileURLToPath(new URL('../src/tor-process.ts', import.meta.url));
@@ -35,20 +34,12 @@ test('stop() awaited at the top level with a fake tor that ignores SIGTERM: the 
         '',
       ].join('\n'),
     );
-    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', script], {
-      cwd: repoRoot,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
-    const pid = Number(/^pid (\d+)$/m.exec(out)?.[1]);
-    assert.ok(pid > 0, `the script reported its child: ${out}${err}`);
+    const r = await run(process.execPath, ['--conditions=source', '--import', 'tsx', script], { cwd: repoRoot });
+    const pid = Number(/^pid (\d+)$/m.exec(r.stdout)?.[1]);
+    assert.ok(pid > 0, `the script reported its child: ${r.stdout}${r.stderr}`);
     assert.equal(isAlive(pid), false, 'the fake tor is gone (SIGKILL after the grace)');
-    assert.equal(code, 0, `exit code (13 is Node's "unsettled top-level await"):\n${err}`);
-    assert.match(out, /^stopped running=false$/m);
+    assert.equal(r.code, 0, `exit code (13 is Node's "unsettled top-level await"):\n${r.stderr}`);
+    assert.match(r.stdout, /^stopped running=false$/m);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
