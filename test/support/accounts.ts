@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger } from '@peergroup/service';
+import { createLogger, type Logger } from '@peergroup/service';
 import { startAccountsFrom, type AccountsConfigInput, type RunningAccounts } from '@peergroup/accounts';
 import { createDatabase, postgresAvailable, startPostgres, type RunningPostgres } from './postgres.ts';
 
@@ -58,15 +58,19 @@ export interface TestService {
   stop(): Promise<void>;
 }
 
-/** `now`: the service's clock (trust store, sessions, rate limits), for tests that move time on. */
+/**
+ * `now`: the service's clock (trust store, sessions, rate limits), for tests that move time on. `logger`: where the
+ * service logs (default: silent unless PEERGROUP_LOG_LEVEL). A service that fails to start leaves no directory.
+ */
 export async function startTestService(
   dialect: Dialect,
   overrides: AccountsConfigInput = {},
-  opts: { now?: () => Date } = {},
+  opts: { now?: () => Date; logger?: Logger } = {},
 ): Promise<TestService> {
   const dataDir = mkdtempSync(join(tmpdir(), 'peergroup-accounts-'));
   const databaseUrl = await databaseUrlFor(dialect);
   const { trust, ...rest } = overrides;
+  const logger = opts.logger ?? createLogger('accounts-test', process.env.PEERGROUP_LOG_LEVEL ?? 'silent');
   const svc = await startAccountsFrom(
     {
       listen: '127.0.0.1:0',
@@ -75,8 +79,11 @@ export async function startTestService(
       ...rest,
       trust: { pwhash: FAST_PWHASH, minWait: 0, defaultWait: 0, ...trust },
     },
-    { logger: createLogger('accounts-test', process.env.PEERGROUP_LOG_LEVEL ?? 'silent'), ...(opts.now ? { now: opts.now } : {}) },
-  );
+    { logger, ...(opts.now ? { now: opts.now } : {}) },
+  ).catch((err: unknown) => {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  });
   return {
     svc,
     dataDir,
