@@ -1,6 +1,7 @@
 // The mail e2e tests' common set-up: peergroup's accounts service configured from docs/snippets/mailboxes.yaml, a
 // private Dovecot from the operator snippets, optionally a private Postfix from postfix-virtual-*.cf.
 import { mkdtemp, mkdir, chmod, chown, rm, readdir, readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -33,22 +34,27 @@ export interface MailStack {
 /** The socketmap's socket path of docs/snippets/mailboxes.yaml and postfix-virtual-main.cf. */
 export const SOCKETMAP_SOCKET = '/run/peergroup-postfix/socketmap.sock';
 
+/** packaging/tmpfiles.d/peergroup-postfix.conf's one line: the directory of the socketmap's socket. */
+export function socketmapDirSpec(): { path: string; mode: number; user: string; group: string } {
+  const m = /^d\s+(\S+)\s+(\d+)\s+(\S+)\s+(\S+)\s+-$/m.exec(
+    readFileSync(new URL('../../packaging/tmpfiles.d/peergroup-postfix.conf', import.meta.url), 'utf8'),
+  );
+  if (!m) throw new Error('packaging/tmpfiles.d/peergroup-postfix.conf no longer has its one d line');
+  return { path: m[1]!, mode: Number.parseInt(m[2]!, 8), user: m[3]!, group: m[4]! };
+}
+
 /**
- * A socketmap socket path in `work`, in a directory made as packaging/tmpfiles.d/peergroup-postfix.conf makes
- * /run/peergroup-postfix (its mode, group postfix): the socket gets group postfix, which the test Postfix's
+ * A socketmap socket path in `work`, in a directory made as that tmpfiles line makes /run/peergroup-postfix (its
+ * mode and group; owner `owner`, default this process): the socket gets group postfix, which the test Postfix's
  * processes (user postfix) connect as. `setgid: false` leaves out the setgid bit, the mistake the service warns
  * about: the socket then has the service's group and Postfix cannot open it.
  */
-export async function socketmapPath(work: string, o: { setgid?: boolean } = {}): Promise<string> {
-  const line = /^d\s+\/run\/peergroup-postfix\s+(\d+)\s+\S+\s+(\S+)/m.exec(
-    await readFile(new URL('../../packaging/tmpfiles.d/peergroup-postfix.conf', import.meta.url), 'utf8'),
-  );
-  if (!line) throw new Error('packaging/tmpfiles.d/peergroup-postfix.conf no longer makes /run/peergroup-postfix');
+export async function socketmapPath(work: string, o: { setgid?: boolean; owner?: number } = {}): Promise<string> {
+  const spec = socketmapDirSpec();
   const dir = join(work, 'peergroup-postfix');
   await mkdir(dir);
-  await chown(dir, process.getuid!(), groupId(line[2]!));
-  const mode = Number.parseInt(line[1]!, 8);
-  await chmod(dir, o.setgid === false ? mode & ~0o2000 : mode);
+  await chown(dir, o.owner ?? process.getuid!(), groupId(spec.group));
+  await chmod(dir, o.setgid === false ? spec.mode & ~0o2000 : spec.mode);
   return join(dir, 'socketmap.sock');
 }
 

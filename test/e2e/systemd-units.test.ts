@@ -35,6 +35,7 @@ import { parse as parseYaml } from 'yaml';
 import { startDovecot, writePassdbSecret, mailUser } from '@peergroup/test-support/dovecot';
 import { freePort } from '@peergroup/test-support/ports';
 import { groupId } from '@peergroup/test-support/postfix';
+import { socketmapDirSpec, socketmapPath } from './mail-setup.ts';
 import { snippet, textFromSnippet } from '@peergroup/test-support/snippets';
 
 const run = promisify(execFile);
@@ -222,15 +223,6 @@ for (const unit of credentialUnits) {
   });
 }
 
-/** packaging/tmpfiles.d/peergroup-postfix.conf's one line: the socketmap socket's directory. */
-function socketmapDirLine(): { path: string; mode: number; user: string; group: string } {
-  const m = /^d\s+(\S+)\s+(\d+)\s+(\S+)\s+(\S+)\s+-$/m.exec(
-    readFileSync(join(root, 'packaging/tmpfiles.d/peergroup-postfix.conf'), 'utf8'),
-  );
-  assert.ok(m, 'packaging/tmpfiles.d/peergroup-postfix.conf has one d line');
-  return { path: m[1]!, mode: Number.parseInt(m[2]!, 8), user: m[3]!, group: m[4]! };
-}
-
 test("Postfix asks through a UNIX socket only its group opens: the snippets name it, tmpfiles.d makes its directory (the units' user, setgid group postfix, closed to others), and both units may write there", () => {
   const yaml = parseYaml(snippet('mailboxes.yaml')) as { accounts: { mailboxes: { postfix: { socketmap: string } } } };
   const socket = yaml.accounts.mailboxes.postfix.socketmap;
@@ -238,7 +230,7 @@ test("Postfix asks through a UNIX socket only its group opens: the snippets name
   assert.equal(maps.length, 4);
   // proxy: because Debian chroots smtpd and cleanup into /var/spool/postfix, where /run is not there.
   for (const [, proxy, kind, path] of maps) assert.deepEqual([proxy, kind, path], ['proxy:', 'unix', socket]);
-  const line = socketmapDirLine();
+  const line = socketmapDirSpec();
   assert.equal(line.path, dirname(socket));
   assert.equal(line.group, 'postfix');
   assert.equal(line.mode & 0o2000, 0o2000, "setgid: the socket takes the directory's group");
@@ -343,11 +335,7 @@ test('real sockets: accounts serve under the unit identity; its dict socket open
   const dictSocket = join(runtime, 'dovecot-dict.sock');
   // What systemd-tmpfiles makes of packaging/tmpfiles.d/peergroup-postfix.conf: owner peergroup, group postfix.
   const postfixGid = groupId('postfix');
-  const socketmapDir = join(work, 'run-peergroup-postfix');
-  mkdirSync(socketmapDir);
-  chownSync(socketmapDir, peergroup.uid, postfixGid);
-  chmodSync(socketmapDir, socketmapDirLine().mode);
-  const socketmap = join(socketmapDir, 'socketmap.sock');
+  const socketmap = await socketmapPath(work, { owner: peergroup.uid });
   const passdbPort = await freePort();
   const { uid: mailUid, gid: mailGid } = mailUser();
   const config = join(work, 'peergroup.yaml');
