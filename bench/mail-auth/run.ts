@@ -12,7 +12,6 @@
 // packages/trust/src/db-prepared.ts), on the same database in the same process. --maps-only skips Dovecot,
 // --no-driver-table the second table (for a CPU profile of the service's socketmap path alone:
 // node --cpu-prof --conditions=source --import tsx bench/mail-auth/run.ts --maps-only --no-driver-table).
-import { createConnection, type Socket } from 'node:net';
 import { fork, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { mkdtemp, mkdir, chmod, rm } from 'node:fs/promises';
@@ -24,9 +23,9 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
 import { startAccountsFrom } from '@peergroup/accounts';
 import { silentLogger } from '@peergroup/service';
-import { encodeNetstring, NetstringDecoder } from '@peergroup/mta-codecs';
 import { startDovecot, dovecotPaths, mailUser, writePassdbSecret } from '@peergroup/test-support/dovecot';
 import { freePort } from '@peergroup/test-support/ports';
+import { SocketmapClient } from '@peergroup/test-support/router-clients';
 import { AuthClient } from '../support/dovecot-auth.ts';
 import { percentile as pct } from '../support/stats.ts';
 import { printTable } from '../support/table.ts';
@@ -146,30 +145,6 @@ async function load(
   };
 }
 
-class SocketmapClient {
-  private readonly dec = new NetstringDecoder(100_000);
-  private waiting: ((s: string) => void) | undefined;
-  private constructor(private readonly sock: Socket) {
-    sock.on('data', (d: Buffer) => {
-      for (const f of this.dec.push(d)) this.waiting?.(f.toString());
-    });
-  }
-  static async connect(at: number | string): Promise<SocketmapClient> {
-    const sock = createConnection(typeof at === 'string' ? { path: at } : { host: '127.0.0.1', port: at });
-    await new Promise<void>((r, j) => sock.once('connect', r).once('error', j));
-    return new SocketmapClient(sock);
-  }
-  ask(map: string, key: string): Promise<string> {
-    return new Promise((resolve) => {
-      this.waiting = resolve;
-      this.sock.write(encodeNetstring(`${map} ${key}`));
-    });
-  }
-  close(): void {
-    this.sock.destroy();
-  }
-}
-
 /** What each map is asked: a key per request number (mailboxes with an extension and mixed case, half the alias keys real aliases). */
 const keys: Record<string, (k: number) => string> = {
   domain: () => 'example.org',
@@ -224,13 +199,13 @@ if (args['load-generator']) {
         process.send!({ ...r, failures } satisfies RemoteResult);
         return;
       }
-      sms ??= await Promise.all(Array.from({ length: m.connections }, () => SocketmapClient.connect(m.at)));
+      sms ??= await Promise.all(Array.from({ length: m.connections }, () => SocketmapClient.open(m.at)));
       const key = keys[m.map]!;
       let failures = 0;
       const r = await drive(
         m.connections,
         async (i, k) => {
-          const a = await sms![i]!.ask(m.map, key(k));
+          const a = await sms![i]!.lookup(m.map, key(k));
           if (!a.startsWith('OK') && !a.startsWith('NOTFOUND')) failures++;
         },
         m.seconds,
@@ -419,7 +394,13 @@ if (args['load-generator']) {
     generator.send(req);
     return answer;
   };
-  const ask = (map: string, seconds: number) => send({ kind: 'socketmap', at: socketmapAt, map, seconds, connections: CONNECTIONS });
+  const socketmapRequest = (map: string, seconds: number): RemoteRequest => ({
+    kind: 'socketmap',
+    at: socketmapAt,
+    map,
+    seconds,
+    connections: CONNECTIONS,
+  });
   /** One row of `req`; this process's CPU time over it is the service's. */
   async function remoteRow(req: RemoteRequest): Promise<LoadResult & { perCore: number; withDatabase: number }> {
     const loop = monitorEventLoopDelay({ resolution: 1 });
@@ -448,8 +429,8 @@ if (args['load-generator']) {
   }
   /** One socketmap row, after an unmeasured second that compiles the map's code path and prepares its statements. */
   async function remoteLoad(map: string): Promise<LoadResult & { perCore: number; withDatabase: number }> {
-    failures += (await ask(map, 1)).failures;
-    return remoteRow({ kind: 'socketmap', at: socketmapAt, map, seconds: SECONDS, connections: CONNECTIONS });
+    failures += (await send(socketmapRequest(map, 1))).failures;
+    return remoteRow(socketmapRequest(map, SECONDS));
   }
 
   if (dv) {
